@@ -1,0 +1,68 @@
+import * as hdr from 'hdr-histogram-js';
+
+export type ErrorKind = 'network' | 'timeout' | 'http_5xx' | 'unexpected_status';
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** A plain, cumulative picture of a run so far: what the progress line and the UI render. */
+export interface MetricsSnapshot {
+  elapsedMs: number;
+  requests: number;
+  reservations: number;
+  roomsReserved: number;
+  conflicts: number;
+  retries: number;
+  insufficient: number;
+  errors: Record<ErrorKind, number>;
+  errorsTotal: number;
+  clientsActive: number;
+  /** Reserve-request latency in milliseconds. */
+  latencyMs: LatencySummary;
+}
+
+const microsToMs = (value: number) => Math.round(value / 10) / 100;
+
+/** Counters and a latency histogram; cheap to update from every request. */
+export function createMetrics() {
+  const startedAt = performance.now();
+  const latencyMicros = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+  const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, unexpected_status: 0 };
+  const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
+
+  return {
+    counts,
+    recordRequest(startedAtMs: number, isReserve: boolean) {
+      counts.requests += 1;
+      if (isReserve) latencyMicros.recordValue(Math.max(1, Math.round((performance.now() - startedAtMs) * 1000)));
+    },
+    recordError(kind: ErrorKind) {
+      errors[kind] += 1;
+    },
+    snapshot(): MetricsSnapshot {
+      return {
+        elapsedMs: Math.round(performance.now() - startedAt),
+        ...counts,
+        errors: { ...errors },
+        errorsTotal: Object.values(errors).reduce((sum, n) => sum + n, 0),
+        latencyMs: {
+          p50: microsToMs(latencyMicros.getValueAtPercentile(50)),
+          p90: microsToMs(latencyMicros.getValueAtPercentile(90)),
+          p99: microsToMs(latencyMicros.getValueAtPercentile(99)),
+          max: microsToMs(latencyMicros.maxValue),
+        },
+      };
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

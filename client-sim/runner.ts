@@ -1,0 +1,60 @@
+import { setMaxListeners } from 'node:events';
+import { createApi } from './api.js';
+import { runClient, type ClientPlan } from './client.js';
+import { createMetrics, type MetricsSnapshot } from './metrics.js';
+
+export interface LoadOptions {
+  serverUrls: string[];
+  clients: number;
+  inFlight: number;
+  plan: ClientPlan;
+  /** The run is stopped (and reported as timed out) after this long. */
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  /** Stops the run early, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
+  tickMs?: number;
+  onTick?: (snapshot: MetricsSnapshot) => void;
+}
+
+export interface LoadResult {
+  snapshot: MetricsSnapshot;
+  /** Why the clients stopped: all done (sold out), the timeout, or the caller's signal. */
+  stoppedBy: 'done' | 'timeout' | 'interrupted';
+}
+
+/** Runs the clients until every one has stopped, or the timeout or the signal stops them. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const metrics = createMetrics();
+  const stop = new AbortController();
+  // Every pending request and pause listens on this signal: thousands at once is expected.
+  setMaxListeners(0, stop.signal);
+  const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
+  const onExternalStop = () => stop.abort('interrupted');
+  options.signal?.addEventListener('abort', onExternalStop, { once: true });
+  if (options.signal?.aborted) onExternalStop();
+  const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
+
+  const api = createApi(options.serverUrls, {
+    inFlight: options.inFlight,
+    requestTimeoutMs: options.requestTimeoutMs,
+    metrics,
+    signal: stop.signal,
+  });
+  metrics.counts.clientsActive = options.clients;
+  const clients = Array.from({ length: options.clients }, (_, index) =>
+    runClient(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => {
+      metrics.counts.clientsActive -= 1;
+    }),
+  );
+  try {
+    await Promise.all(clients);
+  } finally {
+    clearTimeout(timer);
+    if (ticker) clearInterval(ticker);
+    options.signal?.removeEventListener('abort', onExternalStop);
+    await api.close();
+  }
+  const stoppedBy = stop.signal.aborted ? (stop.signal.reason as 'timeout' | 'interrupted') : 'done';
+  return { snapshot: metrics.snapshot(), stoppedBy };
+}

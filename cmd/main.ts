@@ -1,0 +1,107 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
+import { toolVersion } from '../harness/paths.js';
+import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
+import { integer, loadOptions, strategyList, type LoadFlags } from './options.js';
+
+// Exit codes (DESIGN.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
+const exitCodes = { assertion: 1, usage: 2, environment: 3 } as const;
+
+const program = new Command('evento')
+  .description('Race reservation-locking strategies against real PostgreSQL and audit who overbooks')
+  .version(toolVersion)
+  .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(message.split('\n')[0] + '\n') })
+  .showSuggestionAfterError(true);
+
+function withLoadOptions(command: Command) {
+  for (const option of loadOptions()) command.addOption(option);
+  return command;
+}
+
+withLoadOptions(
+  program
+    .command('run')
+    .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
+    .addOption(new Option('--strategy <name>', 'the reservation strategy').choices(strategyNames))
+    .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(strategyNames)),
+).action(async (flags: LoadFlags & { strategy?: string; mode?: string }) => {
+  if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
+    throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
+  }
+  const name = flags.strategy ?? flags.mode ?? 'atomic';
+  const { runStrategies } = await import('./run.js');
+  process.exitCode = await runStrategies('run', [findStrategy(name)!], flags);
+});
+
+withLoadOptions(
+  program
+    .command('race')
+    .description('several strategies one after another on fresh events, one comparison table')
+    .addOption(new Option('--strategies <list>', `comma-separated strategies (default: all: ${strategyNames.join(',')})`).argParser(strategyList)),
+).action(async (flags: LoadFlags & { strategies?: string[] }) => {
+  const chosen = (flags.strategies ?? strategyNames).map((name) => findStrategy(name)!);
+  const { runStrategies } = await import('./run.js');
+  process.exitCode = await runStrategies('race', chosen, flags);
+});
+
+program
+  .command('seed')
+  .description('create a new event in DATABASE_URL and print {"event_id", "hotels"} as JSON')
+  .addOption(new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3))
+  .addOption(new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200))
+  .action(async (flags: { hotels: number; rooms: number }) => {
+    const { seedCommand } = await import('./seed.js');
+    await seedCommand(flags);
+  });
+
+program
+  .command('serve')
+  .description('one server in the foreground for outside clients (embedded database and a seeded event without DATABASE_URL)')
+  .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(integer(0, 65_535)).default(8080))
+  .addOption(new Option('--host <host>', 'address to bind').default('127.0.0.1'))
+  .addOption(new Option('--hotels <H>', 'hotels in the seeded event').argParser(integer(1, 1000)).default(3))
+  .addOption(new Option('--rooms <R>', 'contracted rooms per hotel in the seeded event').argParser(integer(1, 1_000_000)).default(200))
+  .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(8))
+  .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number }) => {
+    const { serveCommand } = await import('./serve.js');
+    await serveCommand(flags);
+  });
+
+program
+  .command('strategies')
+  .description('the strategies, each with its guarantee and a one-line summary')
+  .option('--json', 'as JSON')
+  .action(async (flags: { json?: boolean }) => {
+    const { listStrategies } = await import('./strategies.js');
+    process.stdout.write(listStrategies(strategies, flags.json ?? false));
+  });
+
+/** The one place where errors become exit codes and one line on stderr. */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are exits too, and successful ones.
+    return error.exitCode === 0 ? 0 : exitCodes.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${message}\n`);
+    return exitCodes.usage;
+  }
+  if (error instanceof AssertionFailed) {
+    process.stderr.write(`evento: assertion failed: ${message}\n`);
+    return exitCodes.assertion;
+  }
+  if (error instanceof EnvironmentError) {
+    process.stderr.write(`evento: ${message}\n`);
+    return exitCodes.environment;
+  }
+  process.stderr.write(`evento: unexpected failure: ${error instanceof Error ? error.stack : message}\n`);
+  return exitCodes.environment;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}

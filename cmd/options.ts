@@ -1,0 +1,83 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { strategyNames } from '../strategies/registry.js';
+
+/** Flag parsers: each rejects a bad value with one line naming the allowed range. */
+
+export function integer(min: number, max: number) {
+  return (value: string) => {
+    const parsed = /^-?[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+}
+
+export interface ThinkRange {
+  min: number;
+  max: number;
+  text: string;
+}
+
+const maxThinkMs = 60_000;
+
+/** "A-B" or "A" milliseconds, 0 ≤ A ≤ B ≤ 60000. */
+export function thinkRange(value: string): ThinkRange {
+  const match = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
+  const min = match ? Number(match[1]) : NaN;
+  const max = match?.[2] !== undefined ? Number(match[2]) : min;
+  if (!match || min > max || max > maxThinkMs) {
+    throw new InvalidArgumentError(`expected milliseconds "A-B" or "A" with 0 <= A <= B <= ${maxThinkMs}`);
+  }
+  return { min, max, text: min === max ? String(min) : `${min}-${max}` };
+}
+
+export function strategyList(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !strategyNames.includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of: ${strategyNames.join(', ')}`);
+  }
+  return [...new Set(names)];
+}
+
+/** The flags `run` and `race` share, with Evento's names and defaults. */
+export function loadOptions(): Option[] {
+  return [
+    new Option('--clients <M>', 'simulated clients').argParser(integer(1, 100_000)).default(200),
+    new Option('--servers <N>', 'server processes').argParser(integer(1, 64)).default(2),
+    new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200),
+    new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3),
+    new Option('--max-rooms <K>', 'most rooms one request asks for').argParser(integer(1, 1000)).default(5),
+    new Option('--think-ms <A-B>', 'pause between a client\'s requests, in ms').argParser(thinkRange).default(thinkRange('0-300'), '0-300'),
+    new Option('--seed <X>', 'seed for the clients\' random choices (default: random, recorded in the results)').argParser(integer(0, 2 ** 31 - 1)),
+    new Option('--pick <how>', 'which listed hotel a client tries').choices(['first', 'random']).default('first'),
+    new Option('--in-flight <n>', 'most requests in flight at once, over all servers').argParser(integer(1, 100_000)).default(256),
+    new Option('--pool-size <n>', 'database connections per server process').argParser(integer(1, 100)).default(8),
+    new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
+    new Option('--json <file>', 'also write the results to this file'),
+    new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'),
+    new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'),
+    new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'),
+    new Option('--no-tui', 'plain progress lines on stderr even on a terminal'),
+  ];
+}
+
+export interface LoadFlags {
+  clients: number;
+  servers: number;
+  rooms: number;
+  hotels: number;
+  maxRooms: number;
+  thinkMs: ThinkRange;
+  seed?: number;
+  pick: 'first' | 'random';
+  inFlight: number;
+  poolSize: number;
+  timeout: number;
+  json?: string;
+  resultsDir: string;
+  assertNoOverbooking?: boolean;
+  expectOverbooking?: boolean;
+  tui: boolean;
+}

@@ -1,0 +1,78 @@
+import { randomInt } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { failedAssertions } from '../harness/assertions.js';
+import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
+import { runRace, type RaceHooks } from '../harness/race.js';
+import { writeResultFile } from '../harness/results-file.js';
+import type { Strategy } from '../strategies/types.js';
+import type { LoadFlags } from './options.js';
+import { formatResults } from './report-table.js';
+import { progressLines } from './progress-lines.js';
+
+export const interruptedExitCode = 130;
+
+/** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
+export async function runStrategies(command: 'run' | 'race', strategies: Strategy[], flags: LoadFlags): Promise<number> {
+  const seed = flags.seed ?? randomInt(2 ** 31 - 1);
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(interruptedExitCode);
+    process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const written: string[] = [];
+  const progress = progressLines(process.stderr, flags.hotels * flags.rooms);
+  const hooks: RaceHooks = {
+    ...progress,
+    async onResult(result) {
+      progress.onResult?.(result);
+      written.push(await writeResultFile(flags.resultsDir, result));
+    },
+  };
+
+  const outcome = await runRace({
+    strategies,
+    params: {
+      clients: flags.clients,
+      servers: flags.servers,
+      hotels: flags.hotels,
+      rooms: flags.rooms,
+      max_rooms: flags.maxRooms,
+      think_ms: flags.thinkMs.text,
+      seed,
+      pick: flags.pick,
+      in_flight: flags.inFlight,
+      pool_size: flags.poolSize,
+    },
+    thinkMs: flags.thinkMs,
+    timeoutMs: flags.timeout * 1000,
+    signal: stop.signal,
+    hooks,
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+
+  const { results } = outcome;
+  if (results.length > 0) process.stdout.write(`${formatResults(results)}\n`);
+  if (flags.json) {
+    // run writes its one result; race writes the list, even when it holds one.
+    const json = command === 'run' ? results[0] ?? null : results;
+    await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
+    written.push(flags.json);
+  }
+  if (written.length > 0) process.stderr.write(`evento: wrote ${written.join(', ')}\n`);
+
+  if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
+  if (outcome.stoppedBy === 'timeout') {
+    throw new EnvironmentError(
+      `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
+    );
+  }
+  const failures = failedAssertions(results, flags);
+  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
+  return 0;
+}

@@ -1,0 +1,51 @@
+import { connect, type Sql } from '../server/db.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { EnvironmentError, causeOf } from './errors.js';
+import { projectPath } from './paths.js';
+
+export interface Database {
+  /** The URL the server processes connect with. */
+  url: string;
+  kind: 'embedded' | 'url';
+  sql: Sql;
+  postgresVersion: string;
+  close(): Promise<void>;
+}
+
+/** Where a URL points, without its password, for messages. */
+export function describeUrl(url: string) {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'DATABASE_URL (not a valid URL)';
+  }
+}
+
+/** DATABASE_URL when set, otherwise an embedded PostgreSQL that lives as long as the returned handle. */
+export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Promise<Database> {
+  const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
+  const url = databaseUrl ?? embedded!.url;
+  const sql = connect(url, 4);
+  const close = async () => {
+    await sql.end({ timeout: 2 });
+    await embedded?.stop();
+  };
+  try {
+    const [{ server_version }] = await sql<[{ server_version: string }]>`show server_version`;
+    await ensureSchema(sql);
+    return { url, kind: embedded ? 'embedded' : 'url', sql, postgresVersion: server_version, close };
+  } catch (error) {
+    await close().catch(() => {});
+    const where = embedded ? 'the embedded PostgreSQL' : describeUrl(url);
+    throw new EnvironmentError(`cannot use the database at ${where}: ${causeOf(error)}`);
+  }
+}
+
+/** Creates schema evento and its tables if missing; an advisory lock serialises concurrent runs. */
+async function ensureSchema(sql: Sql) {
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext('evento.schema'))`;
+    await tx.file(projectPath('sql/schema.sql')).simple();
+  });
+}

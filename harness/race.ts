@@ -1,0 +1,89 @@
+import type { MetricsSnapshot } from '../client-sim/metrics.js';
+import { runLoad } from '../client-sim/runner.js';
+import type { Strategy } from '../strategies/types.js';
+import { openDatabase } from './database.js';
+import { auditEvent, seedEvent, type SeededEvent } from './event.js';
+import { buildResult, type RunParams, type StrategyResult } from './result.js';
+import { startServers } from './servers.js';
+
+export interface RaceOptions {
+  strategies: Strategy[];
+  params: Omit<RunParams, 'strategy'>;
+  thinkMs: { min: number; max: number };
+  timeoutMs: number;
+  requestTimeoutMs?: number;
+  databaseUrl?: string;
+  /** Stops the current strategy's clients; what was written is still audited and reported. */
+  signal?: AbortSignal;
+  hooks?: RaceHooks;
+}
+
+/** How a progress view follows a race; every argument is plain data. */
+export interface RaceHooks {
+  onReady?(info: { database: 'embedded' | 'url'; servers: string[] }): void;
+  onStart?(info: { strategy: Strategy; event: SeededEvent }): void;
+  onTick?(info: { strategy: Strategy; snapshot: MetricsSnapshot }): void;
+  onResult?(result: StrategyResult): void | Promise<void>;
+}
+
+export interface RaceOutcome {
+  results: StrategyResult[];
+  stoppedBy: 'done' | 'timeout' | 'interrupted';
+}
+
+/**
+ * Strategies one after another, each on a fresh event, against the same database and the same
+ * server processes: seed, run the clients, audit from the tables.
+ */
+export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
+  const { params, hooks = {} } = options;
+  const database = await openDatabase(options.databaseUrl);
+  try {
+    const fleet = await startServers(params.servers, database.url, params.pool_size);
+    try {
+      hooks.onReady?.({ database: database.kind, servers: fleet.urls });
+      const results: StrategyResult[] = [];
+      for (const strategy of options.strategies) {
+        if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
+        const startedAt = new Date();
+        const event = await seedEvent(database.sql, params.hotels, params.rooms);
+        hooks.onStart?.({ strategy, event });
+        const load = await runLoad({
+          serverUrls: fleet.urls,
+          clients: params.clients,
+          inFlight: params.in_flight,
+          plan: {
+            eventId: event.event_id,
+            strategy: strategy.name,
+            maxRooms: params.max_rooms,
+            thinkMs: options.thinkMs,
+            pick: params.pick,
+            seed: params.seed,
+          },
+          timeoutMs: options.timeoutMs,
+          requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+          signal: options.signal,
+          onTick: (snapshot) => hooks.onTick?.({ strategy, snapshot }),
+        });
+        const audit = await auditEvent(database.sql, event.event_id);
+        const result = buildResult({
+          strategy,
+          params: { strategy: strategy.name, ...params },
+          startedAt,
+          database: { kind: database.kind, postgresVersion: database.postgresVersion },
+          eventId: event.event_id,
+          load,
+          audit,
+        });
+        results.push(result);
+        await hooks.onResult?.(result);
+        if (load.stoppedBy !== 'done') return { results, stoppedBy: load.stoppedBy };
+      }
+      return { results, stoppedBy: 'done' };
+    } finally {
+      await fleet.stop();
+    }
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,122 @@
+import { cpus } from 'node:os';
+import type { LoadResult } from '../client-sim/runner.js';
+import type { Strategy } from '../strategies/types.js';
+import type { EventAudit } from './event.js';
+import { toolVersion } from './paths.js';
+
+/** The parameters of a run, named as in the result file. */
+export interface RunParams {
+  strategy: string;
+  clients: number;
+  servers: number;
+  hotels: number;
+  rooms: number;
+  max_rooms: number;
+  think_ms: string;
+  seed: number;
+  pick: 'first' | 'random';
+  in_flight: number;
+  pool_size: number;
+}
+
+export interface Verdict {
+  promises_safety: boolean;
+  /** No overbooked room and no drift, as audited from the tables. */
+  safe: boolean;
+  /** SAFE, or what went wrong: "OVERBOOKED by 12", "DRIFT 30", or both. */
+  label: string;
+}
+
+/** One strategy run, as written to bench-results/ (DESIGN.md's result file). */
+export interface StrategyResult {
+  tool: { name: 'evento'; version: string };
+  started_at: string;
+  params: RunParams;
+  environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' };
+  event_id: string;
+  outcome: {
+    requests: number;
+    reservations: number;
+    rooms_reserved: number;
+    contracted: number;
+    overbooked_rooms: number;
+    drift: number;
+    conflicts: number;
+    retries: number;
+    insufficient: number;
+    errors: number;
+    errors_by_kind: Record<string, number>;
+    duration_ms: number;
+    throughput_rps: number;
+    reservations_per_s: number;
+    latency_ms: { p50: number; p90: number; p99: number; max: number };
+    /** What the clients were told (201 responses), beside what the tables hold. */
+    acknowledged: { reservations: number; rooms: number };
+    stopped_by: LoadResult['stoppedBy'];
+  };
+  hotels: { hotel_id: string; name: string; contracted: number; booked: number; overbooked: number; drift: number }[];
+  verdict: Verdict;
+}
+
+export function verdictOf(strategy: Strategy, audit: Pick<EventAudit, 'overbooked' | 'drift'>): Verdict {
+  const problems = [
+    audit.overbooked > 0 ? `OVERBOOKED by ${audit.overbooked}` : '',
+    audit.drift > 0 ? `DRIFT ${audit.drift}` : '',
+  ].filter(Boolean);
+  return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };
+}
+
+const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
+
+export function buildResult(input: {
+  strategy: Strategy;
+  params: RunParams;
+  startedAt: Date;
+  database: { kind: 'embedded' | 'url'; postgresVersion: string };
+  eventId: string;
+  load: LoadResult;
+  audit: EventAudit;
+}): StrategyResult {
+  const { snapshot } = input.load;
+  const { audit } = input;
+  return {
+    tool: { name: 'evento', version: toolVersion },
+    started_at: input.startedAt.toISOString(),
+    params: input.params,
+    environment: {
+      node: process.versions.node,
+      postgres: input.database.postgresVersion,
+      cpus: cpus().length,
+      database: input.database.kind,
+    },
+    event_id: input.eventId,
+    outcome: {
+      requests: snapshot.requests,
+      reservations: audit.reservations,
+      rooms_reserved: audit.confirmed + audit.held,
+      contracted: audit.contracted,
+      overbooked_rooms: audit.overbooked,
+      drift: audit.drift,
+      conflicts: snapshot.conflicts,
+      retries: snapshot.retries,
+      insufficient: snapshot.insufficient,
+      errors: snapshot.errorsTotal,
+      errors_by_kind: snapshot.errors,
+      duration_ms: snapshot.elapsedMs,
+      throughput_rps: perSecond(snapshot.requests, snapshot.elapsedMs),
+      reservations_per_s: perSecond(audit.reservations, snapshot.elapsedMs),
+      latency_ms: snapshot.latencyMs,
+      acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
+      stopped_by: input.load.stoppedBy,
+    },
+    hotels: audit.hotels.map((hotel) => ({
+      hotel_id: hotel.hotel_id,
+      name: hotel.hotel_name,
+      contracted: hotel.contracted,
+      booked: hotel.confirmed + hotel.held,
+      overbooked: hotel.overbooked,
+      drift: hotel.drift,
+    })),
+    verdict: verdictOf(input.strategy, audit),
+  };
+}

@@ -1,0 +1,91 @@
+import express, { type ErrorRequestHandler, type Response } from 'express';
+import { classifyError } from '../strategies/sqlstate.js';
+import { findStrategy, strategyNames } from '../strategies/registry.js';
+import type { ReserveOutcome } from '../strategies/types.js';
+import type { Sql } from './db.js';
+import { isUuid, parseReserveRequest } from './validate.js';
+
+/** Request bodies are tiny; anything larger is refused with 413 before it is parsed. */
+export const bodyLimitBytes = 16 * 1024;
+
+/** The one place where strategy outcomes become HTTP statuses. */
+function sendOutcome(res: Response, outcome: ReserveOutcome) {
+  switch (outcome.status) {
+    case 'reserved':
+      return res.status(201).json({ reservation: outcome.reservation });
+    case 'conflict':
+      return res.status(409).json({ error: 'conflict', retryable: true, reason: outcome.reason });
+    case 'insufficient':
+      return res.status(422).json({ error: 'insufficient_rooms', available: outcome.available });
+    case 'not_found':
+      return res.status(404).json({ error: 'not_found', detail: 'no such event or hotel' });
+  }
+}
+
+const invalidRequest = (res: Response, detail: string, extra: object = {}) =>
+  res.status(400).json({ error: 'invalid_request', detail, ...extra });
+
+export function createApp(sql: Sql) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/health', async (_req, res) => {
+    await sql`select 1`;
+    res.json({ ok: true });
+  });
+
+  app.get('/:eventId/available', async (req, res) => {
+    const { eventId } = req.params;
+    if (!isUuid(eventId)) return invalidRequest(res, 'event_id must be a uuid');
+    const hotels = await sql<{ hotel_id: string; available: number }[]>`
+      select ehr.hotel_id, ehr.contracted - (ehr.reserved + ehr.locked) as available
+      from event_hotel_rooms ehr join hotels h on h.id = ehr.hotel_id
+      where ehr.event_id = ${eventId} and ehr.contracted - (ehr.reserved + ehr.locked) > 0
+      order by h.name
+    `;
+    if (hotels.length === 0) {
+      const [event] = await sql`select 1 from events where id = ${eventId}`;
+      if (!event) return res.status(404).json({ error: 'not_found', detail: 'no such event' });
+    }
+    res.json(hotels);
+  });
+
+  app.post(
+    '/:eventId/:hotelId/reserve/:strategy',
+    express.json({ limit: bodyLimitBytes, strict: false }),
+    async (req, res) => {
+      const strategy = findStrategy(req.params.strategy);
+      if (!strategy) {
+        return invalidRequest(res, `unknown strategy "${req.params.strategy}"`, { strategies: strategyNames });
+      }
+      const parsed = parseReserveRequest(req.params, req.query, req.body);
+      if (!parsed.ok) return invalidRequest(res, parsed.detail);
+      sendOutcome(res, await strategy.reserve(sql, parsed.value));
+    },
+  );
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not_found', detail: `no route for ${req.method} ${req.path}` });
+  });
+
+  app.use(errorHandler);
+  return app;
+}
+
+/** Errors become statuses here and nowhere else: a client's mistake is 4xx, a lost race 409. */
+const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+  // body-parser marks its own errors (malformed JSON, too large, bad charset) with a 4xx status.
+  const status = typeof error?.status === 'number' ? error.status : 0;
+  if (status >= 400 && status < 500) {
+    const detail = error.type === 'entity.too.large' ? `body larger than ${bodyLimitBytes} bytes` : String(error.message);
+    return res.status(status === 413 ? 413 : 400).json({ error: 'invalid_request', detail });
+  }
+  const errorClass = classifyError(error);
+  if (errorClass.kind === 'conflict') {
+    return res.status(409).json({ error: 'conflict', retryable: true, reason: errorClass.reason });
+  }
+  if (errorClass.kind === 'unavailable') return res.status(503).json({ error: 'unavailable' });
+  console.error(error);
+  res.status(500).json({ error: 'internal' });
+};

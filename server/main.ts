@@ -1,0 +1,39 @@
+// A server process forked by `evento run`: it reports its port to the parent over IPC and
+// exits when told to, or when the parent disappears (the IPC channel closes).
+import { createApp } from './app.js';
+import { connect } from './db.js';
+import { listen } from './listen.js';
+
+export type ServerMessage =
+  | { type: 'listening'; port: number; pid: number }
+  | { type: 'failed'; message: string; code?: string };
+
+const send = (message: ServerMessage) => process.send?.(message);
+
+async function main() {
+  const url = process.env.EVENTO_DATABASE_URL;
+  if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
+  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8));
+  await sql`select 1`;
+  const { server, port } = await listen(createApp(sql), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.closeAllConnections();
+    server.close();
+    await sql.end({ timeout: 2 });
+    process.exit(0);
+  };
+  process.on('disconnect', stop);
+  process.on('SIGTERM', stop);
+  process.on('message', (message) => {
+    if (message === 'stop') void stop();
+  });
+  send({ type: 'listening', port, pid: process.pid });
+}
+
+main().catch((error: NodeJS.ErrnoException) => {
+  send({ type: 'failed', message: error.message, code: error.code });
+  process.exit(1);
+});

@@ -1,0 +1,9 @@
+import { checkThenWrite } from './rooms.js';
+import type { Strategy } from './types.js';
+
+export const naive: Strategy = {
+  name: 'naive',
+  summary: 'read availability, then update and insert as separate statements; no transaction, no lock',
+  promisesSafety: false,
+  reserve: (sql, request) => checkThenWrite(sql, request, 'no lock'),
+};

@@ -1,0 +1,9 @@
+import { checkThenWrite } from './rooms.js';
+import type { Strategy } from './types.js';
+
+export const pessimistic: Strategy = {
+  name: 'pessimistic',
+  summary: 'SELECT … FOR UPDATE on the event-hotel row, then check, update and insert in one transaction',
+  promisesSafety: true,
+  reserve: (sql, request) => sql.begin((tx) => checkThenWrite(tx, request, 'for update')),
+};

@@ -1,0 +1,16 @@
+import { atomic } from './atomic.js';
+import { naive } from './naive.js';
+import { optimistic } from './optimistic.js';
+import { pessimistic } from './pessimistic.js';
+import { transaction } from './transaction.js';
+import type { Strategy } from './types.js';
+
+export const strategies: readonly Strategy[] = [naive, transaction, pessimistic, atomic, optimistic];
+
+export const strategyNames = strategies.map((strategy) => strategy.name);
+
+const byName = new Map(strategies.map((strategy) => [strategy.name, strategy]));
+
+export function findStrategy(name: string): Strategy | undefined {
+  return byName.get(name);
+}

@@ -1,0 +1,86 @@
+import type { Db, Reservation, ReserveOutcome, ReserveRequest } from './types.js';
+
+/** The SQL steps the room strategies are made of; each strategy composes them differently. */
+
+interface RoomRow {
+  id: string;
+  contracted: number;
+  reserved: number;
+  locked: number;
+  version: string;
+}
+
+export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {
+  const forUpdate = lock === 'for update' ? db`for update` : db``;
+  return db<RoomRow[]>`
+    select id, contracted, reserved, locked, version
+    from event_hotel_rooms
+    where event_id = ${request.eventId} and hotel_id = ${request.hotelId}
+    ${forUpdate}
+  `.then((rows) => rows[0]);
+}
+
+export const availableIn = (row: RoomRow) => row.contracted - (row.reserved + row.locked);
+
+export async function insertReservation(db: Db, roomsId: string, request: ReserveRequest): Promise<ReserveOutcome> {
+  const [row] = await db<{ id: string }[]>`
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+    values (gen_random_uuid(), ${roomsId}, ${request.email}, ${request.rooms}, 'CONFIRMED', ${request.requestId}, now())
+    returning id
+  `;
+  return reserved(row!.id, request);
+}
+
+/**
+ * Read availability, check it, add n to the counter, insert the reservation: as the original
+ * Evento does. Correct only if no other request can pass the same check before this one
+ * writes: that is what the lock (or its absence) decides.
+ */
+export async function checkThenWrite(
+  db: Db,
+  request: ReserveRequest,
+  lock: 'for update' | 'no lock',
+): Promise<ReserveOutcome> {
+  const row = await readRooms(db, request, lock);
+  if (!row) return { status: 'not_found' };
+  const available = availableIn(row);
+  if (available < request.rooms) return { status: 'insufficient', available };
+  await db`
+    update event_hotel_rooms
+    set reserved = reserved + ${request.rooms}, version = version + 1, updated_at = now()
+    where id = ${row.id}
+  `;
+  return insertReservation(db, row.id, request);
+}
+
+/**
+ * One statement: add n to `reserved` where `condition` holds, and insert the reservation
+ * only if that update matched. Returns the new reservation id, or undefined when it did not match.
+ */
+export async function conditionalClaim(db: Db, request: ReserveRequest, condition: ReturnType<Db>) {
+  const [row] = await db<{ id: string }[]>`
+    with claimed as (
+      update event_hotel_rooms
+      set reserved = reserved + ${request.rooms}, version = version + 1, updated_at = now()
+      where event_id = ${request.eventId} and hotel_id = ${request.hotelId} and ${condition}
+      returning id
+    )
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+    select gen_random_uuid(), claimed.id, ${request.email}, ${request.rooms}, 'CONFIRMED', ${request.requestId}, now()
+    from claimed
+    returning id
+  `;
+  return row?.id;
+}
+
+export function reserved(id: string, request: ReserveRequest): ReserveOutcome {
+  const reservation: Reservation = {
+    id,
+    event_id: request.eventId,
+    hotel_id: request.hotelId,
+    rooms: request.rooms,
+    email: request.email,
+    status: 'CONFIRMED',
+  };
+  return { status: 'reserved', reservation };
+}

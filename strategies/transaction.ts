@@ -1,0 +1,11 @@
+import { checkThenWrite } from './rooms.js';
+import type { Strategy } from './types.js';
+
+// The original Evento called this "atomic". A READ COMMITTED transaction makes the writes
+// all-or-nothing but does not stop two transactions from reading the same availability.
+export const transaction: Strategy = {
+  name: 'transaction',
+  summary: 'the naive check, update and insert inside one READ COMMITTED transaction, no lock',
+  promisesSafety: false,
+  reserve: (sql, request) => sql.begin((tx) => checkThenWrite(tx, request, 'no lock')),
+};

@@ -1,0 +1,45 @@
+import type { Sql, TransactionSql } from 'postgres';
+
+/** A connection pool or a transaction scope: strategies accept either. */
+export type Db = Sql | TransactionSql;
+
+/** One reservation request as the HTTP layer validated it. */
+export interface ReserveRequest {
+  eventId: string;
+  hotelId: string;
+  rooms: number;
+  email: string;
+  requestId: string | null;
+}
+
+export interface Reservation {
+  id: string;
+  event_id: string;
+  hotel_id: string;
+  rooms: number;
+  email: string;
+  status: string;
+}
+
+/** Expected results are values; only the unexpected is thrown. */
+export type ReserveOutcome =
+  | { status: 'reserved'; reservation: Reservation }
+  | { status: 'conflict'; reason: ConflictReason }
+  | { status: 'insufficient'; available: number }
+  | { status: 'not_found' };
+
+export type ConflictReason =
+  | 'version_mismatch'
+  | 'serialization_failure'
+  | 'deadlock'
+  | 'lock_timeout'
+  | 'unique_violation'
+  | 'exclusion_violation';
+
+export interface Strategy {
+  name: string;
+  summary: string;
+  /** Whether the strategy promises that rooms are never overbooked. */
+  promisesSafety: boolean;
+  reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;
+}
