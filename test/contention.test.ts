@@ -1,0 +1,62 @@
+import t from 'tap';
+import { runRace, type RaceOptions } from '../harness/race.js';
+import { findStrategy } from '../strategies/registry.js';
+import { useDatabase } from './helpers.js';
+
+// The issue's contended scenario: 100 clients on 2 servers fight for 2 hotels × 20 rooms.
+const contended: Omit<RaceOptions, 'strategies'> = {
+  params: {
+    clients: 100,
+    servers: 2,
+    hotels: 2,
+    rooms: 20,
+    max_rooms: 5,
+    think_ms: '0',
+    seed: 7,
+    pick: 'first',
+    in_flight: 256,
+    pool_size: 8,
+  },
+  thinkMs: { min: 0, max: 0 },
+  timeoutMs: 60_000,
+};
+
+const database = await useDatabase(t);
+const race = (names: string[]) =>
+  runRace({ ...contended, databaseUrl: database.url, strategies: names.map((name) => findStrategy(name)!) });
+
+for (const name of ['naive', 'transaction']) {
+  t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {
+    // Races are random: retry a bounded number of times until the anomaly shows, fail if it never does.
+    const attempts = 8;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      const [result] = (await race([name])).results;
+      if (result && (result.outcome.overbooked_rooms > 0 || result.outcome.drift > 0)) {
+        t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
+        t.equal(result.verdict.safe, false, 'an anomaly makes the verdict unsafe');
+        t.equal(result.verdict.promises_safety, false, `${name} does not promise safety`);
+        return;
+      }
+    }
+    t.fail(`no overbooking or drift in ${attempts} contended runs`);
+  });
+}
+
+for (const name of ['pessimistic', 'atomic', 'optimistic']) {
+  t.test(`${name} never overbooks or drifts and sells every room, 10 contended runs`, async (t) => {
+    const { results, stoppedBy } = await race(Array(10).fill(name));
+    t.equal(stoppedBy, 'done', 'every run ended by selling out');
+    t.equal(results.length, 10, 'ten runs');
+    for (const [index, { outcome, verdict }] of results.entries()) {
+      t.equal(outcome.overbooked_rooms, 0, `run ${index}: no overbooked room`);
+      t.equal(outcome.drift, 0, `run ${index}: no drift`);
+      t.equal(outcome.rooms_reserved, outcome.contracted, `run ${index}: booked == contracted`);
+      t.equal(outcome.errors, 0, `run ${index}: no errors`);
+      t.equal(outcome.acknowledged.rooms, outcome.rooms_reserved, `run ${index}: clients were told of every booked room`);
+      t.equal(verdict.safe, true, `run ${index}: SAFE`);
+    }
+    if (name === 'optimistic') {
+      t.ok(results.some((result) => result.outcome.conflicts > 0), 'version conflicts happened and were retried');
+    }
+  });
+}

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { openDatabase, type Database } from '../harness/database.js';
+
+export const cliPath = fileURLToPath(new URL('../../bin/evento.js', import.meta.url));
+
+/** One database per test file: DATABASE_URL when set, else an embedded one stopped at teardown. */
+export async function useDatabase(t: Test): Promise<Database> {
+  const database = await openDatabase();
+  t.teardown(() => database.close());
+  return database;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Every process of this invocation carries this tag in its environment. */
+  tag: string;
+}
+
+/**
+ * Runs `evento …` as a user would. `onStderr` sees the progress output as it comes, e.g. to
+ * interrupt the run; the whole run is killed if it outlives `timeoutMs`.
+ */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<CliRun> {
+  const tag = randomUUID();
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, CI: 'true', ...options.env, EVENTO_TEST_TAG: tag },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    options.onStderr?.(stderr, child);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, tag });
+    });
+  });
+}
+
+/** PIDs of live processes whose environment holds the tag (servers and postgres inherit it). */
+export async function processesTagged(tag: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    const status = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // A zombie waiting to be reaped is gone already.
+    if (environ.includes(`EVENTO_TEST_TAG=${tag}`) && !/\) Z /.test(status)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Waits up to `ms` for the tagged processes to be gone; returns those still alive. */
+export async function tagGone(tag: string, ms = 5_000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const alive = await processesTagged(tag);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
