@@ -1,0 +1,156 @@
+import t from 'tap';
+import { createApp } from '../server/app.js';
+import { connect } from '../server/db.js';
+import { listen } from '../server/listen.js';
+import { seedEvent } from '../harness/event.js';
+import { strategyNames } from '../strategies/registry.js';
+import { useDatabase } from './helpers.js';
+
+const database = await useDatabase(t);
+const sql = connect(database.url, 4);
+t.teardown(() => sql.end({ timeout: 1 }));
+const { server, port } = await listen(createApp(sql), '127.0.0.1', 0);
+t.teardown(() => {
+  server.closeAllConnections();
+  server.close();
+});
+const base = `http://127.0.0.1:${port}`;
+
+async function call(method: string, path: string, init: { body?: string; contentType?: string } = {}) {
+  const response = await fetch(base + path, {
+    method,
+    body: init.body,
+    headers: init.body !== undefined ? { 'content-type': init.contentType ?? 'application/json' } : {},
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text, type: response.headers.get('content-type') ?? '' };
+}
+
+const event = await seedEvent(database.sql, 2, 10);
+const [hotelA, hotelB] = event.hotels;
+const reservePath = (strategy: string, query = '', hotel = hotelA!.hotel_id) =>
+  `/${event.event_id}/${hotel}/reserve/${strategy}${query}`;
+
+t.test('GET /health answers once the pool does', async (t) => {
+  const reply = await call('GET', '/health');
+  t.equal(reply.status, 200, 'status');
+  t.same(reply.json, { ok: true }, 'body');
+});
+
+t.test('GET /{event}/available lists hotels with rooms left, in name order', async (t) => {
+  const reply = await call('GET', `/${event.event_id}/available`);
+  t.equal(reply.status, 200, 'status');
+  t.same(reply.json, [
+    { hotel_id: hotelA!.hotel_id, available: 10 },
+    { hotel_id: hotelB!.hotel_id, available: 10 },
+  ], 'both hotels, all rooms');
+});
+
+t.test('POST reserve with query parameters, as the Evento client sends them', async (t) => {
+  const reply = await call('POST', reservePath('atomic', '?rooms=3&email=a%40b.test'));
+  t.equal(reply.status, 201, 'created');
+  t.match(reply.json, {
+    reservation: { event_id: event.event_id, hotel_id: hotelA!.hotel_id, rooms: 3, email: 'a@b.test', status: 'CONFIRMED' },
+  }, 'reservation body');
+  t.match(reply.json.reservation.id, /^[0-9a-f-]{36}$/, 'reservation id');
+  const listed = await call('GET', `/${event.event_id}/available`);
+  t.same(listed.json[0], { hotel_id: hotelA!.hotel_id, available: 7 }, 'availability went down by 3');
+});
+
+t.test('POST reserve with a JSON body, for every strategy', async (t) => {
+  for (const strategy of strategyNames) {
+    const reply = await call('POST', reservePath(strategy, '', hotelB!.hotel_id), {
+      body: JSON.stringify({ rooms: 1, email: `${strategy}@b.test`, request_id: `r-${strategy}` }),
+    });
+    t.equal(reply.status, 201, `${strategy}: created`);
+    t.equal(reply.json?.reservation?.rooms, 1, `${strategy}: one room`);
+  }
+});
+
+t.test('422 when rooms are short, with what is left', async (t) => {
+  const reply = await call('POST', reservePath('atomic', '?rooms=100&email=a%40b.test'));
+  t.equal(reply.status, 422, 'status');
+  t.same(reply.json, { error: 'insufficient_rooms', available: 7 }, 'body');
+  for (const strategy of strategyNames) {
+    const each = await call('POST', reservePath(strategy, '?rooms=100&email=a%40b.test'));
+    t.equal(each.status, 422, `${strategy}: 422`);
+  }
+});
+
+t.test('sold-out hotels drop out of the listing', async (t) => {
+  const reply = await call('POST', reservePath('pessimistic', '?rooms=7&email=a%40b.test'));
+  t.equal(reply.status, 201, 'last 7 rooms reserved');
+  const listed = await call('GET', `/${event.event_id}/available`);
+  t.same(listed.json.map((hotel: { hotel_id: string }) => hotel.hotel_id), [hotelB!.hotel_id], 'only hotel B is listed');
+});
+
+t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
+  const cases: [string, string, { body?: string; contentType?: string }?][] = [
+    ['rooms 0', reservePath('atomic', '?rooms=0&email=a%40b.test')],
+    ['rooms -1', reservePath('atomic', '?rooms=-1&email=a%40b.test')],
+    ['rooms abc', reservePath('atomic', '?rooms=abc&email=a%40b.test')],
+    ['rooms 10^9', reservePath('atomic', '?rooms=1000000000&email=a%40b.test')],
+    ['rooms 1.5', reservePath('atomic', '?rooms=1.5&email=a%40b.test')],
+    ['rooms twice', reservePath('atomic', '?rooms=1&rooms=2&email=a%40b.test')],
+    ['rooms missing', reservePath('atomic', '?email=a%40b.test')],
+    ['email missing', reservePath('atomic', '?rooms=1')],
+    ['rooms 1e9 in JSON', reservePath('atomic'), { body: '{"rooms": 1e9, "email": "a@b.test"}' }],
+    ['rooms as JSON null', reservePath('atomic'), { body: '{"rooms": null, "email": "a@b.test"}' }],
+    ['email as a JSON number', reservePath('atomic'), { body: '{"rooms": 1, "email": 5}' }],
+    ['a JSON array body', reservePath('atomic'), { body: '[1, 2]' }],
+    ['malformed JSON', reservePath('atomic'), { body: '{"rooms": 1,' }],
+    ['non-uuid event id', `/not-a-uuid/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['non-uuid hotel id', `/${event.event_id}/123/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['bad percent-encoding', `/%E0%A4%A/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+  ];
+  for (const [name, path, init] of cases) {
+    const reply = await call('POST', path, init);
+    t.equal(reply.status, 400, `${name}: 400`);
+    t.equal(reply.json?.error, 'invalid_request', `${name}: JSON error body`);
+    t.type(reply.json?.detail, 'string', `${name}: says what is wrong`);
+  }
+  const unknown = await call('POST', reservePath('bogus', '?rooms=1&email=a%40b.test'));
+  t.equal(unknown.status, 400, 'unknown strategy: 400');
+  t.same(unknown.json?.strategies, strategyNames, 'unknown strategy: the body lists the known ones');
+  const badEvent = await call('GET', '/not-a-uuid/available');
+  t.equal(badEvent.status, 400, 'GET available with a non-uuid event: 400');
+});
+
+t.test('a body over the limit is 413 with a JSON body', async (t) => {
+  const reply = await call('POST', reservePath('atomic'), { body: JSON.stringify({ rooms: 1, email: 'x'.repeat(64 * 1024) }) });
+  t.equal(reply.status, 413, 'status');
+  t.equal(reply.json?.error, 'invalid_request', 'JSON body');
+});
+
+t.test('unknown events, hotels and routes are 404 with a JSON body', async (t) => {
+  const missing = '00000000-0000-4000-8000-000000000000';
+  const noEvent = await call('GET', `/${missing}/available`);
+  t.equal(noEvent.status, 404, 'unknown event: 404');
+  const noHotel = await call('POST', `/${event.event_id}/${missing}/reserve/atomic?rooms=1&email=a%40b.test`);
+  t.equal(noHotel.status, 404, 'unknown hotel: 404');
+  t.equal(noHotel.json?.error, 'not_found', 'unknown hotel: JSON body');
+  const noRoute = await call('DELETE', '/nothing/here');
+  t.equal(noRoute.status, 404, 'unknown route: 404');
+  t.equal(noRoute.json?.error, 'not_found', 'unknown route: JSON body');
+});
+
+t.test('503 with a JSON body when the database cannot be reached', async (t) => {
+  // A pool pointed at a port where nothing listens.
+  const deadSql = connect('postgres://postgres@127.0.0.1:1/postgres', 1);
+  t.teardown(() => deadSql.end({ timeout: 1 }));
+  const dead = await listen(createApp(deadSql), '127.0.0.1', 0);
+  t.teardown(() => dead.server.close());
+  for (const path of ['/health', `/${event.event_id}/available`]) {
+    const response = await fetch(`http://127.0.0.1:${dead.port}${path}`);
+    t.equal(response.status, 503, `${path}: 503`);
+    t.same(await response.json(), { error: 'unavailable' }, `${path}: JSON body`);
+  }
+  const reserve = await fetch(`http://127.0.0.1:${dead.port}${reservePath('atomic', '?rooms=1&email=a%40b.test')}`, { method: 'POST' });
+  t.equal(reserve.status, 503, 'reserve: 503');
+});
