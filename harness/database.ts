@@ -24,8 +24,9 @@ export function describeUrl(url: string) {
 
 /** DATABASE_URL when set, otherwise an embedded PostgreSQL that lives as long as the returned handle. */
 export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Promise<Database> {
+  // An empty DATABASE_URL counts as unset.
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
-  const url = databaseUrl ?? embedded!.url;
+  const url = embedded?.url ?? databaseUrl!;
   const sql = connect(url, 4);
   const close = async () => {
     await sql.end({ timeout: 2 });

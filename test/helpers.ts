@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+export { randomUUID };
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
@@ -29,9 +30,14 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    tag?: string;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliRun> {
-  const tag = randomUUID();
+  const tag = options.tag ?? randomUUID();
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...process.env, CI: 'true', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
