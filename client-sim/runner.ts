@@ -10,6 +10,8 @@ export interface LoadOptions {
   plan: ClientPlan;
   /** The run is stopped (and reported as timed out) after this long. */
   timeoutMs: number;
+  /** When set, the clients stop after this long instead of at sell-out; not a failure. */
+  durationMs?: number;
   requestTimeoutMs: number;
   /** Stops the run early, e.g. on Ctrl-C. */
   signal?: AbortSignal;
@@ -19,17 +21,18 @@ export interface LoadOptions {
 
 export interface LoadResult {
   snapshot: MetricsSnapshot;
-  /** Why the clients stopped: all done (sold out), the timeout, or the caller's signal. */
-  stoppedBy: 'done' | 'timeout' | 'interrupted';
+  /** Why the clients stopped: all done (sold out), the duration, the timeout, or the caller's signal. */
+  stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
 }
 
-/** Runs the clients until every one has stopped, or the timeout or the signal stops them. */
+/** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const metrics = createMetrics();
   const stop = new AbortController();
   // Every pending request and pause listens on this signal: thousands at once is expected.
   setMaxListeners(0, stop.signal);
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
+  const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const onExternalStop = () => stop.abort('interrupted');
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
   if (options.signal?.aborted) onExternalStop();
@@ -51,10 +54,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await Promise.all(clients);
   } finally {
     clearTimeout(timer);
+    clearTimeout(deadline);
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', onExternalStop);
     await api.close();
   }
-  const stoppedBy = stop.signal.aborted ? (stop.signal.reason as 'timeout' | 'interrupted') : 'done';
+  const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
   return { snapshot: metrics.snapshot(), stoppedBy };
 }

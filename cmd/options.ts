@@ -32,6 +32,19 @@ export function thinkRange(value: string): ThinkRange {
   return { min, max, text: min === max ? String(min) : `${min}-${max}` };
 }
 
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const maxDurationMs = 24 * 3_600_000;
+
+/** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from 1 ms to 24 h. */
+export function duration(value: string): number {
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+  const ms = match ? Math.round(Number(match[1]) * durationUnits[match[2]!]!) : NaN;
+  if (!(ms >= 1 && ms <= maxDurationMs)) {
+    throw new InvalidArgumentError('expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from 1ms to 24h');
+  }
+  return ms;
+}
+
 export function strategyList(value: string): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   const unknown = names.filter((name) => !strategyNames.includes(name));
@@ -54,6 +67,7 @@ export function loadOptions(): Option[] {
     new Option('--pick <how>', 'which listed hotel a client tries').choices(['first', 'random']).default('first'),
     new Option('--in-flight <n>', 'most requests in flight at once, over all servers').argParser(integer(1, 100_000)).default(256),
     new Option('--pool-size <n>', 'database connections per server process').argParser(integer(1, 100)).default(8),
+    new Option('--duration <time>', 'stop the clients after this long (e.g. 10s, 500ms) instead of at sell-out; the audit still runs').argParser(duration),
     new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
     new Option('--json <file>', 'also write the results to this file'),
     new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'),
@@ -75,6 +89,8 @@ export interface LoadFlags {
   inFlight: number;
   poolSize: number;
   timeout: number;
+  /** Milliseconds; unset: the clients run to sell-out. */
+  duration?: number;
   json?: string;
   resultsDir: string;
   assertNoOverbooking?: boolean;

@@ -22,7 +22,8 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
       );
     },
     onResult(result) {
-      stream.write(`evento: ${result.params.strategy} done in ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${result.verdict.label}\n`);
+      const how = result.outcome.stopped_by === 'duration' ? 'stopped by --duration after' : 'done in';
+      stream.write(`evento: ${result.params.strategy} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${result.verdict.label}\n`);
     },
   };
 }

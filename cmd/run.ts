@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { failedAssertions } from '../harness/assertions.js';
-import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
+import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { runRace, type RaceHooks } from '../harness/race.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { Strategy } from '../strategies/types.js';
@@ -13,6 +13,9 @@ export const interruptedExitCode = 130;
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', strategies: Strategy[], flags: LoadFlags): Promise<number> {
+  if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
+    throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
+  }
   const seed = flags.seed ?? randomInt(2 ** 31 - 1);
   const stop = new AbortController();
   const onSignal = () => {
@@ -46,9 +49,11 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
       pick: flags.pick,
       in_flight: flags.inFlight,
       pool_size: flags.poolSize,
+      duration_ms: flags.duration,
     },
     thinkMs: flags.thinkMs,
     timeoutMs: flags.timeout * 1000,
+    durationMs: flags.duration,
     signal: stop.signal,
     hooks,
   }).finally(() => {

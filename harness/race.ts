@@ -11,6 +11,8 @@ export interface RaceOptions {
   params: Omit<RunParams, 'strategy'>;
   thinkMs: { min: number; max: number };
   timeoutMs: number;
+  /** Each strategy's clients stop after this long instead of at sell-out. */
+  durationMs?: number;
   requestTimeoutMs?: number;
   databaseUrl?: string;
   /** Stops the current strategy's clients; what was written is still audited and reported. */
@@ -61,6 +63,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
             seed: params.seed,
           },
           timeoutMs: options.timeoutMs,
+          durationMs: options.durationMs,
           requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
           signal: options.signal,
           onTick: (snapshot) => hooks.onTick?.({ strategy, snapshot }),
@@ -77,7 +80,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         });
         results.push(result);
         await hooks.onResult?.(result);
-        if (load.stoppedBy !== 'done') return { results, stoppedBy: load.stoppedBy };
+        if (load.stoppedBy === 'timeout' || load.stoppedBy === 'interrupted') return { results, stoppedBy: load.stoppedBy };
       }
       return { results, stoppedBy: 'done' };
     } finally {

@@ -17,6 +17,8 @@ export interface RunParams {
   pick: 'first' | 'random';
   in_flight: number;
   pool_size: number;
+  /** Set when the clients ran for a fixed time (--duration) instead of to sell-out. */
+  duration_ms?: number;
 }
 
 export interface Verdict {

@@ -1,0 +1,64 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli, useDatabase } from './helpers.js';
+
+const database = await useDatabase(t);
+const withDatabase = { DATABASE_URL: database.url };
+// Rooms enough never to sell out: only --duration can end these runs.
+const endless = ['--clients', '10', '--servers', '1', '--hotels', '2', '--rooms', '1000000', '--think-ms', '0', '--pick', 'random'];
+const scratch = () => mkdtemp(join(tmpdir(), 'evento-duration-test-'));
+
+t.test('run --duration stops the clients before sell-out, and the audit still runs', async (t) => {
+  const dir = await scratch();
+  const jsonFile = join(dir, 'run.json');
+  const run = await runCli(['run', '--strategy', 'atomic', ...endless, '--duration', '700ms', '--results-dir', dir, '--json', jsonFile], {
+    env: withDatabase,
+    timeoutMs: 60_000,
+  });
+  t.equal(run.code, 0, `a run ended by --duration exits 0 (stderr: ${run.stderr.slice(-300)})`);
+  t.match(run.stderr, /atomic stopped by --duration/, 'progress says why the clients stopped');
+  const { params, outcome, verdict } = JSON.parse(await readFile(jsonFile, 'utf8'));
+  t.equal(outcome.stopped_by, 'duration', 'stopped_by records --duration');
+  t.equal(params.duration_ms, 700, 'params record the duration in ms');
+  t.ok(outcome.reservations > 0, 'the clients reserved something before the stop');
+  t.ok(outcome.rooms_reserved < outcome.contracted, 'the event did not sell out');
+  t.equal(outcome.contracted, 2_000_000, 'the audit read the tables');
+  t.equal(outcome.overbooked_rooms, 0, 'audit: no overbooking');
+  t.equal(outcome.drift, 0, 'audit: no drift');
+  t.equal(outcome.errors, 0, 'stopping is not counted as errors');
+  t.equal(verdict.safe, true, 'SAFE');
+});
+
+t.test('race --duration runs every strategy for the duration', async (t) => {
+  const dir = await scratch();
+  const jsonFile = join(dir, 'race.json');
+  const run = await runCli(['race', '--strategies', 'atomic,optimistic', ...endless, '--duration', '500ms', '--results-dir', dir, '--json', jsonFile], {
+    env: withDatabase,
+    timeoutMs: 60_000,
+  });
+  t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
+  const results = JSON.parse(await readFile(jsonFile, 'utf8'));
+  t.same(
+    results.map((result: any) => [result.params.strategy, result.outcome.stopped_by]),
+    [['atomic', 'duration'], ['optimistic', 'duration']],
+    'both strategies ran and each was stopped by --duration',
+  );
+});
+
+t.test('a bad --duration exits 2 with one line naming the flag', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['run', '--duration', '10'], /--duration.*with a unit/],
+    [['run', '--duration', '0s'], /--duration.*from 1ms to 24h/],
+    [['race', '--duration', 'soon'], /--duration.*with a unit/],
+    [['run', '--duration', '25h'], /--duration.*from 1ms to 24h/],
+    [['run', '--duration', '2m', '--timeout', '60'], /--duration must be shorter than --timeout \(60s\)/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await runCli(args, { env: withDatabase });
+    t.equal(run.code, 2, `${args.join(' ')}: exit 2`);
+    t.match(run.stderr, message, `${args.join(' ')}: names the flag`);
+    t.equal(run.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
+  }
+});
