@@ -63,7 +63,8 @@ program
   .addOption(new Option('--hotels <H>', 'hotels in the seeded event').argParser(integer(1, 1000)).default(3))
   .addOption(new Option('--rooms <R>', 'contracted rooms per hotel in the seeded event').argParser(integer(1, 1_000_000)).default(200))
   .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(8))
-  .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number }) => {
+  .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every route but /health').env('EVENTO_TOKEN'))
+  .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) => {
     const { serveCommand } = await import('./serve.js');
     await serveCommand(flags);
   });

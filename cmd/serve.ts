@@ -9,18 +9,18 @@ import { listen } from '../server/listen.js';
 const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** One server in the foreground until Ctrl-C; seeds an event when the database is embedded. */
-export async function serveCommand(flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number }) {
+export async function serveCommand(flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) {
   const database = await openDatabase();
   const sql = connect(database.url, flags.poolSize);
   try {
     const event = database.kind === 'embedded' ? await seedEvent(database.sql, flags.hotels, flags.rooms) : undefined;
-    const { server, port } = await listen(createApp(sql), flags.host, flags.port).catch((error: NodeJS.ErrnoException) => {
+    const { server, port } = await listen(createApp(sql, { token: flags.token }), flags.host, flags.port).catch((error: NodeJS.ErrnoException) => {
       const cause = error.code === 'EADDRINUSE' ? `port ${flags.port} is in use; pick another with --port (0 for any)` : error.message;
       throw new EnvironmentError(`cannot listen on ${flags.host}:${flags.port}: ${cause}`);
     });
     const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`;
-    if (!loopback.has(flags.host)) {
-      process.stderr.write(`evento: warning: listening on ${flags.host}; the reservation API has no authentication\n`);
+    if (!loopback.has(flags.host) && !flags.token) {
+      process.stderr.write(`evento: warning: listening on ${flags.host}; the reservation API has no authentication (see --token)\n`);
     }
     process.stdout.write(`${JSON.stringify({ url, database: database.kind, ...event })}\n`);
     process.stderr.write(`evento: serving on ${url} (Ctrl-C to stop)\n`);

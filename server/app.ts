@@ -1,4 +1,5 @@
-import express, { type ErrorRequestHandler, type Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { classifyError } from '../strategies/sqlstate.js';
 import { findStrategy, strategyNames } from '../strategies/registry.js';
 import type { ReserveOutcome } from '../strategies/types.js';
@@ -25,7 +26,12 @@ function sendOutcome(res: Response, outcome: ReserveOutcome) {
 const invalidRequest = (res: Response, detail: string, extra: object = {}) =>
   res.status(400).json({ error: 'invalid_request', detail, ...extra });
 
-export function createApp(sql: Sql) {
+export interface AppOptions {
+  /** When set, every route but /health requires `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export function createApp(sql: Sql, options: AppOptions = {}) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -34,6 +40,8 @@ export function createApp(sql: Sql) {
     await sql`select 1`;
     res.json({ ok: true });
   });
+
+  if (options.token) app.use(requireBearer(options.token));
 
   app.get('/:eventId/available', async (req, res) => {
     const { eventId } = req.params;
@@ -71,6 +79,16 @@ export function createApp(sql: Sql) {
 
   app.use(errorHandler);
   return app;
+}
+
+function requireBearer(token: string): RequestHandler {
+  const expected = createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    // Compare digests so the comparison takes the same time whatever the token's length.
+    if (timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
+    res.status(401).json({ error: 'unauthorized', detail: 'send Authorization: Bearer <token>' });
+  };
 }
 
 /** Errors become statuses here and nowhere else: a client's mistake is 4xx, a lost race 409. */

@@ -154,3 +154,22 @@ t.test('503 with a JSON body when the database cannot be reached', async (t) => 
   const reserve = await fetch(`http://127.0.0.1:${dead.port}${reservePath('atomic', '?rooms=1&email=a%40b.test')}`, { method: 'POST' });
   t.equal(reserve.status, 503, 'reserve: 503');
 });
+
+t.test('with a token, every route but /health needs Authorization: Bearer', async (t) => {
+  const guarded = await listen(createApp(sql, { token: 's3cret' }), '127.0.0.1', 0);
+  t.teardown(() => {
+    guarded.server.closeAllConnections();
+    guarded.server.close();
+  });
+  const at = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    fetch(`http://127.0.0.1:${guarded.port}${path}`, { method, headers });
+  t.equal((await at('/health')).status, 200, '/health stays open');
+  const refused = await at(`/${event.event_id}/available`);
+  t.equal(refused.status, 401, 'no token: 401');
+  t.match(await refused.json(), { error: 'unauthorized' }, 'JSON body');
+  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer wrong' })).status, 401, 'wrong token: 401');
+  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer s3cret-and-more' })).status, 401, 'longer token: 401');
+  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer s3cret' })).status, 200, 'right token: 200');
+  const reserve = await at(reservePath('atomic', '?rooms=1&email=a%40b.test', hotelB!.hotel_id), { authorization: 'Bearer s3cret' }, 'POST');
+  t.equal(reserve.status, 201, 'right token: reserve works');
+});
