@@ -1,0 +1,53 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli, useDatabase } from './helpers.js';
+
+const database = await useDatabase(t);
+const { sql } = database;
+const urlFor = (user: string, db: string) => {
+  const url = new URL(database.url);
+  url.username = user;
+  url.password = 'evento-test';
+  url.pathname = `/${db}`;
+  return url.toString();
+};
+const small = ['run', '--strategy', 'atomic', '--clients', '10', '--servers', '1', '--hotels', '1', '--rooms', '10', '--think-ms', '0'];
+
+t.test('evento touches nothing outside schema evento', async (t) => {
+  await sql`create table if not exists public.guest_list (name text)`;
+  await sql`insert into public.guest_list values ('keep me')`;
+  t.teardown(() => sql`drop table if exists public.guest_list`);
+  const outside = () => sql`
+    select table_schema, table_name from information_schema.tables
+    where table_schema not in ('evento', 'pg_catalog', 'information_schema') order by 1, 2
+  `;
+  const before = await outside();
+  const results = await mkdtemp(join(tmpdir(), 'evento-access-test-'));
+  const run = await runCli([...small, '--results-dir', results], { env: { DATABASE_URL: database.url } });
+  t.equal(run.code, 0, 'the run succeeded');
+  t.same(await outside(), before, 'no table appeared or vanished outside evento');
+  t.same(await sql`select name from public.guest_list`, [{ name: 'keep me' }], "the user's table and row survived");
+});
+
+t.test('a database where evento cannot create its schema exits 3 with the cause', async (t) => {
+  await sql`drop database if exists evento_no_create`;
+  await sql`create database evento_no_create`;
+  await sql`drop role if exists evento_limited`;
+  await sql`create role evento_limited login password 'evento-test'`;
+  t.teardown(async () => {
+    await sql`drop database if exists evento_no_create with (force)`;
+    await sql`drop role if exists evento_limited`;
+  });
+  const run = await runCli(small, { env: { DATABASE_URL: urlFor('evento_limited', 'evento_no_create') } });
+  t.equal(run.code, 3, 'exit 3');
+  t.match(run.stderr, /cannot use the database at .*evento_no_create: permission denied/, 'says where and why');
+  t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+t.test('a role that does not exist exits 3 with the cause', async (t) => {
+  const run = await runCli(small, { env: { DATABASE_URL: urlFor('nobody_here', 'postgres') } });
+  t.equal(run.code, 3, 'exit 3');
+  t.match(run.stderr, /role "nobody_here" does not exist/, 'the server\'s reason');
+});
