@@ -1,9 +1,10 @@
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import { runLoad } from '../client-sim/runner.js';
 import type { Strategy } from '../strategies/types.js';
-import { openDatabase } from './database.js';
+import { describeUrl, openDatabase } from './database.js';
 import { auditEvent, seedEvent, type SeededEvent } from './event.js';
-import { buildResult, type RunParams, type StrategyResult } from './result.js';
+import { liveAudit } from './live-audit.js';
+import { buildResult, type HotelOutcome, type RunParams, type StrategyResult } from './result.js';
 import { startServers } from './servers.js';
 
 export interface RaceOptions {
@@ -14,6 +15,8 @@ export interface RaceOptions {
   /** Each strategy's clients stop after this long instead of at sell-out. */
   durationMs?: number;
   requestTimeoutMs?: number;
+  /** How often onTick (and onAudit) fire; 1 s when unset. */
+  tickMs?: number;
   databaseUrl?: string;
   /** Stops the current strategy's clients; what was written is still audited and reported. */
   signal?: AbortSignal;
@@ -22,9 +25,12 @@ export interface RaceOptions {
 
 /** How a progress view follows a race; every argument is plain data. */
 export interface RaceHooks {
-  onReady?(info: { database: 'embedded' | 'url'; servers: string[] }): void;
+  /** `host` is where the database listens, without credentials. */
+  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[] }): void;
   onStart?(info: { strategy: Strategy; event: SeededEvent }): void;
   onTick?(info: { strategy: Strategy; snapshot: MetricsSnapshot }): void;
+  /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
+  onAudit?(info: { strategy: Strategy; hotels: HotelOutcome[] }): void;
   onResult?(result: StrategyResult): void | Promise<void>;
 }
 
@@ -43,13 +49,14 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   try {
     const fleet = await startServers(params.servers, database.url, params.pool_size);
     try {
-      hooks.onReady?.({ database: database.kind, servers: fleet.urls });
+      hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
       const results: StrategyResult[] = [];
       for (const strategy of options.strategies) {
         if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
         const startedAt = new Date();
         const event = await seedEvent(database.sql, params.hotels, params.rooms);
         hooks.onStart?.({ strategy, event });
+        const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
         const load = await runLoad({
           serverUrls: fleet.urls,
           clients: params.clients,
@@ -65,9 +72,14 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
           timeoutMs: options.timeoutMs,
           durationMs: options.durationMs,
           requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+          tickMs: options.tickMs,
           signal: options.signal,
-          onTick: (snapshot) => hooks.onTick?.({ strategy, snapshot }),
+          onTick: (snapshot) => {
+            hooks.onTick?.({ strategy, snapshot });
+            live?.tick();
+          },
         });
+        await live?.settle();
         const audit = await auditEvent(database.sql, event.event_id);
         const result = buildResult({
           strategy,

@@ -56,8 +56,29 @@ export interface StrategyResult {
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];
   };
-  hotels: { hotel_id: string; name: string; contracted: number; booked: number; overbooked: number; drift: number }[];
+  hotels: HotelOutcome[];
   verdict: Verdict;
+}
+
+/** One hotel of an event as audited from the tables; `booked` counts confirmed and held rooms. */
+export interface HotelOutcome {
+  hotel_id: string;
+  name: string;
+  contracted: number;
+  booked: number;
+  overbooked: number;
+  drift: number;
+}
+
+export function hotelOutcomes(audit: EventAudit): HotelOutcome[] {
+  return audit.hotels.map((hotel) => ({
+    hotel_id: hotel.hotel_id,
+    name: hotel.hotel_name,
+    contracted: hotel.contracted,
+    booked: hotel.confirmed + hotel.held,
+    overbooked: hotel.overbooked,
+    drift: hotel.drift,
+  }));
 }
 
 export function verdictOf(strategy: Strategy, audit: Pick<EventAudit, 'overbooked' | 'drift'>): Verdict {
@@ -111,14 +132,7 @@ export function buildResult(input: {
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
     },
-    hotels: audit.hotels.map((hotel) => ({
-      hotel_id: hotel.hotel_id,
-      name: hotel.hotel_name,
-      contracted: hotel.contracted,
-      booked: hotel.confirmed + hotel.held,
-      overbooked: hotel.overbooked,
-      drift: hotel.drift,
-    })),
+    hotels: hotelOutcomes(audit),
     verdict: verdictOf(input.strategy, audit),
   };
 }

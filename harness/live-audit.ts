@@ -1,0 +1,33 @@
+import type { Sql } from '../server/db.js';
+import { auditEvent } from './event.js';
+import { hotelOutcomes, type HotelOutcome } from './result.js';
+
+/**
+ * The audit query run on each tick while the clients are at work, so a live view can show
+ * per-hotel overbooking and drift as the tables have them. A slow audit skips ticks rather
+ * than piling queries onto the database under test.
+ */
+export function liveAudit(sql: Sql, eventId: string, report: (hotels: HotelOutcome[]) => void) {
+  let pending: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+  return {
+    tick() {
+      if (pending || failure) return;
+      pending = auditEvent(sql, eventId)
+        .then(
+          (audit) => report(hotelOutcomes(audit)),
+          (error: unknown) => {
+            failure = { error };
+          },
+        )
+        .finally(() => {
+          pending = undefined;
+        });
+    },
+    /** Waits for the audit in flight; a failed one is the run's failure, not a silent gap. */
+    async settle() {
+      await pending;
+      if (failure) throw failure.error;
+    },
+  };
+}
