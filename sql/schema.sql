@@ -37,3 +37,14 @@ create table if not exists evento.reservations (
 
 create index if not exists reservations_event_hotel_rooms_id_idx
   on evento.reservations (event_hotel_rooms_id);
+
+-- The event-log strategy's source of truth: one stream per event_hotel_rooms row, append-only.
+-- unique (stream_id, version) is what makes two appends decided on the same state collide.
+create table if not exists evento.room_events (
+  stream_id uuid not null references evento.event_hotel_rooms (id),
+  version int not null,
+  type text not null,
+  data jsonb not null,
+  created_at timestamptz not null default now(),
+  unique (stream_id, version)
+);

@@ -20,7 +20,7 @@ export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 
   `.then((rows) => rows[0]);
 }
 
-export const availableIn = (row: RoomRow) => row.contracted - (row.reserved + row.locked);
+export const availableIn = (row: Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>) => row.contracted - (row.reserved + row.locked);
 
 export async function insertReservation(db: Db, roomsId: string, request: ReserveRequest): Promise<ReserveOutcome> {
   const [row] = await db<{ id: string }[]>`

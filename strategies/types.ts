@@ -28,18 +28,24 @@ export type ReserveOutcome =
   | { status: 'insufficient'; available: number }
   | { status: 'not_found' };
 
-export type ConflictReason =
-  | 'version_mismatch'
-  | 'serialization_failure'
-  | 'deadlock'
-  | 'lock_timeout'
-  | 'unique_violation'
-  | 'exclusion_violation';
+/** Why a request lost a race; the 409 body and the result's `conflicts_by_reason` use these names. */
+export const conflictReasons = [
+  'version_mismatch',
+  'serialization_failure',
+  'deadlock',
+  'lock_timeout',
+  'unique_violation',
+  'exclusion_violation',
+] as const;
+
+export type ConflictReason = (typeof conflictReasons)[number];
 
 export interface Strategy {
   name: string;
   summary: string;
   /** Whether the strategy promises that rooms are never overbooked. */
   promisesSafety: boolean;
+  /** Writes through the room_events log: the audit also replays the log against the tables. */
+  eventSourced?: boolean;
   reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;
 }

@@ -1,0 +1,12 @@
+import { checkThenWrite } from './rooms.js';
+import type { Strategy } from './types.js';
+
+// The same statements as `transaction`, one isolation level up: PostgreSQL's serializable
+// snapshot isolation aborts one of two transactions that read the same availability and then
+// both write, with 40001, which the HTTP layer turns into a 409 the client retries.
+export const serializable: Strategy = {
+  name: 'serializable',
+  summary: 'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
+  promisesSafety: true,
+  reserve: (sql, request) => sql.begin('isolation level serializable', (tx) => checkThenWrite(tx, request, 'no lock')),
+};
