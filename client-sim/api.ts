@@ -29,6 +29,12 @@ function errorKind(error: unknown): ErrorKind {
   return 'network';
 }
 
+/** The `reason` of a 409 body; the original Evento server sends none. */
+function conflictReasonOf(body: unknown): string {
+  const reason = typeof body === 'object' && body !== null && 'reason' in body ? body.reason : undefined;
+  return typeof reason === 'string' ? reason : 'unknown';
+}
+
 /**
  * The Evento HTTP API as the simulated clients use it: keep-alive pools, one per server, and one
  * bound on requests in flight across all of them.
@@ -84,6 +90,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
         case 201:
           return 'reserved';
         case 409:
+          metrics.recordConflict(conflictReasonOf(reply.body));
           return 'conflict';
         case 422:
           return 'insufficient';

@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { conflictReasons } from '../strategies/types.js';
 
 export type ErrorKind = 'network' | 'timeout' | 'http_5xx' | 'unexpected_status';
 
@@ -38,6 +39,8 @@ export function createMetrics() {
   });
   const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, unexpected_status: 0 };
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
+  // Every known reason starts at 0, so a result file always names them all.
+  const conflictsByReason: Record<string, number> = Object.fromEntries(conflictReasons.map((reason) => [reason, 0]));
 
   return {
     counts,
@@ -48,6 +51,12 @@ export function createMetrics() {
     recordError(kind: ErrorKind) {
       errors[kind] += 1;
     },
+    /** A 409: one more conflict, filed under the reason the server gave. */
+    recordConflict(reason: string) {
+      counts.conflicts += 1;
+      conflictsByReason[reason] = (conflictsByReason[reason] ?? 0) + 1;
+    },
+    conflictsByReason: () => ({ ...conflictsByReason }),
     snapshot(): MetricsSnapshot {
       return {
         elapsedMs: Math.round(performance.now() - startedAt),

@@ -21,6 +21,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   snapshot: MetricsSnapshot;
+  /** 409s by the reason the server gave; their sum is `snapshot.conflicts`. */
+  conflictsByReason: Record<string, number>;
   /** Why the clients stopped: all done (sold out), the duration, the timeout, or the caller's signal. */
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
 }
@@ -60,5 +62,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), stoppedBy };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), stoppedBy };
 }

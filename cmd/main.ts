@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
 import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
-import { integer, loadOptions, strategyList, type LoadFlags } from './options.js';
+import { integer, loadOptions, strategyList, uuid, type LoadFlags } from './options.js';
 
 // Exit codes (DESIGN.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
 const exitCodes = { assertion: 1, usage: 2, environment: 3 } as const;
@@ -67,6 +67,15 @@ program
   .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) => {
     const { serveCommand } = await import('./serve.js');
     await serveCommand(flags);
+  });
+
+program
+  .command('rebuild')
+  .description('replay an event\'s room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)')
+  .addOption(new Option('--event <id>', 'the event to replay').argParser(uuid).makeOptionMandatory())
+  .action(async (flags: { event: string }) => {
+    const { rebuildCommand } = await import('./rebuild.js');
+    await rebuildCommand(flags);
   });
 
 program

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { isUuid } from '../server/validate.js';
 import { strategyNames } from '../strategies/registry.js';
 
 /** Flag parsers: each rejects a bad value with one line naming the allowed range. */
@@ -43,6 +44,11 @@ export function duration(value: string): number {
     throw new InvalidArgumentError('expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from 1ms to 24h');
   }
   return ms;
+}
+
+export function uuid(value: string): string {
+  if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
+  return value;
 }
 
 export function strategyList(value: string): string[] {

@@ -4,6 +4,7 @@ import type { Strategy } from '../strategies/types.js';
 import { describeUrl, openDatabase } from './database.js';
 import { auditEvent, seedEvent, type SeededEvent } from './event.js';
 import { liveAudit } from './live-audit.js';
+import { replayLog } from './replay.js';
 import { buildResult, type HotelOutcome, type RunParams, type StrategyResult } from './result.js';
 import { startServers } from './servers.js';
 
@@ -81,6 +82,8 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         });
         await live?.settle();
         const audit = await auditEvent(database.sql, event.event_id);
+        // Only a strategy that writes the log is expected to agree with its replay.
+        const logReplay = strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
         const result = buildResult({
           strategy,
           params: { strategy: strategy.name, ...params },
@@ -89,6 +92,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
           eventId: event.event_id,
           load,
           audit,
+          logReplay,
         });
         results.push(result);
         await hooks.onResult?.(result);

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { Strategy } from '../strategies/types.js';
 import type { EventAudit } from './event.js';
+import type { LogReplay } from './replay.js';
 import { toolVersion } from './paths.js';
 
 /** The parameters of a run, named as in the result file. */
@@ -44,6 +45,8 @@ export interface StrategyResult {
     overbooked_rooms: number;
     drift: number;
     conflicts: number;
+    /** The same 409s by the reason the server gave (serialization_failure, unique_violation, …). */
+    conflicts_by_reason: Record<string, number>;
     retries: number;
     insufficient: number;
     errors: number;
@@ -55,6 +58,8 @@ export interface StrategyResult {
     /** What the clients were told (201 responses), beside what the tables hold. */
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];
+    /** Rooms by which the tables differ from a replay of the event log; null when the strategy does not write one. */
+    log_mismatch: number | null;
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
@@ -81,10 +86,14 @@ export function hotelOutcomes(audit: EventAudit): HotelOutcome[] {
   }));
 }
 
-export function verdictOf(strategy: Strategy, audit: Pick<EventAudit, 'overbooked' | 'drift'>): Verdict {
+export function verdictOf(
+  strategy: Strategy,
+  audit: Pick<EventAudit, 'overbooked' | 'drift'> & { log_mismatch?: number | null },
+): Verdict {
   const problems = [
     audit.overbooked > 0 ? `OVERBOOKED by ${audit.overbooked}` : '',
     audit.drift > 0 ? `DRIFT ${audit.drift}` : '',
+    (audit.log_mismatch ?? 0) > 0 ? `LOG MISMATCH ${audit.log_mismatch}` : '',
   ].filter(Boolean);
   return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };
 }
@@ -99,9 +108,12 @@ export function buildResult(input: {
   eventId: string;
   load: LoadResult;
   audit: EventAudit;
+  /** For a strategy that writes the event log. */
+  logReplay?: LogReplay;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { audit } = input;
+  const logMismatch = input.logReplay?.log_mismatch ?? null;
   return {
     tool: { name: 'evento', version: toolVersion },
     started_at: input.startedAt.toISOString(),
@@ -121,6 +133,7 @@ export function buildResult(input: {
       overbooked_rooms: audit.overbooked,
       drift: audit.drift,
       conflicts: snapshot.conflicts,
+      conflicts_by_reason: input.load.conflictsByReason,
       retries: snapshot.retries,
       insufficient: snapshot.insufficient,
       errors: snapshot.errorsTotal,
@@ -131,8 +144,9 @@ export function buildResult(input: {
       latency_ms: snapshot.latencyMs,
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
+      log_mismatch: logMismatch,
     },
     hotels: hotelOutcomes(audit),
-    verdict: verdictOf(input.strategy, audit),
+    verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch }),
   };
 }
