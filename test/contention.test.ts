@@ -1,6 +1,7 @@
 import t from 'tap';
 import { runRace, type RaceOptions } from '../harness/race.js';
 import { findStrategy } from '../strategies/registry.js';
+import type { ConflictReason } from '../strategies/types.js';
 import { useDatabase } from './helpers.js';
 
 // The issue's contended scenario: 100 clients on 2 servers fight for 2 hotels × 20 rooms.
@@ -42,7 +43,18 @@ for (const name of ['naive', 'transaction']) {
   });
 }
 
-for (const name of ['pessimistic', 'atomic', 'optimistic']) {
+// Safe strategies, with the reason every one of their lost races carries when they make the client
+// retry rather than wait. transaction is the unsafe twin of serializable and advisory.
+const safe: [string, ConflictReason | undefined][] = [
+  ['pessimistic', undefined],
+  ['atomic', undefined],
+  ['optimistic', 'version_mismatch'],
+  ['serializable', 'serialization_failure'],
+  ['advisory', undefined],
+  ['event-log', 'unique_violation'],
+];
+
+for (const [name, reason] of safe) {
   t.test(`${name} never overbooks or drifts and sells every room, 10 contended runs`, async (t) => {
     const { results, stoppedBy } = await race(Array(10).fill(name));
     t.equal(stoppedBy, 'done', 'every run ended by selling out');
@@ -54,9 +66,11 @@ for (const name of ['pessimistic', 'atomic', 'optimistic']) {
       t.equal(outcome.errors, 0, `run ${index}: no errors`);
       t.equal(outcome.acknowledged.rooms, outcome.rooms_reserved, `run ${index}: clients were told of every booked room`);
       t.equal(verdict.safe, true, `run ${index}: SAFE`);
+      const byReason = Object.values(outcome.conflicts_by_reason).reduce((sum, n) => sum + n, 0);
+      t.equal(byReason, outcome.conflicts, `run ${index}: the conflicts by reason add up to the total`);
+      if (reason) t.equal(outcome.conflicts_by_reason[reason], outcome.conflicts, `run ${index}: every conflict was a ${reason}`);
+      t.equal(outcome.log_mismatch, name === 'event-log' ? 0 : null, `run ${index}: the log replays to the tables (event-log only)`);
     }
-    if (name === 'optimistic') {
-      t.ok(results.some((result) => result.outcome.conflicts > 0), 'version conflicts happened and were retried');
-    }
+    if (reason) t.ok(results.some((result) => result.outcome.conflicts > 0), `${reason} conflicts happened and were retried`);
   });
 }
