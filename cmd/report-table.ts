@@ -1,18 +1,35 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result.js';
 
-const number = (value: number) => value.toLocaleString('en-US');
+export const number = (value: number) => value.toLocaleString('en-US');
 
-/** The comparison table: a pure function of the results. */
+/** The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show. */
+export function verdictText(verdict: StrategyResult['verdict']): string {
+  return verdict.promises_safety ? verdict.label : `${verdict.label} (unsafe by design)`;
+}
+
+/**
+ * Speed only counts for a strategy that kept its rooms: the safe ones first, fastest first, then
+ * the unsafe ones, fastest first.
+ */
+export function rankResults<T extends Pick<StrategyResult, 'verdict'> & { outcome: Pick<StrategyResult['outcome'], 'throughput_rps'> }>(
+  results: T[],
+): T[] {
+  return [...results].sort(
+    (a, b) => Number(b.verdict.safe) - Number(a.verdict.safe) || b.outcome.throughput_rps - a.outcome.throughput_rps,
+  );
+}
+
+/** The comparison table, ranked (`#`) by throughput among the safe strategies: a pure function of the results. */
 export function formatResults(results: StrategyResult[]): string {
   const table = new Table({
-    head: ['strategy', 'reservations', 'rooms / contracted', 'overbooked', 'drift', 'conflicts', 'retries', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'verdict'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    head: ['#', 'strategy', 'reservations', 'rooms / contracted', 'overbooked', 'drift', 'conflicts', 'retries', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'verdict'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     style: { head: [], border: [] },
   });
-  for (const { params, outcome, verdict } of results) {
-    const promise = verdict.promises_safety ? '' : ' (unsafe by design)';
+  for (const [index, { params, outcome, verdict }] of rankResults(results).entries()) {
     table.push([
+      verdict.safe ? String(index + 1) : '',
       params.strategy,
       number(outcome.reservations),
       `${number(outcome.rooms_reserved)} / ${number(outcome.contracted)}`,
@@ -24,7 +41,7 @@ export function formatResults(results: StrategyResult[]): string {
       number(Math.round(outcome.throughput_rps)),
       outcome.latency_ms.p50.toFixed(1),
       outcome.latency_ms.p99.toFixed(1),
-      verdict.label + promise,
+      verdictText(verdict),
     ]);
   }
   return table.toString();
