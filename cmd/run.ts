@@ -6,8 +6,8 @@ import { runRace, type RaceHooks } from '../harness/race.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { Strategy } from '../strategies/types.js';
 import type { LoadFlags } from './options.js';
+import { progressView } from './progress-view.js';
 import { formatResults } from './report-table.js';
-import { progressLines } from './progress-lines.js';
 
 export const interruptedExitCode = 130;
 
@@ -18,20 +18,22 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
   }
   const seed = flags.seed ?? randomInt(2 ** 31 - 1);
   const stop = new AbortController();
+  // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(interruptedExitCode);
-    process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n');
+    view.stopping();
     stop.abort();
   };
+  const view = await progressView({ command, strategies: strategies.map((strategy) => strategy.name), seed }, flags, onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   const written: string[] = [];
-  const progress = progressLines(process.stderr, flags.hotels * flags.rooms);
+  const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
     async onResult(result) {
-      progress.onResult?.(result);
+      await progress.onResult?.(result);
       written.push(await writeResultFile(flags.resultsDir, result));
     },
   };
@@ -55,10 +57,12 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
     timeoutMs: flags.timeout * 1000,
     durationMs: flags.duration,
     signal: stop.signal,
+    tickMs: view.tickMs,
     hooks,
-  }).finally(() => {
+  }).finally(async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await view.close();
   });
 
   const { results } = outcome;

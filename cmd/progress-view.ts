@@ -1,0 +1,39 @@
+import type { RaceHooks } from '../harness/race.js';
+import type { LoadFlags } from './options.js';
+import { progressLines } from './progress-lines.js';
+import type { RacePlan } from './tui/dashboard-state.js';
+
+/** How a race shows its progress: the hooks it feeds, and the stop and the end. */
+export interface ProgressView {
+  hooks: RaceHooks;
+  /** How often the view wants a tick; unset: the race's default. */
+  tickMs?: number;
+  /** The clients are being stopped (Ctrl-C, q); what was written is still audited. */
+  stopping(): void;
+  /** The race is over: leave the terminal ready for the table. */
+  close(): Promise<void>;
+}
+
+/** The dashboard needs a terminal and a person at it; pipes, logs and CI get plain lines. */
+export function wantsDashboard(tui: boolean, stdout: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  const inCi = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI !== 'false';
+  return tui && stdout.isTTY === true && !inCi;
+}
+
+export async function progressView(
+  race: Pick<RacePlan, 'command' | 'strategies' | 'seed'>,
+  flags: LoadFlags,
+  onStop: () => void,
+): Promise<ProgressView> {
+  if (wantsDashboard(flags.tui, process.stdout, process.env)) {
+    // ink and React are loaded only when a dashboard is drawn.
+    const { startDashboard } = await import('./tui/start-dashboard.js');
+    const { clients, servers, hotels, rooms } = flags;
+    return startDashboard({ ...race, clients, servers, hotels, rooms, thinkMs: flags.thinkMs.text }, onStop);
+  }
+  return {
+    hooks: progressLines(process.stderr, flags.hotels * flags.rooms),
+    stopping: () => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'),
+    close: async () => {},
+  };
+}

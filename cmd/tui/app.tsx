@@ -1,0 +1,17 @@
+import { useInput, useStdin } from 'ink';
+import { Dashboard } from './dashboard.js';
+import type { RaceStore } from './race-store.js';
+import { useRace } from './use-race.js';
+
+/** The dashboard fed by the race; q and Ctrl-C (raw mode turns Ctrl-C into a key) stop it. */
+export function App({ store, onStop }: { store: RaceStore; onStop: () => void }) {
+  const state = useRace(store);
+  const { isRawModeSupported } = useStdin();
+  useInput(
+    (input, key) => {
+      if (input === 'q' || (key.ctrl && input === 'c')) onStop();
+    },
+    { isActive: isRawModeSupported },
+  );
+  return <Dashboard state={state} />;
+}

@@ -1,0 +1,53 @@
+import { Box, Static, Text } from 'ink';
+import type { DashboardState } from './dashboard-state.js';
+import { FinishedStrategy } from './finished-strategy.js';
+import { Header } from './header.js';
+import { HotelList } from './hotel-list.js';
+import { Rates } from './rates.js';
+import { Totals } from './totals.js';
+
+export interface DashboardProps {
+  state: DashboardState;
+  /** Cells for a hotel's contracted rooms. */
+  barWidth?: number;
+  /** Most hotels drawn one bar each. */
+  hotelLimit?: number;
+}
+
+/**
+ * The whole screen as a function of the state: finished strategies print once above (Static),
+ * the running one redraws below.
+ */
+export function Dashboard({ state, barWidth = 40, hotelLimit = 8 }: DashboardProps) {
+  const { current } = state;
+  return (
+    <>
+      <Static items={state.finished}>
+        {(summary) => (
+          <FinishedStrategy key={summary.eventId} summary={summary} barWidth={Math.round(barWidth / 2)} hotelLimit={hotelLimit} />
+        )}
+      </Static>
+      <Box flexDirection="column" marginTop={1}>
+        <Header plan={state.plan} database={state.database} finished={state.finished} current={current?.name} elapsedMs={current?.snapshot.elapsedMs} />
+        {current && (
+          <Box flexDirection="column" marginTop={1} gap={1}>
+            <Text>
+              <Text bold color="cyan">
+                {current.name}
+              </Text>
+              <Text color="gray">
+                {'  '}
+                {current.snapshot.clientsActive} of {state.plan.clients} clients still booking
+              </Text>
+            </Text>
+            <HotelList hotels={current.hotels} width={barWidth} limit={hotelLimit} />
+            <Rates rates={current.rates} />
+            <Totals snapshot={current.snapshot} />
+          </Box>
+        )}
+        {state.phase === 'running' && <Text color="gray">q or Ctrl-C: stop; what was written is still audited and saved</Text>}
+        {state.phase === 'stopping' && <Text color="yellow">stopping: auditing what was written (q or Ctrl-C again quits at once)</Text>}
+      </Box>
+    </>
+  );
+}

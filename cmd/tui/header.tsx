@@ -1,0 +1,49 @@
+import { Box, Text } from 'ink';
+import { number } from '../report-table.js';
+import type { DashboardState, StrategySummary } from './dashboard-state.js';
+
+export interface HeaderProps {
+  plan: DashboardState['plan'];
+  database: DashboardState['database'];
+  finished: StrategySummary[];
+  current?: string;
+  elapsedMs?: number;
+}
+
+/** The race's strategies with the running one highlighted and the finished ones marked, then the parameters. */
+export function Header({ plan, database, finished, current, elapsedMs }: HeaderProps) {
+  const verdicts = new Map(finished.map((summary) => [summary.strategy, summary.verdict.safe]));
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>evento {plan.command}</Text>
+        {plan.strategies.map((name, index) => {
+          const safe = verdicts.get(name);
+          const mark = safe === undefined ? '' : safe ? ' ✔' : ' ✘';
+          return (
+            <Text key={name}>
+              {index === 0 ? '  ' : ' · '}
+              {name === current ? (
+                <Text inverse bold color="cyan">
+                  {` ${name} `}
+                </Text>
+              ) : (
+                <Text color={safe === undefined ? 'gray' : safe ? 'green' : 'red'}>
+                  {name}
+                  {mark}
+                </Text>
+              )}
+            </Text>
+          );
+        })}
+        {elapsedMs !== undefined && <Text bold>{`  ${(elapsedMs / 1000).toFixed(1)}s`}</Text>}
+      </Text>
+      <Text color="gray">
+        {number(plan.clients)} clients · {plan.servers} servers · {plan.hotels} hotels × {number(plan.rooms)} rooms · think {plan.thinkMs} ms
+      </Text>
+      <Text color="gray">
+        {database ? `${database.kind} database ${database.host}` : 'starting the database and the servers…'} · seed {plan.seed}
+      </Text>
+    </Box>
+  );
+}

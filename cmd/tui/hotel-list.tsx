@@ -1,0 +1,27 @@
+import { Box, Text } from 'ink';
+import type { HotelOutcome } from '../../harness/result.js';
+import { number } from '../report-table.js';
+import { HotelBar } from './hotel-bar.js';
+
+/** A bar per hotel up to `limit`; the rest summed in one line, so many hotels never flood the screen. */
+export function HotelList({ hotels, width, limit }: { hotels: HotelOutcome[]; width: number; limit: number }) {
+  const shown = hotels.slice(0, limit);
+  const rest = hotels.slice(limit);
+  const nameWidth = Math.max(0, ...shown.map((hotel) => hotel.name.length));
+  const restOverbooked = rest.reduce((sum, hotel) => sum + hotel.overbooked, 0);
+  const restDrift = rest.reduce((sum, hotel) => sum + hotel.drift, 0);
+  return (
+    <Box flexDirection="column">
+      {shown.map((hotel) => (
+        <HotelBar key={hotel.hotel_id} hotel={hotel} width={width} nameWidth={nameWidth} />
+      ))}
+      {rest.length > 0 && (
+        <Text color="gray">
+          … {number(rest.length)} more hotels, {number(rest.reduce((sum, hotel) => sum + hotel.booked, 0))} rooms sold
+          {restOverbooked > 0 && <Text color="red">, +{number(restOverbooked)} overbooked</Text>}
+          {restDrift > 0 && <Text color="yellow">, drift {number(restDrift)}</Text>}
+        </Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,21 @@
+import { Box, Text } from 'ink';
+import { number } from '../report-table.js';
+import { rateNames, type RateHistory } from './dashboard-state.js';
+import { Sparkline } from './sparkline.js';
+
+const labels = { requests: 'requests/s', reservations: 'reservations/s', conflicts: 'conflicts/s', retries: 'retries/s' };
+const colors = { requests: 'cyan', reservations: 'green', conflicts: 'yellow', retries: 'magenta' };
+
+/** The last second's rate of each counter and its sparkline over the history kept. */
+export function Rates({ rates }: { rates: RateHistory }) {
+  return (
+    <Box flexDirection="column">
+      {rateNames.map((name) => (
+        <Text key={name}>
+          {labels[name].padEnd(15)}
+          {number(rates[name].at(-1) ?? 0).padStart(8)} <Sparkline values={rates[name]} color={colors[name]} />
+        </Text>
+      ))}
+    </Box>
+  );
+}

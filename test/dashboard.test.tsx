@@ -1,0 +1,180 @@
+import t from 'tap';
+import type { MetricsSnapshot } from '../client-sim/metrics.js';
+import type { HotelOutcome } from '../harness/result.js';
+import { findStrategy } from '../strategies/registry.js';
+import { wantsDashboard } from '../cmd/progress-view.js';
+import { rankResults } from '../cmd/report-table.js';
+import {
+  initialState,
+  rateHistoryLength,
+  reduce,
+  zeroSnapshot,
+  type DashboardState,
+  type RacePlan,
+  type StrategySummary,
+} from '../cmd/tui/dashboard-state.js';
+
+// Colours are what the frames are about: force them before ink (and its chalk) load.
+process.env.FORCE_COLOR = '1';
+const { render } = await import('ink-testing-library');
+const { HotelBar } = await import('../cmd/tui/hotel-bar.js');
+const { HotelList } = await import('../cmd/tui/hotel-list.js');
+const { Dashboard } = await import('../cmd/tui/dashboard.js');
+const { App } = await import('../cmd/tui/app.js');
+const { createRaceStore } = await import('../cmd/tui/race-store.js');
+
+const red = '\u001b[31m';
+const plain = (frame = '') => frame.replace(/\u001b\[[0-9;]*m/g, '');
+
+const plan: RacePlan = { command: 'race', strategies: ['naive', 'atomic', 'optimistic'], clients: 200, servers: 2, hotels: 2, rooms: 100, thinkMs: '0-300', seed: 42 };
+const hotel = (name: string, booked: number, extra: Partial<HotelOutcome> = {}): HotelOutcome => ({
+  hotel_id: `id-${name}`,
+  name,
+  contracted: 100,
+  booked,
+  overbooked: Math.max(0, booked - 100),
+  drift: 0,
+  ...extra,
+});
+const summary = (strategy: string, booked: number, promisesSafety: boolean): StrategySummary => {
+  const overbooked = Math.max(0, booked - 200);
+  return {
+    eventId: `event-${strategy}`,
+    strategy,
+    verdict: { promises_safety: promisesSafety, safe: overbooked === 0, label: overbooked ? `OVERBOOKED by ${overbooked}` : 'SAFE' },
+    hotels: [hotel('Hotel 001', booked - 100), hotel('Hotel 002', 100)],
+    roomsReserved: booked,
+    contracted: 200,
+    throughputRps: 1234.5,
+    p99Ms: 80.25,
+    durationMs: 2500,
+    stoppedBy: 'done',
+  };
+};
+const snapshot = (elapsedMs: number, requests: number, extra: Partial<MetricsSnapshot> = {}): MetricsSnapshot => ({
+  ...zeroSnapshot,
+  elapsedMs,
+  requests,
+  ...extra,
+});
+
+t.test('an overbooked hotel: red overflow past the end of the bar, and the count', async (t) => {
+  const { lastFrame } = render(<HotelBar hotel={hotel('Hotel 001', 140)} width={20} nameWidth={9} />);
+  const frame = lastFrame()!;
+  const [, overflow] = plain(frame).split('│');
+  t.match(plain(frame), /Hotel 001 █{20}│/, 'the bar is full up to its end');
+  t.match(overflow, /^█{8} /, '40 rooms over 100 at 20 cells a bar: 8 cells past the end');
+  t.ok(frame.includes(`${red}${'█'.repeat(8)}`), 'the overflow is red');
+  t.match(plain(frame), /140 \/ 100\s+\+40 overbooked/, 'sold / contracted and the overbooked count');
+});
+
+t.test('a hotel within its contract: no overflow, no count; drift shows on its own', async (t) => {
+  const frame = render(<HotelBar hotel={hotel('Hotel 002', 50, { drift: 3 })} width={20} nameWidth={9} />).lastFrame()!;
+  t.match(plain(frame), /Hotel 002 █{10}░{10}│ +50 \/ 100/, 'half the bar sold, the rest empty');
+  t.notOk(frame.includes(red), 'nothing red');
+  t.notMatch(plain(frame), /overbooked/, 'no overbooked count');
+  t.match(plain(frame), /drift 3/, 'drift shown');
+});
+
+t.test('a huge overflow is clipped at half a bar with an arrow', async (t) => {
+  const frame = plain(render(<HotelBar hotel={hotel('Hotel 001', 400)} width={20} nameWidth={9} />).lastFrame());
+  t.match(frame, /│█{9}▶ /, '10 cells, the last an arrow');
+  t.match(frame, /\+300 overbooked/, 'the count is exact');
+});
+
+t.test('many hotels: a bar each up to the limit, the rest summed', async (t) => {
+  const hotels = Array.from({ length: 12 }, (_, index) => hotel(`Hotel ${String(index + 1).padStart(3, '0')}`, index === 11 ? 105 : 100));
+  const frame = plain(render(<HotelList hotels={hotels} width={10} limit={8} />).lastFrame());
+  t.equal(frame.split('\n').filter((line) => line.includes('│')).length, 8, 'eight bars');
+  t.match(frame, /… 4 more hotels, 405 rooms sold, \+5 overbooked/, 'the other four in one line, overbooking included');
+});
+
+t.test('a race: finished strategies with verdicts, the running one live', async (t) => {
+  let state: DashboardState = { ...initialState(plan), database: { kind: 'embedded', host: '127.0.0.1:5432/postgres' } };
+  state = { ...state, finished: [summary('naive', 260, false), summary('atomic', 200, true)] };
+  state = reduce(state, {
+    type: 'start',
+    info: { strategy: findStrategy('optimistic')!, event: { event_id: 'e3', hotels: [{ hotel_id: 'h1', name: 'Hotel 001', contracted: 100 }] } },
+  });
+  const optimistic = findStrategy('optimistic')!;
+  state = reduce(state, { type: 'tick', info: { strategy: optimistic, snapshot: snapshot(500, 1000, { conflicts: 300, retries: 290 }) } });
+  state = reduce(state, {
+    type: 'tick',
+    info: {
+      strategy: optimistic,
+      snapshot: snapshot(1000, 2500, {
+        conflicts: 800,
+        retries: 780,
+        reservations: 40,
+        errors: { network: 2, timeout: 1, http_5xx: 0, unexpected_status: 0 },
+        errorsTotal: 3,
+        clientsActive: 150,
+        latencyMs: { p50: 9.5, p90: 20, p99: 41.25, max: 60 },
+      }),
+    },
+  });
+  state = reduce(state, { type: 'audit', info: { strategy: optimistic, hotels: [hotel('Hotel 001', 60)] } });
+  const frame = plain(render(<Dashboard state={state} />).lastFrame());
+
+  t.match(frame, /✘ naive {2}OVERBOOKED by 60 \(unsafe by design\) {2}260 \/ 200 rooms · 1,235 req\/s/, 'naive finished unsafe');
+  t.match(frame, /\+60 overbooked/, 'with the bar of the hotel it overbooked');
+  t.match(frame, /✔ atomic {2}SAFE {2}200 \/ 200 rooms/, 'atomic finished safe');
+  t.match(frame, /evento race {2}naive ✘ · atomic ✔ · {2}optimistic {3}1\.0s/, 'the header marks finished ones and highlights the running one');
+  t.match(frame, /200 clients · 2 servers · 2 hotels × 100 rooms · think 0-300 ms\n/, 'the load');
+  t.match(frame, /embedded database 127\.0\.0\.1:5432\/postgres · seed 42/, 'the database and the seed');
+  t.match(frame, /150 of 200 clients still booking/, 'clients still running');
+  t.match(frame, /Hotel 001 █{24}░{16}│ +60 \/ 100/, 'the live bar follows the audit');
+  t.match(frame, /requests\/s +3,000 ▆█/, 'requests/s is the last tick over its interval, with a sparkline');
+  t.match(frame, /conflicts\/s +1,000 ▅█/, 'conflicts/s');
+  t.match(frame, /retries\/s +980 /, 'retries/s');
+  t.match(frame, /p50 9\.5 ms · p99 41\.3 ms/, 'latency so far');
+  t.match(frame, /errors network 2 · timeout 1/, 'errors by kind, only those that happened');
+  t.match(frame, /q or Ctrl-C: stop/, 'the keys');
+});
+
+t.test('rates come from cumulative snapshots and keep ~30 s of history', async (t) => {
+  const optimistic = findStrategy('optimistic')!;
+  let state = reduce(initialState(plan), { type: 'start', info: { strategy: optimistic, event: { event_id: 'e', hotels: [] } } });
+  for (let tick = 1; tick <= rateHistoryLength + 5; tick += 1) {
+    state = reduce(state, { type: 'tick', info: { strategy: optimistic, snapshot: snapshot(tick * 500, tick * tick * 10) } });
+  }
+  const requests = state.current!.rates.requests;
+  t.equal(requests.length, rateHistoryLength, 'bounded history');
+  const last = rateHistoryLength + 5;
+  t.equal(requests.at(-1), ((last * last - (last - 1) * (last - 1)) * 10) / 0.5, 'last rate: the difference over half a second');
+});
+
+t.test('stopping and the end change only the footer', async (t) => {
+  const stopping = plain(render(<Dashboard state={reduce(initialState(plan), { type: 'stopping' })} />).lastFrame());
+  t.match(stopping, /stopping: auditing what was written/, 'says what happens after q');
+  const over = plain(render(<Dashboard state={reduce(initialState(plan), { type: 'over' })} />).lastFrame());
+  t.notMatch(over, /q or Ctrl-C|stopping/, 'a finished race shows no keys');
+});
+
+t.test('q and Ctrl-C on the dashboard ask for the same stop', async (t) => {
+  let stops = 0;
+  const { stdin, unmount } = render(<App store={createRaceStore(plan)} onStop={() => (stops += 1)} />);
+  // Let ink turn raw mode on and start reading.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  stdin.write('q');
+  stdin.write('\u0003');
+  stdin.write('x');
+  unmount();
+  t.equal(stops, 2, 'q and Ctrl-C stop, other keys do not');
+});
+
+t.test('the dashboard only on a terminal, outside CI, without --no-tui', async (t) => {
+  const tty = { isTTY: true };
+  t.equal(wantsDashboard(true, tty, {}), true, 'a terminal');
+  t.equal(wantsDashboard(false, tty, {}), false, '--no-tui');
+  t.equal(wantsDashboard(true, {}, {}), false, 'stdout piped');
+  t.equal(wantsDashboard(true, tty, { CI: 'true' }), false, 'CI');
+  t.equal(wantsDashboard(true, tty, { CI: '1' }), false, 'CI=1');
+  t.equal(wantsDashboard(true, tty, { CI: 'false' }), true, 'CI=false is no CI');
+});
+
+t.test('the table ranks by throughput among the safe strategies, the unsafe ones after', async (t) => {
+  const result = (name: string, safe: boolean, throughput_rps: number) => ({ name, verdict: { promises_safety: true, safe, label: '' }, outcome: { throughput_rps } });
+  const ranked = rankResults([result('naive', false, 900), result('pessimistic', true, 800), result('transaction', false, 950), result('optimistic', true, 2600)]);
+  t.same(ranked.map((entry) => entry.name), ['optimistic', 'pessimistic', 'transaction', 'naive'], 'safe fastest first, then unsafe fastest first');
+});
