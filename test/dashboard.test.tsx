@@ -114,7 +114,7 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
     },
   });
   state = reduce(state, { type: 'audit', info: { strategy: optimistic, hotels: [hotel('Hotel 001', 60)] } });
-  const frame = plain(render(<Dashboard state={state} />).lastFrame());
+  const frame = plain(render(<Dashboard state={state} columns={160} />).lastFrame());
 
   t.match(frame, /✘ naive {2}OVERBOOKED by 60 \(unsafe by design\) {2}260 \/ 200 rooms · 1,235 req\/s/, 'naive finished unsafe');
   t.match(frame, /\+60 overbooked/, 'with the bar of the hotel it overbooked');
@@ -177,4 +177,22 @@ t.test('the table ranks by throughput among the safe strategies, the unsafe ones
   const result = (name: string, safe: boolean, throughput_rps: number) => ({ name, verdict: { promises_safety: true, safe, label: '' }, outcome: { throughput_rps } });
   const ranked = rankResults([result('naive', false, 900), result('pessimistic', true, 800), result('transaction', false, 950), result('optimistic', true, 2600)]);
   t.same(ranked.map((entry) => entry.name), ['optimistic', 'pessimistic', 'transaction', 'naive'], 'safe fastest first, then unsafe fastest first');
+});
+
+t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
+  const optimistic = findStrategy('optimistic')!;
+  let state = reduce(initialState(plan), {
+    type: 'start',
+    info: { strategy: optimistic, event: { event_id: 'e', hotels: [{ hotel_id: 'h1', name: 'Hotel 001', contracted: 100 }] } },
+  });
+  for (let tick = 1; tick <= rateHistoryLength; tick += 1) {
+    state = reduce(state, { type: 'tick', info: { strategy: optimistic, snapshot: snapshot(tick * 500, tick * 100) } });
+  }
+  state = reduce(state, { type: 'audit', info: { strategy: optimistic, hotels: [hotel('Hotel 001', 150)] } });
+  const lines = plain(render(<Dashboard state={state} columns={80} />).lastFrame()).split('\n');
+  const bar = lines.find((line) => line.startsWith('Hotel 001'))!;
+  t.ok(bar.length <= 80, `the hotel line fits in 80 columns (${bar.length})`);
+  t.match(bar, /\+50 overbooked/, 'with its count');
+  const requests = lines.find((line) => line.startsWith('requests/s'))!;
+  t.ok(requests.length <= 80, `the rate line fits in 80 columns (${requests.length})`);
 });

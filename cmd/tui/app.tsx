@@ -1,4 +1,4 @@
-import { useInput, useStdin } from 'ink';
+import { useInput, useStdin, useStdout } from 'ink';
 import { Dashboard } from './dashboard.js';
 import type { RaceStore } from './race-store.js';
 import { useRace } from './use-race.js';
@@ -7,11 +7,12 @@ import { useRace } from './use-race.js';
 export function App({ store, onStop }: { store: RaceStore; onStop: () => void }) {
   const state = useRace(store);
   const { isRawModeSupported } = useStdin();
+  const { stdout } = useStdout();
   useInput(
     (input, key) => {
       if (input === 'q' || (key.ctrl && input === 'c')) onStop();
     },
     { isActive: isRawModeSupported },
   );
-  return <Dashboard state={state} />;
+  return <Dashboard state={state} columns={stdout.columns || 80} />;
 }

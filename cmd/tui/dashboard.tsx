@@ -8,18 +8,24 @@ import { Totals } from './totals.js';
 
 export interface DashboardProps {
   state: DashboardState;
-  /** Cells for a hotel's contracted rooms. */
-  barWidth?: number;
+  /** The terminal's width: bars and sparklines fit in it. */
+  columns?: number;
   /** Most hotels drawn one bar each. */
   hotelLimit?: number;
 }
+
+// Beside its bar, a hotel line holds its name, half a bar of overflow room and the counts.
+const barWidthFor = (columns: number) => Math.max(10, Math.min(40, Math.floor((columns - 55) / 1.5)));
+// Beside its sparkline, a rate line holds its label and value.
+const sparklineWidthFor = (columns: number) => Math.max(10, columns - 26);
 
 /**
  * The whole screen as a function of the state: finished strategies print once above (Static),
  * the running one redraws below.
  */
-export function Dashboard({ state, barWidth = 40, hotelLimit = 8 }: DashboardProps) {
+export function Dashboard({ state, columns = 100, hotelLimit = 8 }: DashboardProps) {
   const { current } = state;
+  const barWidth = barWidthFor(columns);
   return (
     <>
       <Static items={state.finished}>
@@ -41,7 +47,7 @@ export function Dashboard({ state, barWidth = 40, hotelLimit = 8 }: DashboardPro
               </Text>
             </Text>
             <HotelList hotels={current.hotels} width={barWidth} limit={hotelLimit} />
-            <Rates rates={current.rates} />
+            <Rates rates={current.rates} width={sparklineWidthFor(columns)} />
             <Totals snapshot={current.snapshot} />
           </Box>
         )}

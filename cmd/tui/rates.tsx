@@ -6,14 +6,14 @@ import { Sparkline } from './sparkline.js';
 const labels = { requests: 'requests/s', reservations: 'reservations/s', conflicts: 'conflicts/s', retries: 'retries/s' };
 const colors = { requests: 'cyan', reservations: 'green', conflicts: 'yellow', retries: 'magenta' };
 
-/** The last second's rate of each counter and its sparkline over the history kept. */
-export function Rates({ rates }: { rates: RateHistory }) {
+/** Each counter's rate over the last tick, and its sparkline over the last `width` ticks. */
+export function Rates({ rates, width }: { rates: RateHistory; width: number }) {
   return (
     <Box flexDirection="column">
       {rateNames.map((name) => (
         <Text key={name}>
           {labels[name].padEnd(15)}
-          {number(rates[name].at(-1) ?? 0).padStart(8)} <Sparkline values={rates[name]} color={colors[name]} />
+          {number(rates[name].at(-1) ?? 0).padStart(8)} <Sparkline values={rates[name].slice(-width)} color={colors[name]} />
         </Text>
       ))}
     </Box>
