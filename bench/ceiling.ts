@@ -1,0 +1,117 @@
+import { seedEvent } from '../harness/event.js';
+import type { Sql } from '../server/db.js';
+import { runEvento } from './evento-cli.js';
+import { atomicScript, runPgbench } from './pgbench.js';
+import { cpuSplit, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
+import { groupBy, median } from './stats.js';
+
+/** The table shape both sides run against: 4 hot rows that never sell out. */
+export const hotRows = { hotels: 4, rooms: 1_000_000, maxRooms: 5 };
+
+export interface CeilingOptions {
+  databaseUrl: string;
+  sql: Sql;
+  postgresPid?: number;
+  /** Absent: the ceiling is skipped and only evento's figures are taken. */
+  pgbench?: string;
+  clients: number[];
+  servers: number[];
+  seconds: number;
+  runs: number;
+  /** More flags for every evento run, e.g. to compare a setting. */
+  extraArgs: string[];
+  log(line: string): void;
+}
+
+/** One measurement: pgbench (servers undefined) or evento with `servers` server processes. */
+interface Sample {
+  clients: number;
+  servers?: number;
+  rate: number;
+  /** evento's rate over pgbench's in the same round; undefined for pgbench or without it. */
+  ratio?: number;
+  p99Ms: number;
+  cpu?: CpuSplit;
+  errors: number;
+}
+
+/** Medians over the runs of one clients × runner combination. */
+export interface CeilingCell {
+  clients: number;
+  servers?: number;
+  rate: number;
+  ratio?: number;
+  p99Ms: number;
+  cpu?: CpuSplit;
+  /** Every run's rate, in run order. */
+  rates: number[];
+  errors: number;
+}
+
+const medianCpu = (cpus: (CpuSplit | undefined)[]): CpuSplit | undefined => {
+  const known = cpus.filter((cpu): cpu is CpuSplit => cpu !== undefined);
+  if (known.length === 0) return undefined;
+  return {
+    harness: median(known.map((cpu) => cpu.harness)),
+    postgres: median(known.map((cpu) => cpu.postgres)),
+    other: median(known.map((cpu) => cpu.other)),
+  };
+};
+
+async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: number): Promise<Sample> {
+  const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms);
+  const { script, variables } = await atomicScript(options.databaseUrl, event, hotRows.maxRooms);
+  const before = await sampleCpu(reapedChildrenTicks, options.postgresPid);
+  const run = await runPgbench(pgbench, options.databaseUrl, { script, variables, clients, seconds: options.seconds });
+  const cpu = cpuSplit(before, await sampleCpu(reapedChildrenTicks, options.postgresPid));
+  return { clients, rate: run.tps, p99Ms: run.p99Ms, cpu: options.postgresPid ? cpu : undefined, errors: 0 };
+}
+
+async function eventoSample(options: CeilingOptions, clients: number, servers: number, ceiling?: number): Promise<Sample> {
+  const args = [
+    '--strategy', 'atomic', '--think-ms', '0', '--duration', `${options.seconds}s`,
+    '--clients', String(clients), '--servers', String(servers),
+    '--hotels', String(hotRows.hotels), '--rooms', String(hotRows.rooms), '--max-rooms', String(hotRows.maxRooms),
+    '--pick', 'random', ...options.extraArgs,
+  ];
+  const run = await runEvento(args, { databaseUrl: options.databaseUrl, postgresPid: options.postgresPid, limitMs: options.seconds * 1000 + 60_000 });
+  const { outcome, verdict } = run.result;
+  if (!verdict.safe) throw new Error(`atomic was not safe in a bench run: ${verdict.label}`);
+  const rate = outcome.reservations_per_s;
+  return { clients, servers, rate, ratio: ceiling ? rate / ceiling : undefined, p99Ms: outcome.latency_ms.p99, cpu: run.cpu, errors: outcome.errors };
+}
+
+/**
+ * pgbench and evento in alternation, round after round, so that both see the same machine:
+ * each round runs every client count with pgbench and then evento on each server count.
+ */
+export async function measureCeiling(options: CeilingOptions): Promise<CeilingCell[]> {
+  const samples: Sample[] = [];
+  for (let round = 1; round <= options.runs; round += 1) {
+    for (const clients of options.clients) {
+      let ceiling: number | undefined;
+      if (options.pgbench) {
+        const sample = await pgbenchSample(options, options.pgbench, clients);
+        options.log(`round ${round}: pgbench ${clients} clients: ${sample.rate} tps`);
+        samples.push(sample);
+        ceiling = sample.rate;
+      }
+      for (const servers of options.servers) {
+        const sample = await eventoSample(options, clients, servers, ceiling);
+        const ratio = sample.ratio !== undefined ? ` (${sample.ratio.toFixed(2)}× pgbench)` : '';
+        options.log(`round ${round}: evento ${clients} clients, ${servers} server(s): ${sample.rate} reservations/s${ratio}`);
+        samples.push(sample);
+      }
+    }
+  }
+  return groupBy(samples, (sample) => `${sample.clients}/${sample.servers}`).map((group) => ({
+    clients: group[0]!.clients,
+    servers: group[0]!.servers,
+    rate: Math.round(median(group.map((sample) => sample.rate))),
+    ratio: group[0]!.ratio === undefined ? undefined : Math.round(median(group.map((sample) => sample.ratio!)) * 100) / 100,
+    p99Ms: median(group.map((sample) => sample.p99Ms)),
+    cpu: medianCpu(group.map((sample) => sample.cpu)),
+    rates: group.map((sample) => sample.rate),
+    errors: Math.max(...group.map((sample) => sample.errors)),
+  }));
+}

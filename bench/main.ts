@@ -1,0 +1,96 @@
+// `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
+// a 10,000-client scale run, and the clients phase beside the original Evento's figures.
+import { Command, Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { integer } from '../cmd/options.js';
+import { openDatabase } from '../harness/database.js';
+import { toolVersion } from '../harness/paths.js';
+import { hotRows, measureCeiling } from './ceiling.js';
+import { compareWithOriginal } from './original.js';
+import { findPgbench } from './pgbench.js';
+import { postmasterOf } from './proc.js';
+import { formatCeiling, formatOriginal, formatScale } from './report.js';
+import { measureScale } from './scale.js';
+
+const phaseNames = ['ceiling', 'scale', 'original'] as const;
+
+const list = (parse: (value: string) => number) => (value: string) => value.split(',').map(parse);
+
+const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, scaleClients: 10_000 };
+const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000 };
+
+const program = new Command('bench')
+  .description('evento against the database\'s own ceiling (pgbench), at scale, and against the original Evento')
+  .option('--quick', `fewer combinations and shorter runs, to iterate: ${JSON.stringify(quick)}`)
+  .addOption(new Option('--runs <n>', `runs per figure, the median is shown (default ${full.runs})`).argParser(integer(1, 20)))
+  .addOption(new Option('--clients <list>', `client counts (default ${full.clients})`).argParser(list(integer(1, 1000))))
+  .addOption(new Option('--servers <list>', `server counts (default ${full.servers})`).argParser(list(integer(1, 64))))
+  .addOption(new Option('--seconds <n>', `length of each throughput run (default ${full.seconds})`).argParser(integer(1, 600)))
+  .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
+  .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
+  .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames})`).argParser((value) => value.split(',')))
+  .option('--extra <flags>', 'more flags for every evento run of the ceiling phase, e.g. "--pool-size 4"', '')
+  .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
+
+program.parse();
+const flags = program.opts();
+const preset = flags.quick ? quick : full;
+const settings = {
+  runs: (flags.runs as number | undefined) ?? preset.runs,
+  clients: (flags.clients as number[] | undefined) ?? preset.clients,
+  servers: (flags.servers as number[] | undefined) ?? preset.servers,
+  seconds: (flags.seconds as number | undefined) ?? preset.seconds,
+  scaleClients: (flags.scaleClients as number | undefined) ?? preset.scaleClients,
+  scaleRooms: flags.scaleRooms as number,
+  phases: (flags.phases as string[] | undefined) ?? [...phaseNames],
+  extraArgs: (flags.extra as string).split(/\s+/).filter(Boolean),
+};
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+const startedAt = new Date();
+const loadBefore = loadavg();
+const database = await openDatabase();
+try {
+  const [{ pid, server_version }] = await database.sql<[{ pid: number; server_version: string }]>`
+    select pg_backend_pid() as pid, current_setting('server_version') as server_version`;
+  const postgresPid = await postmasterOf(pid);
+  const common = { databaseUrl: database.url, postgresPid };
+  const medianOf = `each figure is the median of ${settings.runs} run(s)`;
+  const report: Record<string, unknown> = {};
+  out(`evento bench: ${cpus().length} CPUs, load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')}, PostgreSQL ${server_version} (${database.kind}); ${medianOf}`);
+  if (!postgresPid) log('PostgreSQL does not run on this machine: no CPU split');
+
+  if (settings.phases.includes('ceiling')) {
+    const pgbench = await findPgbench();
+    if (!pgbench) log('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin: the ceiling is skipped, evento figures only');
+    const cells = await measureCeiling({ ...common, sql: database.sql, pgbench, ...settings, log });
+    out(`\nAtomic strategy, ${hotRows.hotels} hot rows, think 0, ${settings.seconds} s per run; ${medianOf}.`);
+    out('pgbench runs the strategy\'s own statement; evento adds HTTP, the server processes and the client loop (GET availability, then POST reserve).');
+    out(formatCeiling(cells));
+    report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, extra_args: settings.extraArgs, pgbench: pgbench ?? null, cells };
+  }
+  if (settings.phases.includes('scale')) {
+    const scale = await measureScale({ ...common, clients: settings.scaleClients, servers: 4, hotels: 3, rooms: settings.scaleRooms, runs: settings.runs, log });
+    out(`\nScale: atomic to sell-out; ${medianOf}.`);
+    out(formatScale(scale));
+    report.scale = scale;
+  }
+  if (settings.phases.includes('original')) {
+    const rows = await compareWithOriginal({ ...common, runs: settings.runs, log });
+    out(`\nClients phase against the original Evento (its figures from its own runs on a 2-core machine); ${medianOf}.`);
+    out(formatOriginal(rows));
+    report.original = rows;
+  }
+
+  const loadAfter = loadavg();
+  await mkdir(flags.resultsDir, { recursive: true });
+  const file = join(flags.resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-bench.json`);
+  const environment = { node: process.versions.node, postgres: server_version, cpus: cpus().length, database: database.kind, loadavg_before: loadBefore, loadavg_after: loadAfter };
+  await writeFile(file, `${JSON.stringify({ tool: { name: 'evento', version: toolVersion }, started_at: startedAt.toISOString(), environment, settings, ...report }, null, 2)}\n`);
+  out(`\nload average after: ${loadAfter.map((n) => n.toFixed(2)).join(' ')}; wrote ${file}`);
+} finally {
+  await database.close();
+}

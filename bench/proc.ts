@@ -1,0 +1,113 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+
+/** CPU time and memory of processes, read from /proc (Linux only). */
+
+const ticksPerSecond = 100;
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  own: number;
+  /** cutime + cstime: children that exited and were waited for. */
+  reaped: number;
+}
+
+async function procStat(pid: number | 'self'): Promise<ProcStat | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { ppid: fields[1]!, own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]! };
+}
+
+async function childrenOf(parent: number): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((entry) => /^[0-9]+$/.test(entry)).map(Number);
+  const stats = await Promise.all(pids.map(async (pid) => [pid, await procStat(pid)] as const));
+  return stats.filter(([, stat]) => stat?.ppid === parent).map(([pid]) => pid);
+}
+
+/** A process and all its children, dead or alive, in ticks: a postmaster and its backends, or a CLI and its servers. */
+export async function treeTicks(root: number): Promise<number> {
+  const self = await procStat(root);
+  if (!self) return 0;
+  const children = await Promise.all((await childrenOf(root)).map((pid) => procStat(pid)));
+  return self.own + self.reaped + children.reduce((sum, child) => sum + (child?.own ?? 0), 0);
+}
+
+/** Ticks of this process's children that exited and were waited for, e.g. a finished pgbench. */
+export const reapedChildrenTicks = async () => (await procStat('self'))!.reaped;
+
+/** Busy ticks of the whole machine, all cores (everything but idle and iowait). */
+async function machineBusyTicks(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+  return user! + nice! + system! + irq! + softirq! + steal!;
+}
+
+export interface CpuSample {
+  at: number;
+  harness: number;
+  postgres: number;
+  machine: number;
+}
+
+/** `harnessTicks` counts the load generator; `postgresPid` is the postmaster (no figure when unknown). */
+export async function sampleCpu(harnessTicks: () => Promise<number>, postgresPid: number | undefined): Promise<CpuSample> {
+  const [harness, postgres, machine] = await Promise.all([harnessTicks(), postgresPid ? treeTicks(postgresPid) : 0, machineBusyTicks()]);
+  return { at: performance.now(), harness, postgres, machine };
+}
+
+/** Where the machine's CPU went between two samples, in % of all cores over the wall time. */
+export interface CpuSplit {
+  /** The load generator: evento's CLI and server processes, or pgbench. */
+  harness: number;
+  postgres: number;
+  /** Everything else on the machine (other users' work): the noise of the figure. */
+  other: number;
+}
+
+export function cpuSplit(before: CpuSample, after: CpuSample): CpuSplit {
+  const capacity = (((after.at - before.at) / 1000) * ticksPerSecond * cpus().length) / 100;
+  const percent = (ticks: number) => Math.round(ticks / capacity);
+  const harness = after.harness - before.harness;
+  const postgres = after.postgres - before.postgres;
+  return {
+    harness: percent(harness),
+    postgres: percent(postgres),
+    other: percent(Math.max(0, after.machine - before.machine - harness - postgres)),
+  };
+}
+
+/** Peak resident set size (VmHWM) in MB, or undefined once the process is gone. */
+async function peakRssMb(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const kb = status && /^VmHWM:\s+([0-9]+) kB/m.exec(status)?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : undefined;
+}
+
+/** Follows a process and its children until stopped: the highest peak RSS seen for each. */
+export function watchPeakRss(root: number, everyMs = 200) {
+  const peaks = new Map<number, number>();
+  const sample = async () => {
+    for (const pid of [root, ...(await childrenOf(root))]) {
+      const mb = await peakRssMb(pid);
+      if (mb !== undefined) peaks.set(pid, Math.max(mb, peaks.get(pid) ?? 0));
+    }
+  };
+  const timer = setInterval(() => void sample(), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return { root: peaks.get(root) ?? 0, children: [...peaks].filter(([pid]) => pid !== root).map(([, mb]) => mb) };
+    },
+  };
+}
+
+/** The postmaster serving a backend, when it runs on this machine; undefined otherwise. */
+export async function postmasterOf(backendPid: number): Promise<number | undefined> {
+  const backend = await procStat(backendPid);
+  const command = backend && (await readFile(`/proc/${backend.ppid}/cmdline`, 'utf8').catch(() => ''));
+  return backend && command?.includes('postgres') ? backend.ppid : undefined;
+}

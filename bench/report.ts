@@ -1,0 +1,59 @@
+import Table from 'cli-table3';
+import type { CeilingCell } from './ceiling.js';
+import type { OriginalRow } from './original.js';
+import type { CpuSplit } from './proc.js';
+import type { ScaleReport } from './scale.js';
+
+/** The bench's tables: pure functions of its results. */
+
+const number = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
+const cpuText = (cpu?: CpuSplit) => (cpu ? `${cpu.harness}% / ${cpu.postgres}% / ${cpu.other}%` : '-');
+const plain = { style: { head: [], border: [] } };
+
+export function formatCeiling(cells: CeilingCell[]): string {
+  const table = new Table({
+    head: ['clients', 'runner', 'reservations/s', '× pgbench', 'p99 ms', 'CPU harness / postgres / other', 'runs', 'errors'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+    ...plain,
+  });
+  for (const cell of cells) {
+    table.push([
+      cell.clients,
+      cell.servers === undefined ? 'pgbench (tps)' : `evento, ${cell.servers} server(s)`,
+      number(cell.rate),
+      cell.ratio === undefined ? '' : cell.ratio.toFixed(2),
+      cell.p99Ms.toFixed(1),
+      cpuText(cell.cpu),
+      cell.rates.map(number).join(', '),
+      cell.servers === undefined ? '' : number(cell.errors),
+    ]);
+  }
+  return table.toString();
+}
+
+export function formatScale(scale: ScaleReport): string {
+  const { median } = scale;
+  const table = new Table({ ...plain });
+  table.push(
+    { clients: `${scale.params.clients} (${scale.params.servers} servers, think ${scale.params.think_ms} ms)` },
+    { 'rooms sold': `${number(median.roomsSold)} / ${number(median.contracted)}${scale.allSoldAndClean ? ', every run sold out, audit clean' : ', NOT every run sold out with a clean audit'}` },
+    { 'wall time': `${(median.wallMs / 1000).toFixed(2)} s (clients phase ${(median.clientsPhaseMs / 1000).toFixed(2)} s)` },
+    { 'peak RSS, CLI': `${number(median.cliPeakRssMb)} MB` },
+    { 'peak RSS, servers': median.serverPeakRssMb.map((mb) => `${number(mb)} MB`).join(', ') },
+    { errors: `${number(median.errors)} (most in any run)` },
+  );
+  return table.toString();
+}
+
+export function formatOriginal(rows: OriginalRow[]): string {
+  const table = new Table({
+    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', 'sold out', 'errors'],
+    colAligns: ['left', 'left', 'right', 'right', 'left', 'right'],
+    ...plain,
+  });
+  for (const row of rows) {
+    const original = row.originalSeconds?.map((seconds) => seconds.toFixed(2)).join('-') ?? '(no such mode)';
+    table.push([row.params, row.strategy, row.eventoSeconds.toFixed(2), original, row.soldOut ? 'yes' : 'NO', number(row.errors)]);
+  }
+  return table.toString();
+}
