@@ -48,3 +48,77 @@ create table if not exists evento.room_events (
   created_at timestamptz not null default now(),
   unique (stream_id, version)
 );
+
+-- Holds (the holds workload): the sweeper looks for lapsed HELD rows only.
+create index if not exists reservations_held_expires_at_idx
+  on evento.reservations (expires_at) where status = 'HELD';
+
+-- One row per status transition of a reservation (HELD → CONFIRMED | CANCELLED | EXPIRED).
+create table if not exists evento.reservation_status_history (
+  reservation_id uuid not null references evento.reservations (id),
+  from_status text not null,
+  to_status text not null,
+  changed_at timestamptz not null default now(),
+  reason text not null
+);
+
+create index if not exists reservation_status_history_reservation_id_idx
+  on evento.reservation_status_history (reservation_id);
+
+-- Idempotent retries: a request_id, the hash of the request it came with and, once answered,
+-- the reply (status null while the first request runs). Reusable once expires_at has passed.
+create table if not exists evento.idempotency_keys (
+  key text primary key,
+  request_hash text not null,
+  status int null,
+  response jsonb null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+
+-- Time slots (the slots workload): resources seeded per event, booked for [start, end).
+create table if not exists evento.resources (
+  id uuid primary key,
+  name text not null,
+  event_id uuid null references evento.events (id)
+);
+
+create index if not exists resources_event_id_idx on evento.resources (event_id);
+
+create table if not exists evento.slot_bookings (
+  id uuid primary key,
+  resource_id uuid not null references evento.resources (id),
+  user_id text not null,
+  during tstzrange not null,
+  status text not null,
+  -- Which strategy wrote the row: the exclusion constraint below guards only its own rows.
+  strategy text not null,
+  request_id text null,
+  created_at timestamptz not null default now()
+);
+
+create index if not exists slot_bookings_resource_id_idx on evento.slot_bookings (resource_id);
+
+-- The exclusion strategy's guarantee needs btree_gist (uuid equality in a GiST index). A
+-- database that refuses the extension keeps every other strategy; the exclusion strategy then
+-- refuses to book and says why.
+do $$
+begin
+  create extension if not exists btree_gist with schema evento;
+exception when others then
+  raise warning 'evento: cannot create extension btree_gist (%): the exclusion strategy is unavailable', sqlerrm;
+end
+$$;
+
+-- Partial on purpose: only the exclusion strategy's active rows, so the naive twin can still
+-- write the overlaps the audit must be able to count.
+do $$
+begin
+  if exists (select 1 from pg_extension where extname = 'btree_gist')
+    and not exists (select 1 from pg_constraint where conname = 'slot_bookings_no_overlap') then
+    alter table evento.slot_bookings add constraint slot_bookings_no_overlap
+      exclude using gist (resource_id with =, during with &&)
+      where (strategy = 'exclusion' and status not in ('CANCELLED', 'EXPIRED'));
+  end if;
+end
+$$;

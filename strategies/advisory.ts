@@ -5,6 +5,7 @@ export const advisory: Strategy = {
   name: 'advisory',
   summary: 'pg_advisory_xact_lock on a key hashed from the event-hotel row id, then check, update and insert in the same transaction',
   promisesSafety: true,
+  holds: true,
   reserve: (sql, request) =>
     sql.begin(async (tx) => {
       // A lock on a number, not on the row: every writer must take it for it to mean anything.

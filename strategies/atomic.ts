@@ -5,6 +5,7 @@ export const atomic: Strategy = {
   name: 'atomic',
   summary: 'one statement: UPDATE … WHERE contracted - (reserved + locked) >= n, inserting the reservation only if it matched',
   promisesSafety: true,
+  holds: true,
   async reserve(sql, request) {
     const id = await conditionalClaim(sql, request, sql`contracted - (reserved + locked) >= ${request.rooms}`);
     if (id) return reserved(id, request);

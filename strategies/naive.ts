@@ -5,5 +5,6 @@ export const naive: Strategy = {
   name: 'naive',
   summary: 'read availability, then update and insert as separate statements; no transaction, no lock',
   promisesSafety: false,
+  holds: true,
   reserve: (sql, request) => checkThenWrite(sql, request, 'no lock'),
 };

@@ -5,6 +5,7 @@ export const optimistic: Strategy = {
   name: 'optimistic',
   summary: 'read the row and its version, then update only WHERE version = the one read; a mismatch is a 409 and the client retries',
   promisesSafety: true,
+  holds: true,
   async reserve(sql, request) {
     const row = await readRooms(sql, request);
     if (!row) return { status: 'not_found' };

@@ -5,5 +5,6 @@ export const pessimistic: Strategy = {
   name: 'pessimistic',
   summary: 'SELECT … FOR UPDATE on the event-hotel row, then check, update and insert in one transaction',
   promisesSafety: true,
+  holds: true,
   reserve: (sql, request) => sql.begin((tx) => checkThenWrite(tx, request, 'for update')),
 };

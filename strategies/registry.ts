@@ -1,10 +1,14 @@
 import { advisory } from './advisory.js';
 import { atomic } from './atomic.js';
 import { eventLog } from './event-log.js';
+import { exclusion } from './exclusion.js';
+import { naiveSlots } from './naive-slots.js';
 import { naive } from './naive.js';
 import { optimistic } from './optimistic.js';
+import { pessimisticSlots } from './pessimistic-slots.js';
 import { pessimistic } from './pessimistic.js';
 import { serializable } from './serializable.js';
+import type { SlotStrategy } from './slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
@@ -16,4 +20,18 @@ const byName = new Map(strategies.map((strategy) => [strategy.name, strategy]));
 
 export function findStrategy(name: string): Strategy | undefined {
   return byName.get(name);
+}
+
+/** Those that can place holds (the holds workload). */
+export const holdStrategyNames = strategies.filter((strategy) => strategy.holds).map((strategy) => strategy.name);
+
+/** The time-slot strategies: a separate list, since `pessimistic` names one of each kind. */
+export const slotStrategies: readonly SlotStrategy[] = [naiveSlots, pessimisticSlots, exclusion];
+
+export const slotStrategyNames = slotStrategies.map((strategy) => strategy.name);
+
+const slotsByName = new Map(slotStrategies.map((strategy) => [strategy.name, strategy]));
+
+export function findSlotStrategy(name: string): SlotStrategy | undefined {
+  return slotsByName.get(name);
 }

@@ -22,10 +22,21 @@ export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 
 
 export const availableIn = (row: Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>) => row.contracted - (row.reserved + row.locked);
 
+/**
+ * What a request claims: a reservation adds to `reserved` and is born CONFIRMED; a hold adds to
+ * `locked` and is born HELD, expiring `holdMs` after now by the database's clock.
+ */
+function claimOf(db: Db, request: ReserveRequest) {
+  return request.holdMs === undefined
+    ? { counter: db('reserved'), status: 'CONFIRMED', expiresAt: db`null::timestamptz` }
+    : { counter: db('locked'), status: 'HELD', expiresAt: db`now() + ${request.holdMs}::float8 * interval '1 millisecond'` };
+}
+
 export async function insertReservation(db: Db, roomsId: string, request: ReserveRequest): Promise<ReserveOutcome> {
+  const { status, expiresAt } = claimOf(db, request);
   const [row] = await db<{ id: string }[]>`
-    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
-    values (gen_random_uuid(), ${roomsId}, ${request.email}, ${request.rooms}, 'CONFIRMED', ${request.requestId}, now())
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
+    values (gen_random_uuid(), ${roomsId}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
     returning id
   `;
   return reserved(row!.id, request);
@@ -45,28 +56,31 @@ export async function checkThenWrite(
   if (!row) return { status: 'not_found' };
   const available = availableIn(row);
   if (available < request.rooms) return { status: 'insufficient', available };
+  const { counter } = claimOf(db, request);
   await db`
     update event_hotel_rooms
-    set reserved = reserved + ${request.rooms}, version = version + 1, updated_at = now()
+    set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
     where id = ${row.id}
   `;
   return insertReservation(db, row.id, request);
 }
 
 /**
- * One statement: add n to `reserved` where `condition` holds, and insert the reservation
- * only if that update matched. Returns the new reservation id, or undefined when it did not match.
+ * One statement: add n to `reserved` (a hold: `locked`) where `condition` holds, and insert the
+ * reservation only if that update matched. Returns the new reservation id, or undefined when it
+ * did not match.
  */
 export async function conditionalClaim(db: Db, request: ReserveRequest, condition: ReturnType<Db>) {
+  const { counter, status, expiresAt } = claimOf(db, request);
   const [row] = await db<{ id: string }[]>`
     with claimed as (
       update event_hotel_rooms
-      set reserved = reserved + ${request.rooms}, version = version + 1, updated_at = now()
+      set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
       where event_id = ${request.eventId} and hotel_id = ${request.hotelId} and ${condition}
       returning id
     )
-    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
-    select gen_random_uuid(), claimed.id, ${request.email}, ${request.rooms}, 'CONFIRMED', ${request.requestId}, now()
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
+    select gen_random_uuid(), claimed.id, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now()
     from claimed
     returning id
   `;
@@ -80,7 +94,7 @@ export function reserved(id: string, request: ReserveRequest): ReserveOutcome {
     hotel_id: request.hotelId,
     rooms: request.rooms,
     email: request.email,
-    status: 'CONFIRMED',
+    status: request.holdMs === undefined ? 'CONFIRMED' : 'HELD',
   };
   return { status: 'reserved', reservation };
 }

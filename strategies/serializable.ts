@@ -8,5 +8,6 @@ export const serializable: Strategy = {
   name: 'serializable',
   summary: 'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
+  holds: true,
   reserve: (sql, request) => sql.begin('isolation level serializable', (tx) => checkThenWrite(tx, request, 'no lock')),
 };

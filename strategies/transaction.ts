@@ -7,5 +7,6 @@ export const transaction: Strategy = {
   name: 'transaction',
   summary: 'the naive check, update and insert inside one READ COMMITTED transaction, no lock',
   promisesSafety: false,
+  holds: true,
   reserve: (sql, request) => sql.begin((tx) => checkThenWrite(tx, request, 'no lock')),
 };

@@ -10,6 +10,8 @@ export interface ReserveRequest {
   rooms: number;
   email: string;
   requestId: string | null;
+  /** Set for a hold (the holds workload): claim `locked`, not `reserved`, for this many ms. */
+  holdMs?: number;
 }
 
 export interface Reservation {
@@ -40,11 +42,19 @@ export const conflictReasons = [
 
 export type ConflictReason = (typeof conflictReasons)[number];
 
-export interface Strategy {
+/** What `evento strategies` lists of any strategy, whatever it books. */
+export interface StrategyInfo {
   name: string;
   summary: string;
-  /** Whether the strategy promises that rooms are never overbooked. */
+  /** Whether the strategy promises that rooms are never overbooked (slots: never overlap). */
   promisesSafety: boolean;
+  /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
+  unavailable?(sql: Sql): Promise<string | undefined>;
+}
+
+export interface Strategy extends StrategyInfo {
+  /** Honours `holdMs`, so it can place holds; strategies made of the rooms.ts steps get it free. */
+  holds?: boolean;
   /** Writes through the room_events log: the audit also replays the log against the tables. */
   eventSourced?: boolean;
   reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;

@@ -1,0 +1,52 @@
+import type { Sql } from 'postgres';
+import { insertBooking, type SlotStrategy } from './slots.js';
+import { classifyError } from './sqlstate.js';
+
+/** sql/schema.sql creates it when the database allows the btree_gist extension. */
+const constraintName = 'slot_bookings_no_overlap';
+
+const ready = new WeakSet<Sql>();
+
+/** Why this database cannot guard slots with the constraint, or undefined when it can. */
+export async function exclusionUnavailable(sql: Sql): Promise<string | undefined> {
+  if (ready.has(sql)) return undefined;
+  const [state] = await sql<{ constraint: boolean; installed: boolean; available: boolean }[]>`
+    select
+      exists (select 1 from pg_constraint where conname = ${constraintName} and conrelid = 'slot_bookings'::regclass) as constraint,
+      exists (select 1 from pg_extension where extname = 'btree_gist') as installed,
+      exists (select 1 from pg_available_extensions where name = 'btree_gist') as available
+  `;
+  // Only success is remembered: a constraint an administrator adds later is picked up.
+  if (state!.constraint) {
+    ready.add(sql);
+    return undefined;
+  }
+  if (!state!.available) {
+    return 'the exclusion strategy needs the btree_gist extension, which this PostgreSQL server does not ship (install its contrib package)';
+  }
+  if (!state!.installed) {
+    return 'the exclusion strategy needs the btree_gist extension and this database refused to create it (it takes the CREATE privilege on the database); have an administrator run: CREATE EXTENSION btree_gist';
+  }
+  return `the exclusion constraint ${constraintName} is missing; run evento once more so that sql/schema.sql adds it`;
+}
+
+export const exclusion: SlotStrategy = {
+  name: 'exclusion',
+  summary: 'insert, and let EXCLUDE USING gist (resource_id WITH =, during WITH &&) refuse an overlapping window (23P01, a 409)',
+  promisesSafety: true,
+  unavailable: exclusionUnavailable,
+  async book(sql, request) {
+    // Without the constraint this would be a plain insert: refuse rather than overlap silently.
+    const missing = await exclusionUnavailable(sql);
+    if (missing) return { status: 'unavailable', detail: missing };
+    try {
+      return await insertBooking(sql, request, 'exclusion');
+    } catch (error) {
+      const errorClass = classifyError(error);
+      if (errorClass.kind === 'conflict' && errorClass.reason === 'exclusion_violation') {
+        return { status: 'taken', reason: 'exclusion_violation' };
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,8 @@
+import { checkThenBook, type SlotStrategy } from './slots.js';
+
+export const naiveSlots: SlotStrategy = {
+  name: 'naive-slots',
+  summary: 'look for an overlapping active booking, then insert, as two statements with no lock: two requests both find the window free',
+  promisesSafety: false,
+  book: (sql, request) => checkThenBook(sql, request, 'naive-slots', 'no lock'),
+};

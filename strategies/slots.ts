@@ -1,0 +1,110 @@
+import type { Sql } from 'postgres';
+import type { Db, StrategyInfo } from './types.js';
+
+/**
+ * The time-slot workload: one booking per resource per moment. A booking holds `during`, a
+ * tstzrange [start, end); it is active unless CANCELLED or EXPIRED. The SQL steps the slot
+ * strategies are made of live here; each strategy composes them differently.
+ */
+
+/** One booking request as the HTTP layer validated it. */
+export interface SlotRequest {
+  resourceId: string;
+  userId: string;
+  start: Date;
+  end: Date;
+  requestId: string | null;
+}
+
+export interface SlotBooking {
+  id: string;
+  resource_id: string;
+  user_id: string;
+  start: string;
+  end: string;
+  status: string;
+  request_id: string | null;
+}
+
+export type BookOutcome =
+  | { status: 'booked'; booking: SlotBooking }
+  /** An active booking already covers part of the window: not worth retrying as is. */
+  | { status: 'taken'; reason: 'overlap' | 'exclusion_violation' }
+  | { status: 'not_found' }
+  /** The database lacks what the strategy relies on (the exclusion constraint). */
+  | { status: 'unavailable'; detail: string };
+
+export interface SlotStrategy extends StrategyInfo {
+  book(sql: Sql, request: SlotRequest): Promise<BookOutcome>;
+}
+
+const inactive = ['CANCELLED', 'EXPIRED'];
+
+const windowOf = (db: Db, request: SlotRequest) => db`tstzrange(${request.start}, ${request.end}, '[)')`;
+
+const bookingColumns = (db: Db) =>
+  db`id, resource_id, user_id, lower(during) as start, upper(during) as "end", status, request_id`;
+
+/**
+ * Inserts the booking if the resource exists (one statement: no window between the check and
+ * the insert for the resource, though there is one for overlaps unless something else guards).
+ */
+export async function insertBooking(db: Db, request: SlotRequest, strategy: string): Promise<BookOutcome> {
+  const [booking] = await db<SlotBooking[]>`
+    insert into slot_bookings (id, resource_id, user_id, during, status, strategy, request_id, created_at)
+    select gen_random_uuid(), r.id, ${request.userId}, ${windowOf(db, request)}, 'CONFIRMED', ${strategy}, ${request.requestId}, now()
+    from resources r
+    where r.id = ${request.resourceId}
+    returning ${bookingColumns(db)}
+  `;
+  return booking ? { status: 'booked', booking } : { status: 'not_found' };
+}
+
+/**
+ * Look for an active booking overlapping the window, then insert: correct only if nothing can
+ * insert an overlapping booking in between, which is what the lock (or its absence) decides.
+ */
+export async function checkThenBook(
+  db: Db,
+  request: SlotRequest,
+  strategy: string,
+  lock: 'for update' | 'no lock',
+): Promise<BookOutcome> {
+  if (lock === 'for update') {
+    const [resource] = await db`select id from resources where id = ${request.resourceId} for update`;
+    if (!resource) return { status: 'not_found' };
+  }
+  const [overlap] = await db`
+    select 1 from slot_bookings
+    where resource_id = ${request.resourceId} and during && ${windowOf(db, request)}
+      and status <> all(${inactive})
+    limit 1
+  `;
+  if (overlap) return { status: 'taken', reason: 'overlap' };
+  return insertBooking(db, request, strategy);
+}
+
+export interface SlotQuery {
+  resourceId?: string;
+  userId?: string;
+  status?: string;
+  /** Bookings overlapping [start, end); an absent bound is unbounded. */
+  start?: Date;
+  end?: Date;
+}
+
+/** The bookings matching every given filter, in time order: `GET /slots` streams them. */
+export function queryBookings(sql: Sql, query: SlotQuery) {
+  const where = [
+    query.resourceId !== undefined && sql`resource_id = ${query.resourceId}`,
+    query.userId !== undefined && sql`user_id = ${query.userId}`,
+    query.status !== undefined && sql`status = ${query.status}`,
+    (query.start ?? query.end) !== undefined && sql`during && tstzrange(${query.start ?? null}, ${query.end ?? null}, '[)')`,
+  ].filter((clause) => clause !== false);
+  const conditions = where.reduce((all, clause) => sql`${all} and ${clause}`, sql`true`);
+  return sql<SlotBooking[]>`
+    select ${bookingColumns(sql)} from slot_bookings
+    where ${conditions}
+    order by lower(during), id
+  `;
+}
