@@ -13,9 +13,19 @@ export interface ServerFleet {
 const serverEntry = fileURLToPath(new URL('../server/main.js', import.meta.url));
 const startTimeoutMs = 15_000;
 
-function startServer(databaseUrl: string, poolSize: number): Promise<{ child: ChildProcess; port: number }> {
+export interface ServerOptions {
+  /** Off: a retried request runs again (the unsafe twin of idempotent retries). */
+  idempotency?: boolean;
+}
+
+function startServer(databaseUrl: string, poolSize: number, options: ServerOptions): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(serverEntry, [], {
-    env: { ...process.env, EVENTO_DATABASE_URL: databaseUrl, EVENTO_POOL_SIZE: String(poolSize) },
+    env: {
+      ...process.env,
+      EVENTO_DATABASE_URL: databaseUrl,
+      EVENTO_POOL_SIZE: String(poolSize),
+      EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
+    },
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -51,8 +61,8 @@ function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /** N server processes, each with its own pool, on 127.0.0.1 and a port the OS chose. */
-export async function startServers(count: number, databaseUrl: string, poolSize: number): Promise<ServerFleet> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(databaseUrl, poolSize)));
+export async function startServers(count: number, databaseUrl: string, poolSize: number, options: ServerOptions = {}): Promise<ServerFleet> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(databaseUrl, poolSize, options)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async () => {
     await Promise.all(children.map(({ child }) => stopServer(child)));

@@ -1,34 +1,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { classifyError } from '../strategies/sqlstate.js';
 import { findStrategy, strategyNames } from '../strategies/registry.js';
-import type { ReserveOutcome } from '../strategies/types.js';
 import type { Sql } from './db.js';
+import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
+import { invalidRequest, replyTo, send } from './replies.js';
+import { slotRoutes } from './slot-routes.js';
 import { isUuid, parseReserveRequest } from './validate.js';
 
 /** Request bodies are tiny; anything larger is refused with 413 before it is parsed. */
 export const bodyLimitBytes = 16 * 1024;
 
-/** The one place where strategy outcomes become HTTP statuses. */
-function sendOutcome(res: Response, outcome: ReserveOutcome) {
-  switch (outcome.status) {
-    case 'reserved':
-      return res.status(201).json({ reservation: outcome.reservation });
-    case 'conflict':
-      return res.status(409).json({ error: 'conflict', retryable: true, reason: outcome.reason });
-    case 'insufficient':
-      return res.status(422).json({ error: 'insufficient_rooms', available: outcome.available });
-    case 'not_found':
-      return res.status(404).json({ error: 'not_found', detail: 'no such event or hotel' });
-  }
-}
-
-const invalidRequest = (res: Response, detail: string, extra: object = {}) =>
-  res.status(400).json({ error: 'invalid_request', detail, ...extra });
-
 export interface AppOptions {
   /** When set, every route but /health requires `Authorization: Bearer <token>`. */
   token?: string;
+  /** request_id handling; on, with a 24 h memory, unless told otherwise. */
+  idempotency?: IdempotencyOptions;
 }
 
 export function createApp(sql: Sql, options: AppOptions = {}) {
@@ -42,6 +30,8 @@ export function createApp(sql: Sql, options: AppOptions = {}) {
   });
 
   if (options.token) app.use(requireBearer(options.token));
+  const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
+  const json = express.json({ limit: bodyLimitBytes, strict: false });
 
   app.get('/:eventId/available', async (req, res) => {
     const { eventId } = req.params;
@@ -59,19 +49,22 @@ export function createApp(sql: Sql, options: AppOptions = {}) {
     res.json(hotels);
   });
 
-  app.post(
-    '/:eventId/:hotelId/reserve/:strategy',
-    express.json({ limit: bodyLimitBytes, strict: false }),
-    async (req, res) => {
-      const strategy = findStrategy(req.params.strategy);
-      if (!strategy) {
-        return invalidRequest(res, `unknown strategy "${req.params.strategy}"`, { strategies: strategyNames });
-      }
-      const parsed = parseReserveRequest(req.params, req.query, req.body);
-      if (!parsed.ok) return invalidRequest(res, parsed.detail);
-      sendOutcome(res, await strategy.reserve(sql, parsed.value));
-    },
-  );
+  app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) => {
+    const strategy = findStrategy(req.params.strategy);
+    if (!strategy) {
+      return invalidRequest(res, `unknown strategy "${req.params.strategy}"`, { strategies: strategyNames });
+    }
+    const parsed = parseReserveRequest(req.params, req.query, req.body);
+    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    const request = parsed.value;
+    const reply = await idempotent(request.requestId, { route: 'reserve', strategy: strategy.name, ...request }, async () =>
+      replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+    );
+    send(res, reply);
+  });
+
+  app.use(lifecycleRoutes(sql, idempotent, json));
+  app.use(slotRoutes(sql, idempotent, json));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', detail: `no route for ${req.method} ${req.path}` });

@@ -2,6 +2,7 @@
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { createApp } from './app.js';
 import { connect } from './db.js';
+import { defaultIdempotencyTtlMs } from './idempotency.js';
 import { listen } from './listen.js';
 
 export type ServerMessage =
@@ -15,7 +16,11 @@ async function main() {
   if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
   const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8));
   await sql`select 1`;
-  const { server, port } = await listen(createApp(sql), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
+  const idempotency = {
+    enabled: process.env.EVENTO_IDEMPOTENCY !== 'off',
+    ttlMs: Number(process.env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
+  };
+  const { server, port } = await listen(createApp(sql, { idempotency }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -1,3 +1,4 @@
+import type { SlotQuery, SlotRequest } from '../strategies/slots.js';
 import type { ReserveRequest } from '../strategies/types.js';
 
 /** The most rooms one request may ask for; larger numbers are a client's mistake, not a 422. */
@@ -13,13 +14,13 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value);
 }
 
-function parseRooms(value: unknown): Validated<number> {
-  // The Evento client sends rooms as a query string; JSON clients send a number.
-  const rooms = typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value;
-  if (typeof rooms !== 'number' || !Number.isInteger(rooms) || rooms < 1 || rooms > maxRoomsPerRequest) {
-    return invalid(`rooms must be an integer from 1 to ${maxRoomsPerRequest}`);
+function parseInteger(name: string, value: unknown, min: number, max: number): Validated<number> {
+  // The Evento client sends numbers as query strings; JSON clients send numbers.
+  const number = typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    return invalid(`${name} must be an integer from ${min} to ${max}`);
   }
-  return { ok: true, value: rooms };
+  return { ok: true, value: number };
 }
 
 function parseText(name: string, value: unknown, required: boolean): Validated<string | null> {
@@ -32,15 +33,22 @@ function parseText(name: string, value: unknown, required: boolean): Validated<s
 
 type Fields = Record<string, unknown>;
 
-/** Route parameters, query and JSON body → a request the strategies can trust. Body fields win. */
-export function parseReserveRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest> {
+/** Query and JSON body as one set of fields; body fields win. */
+function fieldsOf(query: Fields, body: unknown): Validated<Fields> {
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     return invalid('the JSON body must be an object');
   }
-  const fields: Fields = { ...query, ...(body as Fields | undefined) };
+  return { ok: true, value: { ...query, ...(body as Fields | undefined) } };
+}
+
+/** Route parameters, query and JSON body → a request the strategies can trust. */
+export function parseReserveRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest> {
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  const fields = merged.value;
   if (!isUuid(params.eventId)) return invalid('event_id must be a uuid');
   if (!isUuid(params.hotelId)) return invalid('hotel_id must be a uuid');
-  const rooms = parseRooms(fields.rooms);
+  const rooms = parseInteger('rooms', fields.rooms, 1, maxRoomsPerRequest);
   if (!rooms.ok) return rooms;
   const email = parseText('email', fields.email, true);
   if (!email.ok) return email;
@@ -54,6 +62,93 @@ export function parseReserveRequest(params: Fields, query: Fields, body: unknown
       rooms: rooms.value,
       email: email.value!,
       requestId: requestId.value,
+    },
+  };
+}
+
+/** A hold's lifetime when the request names none, as the car-hold service it comes from. */
+export const defaultHoldMs = 15 * 60_000;
+const maxHoldMs = 24 * 3_600_000;
+
+/** A reserve request plus `ttl_ms`, how long the hold lasts before the sweeper may expire it. */
+export function parseHoldRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest & { holdMs: number }> {
+  const request = parseReserveRequest(params, query, body);
+  if (!request.ok) return request;
+  const ttl = (body as Fields | undefined)?.ttl_ms ?? query.ttl_ms;
+  const holdMs = ttl === undefined ? { ok: true as const, value: defaultHoldMs } : parseInteger('ttl_ms', ttl, 1, maxHoldMs);
+  if (!holdMs.ok) return holdMs;
+  return { ok: true, value: { ...request.value, holdMs: holdMs.value } };
+}
+
+/** The request_id of a confirm or cancel, from the body or the query; the body may be absent. */
+export function parseTransitionRequest(params: Fields, query: Fields, body: unknown): Validated<{ id: string; requestId: string | null }> {
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  if (!isUuid(params.id)) return invalid('the reservation id must be a uuid');
+  const requestId = parseText('request_id', merged.value.request_id, false);
+  if (!requestId.ok) return requestId;
+  return { ok: true, value: { id: params.id.toLowerCase(), requestId: requestId.value } };
+}
+
+const timestampPattern = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+/** An ISO 8601 time with its offset ("2030-01-01T09:00:00Z"): a time without a zone is ambiguous. */
+function parseTimestamp(name: string, value: unknown): Validated<Date | undefined> {
+  if (value === undefined) return { ok: true, value: undefined };
+  const time = typeof value === 'string' && timestampPattern.test(value) ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    return invalid(`${name} must be an ISO 8601 time with a zone, e.g. 2030-01-01T09:00:00Z`);
+  }
+  return { ok: true, value: time };
+}
+
+/** A booking of `resource_id` by `user_id` for [start, end). */
+export function parseSlotRequest(query: Fields, body: unknown): Validated<SlotRequest> {
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  const fields = merged.value;
+  if (!isUuid(fields.resource_id)) return invalid('resource_id must be a uuid');
+  const userId = parseText('user_id', fields.user_id, true);
+  if (!userId.ok) return userId;
+  const start = parseTimestamp('start', fields.start);
+  if (!start.ok) return start;
+  const end = parseTimestamp('end', fields.end);
+  if (!end.ok) return end;
+  if (!start.value || !end.value || end.value <= start.value) return invalid('start and end are required, with start before end');
+  const requestId = parseText('request_id', fields.request_id, false);
+  if (!requestId.ok) return requestId;
+  return {
+    ok: true,
+    value: {
+      resourceId: fields.resource_id.toLowerCase(),
+      userId: userId.value!,
+      start: start.value,
+      end: end.value,
+      requestId: requestId.value,
+    },
+  };
+}
+
+/** `GET /slots` filters: every one optional. */
+export function parseSlotQuery(query: Fields): Validated<SlotQuery> {
+  if (query.resource_id !== undefined && !isUuid(query.resource_id)) return invalid('resource_id must be a uuid');
+  const userId = parseText('user_id', query.user_id, false);
+  if (!userId.ok) return userId;
+  const status = parseText('status', query.status, false);
+  if (!status.ok) return status;
+  const start = parseTimestamp('start', query.start);
+  if (!start.ok) return start;
+  const end = parseTimestamp('end', query.end);
+  if (!end.ok) return end;
+  if (start.value && end.value && end.value <= start.value) return invalid('start must be before end');
+  return {
+    ok: true,
+    value: {
+      resourceId: query.resource_id?.toLowerCase(),
+      userId: userId.value ?? undefined,
+      status: status.value?.toUpperCase(),
+      start: start.value,
+      end: end.value,
     },
   };
 }

@@ -5,6 +5,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { openDatabase, type Database } from '../harness/database.js';
+import { createApp, type AppOptions } from '../server/app.js';
+import { connect } from '../server/db.js';
+import { listen } from '../server/listen.js';
 
 export const cliPath = fileURLToPath(new URL('../../bin/evento.js', import.meta.url));
 
@@ -79,4 +82,38 @@ export async function tagGone(tag: string, ms = 5_000): Promise<number[]> {
     if (alive.length === 0 || Date.now() > deadline) return alive;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface AppReply {
+  status: number;
+  json: any;
+  text: string;
+  headers: Headers;
+}
+
+/** The app in this process on 127.0.0.1:0, with its own pool; `call` sends JSON and parses the answer. */
+export async function serveApp(t: Test, databaseUrl: string, options: AppOptions = {}) {
+  const sql = connect(databaseUrl, 4);
+  const { server, port } = await listen(createApp(sql, options), '127.0.0.1', 0);
+  t.teardown(async () => {
+    server.closeAllConnections();
+    server.close();
+    await sql.end({ timeout: 1 });
+  });
+  async function call(method: string, path: string, body?: object): Promise<AppReply> {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, text, headers: response.headers };
+  }
+  return { call, sql };
 }

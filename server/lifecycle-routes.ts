@@ -1,0 +1,51 @@
+import express, { Router } from 'express';
+import { readReservation, transition } from '../strategies/holds.js';
+import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
+import type { Sql } from './db.js';
+import type { Idempotent } from './idempotency.js';
+import { invalidRequest, replyTo, send } from './replies.js';
+import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
+
+/** Holds and their lifecycle: place a hold, confirm or cancel it, read it with its history. */
+export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler) {
+  const router = Router();
+
+  router.post('/:eventId/:hotelId/hold/:strategy', json, async (req, res) => {
+    const strategy = findStrategy(String(req.params.strategy));
+    if (!strategy?.holds) {
+      return invalidRequest(res, `strategy "${req.params.strategy}" cannot place holds`, { strategies: holdStrategyNames });
+    }
+    const parsed = parseHoldRequest(req.params, req.query, req.body);
+    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    const request = parsed.value;
+    const reply = await idempotent(request.requestId, { route: 'hold', strategy: strategy.name, ...request }, async () => {
+      const outcome = await strategy.reserve(sql, request);
+      if (outcome.status !== 'reserved') return replyTo(outcome, 'event or hotel');
+      // The hold as stored: with its expiry, set by the database's clock.
+      const reservation = await readReservation(sql, outcome.reservation.id);
+      return replyTo({ ...outcome, reservation: reservation! }, 'event or hotel');
+    });
+    send(res, reply);
+  });
+
+  for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
+    router.post(`/reservations/:id/${action}`, json, async (req, res) => {
+      const parsed = parseTransitionRequest(req.params, req.query, req.body);
+      if (!parsed.ok) return invalidRequest(res, parsed.detail);
+      const { id, requestId } = parsed.value;
+      const reply = await idempotent(requestId, { route: action, id }, async () =>
+        replyTo(await transition(sql, id, to, `${action} requested`), 'reservation'),
+      );
+      send(res, reply);
+    });
+  }
+
+  router.get('/reservations/:id', async (req, res) => {
+    if (!isUuid(req.params.id)) return invalidRequest(res, 'the reservation id must be a uuid');
+    const reservation = await readReservation(sql, req.params.id.toLowerCase());
+    if (!reservation) return send(res, replyTo({ status: 'not_found' }, 'reservation'));
+    res.json({ reservation });
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import { once } from 'node:events';
+import express, { Router } from 'express';
+import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
+import { queryBookings } from '../strategies/slots.js';
+import type { Sql } from './db.js';
+import type { Idempotent } from './idempotency.js';
+import { invalidRequest, replyTo, send } from './replies.js';
+import { parseSlotQuery, parseSlotRequest } from './validate.js';
+
+/** Time slots: book a window on a resource through a slot strategy; stream bookings as NDJSON. */
+export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler) {
+  const router = Router();
+
+  router.post('/slots/:strategy', json, async (req, res) => {
+    const strategy = findSlotStrategy(String(req.params.strategy));
+    if (!strategy) {
+      return invalidRequest(res, `unknown slot strategy "${req.params.strategy}"`, { strategies: slotStrategyNames });
+    }
+    const parsed = parseSlotRequest(req.query, req.body);
+    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    const request = parsed.value;
+    const reply = await idempotent(request.requestId, { route: 'slots', strategy: strategy.name, ...request }, async () =>
+      replyTo(await strategy.book(sql, request), 'resource'),
+    );
+    send(res, reply);
+  });
+
+  router.get('/slots', async (req, res) => {
+    const parsed = parseSlotQuery(req.query);
+    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    try {
+      for await (const rows of queryBookings(sql, parsed.value).cursor(200)) {
+        if (!res.headersSent) res.status(200).type('application/x-ndjson');
+        // A reader that went away ends the query (leaving the loop closes the cursor).
+        if (res.destroyed) break;
+        if (!res.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))) {
+          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        }
+      }
+    } catch (error) {
+      // Before the first line the error handler can still answer; after it, only a cut stream says so.
+      if (!res.headersSent) throw error;
+      res.destroy(error as Error);
+      return;
+    }
+    if (!res.headersSent) res.status(200).type('application/x-ndjson');
+    res.end();
+  });
+
+  return router;
+}

@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { seedEvent } from '../harness/event.js';
+import { expireHolds } from '../strategies/holds.js';
+import { holdStrategyNames } from '../strategies/registry.js';
+import { serveApp, useDatabase } from './helpers.js';
+
+const database = await useDatabase(t);
+const { call, sql } = await serveApp(t, database.url);
+
+const event = await seedEvent(database.sql, 1, 20);
+const hotelId = event.hotels[0]!.hotel_id;
+const hold = (body: object, strategy = 'atomic') => call('POST', `/${event.event_id}/${hotelId}/hold/${strategy}`, body);
+const available = async () => (await call('GET', `/${event.event_id}/available`)).json[0]?.available ?? 0;
+const counters = async () => {
+  const [row] = await sql<{ reserved: number; locked: number }[]>`
+    select reserved, locked from event_hotel_rooms where event_id = ${event.event_id}
+  `;
+  return row!;
+};
+
+t.test('a hold locks rooms, then a confirmation moves them to reserved, with one history row', async (t) => {
+  const before = await counters();
+  const held = await hold({ rooms: 3, email: 'a@b.test', ttl_ms: 60_000 });
+  t.equal(held.status, 201, 'hold created');
+  t.match(held.json.reservation, { rooms: 3, status: 'HELD', history: [] }, 'born HELD, no transition yet');
+  t.ok(Date.parse(held.json.reservation.expires_at) > Date.now() + 50_000, 'expires about a minute from now');
+  t.same(await counters(), { reserved: before.reserved, locked: before.locked + 3 }, 'the rooms are locked, not reserved');
+  t.equal(await available(), 20 - before.reserved - before.locked - 3, 'held rooms are not available');
+
+  const id = held.json.reservation.id;
+  const confirmed = await call('POST', `/reservations/${id}/confirm`);
+  t.equal(confirmed.status, 200, 'confirmed');
+  t.equal(confirmed.json.reservation.status, 'CONFIRMED', 'status');
+  t.match(confirmed.json.reservation.history, [{ from: 'HELD', to: 'CONFIRMED', reason: 'confirm requested' }], 'history');
+  t.same(await counters(), { reserved: before.reserved + 3, locked: before.locked }, 'locked → reserved');
+
+  const read = await call('GET', `/reservations/${id}`);
+  t.equal(read.status, 200, 'GET finds it');
+  t.same(read.json, confirmed.json, 'GET shows what the confirmation returned');
+});
+
+t.test('terminal states stay terminal: 409 with the current status', async (t) => {
+  const held = await hold({ rooms: 1, email: 'a@b.test' });
+  const id = held.json.reservation.id;
+  t.equal((await call('POST', `/reservations/${id}/cancel`)).status, 200, 'cancelled');
+  for (const action of ['confirm', 'cancel']) {
+    const again = await call('POST', `/reservations/${id}/${action}`);
+    t.equal(again.status, 409, `${action} after cancel: 409`);
+    t.match(again.json, { error: 'invalid_transition', status: 'CANCELLED', retryable: false }, `${action}: says it is CANCELLED`);
+  }
+  const history = (await call('GET', `/reservations/${id}`)).json.reservation.history;
+  t.equal(history.length, 1, 'refused transitions leave no history');
+});
+
+t.test('a cancelled hold gives its rooms back', async (t) => {
+  const before = await counters();
+  const held = await hold({ rooms: 4, email: 'a@b.test' }, 'pessimistic');
+  await call('POST', `/reservations/${held.json.reservation.id}/cancel`);
+  t.same(await counters(), before, 'counters as before the hold');
+});
+
+t.test('a lapsed hold cannot be confirmed: it expires instead', async (t) => {
+  const before = await counters();
+  const held = await hold({ rooms: 2, email: 'a@b.test', ttl_ms: 30 }, 'optimistic');
+  await sleep(80);
+  const late = await call('POST', `/reservations/${held.json.reservation.id}/confirm`);
+  t.equal(late.status, 409, '409');
+  t.match(late.json, { error: 'invalid_transition', status: 'EXPIRED' }, 'it is EXPIRED now');
+  const history = (await call('GET', `/reservations/${held.json.reservation.id}`)).json.reservation.history;
+  t.match(history, [{ from: 'HELD', to: 'EXPIRED', reason: 'hold lapsed' }], 'the expiry is in the history');
+  t.same(await counters(), before, 'rooms released');
+});
+
+t.test('the sweeper expires lapsed holds and releases their rooms, and only those', async (t) => {
+  const before = await counters();
+  const short = await hold({ rooms: 1, email: 'a@b.test', ttl_ms: 20 });
+  const long = await hold({ rooms: 1, email: 'a@b.test', ttl_ms: 60_000 });
+  await sleep(60);
+  t.ok((await expireHolds(sql)) >= 1, 'the sweeper expired something');
+  t.equal((await call('GET', `/reservations/${short.json.reservation.id}`)).json.reservation.status, 'EXPIRED', 'lapsed hold expired');
+  t.match((await call('GET', `/reservations/${short.json.reservation.id}`)).json.reservation.history, [{ reason: 'sweeper' }], 'by the sweeper');
+  t.equal((await call('GET', `/reservations/${long.json.reservation.id}`)).json.reservation.status, 'HELD', 'live hold untouched');
+  t.same(await counters(), { reserved: before.reserved, locked: before.locked + 1 }, 'only the live hold still locks a room');
+  await call('POST', `/reservations/${long.json.reservation.id}/cancel`);
+});
+
+t.test('of concurrent confirms and cancels of one hold, exactly one wins', async (t) => {
+  const before = await counters();
+  const held = await hold({ rooms: 2, email: 'a@b.test' });
+  const id = held.json.reservation.id;
+  const replies = await Promise.all(
+    Array.from({ length: 16 }, (_, index) => call('POST', `/reservations/${id}/${index % 2 ? 'confirm' : 'cancel'}`)),
+  );
+  t.equal(replies.filter((reply) => reply.status === 200).length, 1, 'one 200');
+  t.equal(replies.filter((reply) => reply.status === 409).length, 15, 'fifteen 409s');
+  const final = (await call('GET', `/reservations/${id}`)).json.reservation;
+  t.equal(final.history.length, 1, 'one transition recorded');
+  const expected = final.status === 'CONFIRMED' ? { reserved: before.reserved + 2, locked: before.locked } : before;
+  t.same(await counters(), expected, 'counters moved once');
+});
+
+t.test('every strategy built on the shared room steps can hold', async (t) => {
+  t.ok(holdStrategyNames.includes('naive') && holdStrategyNames.includes('serializable'), 'the list');
+  for (const strategy of holdStrategyNames) {
+    const held = await hold({ rooms: 1, email: `${strategy}@b.test`, ttl_ms: 60_000 }, strategy);
+    t.equal(held.status, 201, `${strategy}: 201`);
+    t.equal(held.json?.reservation?.status, 'HELD', `${strategy}: HELD`);
+    await call('POST', `/reservations/${held.json.reservation.id}/cancel`);
+  }
+});
+
+t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
+  const cases: [string, Promise<{ status: number; json: any }>][] = [
+    ['ttl_ms 0', hold({ rooms: 1, email: 'a@b.test', ttl_ms: 0 })],
+    ['ttl_ms as text', hold({ rooms: 1, email: 'a@b.test', ttl_ms: 'soon' })],
+    ['ttl_ms over a day', hold({ rooms: 1, email: 'a@b.test', ttl_ms: 86_400_001 })],
+    ['rooms missing', hold({ email: 'a@b.test' })],
+    ['a strategy that cannot hold', hold({ rooms: 1, email: 'a@b.test' }, 'event-log')],
+    ['an unknown strategy', hold({ rooms: 1, email: 'a@b.test' }, 'bogus')],
+    ['confirm a non-uuid', call('POST', '/reservations/123/confirm')],
+    ['cancel with a numeric request_id', call('POST', `/reservations/${event.event_id}/cancel`, { request_id: 5 })],
+    ['GET a non-uuid', call('GET', '/reservations/nope')],
+  ];
+  for (const [name, pending] of cases) {
+    const reply = await pending;
+    t.equal(reply.status, 400, `${name}: 400`);
+    t.equal(reply.json?.error, 'invalid_request', `${name}: error body`);
+  }
+  t.same((await hold({ rooms: 1, email: 'a@b.test' }, 'event-log')).json.strategies, holdStrategyNames, 'lists those that can');
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  for (const [method, path] of [['GET', `/reservations/${unknown}`], ['POST', `/reservations/${unknown}/confirm`]] as const) {
+    const reply = await call(method, path);
+    t.equal(reply.status, 404, `${method} ${path}: 404`);
+    t.equal(reply.json?.error, 'not_found', 'error body');
+  }
+});
