@@ -26,7 +26,7 @@ export function HotelBar({ hotel, width, nameWidth }: HotelBarProps) {
       {hotel.name.padEnd(nameWidth)} <Text color={overbooked > 0 ? 'yellow' : 'green'}>{'█'.repeat(sold)}</Text>
       <Text color="gray">{'░'.repeat(width - sold)}│</Text>
       <Text color="red">{overflow}</Text>
-      {' '.repeat(maxOverflow - overflow.length)} {counts.padStart(2 * String(number(contracted)).length + 3)}
+      {' '.repeat(maxOverflow - overflow.length)} {counts.padStart(2 * number(contracted).length + 3)}
       {overbooked > 0 && (
         <Text color="red" bold>
           {'  '}+{number(overbooked)} overbooked
