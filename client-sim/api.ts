@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ErrorKind, Metrics } from './metrics.js';
 
@@ -10,12 +11,56 @@ export interface ListedHotel {
 /** What a client learns from one reserve call; failures are counted in the metrics, not thrown. */
 export type ReserveReply = 'reserved' | 'conflict' | 'insufficient' | 'failed';
 
+/** A reserve or a hold; with a request_id or a hold it goes as a JSON body, else as Evento sends it. */
+export interface ClaimRequest {
+  eventId: string;
+  hotelId: string;
+  strategy: string;
+  rooms: number;
+  email: string;
+  requestId?: string;
+  holdMs?: number;
+}
+
+/** A confirm or cancel: `moved`, or `refused` (409: the reservation is no longer HELD). */
+export type TransitionReply = 'moved' | 'refused' | 'conflict' | 'failed';
+
+export interface SlotBody {
+  resource_id: string;
+  user_id: string;
+  start: string;
+  end: string;
+  request_id?: string;
+}
+
+/** A booking: `taken` when an active booking overlaps the window (409 slot_taken). */
+export type BookReply = 'booked' | 'taken' | 'conflict' | 'failed';
+
+/** Responses that never reach the client, which sends the same request again. */
+export interface ResendPlan {
+  /** Share of responses lost after the server sent them, 0 to 1. */
+  dropResponses: number;
+  /** The client gives up waiting for a response after this long. */
+  clientTimeoutMs?: number;
+}
+
+/** A request whose responses keep getting lost is given up, as a real client would. */
+const maxResends = 10;
+
 export interface ApiOptions {
   /** Requests in flight at once over all servers. */
   inFlight: number;
   requestTimeoutMs: number;
   metrics: Metrics;
   signal: AbortSignal;
+  resend?: ResendPlan & { seed: number };
+}
+
+interface Delivered {
+  status: number;
+  body: unknown;
+  /** The server answered from its idempotency record: a duplicate prevented. */
+  replayed: boolean;
 }
 
 function errorKind(error: unknown): ErrorKind {
@@ -52,52 +97,123 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
       }),
   );
   const limit = pLimit(options.inFlight);
+  const { resend } = options;
+  const dropRng = xoroshiro128plus(resend?.seed ?? 0);
+  const dropped = () => !!resend && resend.dropResponses > 0 && unsafeUniformIntDistribution(0, 999_999, dropRng) < resend.dropResponses * 1_000_000;
 
-  /** One HTTP call; undefined when it failed (counted) or the run was stopped. */
-  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean) =>
-    limit(async () => {
+  /**
+   * One HTTP call; 'lost' when the client gave up waiting (--client-timeout-ms), undefined when
+   * it failed (counted) or the run was stopped.
+   */
+  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object) =>
+    limit(async (): Promise<Delivered | 'lost' | undefined> => {
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
+      const attempt = json && resend?.clientTimeoutMs ? AbortSignal.any([signal, AbortSignal.timeout(resend.clientTimeoutMs)]) : signal;
       try {
-        const response = await pools[server % pools.length]!.request({ method, path, signal });
+        const response = await pools[server % pools.length]!.request({
+          method,
+          path,
+          signal: attempt,
+          ...(json && { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
+        });
         const body: unknown = await response.body.json();
         metrics.recordRequest(startedAt, isReserve);
         if (response.statusCode >= 500) metrics.recordError('http_5xx');
-        return { status: response.statusCode, body };
+        return { status: response.statusCode, body, replayed: response.headers['idempotent-replayed'] === 'true' };
       } catch (error) {
         if (signal.aborted) return undefined;
         metrics.recordRequest(startedAt, false);
+        if (attempt.aborted) return 'lost';
         metrics.recordError(errorKind(error));
         return undefined;
       }
     });
 
+  /** A call without a body: never timed out by the client, so never lost. */
+  const plain = async (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean) => {
+    const reply = await call(server, method, path, isReserve);
+    return reply === 'lost' ? undefined : reply;
+  };
+
+  /**
+   * A request that carries a request_id: when its response is lost (a timeout, or dropped on
+   * purpose), the same request goes again, as a client that cannot tell whether it was applied.
+   */
+  async function post(server: number, path: string, isReserve: boolean, json: object) {
+    for (let resent = 0; ; resent += 1) {
+      const reply = await call(server, 'POST', path, isReserve, json);
+      if (reply === 'lost') metrics.count('client_timeouts');
+      else if (reply && dropped()) metrics.count('responses_dropped');
+      else {
+        if (reply?.replayed) metrics.count('duplicates_prevented');
+        return reply;
+      }
+      if (resent === maxResends) {
+        metrics.count('requests_given_up');
+        return undefined;
+      }
+      metrics.count('requests_resent');
+    }
+  }
+
+  /** A 409 that says "try again" is a conflict, counted by reason; any other 409 is the answer. */
+  const isRetryable = (reply: Delivered) => {
+    const retryable = typeof reply.body === 'object' && reply.body !== null && 'retryable' in reply.body && reply.body.retryable === true;
+    if (retryable) metrics.recordConflict(conflictReasonOf(reply.body));
+    return retryable;
+  };
+
+  const unexpected = (reply: Delivered | undefined) => {
+    if (reply && reply.status < 500) metrics.recordError('unexpected_status');
+    return 'failed' as const;
+  };
+
   return {
     /** Hotels with rooms left, in the server's order; undefined when the call failed. */
     async available(server: number, eventId: string): Promise<ListedHotel[] | undefined> {
-      const reply = await call(server, 'GET', `/${eventId}/available`, false);
+      const reply = await plain(server, 'GET', `/${eventId}/available`, false);
       if (reply?.status === 200 && Array.isArray(reply.body)) return reply.body as ListedHotel[];
       if (reply && reply.status < 500) metrics.recordError('unexpected_status');
       return undefined;
     },
 
-    /** Reserve as the Evento client does: rooms and email as query parameters. */
-    async reserve(server: number, eventId: string, hotelId: string, strategy: string, rooms: number, email: string): Promise<ReserveReply> {
-      const query = new URLSearchParams({ rooms: String(rooms), email });
-      const reply = await call(server, 'POST', `/${eventId}/${hotelId}/reserve/${strategy}?${query}`, true);
+    /**
+     * Reserve or hold. Without a request_id or a hold, as the Evento client does: rooms and email
+     * as query parameters. `id` is the new reservation's.
+     */
+    async claim(request: ClaimRequest, server: number): Promise<{ reply: ReserveReply; id?: string }> {
+      const { eventId, hotelId, strategy, rooms, email, requestId, holdMs } = request;
+      const path = `/${eventId}/${hotelId}/${holdMs === undefined ? 'reserve' : 'hold'}/${strategy}`;
+      const reply =
+        requestId === undefined && holdMs === undefined
+          ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email })}`, true)
+          : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs });
+      if (!reply) return { reply: 'failed' };
+      if (reply.status === 201) return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
+      if (reply.status === 409 && isRetryable(reply)) return { reply: 'conflict' };
+      if (reply.status === 422) return { reply: 'insufficient' };
+      return { reply: unexpected(reply) };
+    },
+
+    /** Confirm or cancel a hold. */
+    async transition(server: number, id: string, action: 'confirm' | 'cancel', requestId?: string): Promise<TransitionReply> {
+      const reply = await post(server, `/reservations/${id}/${action}`, false, { request_id: requestId });
       if (!reply) return 'failed';
-      switch (reply.status) {
-        case 201:
-          return 'reserved';
-        case 409:
-          metrics.recordConflict(conflictReasonOf(reply.body));
-          return 'conflict';
-        case 422:
-          return 'insufficient';
-        default:
-          if (reply.status < 500) metrics.recordError('unexpected_status');
-          return 'failed';
-      }
+      if (reply.status === 200) return 'moved';
+      if (reply.status === 409) return isRetryable(reply) ? 'conflict' : 'refused';
+      return unexpected(reply);
+    },
+
+    /** Book a time window on a resource. */
+    async book(server: number, strategy: string, body: SlotBody): Promise<BookReply> {
+      const reply = await post(server, `/slots/${strategy}`, true, body);
+      if (!reply) return 'failed';
+      if (reply.status === 201) return 'booked';
+      if (reply.status !== 409) return unexpected(reply);
+      if (isRetryable(reply)) return 'conflict';
+      if (conflictReasonOf(reply.body) === 'exclusion_violation') metrics.count('exclusion_violations');
+      return 'taken';
     },
 
     async close() {

@@ -1,7 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { Api } from './api.js';
+import type { Api, ResendPlan } from './api.js';
 import type { Metrics } from './metrics.js';
+
+/** The holds workload: each hold is then confirmed, cancelled or abandoned, in these shares. */
+export interface HoldPlan {
+  confirmRatio: number;
+  cancelRatio: number;
+  ttlMs: number;
+}
+
+/** The slots workload: windows of whole hours on the resources, from `startsAt` (epoch ms). */
+export interface SlotPlan {
+  resources: string[];
+  hours: number;
+  /** Bookings each client tries before it stops. */
+  attempts: number;
+  startsAt: number;
+}
 
 export interface ClientPlan {
   eventId: string;
@@ -11,6 +27,10 @@ export interface ClientPlan {
   /** Which listed hotel to try: the first (as Evento does) or a random one. */
   pick: 'first' | 'random';
   seed: number;
+  holds?: HoldPlan;
+  slots?: SlotPlan;
+  /** Set when responses may be lost: every request then carries a request_id and is sent again as is. */
+  resend?: ResendPlan;
 }
 
 /** A client that keeps failing is stopped rather than left spinning against a dead server. */
@@ -19,47 +39,109 @@ const failureBackoffMs = 100;
 
 const pause = (ms: number, signal: AbortSignal) => (ms > 0 ? sleep(ms, undefined, { signal }).catch(() => {}) : undefined);
 
+/** What every client loop is made of: its own random choices, request ids, pauses and patience. */
+export function clientContext(index: number, plan: ClientPlan, signal: AbortSignal) {
+  const rng = xoroshiro128plus(plan.seed ^ Math.imul(index + 1, 0x9e3779b1));
+  const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
+  let failures = 0;
+  let requests = 0;
+  return {
+    random,
+    /** A share from 0 to 1, for the workload's proportions. */
+    fraction: () => random(0, 999_999) / 1_000_000,
+    /** Unique to this event; none when responses are never lost, as the Evento client sends none. */
+    requestId: () => (plan.resend ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
+    /** After a failed call: back off; false once the client should stop. */
+    async failed() {
+      failures += 1;
+      await pause(failureBackoffMs, signal);
+      return failures < maxConsecutiveFailures;
+    },
+    succeeded() {
+      failures = 0;
+    },
+    think: () => pause(random(plan.thinkMs.min, plan.thinkMs.max), signal),
+  };
+}
+
+/** Calls again while the answer is a retryable 409; the api counts each 409 by reason, this the retries. */
+export async function retryConflicts<R>(
+  attempt: () => Promise<R>,
+  metrics: Metrics,
+  signal: AbortSignal,
+  isConflict: (reply: R) => boolean = (reply) => reply === 'conflict',
+): Promise<R> {
+  let reply = await attempt();
+  while (isConflict(reply) && !signal.aborted) {
+    metrics.counts.retries += 1;
+    reply = await attempt();
+  }
+  return reply;
+}
+
 /**
  * The Evento client loop: list availability; stop when nothing is left; otherwise reserve
  * 1..maxRooms rooms (never more than listed) at one hotel, retrying on 409; pause; repeat.
+ * With `plan.holds` it holds the rooms instead, then settles the hold (settleHold).
  */
 export async function runClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
-  const rng = xoroshiro128plus(plan.seed ^ Math.imul(index + 1, 0x9e3779b1));
-  const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
+  const client = clientContext(index, plan, signal);
   const email = `client-${index}@evento.test`;
-  let failures = 0;
-  const failed = async () => {
-    failures += 1;
-    await pause(failureBackoffMs, signal);
-    return failures < maxConsecutiveFailures;
-  };
 
   while (!signal.aborted) {
     const hotels = await api.available(server, plan.eventId);
     if (!hotels) {
-      if (await failed()) continue;
+      if (await client.failed()) continue;
       return;
     }
     if (hotels.length === 0) return;
-    const hotel = plan.pick === 'first' ? hotels[0]! : hotels[random(0, hotels.length - 1)]!;
-    const rooms = Math.min(random(1, plan.maxRooms), hotel.available);
+    const hotel = plan.pick === 'first' ? hotels[0]! : hotels[client.random(0, hotels.length - 1)]!;
+    const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
+    const request = {
+      eventId: plan.eventId,
+      hotelId: hotel.hotel_id,
+      strategy: plan.strategy,
+      rooms,
+      email,
+      requestId: client.requestId(),
+      holdMs: plan.holds?.ttlMs,
+    };
 
-    let reply = await api.reserve(server, plan.eventId, hotel.hotel_id, plan.strategy, rooms, email);
-    // The api counts each 409 as a conflict, by reason; the loop counts its retries.
-    while (reply === 'conflict' && !signal.aborted) {
-      metrics.counts.retries += 1;
-      reply = await api.reserve(server, plan.eventId, hotel.hotel_id, plan.strategy, rooms, email);
-    }
-    if (reply === 'reserved') {
+    const { reply, id } = await retryConflicts(() => api.claim(request, server), metrics, signal, (r) => r.reply === 'conflict');
+    let settled = reply !== 'failed';
+    if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds);
+    else if (reply === 'reserved') {
       metrics.counts.reservations += 1;
       metrics.counts.roomsReserved += rooms;
     }
     if (reply === 'insufficient') metrics.counts.insufficient += 1;
-    if (reply === 'failed') {
-      if (await failed()) continue;
+    if (!settled) {
+      if (await client.failed()) continue;
       return;
     }
-    failures = 0;
-    await pause(random(plan.thinkMs.min, plan.thinkMs.max), signal);
+    client.succeeded();
+    await client.think();
+  }
+
+  /** After a think, confirm, cancel or walk away from the hold; false when the call failed. */
+  async function settleHold(id: string, rooms: number, holds: HoldPlan) {
+    metrics.count('holds_placed');
+    const roll = client.fraction();
+    const action = roll < holds.confirmRatio ? 'confirm' : roll < holds.confirmRatio + holds.cancelRatio ? 'cancel' : undefined;
+    if (!action) {
+      metrics.count('holds_abandoned');
+      return true;
+    }
+    await client.think();
+    const requestId = client.requestId();
+    const reply = await retryConflicts(() => api.transition(server, id, action, requestId), metrics, signal);
+    // Confirmed and cancelled holds are counted by the audit, from the tables.
+    if (reply === 'moved' && action === 'confirm') {
+      metrics.counts.reservations += 1;
+      metrics.counts.roomsReserved += rooms;
+    }
+    // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).
+    if (reply === 'refused') metrics.count(`${action}s_refused`);
+    return reply !== 'failed';
   }
 }

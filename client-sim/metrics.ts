@@ -41,6 +41,8 @@ export function createMetrics() {
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
   // Every known reason starts at 0, so a result file always names them all.
   const conflictsByReason: Record<string, number> = Object.fromEntries(conflictReasons.map((reason) => [reason, 0]));
+  // What a workload's clients count beyond reservations: holds confirmed, responses lost, …
+  const kinds: Record<string, number> = {};
 
   return {
     counts,
@@ -57,6 +59,11 @@ export function createMetrics() {
       conflictsByReason[reason] = (conflictsByReason[reason] ?? 0) + 1;
     },
     conflictsByReason: () => ({ ...conflictsByReason }),
+    /** One more of a workload's own events (`holds_confirmed`, `responses_dropped`, …). */
+    count(kind: string, by = 1) {
+      kinds[kind] = (kinds[kind] ?? 0) + by;
+    },
+    kinds: () => ({ ...kinds }),
     snapshot(): MetricsSnapshot {
       return {
         elapsedMs: Math.round(performance.now() - startedAt),

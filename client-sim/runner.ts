@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createMetrics, type MetricsSnapshot } from './metrics.js';
+import { runSlotClient } from './slot-client.js';
 
 export interface LoadOptions {
   serverUrls: string[];
@@ -23,6 +24,8 @@ export interface LoadResult {
   snapshot: MetricsSnapshot;
   /** 409s by the reason the server gave; their sum is `snapshot.conflicts`. */
   conflictsByReason: Record<string, number>;
+  /** The workload's own counts, by kind (holds confirmed, responses dropped, slots taken, …). */
+  counts: Record<string, number>;
   /** Why the clients stopped: all done (sold out), the duration, the timeout, or the caller's signal. */
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
 }
@@ -45,10 +48,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requestTimeoutMs: options.requestTimeoutMs,
     metrics,
     signal: stop.signal,
+    resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
   });
+  const runOne = options.plan.slots ? runSlotClient : runClient;
   metrics.counts.clientsActive = options.clients;
   const clients = Array.from({ length: options.clients }, (_, index) =>
-    runClient(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => {
+    runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => {
       metrics.counts.clientsActive -= 1;
     }),
   );
@@ -62,5 +67,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), stoppedBy };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy };
 }

@@ -1,15 +1,25 @@
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
-import { runLoad } from '../client-sim/runner.js';
-import type { Strategy } from '../strategies/types.js';
+import { runLoad, type LoadResult } from '../client-sim/runner.js';
+import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { describeUrl, openDatabase } from './database.js';
-import { auditEvent, seedEvent, type SeededEvent } from './event.js';
+import { EnvironmentError } from './errors.js';
+import type { SeededEvent } from './event.js';
 import { liveAudit } from './live-audit.js';
 import { replayLog } from './replay.js';
 import { buildResult, type HotelOutcome, type RunParams, type StrategyResult } from './result.js';
 import { startServers } from './servers.js';
+import { auditRun, workloads, type WorkloadName } from './workloads.js';
+
+/** One strategy under one workload; a race is a list of them, in any mix. */
+export interface RaceRun {
+  workload: WorkloadName;
+  strategy: StrategyInfo;
+}
 
 export interface RaceOptions {
-  strategies: Strategy[];
+  /** Shorthand for runs of the rooms workload; `runs` takes precedence. */
+  strategies?: Strategy[];
+  runs?: RaceRun[];
   params: Omit<RunParams, 'strategy'>;
   thinkMs: { min: number; max: number };
   timeoutMs: number;
@@ -28,10 +38,11 @@ export interface RaceOptions {
 export interface RaceHooks {
   /** `host` is where the database listens, without credentials. */
   onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[] }): void;
-  onStart?(info: { strategy: Strategy; event: SeededEvent }): void;
-  onTick?(info: { strategy: Strategy; snapshot: MetricsSnapshot }): void;
+  /** `workload` is always set by the race; views written before workloads may ignore it. */
+  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; event: SeededEvent }): void;
+  onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
   /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
-  onAudit?(info: { strategy: Strategy; hotels: HotelOutcome[] }): void;
+  onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;
   onResult?(result: StrategyResult): void | Promise<void>;
 }
 
@@ -46,47 +57,68 @@ export interface RaceOutcome {
  */
 export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   const { params, hooks = {} } = options;
+  const runs = options.runs ?? (options.strategies ?? []).map((strategy) => ({ workload: 'rooms' as const, strategy }));
+  // Each result names only its own workload's parameters.
+  const { holds: _holds, slots: _slots, ...common } = params;
   const database = await openDatabase(options.databaseUrl);
   try {
-    const fleet = await startServers(params.servers, database.url, params.pool_size);
+    // Before any server starts: a strategy this database cannot run is an environment error.
+    for (const { strategy } of runs) {
+      const missing = await strategy.unavailable?.(database.sql);
+      if (missing) throw new EnvironmentError(missing);
+    }
+    const fleet = await startServers(params.servers, database.url, params.pool_size, { idempotency: params.retries?.idempotency });
     try {
       hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
       const results: StrategyResult[] = [];
-      for (const strategy of options.strategies) {
+      for (const { workload: name, strategy } of runs) {
         if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
+        const workload = workloads[name];
         const startedAt = new Date();
-        const event = await seedEvent(database.sql, params.hotels, params.rooms);
-        hooks.onStart?.({ strategy, event });
+        const run = await workload.start(database.sql, params);
+        const { event } = run;
+        hooks.onStart?.({ strategy, workload: name, event });
         const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
-        const load = await runLoad({
-          serverUrls: fleet.urls,
-          clients: params.clients,
-          inFlight: params.in_flight,
-          plan: {
-            eventId: event.event_id,
-            strategy: strategy.name,
-            maxRooms: params.max_rooms,
-            thinkMs: options.thinkMs,
-            pick: params.pick,
-            seed: params.seed,
-          },
-          timeoutMs: options.timeoutMs,
-          durationMs: options.durationMs,
-          requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-          tickMs: options.tickMs,
-          signal: options.signal,
-          onTick: (snapshot) => {
-            hooks.onTick?.({ strategy, snapshot });
-            live?.tick();
-          },
-        });
+        let load: LoadResult;
+        try {
+          load = await runLoad({
+            serverUrls: fleet.urls,
+            clients: params.clients,
+            inFlight: params.in_flight,
+            plan: {
+              eventId: event.event_id,
+              strategy: strategy.name,
+              maxRooms: params.max_rooms,
+              thinkMs: options.thinkMs,
+              pick: params.pick,
+              seed: params.seed,
+              ...run.plan,
+              resend: params.retries && {
+                dropResponses: params.retries.drop_responses,
+                clientTimeoutMs: params.retries.client_timeout_ms ?? undefined,
+              },
+            },
+            timeoutMs: options.timeoutMs,
+            durationMs: options.durationMs,
+            requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+            tickMs: options.tickMs,
+            signal: options.signal,
+            onTick: (snapshot) => {
+              hooks.onTick?.({ strategy, snapshot });
+              live?.tick();
+            },
+          });
+        } finally {
+          // The sweeper's last pass, so that the audit finds no hold left behind.
+          await run.beside?.finish(options.signal);
+        }
         await live?.settle();
-        const audit = await auditEvent(database.sql, event.event_id);
+        const audit = await auditRun(database.sql, workload, event.event_id);
         // Only a strategy that writes the log is expected to agree with its replay.
-        const logReplay = strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
+        const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
         const result = buildResult({
           strategy,
-          params: { strategy: strategy.name, ...params },
+          params: { strategy: strategy.name, ...common, workload: name, ...run.params },
           startedAt,
           database: { kind: database.kind, postgresVersion: database.postgresVersion },
           eventId: event.event_id,

@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
-import type { Strategy } from '../strategies/types.js';
+import type { StrategyInfo } from '../strategies/types.js';
 import type { EventAudit } from './event.js';
 import type { LogReplay } from './replay.js';
 import { toolVersion } from './paths.js';
+import type { WorkloadAudit, WorkloadName } from './workloads.js';
 
 /** The parameters of a run, named as in the result file. */
 export interface RunParams {
@@ -20,6 +21,39 @@ export interface RunParams {
   pool_size: number;
   /** Set when the clients ran for a fixed time (--duration) instead of to sell-out. */
   duration_ms?: number;
+  /** `rooms` when unset. */
+  workload?: WorkloadName;
+  /** The holds workload's parameters; only in its runs. */
+  holds?: HoldParams;
+  /** The slots workload's parameters; only in its runs. */
+  slots?: SlotParams;
+  /** Lost responses and the retries they cause; unset when no response is ever lost. */
+  retries?: RetryParams;
+}
+
+export interface HoldParams {
+  /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
+  confirm_ratio: number;
+  cancel_ratio: number;
+  hold_ttl_ms: number;
+  /** How often the sweeper expires lapsed holds while the clients run. */
+  sweep_ms: number;
+}
+
+export interface SlotParams {
+  resources: number;
+  /** Whole hours that windows may start in; windows are 1 to 4 hours long. */
+  hours: number;
+  /** Bookings each client tries. */
+  attempts: number;
+}
+
+export interface RetryParams {
+  client_timeout_ms: number | null;
+  /** Share of responses lost on the way back; the client resends the same request. */
+  drop_responses: number;
+  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
+  idempotency: boolean;
 }
 
 export interface Verdict {
@@ -33,6 +67,8 @@ export interface Verdict {
 /** One strategy run, as written to bench-results/ (DESIGN.md's result file). */
 export interface StrategyResult {
   tool: { name: 'evento'; version: string };
+  /** What the clients did (params.workload, repeated here for readers of the file). */
+  workload: WorkloadName;
   started_at: string;
   params: RunParams;
   environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' };
@@ -60,6 +96,11 @@ export interface StrategyResult {
     stopped_by: LoadResult['stoppedBy'];
     /** Rooms by which the tables differ from a replay of the event log; null when the strategy does not write one. */
     log_mismatch: number | null;
+    /**
+     * Per kind, from the clients and the workload's audit: holds confirmed, expired_holds,
+     * leaked_holds, duplicates, duplicates_prevented, slots_taken, overlapping_pairs, …
+     */
+    counts: Record<string, number>;
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
@@ -87,13 +128,14 @@ export function hotelOutcomes(audit: EventAudit): HotelOutcome[] {
 }
 
 export function verdictOf(
-  strategy: Strategy,
-  audit: Pick<EventAudit, 'overbooked' | 'drift'> & { log_mismatch?: number | null },
+  strategy: StrategyInfo,
+  audit: Pick<EventAudit, 'overbooked' | 'drift'> & { log_mismatch?: number | null; problems?: string[] },
 ): Verdict {
   const problems = [
     audit.overbooked > 0 ? `OVERBOOKED by ${audit.overbooked}` : '',
     audit.drift > 0 ? `DRIFT ${audit.drift}` : '',
     (audit.log_mismatch ?? 0) > 0 ? `LOG MISMATCH ${audit.log_mismatch}` : '',
+    ...(audit.problems ?? []),
   ].filter(Boolean);
   return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };
 }
@@ -101,21 +143,22 @@ export function verdictOf(
 const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
 export function buildResult(input: {
-  strategy: Strategy;
+  strategy: StrategyInfo;
   params: RunParams;
   startedAt: Date;
   database: { kind: 'embedded' | 'url'; postgresVersion: string };
   eventId: string;
   load: LoadResult;
-  audit: EventAudit;
+  audit: WorkloadAudit;
   /** For a strategy that writes the event log. */
   logReplay?: LogReplay;
 }): StrategyResult {
   const { snapshot } = input.load;
-  const { audit } = input;
+  const { rooms: audit, counts, problems } = input.audit;
   const logMismatch = input.logReplay?.log_mismatch ?? null;
   return {
     tool: { name: 'evento', version: toolVersion },
+    workload: input.params.workload ?? 'rooms',
     started_at: input.startedAt.toISOString(),
     params: input.params,
     environment: {
@@ -145,8 +188,9 @@ export function buildResult(input: {
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,
+      counts: { ...input.load.counts, ...counts },
     },
     hotels: hotelOutcomes(audit),
-    verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch }),
+    verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch, problems }),
   };
 }

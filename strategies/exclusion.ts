@@ -25,7 +25,7 @@ export async function exclusionUnavailable(sql: Sql): Promise<string | undefined
     return 'the exclusion strategy needs the btree_gist extension, which this PostgreSQL server does not ship (install its contrib package)';
   }
   if (!state!.installed) {
-    return 'the exclusion strategy needs the btree_gist extension and this database refused to create it (it takes the CREATE privilege on the database); have an administrator run: CREATE EXTENSION btree_gist';
+    return 'the exclusion strategy needs the btree_gist extension and this database refused CREATE EXTENSION btree_gist (usually: it takes the CREATE privilege on the database); have an administrator run it, then run evento again';
   }
   return `the exclusion constraint ${constraintName} is missing; run evento once more so that sql/schema.sql adds it`;
 }

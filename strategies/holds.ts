@@ -97,9 +97,10 @@ export async function transition(db: Db, id: string, to: 'CONFIRMED' | 'CANCELLE
   return { status: 'moved', reservation };
 }
 
-/** The sweeper's pass: every lapsed hold becomes EXPIRED and gives its rooms back. */
-export async function expireHolds(db: Db): Promise<number> {
-  const expired = await moveHolds(db, 'EXPIRED', 'sweeper', db`expires_at <= now()`);
+/** The sweeper's pass: every lapsed hold (of one event, if given) becomes EXPIRED and gives its rooms back. */
+export async function expireHolds(db: Db, eventId?: string): Promise<number> {
+  const ofEvent = eventId === undefined ? db`true` : db`event_hotel_rooms_id in (select id from event_hotel_rooms where event_id = ${eventId})`;
+  const expired = await moveHolds(db, 'EXPIRED', 'sweeper', db`expires_at <= now() and ${ofEvent}`);
   return expired.length;
 }
 

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { seedEvent } from '../harness/event.js';
+import { runRace, type RaceOptions } from '../harness/race.js';
+import { holdsWorkload } from '../harness/room-workloads.js';
 import { expireHolds } from '../strategies/holds.js';
-import { holdStrategyNames } from '../strategies/registry.js';
+import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import { serveApp, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -134,4 +136,81 @@ t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
     t.equal(reply.status, 404, `${method} ${path}: 404`);
     t.equal(reply.json?.error, 'not_found', 'error body');
   }
+});
+
+// The holds workload under contention: 100 clients on 2 servers hold 2 hotels × 20 rooms, then
+// confirm 60 %, cancel 20 % and abandon the rest to the sweeper.
+const contended: Omit<RaceOptions, 'runs'> = {
+  params: {
+    clients: 100,
+    servers: 2,
+    hotels: 2,
+    rooms: 20,
+    max_rooms: 5,
+    think_ms: '0',
+    seed: 11,
+    pick: 'first',
+    in_flight: 256,
+    pool_size: 8,
+    holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 },
+  },
+  thinkMs: { min: 0, max: 0 },
+  timeoutMs: 60_000,
+  databaseUrl: database.url,
+};
+const holdRuns = (names: string[]) => names.map((name) => ({ workload: 'holds' as const, strategy: findStrategy(name)! }));
+
+t.test('naive holds overbook under contention: the audit counts held and confirmed rooms', async (t) => {
+  const attempts = 6;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const [result] = (await runRace({ ...contended, runs: holdRuns(['naive']) })).results;
+    if (result && result.outcome.overbooked_rooms > 0) {
+      t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
+      t.equal(result.verdict.safe, false, 'unsafe verdict');
+      t.equal(result.workload, 'holds', 'a holds run');
+      return;
+    }
+  }
+  t.fail(`no overbooking in ${attempts} contended runs`);
+});
+
+t.test('safe strategies hold, confirm and expire without overbooking, leaks or a broken history', async (t) => {
+  const names = ['atomic', 'pessimistic', 'optimistic', 'atomic', 'pessimistic', 'optimistic'];
+  const { results, stoppedBy } = await runRace({ ...contended, runs: holdRuns(names) });
+  t.equal(stoppedBy, 'done', 'every run ended');
+  for (const [index, { params, outcome, verdict }] of results.entries()) {
+    const run = `run ${index} (${params.strategy})`;
+    t.equal(outcome.overbooked_rooms, 0, `${run}: no overbooked room`);
+    t.equal(outcome.drift, 0, `${run}: counters agree with the rows (locked = held, reserved = confirmed)`);
+    t.equal(outcome.counts.leaked_holds, 0, `${run}: no hold left after the sweeper's last pass`);
+    t.equal(outcome.counts.history_mismatches, 0, `${run}: every hold's history matches its status`);
+    t.equal(outcome.counts.holds, outcome.counts.holds_placed, `${run}: every hold the clients were told of is in the tables`);
+    t.equal(
+      outcome.counts.confirmed_holds! + outcome.counts.cancelled_holds! + outcome.counts.expired_holds!,
+      outcome.counts.holds,
+      `${run}: every hold ended confirmed, cancelled or expired`,
+    );
+    t.ok(outcome.counts.expired_holds! > 0, `${run}: abandoned holds expired`);
+    t.equal(outcome.errors, 0, `${run}: no errors`);
+    t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
+  }
+});
+
+t.test('the holds audit catches a leaked hold and a history that does not match the status', async (t) => {
+  const broken = await seedEvent(database.sql, 1, 10);
+  const path = `/${broken.event_id}/${broken.hotels[0]!.hotel_id}/hold/atomic`;
+  const leaked = await call('POST', path, { rooms: 1, email: 'a@b.test', ttl_ms: 1 });
+  const confirmed = await call('POST', path, { rooms: 1, email: 'a@b.test' });
+  await call('POST', `/reservations/${confirmed.json.reservation.id}/confirm`);
+  // A second transition out of CONFIRMED, as a broken state machine would write.
+  await sql`
+    insert into reservation_status_history (reservation_id, from_status, to_status, changed_at, reason)
+    values (${confirmed.json.reservation.id}, 'CONFIRMED', 'CANCELLED', now(), 'bug')
+  `;
+  await sleep(20);
+  const audit = await holdsWorkload.audit(database.sql, broken.event_id);
+  t.equal(audit.counts.leaked_holds, 1, 'the lapsed hold nobody swept');
+  t.equal(audit.counts.history_mismatches, 1, 'the history with two transitions');
+  t.same(audit.problems, ['LEAKED HOLDS 1', 'HISTORY MISMATCH 1'], 'both become verdict problems');
+  t.ok(leaked.json.reservation.id, 'hold placed');
 });

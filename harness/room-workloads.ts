@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sql } from '../server/db.js';
+import { expireHolds, untilLastHoldLapses } from '../strategies/holds.js';
+import { findStrategy, strategies } from '../strategies/registry.js';
+import { classifyError } from '../strategies/sqlstate.js';
+import { auditEvent, seedEvent } from './event.js';
+import { projectPath } from './paths.js';
+import type { HoldParams } from './result.js';
+import type { Workload } from './workloads.js';
+
+// A hold must outlive a confirmation's round trip under load, or most confirmations come too late.
+export const defaultHoldParams: HoldParams = { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 100 };
+
+export const roomsWorkload: Workload = {
+  name: 'rooms',
+  summary: 'reserve rooms until every hotel is sold out',
+  strategies,
+  find: findStrategy,
+  async start(sql, params) {
+    return { event: await seedEvent(sql, params.hotels, params.rooms), params: {}, plan: {} };
+  },
+  async audit(sql, eventId) {
+    return { rooms: await auditEvent(sql, eventId), counts: {}, problems: [] };
+  },
+};
+
+const holdStrategies = strategies.filter((strategy) => strategy.holds);
+
+export const holdsWorkload: Workload = {
+  name: 'holds',
+  summary: 'hold rooms, then confirm, cancel or abandon each hold; a sweeper expires lapsed ones',
+  strategies: holdStrategies,
+  find: (name) => holdStrategies.find((strategy) => strategy.name === name),
+  async start(sql, params) {
+    const holds = params.holds ?? defaultHoldParams;
+    const event = await seedEvent(sql, params.hotels, params.rooms);
+    return {
+      event,
+      params: { holds },
+      plan: { holds: { confirmRatio: holds.confirm_ratio, cancelRatio: holds.cancel_ratio, ttlMs: holds.hold_ttl_ms } },
+      beside: startSweeper(sql, event.event_id, holds.sweep_ms),
+    };
+  },
+  async audit(sql, eventId) {
+    const rooms = await auditEvent(sql, eventId);
+    const [holds] = await sql.file<[HoldsAudit]>(projectPath('sql/audit-holds.sql'), [eventId]);
+    const problems = [
+      holds.leaked > 0 ? `LEAKED HOLDS ${holds.leaked}` : '',
+      holds.history_mismatches > 0 ? `HISTORY MISMATCH ${holds.history_mismatches}` : '',
+    ].filter(Boolean);
+    return {
+      rooms,
+      counts: {
+        holds: holds.holds,
+        confirmed_holds: holds.confirmed,
+        cancelled_holds: holds.cancelled,
+        expired_holds: holds.expired,
+        leaked_holds: holds.leaked,
+        history_mismatches: holds.history_mismatches,
+      },
+      problems,
+    };
+  },
+};
+
+interface HoldsAudit {
+  holds: number;
+  confirmed: number;
+  cancelled: number;
+  expired: number;
+  leaked: number;
+  history_mismatches: number;
+}
+
+/** A pass that lost a race (a deadlock with a confirmation) is simply made again. */
+async function sweep(sql: Sql, eventId: string, attempts = 3): Promise<void> {
+  try {
+    await expireHolds(sql, eventId);
+  } catch (error) {
+    if (attempts <= 1 || classifyError(error).kind !== 'conflict') throw error;
+    await sweep(sql, eventId, attempts - 1);
+  }
+}
+
+/**
+ * Expires the event's lapsed holds every `everyMs` while the clients run. finish() stops it and makes the
+ * last pass once the event's last hold has lapsed (at once when `signal` says the run was
+ * interrupted), so that no hold outlives the run.
+ */
+function startSweeper(sql: Sql, eventId: string, everyMs: number) {
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      await sweep(sql, eventId);
+      await sleep(everyMs, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  })();
+  // Rejections are reported by finish(), not as unhandled ones in between.
+  loop.catch(() => undefined);
+  return {
+    async finish(signal?: AbortSignal) {
+      stop.abort();
+      await loop;
+      for (let wait = await untilLastHoldLapses(sql, eventId); wait > 0 && !signal?.aborted; wait = await untilLastHoldLapses(sql, eventId)) {
+        await sleep(wait, undefined, { signal }).catch(() => undefined);
+      }
+      await sweep(sql, eventId);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { ClientPlan } from '../client-sim/client.js';
+import type { Sql } from '../server/db.js';
+import type { StrategyInfo } from '../strategies/types.js';
+import type { EventAudit, SeededEvent } from './event.js';
+import { projectPath } from './paths.js';
+import type { RunParams } from './result.js';
+import { holdsWorkload, roomsWorkload } from './room-workloads.js';
+import { slotsWorkload } from './slots-workload.js';
+
+/**
+ * What the clients do to the database, beside which strategy they go through: `rooms` (reserve
+ * until sold out), `holds` (hold, then confirm, cancel or abandon) and `slots` (book time windows).
+ */
+export const workloadNames = ['rooms', 'holds', 'slots'] as const;
+export type WorkloadName = (typeof workloadNames)[number];
+
+/** One run's event, seeded, with what the clients and the audit need of it. */
+export interface WorkloadRun {
+  event: SeededEvent;
+  /** The workload's parameters as used, for the result file. */
+  params: Pick<RunParams, 'holds' | 'slots'>;
+  plan: Pick<ClientPlan, 'holds' | 'slots'>;
+  /** Work beside the clients (the holds sweeper); finish() after they stop makes its last pass. */
+  beside?: { finish(signal?: AbortSignal): Promise<void> };
+}
+
+/** The audit of one run: rooms (overbooking, drift; empty for slots), counts by kind, and what went wrong. */
+export interface WorkloadAudit {
+  rooms: EventAudit;
+  counts: Record<string, number>;
+  /** Verdict labels such as "LEAKED HOLDS 3" or "OVERLAPS 12"; empty when all held. */
+  problems: string[];
+}
+
+export interface Workload {
+  name: WorkloadName;
+  summary: string;
+  /** The strategies that can run it; `find` looks one up by name. */
+  strategies: readonly StrategyInfo[];
+  find(name: string): StrategyInfo | undefined;
+  start(sql: Sql, params: Omit<RunParams, 'strategy'>): Promise<WorkloadRun>;
+  audit(sql: Sql, eventId: string): Promise<WorkloadAudit>;
+}
+
+export const workloads: Record<WorkloadName, Workload> = {
+  rooms: roomsWorkload,
+  holds: holdsWorkload,
+  slots: slotsWorkload,
+};
+
+/**
+ * The workload's audit, plus what any workload can suffer once clients resend lost requests:
+ * a request applied twice (sql/audit-duplicates.sql).
+ */
+export async function auditRun(sql: Sql, workload: Workload, eventId: string): Promise<WorkloadAudit> {
+  const audit = await workload.audit(sql, eventId);
+  const [{ duplicates }] = await sql.file<[{ duplicates: number }]>(projectPath('sql/audit-duplicates.sql'), [eventId]);
+  return {
+    rooms: audit.rooms,
+    counts: { ...audit.counts, duplicates },
+    problems: [...audit.problems, ...(duplicates > 0 ? [`DUPLICATES ${duplicates}`] : [])],
+  };
+}
