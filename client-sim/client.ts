@@ -8,6 +8,8 @@ export interface HoldPlan {
   confirmRatio: number;
   cancelRatio: number;
   ttlMs: number;
+  /** How long until rooms of a lapsed hold are on sale again (its TTL and a sweep). */
+  releaseMs: number;
 }
 
 /** The slots workload: windows of whole hours on the resources, from `startsAt` (epoch ms). */
@@ -82,11 +84,14 @@ export async function retryConflicts<R>(
 /**
  * The Evento client loop: list availability; stop when nothing is left; otherwise reserve
  * 1..maxRooms rooms (never more than listed) at one hotel, retrying on 409; pause; repeat.
- * With `plan.holds` it holds the rooms instead, then settles the hold (settleHold).
+ * With `plan.holds` it holds the rooms instead, then settles the hold (settleHold); nothing
+ * listed then may only mean that others hold the rest, so it stops only once nothing came back
+ * for as long as a hold takes to lapse and be swept.
  */
 export async function runClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
   const client = clientContext(index, plan, signal);
   const email = `client-${index}@evento.test`;
+  let waitedForHolds = false;
 
   while (!signal.aborted) {
     const hotels = await api.available(server, plan.eventId);
@@ -94,7 +99,13 @@ export async function runClient(index: number, server: number, api: Api, plan: C
       if (await client.failed()) continue;
       return;
     }
+    if (hotels.length === 0 && plan.holds && !waitedForHolds) {
+      waitedForHolds = true;
+      await pause(plan.holds.releaseMs, signal);
+      continue;
+    }
     if (hotels.length === 0) return;
+    waitedForHolds = false;
     const hotel = plan.pick === 'first' ? hotels[0]! : hotels[client.random(0, hotels.length - 1)]!;
     const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
     const request = {

@@ -37,7 +37,14 @@ export const holdsWorkload: Workload = {
     return {
       event,
       params: { holds },
-      plan: { holds: { confirmRatio: holds.confirm_ratio, cancelRatio: holds.cancel_ratio, ttlMs: holds.hold_ttl_ms } },
+      plan: {
+        holds: {
+          confirmRatio: holds.confirm_ratio,
+          cancelRatio: holds.cancel_ratio,
+          ttlMs: holds.hold_ttl_ms,
+          releaseMs: holds.hold_ttl_ms + holds.sweep_ms,
+        },
+      },
       beside: startSweeper(sql, event.event_id, holds.sweep_ms),
     };
   },
