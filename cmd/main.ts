@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
-import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
-import { integer, loadOptions, strategyList, uuid, type LoadFlags } from './options.js';
+import { slotStrategies, strategies } from '../strategies/registry.js';
+import { integer, loadOptions, uuid, type LoadFlags } from './options.js';
+import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
 // Exit codes (DESIGN.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
 const exitCodes = { assertion: 1, usage: 2, environment: 3 } as const;
@@ -15,7 +16,7 @@ const program = new Command('evento')
   .showSuggestionAfterError(true);
 
 function withLoadOptions(command: Command) {
-  for (const option of loadOptions()) command.addOption(option);
+  for (const option of [...loadOptions(), ...workloadOptions()]) command.addOption(option);
   return command;
 }
 
@@ -23,26 +24,29 @@ withLoadOptions(
   program
     .command('run')
     .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
-    .addOption(new Option('--strategy <name>', 'the reservation strategy').choices(strategyNames))
-    .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(strategyNames)),
-).action(async (flags: LoadFlags & { strategy?: string; mode?: string }) => {
+    .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
+    .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
+).action(async (flags: LoadFlags & WorkloadFlags & { strategy?: string; mode?: string }) => {
   if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
     throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
   }
-  const name = flags.strategy ?? flags.mode ?? 'atomic';
+  const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(flags.workload[0]!);
   const { runStrategies } = await import('./run.js');
-  process.exitCode = await runStrategies('run', [findStrategy(name)!], flags);
+  process.exitCode = await runStrategies('run', planRuns('run', flags, [name]), flags);
 });
 
 withLoadOptions(
   program
     .command('race')
     .description('several strategies one after another on fresh events, one comparison table')
-    .addOption(new Option('--strategies <list>', `comma-separated strategies (default: all: ${strategyNames.join(',')})`).argParser(strategyList)),
-).action(async (flags: LoadFlags & { strategies?: string[] }) => {
-  const chosen = (flags.strategies ?? strategyNames).map((name) => findStrategy(name)!);
+    .addOption(
+      new Option('--strategies <list>', 'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)').argParser(
+        strategyList,
+      ),
+    ),
+).action(async (flags: LoadFlags & WorkloadFlags & { strategies?: string[] }) => {
   const { runStrategies } = await import('./run.js');
-  process.exitCode = await runStrategies('race', chosen, flags);
+  process.exitCode = await runStrategies('race', planRuns('race', flags, flags.strategies), flags);
 });
 
 program
@@ -84,7 +88,7 @@ program
   .option('--json', 'as JSON')
   .action(async (flags: { json?: boolean }) => {
     const { listStrategies } = await import('./strategies.js');
-    process.stdout.write(listStrategies(strategies, flags.json ?? false));
+    process.stdout.write(listStrategies(strategies, slotStrategies, flags.json ?? false));
   });
 
 /** The one place where errors become exit codes and one line on stderr. */

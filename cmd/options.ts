@@ -1,6 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../server/validate.js';
-import { strategyNames } from '../strategies/registry.js';
 
 /** Flag parsers: each rejects a bad value with one line naming the allowed range. */
 
@@ -49,15 +48,6 @@ export function duration(value: string): number {
 export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
   return value;
-}
-
-export function strategyList(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  const unknown = names.filter((name) => !strategyNames.includes(name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`expected a comma-separated list of: ${strategyNames.join(', ')}`);
-  }
-  return [...new Set(names)];
 }
 
 /** The flags `run` and `race` share, with Evento's names and defaults. */

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result.js';
+import { runLabel } from '../harness/workloads.js';
 
 export const number = (value: number) => value.toLocaleString('en-US');
 
@@ -27,14 +28,18 @@ export function formatResults(results: StrategyResult[]): string {
     colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     style: { head: [], border: [] },
   });
-  for (const [index, { params, outcome, verdict }] of rankResults(results).entries()) {
-    table.push([
-      verdict.safe ? String(index + 1) : '',
-      params.strategy,
-      number(outcome.reservations),
+  for (const [index, { workload, params, outcome, verdict }] of rankResults(results).entries()) {
+    // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
+    const rooms = workload === 'slots' ? ['—', '—', '—'] : [
       `${number(outcome.rooms_reserved)} / ${number(outcome.contracted)}`,
       number(outcome.overbooked_rooms),
       number(outcome.drift),
+    ];
+    table.push([
+      verdict.safe ? String(index + 1) : '',
+      runLabel(workload, params.strategy),
+      number(outcome.reservations),
+      ...rooms,
       number(outcome.conflicts),
       number(outcome.retries),
       number(outcome.errors),

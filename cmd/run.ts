@@ -2,20 +2,22 @@ import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { failedAssertions } from '../harness/assertions.js';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
-import { runRace, type RaceHooks } from '../harness/race.js';
+import { runRace, type RaceHooks, type RaceRun } from '../harness/race.js';
 import { writeResultFile } from '../harness/results-file.js';
-import type { Strategy } from '../strategies/types.js';
+import { runLabel } from '../harness/workloads.js';
 import type { LoadFlags } from './options.js';
 import { progressView } from './progress-view.js';
 import { formatResults } from './report-table.js';
+import { workloadParams, type WorkloadFlags } from './workload-options.js';
 
 export const interruptedExitCode = 130;
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
-export async function runStrategies(command: 'run' | 'race', strategies: Strategy[], flags: LoadFlags): Promise<number> {
+export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], flags: LoadFlags & WorkloadFlags): Promise<number> {
   if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
     throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
   }
+  const forWorkloads = workloadParams(flags);
   const seed = flags.seed ?? randomInt(2 ** 31 - 1);
   const stop = new AbortController();
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
@@ -24,7 +26,7 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
     view.stopping();
     stop.abort();
   };
-  const view = await progressView({ command, strategies: strategies.map((strategy) => strategy.name), seed }, flags, onSignal);
+  const view = await progressView({ command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed }, flags, onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
@@ -39,7 +41,7 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
   };
 
   const outcome = await runRace({
-    strategies,
+    runs,
     params: {
       clients: flags.clients,
       servers: flags.servers,
@@ -52,6 +54,7 @@ export async function runStrategies(command: 'run' | 'race', strategies: Strateg
       in_flight: flags.inFlight,
       pool_size: flags.poolSize,
       duration_ms: flags.duration,
+      ...forWorkloads,
     },
     thinkMs: flags.thinkMs,
     timeoutMs: flags.timeout * 1000,

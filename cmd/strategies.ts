@@ -1,15 +1,31 @@
 import Table from 'cli-table3';
+import type { SlotStrategy } from '../strategies/slots.js';
 import type { Strategy } from '../strategies/types.js';
 
-export function listStrategies(list: readonly Strategy[], json: boolean): string {
-  const rows = list.map(({ name, promisesSafety, summary }) => ({ name, promises_safety: promisesSafety, summary }));
+export function listStrategies(rooms: readonly Strategy[], slots: readonly SlotStrategy[], json: boolean): string {
+  const rows = [
+    ...rooms.map(({ name, promisesSafety, summary, holds }) => ({
+      name,
+      workloads: holds ? ['rooms', 'holds'] : ['rooms'],
+      promises_safety: promisesSafety,
+      guarantee: promisesSafety ? 'never overbooks' : 'unsafe: overbooks',
+      summary,
+    })),
+    ...slots.map(({ name, promisesSafety, summary }) => ({
+      name,
+      workloads: ['slots'],
+      promises_safety: promisesSafety,
+      guarantee: promisesSafety ? 'never overlaps' : 'unsafe: overlaps',
+      summary,
+    })),
+  ];
   if (json) return `${JSON.stringify(rows, null, 2)}\n`;
   const table = new Table({
-    head: ['strategy', 'guarantee', 'how'],
-    colWidths: [14, 20, 80],
+    head: ['strategy', 'workloads', 'guarantee', 'how'],
+    colWidths: [14, 14, 19, 70],
     wordWrap: true,
     style: { head: [], border: [] },
   });
-  for (const row of rows) table.push([row.name, row.promises_safety ? 'never overbooks' : 'unsafe: overbooks', row.summary]);
+  for (const row of rows) table.push([row.name, row.workloads.join(', '), row.guarantee, row.summary]);
   return `${table.toString()}\n`;
 }

@@ -42,6 +42,9 @@ export interface Workload {
   audit(sql: Sql, eventId: string): Promise<WorkloadAudit>;
 }
 
+/** How a run is named in tables and progress lines: `atomic`, `holds:atomic`, `slots:exclusion`. */
+export const runLabel = (workload: WorkloadName, strategy: string) => (workload === 'rooms' ? strategy : `${workload}:${strategy}`);
+
 export const workloads: Record<WorkloadName, Workload> = {
   rooms: roomsWorkload,
   holds: holdsWorkload,

@@ -1,0 +1,121 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../harness/errors.js';
+import type { RaceRun } from '../harness/race.js';
+import type { RunParams } from '../harness/result.js';
+import { defaultHoldParams } from '../harness/room-workloads.js';
+import { defaultSlotParams } from '../harness/slots-workload.js';
+import { workloadNames, workloads, type WorkloadName } from '../harness/workloads.js';
+import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
+import { integer } from './options.js';
+
+/** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept. */
+export const allStrategyNames = [...new Set([...strategyNames, ...slotStrategyNames])];
+
+/** "0.25": a share from 0 to 1. */
+export function ratio(value: string): number {
+  const parsed = /^\s*(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)\s*$/.test(value) ? Number(value) : NaN;
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError('expected a share from 0 to 1, e.g. 0.25');
+  return parsed;
+}
+
+export function workloadList(value: string): WorkloadName[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0 || names.some((name) => !workloadNames.includes(name as WorkloadName))) {
+    throw new InvalidArgumentError(`expected a comma-separated list of: ${workloadNames.join(', ')}`);
+  }
+  return [...new Set(names as WorkloadName[])];
+}
+
+/** "atomic" or "holds:atomic": a strategy, optionally pinned to one workload. */
+export function strategyList(value: string): string[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const known = (item: string) => {
+    const [workload, name] = item.includes(':') ? item.split(':', 2) : [undefined, item];
+    return (workload === undefined || workloadNames.includes(workload as WorkloadName)) && allStrategyNames.includes(name!);
+  };
+  if (items.length === 0 || !items.every(known)) {
+    throw new InvalidArgumentError(
+      `expected a comma-separated list of strategies, each optionally as workload:strategy: ${allStrategyNames.join(', ')}`,
+    );
+  }
+  return [...new Set(items)];
+}
+
+/** The flags of the holds and slots workloads and of lost responses, shared by `run` and `race`. */
+export function workloadOptions(): Option[] {
+  const holds = defaultHoldParams;
+  const slots = defaultSlotParams;
+  return [
+    new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`).argParser(workloadList).default(['rooms'], 'rooms'),
+    new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirm_ratio),
+    new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancel_ratio),
+    new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.hold_ttl_ms),
+    new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweep_ms),
+    new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources),
+    new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)').argParser(integer(1, 24 * 366)).default(slots.hours),
+    new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts),
+    new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(integer(1, 600_000)),
+    new Option('--drop-responses <P>', 'share of responses the clients lose and send again (0 to 1)').argParser(ratio).default(0),
+    new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'),
+  ];
+}
+
+export interface WorkloadFlags {
+  workload: WorkloadName[];
+  confirmRatio: number;
+  cancelRatio: number;
+  holdTtlMs: number;
+  sweepMs: number;
+  resources: number;
+  hours: number;
+  attempts: number;
+  clientTimeoutMs?: number;
+  dropResponses: number;
+  idempotency: boolean;
+}
+
+/** The result file's parameters for the workloads and the retries these flags ask for. */
+export function workloadParams(flags: WorkloadFlags): Pick<RunParams, 'holds' | 'slots' | 'retries'> {
+  if (flags.confirmRatio + flags.cancelRatio > 1) {
+    throw new UsageError(`--confirm-ratio ${flags.confirmRatio} and --cancel-ratio ${flags.cancelRatio} add up to more than 1`);
+  }
+  const lossy = flags.dropResponses > 0 || flags.clientTimeoutMs !== undefined;
+  return {
+    holds: { confirm_ratio: flags.confirmRatio, cancel_ratio: flags.cancelRatio, hold_ttl_ms: flags.holdTtlMs, sweep_ms: flags.sweepMs },
+    slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts },
+    // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
+    retries: lossy || !flags.idempotency
+      ? { client_timeout_ms: flags.clientTimeoutMs ?? null, drop_responses: flags.dropResponses, idempotency: flags.idempotency }
+      : undefined,
+  };
+}
+
+const strategiesOf = (workload: WorkloadName) => workloads[workload].strategies.map((strategy) => strategy.name);
+
+/**
+ * `run --workload W --strategy S` or `race --workload W1,W2 --strategies a,W:b`: the runs, in
+ * order. A plain name runs in each listed workload that has it; W:name in W only. No list: every
+ * strategy of each workload.
+ */
+export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload'>, named?: string[]): RaceRun[] {
+  if (command === 'run' && flags.workload.length > 1) {
+    throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
+  }
+  const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
+  return items.flatMap((item) => {
+    const [pinned, name] = item.includes(':') ? (item.split(':', 2) as [WorkloadName, string]) : [undefined, item];
+    const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {
+      const strategy = workloads[workload].find(name);
+      return strategy ? [{ workload, strategy }] : [];
+    });
+    if (runs.length === 0) {
+      const where = pinned ?? flags.workload.join(', ');
+      const fit = (pinned ? [pinned] : flags.workload).map((workload) => `${workload}: ${strategiesOf(workload).join(', ')}`).join('; ');
+      throw new UsageError(`strategy ${name} cannot run the ${where} workload; those that can: ${fit}`);
+    }
+    return runs;
+  });
+}
+
+/** The strategy `run` uses when none is named: the safe one-statement claim, or the constraint for slots. */
+export const defaultStrategyOf = (workload: WorkloadName) => (workload === 'slots' ? 'exclusion' : 'atomic');
