@@ -1,10 +1,14 @@
 import { once } from 'node:events';
 import { openDatabase } from '../harness/database.js';
-import { EnvironmentError } from '../harness/errors.js';
+import { EnvironmentError, causeOf } from '../harness/errors.js';
 import { seedEvent } from '../harness/event.js';
 import { createApp } from '../server/app.js';
 import { connect } from '../server/db.js';
 import { listen } from '../server/listen.js';
+import { expireHolds } from '../strategies/holds.js';
+
+/** Outside clients' abandoned holds expire as they do in a run. */
+const sweepEveryMs = 1000;
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -24,7 +28,11 @@ export async function serveCommand(flags: { port: number; host: string; hotels: 
     }
     process.stdout.write(`${JSON.stringify({ url, database: database.kind, ...event })}\n`);
     process.stderr.write(`evento: serving on ${url} (Ctrl-C to stop)\n`);
+    const sweeper = setInterval(() => {
+      expireHolds(sql).catch((error: unknown) => process.stderr.write(`evento: the hold sweeper failed: ${causeOf(error)}\n`));
+    }, sweepEveryMs);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    clearInterval(sweeper);
     server.closeAllConnections();
     server.close();
   } finally {
