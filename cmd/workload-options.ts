@@ -94,15 +94,15 @@ const strategiesOf = (workload: WorkloadName) => workloads[workload].strategies.
 
 /**
  * `run --workload W --strategy S` or `race --workload W1,W2 --strategies a,W:b`: the runs, in
- * order. A plain name runs in each listed workload that has it; W:name in W only. No list: every
- * strategy of each workload.
+ * order, each once. A plain name runs in each listed workload that has it; W:name in W only. No
+ * list: every strategy of each workload.
  */
 export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload'>, named?: string[]): RaceRun[] {
   if (command === 'run' && flags.workload.length > 1) {
     throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
   }
   const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
-  return items.flatMap((item) => {
+  const runs = items.flatMap((item) => {
     const [pinned, name] = item.includes(':') ? (item.split(':', 2) as [WorkloadName, string]) : [undefined, item];
     const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {
       const strategy = workloads[workload].find(name);
@@ -115,6 +115,7 @@ export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'wo
     }
     return runs;
   });
+  return runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
 }
 
 /** The strategy `run` uses when none is named: the safe one-statement claim, or the constraint for slots. */
