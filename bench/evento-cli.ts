@@ -9,7 +9,7 @@ import { cpuSplit, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuS
 export interface CliRun {
   result: StrategyResult;
   wallMs: number;
-  /** CPU while the clients ran (from the first progress line of the strategy to its last). */
+  /** CPU while the clients ran, from the strategy's start line to its last progress tick. */
   cpu?: CpuSplit;
   /** Peak RSS in MB of the CLI process and of each process it started (the servers). */
   peakRssMb?: { cli: number; servers: number[] };
@@ -23,9 +23,21 @@ export interface CliOptions {
   limitMs: number;
 }
 
-// The plain progress lines (cmd/progress-lines.ts) that open and close a strategy's clients phase.
+// The plain progress lines (cmd/progress-lines.ts) that open a strategy's clients phase and tick in it.
 const clientsStart = /^evento: [a-z_-]+: event /m;
-const clientsEnd = /^evento: [a-z_-]+ (done in|stopped by)/m;
+const clientsTick = /^evento: [a-z_-]+ [0-9.]+s rooms /m;
+
+/**
+ * The CPU split from the first sample to the last one that still saw every process: once the
+ * clients stop, servers exit and, until reaped, show no CPU at all, so totals drop.
+ */
+function clientsPhaseCpu(samples: CpuSample[]): CpuSplit | undefined {
+  let last = 0;
+  while (last + 1 < samples.length && samples[last + 1]!.harness >= samples[last]!.harness && samples[last + 1]!.postgres >= samples[last]!.postgres) {
+    last += 1;
+  }
+  return last > 0 ? cpuSplit(samples[0]!, samples[last]!) : undefined;
+}
 
 /**
  * `evento run …` as a user runs it, against `databaseUrl`, with progress lines on stderr.
@@ -42,14 +54,12 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     });
     const rss = options.watchRss ? watchPeakRss(child.pid!) : undefined;
     const sample = () => sampleCpu(() => treeTicks(child.pid!), options.postgresPid);
-    let before: Promise<CpuSample> | undefined;
-    let after: Promise<CpuSample> | undefined;
+    const samples: Promise<CpuSample>[] = [];
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       stderr = (stderr + text).slice(-4000);
-      if (!before && clientsStart.test(text)) before = sample();
-      else if (before && !after && clientsEnd.test(text)) after = sample();
+      if (samples.length === 0 ? clientsStart.test(text) : clientsTick.test(text)) samples.push(sample());
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), options.limitMs);
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
@@ -61,7 +71,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     return {
       result,
       wallMs,
-      cpu: before && after ? cpuSplit(await before, await after) : undefined,
+      cpu: clientsPhaseCpu(await Promise.all(samples)),
       peakRssMb: peaks && { cli: peaks.root, servers: peaks.children },
     };
   } finally {
