@@ -25,8 +25,9 @@ function parseInteger(name: string, value: unknown, min: number, max: number): V
 
 function parseText(name: string, value: unknown, required: boolean): Validated<string | null> {
   if (value === undefined && !required) return { ok: true, value: null };
-  if (typeof value !== 'string' || value.length === 0 || value.length > 254) {
-    return invalid(`${name} must be a string of 1 to 254 characters`);
+  // PostgreSQL text cannot hold a NUL character: refused here rather than failing in the database.
+  if (typeof value !== 'string' || value.length === 0 || value.length > 254 || value.includes('\u0000')) {
+    return invalid(`${name} must be a string of 1 to 254 characters, none of them NUL`);
   }
   return { ok: true, value };
 }
@@ -90,14 +91,27 @@ export function parseTransitionRequest(params: Fields, query: Fields, body: unkn
   return { ok: true, value: { id: params.id.toLowerCase(), requestId: requestId.value } };
 }
 
-const timestampPattern = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+const timestampPattern =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$/;
 
-/** An ISO 8601 time with its offset ("2030-01-01T09:00:00Z"): a time without a zone is ambiguous. */
+/** A calendar date and a clock time that exist: JavaScript would roll 2030-02-31 over to March. */
+function exists(year: number, month: number, day: number, hour: number, minute: number, second: number) {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/**
+ * An ISO 8601 time with its offset ("2030-01-01T09:00:00Z"): a time without a zone is ambiguous.
+ * Years 1 to 9999 once in UTC, the range PostgreSQL and JavaScript both write the same way.
+ */
 function parseTimestamp(name: string, value: unknown): Validated<Date | undefined> {
   if (value === undefined) return { ok: true, value: undefined };
-  const time = typeof value === 'string' && timestampPattern.test(value) ? new Date(value) : undefined;
-  if (!time || Number.isNaN(time.getTime())) {
-    return invalid(`${name} must be an ISO 8601 time with a zone, e.g. 2030-01-01T09:00:00Z`);
+  const parts = typeof value === 'string' ? timestampPattern.exec(value) : null;
+  const [year, month, day, hour, minute, second] = (parts?.slice(1) ?? []).map((part) => Number(part ?? 0));
+  const time = parts && exists(year!, month!, day!, hour!, minute!, second!) ? new Date(value as string) : undefined;
+  const utcYear = time?.getUTCFullYear() ?? 0;
+  if (!time || utcYear < 1 || utcYear > 9999) {
+    return invalid(`${name} must be an existing ISO 8601 time with a zone, from year 1 to 9999, e.g. 2030-01-01T09:00:00Z`);
   }
   return { ok: true, value: time };
 }

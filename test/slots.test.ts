@@ -37,9 +37,15 @@ t.test('bad input is 400, an unknown resource 404', async (t) => {
     ['empty window', 'exclusion', { ...good, end: at(20) }],
     ['a time without a zone', 'exclusion', { ...good, start: '2030-01-01T20:00:00' }],
     ['not a time', 'exclusion', { ...good, end: 'tomorrow' }],
+    ['a day that does not exist', 'exclusion', { ...good, start: '2030-02-31T09:00:00Z' }],
+    ['hour 24', 'exclusion', { ...good, start: '2030-01-01T24:00:00Z' }],
+    ['year 0', 'exclusion', { ...good, start: '0000-01-01T00:00:00Z' }],
+    ['past year 9999 once in UTC', 'exclusion', { ...good, end: '9999-12-31T23:00:00-14:00' }],
     ['missing end', 'naive-slots', { resource_id: resourceA, user_id: 'u', start: at(20) }],
     ['resource_id not a uuid', 'pessimistic', { ...good, resource_id: 'r1' }],
     ['user_id missing', 'pessimistic', { ...good, user_id: undefined }],
+    ['user_id with a NUL character', 'pessimistic', { ...good, user_id: 'u\u0000' }],
+    ['request_id with a NUL character', 'pessimistic', { ...good, request_id: 'r\u0000' }],
     ['unknown strategy', 'atomic', good],
   ];
   for (const [name, strategy, body] of cases) {
