@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { strategyNames } from '../strategies/registry.js';
+import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
 import { processesTagged, randomUUID, runCli, tagGone, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -198,6 +198,6 @@ t.test('strategies lists every strategy with its guarantee', async (t) => {
   const run = await runCli(['strategies', '--json'], { env: withDatabase });
   t.equal(run.code, 0, 'exit 0');
   const listed = JSON.parse(run.stdout);
-  t.same(listed.map((row: { name: string }) => row.name), strategyNames, 'all of them');
+  t.same(listed.map((row: { name: string }) => row.name), [...strategyNames, ...slotStrategyNames], 'all of them, room strategies then slot ones');
   t.same(listed.filter((row: { promises_safety: boolean }) => !row.promises_safety).map((row: { name: string }) => row.name).slice(0, 2), ['naive', 'transaction'], 'the unsafe ones say so');
 });
