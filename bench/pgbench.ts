@@ -31,12 +31,19 @@ export async function findPgbench(): Promise<string | undefined> {
 const probeRooms = 987;
 const probeEmail = 'pgbench@evento.test';
 
+interface Statement {
+  /** The statement for one hotel's variable, e.g. `:hotel_1`. */
+  text(hotelVariable: string): string;
+  /** Values of the statement's constant parameters (a status, …), as pgbench variables. */
+  constants: Record<string, string>;
+}
+
 /**
  * The atomic strategy's statement as it reaches PostgreSQL, captured from one real call, with
- * its parameters turned into pgbench variables. The Evento client sends no request_id, so that
- * parameter is the literal null.
+ * its parameters turned into pgbench variables. pgbench has no null variable: a null parameter
+ * (the request_id the Evento client does not send) becomes the literal null.
  */
-async function atomicStatement(url: string, event: SeededEvent): Promise<(hotelVariable: string) => string> {
+async function atomicStatement(url: string, event: SeededEvent): Promise<Statement> {
   const captured: { query: string; parameters: unknown[] }[] = [];
   const sql = postgres(url, {
     max: 1,
@@ -55,16 +62,20 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<(hotelV
       throw new Error(`expected one reserving statement from the atomic strategy, saw ${statements.size} (${outcome.status})`);
     }
     const { query, parameters } = captured[0]!;
-    const variable = (value: unknown, hotel: string) => {
+    const constants: Record<string, string> = {};
+    // What each $n becomes; the hotel's variable differs per branch of the script.
+    const names = parameters.map((value, index) => {
       if (value === event.event_id) return ':event_id';
-      if (value === hotelId) return hotel;
+      if (value === hotelId) return undefined;
       if (String(value) === String(probeRooms)) return ':rooms';
       if (value === probeEmail) return ':email';
       if (value === null) return 'null';
-      throw new Error(`unexpected parameter ${JSON.stringify(value)} in the atomic statement`);
-    };
+      constants[`p${index + 1}`] = String(value);
+      return `:p${index + 1}`;
+    });
     const oneLine = query.replace(/\s+/g, ' ').trim();
-    return (hotel) => oneLine.replace(/\$([0-9]+)/g, (_, n: string) => variable(parameters[Number(n) - 1], hotel)) + ';';
+    const text = (hotel: string) => `${oneLine.replace(/\$([0-9]+)/g, (_, n: string) => names[Number(n) - 1] ?? hotel)};`;
+    return { text, constants };
   } finally {
     await sql.end({ timeout: 2 });
   }
@@ -75,10 +86,10 @@ export async function atomicScript(url: string, event: SeededEvent, maxRooms: nu
   const statement = await atomicStatement(url, event);
   const lines = [`\\set rooms random(1, ${maxRooms})`, `\\set hotel random(1, ${event.hotels.length})`];
   event.hotels.forEach((_, index) => {
-    lines.push(`${index === 0 ? '\\if' : '\\elif'} :hotel = ${index + 1}`, statement(`:hotel_${index + 1}`));
+    lines.push(`${index === 0 ? '\\if' : '\\elif'} :hotel = ${index + 1}`, statement.text(`:hotel_${index + 1}`));
   });
   lines.push('\\endif');
-  const variables: Record<string, string> = { event_id: event.event_id, email: probeEmail };
+  const variables: Record<string, string> = { event_id: event.event_id, email: probeEmail, ...statement.constants };
   event.hotels.forEach((hotel, index) => (variables[`hotel_${index + 1}`] = hotel.hotel_id));
   return { script: `${lines.join('\n')}\n`, variables };
 }
