@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 /** Listen and resolve with the bound port; a busy port rejects with the error's own code. */
-export function listen(app: Express, host: string, port: number): Promise<{ server: Server; port: number }> {
+export function listen(handler: RequestListener, host: string, port: number): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(handler).listen(port, host);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
