@@ -1,6 +1,6 @@
 import { seedEvent } from '../harness/event.js';
 import type { Sql } from '../server/db.js';
-import { runEvento } from './evento-cli.js';
+import { runEvento, type CliOptions } from './evento-cli.js';
 import { atomicScript, runPgbench } from './pgbench.js';
 import { cpuSplit, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
 import { groupBy, median } from './stats.js';
@@ -8,18 +8,14 @@ import { groupBy, median } from './stats.js';
 /** The table shape both sides run against: 4 hot rows that never sell out. */
 export const hotRows = { hotels: 4, rooms: 1_000_000, maxRooms: 5 };
 
-export interface CeilingOptions {
-  databaseUrl: string;
+export interface CeilingOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'> {
   sql: Sql;
-  postgresPid?: number;
   /** Absent: the ceiling is skipped and only evento's figures are taken. */
   pgbench?: string;
   clients: number[];
   servers: number[];
   seconds: number;
   runs: number;
-  /** More flags for every evento run, e.g. to compare a setting. */
-  extraArgs: string[];
   log(line: string): void;
 }
 
@@ -72,9 +68,9 @@ async function eventoSample(options: CeilingOptions, clients: number, servers: n
     '--strategy', 'atomic', '--think-ms', '0', '--duration', `${options.seconds}s`,
     '--clients', String(clients), '--servers', String(servers),
     '--hotels', String(hotRows.hotels), '--rooms', String(hotRows.rooms), '--max-rooms', String(hotRows.maxRooms),
-    '--pick', 'random', ...options.extraArgs,
+    '--pick', 'random',
   ];
-  const run = await runEvento(args, { databaseUrl: options.databaseUrl, postgresPid: options.postgresPid, limitMs: options.seconds * 1000 + 60_000 });
+  const run = await runEvento(args, { ...options, limitMs: options.seconds * 1000 + 60_000 });
   const { outcome, verdict } = run.result;
   if (!verdict.safe) throw new Error(`atomic was not safe in a bench run: ${verdict.label}`);
   const rate = outcome.reservations_per_s;

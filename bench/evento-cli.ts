@@ -21,6 +21,8 @@ export interface CliOptions {
   postgresPid?: number;
   watchRss?: boolean;
   limitMs: number;
+  /** More flags for the run, after its own: a later flag wins, e.g. to compare a setting. */
+  extraArgs?: string[];
 }
 
 // The plain progress lines (cmd/progress-lines.ts) that open a strategy's clients phase and tick in it.
@@ -48,7 +50,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
   try {
     const jsonFile = join(dir, 'result.json');
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [projectPath('bin/evento.js'), 'run', ...args, '--results-dir', dir, '--json', jsonFile], {
+    const child = spawn(process.execPath, [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile], {
       env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -31,7 +31,7 @@ const program = new Command('bench')
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
   .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames})`).argParser((value) => value.split(',')))
-  .option('--extra <flags>', 'more flags for every evento run of the ceiling phase, e.g. "--pool-size 4"', '')
+  .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
 program.parse();
@@ -57,10 +57,11 @@ try {
   const [{ pid, server_version }] = await database.sql<[{ pid: number; server_version: string }]>`
     select pg_backend_pid() as pid, current_setting('server_version') as server_version`;
   const postgresPid = await postmasterOf(pid);
-  const common = { databaseUrl: database.url, postgresPid };
+  const common = { databaseUrl: database.url, postgresPid, extraArgs: settings.extraArgs };
   const medianOf = `each figure is the median of ${settings.runs} run(s)`;
   const report: Record<string, unknown> = {};
   out(`evento bench: ${cpus().length} CPUs, load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')}, PostgreSQL ${server_version} (${database.kind}); ${medianOf}`);
+  if (settings.extraArgs.length > 0) out(`every evento run also gets: ${settings.extraArgs.join(' ')}`);
   if (!postgresPid) log('PostgreSQL does not run on this machine: no CPU split');
 
   if (settings.phases.includes('ceiling')) {
@@ -70,7 +71,7 @@ try {
     out(`\nAtomic strategy, ${hotRows.hotels} hot rows, think 0, ${settings.seconds} s per run; ${medianOf}.`);
     out('pgbench runs the strategy\'s own statement; evento adds HTTP, the server processes and the client loop (GET availability, then POST reserve).');
     out(formatCeiling(cells));
-    report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, extra_args: settings.extraArgs, pgbench: pgbench ?? null, cells };
+    report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
   }
   if (settings.phases.includes('scale')) {
     const scale = await measureScale({ ...common, clients: settings.scaleClients, servers: 4, hotels: 3, rooms: settings.scaleRooms, runs: settings.runs, log });
