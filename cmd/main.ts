@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
-import { integer, loadOptions, uuid, type LoadFlags } from './options.js';
+import { defaultPoolSize, integer, loadOptions, uuid, type LoadFlags } from './options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
 // Exit codes (DESIGN.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
@@ -66,7 +66,7 @@ program
   .addOption(new Option('--host <host>', 'address to bind').default('127.0.0.1'))
   .addOption(new Option('--hotels <H>', 'hotels in the seeded event').argParser(integer(1, 1000)).default(3))
   .addOption(new Option('--rooms <R>', 'contracted rooms per hotel in the seeded event').argParser(integer(1, 1_000_000)).default(200))
-  .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(8))
+  .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(defaultPoolSize, 'CPU cores'))
   .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every route but /health').env('EVENTO_TOKEN'))
   .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) => {
     const { serveCommand } = await import('./serve.js');
