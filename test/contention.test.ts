@@ -1,30 +1,12 @@
 import t from 'tap';
-import { runRace, type RaceOptions } from '../harness/race.js';
+import { runRace } from '../harness/race.js';
 import { findStrategy } from '../strategies/registry.js';
 import type { ConflictReason } from '../strategies/types.js';
-import { useDatabase } from './helpers.js';
-
-// The issue's contended scenario: 100 clients on 2 servers fight for 2 hotels × 20 rooms.
-const contended: Omit<RaceOptions, 'strategies'> = {
-  params: {
-    clients: 100,
-    servers: 2,
-    hotels: 2,
-    rooms: 20,
-    max_rooms: 5,
-    think_ms: '0',
-    seed: 7,
-    pick: 'first',
-    in_flight: 256,
-    pool_size: 8,
-  },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
-};
+import { contendedRace, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const race = (names: string[]) =>
-  runRace({ ...contended, databaseUrl: database.url, strategies: names.map((name) => findStrategy(name)!) });
+  runRace({ ...contendedRace, databaseUrl: database.url, strategies: names.map((name) => findStrategy(name)!) });
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { openDatabase, type Database } from '../harness/database.js';
+import type { RaceOptions } from '../harness/race.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { connect } from '../server/db.js';
 import { listen } from '../server/listen.js';
@@ -91,7 +92,10 @@ export interface AppReply {
   headers: Headers;
 }
 
-/** The app in this process on 127.0.0.1:0, with its own pool; `call` sends JSON and parses the answer. */
+/**
+ * The app in this process on 127.0.0.1:0, with its own pool. `call` sends an object as JSON, or a
+ * string as it is (malformed bodies included), and parses the answer when it is JSON.
+ */
 export async function serveApp(t: Test, databaseUrl: string, options: AppOptions = {}) {
   const sql = connect(databaseUrl, 4);
   const { server, port } = await listen(createApp(sql, options), '127.0.0.1', 0);
@@ -100,11 +104,11 @@ export async function serveApp(t: Test, databaseUrl: string, options: AppOptions
     server.close();
     await sql.end({ timeout: 1 });
   });
-  async function call(method: string, path: string, body?: object): Promise<AppReply> {
+  async function call(method: string, path: string, body?: object | string, contentType = 'application/json'): Promise<AppReply> {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': contentType },
     });
     const text = await response.text();
     let json: any;
@@ -115,5 +119,23 @@ export async function serveApp(t: Test, databaseUrl: string, options: AppOptions
     }
     return { status: response.status, json, text, headers: response.headers };
   }
-  return { call, sql };
+  return { call, sql, port };
 }
+
+/** The contended room scenario of the issue: 100 clients on 2 servers fight for 2 hotels × 20 rooms. */
+export const contendedRace = {
+  params: {
+    clients: 100,
+    servers: 2,
+    hotels: 2,
+    rooms: 20,
+    max_rooms: 5,
+    think_ms: '0',
+    seed: 7,
+    pick: 'first',
+    in_flight: 256,
+    pool_size: 8,
+  },
+  thinkMs: { min: 0, max: 0 },
+  timeoutMs: 60_000,
+} satisfies Omit<RaceOptions, 'strategies' | 'runs'>;

@@ -5,7 +5,7 @@ import { runRace, type RaceOptions } from '../harness/race.js';
 import { holdsWorkload } from '../harness/room-workloads.js';
 import { expireHolds } from '../strategies/holds.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
-import { serveApp, useDatabase } from './helpers.js';
+import { contendedRace, serveApp, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
@@ -141,21 +141,8 @@ t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
 // The holds workload under contention: 100 clients on 2 servers hold 2 hotels × 20 rooms, then
 // confirm 60 %, cancel 20 % and abandon the rest to the sweeper.
 const contended: Omit<RaceOptions, 'runs'> = {
-  params: {
-    clients: 100,
-    servers: 2,
-    hotels: 2,
-    rooms: 20,
-    max_rooms: 5,
-    think_ms: '0',
-    seed: 11,
-    pick: 'first',
-    in_flight: 256,
-    pool_size: 8,
-    holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 400, sweep_ms: 50 },
-  },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
+  ...contendedRace,
+  params: { ...contendedRace.params, seed: 11, holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 400, sweep_ms: 50 } },
   databaseUrl: database.url,
 };
 const holdRuns = (names: string[]) => names.map((name) => ({ workload: 'holds' as const, strategy: findStrategy(name)! }));

@@ -1,23 +1,14 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { auditEvent, seedEvent } from '../harness/event.js';
-import { createApp } from '../server/app.js';
-import { connect } from '../server/db.js';
-import { listen } from '../server/listen.js';
 import { strategyNames } from '../strategies/registry.js';
-import { useDatabase } from './helpers.js';
+import { serveApp, useDatabase } from './helpers.js';
 
 // Random paths, methods, query strings and bodies against a real server and database:
 // every answer is 2xx or a 4xx with a JSON error body, never a 5xx, and the data stays sound.
 
 const database = await useDatabase(t);
-const sql = connect(database.url, 4);
-t.teardown(() => sql.end({ timeout: 1 }));
-const { server, port } = await listen(createApp(sql), '127.0.0.1', 0);
-t.teardown(() => {
-  server.closeAllConnections();
-  server.close();
-});
+const { port } = await serveApp(t, database.url);
 const event = await seedEvent(database.sql, 2, 50);
 const hotelIds = event.hotels.map((hotel) => hotel.hotel_id);
 

@@ -4,33 +4,10 @@ import { connect } from '../server/db.js';
 import { listen } from '../server/listen.js';
 import { seedEvent } from '../harness/event.js';
 import { strategyNames } from '../strategies/registry.js';
-import { useDatabase } from './helpers.js';
+import { serveApp, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
-const sql = connect(database.url, 4);
-t.teardown(() => sql.end({ timeout: 1 }));
-const { server, port } = await listen(createApp(sql), '127.0.0.1', 0);
-t.teardown(() => {
-  server.closeAllConnections();
-  server.close();
-});
-const base = `http://127.0.0.1:${port}`;
-
-async function call(method: string, path: string, init: { body?: string; contentType?: string } = {}) {
-  const response = await fetch(base + path, {
-    method,
-    body: init.body,
-    headers: init.body !== undefined ? { 'content-type': init.contentType ?? 'application/json' } : {},
-  });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text, type: response.headers.get('content-type') ?? '' };
-}
+const { call, sql, port } = await serveApp(t, database.url);
 
 const event = await seedEvent(database.sql, 2, 10);
 const [hotelA, hotelB] = event.hotels;
@@ -66,7 +43,9 @@ t.test('POST reserve with query parameters, as the Evento client sends them', as
 t.test('POST reserve with a JSON body, for every strategy', async (t) => {
   for (const strategy of strategyNames) {
     const reply = await call('POST', reservePath(strategy, '', hotelB!.hotel_id), {
-      body: JSON.stringify({ rooms: 1, email: `${strategy}@b.test`, request_id: `r-${strategy}` }),
+      rooms: 1,
+      email: `${strategy}@b.test`,
+      request_id: `r-${strategy}`,
     });
     t.equal(reply.status, 201, `${strategy}: created`);
     t.equal(reply.json?.reservation?.rooms, 1, `${strategy}: one room`);
@@ -91,7 +70,7 @@ t.test('sold-out hotels drop out of the listing', async (t) => {
 });
 
 t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
-  const cases: [string, string, { body?: string; contentType?: string }?][] = [
+  const cases: [string, string, string?][] = [
     ['rooms 0', reservePath('atomic', '?rooms=0&email=a%40b.test')],
     ['rooms -1', reservePath('atomic', '?rooms=-1&email=a%40b.test')],
     ['rooms abc', reservePath('atomic', '?rooms=abc&email=a%40b.test')],
@@ -100,17 +79,17 @@ t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
     ['rooms twice', reservePath('atomic', '?rooms=1&rooms=2&email=a%40b.test')],
     ['rooms missing', reservePath('atomic', '?email=a%40b.test')],
     ['email missing', reservePath('atomic', '?rooms=1')],
-    ['rooms 1e9 in JSON', reservePath('atomic'), { body: '{"rooms": 1e9, "email": "a@b.test"}' }],
-    ['rooms as JSON null', reservePath('atomic'), { body: '{"rooms": null, "email": "a@b.test"}' }],
-    ['email as a JSON number', reservePath('atomic'), { body: '{"rooms": 1, "email": 5}' }],
-    ['a JSON array body', reservePath('atomic'), { body: '[1, 2]' }],
-    ['malformed JSON', reservePath('atomic'), { body: '{"rooms": 1,' }],
+    ['rooms 1e9 in JSON', reservePath('atomic'), '{"rooms": 1e9, "email": "a@b.test"}'],
+    ['rooms as JSON null', reservePath('atomic'), '{"rooms": null, "email": "a@b.test"}'],
+    ['email as a JSON number', reservePath('atomic'), '{"rooms": 1, "email": 5}'],
+    ['a JSON array body', reservePath('atomic'), '[1, 2]'],
+    ['malformed JSON', reservePath('atomic'), '{"rooms": 1,'],
     ['non-uuid event id', `/not-a-uuid/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
     ['non-uuid hotel id', `/${event.event_id}/123/reserve/atomic?rooms=1&email=a%40b.test`],
     ['bad percent-encoding', `/%E0%A4%A/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
   ];
-  for (const [name, path, init] of cases) {
-    const reply = await call('POST', path, init);
+  for (const [name, path, body] of cases) {
+    const reply = await call('POST', path, body);
     t.equal(reply.status, 400, `${name}: 400`);
     t.equal(reply.json?.error, 'invalid_request', `${name}: JSON error body`);
     t.type(reply.json?.detail, 'string', `${name}: says what is wrong`);
@@ -123,7 +102,7 @@ t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
 });
 
 t.test('a body over the limit is 413 with a JSON body', async (t) => {
-  const reply = await call('POST', reservePath('atomic'), { body: JSON.stringify({ rooms: 1, email: 'x'.repeat(64 * 1024) }) });
+  const reply = await call('POST', reservePath('atomic'), { rooms: 1, email: 'x'.repeat(64 * 1024) });
   t.equal(reply.status, 413, 'status');
   t.equal(reply.json?.error, 'invalid_request', 'JSON body');
 });
