@@ -97,6 +97,9 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
       }),
   );
   const limit = pLimit(options.inFlight);
+  // Stopping ends the requests in flight all at once; a signal per request would cost each an
+  // abort listener on one signal, O(requests in flight) to add (see pause in client.ts).
+  signal.addEventListener('abort', () => pools.forEach((pool) => void pool.destroy()), { once: true });
   const { resend } = options;
   const dropRng = xoroshiro128plus(resend?.seed ?? 0);
   const dropped = () => !!resend && resend.dropResponses > 0 && unsafeUniformIntDistribution(0, 999_999, dropRng) < resend.dropResponses * 1_000_000;
@@ -109,7 +112,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     limit(async (): Promise<Delivered | 'lost' | undefined> => {
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
-      const attempt = json && resend?.clientTimeoutMs ? AbortSignal.any([signal, AbortSignal.timeout(resend.clientTimeoutMs)]) : signal;
+      const attempt = json && resend?.clientTimeoutMs ? AbortSignal.timeout(resend.clientTimeoutMs) : undefined;
       try {
         const response = await pools[server % pools.length]!.request({
           method,
@@ -124,7 +127,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
       } catch (error) {
         if (signal.aborted) return undefined;
         metrics.recordRequest(startedAt, false);
-        if (attempt.aborted) return 'lost';
+        if (attempt?.aborted) return 'lost';
         metrics.recordError(errorKind(error));
         return undefined;
       }
@@ -217,7 +220,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     },
 
     async close() {
-      await Promise.all(pools.map((pool) => pool.close()));
+      await Promise.all(pools.map((pool) => (pool.destroyed ? undefined : pool.close())));
     },
   };
 }

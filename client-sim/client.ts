@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { Api, ResendPlan } from './api.js';
 import type { Metrics } from './metrics.js';
@@ -39,7 +38,31 @@ export interface ClientPlan {
 const maxConsecutiveFailures = 20;
 const failureBackoffMs = 100;
 
-const pause = (ms: number, signal: AbortSignal) => (ms > 0 ? sleep(ms, undefined, { signal }).catch(() => {}) : undefined);
+// Pauses waiting on each signal, woken early by one abort listener. A listener per pause would
+// cost O(clients) each: AbortSignal's addEventListener scans its listeners for a duplicate.
+const pausesOf = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Sleeps `ms`, or until `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> | undefined {
+  if (ms <= 0 || signal.aborted) return undefined;
+  let pauses = pausesOf.get(signal);
+  if (!pauses) {
+    const waiting = new Set<() => void>();
+    signal.addEventListener('abort', () => waiting.forEach((wake) => wake()), { once: true });
+    pausesOf.set(signal, waiting);
+    pauses = waiting;
+  }
+  const waiting = pauses;
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      waiting.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    waiting.add(wake);
+  });
+}
 
 /** What every client loop is made of: its own random choices, request ids, pauses and patience. */
 export function clientContext(index: number, plan: ClientPlan, signal: AbortSignal) {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createMetrics, type MetricsSnapshot } from './metrics.js';
@@ -34,8 +33,6 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const metrics = createMetrics();
   const stop = new AbortController();
-  // Every pending request and pause listens on this signal: thousands at once is expected.
-  setMaxListeners(0, stop.signal);
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const onExternalStop = () => stop.abort('interrupted');
