@@ -42,17 +42,17 @@ const failureBackoffMs = 100;
 // cost O(clients) each: AbortSignal's addEventListener scans its listeners for a duplicate.
 const pausesOf = new WeakMap<AbortSignal, Set<() => void>>();
 
+function pausesWaitingOn(signal: AbortSignal) {
+  const waiting = new Set<() => void>();
+  signal.addEventListener('abort', () => waiting.forEach((wake) => wake()), { once: true });
+  pausesOf.set(signal, waiting);
+  return waiting;
+}
+
 /** Sleeps `ms`, or until `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> | undefined {
   if (ms <= 0 || signal.aborted) return undefined;
-  let pauses = pausesOf.get(signal);
-  if (!pauses) {
-    const waiting = new Set<() => void>();
-    signal.addEventListener('abort', () => waiting.forEach((wake) => wake()), { once: true });
-    pausesOf.set(signal, waiting);
-    pauses = waiting;
-  }
-  const waiting = pauses;
+  const waiting = pausesOf.get(signal) ?? pausesWaitingOn(signal);
   return new Promise((resolve) => {
     const wake = () => {
       clearTimeout(timer);
