@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +70,20 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   }
 }
 
+// Memory-backed, when there is room: initdb writes ~1,000 files, 0.5 s on tmpfs against 1.5 s
+// on disk on a 2-core machine. The database is a throwaway, and a run's rows are a few MB.
+const memoryDir = '/dev/shm';
+const memoryDirMinFreeBytes = 1024 ** 3;
+
+async function scratchDir() {
+  const free = await statfs(memoryDir).then((stats) => stats.bavail * stats.bsize, () => 0);
+  return free >= memoryDirMinFreeBytes ? memoryDir : tmpdir();
+}
+
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   const { initdb, postgres } = await binaries();
   const owner = await databaseOwner();
-  const root = await mkdtemp(join(tmpdir(), 'evento-pg-'));
+  const root = await mkdtemp(join(await scratchDir(), 'evento-pg-'));
   const dataDir = join(root, 'data');
   await mkdir(dataDir);
   if (owner) {
