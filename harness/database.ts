@@ -27,7 +27,8 @@ export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Prom
   // An empty DATABASE_URL counts as unset.
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
   const url = embedded?.url ?? databaseUrl!;
-  const sql = connect(url, 4);
+  // Named apart from the servers' connections, which fault injection may terminate.
+  const sql = connect(url, 4, 'evento-harness');
   const close = async () => {
     await sql.end({ timeout: 2 });
     await embedded?.stop();

@@ -1,12 +1,21 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '../server/main.js';
 import { EnvironmentError } from './errors.js';
 
 export interface ServerFleet {
-  /** Base URLs, one per server process. */
+  /** Base URLs, one per server process; a replaced server's entry changes in place. */
   urls: string[];
   pids: number[];
+  /** The application_name of the servers' database connections, and of no one else's. */
+  applicationName: string;
+  /** Server processes that exited on their own: neither stopped nor killed by replace(). */
+  crashes(): number;
+  /** Pending while server `index` is being replaced. */
+  restarting(index: number): Promise<void> | undefined;
+  /** SIGKILLs server `index`, requests in flight and all, and starts another in its place on a new port. */
+  replace(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -16,16 +25,18 @@ const startTimeoutMs = 15_000;
 export interface ServerOptions {
   /** Off: a retried request runs again (the unsafe twin of idempotent retries). */
   idempotency?: boolean;
+  /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
+  readPauseMs?: number;
 }
 
-function startServer(databaseUrl: string, poolSize: number, options: ServerOptions): Promise<{ child: ChildProcess; port: number }> {
+interface Started {
+  child: ChildProcess;
+  port: number;
+}
+
+function startServer(env: NodeJS.ProcessEnv): Promise<Started> {
   const child = fork(serverEntry, [], {
-    env: {
-      ...process.env,
-      EVENTO_DATABASE_URL: databaseUrl,
-      EVENTO_POOL_SIZE: String(poolSize),
-      EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
-    },
+    env,
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -47,34 +58,82 @@ function startServer(databaseUrl: string, poolSize: number, options: ServerOptio
   });
 }
 
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+const exited = (child: ChildProcess) => (hasExited(child) ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())));
+
 function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    if (child.connected) child.send('stop');
-    else child.kill('SIGTERM');
-  });
+  if (hasExited(child)) return Promise.resolve();
+  const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  if (child.connected) child.send('stop');
+  else child.kill('SIGTERM');
+  return exited(child).finally(() => clearTimeout(force));
 }
+
+const urlOf = ({ port }: Started) => `http://127.0.0.1:${port}`;
 
 /** N server processes, each with its own pool, on 127.0.0.1 and a port the OS chose. */
 export async function startServers(count: number, databaseUrl: string, poolSize: number, options: ServerOptions = {}): Promise<ServerFleet> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(databaseUrl, poolSize, options)));
+  const applicationName = `evento-${randomBytes(4).toString('hex')}`;
+  const env = {
+    ...process.env,
+    EVENTO_DATABASE_URL: databaseUrl,
+    EVENTO_POOL_SIZE: String(poolSize),
+    EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
+    EVENTO_APPLICATION_NAME: applicationName,
+    ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
+  };
+  // Exits the fleet asked for; any other is a crash.
+  const expected = new WeakSet<ChildProcess>();
+  let crashes = 0;
+  const watch = (server: Started) => {
+    server.child.once('exit', () => {
+      if (!expected.has(server.child)) crashes += 1;
+    });
+    return server;
+  };
+  const restarts: (Promise<void> | undefined)[] = [];
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env).then(watch)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async () => {
-    await Promise.all(children.map(({ child }) => stopServer(child)));
+    await Promise.allSettled(restarts);
+    await Promise.all(
+      children.map(({ child }) => {
+        expected.add(child);
+        return stopServer(child);
+      }),
+    );
   };
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) {
     await stop();
     throw failure.reason;
   }
+  const urls = children.map(urlOf);
+  const pids = children.map(({ child }) => child.pid!);
+
+  async function restart(index: number) {
+    const { child } = children[index]!;
+    expected.add(child);
+    child.kill('SIGKILL');
+    await exited(child);
+    const next = watch(await startServer(env));
+    children[index] = next;
+    urls[index] = urlOf(next);
+    pids[index] = next.child.pid!;
+  }
+
   return {
-    urls: children.map(({ port }) => `http://127.0.0.1:${port}`),
-    pids: children.map(({ child }) => child.pid!),
+    urls,
+    pids,
+    applicationName,
+    crashes: () => crashes,
+    restarting: (index) => restarts[index],
+    replace(index) {
+      const restarting = restarts[index] ?? restart(index).finally(() => (restarts[index] = undefined));
+      restarts[index] = restarting;
+      return restarting;
+    },
     stop,
   };
 }

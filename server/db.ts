@@ -1,13 +1,17 @@
 import postgres from 'postgres';
 
-/** One pool per process, always on schema evento, so nothing else in the database is touched. */
-export function connect(url: string, max: number) {
+/**
+ * One pool per process, always on schema evento, so nothing else in the database is touched.
+ * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
+ * those of one run's servers, never the harness's own).
+ */
+export function connect(url: string, max: number, applicationName = 'evento') {
   return postgres(url, {
     max,
     connect_timeout: 5,
     idle_timeout: 30,
     onnotice: () => {},
-    connection: { search_path: 'evento', application_name: 'evento' },
+    connection: { search_path: 'evento', application_name: applicationName },
   });
 }
 

@@ -1,5 +1,6 @@
 // A server process forked by `evento run`: it reports its port to the parent over IPC and
 // exits when told to, or when the parent disappears (the IPC channel closes).
+import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect } from './db.js';
 import { defaultIdempotencyTtlMs } from './idempotency.js';
@@ -14,7 +15,9 @@ const send = (message: ServerMessage) => process.send?.(message);
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
   if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
-  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8));
+  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8), process.env.EVENTO_APPLICATION_NAME);
+  const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
+  if (latencyMs > 0) pauseAfterReads(latencyMs);
   await sql`select 1`;
   const idempotency = {
     enabled: process.env.EVENTO_IDEMPOTENCY !== 'off',

@@ -1,4 +1,4 @@
-import { availableIn, reserved } from './rooms.js';
+import { afterRead, availableIn, reserved } from './rooms.js';
 import type { Db, ReserveRequest, Strategy } from './types.js';
 
 /**
@@ -20,7 +20,7 @@ export function loadStream(db: Db, request: ReserveRequest) {
       (select coalesce(max(e.version), 0) from room_events e where e.stream_id = ehr.id) as version
     from event_hotel_rooms ehr
     where ehr.event_id = ${request.eventId} and ehr.hotel_id = ${request.hotelId}
-  `.then((rows) => rows[0]);
+  `.then((rows) => afterRead(db, rows[0]));
 }
 
 /**

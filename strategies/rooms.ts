@@ -10,6 +10,23 @@ interface RoomRow {
   version: string;
 }
 
+/** Seconds of pg_sleep after each read a strategy decides on; 0 unless fault injection set it. */
+let readPauseSeconds = 0;
+
+/**
+ * Fault injection (`--chaos slow-db`): every read that a decision rests on is followed by a
+ * pause in the same transaction, so the window between a strategy's read and its write is wide.
+ * Set once per server process; off, it costs one comparison.
+ */
+export function pauseAfterReads(ms: number) {
+  readPauseSeconds = ms / 1000;
+}
+
+/** `value`, after the slow-db pause when it is on. */
+export function afterRead<T>(db: Db, value: T): T | Promise<T> {
+  return readPauseSeconds > 0 ? db`select pg_sleep(${readPauseSeconds})`.then(() => value) : value;
+}
+
 export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {
   const forUpdate = lock === 'for update' ? db`for update` : db``;
   return db<RoomRow[]>`
@@ -17,7 +34,7 @@ export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 
     from event_hotel_rooms
     where event_id = ${request.eventId} and hotel_id = ${request.hotelId}
     ${forUpdate}
-  `.then((rows) => rows[0]);
+  `.then((rows) => afterRead(db, rows[0]));
 }
 
 export const availableIn = (row: Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>) => row.contracted - (row.reserved + row.locked);
