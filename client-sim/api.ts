@@ -47,6 +47,14 @@ export interface ResendPlan {
 /** A request whose responses keep getting lost is given up, as a real client would. */
 const maxResends = 10;
 
+/** Servers that may be replaced mid-run (fault injection): a killed one comes back on a new port. */
+export interface ServerMoves {
+  /** The servers' URLs, changed in place when one is replaced. */
+  readonly urls: readonly string[];
+  /** Pending while server `index` is being replaced. */
+  restarting(index: number): Promise<void> | undefined;
+}
+
 export interface ApiOptions {
   /** Requests in flight at once over all servers. */
   inFlight: number;
@@ -54,6 +62,8 @@ export interface ApiOptions {
   metrics: Metrics;
   signal: AbortSignal;
   resend?: ResendPlan & { seed: number };
+  /** When servers may be replaced: requests to one wait for its replacement and go to its new URL. */
+  moves?: ServerMoves;
 }
 
 interface Delivered {
@@ -74,6 +84,9 @@ function errorKind(error: unknown): ErrorKind {
   return 'network';
 }
 
+/** A refused connection never carried the request; any other failure may have come after it arrived. */
+const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
+
 /** The `reason` of a 409 body; the original Evento server sends none. */
 function conflictReasonOf(body: unknown): string {
   const reason = typeof body === 'object' && body !== null && 'reason' in body ? body.reason : undefined;
@@ -85,17 +98,17 @@ function conflictReasonOf(body: unknown): string {
  * bound on requests in flight across all of them.
  */
 export function createApi(serverUrls: string[], options: ApiOptions) {
-  const { metrics, signal } = options;
+  const { metrics, signal, moves } = options;
   const connections = Math.max(1, Math.ceil(options.inFlight / serverUrls.length));
-  const pools = serverUrls.map(
-    (url) =>
-      new Pool(url, {
-        connections,
-        keepAliveTimeout: 60_000,
-        headersTimeout: options.requestTimeoutMs,
-        bodyTimeout: options.requestTimeoutMs,
-      }),
-  );
+  const openPool = (url: string) =>
+    new Pool(url, {
+      connections,
+      keepAliveTimeout: 60_000,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+    });
+  const urls = [...serverUrls];
+  const pools = urls.map(openPool);
   const limit = pLimit(options.inFlight);
   // Stopping ends the requests in flight all at once; a signal per request would cost each an
   // abort listener on one signal, O(requests in flight) to add (see pause in client.ts).
@@ -104,12 +117,24 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
   const dropRng = xoroshiro128plus(resend?.seed ?? 0);
   const dropped = () => !!resend && resend.dropResponses > 0 && unsafeUniformIntDistribution(0, 999_999, dropRng) < resend.dropResponses * 1_000_000;
 
+  /** Waits while server `index` is being replaced, then sends to it at its new URL. */
+  async function follow(moves: ServerMoves, index: number) {
+    await moves.restarting(index);
+    const url = moves.urls[index]!;
+    if (url === urls[index] || signal.aborted) return;
+    void pools[index]!.destroy();
+    pools[index] = openPool(url);
+    urls[index] = url;
+  }
+
   /**
-   * One HTTP call; 'lost' when the client gave up waiting (--client-timeout-ms), undefined when
-   * it failed (counted) or the run was stopped.
+   * One HTTP call; 'lost' when the client gave up waiting (--client-timeout-ms); 'unanswered'
+   * when a request with a body failed after it may have reached the server (it may have been
+   * applied); undefined when it failed otherwise (counted) or the run was stopped.
    */
   const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object) =>
-    limit(async (): Promise<Delivered | 'lost' | undefined> => {
+    limit(async (): Promise<Delivered | 'lost' | 'unanswered' | undefined> => {
+      if (moves) await follow(moves, server % pools.length);
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
       const attempt = json && resend?.clientTimeoutMs ? AbortSignal.timeout(resend.clientTimeoutMs) : undefined;
@@ -125,36 +150,38 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
         if (response.statusCode >= 500) metrics.recordError('http_5xx');
         return { status: response.statusCode, body, replayed: response.headers['idempotent-replayed'] === 'true' };
       } catch (error) {
-        if (signal.aborted) return undefined;
+        const unanswered = json && !neverSent(error) ? 'unanswered' : undefined;
+        if (signal.aborted) return unanswered;
         metrics.recordRequest(startedAt, false);
         if (attempt?.aborted) return 'lost';
         metrics.recordError(errorKind(error));
-        return undefined;
+        return unanswered;
       }
     });
 
   /** A call without a body: never timed out by the client, so never lost. */
   const plain = async (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean) => {
     const reply = await call(server, method, path, isReserve);
-    return reply === 'lost' ? undefined : reply;
+    return typeof reply === 'string' ? undefined : reply;
   };
 
   /**
    * A request that carries a request_id: when its response is lost (a timeout, or dropped on
    * purpose), the same request goes again, as a client that cannot tell whether it was applied.
+   * 'unanswered' when it may have been applied but no answer came (given up on included).
    */
   async function post(server: number, path: string, isReserve: boolean, json: object) {
     for (let resent = 0; ; resent += 1) {
       const reply = await call(server, 'POST', path, isReserve, json);
       if (reply === 'lost') metrics.count('client_timeouts');
-      else if (reply && dropped()) metrics.count('responses_dropped');
+      else if (typeof reply === 'object' && dropped()) metrics.count('responses_dropped');
       else {
-        if (reply?.replayed) metrics.count('duplicates_prevented');
+        if (typeof reply === 'object' && reply.replayed) metrics.count('duplicates_prevented');
         return reply;
       }
       if (resent === maxResends) {
         metrics.count('requests_given_up');
-        return undefined;
+        return 'unanswered';
       }
       metrics.count('requests_resent');
     }
@@ -192,8 +219,16 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
         requestId === undefined && holdMs === undefined
           ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email })}`, true)
           : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs });
+      // No answer, or a server that could not tell (5xx): the claim may have been applied.
+      if (reply === 'unanswered' || (reply && reply.status >= 500)) {
+        if (requestId !== undefined) metrics.recordWrite('indeterminate', requestId);
+        return { reply: 'failed' };
+      }
       if (!reply) return { reply: 'failed' };
-      if (reply.status === 201) return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
+      if (reply.status === 201) {
+        if (requestId !== undefined) metrics.recordWrite('acknowledged', requestId);
+        return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
+      }
       if (reply.status === 409 && isRetryable(reply)) return { reply: 'conflict' };
       if (reply.status === 422) return { reply: 'insufficient' };
       return { reply: unexpected(reply) };
@@ -202,7 +237,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     /** Confirm or cancel a hold. */
     async transition(server: number, id: string, action: 'confirm' | 'cancel', requestId?: string): Promise<TransitionReply> {
       const reply = await post(server, `/reservations/${id}/${action}`, false, { request_id: requestId });
-      if (!reply) return 'failed';
+      if (!reply || reply === 'unanswered') return 'failed';
       if (reply.status === 200) return 'moved';
       if (reply.status === 409) return isRetryable(reply) ? 'conflict' : 'refused';
       return unexpected(reply);
@@ -211,7 +246,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     /** Book a time window on a resource. */
     async book(server: number, strategy: string, body: SlotBody): Promise<BookReply> {
       const reply = await post(server, `/slots/${strategy}`, true, body);
-      if (!reply) return 'failed';
+      if (!reply || reply === 'unanswered') return 'failed';
       if (reply.status === 201) return 'booked';
       if (reply.status !== 409) return unexpected(reply);
       if (isRetryable(reply)) return 'conflict';

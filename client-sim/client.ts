@@ -32,6 +32,8 @@ export interface ClientPlan {
   slots?: SlotPlan;
   /** Set when responses may be lost: every request then carries a request_id and is sent again as is. */
   resend?: ResendPlan;
+  /** Every request carries a request_id even when no response is lost, so the audit can reconcile each write. */
+  requestIds?: boolean;
 }
 
 /** A client that keeps failing is stopped rather than left spinning against a dead server. */
@@ -74,8 +76,8 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
     random,
     /** A share from 0 to 1, for the workload's proportions. */
     fraction: () => random(0, 999_999) / 1_000_000,
-    /** Unique to this event; none when responses are never lost, as the Evento client sends none. */
-    requestId: () => (plan.resend ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
+    /** Unique to this event; none unless resent or reconciled, as the Evento client sends none. */
+    requestId: () => (plan.resend || plan.requestIds ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
     /** After a failed call: back off; false once the client should stop. */
     async failed() {
       failures += 1;

@@ -10,6 +10,15 @@ export interface LatencySummary {
   max: number;
 }
 
+/**
+ * The request_ids of claims that were answered 201, and of those that got no answer or a 5xx
+ * and so may or may not have been applied: the audit reconciles both with the tables.
+ */
+export interface WriteLog {
+  acknowledged: string[];
+  indeterminate: string[];
+}
+
 /** A plain, cumulative picture of a run so far: what the progress line and the UI render. */
 export interface MetricsSnapshot {
   elapsedMs: number;
@@ -43,6 +52,7 @@ export function createMetrics() {
   const conflictsByReason: Record<string, number> = Object.fromEntries(conflictReasons.map((reason) => [reason, 0]));
   // What a workload's clients count beyond reservations: holds confirmed, responses lost, …
   const kinds: Record<string, number> = {};
+  const writes: WriteLog = { acknowledged: [], indeterminate: [] };
 
   return {
     counts,
@@ -64,6 +74,10 @@ export function createMetrics() {
       kinds[kind] = (kinds[kind] ?? 0) + by;
     },
     kinds: () => ({ ...kinds }),
+    recordWrite(outcome: keyof WriteLog, requestId: string) {
+      writes[outcome].push(requestId);
+    },
+    writes: (): WriteLog => ({ acknowledged: [...writes.acknowledged], indeterminate: [...writes.indeterminate] }),
     snapshot(): MetricsSnapshot {
       return {
         elapsedMs: Math.round(performance.now() - startedAt),

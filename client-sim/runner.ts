@@ -1,6 +1,6 @@
-import { createApi } from './api.js';
+import { createApi, type ServerMoves } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
-import { createMetrics, type MetricsSnapshot } from './metrics.js';
+import { createMetrics, type MetricsSnapshot, type WriteLog } from './metrics.js';
 import { runSlotClient } from './slot-client.js';
 
 export interface LoadOptions {
@@ -17,6 +17,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   tickMs?: number;
   onTick?: (snapshot: MetricsSnapshot) => void;
+  /** Set when servers may be replaced mid-run (fault injection). */
+  moves?: ServerMoves;
 }
 
 export interface LoadResult {
@@ -27,6 +29,8 @@ export interface LoadResult {
   counts: Record<string, number>;
   /** Why the clients stopped: all done (sold out), the duration, the timeout, or the caller's signal. */
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
+  /** Claims with a request_id: those answered 201 and those that may or may not have been applied. */
+  writes: WriteLog;
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
@@ -46,6 +50,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     metrics,
     signal: stop.signal,
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
+    moves: options.moves,
   });
   const runOne = options.plan.slots ? runSlotClient : runClient;
   metrics.counts.clientsActive = options.clients;
@@ -64,5 +69,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes() };
 }
