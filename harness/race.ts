@@ -1,6 +1,7 @@
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import { runLoad, type LoadResult } from '../client-sim/runner.js';
 import type { Strategy, StrategyInfo } from '../strategies/types.js';
+import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase } from './database.js';
 import { EnvironmentError } from './errors.js';
 import type { SeededEvent } from './event.js';
@@ -67,7 +68,11 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
       const missing = await strategy.unavailable?.(database.sql);
       if (missing) throw new EnvironmentError(missing);
     }
-    const fleet = await startServers(params.servers, database.url, params.pool_size, { idempotency: params.retries?.idempotency });
+    const { chaos } = params;
+    const fleet = await startServers(params.servers, database.url, params.pool_size, {
+      idempotency: params.retries?.idempotency,
+      readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latency_ms ?? undefined : undefined,
+    });
     try {
       hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
       const results: StrategyResult[] = [];
@@ -79,6 +84,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         const { event } = run;
         hooks.onStart?.({ strategy, workload: name, event });
         const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
+        const faults = chaos && startChaos(chaos, fleet, database.sql, params.seed);
         let load: LoadResult;
         try {
           load = await runLoad({
@@ -92,6 +98,8 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
               thinkMs: options.thinkMs,
               pick: params.pick,
               seed: params.seed,
+              // Under faults every claim carries a request_id, so the audit can reconcile those left in doubt.
+              requestIds: faults !== undefined,
               ...run.plan,
               resend: params.retries && {
                 dropResponses: params.retries.drop_responses,
@@ -103,16 +111,19 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
             requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
             tickMs: options.tickMs,
             signal: options.signal,
+            moves: faults && fleet,
             onTick: (snapshot) => {
               hooks.onTick?.({ strategy, snapshot });
               live?.tick();
             },
           });
         } finally {
+          await faults?.stop();
           // The sweeper's last pass, so that the audit finds no hold left behind.
           await run.beside?.finish(options.signal);
         }
         await live?.settle();
+        const chaosOutcome = await faults?.finish(event.event_id, load.writes);
         const audit = await auditRun(database.sql, workload, event.event_id);
         // Only a strategy that writes the log is expected to agree with its replay.
         const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
@@ -125,6 +136,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
           load,
           audit,
           logReplay,
+          chaos: chaosOutcome,
         });
         results.push(result);
         await hooks.onResult?.(result);

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { StrategyInfo } from '../strategies/types.js';
+import type { ChaosOutcome, ChaosParams } from './chaos.js';
 import type { EventAudit } from './event.js';
 import type { LogReplay } from './replay.js';
 import { toolVersion } from './paths.js';
@@ -29,6 +30,8 @@ export interface RunParams {
   slots?: SlotParams;
   /** Lost responses and the retries they cause; unset when no response is ever lost. */
   retries?: RetryParams;
+  /** Faults injected while the clients ran (--chaos); unset without. */
+  chaos?: ChaosParams;
 }
 
 export interface HoldParams {
@@ -101,6 +104,8 @@ export interface StrategyResult {
      * leaked_holds, duplicates, duplicates_prevented, slots_taken, overlapping_pairs, …
      */
     counts: Record<string, number>;
+    /** What the injected faults did and how the writes they left in doubt turned out; null without --chaos. */
+    chaos: ChaosOutcome | null;
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
@@ -152,10 +157,18 @@ export function buildResult(input: {
   audit: WorkloadAudit;
   /** For a strategy that writes the event log. */
   logReplay?: LogReplay;
+  chaos?: ChaosOutcome;
 }): StrategyResult {
   const { snapshot } = input.load;
-  const { rooms: audit, counts, problems } = input.audit;
+  const { rooms: audit, counts } = input.audit;
   const logMismatch = input.logReplay?.log_mismatch ?? null;
+  const chaos = input.chaos ?? null;
+  // A reservation no client was told of, or a 201 the tables lost, is wrong whatever the strategy.
+  const problems = [
+    ...input.audit.problems,
+    ...(chaos && chaos.unaccounted > 0 ? [`UNACCOUNTED ${chaos.unaccounted}`] : []),
+    ...(chaos && chaos.lost > 0 ? [`LOST ${chaos.lost}`] : []),
+  ];
   return {
     tool: { name: 'evento', version: toolVersion },
     workload: input.params.workload ?? 'rooms',
@@ -189,6 +202,7 @@ export function buildResult(input: {
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,
       counts: { ...input.load.counts, ...counts },
+      chaos,
     },
     hotels: hotelOutcomes(audit),
     verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch, problems }),

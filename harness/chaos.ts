@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import type { WriteLog } from '../client-sim/metrics.js';
+import type { Sql } from '../server/db.js';
+import { projectPath } from './paths.js';
+import type { ServerFleet } from './servers.js';
+
+/**
+ * Faults injected while the clients run (`--chaos`): `kill-server` SIGKILLs a server process,
+ * which the fleet replaces on a new port; `kill-backends` terminates some of the servers'
+ * database connections; `slow-db` makes every read a strategy decides on sleep in the database
+ * (set when the servers start, see strategies/rooms.ts).
+ */
+export const chaosFaults = ['kill-server', 'kill-backends', 'slow-db'] as const;
+export type ChaosFault = (typeof chaosFaults)[number];
+
+/** The faults of a run, as the result file names them. */
+export interface ChaosParams {
+  faults: ChaosFault[];
+  /** Mean time between kills (kill-server, kill-backends); each comes after every_ms/2 to 3·every_ms/2. */
+  every_ms: number;
+  /** slow-db: the pause after each read, null without slow-db. */
+  latency_ms: number | null;
+}
+
+/** What the faults did to a run and how the writes they left in doubt turned out. */
+export interface ChaosOutcome {
+  servers_killed: number;
+  backends_terminated: number;
+  /** Server processes that died without being killed: a server that cannot take a fault. */
+  server_crashes: number;
+  /** Claims that got no answer or a 5xx: applied or not, their clients cannot know. */
+  indeterminate: number;
+  /** Of those, the ones the tables hold. */
+  indeterminate_committed: number;
+  /** Reservations that neither a 201 nor an indeterminate claim explains. */
+  unaccounted: number;
+  /** Claims answered 201 that the tables do not hold. */
+  lost: number;
+}
+
+export type WriteReconciliation = Pick<ChaosOutcome, 'indeterminate_committed' | 'unaccounted' | 'lost'>;
+
+/** The clients' writes against the tables, by request_id (sql/audit-writes.sql). */
+export async function reconcileWrites(sql: Sql, eventId: string, writes: WriteLog): Promise<WriteReconciliation> {
+  const [reconciled] = await sql.file<[WriteReconciliation]>(projectPath('sql/audit-writes.sql'), [
+    eventId,
+    writes.indeterminate,
+    writes.acknowledged,
+  ] as never);
+  return reconciled;
+}
+
+/** Terminates a random non-empty subset of the connections named `applicationName`; returns how many. */
+async function terminateBackends(sql: Sql, applicationName: string, random: (min: number, max: number) => number) {
+  const backends = await sql<{ pid: number }[]>`select pid from pg_stat_activity where application_name = ${applicationName}`;
+  if (backends.length === 0) return 0;
+  const chosen = backends.filter(() => random(0, 1) === 1).map(({ pid }) => pid);
+  if (chosen.length === 0) chosen.push(backends[random(0, backends.length - 1)]!.pid);
+  const [{ terminated }] = await sql<[{ terminated: number }]>`
+    select count(*) filter (where pg_terminate_backend(pid))::int as terminated from unnest(${chosen}::int[]) as pid
+  `;
+  return terminated;
+}
+
+/**
+ * Waits, at most `limitMs`, until none of the fleet's connections is inside a statement or a
+ * transaction: a statement a killed server left running (waiting for a lock, say) may still
+ * commit, and the audit must see it.
+ */
+async function settle(sql: Sql, applicationName: string, limitMs: number) {
+  const deadline = performance.now() + limitMs;
+  while (performance.now() < deadline) {
+    const [{ busy }] = await sql<[{ busy: number }]>`
+      select count(*)::int as busy from pg_stat_activity where application_name = ${applicationName} and state <> 'idle'
+    `;
+    if (busy === 0) return;
+    await sleep(20);
+  }
+}
+
+/**
+ * Injects the kill faults at random moments, `seed` choosing when and whom, until finish():
+ * which stops them, lets the database settle, and reconciles the clients' writes.
+ */
+export function startChaos(params: ChaosParams, fleet: ServerFleet, sql: Sql, seed: number) {
+  const rng = xoroshiro128plus(seed);
+  const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
+  const kills = params.faults.filter((fault) => fault !== 'slow-db');
+  const crashesBefore = fleet.crashes();
+  const done = { servers_killed: 0, backends_terminated: 0 };
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (kills.length > 0) {
+      await sleep(random(Math.floor(params.every_ms / 2), Math.ceil((params.every_ms * 3) / 2)), undefined, { signal: stop.signal }).catch(() => undefined);
+      if (stop.signal.aborted) return;
+      if (kills[random(0, kills.length - 1)] === 'kill-server') {
+        await fleet.replace(random(0, fleet.urls.length - 1));
+        done.servers_killed += 1;
+      } else {
+        done.backends_terminated += await terminateBackends(sql, fleet.applicationName, random);
+      }
+    }
+  })();
+  // A failure (a replacement that would not start) is reported by stop(), not as unhandled.
+  loop.catch(() => undefined);
+  return {
+    /** Ends the faults; a fault under way completes first. */
+    async stop() {
+      stop.abort();
+      await loop;
+    },
+    async finish(eventId: string, writes: WriteLog): Promise<ChaosOutcome> {
+      await this.stop();
+      await settle(sql, fleet.applicationName, Math.max(5_000, 2 * (params.latency_ms ?? 0)));
+      return {
+        ...done,
+        server_crashes: fleet.crashes() - crashesBefore,
+        indeterminate: new Set(writes.indeterminate).size,
+        ...(await reconcileWrites(sql, eventId, writes)),
+      };
+    },
+  };
+}
+
+export type Chaos = ReturnType<typeof startChaos>;
