@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
+import { chaosOptions, type ChaosFlags } from './chaos-options.js';
 import { defaultPoolSize, integer, loadOptions, uuid, type LoadFlags } from './options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
@@ -16,7 +17,7 @@ const program = new Command('evento')
   .showSuggestionAfterError(true);
 
 function withLoadOptions(command: Command) {
-  for (const option of [...loadOptions(), ...workloadOptions()]) command.addOption(option);
+  for (const option of [...loadOptions(), ...workloadOptions(), ...chaosOptions()]) command.addOption(option);
   return command;
 }
 
@@ -26,7 +27,7 @@ withLoadOptions(
     .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
     .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
     .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
-).action(async (flags: LoadFlags & WorkloadFlags & { strategy?: string; mode?: string }) => {
+).action(async (flags: LoadFlags & WorkloadFlags & ChaosFlags & { strategy?: string; mode?: string }) => {
   if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
     throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
   }
@@ -44,7 +45,7 @@ withLoadOptions(
         strategyList,
       ),
     ),
-).action(async (flags: LoadFlags & WorkloadFlags & { strategies?: string[] }) => {
+).action(async (flags: LoadFlags & WorkloadFlags & ChaosFlags & { strategies?: string[] }) => {
   const { runStrategies } = await import('./run.js');
   process.exitCode = await runStrategies('race', planRuns('race', flags, flags.strategies), flags);
 });

@@ -40,17 +40,20 @@ export function thinkRange(value: string): ThinkRange {
 }
 
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const maxDurationMs = 24 * 3_600_000;
 
-/** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from 1 ms to 24 h. */
-export function duration(value: string): number {
-  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value);
-  const ms = match ? Math.round(Number(match[1]) * durationUnits[match[2]!]!) : NaN;
-  if (!(ms >= 1 && ms <= maxDurationMs)) {
-    throw new InvalidArgumentError('expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from 1ms to 24h');
-  }
-  return ms;
+/** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from `minMs` to `maxMs`, which `range` names. */
+export function durationBetween(minMs: number, maxMs: number, range: string) {
+  return (value: string): number => {
+    const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+    const ms = match ? Math.round(Number(match[1]) * durationUnits[match[2]!]!) : NaN;
+    if (!(ms >= minMs && ms <= maxMs)) {
+      throw new InvalidArgumentError(`expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from ${range}`);
+    }
+    return ms;
+  };
 }
+
+export const duration = durationBetween(1, 24 * 3_600_000, '1ms to 24h');
 
 export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');

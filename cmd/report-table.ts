@@ -51,3 +51,27 @@ export function formatResults(results: StrategyResult[]): string {
   }
   return table.toString();
 }
+
+/**
+ * Under --chaos, one line per run: what the faults did, and how the writes they left without an
+ * answer turned out in the tables. Unaccounted and lost writes also make the verdict unsafe.
+ */
+export function formatChaos(results: StrategyResult[]): string {
+  return results
+    .flatMap(({ workload, params, outcome: { chaos } }) => {
+      if (!chaos || !params.chaos) return [];
+      const { faults, every_ms, latency_ms } = params.chaos;
+      const kills = faults.filter((fault) => fault !== 'slow-db');
+      const injected = [
+        ...(kills.length > 0 ? [`${kills.join(' or ')} every ${every_ms} ms`] : []),
+        ...(latency_ms !== null ? [`slow-db ${latency_ms} ms`] : []),
+      ].join(', ');
+      return [
+        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${number(chaos.servers_killed)}, ` +
+          `connections terminated ${number(chaos.backends_terminated)}, server crashes ${number(chaos.server_crashes)}; ` +
+          `indeterminate writes ${number(chaos.indeterminate)} (committed ${number(chaos.indeterminate_committed)}); ` +
+          `unaccounted ${number(chaos.unaccounted)}, lost ${number(chaos.lost)}`,
+      ];
+    })
+    .join('\n');
+}

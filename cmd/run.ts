@@ -5,19 +5,21 @@ import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors
 import { runRace, type RaceHooks, type RaceRun } from '../harness/race.js';
 import { writeResultFile } from '../harness/results-file.js';
 import { runLabel } from '../harness/workloads.js';
+import { chaosParams, type ChaosFlags } from './chaos-options.js';
 import type { LoadFlags } from './options.js';
 import { progressView } from './progress-view.js';
-import { formatResults } from './report-table.js';
+import { formatChaos, formatResults } from './report-table.js';
 import { workloadParams, type WorkloadFlags } from './workload-options.js';
 
 export const interruptedExitCode = 130;
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
-export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], flags: LoadFlags & WorkloadFlags): Promise<number> {
+export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], flags: LoadFlags & WorkloadFlags & ChaosFlags): Promise<number> {
   if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
     throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
   }
   const forWorkloads = workloadParams(flags);
+  const chaos = chaosParams(flags);
   const seed = flags.seed ?? randomInt(2 ** 31 - 1);
   const stop = new AbortController();
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
@@ -55,6 +57,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
       pool_size: flags.poolSize,
       duration_ms: flags.duration,
       ...forWorkloads,
+      chaos,
     },
     thinkMs: flags.thinkMs,
     timeoutMs: flags.timeout * 1000,
@@ -70,6 +73,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
 
   const { results } = outcome;
   if (results.length > 0) process.stdout.write(`${formatResults(results)}\n`);
+  if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
   if (flags.json) {
     // run writes its one result; race writes the list, even when it holds one.
     const json = command === 'run' ? results[0] ?? null : results;

@@ -1,0 +1,58 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { chaosFaults, type ChaosFault, type ChaosParams } from '../harness/chaos.js';
+import { UsageError } from '../harness/errors.js';
+import type { WorkloadName } from '../harness/workloads.js';
+import { durationBetween, integer } from './options.js';
+
+// No defaults in commander: a value given for a fault that is not injected is a usage error.
+const defaultEveryMs = 2000;
+const defaultLatencyMs = 20;
+
+/** "kill-server,slow-db": faults to inject, in any combination. */
+export function chaosList(value: string): ChaosFault[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0 || names.some((name) => !chaosFaults.includes(name as ChaosFault))) {
+    throw new InvalidArgumentError(`expected a comma-separated list of: ${chaosFaults.join(', ')}`);
+  }
+  return [...new Set(names as ChaosFault[])];
+}
+
+/** The fault injection flags of `run` and `race`. */
+export function chaosOptions(): Option[] {
+  return [
+    new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(chaosList),
+    // Bounded below: each kill-server forks a new server process.
+    new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
+      durationBetween(100, 3_600_000, '100ms to 1h'),
+    ),
+    new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
+      integer(1, 10_000),
+    ),
+  ];
+}
+
+export interface ChaosFlags {
+  chaos?: ChaosFault[];
+  chaosEvery?: number;
+  chaosLatencyMs?: number;
+}
+
+/** The result file's `params.chaos` for these flags; undefined without --chaos. */
+export function chaosParams(flags: ChaosFlags & { workload: WorkloadName[] }): ChaosParams | undefined {
+  const faults = flags.chaos ?? [];
+  if (flags.chaosEvery !== undefined && !faults.some((fault) => fault === 'kill-server' || fault === 'kill-backends')) {
+    throw new UsageError('--chaos-every applies to --chaos kill-server or kill-backends; add one of them or drop --chaos-every');
+  }
+  if (flags.chaosLatencyMs !== undefined && !faults.includes('slow-db')) {
+    throw new UsageError('--chaos-latency-ms applies to --chaos slow-db; add it or drop --chaos-latency-ms');
+  }
+  if (faults.length === 0) return undefined;
+  // The reconciliation reads reservations: a confirm or a slot booking left in doubt would go unchecked.
+  const others = flags.workload.filter((workload) => workload !== 'rooms');
+  if (others.length > 0) throw new UsageError(`--chaos runs the rooms workload only, not ${others.join(', ')}`);
+  return {
+    faults,
+    every_ms: flags.chaosEvery ?? defaultEveryMs,
+    latency_ms: faults.includes('slow-db') ? flags.chaosLatencyMs ?? defaultLatencyMs : null,
+  };
+}
