@@ -11,7 +11,7 @@ import { hotRows, measureCeiling } from './ceiling.js';
 import { compareWithOriginal } from './original.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { formatCeiling, formatOriginal, formatScale } from './report.js';
+import { ceilingSummary, formatCeiling, formatOriginal, formatScale } from './report.js';
 import { measureScale } from './scale.js';
 
 const phaseNames = ['ceiling', 'scale', 'original'] as const;
@@ -71,6 +71,8 @@ try {
     out(`\nAtomic strategy, ${hotRows.hotels} hot rows, think 0, ${settings.seconds} s per run; ${medianOf}.`);
     out('pgbench runs the strategy\'s own statement; evento adds HTTP, the server processes and the client loop (GET availability, then POST reserve).');
     out(formatCeiling(cells));
+    const summary = ceilingSummary(cells);
+    if (summary) out(summary);
     report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
   }
   if (settings.phases.includes('scale')) {

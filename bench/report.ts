@@ -31,6 +31,20 @@ export function formatCeiling(cells: CeilingCell[]): string {
   return table.toString();
 }
 
+/** evento's best cell against pgbench at the same client count and against pgbench's best. */
+export function ceilingSummary(cells: CeilingCell[]): string | undefined {
+  const best = (runner: (cell: CeilingCell) => boolean) =>
+    cells.filter(runner).reduce<CeilingCell | undefined>((top, cell) => (!top || cell.rate > top.rate ? cell : top), undefined);
+  const evento = best((cell) => cell.servers !== undefined);
+  const pgbench = best((cell) => cell.servers === undefined);
+  if (!evento || !pgbench) return undefined;
+  const same = evento.ratio === undefined ? '' : `, ${evento.ratio.toFixed(2)}× pgbench at ${evento.clients} clients`;
+  return (
+    `best evento: ${number(evento.rate)} reservations/s (${evento.clients} clients, ${evento.servers} server(s))${same}; ` +
+    `best pgbench: ${number(pgbench.rate)} tps (${pgbench.clients} clients), ${(evento.rate / pgbench.rate).toFixed(2)}× of it`
+  );
+}
+
 export function formatScale(scale: ScaleReport): string {
   const { median } = scale;
   const table = new Table({ ...plain });
