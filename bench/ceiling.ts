@@ -20,7 +20,7 @@ export interface CeilingOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'>
 }
 
 /** One measurement: pgbench (servers undefined) or evento with `servers` server processes. */
-interface Sample {
+export interface Sample {
   clients: number;
   servers?: number;
   rate: number;
@@ -31,17 +31,10 @@ interface Sample {
   errors: number;
 }
 
-/** Medians over the runs of one clients × runner combination. */
-export interface CeilingCell {
-  clients: number;
-  servers?: number;
-  rate: number;
-  ratio?: number;
-  p99Ms: number;
-  cpu?: CpuSplit;
+/** Medians over the runs of one clients × runner combination; `errors` is the most of any run. */
+export interface CeilingCell extends Sample {
   /** Every run's rate, in run order. */
   rates: number[];
-  errors: number;
 }
 
 const medianCpu = (cpus: (CpuSplit | undefined)[]): CpuSplit | undefined => {
