@@ -51,3 +51,34 @@ t.test('a role that does not exist exits 3 with the cause', async (t) => {
   t.equal(run.code, 3, 'exit 3');
   t.match(run.stderr, /role "nobody_here" does not exist/, 'the server\'s reason');
 });
+
+// The embedded database trusts every local connection; for a wrong password to be refused, this
+// test asks one role for a password in its pg_hba.conf. A DATABASE_URL server's is not touched.
+t.test('a wrong password exits 3 with the cause', { skip: database.kind !== 'embedded' && 'changes pg_hba.conf: embedded database only' }, async (t) => {
+  const [{ original }] = await sql<[{ original: string }]>`select pg_read_file(current_setting('hba_file')) as original`;
+  // COPY's text format escapes tabs; pg_hba.conf reads spaces alike. COPY takes no parameters.
+  const writeHba = async (lines: string[]) => {
+    await sql.begin(async (tx) => {
+      await tx`create temp table hba (n int, line text) on commit drop`;
+      await tx`insert into hba ${tx(lines.map((line, n) => ({ n, line })))}`;
+      await tx`do $$ begin execute format('copy (select line from hba order by n) to %L', current_setting('hba_file')); end $$`;
+    });
+    await sql`select pg_reload_conf()`;
+  };
+  const originalLines = original.replace(/\t/g, ' ').split('\n');
+  await sql`drop role if exists evento_password`;
+  await sql`create role evento_password login password 'the-right-one'`;
+  await writeHba(['host all evento_password 127.0.0.1/32 scram-sha-256', ...originalLines]);
+  t.teardown(async () => {
+    await writeHba(originalLines);
+    await sql`drop role if exists evento_password`;
+  });
+  const url = new URL(database.url);
+  url.username = 'evento_password';
+  url.password = 'a-wrong-one';
+  const run = await runCli(small, { env: { DATABASE_URL: url.toString() } });
+  t.equal(run.code, 3, 'exit 3');
+  t.match(run.stderr, /cannot use the database at .*: password authentication failed for user "evento_password"/, 'says where and why');
+  t.notMatch(run.stderr, /a-wrong-one/, 'without the password');
+  t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+});
