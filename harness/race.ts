@@ -15,6 +15,8 @@ import { auditRun, workloads, type WorkloadName } from './workloads.js';
 export interface RaceRun {
   workload: WorkloadName;
   strategy: StrategyInfo;
+  /** This run's seed instead of the race's (params.seed), e.g. for many runs of one scenario. */
+  seed?: number;
 }
 
 export interface RaceOptions {
@@ -58,7 +60,7 @@ export interface RaceOutcome {
  */
 export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   const { params, hooks = {} } = options;
-  const runs = options.runs ?? (options.strategies ?? []).map((strategy) => ({ workload: 'rooms' as const, strategy }));
+  const runs: RaceRun[] = options.runs ?? (options.strategies ?? []).map((strategy) => ({ workload: 'rooms', strategy }));
   // Each result names only its own workload's parameters.
   const { holds: _holds, slots: _slots, ...common } = params;
   const database = await openDatabase(options.databaseUrl);
@@ -76,7 +78,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
     try {
       hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
       const results: StrategyResult[] = [];
-      for (const { workload: name, strategy } of runs) {
+      for (const { workload: name, strategy, seed = params.seed } of runs) {
         if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
         const workload = workloads[name];
         const startedAt = new Date();
@@ -84,7 +86,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         const { event } = run;
         hooks.onStart?.({ strategy, workload: name, event });
         const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
-        const faults = chaos && startChaos(chaos, fleet, database.sql, params.seed);
+        const faults = chaos && startChaos(chaos, fleet, database.sql, seed);
         let load: LoadResult;
         try {
           load = await runLoad({
@@ -97,7 +99,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
               maxRooms: params.max_rooms,
               thinkMs: options.thinkMs,
               pick: params.pick,
-              seed: params.seed,
+              seed,
               // Under faults every claim carries a request_id, so the audit can reconcile those left in doubt.
               requestIds: faults !== undefined,
               ...run.plan,
@@ -129,7 +131,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
         const result = buildResult({
           strategy,
-          params: { strategy: strategy.name, ...common, workload: name, ...run.params },
+          params: { strategy: strategy.name, ...common, seed, workload: name, ...run.params },
           startedAt,
           database: { kind: database.kind, postgresVersion: database.postgresVersion },
           eventId: event.event_id,

@@ -1,0 +1,109 @@
+// `npm run soak`: the contended room scenario of test/contention.test.ts, many times over for every
+// strategy that promises safety, each run with a random seed and a random number of servers.
+// Prints the totals and, for any run that was not SAFE or did not sell out, the command that
+// replays it.
+import { Command, Option } from 'commander';
+import { randomInt } from 'node:crypto';
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { integer } from '../cmd/options.js';
+import { number } from '../cmd/report-table.js';
+import { openDatabase } from '../harness/database.js';
+import { runRace, type RaceRun } from '../harness/race.js';
+import type { RunParams, StrategyResult } from '../harness/result.js';
+import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
+
+const safeNames = strategies.filter((strategy) => strategy.promisesSafety).map((strategy) => strategy.name);
+
+const program = new Command('soak')
+  .description('contended runs of every safe strategy, random seeds and server counts; exit 1 if any overbooked, drifted or did not sell out')
+  .addOption(new Option('--runs <n>', 'runs per strategy').argParser(integer(1, 100_000)).default(200))
+  .addOption(new Option('--max-servers <n>', 'each run has 1 to n server processes').argParser(integer(1, 16)).default(4))
+  .addOption(
+    new Option('--strategies <list>', 'comma-separated room strategies (an unsafe one shows what a failing run looks like)')
+      .argParser((value) => value.split(',').map((name) => name.trim()))
+      .default(safeNames, safeNames.join(',')),
+  )
+  .addOption(new Option('--seed <x>', 'seed of the soak\'s own draws (run seeds, server counts); default random').argParser(integer(0, 2 ** 31 - 1)));
+
+program.parse();
+const flags = program.opts<{ runs: number; maxServers: number; strategies: string[]; seed?: number }>();
+const chosen = flags.strategies.map(findStrategy);
+if (chosen.some((strategy) => !strategy)) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
+
+// test/contention.test.ts's scenario: 100 clients fight for 2 hotels × 20 rooms, no think time.
+const scenario: Omit<RunParams, 'strategy' | 'servers' | 'seed'> = {
+  clients: 100,
+  hotels: 2,
+  rooms: 20,
+  max_rooms: 5,
+  think_ms: '0',
+  pick: 'first',
+  in_flight: 256,
+  pool_size: 8,
+};
+
+const soakSeed = flags.seed ?? randomInt(2 ** 31 - 1);
+const rng = xoroshiro128plus(soakSeed);
+const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
+
+// Every run draws its seed and server count; runs with the same count share one fleet of servers.
+const byServers = new Map<number, RaceRun[]>();
+for (const strategy of chosen) {
+  for (let run = 0; run < flags.runs; run += 1) {
+    const servers = random(1, flags.maxServers);
+    byServers.set(servers, [...(byServers.get(servers) ?? []), { workload: 'rooms', strategy: strategy!, seed: random(0, 2 ** 31 - 1) }]);
+  }
+}
+
+const replay = ({ params }: StrategyResult) =>
+  `npx evento run --strategy ${params.strategy} --clients ${params.clients} --servers ${params.servers} --hotels ${params.hotels} ` +
+  `--rooms ${params.rooms} --max-rooms ${params.max_rooms} --think-ms ${params.think_ms} --pick ${params.pick} ` +
+  `--in-flight ${params.in_flight} --pool-size ${params.pool_size} --seed ${params.seed} --assert-no-overbooking`;
+
+const totalRuns = chosen.length * flags.runs;
+const log = (line: string) => process.stderr.write(`soak: ${line}\n`);
+const totals = { runs: 0, reservations: 0, rooms: 0, overbooked: 0, drift: 0, conflicts: 0, errors: 0 };
+const failing: StrategyResult[] = [];
+const startedAt = performance.now();
+log(`${totalRuns} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
+
+const database = await openDatabase();
+try {
+  for (const [servers, runs] of [...byServers].sort(([a], [b]) => a - b)) {
+    await runRace({
+      runs,
+      params: { ...scenario, servers, seed: 0 },
+      thinkMs: { min: 0, max: 0 },
+      timeoutMs: 60_000,
+      databaseUrl: database.url,
+      hooks: {
+        onResult(result) {
+          const { outcome, verdict } = result;
+          totals.runs += 1;
+          totals.reservations += outcome.reservations;
+          totals.rooms += outcome.rooms_reserved;
+          totals.overbooked += outcome.overbooked_rooms;
+          totals.drift += outcome.drift;
+          totals.conflicts += outcome.conflicts;
+          totals.errors += outcome.errors;
+          if (!verdict.safe || outcome.stopped_by !== 'done' || outcome.rooms_reserved !== outcome.contracted) {
+            failing.push(result);
+            log(`FAILED ${result.params.strategy} ${verdict.label}, ${outcome.rooms_reserved}/${outcome.contracted} rooms, stopped by ${outcome.stopped_by}: ${replay(result)}`);
+          }
+          if (totals.runs % 100 === 0) log(`${totals.runs}/${totalRuns} runs, ${failing.length} failing, ${Math.round((performance.now() - startedAt) / 1000)}s`);
+        },
+      },
+    });
+  }
+} finally {
+  await database.close();
+}
+
+const seconds = Math.round((performance.now() - startedAt) / 1000);
+process.stdout.write(
+  `soak: ${number(totals.runs)} runs of ${totalRuns} in ${seconds}s (soak seed ${soakSeed}): ${number(totals.reservations)} reservations, ` +
+    `${number(totals.rooms)} rooms, overbooked ${number(totals.overbooked)}, drift ${number(totals.drift)}, ` +
+    `conflicts ${number(totals.conflicts)}, errors ${number(totals.errors)}, failing runs ${failing.length}\n`,
+);
+for (const result of failing) process.stdout.write(`  replay: ${replay(result)}\n`);
+process.exitCode = failing.length > 0 || totals.runs < totalRuns ? 1 : 0;
