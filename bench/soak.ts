@@ -2,6 +2,7 @@
 // strategy that promises safety, each run with a random seed and a random number of servers.
 // Prints the totals and, for any run that was not SAFE or did not sell out, the command that
 // replays it.
+import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { randomInt } from 'node:crypto';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
@@ -62,10 +63,34 @@ const replay = ({ params }: StrategyResult) =>
 
 const totalRuns = chosen.length * flags.runs;
 const log = (line: string) => process.stderr.write(`soak: ${line}\n`);
-const totals = { runs: 0, reservations: 0, rooms: 0, overbooked: 0, drift: 0, conflicts: 0, errors: 0 };
+const columns = ['runs', 'reservations', 'rooms', 'overbooked', 'drift', 'conflicts', 'errors', 'failing'] as const;
+type Totals = Record<(typeof columns)[number], number>;
+const zero = (): Totals => ({ runs: 0, reservations: 0, rooms: 0, overbooked: 0, drift: 0, conflicts: 0, errors: 0, failing: 0 });
+const byStrategy = new Map(flags.strategies.map((name) => [name, zero()]));
+const all = zero();
 const failing: StrategyResult[] = [];
 const startedAt = performance.now();
-log(`${totalRuns} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
+log(`${number(totalRuns)} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
+
+function count(result: StrategyResult) {
+  const { outcome, verdict } = result;
+  const failed = !verdict.safe || outcome.stopped_by !== 'done' || outcome.rooms_reserved !== outcome.contracted;
+  for (const totals of [byStrategy.get(result.params.strategy)!, all]) {
+    totals.runs += 1;
+    totals.reservations += outcome.reservations;
+    totals.rooms += outcome.rooms_reserved;
+    totals.overbooked += outcome.overbooked_rooms;
+    totals.drift += outcome.drift;
+    totals.conflicts += outcome.conflicts;
+    totals.errors += outcome.errors;
+    totals.failing += Number(failed);
+  }
+  if (failed) {
+    failing.push(result);
+    log(`FAILED ${result.params.strategy} ${verdict.label}, ${outcome.rooms_reserved}/${outcome.contracted} rooms, stopped by ${outcome.stopped_by}: ${replay(result)}`);
+  }
+  if (all.runs % 100 === 0) log(`${all.runs}/${totalRuns} runs, ${all.failing} failing, ${Math.round((performance.now() - startedAt) / 1000)}s`);
+}
 
 const database = await openDatabase();
 try {
@@ -76,34 +101,16 @@ try {
       thinkMs: { min: 0, max: 0 },
       timeoutMs: 60_000,
       databaseUrl: database.url,
-      hooks: {
-        onResult(result) {
-          const { outcome, verdict } = result;
-          totals.runs += 1;
-          totals.reservations += outcome.reservations;
-          totals.rooms += outcome.rooms_reserved;
-          totals.overbooked += outcome.overbooked_rooms;
-          totals.drift += outcome.drift;
-          totals.conflicts += outcome.conflicts;
-          totals.errors += outcome.errors;
-          if (!verdict.safe || outcome.stopped_by !== 'done' || outcome.rooms_reserved !== outcome.contracted) {
-            failing.push(result);
-            log(`FAILED ${result.params.strategy} ${verdict.label}, ${outcome.rooms_reserved}/${outcome.contracted} rooms, stopped by ${outcome.stopped_by}: ${replay(result)}`);
-          }
-          if (totals.runs % 100 === 0) log(`${totals.runs}/${totalRuns} runs, ${failing.length} failing, ${Math.round((performance.now() - startedAt) / 1000)}s`);
-        },
-      },
+      hooks: { onResult: count },
     });
   }
 } finally {
   await database.close();
 }
 
+const table = new Table({ head: ['strategy', ...columns], colAligns: ['left', ...columns.map(() => 'right' as const)], style: { head: [], border: [] } });
+for (const [name, totals] of [...byStrategy, ['all', all] as const]) table.push([name, ...columns.map((column) => number(totals[column]))]);
 const seconds = Math.round((performance.now() - startedAt) / 1000);
-process.stdout.write(
-  `soak: ${number(totals.runs)} runs of ${totalRuns} in ${seconds}s (soak seed ${soakSeed}): ${number(totals.reservations)} reservations, ` +
-    `${number(totals.rooms)} rooms, overbooked ${number(totals.overbooked)}, drift ${number(totals.drift)}, ` +
-    `conflicts ${number(totals.conflicts)}, errors ${number(totals.errors)}, failing runs ${failing.length}\n`,
-);
-for (const result of failing) process.stdout.write(`  replay: ${replay(result)}\n`);
-process.exitCode = failing.length > 0 || totals.runs < totalRuns ? 1 : 0;
+process.stdout.write(`soak: ${number(all.runs)} of ${number(totalRuns)} runs in ${seconds}s, 1 to ${flags.maxServers} servers, soak seed ${soakSeed}\n${table.toString()}\n`);
+for (const result of failing) process.stdout.write(`replay: ${replay(result)}\n`);
+process.exitCode = all.failing > 0 || all.runs < totalRuns ? 1 : 0;
