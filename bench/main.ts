@@ -1,6 +1,6 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
 // a 10,000-client scale run, and the clients phase beside the original Evento's figures.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,13 @@ import { measureScale } from './scale.js';
 
 const phaseNames = ['ceiling', 'scale', 'original'] as const;
 
-const list = (parse: (value: string) => number) => (value: string) => value.split(',').map(parse);
+const list = <T>(parse: (value: string) => T) => (value: string) => value.split(',').map(parse);
+
+function phase(value: string) {
+  const name = phaseNames.find((known) => known === value.trim());
+  if (!name) throw new InvalidArgumentError(`expected a comma-separated list of: ${phaseNames.join(', ')}`);
+  return name;
+}
 
 const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, scaleClients: 10_000 };
 const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000 };
@@ -30,7 +36,7 @@ const program = new Command('bench')
   .addOption(new Option('--seconds <n>', `length of each throughput run (default ${full.seconds})`).argParser(integer(1, 600)))
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
-  .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames})`).argParser((value) => value.split(',')))
+  .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames})`).argParser(list(phase)))
   .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
