@@ -2,7 +2,7 @@ import { seedEvent } from '../harness/event.js';
 import type { Sql } from '../server/db.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { atomicScript, runPgbench } from './pgbench.js';
-import { cpuSplit, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
+import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
 import { groupBy, median } from './stats.js';
 
 /** The table shape both sides run against: 4 hot rows that never sell out. */
@@ -36,16 +36,6 @@ export interface CeilingCell extends Sample {
   /** Every run's rate, in run order. */
   rates: number[];
 }
-
-const medianCpu = (cpus: (CpuSplit | undefined)[]): CpuSplit | undefined => {
-  const known = cpus.filter((cpu): cpu is CpuSplit => cpu !== undefined);
-  if (known.length === 0) return undefined;
-  return {
-    harness: median(known.map((cpu) => cpu.harness)),
-    postgres: median(known.map((cpu) => cpu.postgres)),
-    other: median(known.map((cpu) => cpu.other)),
-  };
-};
 
 async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: number): Promise<Sample> {
   const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms);

@@ -1,4 +1,5 @@
 import { runEvento, type CliOptions } from './evento-cli.js';
+import { medianCpu, type CpuSplit } from './proc.js';
 import { median } from './stats.js';
 
 /**
@@ -31,6 +32,8 @@ export interface OriginalRow {
   originalSeconds?: number[];
   soldOut: boolean;
   errors: number;
+  /** Absent for runs too short for two progress ticks. */
+  cpu?: CpuSplit;
 }
 
 export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> & { runs: number; log(line: string): void }): Promise<OriginalRow[]> {
@@ -40,9 +43,12 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
       const seconds: number[] = [];
       let soldOut = true;
       let errors = 0;
+      const cpu: (CpuSplit | undefined)[] = [];
       for (let round = 1; round <= options.runs; round += 1) {
         // One CLI run per strategy, as the original runs one mode per invocation.
-        const { result } = await runEvento(['--strategy', strategy, ...setting.args], { ...options, limitMs: 180_000 });
+        const run = await runEvento(['--strategy', strategy, ...setting.args], { ...options, limitMs: 180_000 });
+        const { result } = run;
+        cpu.push(run.cpu);
         seconds.push(result.outcome.duration_ms / 1000);
         soldOut &&= result.outcome.stopped_by === 'done';
         errors = Math.max(errors, result.outcome.errors);
@@ -55,6 +61,7 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
         originalSeconds: setting.originalSeconds[strategy],
         soldOut,
         errors,
+        cpu: medianCpu(cpu),
       };
       options.log(`${setting.name} ${strategy}: clients phase ${row.eventoSeconds}s (runs: ${seconds.map((s) => s.toFixed(2)).join(', ')})`);
       rows.push(row);

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { median } from './stats.js';
 
 /** CPU time and memory of processes, read from /proc (Linux only). */
 
@@ -65,6 +66,17 @@ export interface CpuSplit {
   postgres: number;
   /** Everything else on the machine (other users' work): the noise of the figure. */
   other: number;
+}
+
+/** Each share's median over the runs that have a split. */
+export function medianCpu(splits: (CpuSplit | undefined)[]): CpuSplit | undefined {
+  const known = splits.filter((split): split is CpuSplit => split !== undefined);
+  if (known.length === 0) return undefined;
+  return {
+    harness: median(known.map((split) => split.harness)),
+    postgres: median(known.map((split) => split.postgres)),
+    other: median(known.map((split) => split.other)),
+  };
 }
 
 export function cpuSplit(before: CpuSample, after: CpuSample): CpuSplit {

@@ -55,19 +55,20 @@ export function formatScale(scale: ScaleReport): string {
     { 'peak RSS, CLI': `${number(median.cliPeakRssMb)} MB` },
     { 'peak RSS, servers': median.serverPeakRssMb.map((mb) => `${number(mb)} MB`).join(', ') },
     { errors: `${number(median.errors)} (most in any run)` },
+    { 'CPU harness / postgres / other': cpuText(median.cpu) },
   );
   return table.toString();
 }
 
 export function formatOriginal(rows: OriginalRow[]): string {
   const table = new Table({
-    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', 'sold out', 'errors'],
-    colAligns: ['left', 'left', 'right', 'right', 'left', 'right'],
+    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', 'sold out', 'errors', 'CPU harness / postgres / other'],
+    colAligns: ['left', 'left', 'right', 'right', 'left', 'right', 'right'],
     ...plain,
   });
   for (const row of rows) {
     const original = row.originalSeconds?.map((seconds) => seconds.toFixed(2)).join('-') ?? '(no such mode)';
-    table.push([row.params, row.strategy, row.eventoSeconds.toFixed(2), original, row.soldOut ? 'yes' : 'NO', number(row.errors)]);
+    table.push([row.params, row.strategy, row.eventoSeconds.toFixed(2), original, row.soldOut ? 'yes' : 'NO', number(row.errors), cpuText(row.cpu)]);
   }
   return table.toString();
 }

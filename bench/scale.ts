@@ -1,4 +1,5 @@
 import { runEvento, type CliOptions } from './evento-cli.js';
+import { medianCpu, type CpuSplit } from './proc.js';
 import { median } from './stats.js';
 
 export interface ScaleOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'> {
@@ -20,12 +21,13 @@ export interface ScaleRun {
   roomsSold: number;
   contracted: number;
   auditClean: boolean;
+  cpu?: CpuSplit;
 }
 
 export interface ScaleReport {
   params: { clients: number; servers: number; hotels: number; rooms: number; think_ms: string };
   /** Medians over the runs; errors is the most any run had. */
-  median: Omit<ScaleRun, 'serverPeakRssMb' | 'auditClean'> & { serverPeakRssMb: number[] };
+  median: Omit<ScaleRun, 'auditClean'>;
   /** Every run sold every room with a clean audit. */
   allSoldAndClean: boolean;
   runs: ScaleRun[];
@@ -51,6 +53,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleReport> 
       roomsSold: outcome.rooms_reserved,
       contracted: outcome.contracted,
       auditClean: verdict.safe,
+      cpu: run.cpu,
     };
     options.log(
       `round ${round}: ${options.clients} clients sold ${scaleRun.roomsSold}/${scaleRun.contracted} rooms in ${run.wallMs} ms ` +
@@ -69,6 +72,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleReport> 
       errors: Math.max(...runs.map((run) => run.errors)),
       roomsSold: median(runs.map((run) => run.roomsSold)),
       contracted: median(runs.map((run) => run.contracted)),
+      cpu: medianCpu(runs.map((run) => run.cpu)),
     },
     allSoldAndClean: runs.every((run) => run.auditClean && run.roomsSold === run.contracted),
     runs,
