@@ -1,6 +1,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { runCli, useDatabase } from './helpers.js';
 
@@ -8,18 +8,19 @@ const database = await useDatabase(t);
 const withDatabase = { DATABASE_URL: database.url };
 // Rooms enough never to sell out: only --duration can end these runs.
 const endless = ['--clients', '10', '--servers', '1', '--hotels', '2', '--rooms', '1000000', '--think-ms', '0', '--pick', 'random'];
-const scratch = () => mkdtemp(join(tmpdir(), 'evento-duration-test-'));
+
+/** `evento <args>` with --json to a scratch file: the CLI run and the JSON it wrote. */
+async function runEndless(args: string[]) {
+  const jsonFile = join(await mkdtemp(join(tmpdir(), 'evento-duration-test-')), 'result.json');
+  const run = await runCli([...args, ...endless, '--results-dir', dirname(jsonFile), '--json', jsonFile], { env: withDatabase, timeoutMs: 60_000 });
+  return { run, json: run.code === 0 ? JSON.parse(await readFile(jsonFile, 'utf8')) : undefined };
+}
 
 t.test('run --duration stops the clients before sell-out, and the audit still runs', async (t) => {
-  const dir = await scratch();
-  const jsonFile = join(dir, 'run.json');
-  const run = await runCli(['run', '--strategy', 'atomic', ...endless, '--duration', '700ms', '--results-dir', dir, '--json', jsonFile], {
-    env: withDatabase,
-    timeoutMs: 60_000,
-  });
+  const { run, json } = await runEndless(['run', '--strategy', 'atomic', '--duration', '700ms']);
   t.equal(run.code, 0, `a run ended by --duration exits 0 (stderr: ${run.stderr.slice(-300)})`);
   t.match(run.stderr, /atomic stopped by --duration/, 'progress says why the clients stopped');
-  const { params, outcome, verdict } = JSON.parse(await readFile(jsonFile, 'utf8'));
+  const { params, outcome, verdict } = json;
   t.equal(outcome.stopped_by, 'duration', 'stopped_by records --duration');
   t.equal(params.duration_ms, 700, 'params record the duration in ms');
   t.ok(outcome.reservations > 0, 'the clients reserved something before the stop');
@@ -32,16 +33,10 @@ t.test('run --duration stops the clients before sell-out, and the audit still ru
 });
 
 t.test('race --duration runs every strategy for the duration', async (t) => {
-  const dir = await scratch();
-  const jsonFile = join(dir, 'race.json');
-  const run = await runCli(['race', '--strategies', 'atomic,optimistic', ...endless, '--duration', '500ms', '--results-dir', dir, '--json', jsonFile], {
-    env: withDatabase,
-    timeoutMs: 60_000,
-  });
+  const { run, json } = await runEndless(['race', '--strategies', 'atomic,optimistic', '--duration', '500ms']);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
-  const results = JSON.parse(await readFile(jsonFile, 'utf8'));
   t.same(
-    results.map((result: any) => [result.params.strategy, result.outcome.stopped_by]),
+    json.map((result: any) => [result.params.strategy, result.outcome.stopped_by]),
     [['atomic', 'duration'], ['optimistic', 'duration']],
     'both strategies ran and each was stopped by --duration',
   );
