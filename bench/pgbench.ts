@@ -5,6 +5,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { SeededEvent } from '../harness/event.js';
+import { postgresTarget } from '../server/db.js';
 import { atomic } from '../strategies/atomic.js';
 
 /** pgbench as the ceiling: PostgreSQL running the atomic strategy's statement with no HTTP in between. */
@@ -45,7 +46,9 @@ interface Statement {
  */
 async function atomicStatement(url: string, event: SeededEvent): Promise<Statement> {
   const captured: { query: string; parameters: unknown[] }[] = [];
-  const sql = postgres(url, {
+  const target = postgresTarget(url);
+  const sql = postgres(target.url, {
+    path: target.path,
     max: 1,
     onnotice: () => {},
     connection: { search_path: 'evento' },

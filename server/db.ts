@@ -1,12 +1,32 @@
 import postgres from 'postgres';
 
 /**
+ * A URL as postgres.js takes it. A socket directory given the libpq way (`?host=/dir`, as psql
+ * and pgbench read it) becomes postgres.js's `path`, which it reads from no URL: local
+ * connections then skip TCP. The embedded database is reached so (see harness/embedded-postgres.ts).
+ */
+export function postgresTarget(url: string): { url: string; path?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  const directory = parsed.searchParams.get('host');
+  if (!directory?.startsWith('/')) return { url };
+  parsed.searchParams.delete('host');
+  return { url: parsed.toString(), path: `${directory}/.s.PGSQL.${parsed.port || 5432}` };
+}
+
+/**
  * One pool per process, always on schema evento, so nothing else in the database is touched.
  * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
  * those of one run's servers, never the harness's own).
  */
 export function connect(url: string, max: number, applicationName = 'evento') {
-  return postgres(url, {
+  const target = postgresTarget(url);
+  return postgres(target.url, {
+    path: target.path,
     max,
     // postgres.js's default, stated because it matters most: named prepared statements gave
     // 3.4x the reservations/s of unnamed ones (a describe round trip per query) in the bench.

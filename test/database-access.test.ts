@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { postgresTarget } from '../server/db.js';
 import { runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -68,7 +69,8 @@ t.test('a wrong password exits 3 with the cause', { skip: database.kind !== 'emb
   const originalLines = original.replace(/\t/g, ' ').split('\n');
   await sql`drop role if exists evento_password`;
   await sql`create role evento_password login password 'the-right-one'`;
-  await writeHba(['host all evento_password 127.0.0.1/32 scram-sha-256', ...originalLines]);
+  // Both ways in: its URL names the Unix socket, and TCP for a client that ignores that.
+  await writeHba(['local all evento_password scram-sha-256', 'host all evento_password 127.0.0.1/32 scram-sha-256', ...originalLines]);
   t.teardown(async () => {
     await writeHba(originalLines);
     await sql`drop role if exists evento_password`;
@@ -81,4 +83,15 @@ t.test('a wrong password exits 3 with the cause', { skip: database.kind !== 'emb
   t.match(run.stderr, /cannot use the database at .*: password authentication failed for user "evento_password"/, 'says where and why');
   t.notMatch(run.stderr, /a-wrong-one/, 'without the password');
   t.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+t.test('a socket directory in the URL, the libpq way, is where connections go', async (t) => {
+  t.same(postgresTarget('postgres://u@127.0.0.1:5433/db?host=%2Frun%2Fpg&sslmode=disable'), {
+    url: 'postgres://u@127.0.0.1:5433/db?sslmode=disable',
+    path: '/run/pg/.s.PGSQL.5433',
+  });
+  t.same(postgresTarget('postgres://u@db.example:5432/db?host=db.example'), { url: 'postgres://u@db.example:5432/db?host=db.example' }, 'a host name is no directory');
+  t.same(postgresTarget('postgres://u@h/db'), { url: 'postgres://u@h/db' });
+  const [{ unix }] = await sql<[{ unix: boolean }]>`select client_addr is null as unix from pg_stat_activity where pid = pg_backend_pid()`;
+  t.equal(unix, database.kind === 'embedded', 'the embedded database is reached over its Unix socket');
 });
