@@ -14,6 +14,13 @@
 // from slot 0) scans all of it. With 4 connections and 128 queries in flight, 42k queries/s
 // fell to 15k within 7 s; in evento's bench it was a tenth of a server's time. Here remove()
 // searches from the live part and the array is compacted once most of it is dead.
+// And two in sql.reserve(), which evento's pipelined transactions use:
+// - release() after the connection closed put the dead connection back among the open ones,
+//   where the next query failed or hung (porsager/postgres#1199). Here a release is a no-op once
+//   the connection is no longer held by that reservation.
+// - a reserve() waiting for a connection was handed to a reconnecting one and then dropped: it
+//   never settled (#1195). Here it stays queued, as reserve() itself queues it, and is served
+//   when the connection is open.
 // A release without these defects lacks the text replaced here and is left alone.
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -30,7 +37,16 @@ const connectionReplacements = [
   ['        return fetchArrayTypes()\n', '        return fetchArrayTypes().catch(() => { /* evento: see scripts/patch-postgres.mjs */ })\n'],
 ];
 
+const indexReplacements = [
+  [
+    '    const sql = Sql(handler)\n    sql.release = () => {\n      c.reserved = null\n      onopen(c)\n    }',
+    '    const sql = Sql(handler)\n    const held = c.reserved\n    sql.release = () => {\n      if (c.reserved !== held) return\n      c.reserved = null\n      onopen(c)\n    }',
+  ],
+  ['    queries.length && connect(c, queries.shift())', '    queries.length && connect(c, queries.peek().reserve ? queries.peek() : queries.shift())'],
+];
+
 const queueReplacements = [
+  ['    push: (x) => (xs.push(x), x),', '    push: (x) => (xs.push(x), x),\n    peek: () => xs[index],'],
   [
     '      const index = xs.indexOf(x)\n      return index === -1\n        ? null\n        : (xs.splice(index, 1), x)',
     '      const at = xs.indexOf(x, index)\n      return at === -1\n        ? null\n        : (xs.splice(at, 1), x)',
@@ -43,7 +59,7 @@ const queueReplacements = [
 
 // The package exports no package.json; its CommonJS entry is cjs/src/index.js.
 const root = join(dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
-const patches = { 'connection.js': connectionReplacements, 'queue.js': queueReplacements };
+const patches = { 'connection.js': connectionReplacements, 'index.js': indexReplacements, 'queue.js': queueReplacements };
 for (const build of ['src', 'cjs/src', 'cf/src']) {
   for (const [name, replacements] of Object.entries(patches)) {
     const file = join(root, build, name);

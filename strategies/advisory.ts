@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -7,15 +8,17 @@ export const advisory: Strategy = {
   promisesSafety: true,
   holds: true,
   reserve: (sql, request) =>
-    sql.begin(async (tx) => {
+    pipelinedTransaction(sql, 'begin', async (tx, commit) => {
       // A lock on a number, not on the row: every writer must take it for it to mean anything.
       // Two rows whose ids hash alike only wait for each other; safety does not depend on the hash.
-      await tx`
+      const locked = tx`
         select pg_advisory_xact_lock(hashtextextended(id::text, 0))
         from event_hotel_rooms
         where event_id = ${request.eventId} and hotel_id = ${request.hotelId}
-      `;
-      // The read comes after the lock, in a new READ COMMITTED snapshot: it sees the last holder's commit.
-      return checkThenWrite(tx, request, 'no lock');
+      `.execute();
+      // Sent with the lock, it runs once the lock is granted, in a new READ COMMITTED snapshot:
+      // it sees the last holder's commit.
+      const [, outcome] = await Promise.all([locked, checkThenWrite(tx, request, 'no lock', commit)]);
+      return outcome;
     }),
 };

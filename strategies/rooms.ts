@@ -49,37 +49,37 @@ function claimOf(db: Db, request: ReserveRequest) {
     : { counter: db('locked'), status: 'HELD', expiresAt: db`now() + ${request.holdMs}::float8 * interval '1 millisecond'` };
 }
 
-export async function insertReservation(db: Db, roomsId: string, request: ReserveRequest): Promise<ReserveOutcome> {
-  const { status, expiresAt } = claimOf(db, request);
-  const [row] = await db<{ id: string }[]>`
-    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
-    values (gen_random_uuid(), ${roomsId}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
-    returning id
-  `;
-  return reserved(row!.id, request);
-}
-
 /**
  * Read availability, check it, add n to the counter, insert the reservation: as the original
  * Evento does. Correct only if no other request can pass the same check before this one
- * writes: that is what the lock (or its absence) decides.
+ * writes: that is what the lock (or its absence) decides. The update and the insert go out
+ * together, in this order, without waiting on each other (neither needs the other's answer);
+ * in a pipelined transaction `commit` sends the COMMIT right behind them.
  */
 export async function checkThenWrite(
   db: Db,
   request: ReserveRequest,
   lock: 'for update' | 'no lock',
+  commit?: () => Promise<unknown>,
 ): Promise<ReserveOutcome> {
   const row = await readRooms(db, request, lock);
   if (!row) return { status: 'not_found' };
   const available = availableIn(row);
   if (available < request.rooms) return { status: 'insufficient', available };
-  const { counter } = claimOf(db, request);
-  await db`
+  const { counter, status, expiresAt } = claimOf(db, request);
+  // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
+  const update = db`
     update event_hotel_rooms
     set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
     where id = ${row.id}
-  `;
-  return insertReservation(db, row.id, request);
+  `.execute();
+  const insert = db<{ id: string }[]>`
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
+    values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
+    returning id
+  `.execute();
+  const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
+  return reserved(inserted!.id, request);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -9,5 +10,5 @@ export const serializable: Strategy = {
   summary: 'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
   holds: true,
-  reserve: (sql, request) => sql.begin('isolation level serializable', (tx) => checkThenWrite(tx, request, 'no lock')),
+  reserve: (sql, request) => pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -8,5 +9,5 @@ export const transaction: Strategy = {
   summary: 'the naive check, update and insert inside one READ COMMITTED transaction, no lock',
   promisesSafety: false,
   holds: true,
-  reserve: (sql, request) => sql.begin((tx) => checkThenWrite(tx, request, 'no lock')),
+  reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };
