@@ -39,7 +39,7 @@ const microsToMs = (value: number) => Math.round(value / 10) / 100;
 
 /** Counters and a latency histogram; cheap to update from every request. */
 export function createMetrics() {
-  const startedAt = performance.now();
+  let startedAt = performance.now();
   const latencyMicros = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 120_000_000,
@@ -56,6 +56,10 @@ export function createMetrics() {
 
   return {
     counts,
+    /** Elapsed time counts from here: when the clients start. */
+    startClock() {
+      startedAt = performance.now();
+    },
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
       if (isReserve) latencyMicros.recordValue(Math.max(1, Math.round((performance.now() - startedAtMs) * 1000)));

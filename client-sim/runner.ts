@@ -37,12 +37,9 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const metrics = createMetrics();
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
-  const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const onExternalStop = () => stop.abort('interrupted');
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
   if (options.signal?.aborted) onExternalStop();
-  const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
 
   const api = createApi(options.serverUrls, {
     inFlight: options.inFlight,
@@ -52,6 +49,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     moves: options.moves,
   });
+  await api.openConnections(options.clients);
+  metrics.startClock();
+  const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
+  const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
+  const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : runClient;
   metrics.counts.clientsActive = options.clients;
   const clients = Array.from({ length: options.clients }, (_, index) =>
