@@ -55,6 +55,10 @@ export function durationBetween(minMs: number, maxMs: number, range: string) {
 
 export const duration = durationBetween(1, 24 * 3_600_000, '1ms to 24h');
 
+const warmupTime = durationBetween(0, 600_000, '0 to 10m');
+/** A warm-up time, where a bare 0 (no unit) turns it off. */
+const warmup = (value: string) => (value.trim() === '0' ? 0 : warmupTime(value));
+
 export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
   return value;
@@ -74,6 +78,7 @@ export function loadOptions(): Option[] {
     new Option('--in-flight <n>', 'most requests in flight at once, over all servers').argParser(integer(1, 100_000)).default(256),
     new Option('--pool-size <n>', 'database connections per server process').argParser(integer(1, 100)).default(defaultPoolSize, 'CPU cores'),
     new Option('--duration <time>', 'stop the clients after this long (e.g. 10s, 500ms) instead of at sell-out; the audit still runs').argParser(duration),
+    new Option('--warmup <time>', 'unmeasured load first (every strategy in turn, on a throwaway event), so each process has compiled its hot code; 0: none').argParser(warmup).default(2000, '2s'),
     new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
     new Option('--json <file>', 'also write the results to this file'),
     new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'),
@@ -97,6 +102,8 @@ export interface LoadFlags {
   timeout: number;
   /** Milliseconds; unset: the clients run to sell-out. */
   duration?: number;
+  /** Milliseconds of warm-up before the first run; 0: none. */
+  warmup: number;
   json?: string;
   resultsDir: string;
   assertNoOverbooking?: boolean;

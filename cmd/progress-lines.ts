@@ -9,6 +9,9 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
     onReady({ database, servers }) {
       stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}\n`);
     },
+    onWarmup({ ms }) {
+      stream.write(`evento: warming up for ${ms / 1000}s on a throwaway event (not measured)\n`);
+    },
     onStart({ strategy, event, workload: started = 'rooms' }) {
       last = { elapsedMs: 0, requests: 0 };
       workload = started;

@@ -22,6 +22,8 @@ export interface RunParams {
   pool_size: number;
   /** Set when the clients ran for a fixed time (--duration) instead of to sell-out. */
   duration_ms?: number;
+  /** Unmeasured load before the race's first run (--warmup); 0 or unset: none. */
+  warmup_ms?: number;
   /** `rooms` when unset. */
   workload?: WorkloadName;
   /** The holds workload's parameters; only in its runs. */

@@ -17,6 +17,7 @@ const numeric: [flag: string, values: [notNumeric: string, below: string, above:
   ['--in-flight', ['lots', '0', '100001'], integer(1, 100_000)],
   ['--pool-size', ['auto', '0', '101'], integer(1, 100)],
   ['--duration', ['10', '0s', '25h'], 'from 1ms to 24h'],
+  ['--warmup', ['2', '-1s', '11m'], 'from 0 to 10m'],
   ['--timeout', ['1m', '0', '86401'], integer(1, 86_400)],
   ['--confirm-ratio', ['half', '-0.1', '1.5'], share],
   ['--cancel-ratio', ['none', '-1', '2'], share],

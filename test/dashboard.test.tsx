@@ -144,6 +144,13 @@ t.test('rates come from cumulative snapshots and keep ~30 s of history', async (
   t.equal(requests.at(-1), ((last * last - (last - 1) * (last - 1)) * 10) / 0.5, 'last rate: the difference over half a second');
 });
 
+t.test('the warm-up shows until the first run starts', async (t) => {
+  const warming = reduce(initialState(plan), { type: 'warmup', info: { ms: 2000 } });
+  t.match(plain(render(<Dashboard state={warming} />).lastFrame()), /warming up for 2s .*not measured/, 'says it is not measured');
+  const started = reduce(warming, { type: 'start', info: { strategy: findStrategy('atomic')!, event: { event_id: 'e', hotels: [] } } });
+  t.notMatch(plain(render(<Dashboard state={started} />).lastFrame()), /warming up/, 'gone once a run starts');
+});
+
 t.test('stopping and the end change only the footer', async (t) => {
   const stopping = plain(render(<Dashboard state={reduce(initialState(plan), { type: 'stopping' })} />).lastFrame());
   t.match(stopping, /stopping: auditing what was written/, 'says what happens after q');

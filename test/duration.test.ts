@@ -42,6 +42,26 @@ t.test('race --duration runs every strategy for the duration', async (t) => {
   );
 });
 
+t.test('--warmup runs first on its own event, and nothing of it is measured or audited', async (t) => {
+  const eventIds = async () => (await database.sql<{ id: string }[]>`select id from evento.events`).map(({ id }) => id);
+  const before = new Set(await eventIds());
+  const { run, json } = await runEndless(['run', '--strategy', 'atomic', '--duration', '300ms', '--warmup', '600ms']);
+  t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
+  t.match(run.stderr, /warming up for 0.6s on a throwaway event \(not measured\)\n.*atomic: event/, 'progress says so, before the run');
+  const { params, outcome, hotels } = json;
+  t.equal(params.warmup_ms, 600, 'params record the warm-up');
+  t.ok(outcome.duration_ms < 600, `the clients phase is the measured 300 ms only (${outcome.duration_ms} ms)`);
+  const booked = hotels.reduce((sum: number, hotel: { booked: number }) => sum + hotel.booked, 0);
+  t.ok(outcome.rooms_reserved > 0, 'the measured clients reserved rooms');
+  t.equal(outcome.rooms_reserved, booked, "the clients' count is what the audit found in the run's event: no warm-up booking in either");
+  const [warmup, ...others] = (await eventIds()).filter((id) => !before.has(id) && id !== json.event_id);
+  t.same(others, [], 'one event beside the measured one');
+  const [{ rooms }] = await database.sql<[{ rooms: number }]>`
+    select coalesce(sum(reserved), 0)::int as rooms from evento.event_hotel_rooms where event_id = ${warmup!}
+  `;
+  t.ok(rooms > 0, `the warm-up booked its own event's rooms (${rooms})`);
+});
+
 t.test('a bad --duration exits 2 with one line naming the flag', async (t) => {
   const cases: [string[], RegExp][] = [
     [['run', '--duration', '10'], /--duration.*with a unit/],

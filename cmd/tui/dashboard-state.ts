@@ -66,6 +66,8 @@ export function summaryOf({ event_id, params, verdict, hotels, outcome }: Strate
 export interface DashboardState {
   plan: RacePlan;
   database?: { kind: 'embedded' | 'url'; host: string };
+  /** Milliseconds of warm-up under way; unset once the first run starts. */
+  warmupMs?: number;
   current?: LiveStrategy;
   finished: StrategySummary[];
   /** `stopping`: q or Ctrl-C was pressed, what was written is being audited; `over`: the race returned. */
@@ -75,6 +77,7 @@ export interface DashboardState {
 /** The race hooks as values, so a reducer can replay them. */
 export type RaceEvent =
   | { type: 'ready'; info: Parameters<NonNullable<RaceHooks['onReady']>>[0] }
+  | { type: 'warmup'; info: Parameters<NonNullable<RaceHooks['onWarmup']>>[0] }
   | { type: 'start'; info: Parameters<NonNullable<RaceHooks['onStart']>>[0] }
   | { type: 'tick'; info: Parameters<NonNullable<RaceHooks['onTick']>>[0] }
   | { type: 'audit'; info: Parameters<NonNullable<RaceHooks['onAudit']>>[0] }
@@ -118,10 +121,12 @@ export function reduce(state: DashboardState, event: RaceEvent): DashboardState 
   switch (event.type) {
     case 'ready':
       return { ...state, database: { kind: event.info.database, host: event.info.host } };
+    case 'warmup':
+      return { ...state, warmupMs: event.info.ms };
     case 'start': {
       const { strategy, event: seeded } = event.info;
       const hotels = seeded.hotels.map(({ hotel_id, name, contracted }) => ({ hotel_id, name, contracted, booked: 0, overbooked: 0, drift: 0 }));
-      return { ...state, current: { name: strategy.name, hotels, snapshot: zeroSnapshot, rates: emptyRates() } };
+      return { ...state, warmupMs: undefined, current: { name: strategy.name, hotels, snapshot: zeroSnapshot, rates: emptyRates() } };
     }
     case 'tick': {
       const { current } = state;

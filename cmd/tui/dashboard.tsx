@@ -34,7 +34,7 @@ export function Dashboard({ state, columns = 100, hotelLimit = 8 }: DashboardPro
         )}
       </Static>
       <Box flexDirection="column" marginTop={1}>
-        <Header plan={state.plan} database={state.database} finished={state.finished} current={current?.name} elapsedMs={current?.snapshot.elapsedMs} />
+        <Header plan={state.plan} database={state.database} warmupMs={state.warmupMs} finished={state.finished} current={current?.name} elapsedMs={current?.snapshot.elapsedMs} />
         {current && (
           <Box flexDirection="column" marginTop={1} gap={1}>
             <Text>

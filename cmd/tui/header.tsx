@@ -5,13 +5,14 @@ import type { DashboardState, StrategySummary } from './dashboard-state.js';
 export interface HeaderProps {
   plan: DashboardState['plan'];
   database: DashboardState['database'];
+  warmupMs?: number;
   finished: StrategySummary[];
   current?: string;
   elapsedMs?: number;
 }
 
 /** The race's strategies with the running one highlighted and the finished ones marked, then the parameters. */
-export function Header({ plan, database, finished, current, elapsedMs }: HeaderProps) {
+export function Header({ plan, database, warmupMs, finished, current, elapsedMs }: HeaderProps) {
   const verdicts = new Map(finished.map((summary) => [summary.strategy, summary.verdict.safe]));
   return (
     <Box flexDirection="column">
@@ -44,6 +45,7 @@ export function Header({ plan, database, finished, current, elapsedMs }: HeaderP
       <Text color="gray">
         {database ? `${database.kind} database ${database.host}` : 'starting the database and the servers…'} · seed {plan.seed}
       </Text>
+      {warmupMs !== undefined && <Text color="yellow">warming up for {warmupMs / 1000}s on a throwaway event (not measured)…</Text>}
     </Box>
   );
 }

@@ -23,6 +23,7 @@ export function createRaceStore(plan: RacePlan) {
   };
   const hooks: RaceHooks = {
     onReady: (info) => apply({ type: 'ready', info }),
+    onWarmup: (info) => apply({ type: 'warmup', info }),
     onStart: (info) => apply({ type: 'start', info }),
     onTick: (info) => apply({ type: 'tick', info }),
     onAudit: (info) => apply({ type: 'audit', info }),
