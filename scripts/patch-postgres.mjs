@@ -21,6 +21,8 @@
 // - a reserve() waiting for a connection was handed to a reconnecting one and then dropped: it
 //   never settled (#1195). Here it stays queued, as reserve() itself queues it, and is served
 //   when the connection is open.
+// And one after a terminated backend: its FATAL error was kept past the reconnect and failed the
+// first query on the new connection with it. Here teardown forgets it.
 // A release without these defects lacks the text replaced here and is left alone.
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -34,6 +36,7 @@ const connectionReplacements = [
   // terminate() and closed(): bytes meant for the old socket must not reach the next one.
   ['    clearImmediate(nextWriteTimer)\n    if (socket) {', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {'],
   ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
+  ['  async function closed(hadError) {\n    incoming', '  async function closed(hadError) {\n    errorResponse = null\n    incoming'],
   ['        return fetchArrayTypes()\n', '        return fetchArrayTypes().catch(() => { /* evento: see scripts/patch-postgres.mjs */ })\n'],
 ];
 

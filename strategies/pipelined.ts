@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { classifyError } from './sqlstate.js';
 import type { Db } from './types.js';
 
 /**
@@ -31,8 +32,9 @@ export async function pipelinedTransaction<T>(
     if (!committing) await tx`rollback`;
     return result;
   } catch (error) {
-    // Sent at once: on a connection that was lost it fails and is ignored (see scripts/patch-postgres.mjs).
-    await tx`rollback`.catch(() => {});
+    // A lost connection took its transaction with it, and its pool may already be reconnecting
+    // it for the next caller: nothing more goes on it, and release() leaves it to the pool.
+    if (classifyError(error).kind !== 'unavailable') await tx`rollback`.catch(() => {});
     throw error;
   } finally {
     tx.release();

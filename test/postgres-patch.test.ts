@@ -1,0 +1,39 @@
+import t from 'tap';
+import { connect } from '../server/db.js';
+import { pipelinedTransaction } from '../strategies/pipelined.js';
+import { useDatabase } from './helpers.js';
+
+// The two sql.reserve() defects of postgres 3.4.9 that scripts/patch-postgres.mjs guards, met as
+// fault injection meets them: a backend terminated under a pipelined transaction, one connection.
+const database = await useDatabase(t);
+
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms).unref())]);
+
+const terminateSoon = (name: string) =>
+  new Promise((resolve) => setTimeout(resolve, 200)).then(
+    () => database.sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${name}`,
+  );
+
+const sleepIn = (sql: ReturnType<typeof connect>) =>
+  pipelinedTransaction(sql, 'begin', (tx) => tx`select pg_sleep(5)`.then(() => 'slept')).catch((error: Error) => error);
+
+t.test('a connection lost in a transaction is not handed out again (porsager/postgres#1199)', async (t) => {
+  const name = 'evento-patch-release';
+  const sql = connect(database.url, 1, name);
+  t.teardown(() => sql.end({ timeout: 1 }));
+  const [slept] = await Promise.all([sleepIn(sql), terminateSoon(name)]);
+  t.ok(slept instanceof Error, 'the transaction on the terminated connection failed');
+  t.same(await within(sql`select 1 as one`, 5000), [{ one: 1 }], 'the pool answers the next query, on a new connection');
+});
+
+t.test('a transaction waiting for the connection that was lost gets one (#1195)', async (t) => {
+  const name = 'evento-patch-queued';
+  const sql = connect(database.url, 1, name);
+  t.teardown(() => sql.end({ timeout: 1 }));
+  const first = sleepIn(sql);
+  const second = pipelinedTransaction(sql, 'begin', (tx) => tx`select 2 as two`);
+  await terminateSoon(name);
+  t.ok((await first) instanceof Error, 'the transaction on the terminated connection failed');
+  t.same(await within(second, 5000), [{ two: 2 }], 'the one queued behind it ran');
+});
