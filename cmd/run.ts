@@ -6,7 +6,7 @@ import { runRace, type RaceHooks, type RaceRun } from '../harness/race.js';
 import { writeResultFile } from '../harness/results-file.js';
 import { runLabel } from '../harness/workloads.js';
 import { chaosParams, type ChaosFlags } from './chaos-options.js';
-import type { LoadFlags } from './options.js';
+import { poolSizeFor, type LoadFlags } from './options.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import { workloadParams, type WorkloadFlags } from './workload-options.js';
@@ -54,7 +54,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
       seed,
       pick: flags.pick,
       in_flight: flags.inFlight,
-      pool_size: flags.poolSize,
+      pool_size: flags.poolSize ?? poolSizeFor(flags.servers),
       duration_ms: flags.duration,
       warmup_ms: flags.warmup,
       ...forWorkloads,
