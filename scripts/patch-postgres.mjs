@@ -21,6 +21,9 @@
 // - a reserve() waiting for a connection was handed to a reconnecting one and then dropped: it
 //   never settled (#1195). Here it stays queued, as reserve() itself queues it, and is served
 //   when the connection is open.
+// - queries queued behind a reservation's pipeline never settled when its connection closed,
+//   and later ones went to whatever the pool had reconnected it for. Here the queued ones fail
+//   with the connection, and a reservation that lost its connection sends nothing more.
 // And one after a terminated backend: its FATAL error was kept past the reconnect and failed the
 // first query on the new connection with it. Here teardown forgets it.
 // A release without these defects lacks the text replaced here and is left alone.
@@ -43,7 +46,11 @@ const connectionReplacements = [
 const indexReplacements = [
   [
     '    const sql = Sql(handler)\n    sql.release = () => {\n      c.reserved = null\n      onopen(c)\n    }',
-    '    const sql = Sql(handler)\n    const held = c.reserved\n    sql.release = () => {\n      if (c.reserved !== held) return\n      c.reserved = null\n      onopen(c)\n    }',
+    '    const sql = Sql(handler)\n    const held = c.reserved\n    c.onclose = (error) => { while (queue.length) queue.shift().reject(error) }\n    sql.release = () => {\n      if (c.reserved !== held) return\n      c.reserved = c.onclose = null\n      onopen(c)\n    }',
+  ],
+  [
+    '    function handler(q) {\n      c.queue === full\n        ? queue.push(q)\n        : c.execute(q) || move(c, full)\n    }\n  }\n\n  async function begin(',
+    "    function handler(q) {\n      if (c.reserved !== held) return q.reject(Errors.connection('CONNECTION_CLOSED', options))\n      c.queue === full\n        ? queue.push(q)\n        : c.execute(q) || move(c, full)\n    }\n  }\n\n  async function begin(",
   ],
   ['    queries.length && connect(c, queries.shift())', '    queries.length && connect(c, queries.peek().reserve ? queries.peek() : queries.shift())'],
 ];

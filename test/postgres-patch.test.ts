@@ -37,3 +37,18 @@ t.test('a transaction waiting for the connection that was lost gets one (#1195)'
   t.ok((await first) instanceof Error, 'the transaction on the terminated connection failed');
   t.same(await within(second, 5000), [{ two: 2 }], 'the one queued behind it ran');
 });
+
+t.test('statements queued behind a lost connection fail with it instead of hanging', async (t) => {
+  const name = 'evento-patch-pipeline';
+  const sql = connect(database.url, 1, name);
+  t.teardown(() => sql.end({ timeout: 1 }));
+  const tx = await sql.reserve();
+  // A parameter not yet described holds the rest of the pipeline back in the reservation's own queue.
+  const first = tx`select pg_sleep(${5})`.execute().catch((error: Error) => error);
+  const queued = tx`select 1 as one`.execute().catch((error: Error) => error);
+  await terminateSoon(name);
+  t.ok((await first) instanceof Error, 'the running statement failed');
+  t.ok((await within(queued, 5000)) instanceof Error, 'the queued one failed too, at once');
+  tx.release();
+  t.same(await within(sql`select 1 as one`, 5000), [{ one: 1 }], 'and the pool goes on');
+});
