@@ -19,6 +19,8 @@ export interface LoadOptions {
   onTick?: (snapshot: MetricsSnapshot) => void;
   /** Set when servers may be replaced mid-run (fault injection). */
   moves?: ServerMoves;
+  /** Called as the clients start, their connections open: the run's clock starts here. */
+  onClientsStart?: () => void;
 }
 
 export interface LoadResult {
@@ -51,6 +53,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   await api.openConnections(options.clients);
   metrics.startClock();
+  options.onClientsStart?.();
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);

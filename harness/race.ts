@@ -95,7 +95,8 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         const { event } = run;
         hooks.onStart?.({ strategy, workload: name, event });
         const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
-        const faults = chaos && startChaos(chaos, fleet, database.sql, seed);
+        // Started with the clients, once their connections are open: faults are injected while they run.
+        let faults: ReturnType<typeof startChaos> | undefined;
         let load: LoadResult;
         try {
           load = await runLoad({
@@ -107,7 +108,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
               thinkMs: options.thinkMs,
               seed,
               // Under faults every claim carries a request_id, so the audit can reconcile those left in doubt.
-              requestIds: faults !== undefined,
+              requestIds: chaos !== undefined,
               resend: params.retries && {
                 dropResponses: params.retries.drop_responses,
                 clientTimeoutMs: params.retries.client_timeout_ms ?? undefined,
@@ -118,7 +119,10 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
             requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
             tickMs: options.tickMs,
             signal: options.signal,
-            moves: faults && fleet,
+            moves: chaos && fleet,
+            onClientsStart: () => {
+              faults = chaos && startChaos(chaos, fleet, database.sql, seed);
+            },
             onTick: (snapshot) => {
               hooks.onTick?.({ strategy, snapshot });
               live?.tick();
