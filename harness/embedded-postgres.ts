@@ -142,7 +142,7 @@ async function startServer(postgres: string, root: string, dataDir: string, owne
     throw new EnvironmentError(`the embedded PostgreSQL exited at start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
   }
   // Local clients take the Unix socket, as psql would: the naive strategy's clients phase took 8%
-  // less time than over TCP loopback. A socket path must fit in 107 bytes.
+  // less time than over TCP loopback. A socket path must fit in 107 bytes; this keeps a margin.
   const socketDirectory = join(root, `.s.PGSQL.${port}`).length < 100 ? `?host=${encodeURIComponent(root)}` : '';
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres${socketDirectory}`, stop };
 }

@@ -14,7 +14,7 @@
 // from slot 0) scans all of it. With 4 connections and 128 queries in flight, 42k queries/s
 // fell to 15k within 7 s; in evento's bench it was a tenth of a server's time. Here remove()
 // searches from the live part and the array is compacted once most of it is dead.
-// And two in sql.reserve(), which evento's pipelined transactions use:
+// And three in sql.reserve(), which evento's pipelined transactions use:
 // - release() after the connection closed put the dead connection back among the open ones,
 //   where the next query failed or hung (porsager/postgres#1199). Here a release is a no-op once
 //   the connection is no longer held by that reservation.
