@@ -1,5 +1,5 @@
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
-import { runLoad, type LoadResult } from '../client-sim/runner.js';
+import { runLoad, type LoadOptions, type LoadResult } from '../client-sim/runner.js';
 import type { Sql } from '../server/db.js';
 import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { startChaos } from './chaos.js';
@@ -82,9 +82,16 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
     });
     try {
       hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
+      const shared: SharedLoad = {
+        serverUrls: fleet.urls,
+        clients: params.clients,
+        inFlight: params.in_flight,
+        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+        signal: options.signal,
+      };
       if (options.warmupMs) {
         hooks.onWarmup?.({ ms: options.warmupMs });
-        await warmUp(database.sql, runs, { ...options, warmupMs: options.warmupMs }, fleet.urls);
+        await warmUp(database.sql, runs, options, shared, options.warmupMs);
       }
       const results: StrategyResult[] = [];
       for (const { workload: name, strategy, seed = params.seed } of runs) {
@@ -100,9 +107,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
         let load: LoadResult;
         try {
           load = await runLoad({
-            serverUrls: fleet.urls,
-            clients: params.clients,
-            inFlight: params.in_flight,
+            ...shared,
             plan: {
               ...basePlan(params, strategy, run),
               thinkMs: options.thinkMs,
@@ -116,9 +121,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
             },
             timeoutMs: options.timeoutMs,
             durationMs: options.durationMs,
-            requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
             tickMs: options.tickMs,
-            signal: options.signal,
             moves: chaos && fleet,
             onClientsStart: () => {
               faults = chaos && startChaos(chaos, fleet, database.sql, seed);
@@ -162,6 +165,9 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   }
 }
 
+/** What every load of a race shares, warm-up or measured. */
+type SharedLoad = Pick<LoadOptions, 'serverUrls' | 'clients' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
+
 /** What every client plan of a run holds, measured or not. */
 function basePlan(params: RaceOptions['params'], strategy: StrategyInfo, run: WorkloadRun) {
   return { eventId: run.event.event_id, strategy: strategy.name, maxRooms: params.max_rooms, pick: params.pick, ...run.plan };
@@ -177,22 +183,18 @@ const warmupRooms = 1_000_000;
  * each process: cold, the first run paid for that (naive at 500 clients, 2,000 rooms, 4 servers:
  * 2.1 s cold, 1.46 s after 2 s of warm-up) and the race's later runs did not.
  */
-async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions & { warmupMs: number }, serverUrls: string[]) {
+async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, warmupMs: number) {
   const { params } = options;
-  const share = Math.max(1, Math.round(options.warmupMs / runs.length));
+  const share = Math.max(1, Math.round(warmupMs / runs.length));
   for (const { workload: name, strategy } of runs) {
     if (options.signal?.aborted) return;
     const run = await workloads[name].start(sql, { ...params, rooms: warmupRooms });
     try {
       await runLoad({
-        serverUrls,
-        clients: params.clients,
-        inFlight: params.in_flight,
+        ...shared,
         plan: { ...basePlan(params, strategy, run), thinkMs: { min: 0, max: 0 }, pick: 'random', seed: params.seed },
         timeoutMs: share + options.timeoutMs,
         durationMs: share,
-        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-        signal: options.signal,
       });
     } finally {
       await run.beside?.finish(options.signal);
