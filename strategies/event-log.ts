@@ -1,4 +1,5 @@
 import { afterRead, availableIn, reserved } from './rooms.js';
+import { onOwnConnection } from './own-connection.js';
 import type { Db, ReserveRequest, Strategy } from './types.js';
 
 /**
@@ -59,12 +60,13 @@ export const eventLog: Strategy = {
   summary: 'read the stream version and projected availability, append ROOMS_RESERVED at version + 1 under unique (stream_id, version) and project it in the same statement; a taken version (23505) is a 409 and the client retries',
   promisesSafety: true,
   eventSourced: true,
-  async reserve(sql, request) {
-    const stream = await loadStream(sql, request);
-    if (!stream) return { status: 'not_found' };
-    const available = availableIn(stream);
-    if (available < request.rooms) return { status: 'insufficient', available };
-    // Holding version + 1 proves nothing was appended since the read; losing it throws 23505.
-    return reserved(await appendReserved(sql, stream.id, stream.version + 1, request), request);
-  },
+  reserve: (sql, request) =>
+    onOwnConnection(sql, async (db) => {
+      const stream = await loadStream(db, request);
+      if (!stream) return { status: 'not_found' };
+      const available = availableIn(stream);
+      if (available < request.rooms) return { status: 'insufficient', available };
+      // Holding version + 1 proves nothing was appended since the read; losing it throws 23505.
+      return reserved(await appendReserved(db, stream.id, stream.version + 1, request), request);
+    }),
 };

@@ -1,3 +1,4 @@
+import { onOwnConnection } from './own-connection.js';
 import { availableIn, conditionalClaim, readRooms, reserved } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -6,12 +7,13 @@ export const optimistic: Strategy = {
   summary: 'read the row and its version, then update only WHERE version = the one read; a mismatch is a 409 and the client retries',
   promisesSafety: true,
   holds: true,
-  async reserve(sql, request) {
-    const row = await readRooms(sql, request);
-    if (!row) return { status: 'not_found' };
-    const available = availableIn(row);
-    if (available < request.rooms) return { status: 'insufficient', available };
-    const id = await conditionalClaim(sql, request, sql`version = ${row.version}`);
-    return id ? reserved(id, request) : { status: 'conflict', reason: 'version_mismatch' };
-  },
+  reserve: (sql, request) =>
+    onOwnConnection(sql, async (db) => {
+      const row = await readRooms(db, request);
+      if (!row) return { status: 'not_found' };
+      const available = availableIn(row);
+      if (available < request.rooms) return { status: 'insufficient', available };
+      const id = await conditionalClaim(db, request, db`version = ${row.version}`);
+      return id ? reserved(id, request) : { status: 'conflict', reason: 'version_mismatch' };
+    }),
 };

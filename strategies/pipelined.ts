@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { onOwnConnection } from './own-connection.js';
 import type { Db } from './types.js';
 
 /**
@@ -12,31 +13,28 @@ import type { Db } from './types.js';
  * transaction, and the COMMIT queued behind it then only rolls back.
  * `begin` is the whole BEGIN statement, e.g. 'begin isolation level serializable'.
  */
-export async function pipelinedTransaction<T>(
+export function pipelinedTransaction<T>(
   sql: Sql,
   begin: string,
   body: (tx: Db, commit: () => Promise<unknown>) => Promise<T>,
 ): Promise<T> {
-  const tx = await sql.reserve();
-  let committing = false;
-  const commit = () => {
-    committing = true;
-    return tx`commit`.execute();
-  };
-  try {
-    // Queued before the body's first statement (postgres.js runs queries in the order they are executed).
-    const began = tx.unsafe(begin).execute();
-    const [result] = await Promise.all([body(tx, commit), began]);
-    // Nothing to write (no rooms left, say): end the transaction, and any lock, before the connection goes back.
-    if (!committing) await tx`rollback`;
-    return result;
-  } catch (error) {
-    // A reservation that lost its connection refuses it at once, and release() leaves the
-    // connection to its pool, which may be reconnecting it for the next caller
-    // (scripts/patch-postgres.mjs).
-    await tx`rollback`.catch(() => {});
-    throw error;
-  } finally {
-    tx.release();
-  }
+  return onOwnConnection(sql, async (tx) => {
+    let committing = false;
+    const commit = () => {
+      committing = true;
+      return tx`commit`.execute();
+    };
+    try {
+      // Queued before the body's first statement (postgres.js runs queries in the order they are executed).
+      const began = tx.unsafe(begin).execute();
+      const [result] = await Promise.all([body(tx, commit), began]);
+      // Nothing to write (no rooms left, say): end the transaction, and any lock, before the connection goes back.
+      if (!committing) await tx`rollback`;
+      return result;
+    } catch (error) {
+      // A reservation that lost its connection refuses it at once (scripts/patch-postgres.mjs).
+      await tx`rollback`.catch(() => {});
+      throw error;
+    }
+  });
 }
