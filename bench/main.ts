@@ -89,7 +89,10 @@ try {
   }
   if (settings.phases.includes('original')) {
     const rows = await compareWithOriginal({ ...common, runs: settings.runs, log });
-    out(`\nClients phase against the original Evento (its figures from its own runs on a 2-core machine); ${medianOf}.`);
+    out(
+      `\nClients phase against the original Evento (its figures from its own runs on a 2-core machine); ${medianOf}.` +
+        ' × naive: the strategy\'s clients phase over naive\'s, within a round for evento, which a change in the machine\'s speed between rounds leaves alone.',
+    );
     out(formatOriginal(rows));
     report.original = rows;
   }

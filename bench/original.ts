@@ -28,43 +28,65 @@ export interface OriginalRow {
   strategy: string;
   /** Median clients-phase duration (outcome.duration_ms) over the runs, in seconds. */
   eventoSeconds: number;
+  /** Median over the rounds of this strategy's duration ÷ naive's in the same round. */
+  eventoToNaive: number;
   /** The original's figure, or its range; absent for a strategy it does not have. */
   originalSeconds?: number[];
+  /** The original's figure ÷ its naive figure, when both are single figures. */
+  originalToNaive?: number;
   soldOut: boolean;
   errors: number;
   /** Absent for runs too short for two progress ticks. */
   cpu?: CpuSplit;
 }
 
+interface StrategyRuns {
+  seconds: number[];
+  soldOut: boolean;
+  errors: number;
+  cpu: (CpuSplit | undefined)[];
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/**
+ * Each round runs every strategy once, naive first, so that a strategy's ratio to naive is taken
+ * within one round: the machine's speed drifts between rounds far more than within one, and the
+ * original's own figures are best read against its naive figure too.
+ */
 export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> & { runs: number; log(line: string): void }): Promise<OriginalRow[]> {
   const rows: OriginalRow[] = [];
   for (const setting of originalSettings) {
-    for (const strategy of strategies) {
-      const seconds: number[] = [];
-      let soldOut = true;
-      let errors = 0;
-      const cpu: (CpuSplit | undefined)[] = [];
-      for (let round = 1; round <= options.runs; round += 1) {
+    const runs = new Map<string, StrategyRuns>(strategies.map((strategy) => [strategy, { seconds: [], soldOut: true, errors: 0, cpu: [] }]));
+    for (let round = 1; round <= options.runs; round += 1) {
+      for (const strategy of strategies) {
         // One CLI run per strategy, as the original runs one mode per invocation.
         const run = await runEvento(['--strategy', strategy, ...setting.args], { ...options, limitMs: 180_000 });
-        const { result } = run;
-        cpu.push(run.cpu);
-        seconds.push(result.outcome.duration_ms / 1000);
-        soldOut &&= result.outcome.stopped_by === 'done';
-        errors = Math.max(errors, result.outcome.errors);
+        const { outcome } = run.result;
+        const record = runs.get(strategy)!;
+        record.cpu.push(run.cpu);
+        record.seconds.push(outcome.duration_ms / 1000);
+        record.soldOut &&= outcome.stopped_by === 'done';
+        record.errors = Math.max(record.errors, outcome.errors);
+        options.log(`${setting.name} round ${round} ${strategy}: clients phase ${(outcome.duration_ms / 1000).toFixed(2)}s`);
       }
-      const row: OriginalRow = {
+    }
+    const naive = runs.get('naive')!;
+    const originalNaive = setting.originalSeconds.naive;
+    for (const [strategy, record] of runs) {
+      const originalSeconds = setting.originalSeconds[strategy];
+      rows.push({
         setting: setting.name,
         params: setting.args.join(' '),
         strategy,
-        eventoSeconds: Math.round(median(seconds) * 100) / 100,
-        originalSeconds: setting.originalSeconds[strategy],
-        soldOut,
-        errors,
-        cpu: medianCpu(cpu),
-      };
-      options.log(`${setting.name} ${strategy}: clients phase ${row.eventoSeconds}s (runs: ${seconds.map((s) => s.toFixed(2)).join(', ')})`);
-      rows.push(row);
+        eventoSeconds: round2(median(record.seconds)),
+        eventoToNaive: round2(median(record.seconds.map((seconds, round) => seconds / naive.seconds[round]!))),
+        originalSeconds,
+        originalToNaive: originalSeconds?.length === 1 && originalNaive?.length === 1 ? round2(originalSeconds[0]! / originalNaive[0]!) : undefined,
+        soldOut: record.soldOut,
+        errors: record.errors,
+        cpu: medianCpu(record.cpu),
+      });
     }
   }
   return rows;

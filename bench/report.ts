@@ -62,13 +62,24 @@ export function formatScale(scale: ScaleReport): string {
 
 export function formatOriginal(rows: OriginalRow[]): string {
   const table = new Table({
-    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', 'sold out', 'errors', 'CPU harness / postgres / other'],
-    colAligns: ['left', 'left', 'right', 'right', 'left', 'right', 'right'],
+    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', '× naive: evento', '× naive: original', 'sold out', 'errors', 'CPU harness / postgres / other'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
     ...plain,
   });
   for (const row of rows) {
     const original = row.originalSeconds?.map((seconds) => seconds.toFixed(2)).join('-') ?? '(no such mode)';
-    table.push([row.params, row.strategy, row.eventoSeconds.toFixed(2), original, row.soldOut ? 'yes' : 'NO', number(row.errors), cpuText(row.cpu)]);
+    const ratio = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(2));
+    table.push([
+      row.params,
+      row.strategy,
+      row.eventoSeconds.toFixed(2),
+      original,
+      ratio(row.eventoToNaive),
+      ratio(row.originalToNaive),
+      row.soldOut ? 'yes' : 'NO',
+      number(row.errors),
+      cpuText(row.cpu),
+    ]);
   }
   return table.toString();
 }
