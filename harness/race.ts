@@ -188,7 +188,7 @@ async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: S
   const share = Math.max(1, Math.round(warmupMs / runs.length));
   for (const { workload: name, strategy } of runs) {
     if (options.signal?.aborted) return;
-    const run = await workloads[name].start(sql, { ...params, rooms: warmupRooms });
+    const run = await workloads[name].start(sql, { ...params, rooms: warmupRooms }, `evento warm-up ${new Date().toISOString()} (not measured)`);
     try {
       await runLoad({
         ...shared,

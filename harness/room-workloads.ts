@@ -16,8 +16,8 @@ export const roomsWorkload: Workload = {
   summary: 'reserve rooms until every hotel is sold out',
   strategies,
   find: findStrategy,
-  async start(sql, params) {
-    return { event: await seedEvent(sql, params.hotels, params.rooms), params: {}, plan: {} };
+  async start(sql, params, eventName) {
+    return { event: await seedEvent(sql, params.hotels, params.rooms, eventName), params: {}, plan: {} };
   },
   async audit(sql, eventId) {
     return { rooms: await auditEvent(sql, eventId), counts: {}, problems: [] };
@@ -31,9 +31,9 @@ export const holdsWorkload: Workload = {
   summary: 'hold rooms, then confirm, cancel or abandon each hold; a sweeper expires lapsed ones',
   strategies: holdStrategies,
   find: (name) => holdStrategies.find((strategy) => strategy.name === name),
-  async start(sql, params) {
+  async start(sql, params, eventName) {
     const holds = params.holds ?? defaultHoldParams;
-    const event = await seedEvent(sql, params.hotels, params.rooms);
+    const event = await seedEvent(sql, params.hotels, params.rooms, eventName);
     return {
       event,
       params: { holds },

@@ -31,9 +31,9 @@ export const slotsWorkload: Workload = {
   summary: 'book time windows [start, end) on a few resources, chosen to overlap often',
   strategies: slotStrategies,
   find: findSlotStrategy,
-  async start(sql, params) {
+  async start(sql, params, eventName) {
     const slots = params.slots ?? defaultSlotParams;
-    const seeded = await seedSlots(sql, slots.resources);
+    const seeded = await seedSlots(sql, slots.resources, eventName);
     return {
       event: { event_id: seeded.event_id, hotels: [] },
       params: { slots },

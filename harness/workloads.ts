@@ -38,7 +38,8 @@ export interface Workload {
   /** The strategies that can run it; `find` looks one up by name. */
   strategies: readonly StrategyInfo[];
   find(name: string): StrategyInfo | undefined;
-  start(sql: Sql, params: Omit<RunParams, 'strategy'>): Promise<WorkloadRun>;
+  /** Seeds a new event, named `eventName` when given (the warm-up's says so). */
+  start(sql: Sql, params: Omit<RunParams, 'strategy'>, eventName?: string): Promise<WorkloadRun>;
   audit(sql: Sql, eventId: string): Promise<WorkloadAudit>;
 }
 

@@ -60,6 +60,8 @@ t.test('--warmup runs first on its own event, and nothing of it is measured or a
     select coalesce(sum(reserved), 0)::int as rooms from evento.event_hotel_rooms where event_id = ${warmup!}
   `;
   t.ok(rooms > 0, `the warm-up booked its own event's rooms (${rooms})`);
+  const [{ name }] = await database.sql<[{ name: string }]>`select name from evento.events where id = ${warmup!}`;
+  t.match(name, /^evento warm-up .* \(not measured\)$/, 'its name tells it from a measured run');
 });
 
 t.test('a bad --duration exits 2 with one line naming the flag', async (t) => {
