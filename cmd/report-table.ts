@@ -4,24 +4,28 @@ import { runLabel } from '../harness/workloads.js';
 
 export const number = (value: number) => value.toLocaleString('en-US');
 
-/** The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show. */
+/**
+ * The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show,
+ * and a run in which it happened not to overbook proves nothing about the next one.
+ */
 export function verdictText(verdict: StrategyResult['verdict']): string {
-  return verdict.promises_safety ? verdict.label : `${verdict.label} (unsafe by design)`;
+  if (verdict.promises_safety) return verdict.label;
+  return verdict.safe ? 'held this run (unsafe by design)' : `${verdict.label} (unsafe by design)`;
 }
 
-/**
- * Speed only counts for a strategy that kept its rooms: the safe ones first, fastest first, then
- * the unsafe ones, fastest first.
- */
+/** Ranked (`#`): a strategy that promises safety and kept it; speed counts for nothing else. */
+export const isRanked = (verdict: StrategyResult['verdict']) => verdict.promises_safety && verdict.safe;
+
+/** The ranked strategies first, fastest first, then the rest, fastest first. */
 export function rankResults<T extends Pick<StrategyResult, 'verdict'> & { outcome: Pick<StrategyResult['outcome'], 'throughput_rps'> }>(
   results: T[],
 ): T[] {
   return [...results].sort(
-    (a, b) => Number(b.verdict.safe) - Number(a.verdict.safe) || b.outcome.throughput_rps - a.outcome.throughput_rps,
+    (a, b) => Number(isRanked(b.verdict)) - Number(isRanked(a.verdict)) || b.outcome.throughput_rps - a.outcome.throughput_rps,
   );
 }
 
-/** The comparison table, ranked (`#`) by throughput among the safe strategies: a pure function of the results. */
+/** The comparison table, ranked (`#`) by throughput among the strategies that kept their promise: a pure function of the results. */
 export function formatResults(results: StrategyResult[]): string {
   const table = new Table({
     head: ['#', 'strategy', 'reservations', 'rooms / contracted', 'overbooked', 'drift', 'conflicts', 'retries', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'verdict'],
@@ -36,7 +40,7 @@ export function formatResults(results: StrategyResult[]): string {
       number(outcome.drift),
     ];
     table.push([
-      verdict.safe ? String(index + 1) : '',
+      isRanked(verdict) ? String(index + 1) : '',
       runLabel(workload, params.strategy),
       number(outcome.reservations),
       ...rooms,

@@ -3,7 +3,7 @@ import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { HotelOutcome } from '../harness/result.js';
 import { findStrategy } from '../strategies/registry.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
-import { rankResults } from '../cmd/report-table.js';
+import { rankResults, verdictText } from '../cmd/report-table.js';
 import {
   initialState,
   rateHistoryLength,
@@ -180,10 +180,27 @@ t.test('the dashboard only on a terminal, outside CI, without --no-tui', async (
   t.equal(wantsDashboard(true, tty, { CI: 'false' }), true, 'CI=false is no CI');
 });
 
-t.test('the table ranks by throughput among the safe strategies, the unsafe ones after', async (t) => {
-  const result = (name: string, safe: boolean, throughput_rps: number) => ({ name, verdict: { promises_safety: true, safe, label: '' }, outcome: { throughput_rps } });
-  const ranked = rankResults([result('naive', false, 900), result('pessimistic', true, 800), result('transaction', false, 950), result('optimistic', true, 2600)]);
-  t.same(ranked.map((entry) => entry.name), ['optimistic', 'pessimistic', 'transaction', 'naive'], 'safe fastest first, then unsafe fastest first');
+t.test('the table ranks by throughput among the strategies that kept their promise, the rest after', async (t) => {
+  const result = (name: string, promises_safety: boolean, safe: boolean, throughput_rps: number) => ({
+    name,
+    verdict: { promises_safety, safe, label: safe ? 'SAFE' : 'OVERBOOKED by 3' },
+    outcome: { throughput_rps },
+  });
+  const ranked = rankResults([
+    result('naive', false, false, 900),
+    result('pessimistic', true, true, 800),
+    result('transaction', false, true, 3000),
+    result('advisory', true, false, 5000),
+    result('optimistic', true, true, 2600),
+  ]);
+  t.same(
+    ranked.map((entry) => entry.name),
+    ['optimistic', 'pessimistic', 'advisory', 'transaction', 'naive'],
+    'kept promises fastest first; then the rest fastest first, an unsafe strategy that did not overbook this time included',
+  );
+  t.equal(verdictText(result('transaction', false, true, 0).verdict), 'held this run (unsafe by design)', 'no anomaly is not a promise');
+  t.equal(verdictText(result('naive', false, false, 0).verdict), 'OVERBOOKED by 3 (unsafe by design)');
+  t.equal(verdictText(result('advisory', true, false, 0).verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
 });
 
 t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
