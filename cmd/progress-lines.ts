@@ -1,5 +1,6 @@
 import type { RaceHooks } from '../harness/race.js';
 import { runLabel, type WorkloadName } from '../harness/workloads.js';
+import { verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
 export function progressLines(stream: NodeJS.WritableStream, totalRooms: number): RaceHooks {
@@ -31,7 +32,7 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
     },
     onResult(result) {
       const how = result.outcome.stopped_by === 'duration' ? 'stopped by --duration after' : 'done in';
-      stream.write(`evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${result.verdict.label}\n`);
+      stream.write(`evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${verdictText(result.verdict)}\n`);
     },
   };
 }
