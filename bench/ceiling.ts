@@ -3,7 +3,7 @@ import type { Sql } from '../server/db.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { atomicScript, runPgbench } from './pgbench.js';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
-import { groupBy, median } from './stats.js';
+import { groupBy, median, round2 } from './stats.js';
 
 /** The table shape both sides run against: 4 hot rows that never sell out. */
 export const hotRows = { hotels: 4, rooms: 1_000_000, maxRooms: 5 };
@@ -87,7 +87,7 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingCe
     clients: group[0]!.clients,
     servers: group[0]!.servers,
     rate: Math.round(median(group.map((sample) => sample.rate))),
-    ratio: group[0]!.ratio === undefined ? undefined : Math.round(median(group.map((sample) => sample.ratio!)) * 100) / 100,
+    ratio: group[0]!.ratio === undefined ? undefined : round2(median(group.map((sample) => sample.ratio!))),
     p99Ms: median(group.map((sample) => sample.p99Ms)),
     cpu: medianCpu(group.map((sample) => sample.cpu)),
     rates: group.map((sample) => sample.rate),

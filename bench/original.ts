@@ -1,6 +1,6 @@
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { medianCpu, type CpuSplit } from './proc.js';
-import { median } from './stats.js';
+import { median, round2 } from './stats.js';
 
 /**
  * The original Evento's clients-phase durations (first client start to last client stop), as
@@ -46,8 +46,6 @@ interface StrategyRuns {
   errors: number;
   cpu: (CpuSplit | undefined)[];
 }
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Each round runs every strategy once, naive first, so that a strategy's ratio to naive is taken

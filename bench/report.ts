@@ -8,6 +8,8 @@ import type { ScaleReport } from './scale.js';
 
 const number = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
 const cpuText = (cpu?: CpuSplit) => (cpu ? `${cpu.harness}% / ${cpu.postgres}% / ${cpu.other}%` : '-');
+/** A ratio, or nothing where none applies (pgbench's own row, the original's ranges). */
+const ratioText = (ratio?: number) => (ratio === undefined ? '' : ratio.toFixed(2));
 const plain = { style: { head: [], border: [] } };
 
 export function formatCeiling(cells: CeilingCell[]): string {
@@ -21,7 +23,7 @@ export function formatCeiling(cells: CeilingCell[]): string {
       cell.clients,
       cell.servers === undefined ? 'pgbench (tps)' : `evento, ${cell.servers} server(s)`,
       number(cell.rate),
-      cell.ratio === undefined ? '' : cell.ratio.toFixed(2),
+      ratioText(cell.ratio),
       cell.p99Ms.toFixed(1),
       cpuText(cell.cpu),
       cell.rates.map(number).join(', '),
@@ -68,14 +70,13 @@ export function formatOriginal(rows: OriginalRow[]): string {
   });
   for (const row of rows) {
     const original = row.originalSeconds?.map((seconds) => seconds.toFixed(2)).join('-') ?? '(no such mode)';
-    const ratio = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(2));
     table.push([
       row.params,
       row.strategy,
       row.eventoSeconds.toFixed(2),
       original,
-      ratio(row.eventoToNaive),
-      ratio(row.originalToNaive),
+      ratioText(row.eventoToNaive),
+      ratioText(row.originalToNaive),
       row.soldOut ? 'yes' : 'NO',
       number(row.errors),
       cpuText(row.cpu),

@@ -6,6 +6,9 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** To two decimals, as the bench's figures and ratios are shown and saved. */
+export const round2 = (value: number) => Math.round(value * 100) / 100;
+
 /** Groups samples by key, keeping the order in which keys were first seen. */
 export function groupBy<T>(items: T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
