@@ -99,14 +99,16 @@ t.test('with idempotency off, a retried request is applied twice (the unsafe twi
   t.equal(await rowsWith(requestId), 2, 'two rows for one request');
 });
 
-// Lost responses under contention: 60 clients on 2 servers; 30 % of responses are dropped and
-// any response slower than 40 ms is given up on, and each time the client sends the same request.
+// Lost responses under contention: 60 clients on 2 servers; 30 % of responses are dropped after
+// they arrive, and each time the client sends the same request again. Drops, not a client
+// timeout, so that a slow host cannot turn every response into a lost one. Rooms enough for
+// several rounds of claims: a request resent after sell-out is refused with or without a record.
 const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
   params: {
     clients: 60,
     servers: 2,
     hotels: 2,
-    rooms: 40,
+    rooms: 400,
     max_rooms: 3,
     think_ms: '0',
     seed: 3,
@@ -115,7 +117,7 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
     pool_size: 8,
     holds: { confirm_ratio: 0.7, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 },
     slots: { resources: 3, hours: 24, attempts: 5 },
-    retries: { client_timeout_ms: 40, drop_responses: 0.3, idempotency },
+    retries: { client_timeout_ms: null, drop_responses: 0.3, idempotency },
   },
   thinkMs: { min: 0, max: 0 },
   timeoutMs: 60_000,
@@ -134,7 +136,7 @@ t.test('with idempotency, resent requests never make a duplicate, in any workloa
     t.ok(outcome.counts.requests_resent! > 0, `${run}: requests were resent`);
     t.ok(outcome.counts.duplicates_prevented! > 0, `${run}: servers answered resent requests from their record`);
     t.equal(outcome.counts.duplicates, 0, `${run}: no request applied twice`);
-    t.same(params.retries, { client_timeout_ms: 40, drop_responses: 0.3, idempotency: true }, `${run}: the result file says how`);
+    t.same(params.retries, { client_timeout_ms: null, drop_responses: 0.3, idempotency: true }, `${run}: the result file says how`);
     if (workload !== 'slots') t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
 });
@@ -146,4 +148,31 @@ t.test('without idempotency, the same resent requests are applied twice and the 
   t.equal(outcome.counts.duplicates_prevented ?? 0, 0, 'no replayed answer');
   t.equal(outcome.overbooked_rooms, 0, 'atomic still never overbooks: the duplicates took real rooms');
   t.match(verdict.label, /^DUPLICATES [0-9]+$/, 'the verdict names them');
+});
+
+// Given up on while still running: every read sleeps 100 ms in the database (slow-db) and the
+// client waits 40 ms, so each first attempt is lost and resent while the first is in progress.
+const timedOut = (idempotency: boolean): RaceOptions => ({
+  params: {
+    ...lossy(idempotency).params,
+    clients: 6,
+    hotels: 3,
+    rooms: 24,
+    retries: { client_timeout_ms: 40, drop_responses: 0, idempotency },
+    chaos: { faults: ['slow-db'], every_ms: 2000, latency_ms: 100 },
+  },
+  thinkMs: { min: 0, max: 0 },
+  timeoutMs: 60_000,
+  databaseUrl: database.url,
+  runs: [{ workload: 'rooms', strategy: findStrategy('pessimistic')! }],
+});
+
+t.test('a request given up on while it runs: resent, applied once with idempotency, twice without', async (t) => {
+  const [safe] = (await runRace(timedOut(true))).results as [StrategyResult];
+  t.ok(safe.outcome.counts.client_timeouts! > 0, `${safe.outcome.counts.client_timeouts} client timeouts`);
+  t.equal(safe.outcome.counts.duplicates, 0, 'with idempotency: no request applied twice');
+  t.equal(safe.verdict.label, 'SAFE', 'with idempotency: SAFE');
+  const [unsafe] = (await runRace(timedOut(false))).results as [StrategyResult];
+  t.ok(unsafe.outcome.counts.client_timeouts! > 0, `${unsafe.outcome.counts.client_timeouts} client timeouts`);
+  t.ok(unsafe.outcome.counts.duplicates! > 0, `without idempotency: ${unsafe.outcome.counts.duplicates} duplicate reservations`);
 });
