@@ -89,19 +89,21 @@ t.test('slow-db: safe strategies hold with a wide window between read and write'
 });
 
 // Lightly contended, so that naive's window between read and write rarely meets another request's
-// unless slow-db widens it: 20 clients with think 0-20 ms on one hotel of 20 rooms.
+// unless slow-db widens it: 20 clients with think 0-50 ms on one hotel of 200 rooms, so that only
+// the claims at sell-out can overbook (a first wave of claims all at once would, on a slow host,
+// overbook without slow-db too).
 t.test('slow-db: naive overbooks more than without it', async (t) => {
   const light = (chaos?: ChaosParams) =>
     runRace({
       ...contendedRace,
-      params: { ...contendedRace.params, clients: 20, hotels: 1, think_ms: '0-20', chaos },
-      thinkMs: { min: 0, max: 20 },
+      params: { ...contendedRace.params, clients: 20, hotels: 1, rooms: 200, think_ms: '0-50', chaos },
+      thinkMs: { min: 0, max: 50 },
       databaseUrl: database.url,
       strategies: Array(3).fill(findStrategy('naive')!),
     });
   const overbooked = ({ results }: { results: StrategyResult[] }) => results.reduce((sum, { outcome }) => sum + outcome.overbooked_rooms, 0);
   const plain = overbooked(await light());
-  const slow = overbooked(await light({ faults: ['slow-db'], every_ms: 2000, latency_ms: 50 }));
+  const slow = overbooked(await light({ faults: ['slow-db'], every_ms: 2000, latency_ms: 100 }));
   t.ok(slow > plain, `3 runs overbooked ${slow} rooms with slow-db, ${plain} without`);
 });
 
