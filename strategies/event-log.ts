@@ -1,4 +1,4 @@
-import { afterRead, availableIn, reserved } from './rooms.js';
+import { afterRead, reserved, whenAvailable } from './rooms.js';
 import { onOwnConnection } from './own-connection.js';
 import type { Db, ReserveRequest, Strategy } from './types.js';
 
@@ -61,12 +61,10 @@ export const eventLog: Strategy = {
   promisesSafety: true,
   eventSourced: true,
   reserve: (sql, request) =>
-    onOwnConnection(sql, async (db) => {
-      const stream = await loadStream(db, request);
-      if (!stream) return { status: 'not_found' };
-      const available = availableIn(stream);
-      if (available < request.rooms) return { status: 'insufficient', available };
-      // Holding version + 1 proves nothing was appended since the read; losing it throws 23505.
-      return reserved(await appendReserved(db, stream.id, stream.version + 1, request), request);
-    }),
+    onOwnConnection(sql, async (db) =>
+      whenAvailable(await loadStream(db, request), request, async (stream) =>
+        // Holding version + 1 proves nothing was appended since the read; losing it throws 23505.
+        reserved(await appendReserved(db, stream.id, stream.version + 1, request), request),
+      ),
+    ),
 };

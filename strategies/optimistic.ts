@@ -1,5 +1,5 @@
 import { onOwnConnection } from './own-connection.js';
-import { availableIn, conditionalClaim, readRooms, reserved } from './rooms.js';
+import { conditionalClaim, readRooms, reserved, whenAvailable } from './rooms.js';
 import type { Strategy } from './types.js';
 
 export const optimistic: Strategy = {
@@ -8,12 +8,10 @@ export const optimistic: Strategy = {
   promisesSafety: true,
   holds: true,
   reserve: (sql, request) =>
-    onOwnConnection(sql, async (db) => {
-      const row = await readRooms(db, request);
-      if (!row) return { status: 'not_found' };
-      const available = availableIn(row);
-      if (available < request.rooms) return { status: 'insufficient', available };
-      const id = await conditionalClaim(db, request, db`version = ${row.version}`);
-      return id ? reserved(id, request) : { status: 'conflict', reason: 'version_mismatch' };
-    }),
+    onOwnConnection(sql, async (db) =>
+      whenAvailable(await readRooms(db, request), request, async (row) => {
+        const id = await conditionalClaim(db, request, db`version = ${row.version}`);
+        return id ? reserved(id, request) : { status: 'conflict', reason: 'version_mismatch' };
+      }),
+    ),
 };

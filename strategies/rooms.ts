@@ -37,7 +37,24 @@ export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 
   `.then((rows) => afterRead(db, rows[0]));
 }
 
-export const availableIn = (row: Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>) => row.contracted - (row.reserved + row.locked);
+type RoomCounts = Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>;
+
+export const availableIn = (row: RoomCounts) => row.contracted - (row.reserved + row.locked);
+
+/**
+ * What every strategy that reads before it writes decides from its read: no row is not_found,
+ * fewer rooms than asked is insufficient; otherwise `claim` writes, from the row read.
+ */
+export async function whenAvailable<R extends RoomCounts>(
+  row: R | undefined,
+  request: ReserveRequest,
+  claim: (row: R) => Promise<ReserveOutcome>,
+): Promise<ReserveOutcome> {
+  if (!row) return { status: 'not_found' };
+  const available = availableIn(row);
+  if (available < request.rooms) return { status: 'insufficient', available };
+  return claim(row);
+}
 
 /**
  * What a request claims: a reservation adds to `reserved` and is born CONFIRMED; a hold adds to
@@ -62,24 +79,22 @@ export async function checkThenWrite(
   lock: 'for update' | 'no lock',
   commit?: () => Promise<unknown>,
 ): Promise<ReserveOutcome> {
-  const row = await readRooms(db, request, lock);
-  if (!row) return { status: 'not_found' };
-  const available = availableIn(row);
-  if (available < request.rooms) return { status: 'insufficient', available };
-  const { counter, status, expiresAt } = claimOf(db, request);
-  // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
-  const update = db`
-    update event_hotel_rooms
-    set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
-    where id = ${row.id}
-  `.execute();
-  const insert = db<{ id: string }[]>`
-    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
-    values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
-    returning id
-  `.execute();
-  const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
-  return reserved(inserted!.id, request);
+  return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
+    const { counter, status, expiresAt } = claimOf(db, request);
+    // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
+    const update = db`
+      update event_hotel_rooms
+      set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
+      where id = ${row.id}
+    `.execute();
+    const insert = db<{ id: string }[]>`
+      insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
+      values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
+      returning id
+    `.execute();
+    const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
+    return reserved(inserted!.id, request);
+  });
 }
 
 /**
