@@ -1,5 +1,5 @@
 import { seedEvent } from '../harness/event.js';
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { atomicScript, runPgbench } from './pgbench.js';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { SeededEvent } from '../harness/event.js';
-import { postgresTarget } from '../server/db.js';
+import { postgresTarget } from '../db/connection.js';
 import { atomic } from '../strategies/atomic.js';
 
 /** pgbench as the ceiling: PostgreSQL running the atomic strategy's statement with no HTTP in between. */

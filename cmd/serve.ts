@@ -3,7 +3,7 @@ import { openDatabase } from '../harness/database.js';
 import { EnvironmentError, causeOf } from '../harness/errors.js';
 import { seedEvent } from '../harness/event.js';
 import { createApp } from '../server/app.js';
-import { connect } from '../server/db.js';
+import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 import { expireHolds } from '../strategies/holds.js';
 

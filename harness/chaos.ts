@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../client-sim/metrics.js';
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import { projectPath } from './paths.js';
 import type { ServerFleet } from './servers.js';
 

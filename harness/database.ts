@@ -1,4 +1,4 @@
-import { connect, type Sql } from '../server/db.js';
+import { connect, type Sql } from '../db/connection.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { EnvironmentError, causeOf } from './errors.js';
 import { projectPath } from './paths.js';

@@ -1,6 +1,6 @@
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import { runLoad, type LoadOptions, type LoadResult } from '../client-sim/runner.js';
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase } from './database.js';

@@ -1,4 +1,4 @@
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import { projectPath } from './paths.js';
 
 /** One stream (event-hotel row): the stored projection beside the one replayed from its log. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import { expireHolds, untilLastHoldLapses } from '../strategies/holds.js';
 import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';

@@ -1,4 +1,4 @@
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import { findSlotStrategy, slotStrategies } from '../strategies/registry.js';
 import { projectPath } from './paths.js';
 import type { SlotParams } from './result.js';

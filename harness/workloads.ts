@@ -1,5 +1,5 @@
 import type { ClientPlan } from '../client-sim/client.js';
-import type { Sql } from '../server/db.js';
+import type { Sql } from '../db/connection.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { EventAudit, SeededEvent } from './event.js';
 import { projectPath } from './paths.js';

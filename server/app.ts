@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
-import type { Sql } from './db.js';
+import type { Sql } from '../db/connection.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sql } from './db.js';
+import type { Sql } from '../db/connection.js';
 
 /** What a route answers: the status and the JSON body, as stored for a replay. */
 export interface Reply {

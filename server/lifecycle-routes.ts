@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { readReservation, transition } from '../strategies/holds.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
-import type { Sql } from './db.js';
+import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
 import { invalidRequest, replyTo, send } from './replies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';

@@ -2,7 +2,7 @@
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
-import { connect } from './db.js';
+import { connect } from '../db/connection.js';
 import { defaultIdempotencyTtlMs } from './idempotency.js';
 import { listen } from './listen.js';
 

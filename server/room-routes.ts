@@ -1,5 +1,5 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
-import type { Sql } from './db.js';
+import type { Sql } from '../db/connection.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { invalid, replyTo } from './replies.js';
 import { isUuid, parseReserveRequest } from './validate.js';

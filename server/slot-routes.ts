@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import express, { Router } from 'express';
 import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
 import { queryBookings } from '../strategies/slots.js';
-import type { Sql } from './db.js';
+import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
 import { invalidRequest, replyTo, send } from './replies.js';
 import { parseSlotQuery, parseSlotRequest } from './validate.js';

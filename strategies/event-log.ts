@@ -1,6 +1,7 @@
 import { afterRead, reserved, whenAvailable } from './rooms.js';
 import { onOwnConnection } from './own-connection.js';
-import type { Db, ReserveRequest, Strategy } from './types.js';
+import type { Db } from '../db/connection.js';
+import type { ReserveRequest, Strategy } from './types.js';
 
 /**
  * An event-hotel row read as the stream of its room_events: the projected counters and the

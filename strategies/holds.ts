@@ -1,4 +1,4 @@
-import type { Db } from './types.js';
+import type { Db } from '../db/connection.js';
 
 /**
  * The reservation lifecycle of the holds workload. A hold is born HELD (a strategy's reserve()

@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import { onOwnConnection } from './own-connection.js';
-import type { Db } from './types.js';
+import type { Db } from '../db/connection.js';
 
 /**
  * A transaction on a connection of its own whose statements do not wait where they need not:

@@ -1,4 +1,5 @@
-import type { Db, Reservation, ReserveOutcome, ReserveRequest } from './types.js';
+import type { Db } from '../db/connection.js';
+import type { Reservation, ReserveOutcome, ReserveRequest } from './types.js';
 
 /** The SQL steps the room strategies are made of; each strategy composes them differently. */
 

@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
-import type { Db, StrategyInfo } from './types.js';
+import type { Db } from '../db/connection.js';
+import type { StrategyInfo } from './types.js';
 
 /**
  * The time-slot workload: one booking per resource per moment. A booking holds `during`, a

@@ -1,7 +1,4 @@
-import type { Sql, TransactionSql } from 'postgres';
-
-/** A connection pool or a transaction scope: strategies accept either. */
-export type Db = Sql | TransactionSql;
+import type { Db, Sql } from '../db/connection.js';
 
 /** One reservation request as the HTTP layer validated it. */
 export interface ReserveRequest {

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { postgresTarget } from '../server/db.js';
+import { postgresTarget } from '../db/connection.js';
 import { runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { auditEvent, seedEvent, type SeededEvent } from '../harness/event.js';
 import { replayLog } from '../harness/replay.js';
 import { verdictOf } from '../harness/result.js';
-import { connect, type Sql } from '../server/db.js';
+import { connect, type Sql } from '../db/connection.js';
 import { appendReserved, eventLog, loadStream } from '../strategies/event-log.js';
 import { availableIn } from '../strategies/rooms.js';
 import { classifyError } from '../strategies/sqlstate.js';

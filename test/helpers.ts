@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import { openDatabase, type Database } from '../harness/database.js';
 import type { RaceOptions } from '../harness/race.js';
 import { createApp, type AppOptions } from '../server/app.js';
-import { connect } from '../server/db.js';
+import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 
 export const cliPath = fileURLToPath(new URL('../../bin/evento.js', import.meta.url));

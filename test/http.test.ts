@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createApp } from '../server/app.js';
-import { connect } from '../server/db.js';
+import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 import { seedEvent } from '../harness/event.js';
 import { strategyNames } from '../strategies/registry.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connect } from '../server/db.js';
+import { connect } from '../db/connection.js';
 import { pipelinedTransaction } from '../strategies/pipelined.js';
 import { useDatabase } from './helpers.js';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { projectPath } from '../harness/paths.js';
 import { runRace, type RaceOptions } from '../harness/race.js';
 import { seedSlots } from '../harness/slots-workload.js';
-import { connect } from '../server/db.js';
+import { connect } from '../db/connection.js';
 import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
 import { serveApp, useDatabase } from './helpers.js';
 

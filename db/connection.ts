@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import postgres, { type TransactionSql } from 'postgres';
 
 /**
  * A URL as postgres.js takes it. A socket directory given the libpq way (`?host=/dir`, as psql
@@ -39,3 +39,6 @@ export function connect(url: string, max: number, applicationName = 'evento') {
 }
 
 export type Sql = ReturnType<typeof connect>;
+
+/** A connection pool or a transaction scope: strategies accept either. */
+export type Db = Sql | TransactionSql;
