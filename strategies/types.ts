@@ -1,4 +1,4 @@
-import type { Db, Sql } from '../db/connection.js';
+import type { Sql } from '../db/connection.js';
 
 /** One reservation request as the HTTP layer validated it. */
 export interface ReserveRequest {
