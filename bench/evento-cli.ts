@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../harness/paths.js';
-import type { StrategyResult } from '../harness/result.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { cpuSplit, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 
 export interface CliRun {

@@ -10,7 +10,8 @@ import { integer } from '../cmd/options.js';
 import { number } from '../cmd/report-table.js';
 import { openDatabase } from '../harness/database.js';
 import { runRace, type RaceRun } from '../harness/race.js';
-import type { RunParams, StrategyResult } from '../harness/result.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import type { RunConfig } from '../harness/run-config.js';
 import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
 
 const safeNames = strategies.filter((strategy) => strategy.promisesSafety).map((strategy) => strategy.name);
@@ -32,15 +33,16 @@ const chosen = flags.strategies.map(findStrategy);
 if (chosen.some((strategy) => !strategy)) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
 
 // test/contention.test.ts's scenario: 100 clients fight for 2 hotels × 20 rooms, no think time.
-const scenario: Omit<RunParams, 'strategy' | 'servers' | 'seed'> = {
+const scenario: Omit<RunConfig, 'servers' | 'seed'> = {
   clients: 100,
   hotels: 2,
   rooms: 20,
-  max_rooms: 5,
-  think_ms: '0',
+  maxRooms: 5,
+  thinkMs: { min: 0, max: 0, text: '0' },
   pick: 'first',
-  in_flight: 256,
-  pool_size: 8,
+  inFlight: 256,
+  poolSize: 8,
+  timeoutMs: 60_000,
 };
 
 const soakSeed = flags.seed ?? randomInt(2 ** 31 - 1);
@@ -97,9 +99,7 @@ try {
   for (const [servers, runs] of [...byServers].sort(([a], [b]) => a - b)) {
     await runRace({
       runs,
-      params: { ...scenario, servers, seed: 0 },
-      thinkMs: { min: 0, max: 0 },
-      timeoutMs: 60_000,
+      config: { ...scenario, servers, seed: 0 },
       databaseUrl: database.url,
       hooks: { onResult: count },
     });

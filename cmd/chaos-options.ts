@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { chaosFaults, type ChaosFault, type ChaosParams } from '../harness/chaos.js';
+import { chaosFaults, type ChaosConfig, type ChaosFault } from '../harness/chaos.js';
 import { UsageError } from '../harness/errors.js';
-import type { WorkloadName } from '../harness/workloads.js';
+import type { WorkloadName } from '../harness/workload.js';
 import { durationBetween, integer } from './options.js';
 
 // No defaults in commander: a value given for a fault that is not injected is a usage error.
@@ -37,8 +37,8 @@ export interface ChaosFlags {
   chaosLatencyMs?: number;
 }
 
-/** The result file's `params.chaos` for these flags; undefined without --chaos. */
-export function chaosParams(flags: ChaosFlags & { workload: WorkloadName[] }): ChaosParams | undefined {
+/** The faults these flags ask for; undefined without --chaos. */
+export function chaosConfig(flags: ChaosFlags & { workload: WorkloadName[] }): ChaosConfig | undefined {
   const faults = flags.chaos ?? [];
   if (flags.chaosEvery !== undefined && !faults.some((fault) => fault === 'kill-server' || fault === 'kill-backends')) {
     throw new UsageError('--chaos-every applies to --chaos kill-server or kill-backends; add one of them or drop --chaos-every');
@@ -52,7 +52,7 @@ export function chaosParams(flags: ChaosFlags & { workload: WorkloadName[] }): C
   if (others.length > 0) throw new UsageError(`--chaos runs the rooms workload only, not ${others.join(', ')}`);
   return {
     faults,
-    every_ms: flags.chaosEvery ?? defaultEveryMs,
-    latency_ms: faults.includes('slow-db') ? flags.chaosLatencyMs ?? defaultLatencyMs : null,
+    everyMs: flags.chaosEvery ?? defaultEveryMs,
+    latencyMs: faults.includes('slow-db') ? flags.chaosLatencyMs ?? defaultLatencyMs : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
+import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
 
 /**
@@ -26,12 +27,6 @@ export function integer(min: number, max: number) {
     }
     return parsed;
   };
-}
-
-export interface ThinkRange {
-  min: number;
-  max: number;
-  text: string;
 }
 
 const maxThinkMs = 60_000;

@@ -1,5 +1,5 @@
-import type { RaceHooks } from '../harness/race.js';
-import { runLabel, type WorkloadName } from '../harness/workloads.js';
+import type { RaceHooks } from '../harness/race-hooks.js';
+import { runLabel, type WorkloadName } from '../harness/workload.js';
 import { verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */

@@ -1,18 +1,7 @@
-import type { RaceHooks } from '../harness/race.js';
 import type { LoadFlags } from './options.js';
 import { progressLines } from './progress-lines.js';
+import type { ProgressView } from './progress-view-types.js';
 import type { RacePlan } from './tui/dashboard-state.js';
-
-/** How a race shows its progress: the hooks it feeds, and the stop and the end. */
-export interface ProgressView {
-  hooks: RaceHooks;
-  /** How often the view wants a tick; unset: the race's default. */
-  tickMs?: number;
-  /** The clients are being stopped (Ctrl-C, q); what was written is still audited. */
-  stopping(): void;
-  /** The race is over: leave the terminal ready for the table. */
-  close(): Promise<void>;
-}
 
 /** The dashboard needs a terminal and a person at it; pipes, logs and CI get plain lines. */
 export function wantsDashboard(tui: boolean, stdout: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import type { StrategyResult } from '../harness/result.js';
-import { runLabel } from '../harness/workloads.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { runLabel } from '../harness/workload.js';
 
 export const number = (value: number) => value.toLocaleString('en-US');
 

@@ -2,25 +2,23 @@ import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { failedAssertions } from '../harness/assertions.js';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
-import { runRace, type RaceHooks, type RaceRun } from '../harness/race.js';
+import { runRace, type RaceRun } from '../harness/race.js';
+import type { RaceHooks } from '../harness/race-hooks.js';
 import { writeResultFile } from '../harness/results-file.js';
-import { runLabel } from '../harness/workloads.js';
-import { chaosParams, type ChaosFlags } from './chaos-options.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { runLabel } from '../harness/workload.js';
+import { chaosConfig, type ChaosFlags } from './chaos-options.js';
 import { poolSizeFor, type LoadFlags } from './options.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
-import { workloadParams, type WorkloadFlags } from './workload-options.js';
+import { workloadConfig, type WorkloadFlags } from './workload-options.js';
 
 export const interruptedExitCode = 130;
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], flags: LoadFlags & WorkloadFlags & ChaosFlags): Promise<number> {
-  if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
-    throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
-  }
-  const forWorkloads = workloadParams(flags);
-  const chaos = chaosParams(flags);
-  const seed = flags.seed ?? randomInt(2 ** 31 - 1);
+  const config = runConfigOf(flags);
+  const { seed, chaos } = config;
   const stop = new AbortController();
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
   const onSignal = () => {
@@ -44,26 +42,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
 
   const outcome = await runRace({
     runs,
-    params: {
-      clients: flags.clients,
-      servers: flags.servers,
-      hotels: flags.hotels,
-      rooms: flags.rooms,
-      max_rooms: flags.maxRooms,
-      think_ms: flags.thinkMs.text,
-      seed,
-      pick: flags.pick,
-      in_flight: flags.inFlight,
-      pool_size: flags.poolSize ?? poolSizeFor(flags.servers),
-      duration_ms: flags.duration,
-      warmup_ms: flags.warmup,
-      ...forWorkloads,
-      chaos,
-    },
-    thinkMs: flags.thinkMs,
-    timeoutMs: flags.timeout * 1000,
-    durationMs: flags.duration,
-    warmupMs: flags.warmup,
+    config,
     signal: stop.signal,
     tickMs: view.tickMs,
     hooks,
@@ -93,4 +72,28 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
   const failures = failedAssertions(results, flags);
   if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
   return 0;
+}
+
+/** The run's configuration from the flags of `run` and `race`; throws a UsageError for flags that contradict each other. */
+export function runConfigOf(flags: LoadFlags & WorkloadFlags & ChaosFlags): RunConfig {
+  if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
+    throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
+  }
+  return {
+    clients: flags.clients,
+    servers: flags.servers,
+    hotels: flags.hotels,
+    rooms: flags.rooms,
+    maxRooms: flags.maxRooms,
+    thinkMs: flags.thinkMs,
+    seed: flags.seed ?? randomInt(2 ** 31 - 1),
+    pick: flags.pick,
+    inFlight: flags.inFlight,
+    poolSize: flags.poolSize ?? poolSizeFor(flags.servers),
+    durationMs: flags.duration,
+    warmupMs: flags.warmup,
+    timeoutMs: flags.timeout * 1000,
+    ...workloadConfig(flags),
+    chaos: chaosConfig(flags),
+  };
 }

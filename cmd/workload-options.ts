@@ -1,10 +1,11 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
-import type { RunParams } from '../harness/result.js';
-import { defaultHoldParams } from '../harness/room-workloads.js';
-import { defaultSlotParams } from '../harness/slots-workload.js';
-import { workloadNames, workloads, type WorkloadName } from '../harness/workloads.js';
+import { defaultHoldConfig } from '../harness/room-workloads.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { defaultSlotConfig } from '../harness/slots-workload.js';
+import { workloadNames, type WorkloadName } from '../harness/workload.js';
+import { workloads } from '../harness/workloads.js';
 import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
 import { integer } from './options.js';
 
@@ -43,14 +44,14 @@ export function strategyList(value: string): string[] {
 
 /** The flags of the holds and slots workloads and of lost responses, shared by `run` and `race`. */
 export function workloadOptions(): Option[] {
-  const holds = defaultHoldParams;
-  const slots = defaultSlotParams;
+  const holds = defaultHoldConfig;
+  const slots = defaultSlotConfig;
   return [
     new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`).argParser(workloadList).default(['rooms'], 'rooms'),
-    new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirm_ratio),
-    new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancel_ratio),
-    new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.hold_ttl_ms),
-    new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweep_ms),
+    new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirmRatio),
+    new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancelRatio),
+    new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.holdTtlMs),
+    new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweepMs),
     new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources),
     new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)').argParser(integer(1, 24 * 366)).default(slots.hours),
     new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts),
@@ -74,18 +75,18 @@ export interface WorkloadFlags {
   idempotency: boolean;
 }
 
-/** The result file's parameters for the workloads and the retries these flags ask for. */
-export function workloadParams(flags: WorkloadFlags): Pick<RunParams, 'holds' | 'slots' | 'retries'> {
+/** The settings of the workloads and of the retries these flags ask for. */
+export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 'slots' | 'retries'> {
   if (flags.confirmRatio + flags.cancelRatio > 1) {
     throw new UsageError(`--confirm-ratio ${flags.confirmRatio} and --cancel-ratio ${flags.cancelRatio} add up to more than 1`);
   }
   const lossy = flags.dropResponses > 0 || flags.clientTimeoutMs !== undefined;
   return {
-    holds: { confirm_ratio: flags.confirmRatio, cancel_ratio: flags.cancelRatio, hold_ttl_ms: flags.holdTtlMs, sweep_ms: flags.sweepMs },
+    holds: { confirmRatio: flags.confirmRatio, cancelRatio: flags.cancelRatio, holdTtlMs: flags.holdTtlMs, sweepMs: flags.sweepMs },
     slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts },
     // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
     retries: lossy || !flags.idempotency
-      ? { client_timeout_ms: flags.clientTimeoutMs ?? null, drop_responses: flags.dropResponses, idempotency: flags.idempotency }
+      ? { clientTimeoutMs: flags.clientTimeoutMs, dropResponses: flags.dropResponses, idempotency: flags.idempotency }
       : undefined,
   };
 }

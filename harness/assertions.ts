@@ -1,4 +1,4 @@
-import type { StrategyResult } from './result.js';
+import type { StrategyResult } from './result-schema.js';
 
 export interface AssertionFlags {
   assertNoOverbooking?: boolean;

@@ -14,13 +14,13 @@ import type { ServerFleet } from './servers.js';
 export const chaosFaults = ['kill-server', 'kill-backends', 'slow-db'] as const;
 export type ChaosFault = (typeof chaosFaults)[number];
 
-/** The faults of a run, as the result file names them. */
-export interface ChaosParams {
+/** The faults of a run. */
+export interface ChaosConfig {
   faults: ChaosFault[];
-  /** Mean time between kills (kill-server, kill-backends); each comes after every_ms/2 to 3·every_ms/2. */
-  every_ms: number;
-  /** slow-db: the pause after each read, null without slow-db. */
-  latency_ms: number | null;
+  /** Mean time between kills (kill-server, kill-backends); each comes after everyMs/2 to 3·everyMs/2. */
+  everyMs: number;
+  /** slow-db: the pause after each read; unset without slow-db. */
+  latencyMs?: number;
 }
 
 /** What the faults did to a run and how the writes they left in doubt turned out. */
@@ -83,16 +83,16 @@ async function settle(sql: Sql, applicationName: string, limitMs: number) {
  * Injects the kill faults at random moments, `seed` choosing when and whom, until finish():
  * which stops them, lets the database settle, and reconciles the clients' writes.
  */
-export function startChaos(params: ChaosParams, fleet: ServerFleet, sql: Sql, seed: number) {
+export function startChaos(config: ChaosConfig, fleet: ServerFleet, sql: Sql, seed: number) {
   const rng = xoroshiro128plus(seed);
   const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
-  const kills = params.faults.filter((fault) => fault !== 'slow-db');
+  const kills = config.faults.filter((fault) => fault !== 'slow-db');
   const crashesBefore = fleet.crashes();
   const done = { servers_killed: 0, backends_terminated: 0 };
   const stop = new AbortController();
   const loop = (async () => {
     while (kills.length > 0) {
-      await sleep(random(Math.floor(params.every_ms / 2), Math.ceil((params.every_ms * 3) / 2)), undefined, { signal: stop.signal }).catch(() => undefined);
+      await sleep(random(Math.floor(config.everyMs / 2), Math.ceil((config.everyMs * 3) / 2)), undefined, { signal: stop.signal }).catch(() => undefined);
       if (stop.signal.aborted) return;
       if (kills[random(0, kills.length - 1)] === 'kill-server') {
         await fleet.replace(random(0, fleet.urls.length - 1));
@@ -112,7 +112,7 @@ export function startChaos(params: ChaosParams, fleet: ServerFleet, sql: Sql, se
     },
     async finish(eventId: string, writes: WriteLog): Promise<ChaosOutcome> {
       await this.stop();
-      await settle(sql, fleet.applicationName, Math.max(5_000, 2 * (params.latency_ms ?? 0)));
+      await settle(sql, fleet.applicationName, Math.max(5_000, 2 * (config.latencyMs ?? 0)));
       return {
         ...done,
         server_crashes: fleet.crashes() - crashesBefore,

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/connection.js';
 import { auditEvent } from './event.js';
-import { hotelOutcomes, type HotelOutcome } from './result.js';
+import { hotelOutcomes } from './result.js';
+import type { HotelOutcome } from './result-schema.js';
 
 /**
  * The audit query run on each tick while the clients are at work, so a live view can show

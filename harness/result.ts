@@ -1,126 +1,42 @@
 import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { StrategyInfo } from '../strategies/types.js';
-import type { ChaosOutcome, ChaosParams } from './chaos.js';
+import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
-import type { LogReplay } from './replay.js';
 import { toolVersion } from './paths.js';
-import type { WorkloadAudit, WorkloadName } from './workloads.js';
+import type { LogReplay } from './replay.js';
+import type { HotelOutcome, RunParams, StrategyResult, Verdict } from './result-schema.js';
+import type { RunConfig } from './run-config.js';
+import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
-/** The parameters of a run, named as in the result file. */
-export interface RunParams {
-  strategy: string;
-  clients: number;
-  servers: number;
-  hotels: number;
-  rooms: number;
-  max_rooms: number;
-  think_ms: string;
-  seed: number;
-  pick: 'first' | 'random';
-  in_flight: number;
-  pool_size: number;
-  /** Set when the clients ran for a fixed time (--duration) instead of to sell-out. */
-  duration_ms?: number;
-  /** Unmeasured load before the race's first run (--warmup); 0 or unset: none. */
-  warmup_ms?: number;
-  /** `rooms` when unset. */
-  workload?: WorkloadName;
-  /** The holds workload's parameters; only in its runs. */
-  holds?: HoldParams;
-  /** The slots workload's parameters; only in its runs. */
-  slots?: SlotParams;
-  /** Lost responses and the retries they cause; unset when no response is ever lost. */
-  retries?: RetryParams;
-  /** Faults injected while the clients ran (--chaos); unset without. */
-  chaos?: ChaosParams;
-}
-
-export interface HoldParams {
-  /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
-  confirm_ratio: number;
-  cancel_ratio: number;
-  hold_ttl_ms: number;
-  /** How often the sweeper expires lapsed holds while the clients run. */
-  sweep_ms: number;
-}
-
-export interface SlotParams {
-  resources: number;
-  /** Whole hours that windows may start in; windows are 1 to 4 hours long. */
-  hours: number;
-  /** Bookings each client tries. */
-  attempts: number;
-}
-
-export interface RetryParams {
-  client_timeout_ms: number | null;
-  /** Share of responses lost on the way back; the client resends the same request. */
-  drop_responses: number;
-  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
-  idempotency: boolean;
-}
-
-export interface Verdict {
-  promises_safety: boolean;
-  /** No overbooked room and no drift, as audited from the tables. */
-  safe: boolean;
-  /** SAFE, or what went wrong: "OVERBOOKED by 12", "DRIFT 30", or both. */
-  label: string;
-}
-
-/** One strategy run, as written to bench-results/ (DESIGN.md's result file). */
-export interface StrategyResult {
-  tool: { name: 'evento'; version: string };
-  /** What the clients did (params.workload, repeated here for readers of the file). */
-  workload: WorkloadName;
-  started_at: string;
-  params: RunParams;
-  environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' };
-  event_id: string;
-  outcome: {
-    requests: number;
-    reservations: number;
-    rooms_reserved: number;
-    contracted: number;
-    overbooked_rooms: number;
-    drift: number;
-    conflicts: number;
-    /** The same 409s by the reason the server gave (serialization_failure, unique_violation, …). */
-    conflicts_by_reason: Record<string, number>;
-    retries: number;
-    insufficient: number;
-    errors: number;
-    errors_by_kind: Record<string, number>;
-    duration_ms: number;
-    throughput_rps: number;
-    reservations_per_s: number;
-    latency_ms: { p50: number; p90: number; p99: number; max: number };
-    /** What the clients were told (201 responses), beside what the tables hold. */
-    acknowledged: { reservations: number; rooms: number };
-    stopped_by: LoadResult['stoppedBy'];
-    /** Rooms by which the tables differ from a replay of the event log; null when the strategy does not write one. */
-    log_mismatch: number | null;
-    /**
-     * Per kind, from the clients and the workload's audit: holds confirmed, expired_holds,
-     * leaked_holds, duplicates, duplicates_prevented, slots_taken, overlapping_pairs, …
-     */
-    counts: Record<string, number>;
-    /** What the injected faults did and how the writes they left in doubt turned out; null without --chaos. */
-    chaos: ChaosOutcome | null;
+/** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
+export function paramsOf(config: RunConfig, run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config'] }): RunParams {
+  const { holds, slots } = run.own;
+  const { retries, chaos } = config;
+  return {
+    strategy: run.strategy,
+    clients: config.clients,
+    servers: config.servers,
+    hotels: config.hotels,
+    rooms: config.rooms,
+    max_rooms: config.maxRooms,
+    think_ms: config.thinkMs.text,
+    seed: run.seed,
+    pick: config.pick,
+    in_flight: config.inFlight,
+    pool_size: config.poolSize,
+    duration_ms: config.durationMs,
+    warmup_ms: config.warmupMs,
+    workload: run.workload,
+    holds: holds && { confirm_ratio: holds.confirmRatio, cancel_ratio: holds.cancelRatio, hold_ttl_ms: holds.holdTtlMs, sweep_ms: holds.sweepMs },
+    slots: slots && { resources: slots.resources, hours: slots.hours, attempts: slots.attempts },
+    retries: retries && {
+      client_timeout_ms: retries.clientTimeoutMs ?? null,
+      drop_responses: retries.dropResponses,
+      idempotency: retries.idempotency,
+    },
+    chaos: chaos && { faults: chaos.faults, every_ms: chaos.everyMs, latency_ms: chaos.latencyMs ?? null },
   };
-  hotels: HotelOutcome[];
-  verdict: Verdict;
-}
-
-/** One hotel of an event as audited from the tables; `booked` counts confirmed and held rooms. */
-export interface HotelOutcome {
-  hotel_id: string;
-  name: string;
-  contracted: number;
-  booked: number;
-  overbooked: number;
-  drift: number;
 }
 
 export function hotelOutcomes(audit: EventAudit): HotelOutcome[] {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StrategyResult } from './result.js';
+import type { StrategyResult } from './result-schema.js';
 
 /** bench-results/<UTC time>-<strategy>.json; returns the path written. */
 export async function writeResultFile(dir: string, result: StrategyResult) {

@@ -5,19 +5,19 @@ import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { auditEvent, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
-import type { HoldParams } from './result.js';
-import type { Workload } from './workloads.js';
+import type { HoldConfig } from './run-config.js';
+import type { Workload } from './workload.js';
 
 // A hold must outlive a confirmation's round trip under load, or most confirmations come too late.
-export const defaultHoldParams: HoldParams = { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 100 };
+export const defaultHoldConfig: HoldConfig = { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 100 };
 
 export const roomsWorkload: Workload = {
   name: 'rooms',
   summary: 'reserve rooms until every hotel is sold out',
   strategies,
   find: findStrategy,
-  async start(sql, params, eventName) {
-    return { event: await seedEvent(sql, params.hotels, params.rooms, eventName), params: {}, plan: {} };
+  async start(sql, config, eventName) {
+    return { event: await seedEvent(sql, config.hotels, config.rooms, eventName), config: {}, plan: {} };
   },
   async audit(sql, eventId) {
     return { rooms: await auditEvent(sql, eventId), counts: {}, problems: [] };
@@ -31,21 +31,21 @@ export const holdsWorkload: Workload = {
   summary: 'hold rooms, then confirm, cancel or abandon each hold; a sweeper expires lapsed ones',
   strategies: holdStrategies,
   find: (name) => holdStrategies.find((strategy) => strategy.name === name),
-  async start(sql, params, eventName) {
-    const holds = params.holds ?? defaultHoldParams;
-    const event = await seedEvent(sql, params.hotels, params.rooms, eventName);
+  async start(sql, config, eventName) {
+    const holds = config.holds ?? defaultHoldConfig;
+    const event = await seedEvent(sql, config.hotels, config.rooms, eventName);
     return {
       event,
-      params: { holds },
+      config: { holds },
       plan: {
         holds: {
-          confirmRatio: holds.confirm_ratio,
-          cancelRatio: holds.cancel_ratio,
-          ttlMs: holds.hold_ttl_ms,
-          releaseMs: holds.hold_ttl_ms + holds.sweep_ms,
+          confirmRatio: holds.confirmRatio,
+          cancelRatio: holds.cancelRatio,
+          ttlMs: holds.holdTtlMs,
+          releaseMs: holds.holdTtlMs + holds.sweepMs,
         },
       },
-      beside: startSweeper(sql, event.event_id, holds.sweep_ms),
+      sweeper: startSweeper(sql, event.event_id, holds.sweepMs),
     };
   },
   async audit(sql, eventId) {

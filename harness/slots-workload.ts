@@ -1,10 +1,10 @@
 import type { Sql } from '../db/connection.js';
 import { findSlotStrategy, slotStrategies } from '../strategies/registry.js';
 import { projectPath } from './paths.js';
-import type { SlotParams } from './result.js';
-import type { Workload } from './workloads.js';
+import type { SlotConfig } from './run-config.js';
+import type { Workload } from './workload.js';
 
-export const defaultSlotParams: SlotParams = { resources: 3, hours: 24, attempts: 10 };
+export const defaultSlotConfig: SlotConfig = { resources: 3, hours: 24, attempts: 10 };
 
 /** Every run books the same day; its resources are its own, so runs never meet. */
 const slotsStartAt = Date.UTC(2030, 0, 1);
@@ -31,12 +31,12 @@ export const slotsWorkload: Workload = {
   summary: 'book time windows [start, end) on a few resources, chosen to overlap often',
   strategies: slotStrategies,
   find: findSlotStrategy,
-  async start(sql, params, eventName) {
-    const slots = params.slots ?? defaultSlotParams;
+  async start(sql, config, eventName) {
+    const slots = config.slots ?? defaultSlotConfig;
     const seeded = await seedSlots(sql, slots.resources, eventName);
     return {
       event: { event_id: seeded.event_id, hotels: [] },
-      params: { slots },
+      config: { slots },
       plan: {
         slots: {
           resources: seeded.resources.map((resource) => resource.resource_id),

@@ -1,50 +1,8 @@
-import type { ClientPlan } from '../client-sim/client.js';
 import type { Sql } from '../db/connection.js';
-import type { StrategyInfo } from '../strategies/types.js';
-import type { EventAudit, SeededEvent } from './event.js';
 import { projectPath } from './paths.js';
-import type { RunParams } from './result.js';
 import { holdsWorkload, roomsWorkload } from './room-workloads.js';
 import { slotsWorkload } from './slots-workload.js';
-
-/**
- * What the clients do to the database, beside which strategy they go through: `rooms` (reserve
- * until sold out), `holds` (hold, then confirm, cancel or abandon) and `slots` (book time windows).
- */
-export const workloadNames = ['rooms', 'holds', 'slots'] as const;
-export type WorkloadName = (typeof workloadNames)[number];
-
-/** One run's event, seeded, with what the clients and the audit need of it. */
-export interface WorkloadRun {
-  event: SeededEvent;
-  /** The workload's parameters as used, for the result file. */
-  params: Pick<RunParams, 'holds' | 'slots'>;
-  plan: Pick<ClientPlan, 'holds' | 'slots'>;
-  /** Work beside the clients (the holds sweeper); finish() after they stop makes its last pass. */
-  beside?: { finish(signal?: AbortSignal): Promise<void> };
-}
-
-/** The audit of one run: rooms (overbooking, drift; empty for slots), counts by kind, and what went wrong. */
-export interface WorkloadAudit {
-  rooms: EventAudit;
-  counts: Record<string, number>;
-  /** Verdict labels such as "LEAKED HOLDS 3" or "OVERLAPS 12"; empty when all held. */
-  problems: string[];
-}
-
-export interface Workload {
-  name: WorkloadName;
-  summary: string;
-  /** The strategies that can run it; `find` looks one up by name. */
-  strategies: readonly StrategyInfo[];
-  find(name: string): StrategyInfo | undefined;
-  /** Seeds a new event, named `eventName` when given (the warm-up's says so). */
-  start(sql: Sql, params: Omit<RunParams, 'strategy'>, eventName?: string): Promise<WorkloadRun>;
-  audit(sql: Sql, eventId: string): Promise<WorkloadAudit>;
-}
-
-/** How a run is named in tables and progress lines: `atomic`, `holds:atomic`, `slots:exclusion`. */
-export const runLabel = (workload: WorkloadName, strategy: string) => (workload === 'rooms' ? strategy : `${workload}:${strategy}`);
+import type { Workload, WorkloadAudit, WorkloadName } from './workload.js';
 
 export const workloads: Record<WorkloadName, Workload> = {
   rooms: roomsWorkload,

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { failedAssertions } from '../harness/assertions.js';
 import { auditEvent, seedEvent } from '../harness/event.js';
-import { verdictOf, type StrategyResult } from '../harness/result.js';
+import { verdictOf } from '../harness/result.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { findStrategy } from '../strategies/registry.js';
 import { useDatabase } from './helpers.js';
 

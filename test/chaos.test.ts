@@ -2,20 +2,20 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { reconcileWrites, type ChaosParams } from '../harness/chaos.js';
+import { reconcileWrites, type ChaosConfig } from '../harness/chaos.js';
 import { seedEvent } from '../harness/event.js';
 import { runRace } from '../harness/race.js';
-import type { StrategyResult } from '../harness/result.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { findStrategy, strategies } from '../strategies/registry.js';
-import { contendedRace, runCli, useDatabase } from './helpers.js';
+import { contendedRace, roomRuns, runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const safe = strategies.filter((strategy) => strategy.promisesSafety);
 
 // The contended scenario with rooms enough for the clients to meet several faults before sell-out.
-const underFaults = (chaos: ChaosParams, rooms = 100, setting: { strategies?: typeof safe; pool_size?: number; servers?: number } = {}) => {
-  const { strategies: chosen = safe, ...params } = setting;
-  return runRace({ ...contendedRace, params: { ...contendedRace.params, rooms, chaos, ...params }, databaseUrl: database.url, strategies: chosen });
+const underFaults = (chaos: ChaosConfig, rooms = 100, setting: { strategies?: typeof safe; poolSize?: number; servers?: number } = {}) => {
+  const { strategies: chosen = safe, ...config } = setting;
+  return runRace({ ...contendedRace, config: { ...contendedRace.config, rooms, chaos, ...config }, databaseUrl: database.url, runs: roomRuns(chosen) });
 };
 
 const total = (results: StrategyResult[], field: 'servers_killed' | 'backends_terminated' | 'indeterminate') =>
@@ -59,7 +59,7 @@ t.test('the reconciliation finds an indeterminate claim that committed, an unexp
 });
 
 t.test('kill-server: safe strategies hold while servers are SIGKILLed and replaced', async (t) => {
-  const { results } = await underFaults({ faults: ['kill-server'], every_ms: 200, latency_ms: null });
+  const { results } = await underFaults({ faults: ['kill-server'], everyMs: 200 });
   heldUnder(t, results);
   t.ok(total(results, 'servers_killed') > 0, `${total(results, 'servers_killed')} servers killed`);
   t.ok(total(results, 'indeterminate') > 0, `${total(results, 'indeterminate')} writes left in doubt by the kills, each reconciled`);
@@ -67,7 +67,7 @@ t.test('kill-server: safe strategies hold while servers are SIGKILLed and replac
 });
 
 t.test('kill-backends: safe strategies hold, and servers reconnect instead of crashing', async (t) => {
-  const { results } = await underFaults({ faults: ['kill-backends'], every_ms: 150, latency_ms: null });
+  const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 });
   heldUnder(t, results);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
   t.ok(results.some(({ outcome }) => (outcome.errors_by_kind.http_5xx ?? 0) > 0), 'the servers answered 503 while their connections were gone');
@@ -77,13 +77,13 @@ t.test('kill-backends: safe strategies hold, and servers reconnect instead of cr
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
   // The default at 4 servers on 2 cores; a reserved connection lost mid-request must not be handed out again.
   const ownConnection = ['pessimistic', 'serializable', 'advisory', 'optimistic', 'event-log'].map((name) => findStrategy(name)!);
-  const { results } = await underFaults({ faults: ['kill-backends'], every_ms: 150, latency_ms: null }, 100, { strategies: ownConnection, pool_size: 1, servers: 4 });
+  const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
   heldUnder(t, results, ownConnection);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
 });
 
 t.test('slow-db: safe strategies hold with a wide window between read and write', async (t) => {
-  const { results } = await underFaults({ faults: ['slow-db'], every_ms: 2000, latency_ms: 3 }, 20);
+  const { results } = await underFaults({ faults: ['slow-db'], everyMs: 2000, latencyMs: 3 }, 20);
   heldUnder(t, results);
   t.ok(results.every(({ outcome }) => outcome.latency_ms.p50 >= 3), 'every strategy\'s median claim took the pause');
 });
@@ -93,17 +93,16 @@ t.test('slow-db: safe strategies hold with a wide window between read and write'
 // the claims at sell-out can overbook (a first wave of claims all at once would, on a slow host,
 // overbook without slow-db too).
 t.test('slow-db: naive overbooks more than without it', async (t) => {
-  const light = (chaos?: ChaosParams) =>
+  const light = (chaos?: ChaosConfig) =>
     runRace({
       ...contendedRace,
-      params: { ...contendedRace.params, clients: 20, hotels: 1, rooms: 200, think_ms: '0-50', chaos },
-      thinkMs: { min: 0, max: 50 },
+      config: { ...contendedRace.config, clients: 20, hotels: 1, rooms: 200, thinkMs: { min: 0, max: 50, text: '0-50' }, chaos },
       databaseUrl: database.url,
-      strategies: Array(3).fill(findStrategy('naive')!),
+      runs: roomRuns(Array(3).fill(findStrategy('naive')!)),
     });
   const overbooked = ({ results }: { results: StrategyResult[] }) => results.reduce((sum, { outcome }) => sum + outcome.overbooked_rooms, 0);
   const plain = overbooked(await light());
-  const slow = overbooked(await light({ faults: ['slow-db'], every_ms: 2000, latency_ms: 100 }));
+  const slow = overbooked(await light({ faults: ['slow-db'], everyMs: 2000, latencyMs: 100 }));
   t.ok(slow > plain, `3 runs overbooked ${slow} rooms with slow-db, ${plain} without`);
 });
 

@@ -2,11 +2,11 @@ import t from 'tap';
 import { runRace } from '../harness/race.js';
 import { findStrategy } from '../strategies/registry.js';
 import type { ConflictReason } from '../strategies/types.js';
-import { contendedRace, useDatabase } from './helpers.js';
+import { contendedRace, roomRuns, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const race = (names: string[]) =>
-  runRace({ ...contendedRace, databaseUrl: database.url, strategies: names.map((name) => findStrategy(name)!) });
+  runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map((name) => findStrategy(name)!)) });
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {

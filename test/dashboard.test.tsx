@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
-import type { HotelOutcome } from '../harness/result.js';
+import type { HotelOutcome } from '../harness/result-schema.js';
 import { findStrategy } from '../strategies/registry.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
 import { rankResults, verdictText } from '../cmd/report-table.js';

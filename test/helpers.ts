@@ -5,7 +5,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { openDatabase, type Database } from '../harness/database.js';
-import type { RaceOptions } from '../harness/race.js';
+import type { RaceOptions, RaceRun } from '../harness/race.js';
+import type { StrategyInfo } from '../strategies/types.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
@@ -124,18 +125,20 @@ export async function serveApp(t: Test, databaseUrl: string, options: AppOptions
 
 /** The contended room scenario of the issue: 100 clients on 2 servers fight for 2 hotels × 20 rooms. */
 export const contendedRace = {
-  params: {
+  config: {
     clients: 100,
     servers: 2,
     hotels: 2,
     rooms: 20,
-    max_rooms: 5,
-    think_ms: '0',
+    maxRooms: 5,
+    thinkMs: { min: 0, max: 0, text: '0' },
     seed: 7,
     pick: 'first',
-    in_flight: 256,
-    pool_size: 8,
+    inFlight: 256,
+    poolSize: 8,
+    timeoutMs: 60_000,
   },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
-} satisfies Omit<RaceOptions, 'strategies' | 'runs'>;
+} satisfies Omit<RaceOptions, 'runs'>;
+
+/** Runs of the rooms workload, one per strategy, in order. */
+export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => ({ workload: 'rooms', strategy }));

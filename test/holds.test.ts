@@ -142,7 +142,7 @@ t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
 // confirm 60 %, cancel 20 % and abandon the rest to the sweeper.
 const contended: Omit<RaceOptions, 'runs'> = {
   ...contendedRace,
-  params: { ...contendedRace.params, seed: 11, holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 400, sweep_ms: 50 } },
+  config: { ...contendedRace.config, seed: 11, holds: { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 400, sweepMs: 50 } },
   databaseUrl: database.url,
 };
 const holdRuns = (names: string[]) => names.map((name) => ({ workload: 'holds' as const, strategy: findStrategy(name)! }));

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { seedEvent } from '../harness/event.js';
 import { runRace, type RaceOptions } from '../harness/race.js';
-import type { StrategyResult } from '../harness/result.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { findSlotStrategy, findStrategy } from '../strategies/registry.js';
 import { serveApp, useDatabase } from './helpers.js';
 
@@ -104,23 +104,22 @@ t.test('with idempotency off, a retried request is applied twice (the unsafe twi
 // timeout, so that a slow host cannot turn every response into a lost one. Rooms enough for
 // several rounds of claims: a request resent after sell-out is refused with or without a record.
 const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
-  params: {
+  config: {
     clients: 60,
     servers: 2,
     hotels: 2,
     rooms: 400,
-    max_rooms: 3,
-    think_ms: '0',
+    maxRooms: 3,
+    thinkMs: { min: 0, max: 0, text: '0' },
     seed: 3,
     pick: 'random',
-    in_flight: 256,
-    pool_size: 8,
-    holds: { confirm_ratio: 0.7, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 },
+    inFlight: 256,
+    poolSize: 8,
+    timeoutMs: 60_000,
+    holds: { confirmRatio: 0.7, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 50 },
     slots: { resources: 3, hours: 24, attempts: 5 },
-    retries: { client_timeout_ms: null, drop_responses: 0.3, idempotency },
+    retries: { dropResponses: 0.3, idempotency },
   },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
   databaseUrl: database.url,
 });
 
@@ -153,16 +152,14 @@ t.test('without idempotency, the same resent requests are applied twice and the 
 // Given up on while still running: every read sleeps 100 ms in the database (slow-db) and the
 // client waits 40 ms, so each first attempt is lost and resent while the first is in progress.
 const timedOut = (idempotency: boolean): RaceOptions => ({
-  params: {
-    ...lossy(idempotency).params,
+  config: {
+    ...lossy(idempotency).config,
     clients: 6,
     hotels: 3,
     rooms: 24,
-    retries: { client_timeout_ms: 40, drop_responses: 0, idempotency },
-    chaos: { faults: ['slow-db'], every_ms: 2000, latency_ms: 100 },
+    retries: { clientTimeoutMs: 40, dropResponses: 0, idempotency },
+    chaos: { faults: ['slow-db'], everyMs: 2000, latencyMs: 100 },
   },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
   databaseUrl: database.url,
   runs: [{ workload: 'rooms', strategy: findStrategy('pessimistic')! }],
 });

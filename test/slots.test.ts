@@ -82,21 +82,20 @@ t.test('GET /slots streams the matching bookings as NDJSON, in time order', asyn
 // The slots workload under contention: 100 clients on 2 servers try 10 windows of 1 to 4 hours
 // each on 3 resources over one day, so most windows collide.
 const contended: Omit<RaceOptions, 'runs'> = {
-  params: {
+  config: {
     clients: 100,
     servers: 2,
     hotels: 1,
     rooms: 1,
-    max_rooms: 1,
-    think_ms: '0',
+    maxRooms: 1,
+    thinkMs: { min: 0, max: 0, text: '0' },
     seed: 5,
     pick: 'first',
-    in_flight: 256,
-    pool_size: 8,
+    inFlight: 256,
+    poolSize: 8,
+    timeoutMs: 60_000,
     slots: { resources: 3, hours: 24, attempts: 10 },
   },
-  thinkMs: { min: 0, max: 0 },
-  timeoutMs: 60_000,
   databaseUrl: database.url,
 };
 const slotRuns = (names: string[]) => names.map((name) => ({ workload: 'slots' as const, strategy: findSlotStrategy(name)! }));

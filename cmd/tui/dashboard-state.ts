@@ -1,7 +1,7 @@
 import type { MetricsSnapshot } from '../../client-sim/metrics.js';
 import type { LoadResult } from '../../client-sim/runner.js';
-import type { RaceHooks } from '../../harness/race.js';
-import type { HotelOutcome, StrategyResult, Verdict } from '../../harness/result.js';
+import type { RaceHooks } from '../../harness/race-hooks.js';
+import type { HotelOutcome, StrategyResult, Verdict } from '../../harness/result-schema.js';
 
 /** What the race was asked to do: fixed for the whole race. */
 export interface RacePlan {

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { HotelOutcome } from '../../harness/result.js';
+import type { HotelOutcome } from '../../harness/result-schema.js';
 import { number } from '../report-table.js';
 
 export interface HotelBarProps {

@@ -1,6 +1,6 @@
 import { render } from 'ink';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { ProgressView } from '../progress-view.js';
+import type { ProgressView } from '../progress-view-types.js';
 import { App } from './app.js';
 import { dashboardTickMs, type RacePlan } from './dashboard-state.js';
 import { createRaceStore } from './race-store.js';

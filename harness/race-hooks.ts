@@ -1,0 +1,19 @@
+import type { MetricsSnapshot } from '../client-sim/metrics.js';
+import type { StrategyInfo } from '../strategies/types.js';
+import type { SeededEvent } from './event.js';
+import type { HotelOutcome, StrategyResult } from './result-schema.js';
+import type { WorkloadName } from './workload.js';
+
+/** How a progress view follows a race; every argument is plain data. */
+export interface RaceHooks {
+  /** `host` is where the database listens, without credentials. */
+  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[] }): void;
+  /** The warm-up begins; no result comes of it. */
+  onWarmup?(info: { ms: number }): void;
+  /** `workload` is always set by the race; views written before workloads may ignore it. */
+  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; event: SeededEvent }): void;
+  onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
+  /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
+  onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;
+  onResult?(result: StrategyResult): void | Promise<void>;
+}

@@ -1,0 +1,66 @@
+import type { ChaosConfig } from './chaos.js';
+
+/** A pause drawn from [min, max] ms; `text` is how the user wrote it ("0-300"). */
+export interface ThinkRange {
+  min: number;
+  max: number;
+  text: string;
+}
+
+export interface HoldConfig {
+  /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
+  confirmRatio: number;
+  cancelRatio: number;
+  holdTtlMs: number;
+  /** How often the sweeper expires lapsed holds while the clients run. */
+  sweepMs: number;
+}
+
+export interface SlotConfig {
+  resources: number;
+  /** Whole hours that windows may start in; windows are 1 to 4 hours long. */
+  hours: number;
+  /** Bookings each client tries. */
+  attempts: number;
+}
+
+export interface RetryConfig {
+  clientTimeoutMs?: number;
+  /** Share of responses lost on the way back; the client resends the same request. */
+  dropResponses: number;
+  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
+  idempotency: boolean;
+}
+
+/**
+ * Everything a race's runs share, as the program uses it; the result file names it in snake_case
+ * (harness/result.ts `paramsOf`).
+ */
+export interface RunConfig {
+  clients: number;
+  servers: number;
+  hotels: number;
+  rooms: number;
+  maxRooms: number;
+  thinkMs: ThinkRange;
+  seed: number;
+  pick: 'first' | 'random';
+  inFlight: number;
+  poolSize: number;
+  /** Each run's clients stop after this long instead of at sell-out. */
+  durationMs?: number;
+  /** Unmeasured load before the race's first run; 0 or unset: none. */
+  warmupMs?: number;
+  /** A run whose clients have not stopped after this long is stopped and reported as timed out. */
+  timeoutMs: number;
+  /** A client gives up on one HTTP request after this long (30 s when unset). */
+  requestTimeoutMs?: number;
+  /** The holds workload's settings; its defaults when unset. */
+  holds?: HoldConfig;
+  /** The slots workload's settings; its defaults when unset. */
+  slots?: SlotConfig;
+  /** Lost responses and the resends they cause; unset when no response is ever lost. */
+  retries?: RetryConfig;
+  /** Faults injected while the clients run (--chaos); unset without. */
+  chaos?: ChaosConfig;
+}
