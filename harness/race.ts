@@ -8,7 +8,7 @@ import { liveAudit } from './live-audit.js';
 import type { RaceHooks } from './race-hooks.js';
 import { replayLog } from './replay.js';
 import { buildResult, paramsOf } from './result.js';
-import type { StrategyResult } from './result-schema.js';
+import type { StrategyResult, TrialInfo } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { startServers, type ServerFleet } from './servers.js';
 import type { WorkloadName, WorkloadRun } from './workload.js';
@@ -25,6 +25,8 @@ export interface RaceRun {
 export interface RaceOptions {
   runs: RaceRun[];
   config: RunConfig;
+  /** Trials of every run, interleaved (A B C A B C …); 1 when unset. */
+  trials?: number;
   /** How often onTick (and onAudit) fire; 1 s when unset. */
   tickMs?: number;
   databaseUrl?: string;
@@ -47,9 +49,25 @@ export interface Trial {
 /** A race's database and servers, ready for the unmeasured warm-up and for any number of trials. */
 export interface PreparedRace {
   warmUp(): Promise<void>;
-  /** One run on a fresh event, audited from the tables. */
-  runTrial(run: RaceRun): Promise<Trial>;
+  /** One run on a fresh event, audited from the tables; its seed is the trial's unless the run names one. */
+  runTrial(run: RaceRun, trial: TrialInfo): Promise<Trial>;
   close(): Promise<void>;
+}
+
+/**
+ * Trial k of every run has the same seed, so every strategy meets the same demand; trial 1's is
+ * the race's, so `--seed` replays it.
+ */
+export const trialSeed = (raceSeed: number, index: number) => (raceSeed + index - 1) % 2 ** 31;
+
+/**
+ * Every run's trials, interleaved (A B C A B C …) so that a drift in the host's speed falls on
+ * every strategy alike rather than on whichever ran last.
+ */
+export function trialOrder<T>(runs: T[], trials: number, raceSeed: number): { run: T; trial: TrialInfo }[] {
+  return Array.from({ length: trials }, (_, k) => k + 1).flatMap((index) =>
+    runs.map((run, at) => ({ run, trial: { index, count: trials, seed: trialSeed(raceSeed, index), position: (index - 1) * runs.length + at } })),
+  );
 }
 
 /**
@@ -88,7 +106,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       hooks.onWarmup?.({ ms: config.warmupMs });
       await warmUp(database.sql, runs, options, shared, config.warmupMs);
     },
-    runTrial: (run) => runTrial(database, fleet, shared, options, run),
+    runTrial: (run, trial) => runTrial(database, fleet, shared, options, run, trial),
     async close() {
       try {
         await fleet.stop();
@@ -108,9 +126,9 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   try {
     await race.warmUp();
     const results: StrategyResult[] = [];
-    for (const run of options.runs) {
+    for (const { run, trial } of trialOrder(options.runs, options.trials ?? 1, options.config.seed)) {
       if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
-      const { result, stoppedBy } = await race.runTrial(run);
+      const { result, stoppedBy } = await race.runTrial(run, trial);
       results.push(result);
       if (stoppedBy === 'timeout' || stoppedBy === 'interrupted') return { results, stoppedBy };
     }
@@ -120,9 +138,16 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   }
 }
 
-async function runTrial(database: Database, fleet: ServerFleet, shared: SharedLoad, options: RaceOptions, raceRun: RaceRun): Promise<Trial> {
+async function runTrial(
+  database: Database,
+  fleet: ServerFleet,
+  shared: SharedLoad,
+  options: RaceOptions,
+  raceRun: RaceRun,
+  trial: TrialInfo,
+): Promise<Trial> {
   const { config, hooks = {} } = options;
-  const { workload: name, strategy, seed = config.seed } = raceRun;
+  const { workload: name, strategy, seed = trial.seed } = raceRun;
   const { chaos } = config;
   const workload = workloads[name];
   const startedAt = new Date();
@@ -176,6 +201,7 @@ async function runTrial(database: Database, fleet: ServerFleet, shared: SharedLo
     audit,
     logReplay,
     chaos: chaosOutcome,
+    trial: { ...trial, seed },
   });
   await hooks.onResult?.(result);
   return { result, stoppedBy: load.stoppedBy };

@@ -72,6 +72,17 @@ export interface Verdict {
   label: string;
 }
 
+/** Which of a run's repeated trials a result is (`--repeat`). */
+export interface TrialInfo {
+  /** 1 to count. */
+  index: number;
+  count: number;
+  /** The clients' seed in this trial; trial k of every strategy has the same one. */
+  seed: number;
+  /** Where the trial came in the race's interleaved order, from 0. */
+  position: number;
+}
+
 /** One strategy run, as written to bench-results/ (docs/cli.md, "Result files"). */
 export interface StrategyResult {
   tool: { name: 'evento'; version: string };
@@ -81,6 +92,8 @@ export interface StrategyResult {
   params: RunParams;
   environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' };
   event_id: string;
+  /** Absent in result files written before trials. */
+  trial?: TrialInfo;
   outcome: {
     requests: number;
     reservations: number;

@@ -5,7 +5,7 @@ import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
 import { toolVersion } from './paths.js';
 import type { LogReplay } from './replay.js';
-import type { HotelOutcome, RunParams, StrategyResult, Verdict } from './result-schema.js';
+import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
@@ -76,6 +76,7 @@ export function buildResult(input: {
   /** For a strategy that writes the event log. */
   logReplay?: LogReplay;
   chaos?: ChaosOutcome;
+  trial: TrialInfo;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { rooms: audit, counts } = input.audit;
@@ -99,6 +100,7 @@ export function buildResult(input: {
       database: input.database.kind,
     },
     event_id: input.eventId,
+    trial: input.trial,
     outcome: {
       requests: snapshot.requests,
       reservations: audit.reservations,
