@@ -180,8 +180,8 @@ const warmupRooms = 1_000_000;
  * Unmeasured load before the first run: each run's strategy in turn, for an equal share of
  * `warmupMs`, on a throwaway event whose rooms never sell out, at think 0 and over random hotels
  * so that locks do not slow it. Node compiles hot code only after it has run it many times, in
- * each process: cold, the first run paid for that (naive at 500 clients, 2,000 rooms, 4 servers:
- * 2.1 s cold, 1.46 s after 2 s of warm-up) and the race's later runs did not.
+ * each process: cold, the first run paid for that and the race's later runs did not
+ * (figures in docs/performance.md).
  */
 async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, warmupMs: number) {
   const { params } = options;

@@ -69,7 +69,7 @@ export interface Verdict {
   label: string;
 }
 
-/** One strategy run, as written to bench-results/ (DESIGN.md's result file). */
+/** One strategy run, as written to bench-results/ (the result file of docs/cli.md). */
 export interface StrategyResult {
   tool: { name: 'evento'; version: string };
   /** What the clients did (params.workload, repeated here for readers of the file). */
