@@ -256,8 +256,8 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
 
     /**
      * Opens the keep-alive connections the clients will use before they start, as a load
-     * generator does, so their phase measures requests rather than handshakes (the naive
-     * clients phase at 500 clients on 4 servers took 6% less, median of 3). A failure is left
+     * generator does, so their phase measures requests rather than handshakes
+     * (docs/performance.md). A failure is left
      * for the clients' own requests to meet and count.
      */
     async openConnections(clients: number) {

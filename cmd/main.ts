@@ -6,7 +6,7 @@ import { chaosOptions, type ChaosFlags } from './chaos-options.js';
 import { defaultPoolSize, integer, loadOptions, uuid, type LoadFlags } from './options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
-// Exit codes (DESIGN.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
+// Exit codes (docs/cli.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
 const exitCodes = { assertion: 1, usage: 2, environment: 3 } as const;
 
 const program = new Command('evento')

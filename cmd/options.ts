@@ -5,15 +5,13 @@ import { isUuid } from '../server/validate.js';
 
 /**
  * Connections per server process: as many as cores. More only queue in PostgreSQL and lose
- * postgres.js's pipelining; the bench measured pool 8 slower than 2 on 2 cores, for every strategy.
+ * postgres.js's pipelining (figures in docs/performance.md).
  */
 export const defaultPoolSize = availableParallelism();
 
 /**
  * About as many connections in all as cores: more only wait on each other's row locks and
- * take turns on the cores. At 128 clients, atomic, 4 servers: 3,299 reservations/s with 1
- * connection each against 2,547 with 2; pessimistic at the original Evento's 500-client
- * parameters 2.3 s against 2.7 s; one server did as well with 2 as with 1.
+ * take turns on the cores (figures in docs/performance.md).
  */
 export const poolSizeFor = (servers: number) => Math.max(1, Math.round(defaultPoolSize / servers));
 

@@ -28,8 +28,8 @@ export function connect(url: string, max: number, applicationName = 'evento') {
   return postgres(target.url, {
     path: target.path,
     max,
-    // postgres.js's default, stated because it matters most: named prepared statements gave
-    // 3.4x the reservations/s of unnamed ones (a describe round trip per query) in the bench.
+    // postgres.js's default, stated because it matters most: unnamed statements cost a describe
+    // round trip per query (figures in docs/performance.md).
     prepare: true,
     connect_timeout: 5,
     idle_timeout: 30,

@@ -70,8 +70,8 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   }
 }
 
-// Memory-backed, when there is room: initdb writes ~1,000 files, 0.5 s on tmpfs against 1.5 s
-// on disk on a 2-core machine. The database is a throwaway, and a run's rows are a few MB.
+// Memory-backed, when there is room: initdb writes many small files, much faster on tmpfs than
+// on disk (docs/performance.md). The database is a throwaway, and a run's rows are a few MB.
 const memoryDir = '/dev/shm';
 const memoryDirMinFreeBytes = 1024 ** 3;
 
@@ -141,8 +141,8 @@ async function startServer(postgres: string, root: string, dataDir: string, owne
     await stop();
     throw new EnvironmentError(`the embedded PostgreSQL exited at start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  // Local clients take the Unix socket, as psql would: the naive strategy's clients phase took 8%
-  // less time than over TCP loopback. A socket path must fit in 107 bytes; this keeps a margin.
+  // Local clients take the Unix socket, as psql would: it is quicker than TCP loopback
+  // (docs/performance.md). A socket path must fit in 107 bytes; this keeps a margin.
   const socketDirectory = join(root, `.s.PGSQL.${port}`).length < 100 ? `?host=${encodeURIComponent(root)}` : '';
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres${socketDirectory}`, stop };
 }

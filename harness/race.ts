@@ -222,7 +222,8 @@ const warmupRooms = 1_000_000;
  * Unmeasured load before the first run: each run's strategy in turn, for an equal share of
  * `warmupMs`, on a throwaway event whose rooms never sell out, at think 0 and over random hotels
  * so that locks do not slow it. Node compiles hot code only after it has run it many times, in
- * each process: cold, the first run would pay for that and the race's later runs would not.
+ * each process: cold, the first run paid for that and the race's later runs did not
+ * (figures in docs/performance.md).
  */
 async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, warmupMs: number) {
   const { config } = options;

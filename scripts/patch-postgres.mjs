@@ -11,8 +11,7 @@
 // And one that costs speed, not correctness: its Queue (connections waiting to be picked, busy,
 // full) marks shifted slots undefined and only starts afresh once it drains, which a busy pool
 // never does, so the array grows for as long as the process runs and every remove() (indexOf
-// from slot 0) scans all of it. With 4 connections and 128 queries in flight, 42k queries/s
-// fell to 15k within 7 s; in evento's bench it was a tenth of a server's time. Here remove()
+// from slot 0) scans all of it, slower and slower (figures in docs/performance.md). Here remove()
 // searches from the live part and the array is compacted once most of it is dead.
 // And three in sql.reserve(), which evento's pipelined transactions use:
 // - release() after the connection closed put the dead connection back among the open ones,

@@ -15,8 +15,8 @@ const hasBody = (req: IncomingMessage) =>
 
 /**
  * The two requests every simulated client sends, answered without Express: its per-request
- * machinery costs several times what the handler does (see the Performance section of the
- * README). Only their plain form is taken: GET /{event}/available with no query, and POST
+ * machinery costs several times what the handler does (docs/performance.md). Only their
+ * plain form is taken: GET /{event}/available with no query, and POST
  * /{event}/{hotel}/reserve/{strategy} with query parameters and no body, from an authorized
  * client. Everything else (other forms, other routes, errors) goes to Express, which answers
  * from the same route functions. Returns whether it took the request.

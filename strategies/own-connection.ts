@@ -5,9 +5,8 @@ import type { ReservedSql, Sql } from 'postgres';
  * postgres.js pipelines every request's statements onto the same few connections, so a write
  * that depends on a read queues behind all the statements that arrived in between: for a
  * compare-and-swap that is a stale version nearly every time. On its own connection the write
- * follows its read by one trip to this process. At 500 clients, 2,000 rooms and 4 servers,
- * optimistic went from 12.8 s and 21 version conflicts per reservation to 3.5 s and 1, and
- * event-log from 13.7 s to 5.0 s, with the same statements and the same safety.
+ * follows its read by one trip to this process, with the same statements and the same safety
+ * (figures in docs/performance.md).
  * A connection lost meanwhile is left to its pool (scripts/patch-postgres.mjs).
  */
 export async function onOwnConnection<T>(sql: Sql, body: (db: ReservedSql) => Promise<T>): Promise<T> {

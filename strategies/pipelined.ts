@@ -6,11 +6,9 @@ import type { Db } from '../db/connection.js';
  * A transaction on a connection of its own whose statements do not wait where they need not:
  * BEGIN goes out with the first read, and `commit()` sends COMMIT right behind the writes queued
  * before it, so a lock taken by the read is held for one trip to this process instead of three
- * (update, insert and COMMIT each waited for the one before). At 500 clients on 4 servers
- * (median of 2), clients phases went from 3.90 to 3.24 s (pessimistic), 3.65 to 2.63 s
- * (transaction), 7.6 to 4.7 s (serializable: fewer serialization failures in a shorter window)
- * and 4.39 to 3.41 s (advisory). Atomicity is PostgreSQL's: a statement that fails aborts the
- * transaction, and the COMMIT queued behind it then only rolls back.
+ * (update, insert and COMMIT each waited for the one before); figures in docs/performance.md.
+ * Atomicity is PostgreSQL's: a statement that fails aborts the transaction, and the COMMIT
+ * queued behind it then only rolls back.
  * `begin` is the whole BEGIN statement, e.g. 'begin isolation level serializable'.
  */
 export function pipelinedTransaction<T>(
