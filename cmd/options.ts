@@ -78,6 +78,7 @@ export function loadOptions(): Option[] {
     new Option('--pick <how>', 'which listed hotel a client tries').choices(['first', 'random']).default('first'),
     new Option('--in-flight <n>', 'most requests in flight at once, over all servers').argParser(integer(1, 100_000)).default(256),
     new Option('--pool-size <n>', 'database connections per server process (default: CPU cores ÷ servers, at least 1)').argParser(integer(1, 100)),
+    new Option('--repeat <N>', 'trials of each strategy, interleaved (A B C A B C …), each on a fresh event; ranking needs 4 or more').argParser(integer(1, 1000)).default(1),
     new Option('--duration <time>', 'stop the clients after this long (e.g. 10s, 500ms) instead of at sell-out; the audit still runs').argParser(duration),
     new Option('--warmup <time>', 'unmeasured load first (every strategy in turn, on a throwaway event), so each process has compiled its hot code; 0: none').argParser(warmup).default(2000, '2s'),
     new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
@@ -102,6 +103,8 @@ export interface LoadFlags {
   /** Unset: poolSizeFor(servers). */
   poolSize?: number;
   timeout: number;
+  /** Trials of each strategy. */
+  repeat: number;
   /** Milliseconds; unset: the clients run to sell-out. */
   duration?: number;
   /** Milliseconds of warm-up before the first run; 0: none. */

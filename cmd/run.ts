@@ -43,6 +43,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
   const outcome = await runRace({
     runs,
     config,
+    trials: flags.repeat,
     signal: stop.signal,
     tickMs: view.tickMs,
     hooks,
@@ -56,8 +57,8 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
   if (results.length > 0) process.stdout.write(`${formatResults(results)}\n`);
   if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
   if (flags.json) {
-    // run writes its one result; race writes the list, even when it holds one.
-    const json = command === 'run' ? results[0] ?? null : results;
+    // run writes its one result; race, and run with --repeat, the list, even when it holds one.
+    const json = command === 'run' && flags.repeat === 1 ? results[0] ?? null : results;
     await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
     written.push(flags.json);
   }
