@@ -25,9 +25,11 @@ export interface CliOptions {
   extraArgs?: string[];
 }
 
-// The plain progress lines (cmd/progress-lines.ts) that open a strategy's clients phase and tick in it.
-const clientsStart = /^evento: [a-z_-]+: event /m;
-const clientsTick = /^evento: [a-z_-]+ [0-9.]+s rooms /m;
+/** The `--progress json` lines' types (cmd/progress-json.ts), one object per line. */
+function progressTypes(lines: string[]): string[] {
+  // Other stderr lines (the files written, a warning) are not progress.
+  return lines.filter((line) => line.startsWith('{"type":')).map((line) => (JSON.parse(line) as { type: string }).type);
+}
 
 /**
  * The CPU split from the first sample to the last one that still saw every process: once the
@@ -42,7 +44,7 @@ function clientsPhaseCpu(samples: CpuSample[]): CpuSplit | undefined {
 }
 
 /**
- * `evento run …` as a user runs it, against `databaseUrl`, with progress lines on stderr.
+ * `evento run …` as a user runs it, against `databaseUrl`, with JSON progress lines on stderr.
  * Killed if it outlives `limitMs`; a non-zero exit is an error carrying the CLI's last words.
  */
 export async function runEvento(args: string[], options: CliOptions): Promise<CliRun> {
@@ -50,7 +52,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
   try {
     const jsonFile = join(dir, 'result.json');
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile], {
+    const child = spawn(process.execPath, [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile, '--progress', 'json'], {
       env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -58,10 +60,16 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     const sample = () => sampleCpu(() => treeTicks(child.pid!), options.postgresPid);
     const samples: Promise<CpuSample>[] = [];
     let stderr = '';
+    let partial = '';
     child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       stderr = (stderr + text).slice(-4000);
-      if (samples.length === 0 ? clientsStart.test(text) : clientsTick.test(text)) samples.push(sample());
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const type of progressTypes(lines)) {
+        // The clients phase opens with its strategy's start and ticks until its result.
+        if (samples.length === 0 ? type === 'start' : type === 'tick') samples.push(sample());
+      }
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), options.limitMs);
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

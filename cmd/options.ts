@@ -65,6 +65,9 @@ export function uuid(value: string): string {
   return value;
 }
 
+export const progressFormats = ['auto', 'lines', 'json'] as const;
+export type ProgressFormat = (typeof progressFormats)[number];
+
 /** The flags `run` and `race` share, with Evento's names and defaults. */
 export function loadOptions(): Option[] {
   return [
@@ -87,6 +90,9 @@ export function loadOptions(): Option[] {
     new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'),
     new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'),
     new Option('--no-tui', 'plain progress lines on stderr even on a terminal'),
+    new Option('--progress <how>', 'progress on stderr: auto (the dashboard on a terminal, else lines), lines, or json (one object per line)')
+      .choices(progressFormats)
+      .default('auto'),
   ];
 }
 
@@ -114,4 +120,5 @@ export interface LoadFlags {
   assertNoOverbooking?: boolean;
   expectOverbooking?: boolean;
   tui: boolean;
+  progress: ProgressFormat;
 }

@@ -1,4 +1,5 @@
 import type { LoadFlags } from './options.js';
+import { progressJson } from './progress-json.js';
 import { progressLines } from './progress-lines.js';
 import type { ProgressView } from './progress-view-types.js';
 import type { RacePlan } from './tui/dashboard-state.js';
@@ -14,7 +15,10 @@ export async function progressView(
   flags: LoadFlags,
   onStop: () => void,
 ): Promise<ProgressView> {
-  if (wantsDashboard(flags.tui, process.stdout, process.env)) {
+  if (flags.progress === 'json') {
+    return { hooks: progressJson(process.stderr), stopping: () => undefined, close: async () => {} };
+  }
+  if (flags.progress === 'auto' && wantsDashboard(flags.tui, process.stdout, process.env)) {
     // ink and React are loaded only when a dashboard is drawn.
     const { startDashboard } = await import('./tui/start-dashboard.js');
     const { clients, servers, hotels, rooms } = flags;

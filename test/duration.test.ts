@@ -79,3 +79,20 @@ t.test('a bad --duration exits 2 with one line naming the flag', async (t) => {
     t.equal(run.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
   }
 });
+
+t.test('race --repeat: trials interleaved, trial k of every strategy on one seed, one warm-up, JSON progress', async (t) => {
+  const { run, json } = await runEndless([
+    'race', '--strategies', 'atomic,optimistic', '--repeat', '2', '--duration', '1100ms', '--warmup', '300ms', '--seed', '41', '--progress', 'json',
+  ]);
+  t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
+  const progress = run.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  t.ok(run.stderr.split('\n').every((line) => line === '' || line.startsWith('{') || line.startsWith('evento: wrote ')), 'stderr holds only JSON lines and the files written');
+  t.equal(progress.filter(({ type }) => type === 'warmup').length, 1, 'one warm-up for all the trials');
+  t.same(progress.filter(({ type }) => type === 'start').map(({ strategy }) => strategy), ['atomic', 'optimistic', 'atomic', 'optimistic'], 'A B A B');
+  t.ok(progress.some(({ type, snapshot }) => type === 'tick' && snapshot.requests > 0), 'a tick a second, carrying the snapshot');
+  t.same(
+    json.map(({ params, trial }: any) => [params.strategy, trial.index, trial.count, trial.seed, trial.position, params.seed]),
+    [['atomic', 1, 2, 41, 0, 41], ['optimistic', 1, 2, 41, 1, 41], ['atomic', 2, 2, 42, 2, 42], ['optimistic', 2, 2, 42, 3, 42]],
+    'every trial is in the result list with its index, seed and place in the order',
+  );
+});

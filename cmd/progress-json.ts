@@ -1,0 +1,19 @@
+import type { RaceHooks } from '../harness/race-hooks.js';
+
+/**
+ * One JSON object per line on stderr (`--progress json`), for programs that follow a race: the
+ * bench, CI wrappers. Each has a `type`: ready, warmup, start, tick (a metrics snapshot) or result.
+ */
+export function progressJson(stream: NodeJS.WritableStream): RaceHooks {
+  const write = (line: object) => {
+    stream.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    onReady: (info) => write({ type: 'ready', ...info }),
+    onWarmup: ({ ms }) => write({ type: 'warmup', ms }),
+    onStart: ({ strategy, workload = 'rooms', event }) => write({ type: 'start', workload, strategy: strategy.name, event_id: event.event_id }),
+    onTick: ({ strategy, snapshot }) => write({ type: 'tick', strategy: strategy.name, snapshot }),
+    onResult: ({ workload, params, trial, outcome, verdict }) =>
+      write({ type: 'result', workload, strategy: params.strategy, trial, stopped_by: outcome.stopped_by, duration_ms: outcome.duration_ms, verdict }),
+  };
+}
