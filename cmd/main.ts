@@ -3,7 +3,8 @@ import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors
 import { toolVersion } from '../harness/paths.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import { chaosOptions, type ChaosFlags } from './chaos-options.js';
-import { defaultPoolSize, integer, loadOptions, uuid, type LoadFlags } from './options.js';
+import type { CompareFlags } from './compare.js';
+import { defaultPoolSize, integer, loadOptions, percent, uuid, type LoadFlags } from './options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
 // Exit codes (docs/cli.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
@@ -81,6 +82,19 @@ program
   .action(async (flags: { event: string }) => {
     const { rebuildCommand } = await import('./rebuild.js');
     await rebuildCommand(flags);
+  });
+
+program
+  .command('compare')
+  .description('compare result files per strategy: median ± 95% interval, change and U test (exit 1 on a regression or a broken promise)')
+  .argument('<base>', 'a result file, a directory of them, or a race --json list')
+  .argument('<new>', 'the same, to compare against base')
+  .addOption(new Option('--threshold <P>', 'percent: a significant change smaller than this is not a regression').argParser(percent(1000)).default(10))
+  .option('--ignore-params', 'pair groups by workload and strategy only, e.g. to compare two --pool-size values')
+  .option('--json <file>', 'also write the comparison as JSON')
+  .action(async (base: string, next: string, flags: CompareFlags) => {
+    const { compareCommand } = await import('./compare.js');
+    await compareCommand(base, next, flags);
   });
 
 program

@@ -27,6 +27,15 @@ export function integer(min: number, max: number) {
   };
 }
 
+/** "10", "2.5": a percentage from 0 to `max`. */
+export function percent(max: number) {
+  return (value: string) => {
+    const parsed = /^[0-9]+(?:\.[0-9]+)?$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(parsed >= 0 && parsed <= max)) throw new InvalidArgumentError(`expected a percentage from 0 to ${max}, e.g. 10`);
+    return parsed;
+  };
+}
+
 const maxThinkMs = 60_000;
 
 /** "A-B" or "A" milliseconds, 0 ≤ A ≤ B ≤ 60000. */

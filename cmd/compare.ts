@@ -1,0 +1,124 @@
+import Table from 'cli-table3';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  compareResults,
+  comparableResult,
+  quantity,
+  type ComparableResult,
+  type ComparedSide,
+  type Comparison,
+  type MetricName,
+  type MetricRow,
+  type VerdictRow,
+} from '../harness/compare.js';
+import { AssertionFailed, causeOf, UsageError } from '../harness/errors.js';
+import type { Summary } from '../harness/stats.js';
+
+export interface CompareFlags {
+  threshold: number;
+  ignoreParams?: boolean;
+  json?: string;
+}
+
+/** `evento compare BASE NEW`: prints the comparison; a regression or a broken promise is an AssertionFailed. */
+export async function compareCommand(basePath: string, newPath: string, flags: CompareFlags): Promise<void> {
+  const base = await readSide(basePath);
+  const next = await readSide(newPath);
+  const comparison = compareResults(base, next, { thresholdPct: flags.threshold, ignoreParams: flags.ignoreParams ?? false });
+  process.stdout.write(formatComparison(comparison, base.name, next.name));
+  if (flags.json) await writeFile(flags.json, `${JSON.stringify(comparison, null, 2)}\n`);
+  if (comparison.failures.length > 0) throw new AssertionFailed(comparison.failures.join('; '));
+}
+
+/** A result file, a `--json` list of results, or a directory of either. */
+async function readSide(path: string): Promise<ComparedSide> {
+  const results: ComparableResult[] = [];
+  for (const file of await jsonFilesAt(path)) results.push(...(await readResults(file)));
+  // The same run read twice (its result file beside a --json list that holds it) is one sample.
+  const runs = new Map(results.map((result) => [JSON.stringify([result.event_id, result.started_at, result.params.strategy]), result]));
+  return { name: path, results: [...runs.values()] };
+}
+
+async function jsonFilesAt(path: string): Promise<string[]> {
+  const found = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(error.code === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${causeOf(error)})`);
+  });
+  if (!found.isDirectory()) return [path];
+  const names = (await readdir(path)).filter((name) => name.endsWith('.json')).sort();
+  if (names.length === 0) throw new UsageError(`${path}: a directory without any .json result file`);
+  return names.map((name) => join(path, name));
+}
+
+async function readResults(file: string): Promise<ComparableResult[]> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new UsageError(`${file}: cannot be read (${causeOf(error)})`);
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file}: not valid JSON (${causeOf(error).replace(/\s+/g, ' ')})`);
+  }
+  if (!Array.isArray(value)) return [comparableResult(value, file)];
+  if (value.length === 0) throw new UsageError(`${file}: an empty list, no result to compare`);
+  return value.map((item, index) => comparableResult(item, `${file}[${index}]`));
+}
+
+const metricLabels: Record<MetricName, string> = { goodput: 'goodput /s', 'p99 time to reservation': 'ttr p99 ms' };
+
+/** benchstat's ± : the farther bound of the interval from the median, in percent. */
+function spread({ median, low, high }: Summary): string {
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return '∞';
+  if (median === 0) return low === 0 && high === 0 ? '0%' : '?';
+  return `${Math.round(Math.max(high / median - 1, 1 - low / median) * 100)}%`;
+}
+
+const summaryText = (summary: Summary) => `${quantity(summary.median)} ± ${spread(summary)}`;
+
+function deltaText({ test, delta_pct }: MetricRow): string {
+  if (!test.enough) return 'n too small';
+  if (!test.significant) return '~';
+  if (delta_pct === null) return '?';
+  return `${delta_pct > 0 ? '+' : ''}${delta_pct.toFixed(1)}%`;
+}
+
+const testText = ({ test: { p, n1, n2 } }: MetricRow) => `p=${p.toFixed(3)} n=${n1 === n2 ? n1 : `${n1}+${n2}`}`;
+
+function verdictCells({ promises_safety, base, new: next }: VerdictRow): string[] {
+  const broken = promises_safety && next.safe < next.runs;
+  return ['safe runs', `${base.safe}/${base.runs}`, `${next.safe}/${next.runs}`, promises_safety ? (broken ? 'BROKEN' : '') : 'no promise', ''];
+}
+
+// Without vertical rules, as benchstat prints, so that the table fits 100 columns.
+const bare = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' };
+
+/** The comparison as benchstat lays it out, one block per group: a pure function of the comparison. */
+export function formatComparison(comparison: Comparison, baseName: string, newName: string): string {
+  const table = new Table({
+    head: ['', 'metric', 'base', 'new', 'delta', ''],
+    colWidths: [25, 11, 14, 14, 11, 15],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'left'],
+    wordWrap: true,
+    chars: bare,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  for (const verdict of comparison.verdicts) {
+    const rows = comparison.rows.filter((row) => row.group === verdict.group);
+    for (const [index, row] of rows.entries()) {
+      table.push([index === 0 ? verdict.group : '', metricLabels[row.metric], summaryText(row.base), summaryText(row.new), deltaText(row), testText(row)]);
+    }
+    table.push(['', ...verdictCells(verdict)]);
+  }
+  const notes = [
+    `base: ${baseName}`,
+    `new:  ${newName}`,
+    table.toString().replace(/ +$/gm, ''),
+    `median ± 95% interval; delta of the medians, ~ when not significant (Mann-Whitney U, p > ${comparison.alpha})`,
+    'ttr: time from a client\'s first attempt to its reservation',
+    ...(comparison.rows.some((row) => !row.test.enough) ? ['n too small: these runs a side cannot reach p ≤ 0.05 whatever the data; 4 a side can'] : []),
+    ...(comparison.only_in_base.length > 0 ? [`only in base, not compared: ${comparison.only_in_base.join(', ')}`] : []),
+    ...(comparison.only_in_new.length > 0 ? [`only in new, not compared: ${comparison.only_in_new.join(', ')}`] : []),
+  ];
+  return `${notes.join('\n')}\n`;
+}
