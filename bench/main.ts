@@ -1,6 +1,6 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
 // a 10,000-client scale run, and the clients phase beside the original Evento's figures.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 // Prints the totals and, for any run that was not SAFE or did not sell out, the command that
 // replays it.
 import Table from 'cli-table3';
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { randomInt } from 'node:crypto';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { integer } from '../cmd/options.js';
@@ -28,7 +28,7 @@ const program = new Command('soak')
   .addOption(new Option('--seed <x>', 'seed of the soak\'s own draws (run seeds, server counts); default random').argParser(integer(0, 2 ** 31 - 1)));
 
 program.parse();
-const flags = program.opts<{ runs: number; maxServers: number; strategies: string[]; seed?: number }>();
+const flags = program.opts();
 const chosen = flags.strategies.map(findStrategy);
 if (chosen.some((strategy) => !strategy)) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { chaosFaults, type ChaosConfig, type ChaosFault } from '../harness/chaos.js';
 import { UsageError } from '../harness/errors.js';
 import type { WorkloadName } from '../harness/workload.js';
@@ -18,24 +18,20 @@ export function chaosList(value: string): ChaosFault[] {
 }
 
 /** The fault injection flags of `run` and `race`. */
-export function chaosOptions(): Option[] {
-  return [
-    new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(chaosList),
+export function chaosOptions() {
+  return new Command()
+    .addOption(new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(chaosList))
     // Bounded below: each kill-server forks a new server process.
-    new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
-      durationBetween(100, 3_600_000, '100ms to 1h'),
-    ),
-    new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
-      integer(1, 10_000),
-    ),
-  ];
+    .addOption(new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
+        durationBetween(100, 3_600_000, '100ms to 1h'),
+      ))
+    .addOption(new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
+        integer(1, 10_000),
+      ));
 }
 
-export interface ChaosFlags {
-  chaos?: ChaosFault[];
-  chaosEvery?: number;
-  chaosLatencyMs?: number;
-}
+/** The flags of `chaosOptions()`, as commander parses them. */
+export type ChaosFlags = ReturnType<ReturnType<typeof chaosOptions>['opts']>;
 
 /** The faults these flags ask for; undefined without --chaos. */
 export function chaosConfig(flags: ChaosFlags & { workload: WorkloadName[] }): ChaosConfig | undefined {

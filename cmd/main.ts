@@ -1,9 +1,8 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import { chaosOptions, type ChaosFlags } from './chaos-options.js';
-import type { CompareFlags } from './compare.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid, type LoadFlags } from './options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions, type WorkloadFlags } from './workload-options.js';
 
@@ -17,9 +16,10 @@ const program = new Command('evento')
   .configureOutput({ outputError: (message, write) => write(message.split('\n')[0] + '\n') })
   .showSuggestionAfterError(true);
 
-function withLoadOptions(command: Command) {
-  for (const option of [...loadOptions(), ...workloadOptions(), ...chaosOptions()]) command.addOption(option);
-  return command;
+/** Adds the flags `run` and `race` share; the returned type names their parsed values. */
+function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
+  for (const option of [...loadOptions().options, ...workloadOptions().options, ...chaosOptions().options]) command.addOption(option);
+  return command as unknown as Command<[], Opts & LoadFlags & WorkloadFlags & ChaosFlags>;
 }
 
 withLoadOptions(
@@ -28,7 +28,7 @@ withLoadOptions(
     .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
     .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
     .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
-).action(async (flags: LoadFlags & WorkloadFlags & ChaosFlags & { strategy?: string; mode?: string }) => {
+).action(async (flags) => {
   if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
     throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
   }
@@ -46,7 +46,7 @@ withLoadOptions(
         strategyList,
       ),
     ),
-).action(async (flags: LoadFlags & WorkloadFlags & ChaosFlags & { strategies?: string[] }) => {
+).action(async (flags) => {
   const { runStrategies } = await import('./run.js');
   process.exitCode = await runStrategies('race', planRuns('race', flags, flags.strategies), flags);
 });
@@ -56,7 +56,7 @@ program
   .description('create a new event in DATABASE_URL and print {"event_id", "hotels"} as JSON')
   .addOption(new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3))
   .addOption(new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200))
-  .action(async (flags: { hotels: number; rooms: number }) => {
+  .action(async (flags) => {
     const { seedCommand } = await import('./seed.js');
     await seedCommand(flags);
   });
@@ -70,7 +70,7 @@ program
   .addOption(new Option('--rooms <R>', 'contracted rooms per hotel in the seeded event').argParser(integer(1, 1_000_000)).default(200))
   .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(defaultPoolSize, 'CPU cores'))
   .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every route but /health').env('EVENTO_TOKEN'))
-  .action(async (flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) => {
+  .action(async (flags) => {
     const { serveCommand } = await import('./serve.js');
     await serveCommand(flags);
   });
@@ -79,7 +79,7 @@ program
   .command('rebuild')
   .description('replay an event\'s room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)')
   .addOption(new Option('--event <id>', 'the event to replay').argParser(uuid).makeOptionMandatory())
-  .action(async (flags: { event: string }) => {
+  .action(async (flags) => {
     const { rebuildCommand } = await import('./rebuild.js');
     await rebuildCommand(flags);
   });
@@ -92,7 +92,7 @@ program
   .addOption(new Option('--threshold <P>', 'percent: a significant change smaller than this is not a regression').argParser(percent(1000)).default(10))
   .option('--ignore-params', 'pair groups by workload and strategy only, e.g. to compare two --pool-size values')
   .option('--json <file>', 'also write the comparison as JSON')
-  .action(async (base: string, next: string, flags: CompareFlags) => {
+  .action(async (base, next, flags) => {
     const { compareCommand } = await import('./compare.js');
     await compareCommand(base, next, flags);
   });
@@ -101,7 +101,7 @@ program
   .command('strategies')
   .description('the strategies, each with its guarantee and a one-line summary')
   .option('--json', 'as JSON')
-  .action(async (flags: { json?: boolean }) => {
+  .action(async (flags) => {
     const { listStrategies } = await import('./strategies.js');
     process.stdout.write(listStrategies(strategies, slotStrategies, flags.json ?? false));
   });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
 import { defaultHoldConfig } from '../harness/room-workloads.js';
@@ -43,37 +43,25 @@ export function strategyList(value: string): string[] {
 }
 
 /** The flags of the holds and slots workloads and of lost responses, shared by `run` and `race`. */
-export function workloadOptions(): Option[] {
+export function workloadOptions() {
   const holds = defaultHoldConfig;
   const slots = defaultSlotConfig;
-  return [
-    new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`).argParser(workloadList).default(['rooms'], 'rooms'),
-    new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirmRatio),
-    new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancelRatio),
-    new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.holdTtlMs),
-    new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweepMs),
-    new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources),
-    new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)').argParser(integer(1, 24 * 366)).default(slots.hours),
-    new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts),
-    new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(integer(1, 600_000)),
-    new Option('--drop-responses <P>', 'share of responses the clients lose and send again (0 to 1)').argParser(ratio).default(0),
-    new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'),
-  ];
+  return new Command()
+    .addOption(new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`).argParser(workloadList).default<WorkloadName[]>(['rooms'], 'rooms'))
+    .addOption(new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirmRatio))
+    .addOption(new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancelRatio))
+    .addOption(new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.holdTtlMs))
+    .addOption(new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweepMs))
+    .addOption(new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources))
+    .addOption(new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)').argParser(integer(1, 24 * 366)).default(slots.hours))
+    .addOption(new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts))
+    .addOption(new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(integer(1, 600_000)))
+    .addOption(new Option('--drop-responses <P>', 'share of responses the clients lose and send again (0 to 1)').argParser(ratio).default(0))
+    .addOption(new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'));
 }
 
-export interface WorkloadFlags {
-  workload: WorkloadName[];
-  confirmRatio: number;
-  cancelRatio: number;
-  holdTtlMs: number;
-  sweepMs: number;
-  resources: number;
-  hours: number;
-  attempts: number;
-  clientTimeoutMs?: number;
-  dropResponses: number;
-  idempotency: boolean;
-}
+/** The flags of `workloadOptions()`, as commander parses them. */
+export type WorkloadFlags = ReturnType<ReturnType<typeof workloadOptions>['opts']>;
 
 /** The settings of the workloads and of the retries these flags ask for. */
 export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 'slots' | 'retries'> {
