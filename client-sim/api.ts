@@ -48,7 +48,7 @@ export interface ResendPlan {
 const maxResends = 10;
 
 /** Servers that may be replaced mid-run (fault injection): a killed one comes back on a new port. */
-export interface ServerMoves {
+export interface ReplaceableServers {
   /** The servers' URLs, changed in place when one is replaced. */
   readonly urls: readonly string[];
   /** Pending while server `index` is being replaced. */
@@ -63,7 +63,7 @@ export interface ApiOptions {
   signal: AbortSignal;
   resend?: ResendPlan & { seed: number };
   /** When servers may be replaced: requests to one wait for its replacement and go to its new URL. */
-  moves?: ServerMoves;
+  replaceableServers?: ReplaceableServers;
 }
 
 interface Delivered {
@@ -98,7 +98,7 @@ function conflictReasonOf(body: unknown): string {
  * bound on requests in flight across all of them.
  */
 export function createApi(serverUrls: string[], options: ApiOptions) {
-  const { metrics, signal, moves } = options;
+  const { metrics, signal, replaceableServers } = options;
   const connections = Math.max(1, Math.ceil(options.inFlight / serverUrls.length));
   const openPool = (url: string) =>
     new Pool(url, {
@@ -118,9 +118,9 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
   const dropped = () => !!resend && resend.dropResponses > 0 && unsafeUniformIntDistribution(0, 999_999, dropRng) < resend.dropResponses * 1_000_000;
 
   /** Waits while server `index` is being replaced, then sends to it at its new URL. */
-  async function follow(moves: ServerMoves, index: number) {
-    await moves.restarting(index);
-    const url = moves.urls[index]!;
+  async function follow(servers: ReplaceableServers, index: number) {
+    await servers.restarting(index);
+    const url = servers.urls[index]!;
     if (url === urls[index] || signal.aborted) return;
     void pools[index]!.destroy();
     pools[index] = openPool(url);
@@ -134,7 +134,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
    */
   const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object) =>
     limit(async (): Promise<Delivered | 'lost' | 'unanswered' | undefined> => {
-      if (moves) await follow(moves, server % pools.length);
+      if (replaceableServers) await follow(replaceableServers, server % pools.length);
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
       const attempt = json && resend?.clientTimeoutMs ? AbortSignal.timeout(resend.clientTimeoutMs) : undefined;

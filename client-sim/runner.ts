@@ -1,4 +1,4 @@
-import { createApi, type ServerMoves } from './api.js';
+import { createApi, type ReplaceableServers } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createMetrics, type MetricsSnapshot, type WriteLog } from './metrics.js';
 import { runSlotClient } from './slot-client.js';
@@ -18,7 +18,7 @@ export interface LoadOptions {
   tickMs?: number;
   onTick?: (snapshot: MetricsSnapshot) => void;
   /** Set when servers may be replaced mid-run (fault injection). */
-  moves?: ServerMoves;
+  replaceableServers?: ReplaceableServers;
   /** Called as the clients start, their connections open: the run's clock starts here. */
   onClientsStart?: () => void;
 }
@@ -49,7 +49,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     metrics,
     signal: stop.signal,
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
-    moves: options.moves,
+    replaceableServers: options.replaceableServers,
   });
   await api.openConnections(options.clients);
   metrics.startClock();

@@ -122,7 +122,7 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
             timeoutMs: options.timeoutMs,
             durationMs: options.durationMs,
             tickMs: options.tickMs,
-            moves: chaos && fleet,
+            replaceableServers: chaos && fleet,
             onClientsStart: () => {
               faults = chaos && startChaos(chaos, fleet, database.sql, seed);
             },
