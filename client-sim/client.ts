@@ -1,5 +1,6 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { Api, ResendPlan } from './api.js';
+import type { Api } from './api.js';
+import type { ResendPlan } from './response-loss.js';
 import type { Metrics } from './metrics.js';
 
 /** The holds workload: each hold is then confirmed, cancelled or abandoned, in these shares. */

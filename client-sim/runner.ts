@@ -1,6 +1,7 @@
-import { createApi, type ReplaceableServers } from './api.js';
+import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createMetrics, type MetricsSnapshot, type WriteLog } from './metrics.js';
+import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
 
 export interface LoadOptions {
