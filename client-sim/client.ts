@@ -101,7 +101,7 @@ export async function retryConflicts<R>(
 ): Promise<R> {
   let reply = await attempt();
   while (isConflict(reply) && !signal.aborted) {
-    metrics.counts.retries += 1;
+    metrics.recordRetry();
     reply = await attempt();
   }
   return reply;
@@ -147,11 +147,8 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     const { reply, id } = await retryConflicts(() => api.claim(request, server), metrics, signal, (r) => r.reply === 'conflict');
     let settled = reply !== 'failed';
     if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds);
-    else if (reply === 'reserved') {
-      metrics.counts.reservations += 1;
-      metrics.counts.roomsReserved += rooms;
-    }
-    if (reply === 'insufficient') metrics.counts.insufficient += 1;
+    else if (reply === 'reserved') metrics.recordReservation(rooms);
+    if (reply === 'insufficient') metrics.recordInsufficient();
     if (!settled) {
       if (await client.failed()) continue;
       return;
@@ -173,10 +170,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     const requestId = client.requestId();
     const reply = await retryConflicts(() => api.transition(server, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
-    if (reply === 'moved' && action === 'confirm') {
-      metrics.counts.reservations += 1;
-      metrics.counts.roomsReserved += rooms;
-    }
+    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).
     if (reply === 'refused') metrics.count(`${action}s_refused`);
     return reply !== 'failed';

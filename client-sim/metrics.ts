@@ -54,15 +54,39 @@ export function createMetrics() {
   const kinds: Record<string, number> = {};
   const writes: WriteLog = { acknowledged: [], indeterminate: [] };
 
+  /** A reservation acknowledged to a client: `rooms` more sold. */
+  function recordReservation(rooms: number) {
+    counts.reservations += 1;
+    counts.roomsReserved += rooms;
+  }
+
   return {
-    counts,
     /** Elapsed time counts from here: when the clients start. */
     startClock() {
       startedAt = performance.now();
     },
+    clientStarted() {
+      counts.clientsActive += 1;
+    },
+    clientStopped() {
+      counts.clientsActive -= 1;
+    },
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
       if (isReserve) latencyMicros.recordValue(Math.max(1, Math.round((performance.now() - startedAtMs) * 1000)));
+    },
+    /** A retryable 409 answered by sending the request again. */
+    recordRetry() {
+      counts.retries += 1;
+    },
+    /** A 422: fewer rooms left than asked for. */
+    recordInsufficient() {
+      counts.insufficient += 1;
+    },
+    recordReservation,
+    /** A slot booking acknowledged: a reservation of a window, not of rooms. */
+    recordBooking() {
+      recordReservation(0);
     },
     recordError(kind: ErrorKind) {
       errors[kind] += 1;

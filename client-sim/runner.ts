@@ -59,12 +59,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : runClient;
-  metrics.counts.clientsActive = options.clients;
-  const clients = Array.from({ length: options.clients }, (_, index) =>
-    runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => {
-      metrics.counts.clientsActive -= 1;
-    }),
-  );
+  const clients = Array.from({ length: options.clients }, (_, index) => {
+    metrics.clientStarted();
+    return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(metrics.clientStopped);
+  });
   try {
     await Promise.all(clients);
   } finally {

@@ -26,7 +26,7 @@ export async function runSlotClient(index: number, server: number, api: Api, pla
     };
     const reply = await retryConflicts(() => api.book(server, plan.strategy, body), metrics, signal);
     if (reply === 'booked') {
-      metrics.counts.reservations += 1;
+      metrics.recordBooking();
       metrics.count('hours_booked', hours);
     }
     if (reply === 'taken') metrics.count('slots_taken');
