@@ -1,6 +1,6 @@
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
-import { createMetrics, type MetricsSnapshot, type WriteLog } from './metrics.js';
+import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
 
@@ -34,6 +34,8 @@ export interface LoadResult {
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
   /** Claims with a request_id: those answered 201 and those that may or may not have been applied. */
   writes: WriteLog;
+  /** Reserve-request latency and time to a reservation, whole, so that runs can be merged. */
+  histograms: EncodedHistograms;
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
@@ -73,5 +75,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes() };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes(), histograms: metrics.histograms() };
 }
