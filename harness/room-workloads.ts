@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../server/db.js';
-import { expireHolds, untilLastHoldLapses } from '../strategies/holds.js';
+import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
 import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { auditEvent, seedEvent } from './event.js';
