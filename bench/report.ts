@@ -6,7 +6,7 @@ import type { ScaleReport } from './scale.js';
 
 /** The bench's tables: pure functions of its results. */
 
-const number = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
+const roundedCount = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
 const cpuText = (cpu?: CpuSplit) => (cpu ? `${cpu.harness}% / ${cpu.postgres}% / ${cpu.other}%` : '-');
 /** A ratio, or nothing where none applies (pgbench's own row, the original's ranges). */
 const ratioText = (ratio?: number) => (ratio === undefined ? '' : ratio.toFixed(2));
@@ -22,12 +22,12 @@ export function formatCeiling(cells: CeilingCell[]): string {
     table.push([
       cell.clients,
       cell.servers === undefined ? 'pgbench (tps)' : `evento, ${cell.servers} server(s)`,
-      number(cell.rate),
+      roundedCount(cell.rate),
       ratioText(cell.ratio),
       cell.p99Ms.toFixed(1),
       cpuText(cell.cpu),
-      cell.rates.map(number).join(', '),
-      cell.servers === undefined ? '' : number(cell.errors),
+      cell.rates.map(roundedCount).join(', '),
+      cell.servers === undefined ? '' : roundedCount(cell.errors),
     ]);
   }
   return table.toString();
@@ -42,8 +42,8 @@ export function ceilingSummary(cells: CeilingCell[]): string | undefined {
   if (!evento || !pgbench) return undefined;
   const same = evento.ratio === undefined ? '' : `, ${evento.ratio.toFixed(2)}× pgbench at ${evento.clients} clients`;
   return (
-    `best evento: ${number(evento.rate)} reservations/s (${evento.clients} clients, ${evento.servers} server(s))${same}; ` +
-    `best pgbench: ${number(pgbench.rate)} tps (${pgbench.clients} clients), ${(evento.rate / pgbench.rate).toFixed(2)}× of it`
+    `best evento: ${roundedCount(evento.rate)} reservations/s (${evento.clients} clients, ${evento.servers} server(s))${same}; ` +
+    `best pgbench: ${roundedCount(pgbench.rate)} tps (${pgbench.clients} clients), ${(evento.rate / pgbench.rate).toFixed(2)}× of it`
   );
 }
 
@@ -52,11 +52,11 @@ export function formatScale(scale: ScaleReport): string {
   const table = new Table({ ...plain });
   table.push(
     { clients: `${scale.params.clients} (${scale.params.servers} servers, think ${scale.params.think_ms} ms)` },
-    { 'rooms sold': `${number(median.roomsSold)} / ${number(median.contracted)}${scale.allSoldAndClean ? ', every run sold out, audit clean' : ', NOT every run sold out with a clean audit'}` },
+    { 'rooms sold': `${roundedCount(median.roomsSold)} / ${roundedCount(median.contracted)}${scale.allSoldAndClean ? ', every run sold out, audit clean' : ', NOT every run sold out with a clean audit'}` },
     { 'wall time': `${(median.wallMs / 1000).toFixed(2)} s (clients phase ${(median.clientsPhaseMs / 1000).toFixed(2)} s)` },
-    { 'peak RSS, CLI': `${number(median.cliPeakRssMb)} MB` },
-    { 'peak RSS, servers': median.serverPeakRssMb.map((mb) => `${number(mb)} MB`).join(', ') },
-    { errors: `${number(median.errors)} (most in any run)` },
+    { 'peak RSS, CLI': `${roundedCount(median.cliPeakRssMb)} MB` },
+    { 'peak RSS, servers': median.serverPeakRssMb.map((mb) => `${roundedCount(mb)} MB`).join(', ') },
+    { errors: `${roundedCount(median.errors)} (most in any run)` },
     { 'CPU harness / postgres / other': cpuText(median.cpu) },
   );
   return table.toString();
@@ -78,7 +78,7 @@ export function formatOriginal(rows: OriginalRow[]): string {
       ratioText(row.eventoToNaive),
       ratioText(row.originalToNaive),
       row.soldOut ? 'yes' : 'NO',
-      number(row.errors),
+      roundedCount(row.errors),
       cpuText(row.cpu),
     ]);
   }

@@ -1,5 +1,6 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { Api, ResendPlan } from './api.js';
+import type { Api } from './api.js';
+import type { ResendPlan } from './response-loss.js';
 import type { Metrics } from './metrics.js';
 
 /** The holds workload: each hold is then confirmed, cancelled or abandoned, in these shares. */
@@ -72,6 +73,7 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
   const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
   let failures = 0;
   let requests = 0;
+  let waitingSince: number | undefined;
   return {
     random,
     /** A share from 0 to 1, for the workload's proportions. */
@@ -88,6 +90,12 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
       failures = 0;
     },
     think: () => pause(random(plan.thinkMs.min, plan.thinkMs.max), signal),
+    /** When this client began waiting for its next reservation: its first claim since the last one (or its start). */
+    firstAttemptAt: () => (waitingSince ??= performance.now()),
+    /** A 201: the next claim starts a new wait. */
+    waitOver() {
+      waitingSince = undefined;
+    },
   };
 }
 
@@ -100,7 +108,7 @@ export async function retryConflicts<R>(
 ): Promise<R> {
   let reply = await attempt();
   while (isConflict(reply) && !signal.aborted) {
-    metrics.counts.retries += 1;
+    metrics.recordRetry();
     reply = await attempt();
   }
   return reply;
@@ -143,14 +151,14 @@ export async function runClient(index: number, server: number, api: Api, plan: C
       holdMs: plan.holds?.ttlMs,
     };
 
+    const firstAttemptAtMs = client.firstAttemptAt();
     const { reply, id } = await retryConflicts(() => api.claim(request, server), metrics, signal, (r) => r.reply === 'conflict');
+    const answeredAtMs = performance.now();
     let settled = reply !== 'failed';
-    if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds);
-    else if (reply === 'reserved') {
-      metrics.counts.reservations += 1;
-      metrics.counts.roomsReserved += rooms;
-    }
-    if (reply === 'insufficient') metrics.counts.insufficient += 1;
+    if (reply === 'reserved') client.waitOver();
+    if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);
+    else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs);
+    if (reply === 'insufficient') metrics.recordInsufficient();
     if (!settled) {
       if (await client.failed()) continue;
       return;
@@ -159,8 +167,11 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     await client.think();
   }
 
-  /** After a think, confirm, cancel or walk away from the hold; false when the call failed. */
-  async function settleHold(id: string, rooms: number, holds: HoldPlan) {
+  /**
+   * After a think, confirm, cancel or walk away from the hold; false when the call failed. A
+   * confirmed hold is a reservation waited for until the hold's 201 (`heldAtMs`).
+   */
+  async function settleHold(id: string, rooms: number, holds: HoldPlan, firstAttemptAtMs: number, heldAtMs: number) {
     metrics.count('holds_placed');
     const roll = client.fraction();
     const action = roll < holds.confirmRatio ? 'confirm' : roll < holds.confirmRatio + holds.cancelRatio ? 'cancel' : undefined;
@@ -172,10 +183,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     const requestId = client.requestId();
     const reply = await retryConflicts(() => api.transition(server, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
-    if (reply === 'moved' && action === 'confirm') {
-      metrics.counts.reservations += 1;
-      metrics.counts.roomsReserved += rooms;
-    }
+    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, firstAttemptAtMs, heldAtMs);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).
     if (reply === 'refused') metrics.count(`${action}s_refused`);
     return reply !== 'failed';

@@ -33,19 +33,43 @@ export interface MetricsSnapshot {
   clientsActive: number;
   /** Reserve-request latency in milliseconds. */
   latencyMs: LatencySummary;
+  /**
+   * Milliseconds from a client's first claim since its last reservation (or its start) to the
+   * 201 of the next one: retries, resends and re-reads included, what a user waits.
+   */
+  timeToReservationMs: LatencySummary;
+}
+
+/** The run's HDR histograms in microseconds, each encoded with `encodeIntoCompressedBase64`. */
+export interface EncodedHistograms {
+  latency_us: string;
+  time_to_reservation_us: string;
 }
 
 const microsToMs = (value: number) => Math.round(value / 10) / 100;
+const msToMicros = (ms: number) => Math.max(1, Math.round(ms * 1000));
 
-/** Counters and a latency histogram; cheap to update from every request. */
-export function createMetrics() {
-  let startedAt = performance.now();
-  const latencyMicros = hdr.build({
+// Grows past its first range rather than throwing: a wait for a reservation is bounded only by --timeout.
+const microsHistogram = () =>
+  hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 120_000_000,
     numberOfSignificantValueDigits: 3,
+    autoResize: true,
     useWebAssembly: false,
   });
+
+/** Clamped to the max: an HDR percentile is the top of its bucket, which may lie above every value recorded in it. */
+function summarize(histogram: hdr.Histogram): LatencySummary {
+  const percentile = (p: number) => microsToMs(Math.min(histogram.getValueAtPercentile(p), histogram.maxValue));
+  return { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: microsToMs(histogram.maxValue) };
+}
+
+/** Counters and latency histograms; cheap to update from every request. */
+export function createMetrics() {
+  let startedAt = performance.now();
+  const latencyMicros = microsHistogram();
+  const timeToReservationMicros = microsHistogram();
   const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, unexpected_status: 0 };
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
   // Every known reason starts at 0, so a result file always names them all.
@@ -54,15 +78,43 @@ export function createMetrics() {
   const kinds: Record<string, number> = {};
   const writes: WriteLog = { acknowledged: [], indeterminate: [] };
 
+  /**
+   * A reservation acknowledged to a client: `rooms` more sold, waited for from
+   * `firstAttemptAtMs` to the 201 at `reservedAtMs` (a hold's, for a confirmed hold).
+   */
+  function recordReservation(rooms: number, firstAttemptAtMs: number, reservedAtMs = performance.now()) {
+    counts.reservations += 1;
+    counts.roomsReserved += rooms;
+    timeToReservationMicros.recordValue(msToMicros(reservedAtMs - firstAttemptAtMs));
+  }
+
   return {
-    counts,
     /** Elapsed time counts from here: when the clients start. */
     startClock() {
       startedAt = performance.now();
     },
+    clientStarted() {
+      counts.clientsActive += 1;
+    },
+    clientStopped() {
+      counts.clientsActive -= 1;
+    },
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
-      if (isReserve) latencyMicros.recordValue(Math.max(1, Math.round((performance.now() - startedAtMs) * 1000)));
+      if (isReserve) latencyMicros.recordValue(msToMicros(performance.now() - startedAtMs));
+    },
+    /** A retryable 409 answered by sending the request again. */
+    recordRetry() {
+      counts.retries += 1;
+    },
+    /** A 422: fewer rooms left than asked for. */
+    recordInsufficient() {
+      counts.insufficient += 1;
+    },
+    recordReservation,
+    /** A slot booking acknowledged: a reservation of a window, not of rooms. */
+    recordBooking(firstAttemptAtMs: number) {
+      recordReservation(0, firstAttemptAtMs);
     },
     recordError(kind: ErrorKind) {
       errors[kind] += 1;
@@ -88,14 +140,14 @@ export function createMetrics() {
         ...counts,
         errors: { ...errors },
         errorsTotal: Object.values(errors).reduce((sum, n) => sum + n, 0),
-        latencyMs: {
-          p50: microsToMs(latencyMicros.getValueAtPercentile(50)),
-          p90: microsToMs(latencyMicros.getValueAtPercentile(90)),
-          p99: microsToMs(latencyMicros.getValueAtPercentile(99)),
-          max: microsToMs(latencyMicros.maxValue),
-        },
+        latencyMs: summarize(latencyMicros),
+        timeToReservationMs: summarize(timeToReservationMicros),
       };
     },
+    histograms: (): EncodedHistograms => ({
+      latency_us: hdr.encodeIntoCompressedBase64(latencyMicros),
+      time_to_reservation_us: hdr.encodeIntoCompressedBase64(timeToReservationMicros),
+    }),
   };
 }
 

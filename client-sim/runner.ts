@@ -1,6 +1,7 @@
-import { createApi, type ServerMoves } from './api.js';
+import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
-import { createMetrics, type MetricsSnapshot, type WriteLog } from './metrics.js';
+import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type WriteLog } from './metrics.js';
+import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
 
 export interface LoadOptions {
@@ -18,7 +19,7 @@ export interface LoadOptions {
   tickMs?: number;
   onTick?: (snapshot: MetricsSnapshot) => void;
   /** Set when servers may be replaced mid-run (fault injection). */
-  moves?: ServerMoves;
+  replaceableServers?: ReplaceableServers;
   /** Called as the clients start, their connections open: the run's clock starts here. */
   onClientsStart?: () => void;
 }
@@ -33,6 +34,8 @@ export interface LoadResult {
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
   /** Claims with a request_id: those answered 201 and those that may or may not have been applied. */
   writes: WriteLog;
+  /** Reserve-request latency and time to a reservation, whole, so that runs can be merged. */
+  histograms: EncodedHistograms;
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
@@ -49,7 +52,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     metrics,
     signal: stop.signal,
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
-    moves: options.moves,
+    replaceableServers: options.replaceableServers,
   });
   await api.openConnections(options.clients);
   metrics.startClock();
@@ -58,12 +61,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : runClient;
-  metrics.counts.clientsActive = options.clients;
-  const clients = Array.from({ length: options.clients }, (_, index) =>
-    runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => {
-      metrics.counts.clientsActive -= 1;
-    }),
-  );
+  const clients = Array.from({ length: options.clients }, (_, index) => {
+    metrics.clientStarted();
+    return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(metrics.clientStopped);
+  });
   try {
     await Promise.all(clients);
   } finally {
@@ -74,5 +75,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes() };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes(), histograms: metrics.histograms() };
 }

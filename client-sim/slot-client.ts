@@ -24,9 +24,11 @@ export async function runSlotClient(index: number, server: number, api: Api, pla
       end: new Date(start + hours * hourMs).toISOString(),
       request_id: client.requestId(),
     };
+    const firstAttemptAtMs = client.firstAttemptAt();
     const reply = await retryConflicts(() => api.book(server, plan.strategy, body), metrics, signal);
     if (reply === 'booked') {
-      metrics.counts.reservations += 1;
+      client.waitOver();
+      metrics.recordBooking(firstAttemptAtMs);
       metrics.count('hours_booked', hours);
     }
     if (reply === 'taken') metrics.count('slots_taken');

@@ -5,7 +5,7 @@ import { seedEvent } from '../harness/event.js';
 import { createApp } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
-import { expireHolds } from '../strategies/holds.js';
+import { expireHolds } from '../strategies/hold-lifecycle.js';
 
 /** Outside clients' abandoned holds expire as they do in a run. */
 const sweepEveryMs = 1000;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../client-sim/metrics.js';
 import type { Sql } from '../db/connection.js';
+import { startLoop } from './background-loop.js';
 import { projectPath } from './paths.js';
 import type { ServerFleet } from './servers.js';
 
@@ -89,26 +90,21 @@ export function startChaos(config: ChaosConfig, fleet: ServerFleet, sql: Sql, se
   const kills = config.faults.filter((fault) => fault !== 'slow-db');
   const crashesBefore = fleet.crashes();
   const done = { servers_killed: 0, backends_terminated: 0 };
-  const stop = new AbortController();
-  const loop = (async () => {
-    while (kills.length > 0) {
-      await sleep(random(Math.floor(config.everyMs / 2), Math.ceil((config.everyMs * 3) / 2)), undefined, { signal: stop.signal }).catch(() => undefined);
-      if (stop.signal.aborted) return;
-      if (kills[random(0, kills.length - 1)] === 'kill-server') {
-        await fleet.replace(random(0, fleet.urls.length - 1));
-        done.servers_killed += 1;
-      } else {
-        done.backends_terminated += await terminateBackends(sql, fleet.applicationName, random);
-      }
+  async function injectOne() {
+    if (kills[random(0, kills.length - 1)] === 'kill-server') {
+      await fleet.replace(random(0, fleet.urls.length - 1));
+      done.servers_killed += 1;
+    } else {
+      done.backends_terminated += await terminateBackends(sql, fleet.applicationName, random);
     }
-  })();
-  // A failure (a replacement that would not start) is reported by stop(), not as unhandled.
-  loop.catch(() => undefined);
+  }
+  const between = () => random(Math.floor(config.everyMs / 2), Math.ceil((config.everyMs * 3) / 2));
+  // A failure (a replacement that would not start) is reported by stop().
+  const faults = kills.length > 0 ? startLoop(injectOne, between, { pauseFirst: true }) : undefined;
   return {
     /** Ends the faults; a fault under way completes first. */
     async stop() {
-      stop.abort();
-      await loop;
+      await faults?.stop();
     },
     async finish(eventId: string, writes: WriteLog): Promise<ChaosOutcome> {
       await this.stop();

@@ -172,7 +172,7 @@ async function runTrial(
       timeoutMs: config.timeoutMs,
       durationMs: config.durationMs,
       tickMs: options.tickMs,
-      moves: chaos && fleet,
+      replaceableServers: chaos && fleet,
       onClientsStart: () => {
         faults = chaos && startChaos(chaos, fleet, database.sql, seed);
       },

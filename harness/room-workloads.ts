@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/connection.js';
-import { expireHolds, untilLastHoldLapses } from '../strategies/holds.js';
+import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
 import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';
+import { startLoop } from './background-loop.js';
 import { auditEvent, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
 import type { HoldConfig } from './run-config.js';
@@ -95,19 +96,11 @@ async function sweep(sql: Sql, eventId: string, attempts = 3): Promise<void> {
  * interrupted), so that no hold outlives the run.
  */
 function startSweeper(sql: Sql, eventId: string, everyMs: number) {
-  const stop = new AbortController();
-  const loop = (async () => {
-    while (!stop.signal.aborted) {
-      await sweep(sql, eventId);
-      await sleep(everyMs, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
-  })();
-  // Rejections are reported by finish(), not as unhandled ones in between.
-  loop.catch(() => undefined);
+  // A failed pass is reported by finish().
+  const passes = startLoop(() => sweep(sql, eventId), () => everyMs);
   return {
     async finish(signal?: AbortSignal) {
-      stop.abort();
-      await loop;
+      await passes.stop();
       for (let wait = await untilLastHoldLapses(sql, eventId); wait > 0 && !signal?.aborted; wait = await untilLastHoldLapses(sql, eventId)) {
         await sleep(wait, undefined, { signal }).catch(() => undefined);
       }

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { readReservation, transition } from '../strategies/holds.js';
+import { readReservation, transition } from '../strategies/hold-lifecycle.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { classifyError } from '../strategies/sqlstate.js';
-import type { TransitionOutcome } from '../strategies/holds.js';
+import type { TransitionOutcome } from '../strategies/hold-lifecycle.js';
 import type { BookOutcome } from '../strategies/slots.js';
 import type { ReserveOutcome } from '../strategies/types.js';
 import type { Reply } from './idempotency.js';

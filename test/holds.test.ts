@@ -3,7 +3,7 @@ import t from 'tap';
 import { seedEvent } from '../harness/event.js';
 import { runRace, type RaceOptions } from '../harness/race.js';
 import { holdsWorkload } from '../harness/room-workloads.js';
-import { expireHolds } from '../strategies/holds.js';
+import { expireHolds } from '../strategies/hold-lifecycle.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import { contendedRace, serveApp, useDatabase } from './helpers.js';
 

@@ -1,0 +1,78 @@
+import pLimit from 'p-limit';
+import { errors as undiciErrors } from 'undici';
+import type { ErrorKind, Metrics } from './metrics.js';
+import type { ResponseLoss } from './response-loss.js';
+import type { ServerPools } from './server-pools.js';
+
+/** A response that reached the client. */
+export interface Delivered {
+  status: number;
+  body: unknown;
+  /** The server answered from its idempotency record: a duplicate prevented. */
+  replayed: boolean;
+}
+
+/**
+ * 'lost' when the client gave up waiting (--client-timeout-ms); 'unanswered' when a request with
+ * a body failed after it may have reached the server (it may have been applied); undefined when
+ * it failed otherwise (counted) or the run was stopped.
+ */
+export type CallReply = Delivered | 'lost' | 'unanswered' | undefined;
+
+function errorKind(error: unknown): ErrorKind {
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return 'timeout';
+  }
+  return 'network';
+}
+
+/** A refused connection never carried the request; any other failure may have come after it arrived. */
+const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
+
+/** HTTP calls, at most `inFlight` at once over all servers, each counted and timed in the metrics. */
+export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: { inFlight: number; metrics: Metrics; signal: AbortSignal }) {
+  const { metrics, signal } = options;
+  const limit = pLimit(options.inFlight);
+
+  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object) =>
+    limit(async (): Promise<CallReply> => {
+      const pool = await pools.poolFor(server);
+      if (signal.aborted) return undefined;
+      const startedAt = performance.now();
+      const attempt = json ? loss.patience() : undefined;
+      try {
+        const response = await pool.request({
+          method,
+          path,
+          signal: attempt,
+          ...(json && { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
+        });
+        const body: unknown = await response.body.json();
+        metrics.recordRequest(startedAt, isReserve);
+        if (response.statusCode >= 500) metrics.recordError('http_5xx');
+        return { status: response.statusCode, body, replayed: response.headers['idempotent-replayed'] === 'true' };
+      } catch (error) {
+        const unanswered = json && !neverSent(error) ? 'unanswered' : undefined;
+        if (signal.aborted) return unanswered;
+        metrics.recordRequest(startedAt, false);
+        if (attempt?.aborted) return 'lost';
+        metrics.recordError(errorKind(error));
+        return unanswered;
+      }
+    });
+
+  return {
+    call,
+    /** A call without a body: never timed out by the client, so never lost. */
+    async plain(server: number, method: 'GET' | 'POST', path: string, isReserve: boolean) {
+      const reply = await call(server, method, path, isReserve);
+      return typeof reply === 'string' ? undefined : reply;
+    },
+  };
+}
+
+export type HttpCall = ReturnType<typeof createHttpCall>['call'];

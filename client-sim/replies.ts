@@ -1,0 +1,82 @@
+import type { Delivered } from './http-call.js';
+import type { Metrics } from './metrics.js';
+
+export interface ListedHotel {
+  hotel_id: string;
+  available: number;
+}
+
+/** What a client learns from one reserve call; failures are counted in the metrics, not thrown. */
+export type ReserveReply = 'reserved' | 'conflict' | 'insufficient' | 'failed';
+
+/** A confirm or cancel: `moved`, or `refused` (409: the reservation is no longer HELD). */
+export type TransitionReply = 'moved' | 'refused' | 'conflict' | 'failed';
+
+/** A booking: `taken` when an active booking overlaps the window (409 slot_taken). */
+export type BookReply = 'booked' | 'taken' | 'conflict' | 'failed';
+
+/** What came back for a request: a response, none though it may have been applied, or none at all. */
+type Received = Delivered | 'unanswered' | undefined;
+
+/** The `reason` of a 409 body; the original Evento server sends none. */
+function conflictReasonOf(body: unknown): string {
+  const reason = typeof body === 'object' && body !== null && 'reason' in body ? body.reason : undefined;
+  return typeof reason === 'string' ? reason : 'unknown';
+}
+
+/** Reads what the server answered as what a client acts on, counting conflicts and surprises in the metrics. */
+export function createReplies(metrics: Metrics) {
+  /** A 409 that says "try again" is a conflict, counted by reason; any other 409 is the answer. */
+  const isRetryable = (reply: Delivered) => {
+    const retryable = typeof reply.body === 'object' && reply.body !== null && 'retryable' in reply.body && reply.body.retryable === true;
+    if (retryable) metrics.recordConflict(conflictReasonOf(reply.body));
+    return retryable;
+  };
+
+  const unexpected = (reply: Delivered | undefined) => {
+    if (reply && reply.status < 500) metrics.recordError('unexpected_status');
+    return 'failed' as const;
+  };
+
+  return {
+    /** Hotels with rooms left, in the server's order; undefined when the call failed. */
+    listed(reply: Delivered | undefined): ListedHotel[] | undefined {
+      if (reply?.status === 200 && Array.isArray(reply.body)) return reply.body as ListedHotel[];
+      unexpected(reply);
+      return undefined;
+    },
+
+    /** A reserve or a hold; `id` is the new reservation's. */
+    claimed(reply: Received, requestId: string | undefined): { reply: ReserveReply; id?: string } {
+      // No answer, or a server that could not tell (5xx): the claim may have been applied.
+      if (reply === 'unanswered' || (reply && reply.status >= 500)) {
+        if (requestId !== undefined) metrics.recordWrite('indeterminate', requestId);
+        return { reply: 'failed' };
+      }
+      if (!reply) return { reply: 'failed' };
+      if (reply.status === 201) {
+        if (requestId !== undefined) metrics.recordWrite('acknowledged', requestId);
+        return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
+      }
+      if (reply.status === 409 && isRetryable(reply)) return { reply: 'conflict' };
+      if (reply.status === 422) return { reply: 'insufficient' };
+      return { reply: unexpected(reply) };
+    },
+
+    transitioned(reply: Received): TransitionReply {
+      if (!reply || reply === 'unanswered') return 'failed';
+      if (reply.status === 200) return 'moved';
+      if (reply.status === 409) return isRetryable(reply) ? 'conflict' : 'refused';
+      return unexpected(reply);
+    },
+
+    booked(reply: Received): BookReply {
+      if (!reply || reply === 'unanswered') return 'failed';
+      if (reply.status === 201) return 'booked';
+      if (reply.status !== 409) return unexpected(reply);
+      if (isRetryable(reply)) return 'conflict';
+      if (conflictReasonOf(reply.body) === 'exclusion_violation') metrics.count('exclusion_violations');
+      return 'taken';
+    },
+  };
+}

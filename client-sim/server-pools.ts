@@ -1,0 +1,73 @@
+import { Pool } from 'undici';
+
+/** Servers that may be replaced mid-run (fault injection): a killed one comes back on a new port. */
+export interface ReplaceableServers {
+  /** The servers' URLs, changed in place when one is replaced. */
+  readonly urls: readonly string[];
+  /** Pending while server `index` is being replaced. */
+  restarting(index: number): Promise<void> | undefined;
+}
+
+export interface ServerPoolsOptions {
+  /** Requests in flight at once over all servers. */
+  inFlight: number;
+  requestTimeoutMs: number;
+  signal: AbortSignal;
+  /** When servers may be replaced: requests to one wait for its replacement and go to its new URL. */
+  replaceableServers?: ReplaceableServers;
+}
+
+/** Keep-alive connection pools, one per server, that follow a server to its new URL when it is replaced. */
+export function createServerPools(serverUrls: string[], options: ServerPoolsOptions) {
+  const { signal, replaceableServers } = options;
+  const connections = Math.max(1, Math.ceil(options.inFlight / serverUrls.length));
+  const openPool = (url: string) =>
+    new Pool(url, {
+      connections,
+      keepAliveTimeout: 60_000,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+    });
+  const urls = [...serverUrls];
+  const pools = urls.map(openPool);
+  // Stopping ends the requests in flight all at once; a signal per request would cost each an
+  // abort listener on one signal, O(requests in flight) to add (see pause in client.ts).
+  signal.addEventListener('abort', () => pools.forEach((pool) => void pool.destroy()), { once: true });
+
+  /** Waits while server `index` is being replaced, then sends to it at its new URL. */
+  async function follow(servers: ReplaceableServers, index: number) {
+    await servers.restarting(index);
+    const url = servers.urls[index]!;
+    if (url === urls[index] || signal.aborted) return;
+    void pools[index]!.destroy();
+    pools[index] = openPool(url);
+    urls[index] = url;
+  }
+
+  return {
+    /** The pool of the server that `server` (a client's index, say) is sent to, once it is up. */
+    async poolFor(server: number): Promise<Pool> {
+      const index = server % pools.length;
+      if (replaceableServers) await follow(replaceableServers, index);
+      return pools[index]!;
+    },
+
+    /**
+     * Opens the keep-alive connections the clients will use before they start, as a load
+     * generator does, so their phase measures requests rather than handshakes
+     * (docs/performance.md). A failure is left
+     * for the clients' own requests to meet and count.
+     */
+    async openConnections(clients: number) {
+      const perServer = Math.min(connections, Math.ceil(clients / pools.length));
+      const health = (pool: Pool) => pool.request({ method: 'GET', path: '/health' }).then((response) => response.body.dump(), () => undefined);
+      await Promise.all(pools.flatMap((pool) => Array.from({ length: perServer }, () => health(pool))));
+    },
+
+    async close() {
+      await Promise.all(pools.map((pool) => (pool.destroyed ? undefined : pool.close())));
+    },
+  };
+}
+
+export type ServerPools = ReturnType<typeof createServerPools>;
