@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result.js';
 import { runLabel } from '../harness/workloads.js';
 
-export const number = (value: number) => value.toLocaleString('en-US');
+/** A count with thousands separators: 12,345. */
+export const formatThousands = (value: number) => value.toLocaleString('en-US');
 
 /**
  * The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show,
@@ -35,19 +36,19 @@ export function formatResults(results: StrategyResult[]): string {
   for (const [index, { workload, params, outcome, verdict }] of rankResults(results).entries()) {
     // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
     const rooms = workload === 'slots' ? ['—', '—', '—'] : [
-      `${number(outcome.rooms_reserved)} / ${number(outcome.contracted)}`,
-      number(outcome.overbooked_rooms),
-      number(outcome.drift),
+      `${formatThousands(outcome.rooms_reserved)} / ${formatThousands(outcome.contracted)}`,
+      formatThousands(outcome.overbooked_rooms),
+      formatThousands(outcome.drift),
     ];
     table.push([
       isRanked(verdict) ? String(index + 1) : '',
       runLabel(workload, params.strategy),
-      number(outcome.reservations),
+      formatThousands(outcome.reservations),
       ...rooms,
-      number(outcome.conflicts),
-      number(outcome.retries),
-      number(outcome.errors),
-      number(Math.round(outcome.throughput_rps)),
+      formatThousands(outcome.conflicts),
+      formatThousands(outcome.retries),
+      formatThousands(outcome.errors),
+      formatThousands(Math.round(outcome.throughput_rps)),
       outcome.latency_ms.p50.toFixed(1),
       outcome.latency_ms.p99.toFixed(1),
       verdictText(verdict),
@@ -71,10 +72,10 @@ export function formatChaos(results: StrategyResult[]): string {
         ...(latency_ms !== null ? [`slow-db ${latency_ms} ms`] : []),
       ].join(', ');
       return [
-        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${number(chaos.servers_killed)}, ` +
-          `connections terminated ${number(chaos.backends_terminated)}, server crashes ${number(chaos.server_crashes)}; ` +
-          `indeterminate writes ${number(chaos.indeterminate)} (committed ${number(chaos.indeterminate_committed)}); ` +
-          `unaccounted ${number(chaos.unaccounted)}, lost ${number(chaos.lost)}`,
+        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${formatThousands(chaos.servers_killed)}, ` +
+          `connections terminated ${formatThousands(chaos.backends_terminated)}, server crashes ${formatThousands(chaos.server_crashes)}; ` +
+          `indeterminate writes ${formatThousands(chaos.indeterminate)} (committed ${formatThousands(chaos.indeterminate_committed)}); ` +
+          `unaccounted ${formatThousands(chaos.unaccounted)}, lost ${formatThousands(chaos.lost)}`,
       ];
     })
     .join('\n');

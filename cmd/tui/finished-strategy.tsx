@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { number, verdictText } from '../report-table.js';
+import { formatThousands, verdictText } from '../report-table.js';
 import type { StrategySummary } from './dashboard-state.js';
 import { HotelList } from './hotel-list.js';
 
@@ -24,7 +24,7 @@ export function FinishedStrategy({ summary, barWidth, hotelLimit }: { summary: S
         </Text>
         <Text color="gray">
           {'  '}
-          {number(summary.roomsReserved)} / {number(summary.contracted)} rooms · {number(Math.round(summary.throughputRps))} req/s · p99{' '}
+          {formatThousands(summary.roomsReserved)} / {formatThousands(summary.contracted)} rooms · {formatThousands(Math.round(summary.throughputRps))} req/s · p99{' '}
           {summary.p99Ms.toFixed(1)} ms · {(summary.durationMs / 1000).toFixed(2)}s
           {stoppedBy[summary.stoppedBy]}
         </Text>
