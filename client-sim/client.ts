@@ -143,8 +143,10 @@ export async function runClient(index: number, server: number, api: Api, plan: C
       holdMs: plan.holds?.ttlMs,
     };
 
+    const firstAttemptAt = performance.now();
     const { reply, id } = await retryConflicts(() => api.claim(request, server), metrics, signal, (r) => r.reply === 'conflict');
     let settled = reply !== 'failed';
+    if (reply === 'reserved') metrics.recordTimeToReservation(firstAttemptAt);
     if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds);
     else if (reply === 'reserved') {
       metrics.counts.reservations += 1;

@@ -33,6 +33,8 @@ export interface LoadResult {
   stoppedBy: 'done' | 'duration' | 'timeout' | 'interrupted';
   /** Claims with a request_id: those answered 201 and those that may or may not have been applied. */
   writes: WriteLog;
+  /** HDR histograms in microseconds, compressed base64, so runs can be merged and re-summarised. */
+  histograms: { latency_us: string; time_to_reservation_us: string };
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
@@ -74,5 +76,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes() };
+  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes(), histograms: metrics.histograms() };
 }

@@ -97,6 +97,7 @@ export const zeroSnapshot: MetricsSnapshot = {
   errorsTotal: 0,
   clientsActive: 0,
   latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
+  timeToReservationMs: { p50: 0, p90: 0, p99: 0, max: 0 },
 };
 
 const emptyRates = (): RateHistory => ({ requests: [], reservations: [], conflicts: [], retries: [] });
