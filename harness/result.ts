@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { ChaosOutcome, ChaosParams } from './chaos.js';
@@ -93,9 +94,19 @@ export interface StrategyResult {
     errors: number;
     errors_by_kind: Record<string, number>;
     duration_ms: number;
+    /** All requests per second; kept for readers of the file, never ranked on. */
     throughput_rps: number;
+    /** Goodput: reservations the audit found, per second of the clients phase; the ranking metric. */
     reservations_per_s: number;
-    latency_ms: { p50: number; p90: number; p99: number; max: number };
+    rooms_per_s: number;
+    /** One reserve request. */
+    latency_ms: LatencySummary;
+    /** From a client's first attempt at a claim to its 201, retries included: what a user waits. */
+    time_to_reservation_ms: LatencySummary;
+    /** Work spent per reservation: each count divided by reservations; each null when nothing was reserved. */
+    per_reservation: { requests: number | null; conflicts: number | null; insufficient: number | null };
+    /** HDR histograms in microseconds, compressed base64 (hdr-histogram-js), for merging runs. */
+    histograms: LoadResult['histograms'];
     /** What the clients were told (201 responses), beside what the tables hold. */
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];
@@ -149,6 +160,11 @@ export function verdictOf(
 
 const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
+function perReservation(reservations: number, spent: { requests: number; conflicts: number; insufficient: number }): StrategyResult['outcome']['per_reservation'] {
+  const each = (count: number) => (reservations > 0 ? Math.round((count * 100) / reservations) / 100 : null);
+  return { requests: each(spent.requests), conflicts: each(spent.conflicts), insufficient: each(spent.insufficient) };
+}
+
 export function buildResult(input: {
   strategy: StrategyInfo;
   params: RunParams;
@@ -199,7 +215,11 @@ export function buildResult(input: {
       duration_ms: snapshot.elapsedMs,
       throughput_rps: perSecond(snapshot.requests, snapshot.elapsedMs),
       reservations_per_s: perSecond(audit.reservations, snapshot.elapsedMs),
+      rooms_per_s: perSecond(audit.confirmed + audit.held, snapshot.elapsedMs),
       latency_ms: snapshot.latencyMs,
+      time_to_reservation_ms: snapshot.timeToReservationMs,
+      per_reservation: perReservation(audit.reservations, snapshot),
+      histograms: input.load.histograms,
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,
