@@ -93,6 +93,7 @@ export function loadOptions(): Option[] {
     new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'),
     new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'),
     new Option('--no-tui', 'plain progress lines on stderr even on a terminal'),
+    new Option('--wide', 'the final table with every column (reservations, drift, retries, errors, req/s, request latency, …), wider than 100 columns'),
   ];
 }
 
@@ -118,4 +119,6 @@ export interface LoadFlags {
   assertNoOverbooking?: boolean;
   expectOverbooking?: boolean;
   tui: boolean;
+  /** The final table with every column. */
+  wide?: boolean;
 }
