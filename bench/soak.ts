@@ -7,7 +7,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { randomInt } from 'node:crypto';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { integer } from '../cmd/options.js';
-import { number } from '../cmd/report-table.js';
+import { formatThousands } from '../cmd/report-table.js';
 import { openDatabase } from '../harness/database.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
@@ -72,7 +72,7 @@ const byStrategy = new Map(flags.strategies.map((name) => [name, zero()]));
 const all = zero();
 const failing: StrategyResult[] = [];
 const startedAt = performance.now();
-log(`${number(totalRuns)} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
+log(`${formatThousands(totalRuns)} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
 
 function count(result: StrategyResult) {
   const { outcome, verdict } = result;
@@ -109,8 +109,8 @@ try {
 }
 
 const table = new Table({ head: ['strategy', ...columns], colAligns: ['left', ...columns.map(() => 'right' as const)], style: { head: [], border: [] } });
-for (const [name, totals] of [...byStrategy, ['all', all] as const]) table.push([name, ...columns.map((column) => number(totals[column]))]);
+for (const [name, totals] of [...byStrategy, ['all', all] as const]) table.push([name, ...columns.map((column) => formatThousands(totals[column]))]);
 const seconds = Math.round((performance.now() - startedAt) / 1000);
-process.stdout.write(`soak: ${number(all.runs)} of ${number(totalRuns)} runs in ${seconds}s, 1 to ${flags.maxServers} servers, soak seed ${soakSeed}\n${table.toString()}\n`);
+process.stdout.write(`soak: ${formatThousands(all.runs)} of ${formatThousands(totalRuns)} runs in ${seconds}s, 1 to ${flags.maxServers} servers, soak seed ${soakSeed}\n${table.toString()}\n`);
 for (const result of failing) process.stdout.write(`replay: ${replay(result)}\n`);
 process.exitCode = all.failing > 0 || all.runs < totalRuns ? 1 : 0;

@@ -99,6 +99,7 @@ export function loadOptions() {
     .addOption(new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'))
     .addOption(new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'))
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
+    .addOption(new Option('--wide', 'the final table with every column (reservations, drift, retries, errors, req/s, request latency, …), wider than 100 columns'))
     .addOption(new Option('--progress <how>', 'progress on stderr: auto (the dashboard on a terminal, else lines), lines, or json (one object per line)')
         .choices(progressFormats)
         .default('auto'));

@@ -1,11 +1,13 @@
 import type { RaceHooks } from '../harness/race-hooks.js';
 import { runLabel, type WorkloadName } from '../harness/workload.js';
-import { verdictText } from './report-table.js';
+import { unsafeLegend, verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
 export function progressLines(stream: NodeJS.WritableStream, totalRooms: number): RaceHooks {
   let last = { elapsedMs: 0, requests: 0 };
   let workload: WorkloadName = 'rooms';
+  // Once, under the first verdict that carries the marker, as the table has it under its rows.
+  let legendWritten = false;
   return {
     onReady({ database, servers }) {
       stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}\n`);
@@ -33,6 +35,10 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
     onResult(result) {
       const how = result.outcome.stopped_by === 'duration' ? 'stopped by --duration after' : 'done in';
       stream.write(`evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${verdictText(result.verdict)}\n`);
+      if (!result.verdict.promises_safety && !legendWritten) {
+        legendWritten = true;
+        stream.write(`evento: ${unsafeLegend}\n`);
+      }
     },
   };
 }

@@ -2,7 +2,12 @@ import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { runLabel } from '../harness/workload.js';
 
-export const number = (value: number) => value.toLocaleString('en-US');
+/** A count with thousands separators: 12,345. */
+export const formatThousands = (value: number) => value.toLocaleString('en-US');
+
+const unsafeMarker = '*';
+/** Printed under a table whose verdicts carry the marker. */
+export const unsafeLegend = `${unsafeMarker} unsafe by design: promises nothing; its overbooking is what it is raced to show`;
 
 /**
  * The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show,
@@ -10,50 +15,82 @@ export const number = (value: number) => value.toLocaleString('en-US');
  */
 export function verdictText(verdict: StrategyResult['verdict']): string {
   if (verdict.promises_safety) return verdict.label;
-  return verdict.safe ? 'held this run (unsafe by design)' : `${verdict.label} (unsafe by design)`;
+  return `${verdict.safe ? 'held this run' : verdict.label} ${unsafeMarker}`;
 }
 
 /** Ranked (`#`): a strategy that promises safety and kept it; speed counts for nothing else. */
 export const isRanked = (verdict: StrategyResult['verdict']) => verdict.promises_safety && verdict.safe;
 
-/** The ranked strategies first, fastest first, then the rest, fastest first. */
-export function rankResults<T extends Pick<StrategyResult, 'verdict'> & { outcome: Pick<StrategyResult['outcome'], 'throughput_rps'> }>(
+/**
+ * The ranked strategies first, then the rest, each by goodput (reservations per second), never by
+ * raw requests: a strategy that retries a lot sends many requests and sells nothing more.
+ */
+export function rankResults<T extends Pick<StrategyResult, 'verdict'> & { outcome: Pick<StrategyResult['outcome'], 'reservations_per_s'> }>(
   results: T[],
 ): T[] {
   return [...results].sort(
-    (a, b) => Number(isRanked(b.verdict)) - Number(isRanked(a.verdict)) || b.outcome.throughput_rps - a.outcome.throughput_rps,
+    (a, b) => Number(isRanked(b.verdict)) - Number(isRanked(a.verdict)) || b.outcome.reservations_per_s - a.outcome.reservations_per_s,
   );
 }
 
-/** The comparison table, ranked (`#`) by throughput among the strategies that kept their promise: a pure function of the results. */
-export function formatResults(results: StrategyResult[]): string {
+interface Column {
+  head: string;
+  align: 'left' | 'right';
+  cell: (result: StrategyResult, rank: string) => string;
+}
+
+const column = (head: string, cell: Column['cell'], align: Column['align'] = 'right'): Column => ({ head, cell, align });
+const perSecondText = (value: number) => formatThousands(Math.round(value));
+const msText = (value: number) => value.toFixed(1);
+const ratioText = (value: number | null) => (value === null ? '—' : value.toFixed(2));
+// Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
+const roomsCount = (count: (outcome: StrategyResult['outcome']) => string) => (result: StrategyResult) =>
+  result.workload === 'slots' ? '—' : count(result.outcome);
+
+const columns = {
+  rank: column('#', (_, rank) => rank),
+  strategy: column('strategy', ({ workload, params }) => runLabel(workload, params.strategy), 'left'),
+  reservations: column('reservations', ({ outcome }) => formatThousands(outcome.reservations)),
+  rooms: column('rooms /\ncontracted', roomsCount((outcome) => `${formatThousands(outcome.rooms_reserved)} / ${formatThousands(outcome.contracted)}`)),
+  overbooked: column('overbooked', roomsCount((outcome) => formatThousands(outcome.overbooked_rooms))),
+  drift: column('drift', roomsCount((outcome) => formatThousands(outcome.drift))),
+  conflicts: column('conflicts', ({ outcome }) => formatThousands(outcome.conflicts)),
+  retries: column('retries', ({ outcome }) => formatThousands(outcome.retries)),
+  errors: column('errors', ({ outcome }) => formatThousands(outcome.errors)),
+  requestsPerSecond: column('req/s', ({ outcome }) => perSecondText(outcome.throughput_rps)),
+  goodput: column('goodput\nres/s', ({ outcome }) => perSecondText(outcome.reservations_per_s)),
+  roomsPerSecond: column('rooms/s', roomsCount((outcome) => perSecondText(outcome.rooms_per_s))),
+  requestP50: column('request\np50 ms', ({ outcome }) => msText(outcome.latency_ms.p50)),
+  requestP99: column('request\np99 ms', ({ outcome }) => msText(outcome.latency_ms.p99)),
+  waitP50: column('wait\np50 ms', ({ outcome }) => msText(outcome.time_to_reservation_ms.p50)),
+  waitP99: column('wait\np99 ms', ({ outcome }) => msText(outcome.time_to_reservation_ms.p99)),
+  requestsPerReservation: column('requests\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.requests)),
+  conflictsPerReservation: column('409s\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.conflicts)),
+  insufficientPerReservation: column('422s\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.insufficient)),
+  verdict: column('verdict', ({ verdict }) => verdictText(verdict), 'left'),
+};
+
+/** What a reader needs first, in 100 columns: the promise kept, goodput, what a user waits, and the waste. */
+const defaultColumns = [columns.rank, columns.strategy, columns.rooms, columns.goodput, columns.waitP99, columns.conflictsPerReservation, columns.verdict];
+const everyColumn = Object.values(columns);
+
+/**
+ * The comparison table, ranked (`#`) by goodput among the strategies that kept their promise: a
+ * pure function of the results. `wide`: every column, far wider than 100.
+ */
+export function formatResults(results: StrategyResult[], options: { wide?: boolean } = {}): string {
+  const shown = options.wide ? everyColumn : defaultColumns;
   const table = new Table({
-    head: ['#', 'strategy', 'reservations', 'rooms / contracted', 'overbooked', 'drift', 'conflicts', 'retries', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'verdict'],
-    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
-    style: { head: [], border: [] },
+    head: shown.map(({ head }) => head),
+    colAligns: shown.map(({ align }) => align),
+    style: { head: [], border: [], compact: true },
   });
-  for (const [index, { workload, params, outcome, verdict }] of rankResults(results).entries()) {
-    // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
-    const rooms = workload === 'slots' ? ['—', '—', '—'] : [
-      `${number(outcome.rooms_reserved)} / ${number(outcome.contracted)}`,
-      number(outcome.overbooked_rooms),
-      number(outcome.drift),
-    ];
-    table.push([
-      isRanked(verdict) ? String(index + 1) : '',
-      runLabel(workload, params.strategy),
-      number(outcome.reservations),
-      ...rooms,
-      number(outcome.conflicts),
-      number(outcome.retries),
-      number(outcome.errors),
-      number(Math.round(outcome.throughput_rps)),
-      outcome.latency_ms.p50.toFixed(1),
-      outcome.latency_ms.p99.toFixed(1),
-      verdictText(verdict),
-    ]);
+  for (const [index, result] of rankResults(results).entries()) {
+    const rank = isRanked(result.verdict) ? String(index + 1) : '';
+    table.push(shown.map(({ cell }) => cell(result, rank)));
   }
-  return table.toString();
+  const legend = results.some(({ verdict }) => !verdict.promises_safety) ? `\n${unsafeLegend}` : '';
+  return `${table.toString()}${legend}`;
 }
 
 /**
@@ -71,10 +108,10 @@ export function formatChaos(results: StrategyResult[]): string {
         ...(latency_ms !== null ? [`slow-db ${latency_ms} ms`] : []),
       ].join(', ');
       return [
-        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${number(chaos.servers_killed)}, ` +
-          `connections terminated ${number(chaos.backends_terminated)}, server crashes ${number(chaos.server_crashes)}; ` +
-          `indeterminate writes ${number(chaos.indeterminate)} (committed ${number(chaos.indeterminate_committed)}); ` +
-          `unaccounted ${number(chaos.unaccounted)}, lost ${number(chaos.lost)}`,
+        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${formatThousands(chaos.servers_killed)}, ` +
+          `connections terminated ${formatThousands(chaos.backends_terminated)}, server crashes ${formatThousands(chaos.server_crashes)}; ` +
+          `indeterminate writes ${formatThousands(chaos.indeterminate)} (committed ${formatThousands(chaos.indeterminate_committed)}); ` +
+          `unaccounted ${formatThousands(chaos.unaccounted)}, lost ${formatThousands(chaos.lost)}`,
       ];
     })
     .join('\n');

@@ -54,7 +54,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
   });
 
   const { results } = outcome;
-  if (results.length > 0) process.stdout.write(`${formatResults(results)}\n`);
+  if (results.length > 0) process.stdout.write(`${formatResults(results, { wide: flags.wide })}\n`);
   if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
   if (flags.json) {
     // run writes its one result; race, and run with --repeat, the list, even when it holds one.

@@ -1,3 +1,4 @@
+import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { ChaosFault, ChaosOutcome } from './chaos.js';
 import type { WorkloadName } from './workload.js';
@@ -109,9 +110,19 @@ export interface StrategyResult {
     errors: number;
     errors_by_kind: Record<string, number>;
     duration_ms: number;
+    /** All requests per second; kept for readers of the file, never ranked on. */
     throughput_rps: number;
+    /** Goodput: reservations the audit found, per second of the clients phase; the ranking metric. */
     reservations_per_s: number;
-    latency_ms: { p50: number; p90: number; p99: number; max: number };
+    rooms_per_s: number;
+    /** One reserve request. */
+    latency_ms: LatencySummary;
+    /** From a client's first attempt at a claim to its 201, retries included: what a user waits. */
+    time_to_reservation_ms: LatencySummary;
+    /** Work spent per reservation: each count divided by reservations; each null when nothing was reserved. */
+    per_reservation: { requests: number | null; conflicts: number | null; insufficient: number | null };
+    /** HDR histograms in microseconds, compressed base64 (hdr-histogram-js), for merging runs. */
+    histograms: LoadResult['histograms'];
     /** What the clients were told (201 responses), beside what the tables hold. */
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];

@@ -65,6 +65,11 @@ export function verdictOf(
 
 const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
+function perReservation(reservations: number, spent: { requests: number; conflicts: number; insufficient: number }): StrategyResult['outcome']['per_reservation'] {
+  const each = (count: number) => (reservations > 0 ? Math.round((count * 100) / reservations) / 100 : null);
+  return { requests: each(spent.requests), conflicts: each(spent.conflicts), insufficient: each(spent.insufficient) };
+}
+
 export function buildResult(input: {
   strategy: StrategyInfo;
   params: RunParams;
@@ -117,7 +122,11 @@ export function buildResult(input: {
       duration_ms: snapshot.elapsedMs,
       throughput_rps: perSecond(snapshot.requests, snapshot.elapsedMs),
       reservations_per_s: perSecond(audit.reservations, snapshot.elapsedMs),
+      rooms_per_s: perSecond(audit.confirmed + audit.held, snapshot.elapsedMs),
       latency_ms: snapshot.latencyMs,
+      time_to_reservation_ms: snapshot.timeToReservationMs,
+      per_reservation: perReservation(audit.reservations, snapshot),
+      histograms: input.load.histograms,
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
 import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
 import { processesTagged, randomUUID, runCli, tagGone, useDatabase } from './helpers.js';
@@ -42,9 +43,27 @@ t.test('run on an embedded database: exit 0, table, result files, --json, nothin
       duration_ms: Number,
       throughput_rps: Number,
       latency_ms: { p50: Number, p90: Number, p99: Number, max: Number },
+      reservations_per_s: Number,
+      rooms_per_s: Number,
+      time_to_reservation_ms: { p50: Number, p90: Number, p99: Number, max: Number },
+      per_reservation: { requests: Number, conflicts: Number, insufficient: Number },
+      histograms: { latency_us: String, time_to_reservation_us: String },
     },
     verdict: { promises_safety: true, safe: true },
   }, '--json has the documented fields');
+  const { outcome } = result;
+  const perReservation = (count: number) => Math.round((count * 100) / outcome.reservations) / 100;
+  t.same(
+    outcome.per_reservation,
+    { requests: perReservation(outcome.requests), conflicts: perReservation(outcome.conflicts), insufficient: perReservation(outcome.insufficient) },
+    'requests, 409s and 422s per reservation',
+  );
+  t.equal(outcome.rooms_per_s, Math.round((30 * 10_000) / outcome.duration_ms) / 10, 'rooms per second of the clients phase');
+  const waited = decodeFromCompressedBase64(outcome.histograms.time_to_reservation_us);
+  t.equal(waited.totalCount, outcome.acknowledged.reservations, 'one time to a reservation per 201');
+  t.ok(decodeFromCompressedBase64(outcome.histograms.latency_us).totalCount >= waited.totalCount, 'one latency per reserve request, retries included');
+  const { p50, p90, p99, max } = outcome.time_to_reservation_ms;
+  t.ok(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max, `time to a reservation: ordered percentiles, none above max (${p50}, ${p90}, ${p99}, ${max})`);
   const files = (await readdir(dir)).filter((name) => name.endsWith('-atomic.json'));
   t.equal(files.length, 1, 'one result file for the strategy run');
   t.same(await tagGone(run.tag), [], 'no postgres or server process outlives the run');

@@ -1,9 +1,13 @@
 import t from 'tap';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
-import type { HotelOutcome } from '../harness/result-schema.js';
-import { findStrategy } from '../strategies/registry.js';
+import type { LoadResult } from '../client-sim/runner.js';
+import { buildResult } from '../harness/result.js';
+import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
+import type { WorkloadName } from '../harness/workload.js';
+import { findStrategy, slotStrategies, strategies } from '../strategies/registry.js';
+import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
-import { rankResults, verdictText } from '../cmd/report-table.js';
+import { formatResults, rankResults, unsafeLegend, verdictText } from '../cmd/report-table.js';
 import {
   initialState,
   rateHistoryLength,
@@ -45,8 +49,8 @@ const summary = (strategy: string, booked: number, promisesSafety: boolean): Str
     hotels: [hotel('Hotel 001', booked - 100), hotel('Hotel 002', 100)],
     roomsReserved: booked,
     contracted: 200,
-    throughputRps: 1234.5,
-    p99Ms: 80.25,
+    reservationsPerS: 1234.5,
+    waitP99Ms: 80.25,
     durationMs: 2500,
     stoppedBy: 'done',
   };
@@ -116,7 +120,8 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
   state = reduce(state, { type: 'audit', info: { strategy: optimistic, hotels: [hotel('Hotel 001', 60)] } });
   const frame = plain(render(<Dashboard state={state} columns={160} />).lastFrame());
 
-  t.match(frame, /✘ naive {2}OVERBOOKED by 60 \(unsafe by design\) {2}260 \/ 200 rooms · 1,235 req\/s/, 'naive finished unsafe');
+  t.match(frame, /✘ naive {2}OVERBOOKED by 60 \* {2}260 \/ 200 rooms · 1,235 res\/s · wait p99 80\.3 ms · 2\.50s\n/, 'naive finished unsafe');
+  t.match(frame, /\n\* unsafe by design: promises nothing; its overbooking is what it is raced to show\n/, 'the marker explained once, under the live view');
   t.match(frame, /\+60 overbooked/, 'with the bar of the hotel it overbooked');
   t.match(frame, /✔ atomic {2}SAFE {2}200 \/ 200 rooms/, 'atomic finished safe');
   t.match(frame, /evento race {2}naive ✘ · atomic ✔ · {2}optimistic {3}1\.0s/, 'the header marks finished ones and highlights the running one');
@@ -180,11 +185,12 @@ t.test('the dashboard only on a terminal, outside CI, without --no-tui', async (
   t.equal(wantsDashboard(true, tty, { CI: 'false' }), true, 'CI=false is no CI');
 });
 
-t.test('the table ranks by throughput among the strategies that kept their promise, the rest after', async (t) => {
-  const result = (name: string, promises_safety: boolean, safe: boolean, throughput_rps: number) => ({
+t.test('the table ranks by goodput among the strategies that kept their promise, the rest after', async (t) => {
+  // Raw requests run against goodput here: a ranking by throughput would come out reversed.
+  const result = (name: string, promises_safety: boolean, safe: boolean, reservations_per_s: number) => ({
     name,
     verdict: { promises_safety, safe, label: safe ? 'SAFE' : 'OVERBOOKED by 3' },
-    outcome: { throughput_rps },
+    outcome: { reservations_per_s, throughput_rps: 10_000 - reservations_per_s },
   });
   const ranked = rankResults([
     result('naive', false, false, 900),
@@ -196,11 +202,12 @@ t.test('the table ranks by throughput among the strategies that kept their promi
   t.same(
     ranked.map((entry) => entry.name),
     ['optimistic', 'pessimistic', 'advisory', 'transaction', 'naive'],
-    'kept promises fastest first; then the rest fastest first, an unsafe strategy that did not overbook this time included',
+    'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included',
   );
-  t.equal(verdictText(result('transaction', false, true, 0).verdict), 'held this run (unsafe by design)', 'no anomaly is not a promise');
-  t.equal(verdictText(result('naive', false, false, 0).verdict), 'OVERBOOKED by 3 (unsafe by design)');
+  t.equal(verdictText(result('transaction', false, true, 0).verdict), 'held this run *', 'no anomaly is not a promise');
+  t.equal(verdictText(result('naive', false, false, 0).verdict), 'OVERBOOKED by 3 *');
   t.equal(verdictText(result('advisory', true, false, 0).verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
+  t.equal(unsafeLegend, '* unsafe by design: promises nothing; its overbooking is what it is raced to show', 'what the marker means');
 });
 
 t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
@@ -219,4 +226,138 @@ t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) =
   t.match(bar, /\+50 overbooked/, 'with its count');
   const requests = lines.find((line) => line.startsWith('requests/s'))!;
   t.ok(requests.length <= 80, `the rate line fits in 80 columns (${requests.length})`);
+});
+
+/**
+ * A result as buildResult makes it, at the scale of the bench's 10,000-client run (3 × 10,000
+ * rooms): the unsafe strategies overbook by thousands, the others spend many 409s a reservation.
+ */
+function scaleResult(workload: WorkloadName, strategy: StrategyInfo, index: number, figures: { reservations?: number } = {}): StrategyResult {
+  const reservations = figures.reservations ?? 10_000 + index * 37;
+  const overbooked = strategy.promisesSafety ? 0 : 1_234;
+  const time = { p50: 98.76, p90: 456.78, p99: 1234.56, max: 2345.67 };
+  const load: LoadResult = {
+    snapshot: {
+      ...zeroSnapshot,
+      elapsedMs: 812,
+      requests: 456_789,
+      reservations,
+      roomsReserved: 30_000 + overbooked,
+      conflicts: 213_456,
+      retries: 213_456,
+      insufficient: 9_876,
+      latencyMs: { ...time, p99: 987.65 },
+      timeToReservationMs: time,
+    },
+    conflictsByReason: {},
+    counts: {},
+    stoppedBy: 'done',
+    writes: { acknowledged: [], indeterminate: [] },
+    histograms: { latency_us: 'HISTFAAAA…', time_to_reservation_us: 'HISTFAAAB…' },
+  };
+  const rooms = { hotels: [], contracted: 30_000, confirmed: 30_000 + overbooked, held: 0, reservations, overbooked: workload === 'slots' ? 0 : overbooked, drift: 0 };
+  return buildResult({
+    strategy,
+    params: { strategy: strategy.name, clients: 10_000, servers: 4, hotels: 3, rooms: 10_000, max_rooms: 5, think_ms: '0-300', seed: 1, pick: 'first', in_flight: 256, pool_size: 1, workload },
+    startedAt: new Date(0),
+    database: { kind: 'embedded', postgresVersion: '17.0' },
+    eventId: `event-${workload}-${strategy.name}`,
+    load,
+    audit: { rooms, counts: {}, problems: workload === 'slots' && !strategy.promisesSafety ? ['OVERLAPS 1234'] : [] },
+    trial: { index: 1, count: 1, seed: 1, position: 0 },
+  });
+}
+
+/** Every run a race of every workload has: 18 strategies, the longest named `holds:serializable`. */
+const everyRun = (): StrategyResult[] => [
+  ...strategies.map((strategy, index) => scaleResult('rooms', strategy, index)),
+  ...strategies.filter((strategy) => strategy.holds).map((strategy, index) => scaleResult('holds', strategy, 10 + index)),
+  ...slotStrategies.map((strategy, index) => scaleResult('slots', strategy, 20 + index)),
+];
+
+t.test('the default table fits 100 columns: ranked by goodput, what a user waits, 409s per reservation, the marker explained', async (t) => {
+  const results = everyRun();
+  const lines = formatResults(results).split('\n');
+  const widest = Math.max(...lines.map((line) => line.length));
+  t.ok(widest <= 100, `every line fits in 100 columns (widest: ${widest})`);
+  t.ok(lines.some((line) => line.includes('holds:serializable')), 'the longest run name is in it');
+  t.match(lines[1], /^│ +# │ strategy +│ +rooms \/ │ goodput │ +wait │ +409s │ verdict +│$/, 'the headings, first line');
+  t.match(lines[2], /^│ +│ +│ +contracted │ +res\/s │ p99 ms │ \/ res │ +│$/, 'the headings, second line');
+  const rows = lines.filter((line) => line.startsWith('│') && !/verdict|contracted/.test(line));
+  t.equal(rows.length, results.length, 'one row per run, no separator rows between them');
+  // Reservations grow with the index, so the safe slots runs lead.
+  t.match(rows[0], /^│ +1 │ slots:exclusion +│ +— │ +13,318 │ 1234\.6 │ 19\.74 │ SAFE +│$/, 'rank 1: the most reservations per second among the kept promises');
+  t.match(rows[12], /^│ 13 │ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
+  t.match(rows.find((row) => row.includes('│ naive ')), /^│ +│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/, 'an unsafe run: unranked, its verdict marked');
+  t.match(rows.find((row) => row.includes('slots:naive-slots')), /│ OVERLAPS 1234 \* +│$/, 'a slots anomaly carries the marker too');
+  t.equal(lines.at(-1), unsafeLegend, 'the legend under the table');
+  const ranks = rows.map((row) => row.split('│')[1]!.trim()).filter(Boolean);
+  t.same(ranks, ranks.map((_, index) => String(index + 1)), 'ranks count up from 1, the ranked runs first');
+
+  const safeOnly = formatResults(results.filter(({ verdict }) => verdict.promises_safety));
+  t.notMatch(safeOnly, /unsafe by design|\*/, 'no marker and no legend when every strategy promises safety');
+});
+
+t.test('--wide: every column', async (t) => {
+  const [naive, atomic] = [scaleResult('rooms', findStrategy('naive')!, 0), scaleResult('rooms', findStrategy('atomic')!, 1)];
+  const wide = formatResults([naive, atomic], { wide: true });
+  const [top, first, second] = wide.split('\n');
+  t.ok(top!.length > 100, 'wider than the default');
+  t.match(
+    first,
+    /^│ # │ strategy +│ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
+    'every heading',
+  );
+  t.match(second, /│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/, 'with its unit');
+  t.match(
+    wide,
+    /│ 1 │ atomic +│ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ SAFE +│/,
+    'a safe run, every figure',
+  );
+  t.match(wide, /│ +│ naive +│ +10,000 │ 31,234 \/ 30,000 │ +1,234 │ .* │ +12,315 │ +38,466 │ .* │ OVERBOOKED by 1234 \* │/, 'an unsafe one');
+  t.equal(wide.split('\n').at(-1), unsafeLegend, 'the legend');
+});
+
+t.test('nothing reserved: no figure per reservation, a dash in the table', async (t) => {
+  const none = scaleResult('rooms', findStrategy('atomic')!, 0, { reservations: 0 });
+  t.same(none.outcome.per_reservation, { requests: null, conflicts: null, insufficient: null }, 'null, not a division by zero');
+  t.match(formatResults([none], { wide: true }), /│ +0 │ .* │ +— │ +— │ +— │ SAFE +│/, 'dashes');
+  const some = scaleResult('rooms', findStrategy('atomic')!, 0);
+  t.same(some.outcome.per_reservation, { requests: 45.68, conflicts: 21.35, insufficient: 0.99 }, 'each count over reservations, 2 decimals');
+  t.equal(some.outcome.rooms_per_s, 36_945.8, 'rooms per second of the clients phase');
+  t.same(some.outcome.time_to_reservation_ms, { p50: 98.76, p90: 456.78, p99: 1234.56, max: 2345.67 }, 'time to a reservation from the clients');
+  t.same(some.outcome.histograms, { latency_us: 'HISTFAAAA…', time_to_reservation_us: 'HISTFAAAB…' }, 'the histograms as the clients encoded them');
+});
+
+t.test("the dashboard's finished lines fit 100 columns, the figures on a line of their own when the verdict is long", async (t) => {
+  const long = (strategy: string, verdict: StrategySummary['verdict']): StrategySummary => ({
+    ...summary(strategy, 200, verdict.promises_safety),
+    verdict,
+    roomsReserved: 31_234,
+    contracted: 30_000,
+    reservationsPerS: 12_345.6,
+    waitP99Ms: 12_345.67,
+    durationMs: 123_450,
+    stoppedBy: 'duration',
+  });
+  const state: DashboardState = {
+    ...initialState({ ...plan, strategies: ['holds:serializable', 'holds:transaction', 'atomic'] }),
+    finished: [
+      long('holds:serializable', { promises_safety: true, safe: true, label: 'SAFE' }),
+      long('holds:transaction', { promises_safety: false, safe: false, label: 'OVERBOOKED by 1234, DRIFT 56' }),
+      { ...summary('atomic', 200, true), stoppedBy: 'interrupted' },
+    ],
+    phase: 'over',
+  };
+  for (const columns of [100, 160]) {
+    const lines = plain(render(<Dashboard state={state} columns={columns} />).lastFrame()).split('\n');
+    const widest = Math.max(...lines.map((line) => line.length));
+    t.ok(widest <= 100, `${columns}-column terminal: every line fits in 100 columns (widest: ${widest})`);
+    const figures = '  31,234 / 30,000 rooms · 12,346 res/s · wait p99 12345.7 ms · 123.45s · stopped by --duration';
+    t.equal(lines.filter((line) => line === figures).length, 2, `${columns}: two long runs, their figures whole on a line of their own`);
+    t.ok(lines.includes('✔ holds:serializable  SAFE'), `${columns}: the verdict line of a safe run`);
+    t.ok(lines.includes('✘ holds:transaction  OVERBOOKED by 1234, DRIFT 56 *'), `${columns}: of an unsafe one, marked`);
+    t.ok(lines.includes('✔ atomic  SAFE  200 / 200 rooms · 1,235 res/s · wait p99 80.3 ms · 2.50s · stopped early'), `${columns}: a short one on one line`);
+    t.ok(lines.includes(unsafeLegend), `${columns}: the legend`);
+  }
 });

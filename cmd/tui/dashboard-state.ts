@@ -2,6 +2,7 @@ import type { MetricsSnapshot } from '../../client-sim/metrics.js';
 import type { LoadResult } from '../../client-sim/runner.js';
 import type { RaceHooks } from '../../harness/race-hooks.js';
 import type { HotelOutcome, StrategyResult, Verdict } from '../../harness/result-schema.js';
+import { runLabel } from '../../harness/workload.js';
 
 /** What the race was asked to do: fixed for the whole race. */
 export interface RacePlan {
@@ -36,27 +37,30 @@ export interface LiveStrategy {
 /** What the dashboard keeps of a finished strategy run. */
 export interface StrategySummary {
   eventId: string;
+  /** As the table names the run: `atomic`, `holds:atomic`. */
   strategy: string;
   verdict: Verdict;
   hotels: HotelOutcome[];
   roomsReserved: number;
   contracted: number;
-  throughputRps: number;
-  p99Ms: number;
+  /** Goodput: reservations per second. */
+  reservationsPerS: number;
+  /** Time to a reservation, retries included, at p99. */
+  waitP99Ms: number;
   durationMs: number;
   stoppedBy: LoadResult['stoppedBy'];
 }
 
-export function summaryOf({ event_id, params, verdict, hotels, outcome }: StrategyResult): StrategySummary {
+export function summaryOf({ event_id, workload, params, verdict, hotels, outcome }: StrategyResult): StrategySummary {
   return {
     eventId: event_id,
-    strategy: params.strategy,
+    strategy: runLabel(workload, params.strategy),
     verdict,
     hotels,
     roomsReserved: outcome.rooms_reserved,
     contracted: outcome.contracted,
-    throughputRps: outcome.throughput_rps,
-    p99Ms: outcome.latency_ms.p99,
+    reservationsPerS: outcome.reservations_per_s,
+    waitP99Ms: outcome.time_to_reservation_ms.p99,
     durationMs: outcome.duration_ms,
     stoppedBy: outcome.stopped_by,
   };

@@ -1,4 +1,5 @@
 import { Box, Static, Text } from 'ink';
+import { unsafeLegend } from '../report-table.js';
 import type { DashboardState } from './dashboard-state.js';
 import { FinishedStrategy } from './finished-strategy.js';
 import { Header } from './header.js';
@@ -16,6 +17,8 @@ export interface DashboardProps {
 
 // Beside its bar, a hotel line holds its name, half a bar of overflow room and the counts.
 const barWidthFor = (columns: number) => Math.max(10, Math.min(40, Math.floor((columns - 55) / 1.5)));
+// Like the final table, a finished strategy's lines keep within 100 columns, wider terminal or not.
+const finishedWidthFor = (columns: number) => Math.min(100, columns);
 // Beside its sparkline, a rate line holds its label and value.
 const sparklineWidthFor = (columns: number) => Math.max(10, columns - 26);
 
@@ -30,7 +33,7 @@ export function Dashboard({ state, columns = 100, hotelLimit = 8 }: DashboardPro
     <>
       <Static items={state.finished}>
         {(summary) => (
-          <FinishedStrategy key={summary.eventId} summary={summary} barWidth={Math.round(barWidth / 2)} hotelLimit={hotelLimit} />
+          <FinishedStrategy key={summary.eventId} summary={summary} width={finishedWidthFor(columns)} barWidth={Math.round(barWidth / 2)} hotelLimit={hotelLimit} />
         )}
       </Static>
       <Box flexDirection="column" marginTop={1}>
@@ -51,6 +54,7 @@ export function Dashboard({ state, columns = 100, hotelLimit = 8 }: DashboardPro
             <Totals snapshot={current.snapshot} />
           </Box>
         )}
+        {state.finished.some(({ verdict }) => !verdict.promises_safety) && <Text color="gray">{unsafeLegend}</Text>}
         {state.phase === 'running' && <Text color="gray">q or Ctrl-C: stop; what was written is still audited and saved</Text>}
         {state.phase === 'stopping' && <Text color="yellow">stopping: auditing what was written (q or Ctrl-C again quits at once)</Text>}
       </Box>

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { number, verdictText } from '../report-table.js';
+import { formatThousands, verdictText } from '../report-table.js';
 import type { StrategySummary } from './dashboard-state.js';
 import { HotelList } from './hotel-list.js';
 
@@ -10,25 +10,25 @@ const stoppedBy: Record<StrategySummary['stoppedBy'], string> = {
   interrupted: ' · stopped early',
 };
 
-/** A strategy's verdict, printed once; an unsafe one keeps the bars of the hotels it overbooked. */
-export function FinishedStrategy({ summary, barWidth, hotelLimit }: { summary: StrategySummary; barWidth: number; hotelLimit: number }) {
+/** The verdict, then goodput and what a user waited; on one line when it fits `width`, else the figures below. */
+export function FinishedStrategy({ summary, width, barWidth, hotelLimit }: { summary: StrategySummary; width: number; barWidth: number; hotelLimit: number }) {
   const { verdict } = summary;
   const damaged = summary.hotels.filter((hotel) => hotel.overbooked > 0 || hotel.drift > 0);
+  const head = `${verdict.safe ? '✔' : '✘'} ${summary.strategy}  ${verdictText(verdict)}`;
+  const figures =
+    `${formatThousands(summary.roomsReserved)} / ${formatThousands(summary.contracted)} rooms · ` +
+    `${formatThousands(Math.round(summary.reservationsPerS))} res/s · wait p99 ${summary.waitP99Ms.toFixed(1)} ms · ` +
+    `${(summary.durationMs / 1000).toFixed(2)}s${stoppedBy[summary.stoppedBy]}`;
+  const oneLine = head.length + 2 + figures.length <= width;
   return (
     <Box flexDirection="column">
       <Text>
         <Text color={verdict.safe ? 'green' : 'red'} bold>
-          {verdict.safe ? '✔' : '✘'} {summary.strategy}
-          {'  '}
-          {verdictText(verdict)}
+          {head}
         </Text>
-        <Text color="gray">
-          {'  '}
-          {number(summary.roomsReserved)} / {number(summary.contracted)} rooms · {number(Math.round(summary.throughputRps))} req/s · p99{' '}
-          {summary.p99Ms.toFixed(1)} ms · {(summary.durationMs / 1000).toFixed(2)}s
-          {stoppedBy[summary.stoppedBy]}
-        </Text>
+        {oneLine && <Text color="gray">{`  ${figures}`}</Text>}
       </Text>
+      {!oneLine && <Text color="gray">{`  ${figures}`}</Text>}
       {damaged.length > 0 && (
         <Box marginLeft={2}>
           <HotelList hotels={damaged} width={barWidth} limit={hotelLimit} />

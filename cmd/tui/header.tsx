@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { number } from '../report-table.js';
+import { formatThousands } from '../report-table.js';
 import type { DashboardState, StrategySummary } from './dashboard-state.js';
 
 export interface HeaderProps {
@@ -40,7 +40,7 @@ export function Header({ plan, database, warmupMs, finished, current, elapsedMs 
         {elapsedMs !== undefined && <Text bold>{`  ${(elapsedMs / 1000).toFixed(1)}s`}</Text>}
       </Text>
       <Text color="gray">
-        {number(plan.clients)} clients · {plan.servers} servers · {plan.hotels} hotels × {number(plan.rooms)} rooms · think {plan.thinkMs} ms
+        {formatThousands(plan.clients)} clients · {plan.servers} servers · {plan.hotels} hotels × {formatThousands(plan.rooms)} rooms · think {plan.thinkMs} ms
       </Text>
       <Text color="gray">
         {database ? `${database.kind} database ${database.host}` : 'starting the database and the servers…'} · seed {plan.seed}

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import type { HotelOutcome } from '../../harness/result-schema.js';
-import { number } from '../report-table.js';
+import { formatThousands } from '../report-table.js';
 
 export interface HotelBarProps {
   hotel: HotelOutcome;
@@ -20,19 +20,19 @@ export function HotelBar({ hotel, width, nameWidth }: HotelBarProps) {
   const maxOverflow = Math.ceil(width / 2);
   const overflowCells = overbooked > 0 ? Math.max(1, Math.ceil(scale(overbooked))) : 0;
   const overflow = overflowCells > maxOverflow ? `${'█'.repeat(maxOverflow - 1)}▶` : '█'.repeat(overflowCells);
-  const counts = `${number(booked)} / ${number(contracted)}`;
+  const counts = `${formatThousands(booked)} / ${formatThousands(contracted)}`;
   return (
     <Text>
       {hotel.name.padEnd(nameWidth)} <Text color={overbooked > 0 ? 'yellow' : 'green'}>{'█'.repeat(sold)}</Text>
       <Text color="gray">{'░'.repeat(width - sold)}│</Text>
       <Text color="red">{overflow}</Text>
-      {' '.repeat(maxOverflow - overflow.length)} {counts.padStart(2 * number(contracted).length + 3)}
+      {' '.repeat(maxOverflow - overflow.length)} {counts.padStart(2 * formatThousands(contracted).length + 3)}
       {overbooked > 0 && (
         <Text color="red" bold>
-          {'  '}+{number(overbooked)} overbooked
+          {'  '}+{formatThousands(overbooked)} overbooked
         </Text>
       )}
-      {drift > 0 && <Text color="yellow">{'  '}drift {number(drift)}</Text>}
+      {drift > 0 && <Text color="yellow">{'  '}drift {formatThousands(drift)}</Text>}
     </Text>
   );
 }

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { HotelOutcome } from '../../harness/result-schema.js';
-import { number } from '../report-table.js';
+import { formatThousands } from '../report-table.js';
 import { HotelBar } from './hotel-bar.js';
 
 /** A bar per hotel up to `limit`; the rest summed in one line, so many hotels never flood the screen. */
@@ -17,9 +17,9 @@ export function HotelList({ hotels, width, limit }: { hotels: HotelOutcome[]; wi
       ))}
       {rest.length > 0 && (
         <Text color="gray">
-          … {number(rest.length)} more hotels, {number(rest.reduce((sum, hotel) => sum + hotel.booked, 0))} rooms sold
-          {restOverbooked > 0 && <Text color="red">, +{number(restOverbooked)} overbooked</Text>}
-          {restDrift > 0 && <Text color="yellow">, drift {number(restDrift)}</Text>}
+          … {formatThousands(rest.length)} more hotels, {formatThousands(rest.reduce((sum, hotel) => sum + hotel.booked, 0))} rooms sold
+          {restOverbooked > 0 && <Text color="red">, +{formatThousands(restOverbooked)} overbooked</Text>}
+          {restDrift > 0 && <Text color="yellow">, drift {formatThousands(restDrift)}</Text>}
         </Text>
       )}
     </Box>

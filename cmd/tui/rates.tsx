@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { number } from '../report-table.js';
+import { formatThousands } from '../report-table.js';
 import { rateNames, type RateHistory } from './dashboard-state.js';
 import { Sparkline } from './sparkline.js';
 
@@ -13,7 +13,7 @@ export function Rates({ rates, width }: { rates: RateHistory; width: number }) {
       {rateNames.map((name) => (
         <Text key={name}>
           {labels[name].padEnd(15)}
-          {number(rates[name].at(-1) ?? 0).padStart(8)} <Sparkline values={rates[name].slice(-width)} color={colors[name]} />
+          {formatThousands(rates[name].at(-1) ?? 0).padStart(8)} <Sparkline values={rates[name].slice(-width)} color={colors[name]} />
         </Text>
       ))}
     </Box>

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { MetricsSnapshot } from '../../client-sim/metrics.js';
-import { number } from '../report-table.js';
+import { formatThousands } from '../report-table.js';
 
 /** Counters so far, latency percentiles and failed requests by kind. */
 export function Totals({ snapshot }: { snapshot: MetricsSnapshot }) {
@@ -13,12 +13,12 @@ export function Totals({ snapshot }: { snapshot: MetricsSnapshot }) {
         {failed.length === 0 ? (
           <Text color="green">none</Text>
         ) : (
-          <Text color="red">{failed.map(([kind, count]) => `${kind} ${number(count)}`).join(' · ')}</Text>
+          <Text color="red">{failed.map(([kind, count]) => `${kind} ${formatThousands(count)}`).join(' · ')}</Text>
         )}
       </Text>
       <Text color="gray">
-        {number(snapshot.requests)} requests · {number(snapshot.reservations)} reservations · {number(snapshot.conflicts)} conflicts ·{' '}
-        {number(snapshot.insufficient)} insufficient (422)
+        {formatThousands(snapshot.requests)} requests · {formatThousands(snapshot.reservations)} reservations · {formatThousands(snapshot.conflicts)} conflicts ·{' '}
+        {formatThousands(snapshot.insufficient)} insufficient (422)
       </Text>
     </Box>
   );
