@@ -13,7 +13,7 @@ import {
   type VerdictRow,
 } from '../harness/compare.js';
 import { AssertionFailed, causeOf, UsageError } from '../harness/errors.js';
-import type { Summary } from '../harness/stats.js';
+import { summaryText } from './report-table.js';
 
 export interface CompareFlags {
   threshold: number;
@@ -67,15 +67,6 @@ async function readResults(file: string): Promise<ComparableResult[]> {
 
 const metricLabels: Record<MetricName, string> = { goodput: 'goodput /s', 'p99 time to reservation': 'ttr p99 ms' };
 
-/** benchstat's ± : the farther bound of the interval from the median, in percent. */
-function spread({ median, low, high }: Summary): string {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return '∞';
-  if (median === 0) return low === 0 && high === 0 ? '0%' : '?';
-  return `${Math.round(Math.max(high / median - 1, 1 - low / median) * 100)}%`;
-}
-
-const summaryText = (summary: Summary) => `${quantity(summary.median)} ± ${spread(summary)}`;
-
 function deltaText({ test, delta_pct }: MetricRow): string {
   if (!test.enough) return 'n too small';
   if (!test.significant) return '~';
@@ -106,7 +97,7 @@ export function formatComparison(comparison: Comparison, baseName: string, newNa
   for (const verdict of comparison.verdicts) {
     const rows = comparison.rows.filter((row) => row.group === verdict.group);
     for (const [index, row] of rows.entries()) {
-      table.push([index === 0 ? verdict.group : '', metricLabels[row.metric], summaryText(row.base), summaryText(row.new), deltaText(row), testText(row)]);
+      table.push([index === 0 ? verdict.group : '', metricLabels[row.metric], summaryText(row.base, quantity), summaryText(row.new, quantity), deltaText(row), testText(row)]);
     }
     table.push(['', ...verdictCells(verdict)]);
   }

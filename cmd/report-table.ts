@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
+import { alpha, median, type Summary } from '../harness/stats.js';
 import { runLabel } from '../harness/workload.js';
 
 /** A count with thousands separators: 12,345. */
@@ -18,79 +20,117 @@ export function verdictText(verdict: StrategyResult['verdict']): string {
   return `${verdict.safe ? 'held this run' : verdict.label} ${unsafeMarker}`;
 }
 
-/** Ranked (`#`): a strategy that promises safety and kept it; speed counts for nothing else. */
-export const isRanked = (verdict: StrategyResult['verdict']) => verdict.promises_safety && verdict.safe;
+/** `12,345 ± 4%`: a median and the farther bound of its interval, in percent (benchstat's ±); the value alone for one trial. */
+export function summaryText({ n, median, low, high }: Summary, format: (value: number) => string): string {
+  if (n === 1) return format(median);
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return `${format(median)} ± ∞`;
+  if (median === 0) return `${format(median)} ± ${low === 0 && high === 0 ? '0%' : '?'}`;
+  return `${format(median)} ± ${Math.round(Math.max(high / median - 1, 1 - low / median) * 100)}%`;
+}
 
 /**
- * The ranked strategies first, then the rest, each by goodput (reservations per second), never by
- * raw requests: a strategy that retries a lot sends many requests and sells nothing more.
+ * The verdict over every trial of a run: one trial's as it is; over several, how many held or
+ * broke the promise, and by how much they overbooked (`OVERBOOKED 10/10 (+212..+371)`).
  */
-export function rankResults<T extends Pick<StrategyResult, 'verdict'> & { outcome: Pick<StrategyResult['outcome'], 'reservations_per_s'> }>(
-  results: T[],
-): T[] {
-  return [...results].sort(
-    (a, b) => Number(isRanked(b.verdict)) - Number(isRanked(a.verdict)) || b.outcome.reservations_per_s - a.outcome.reservations_per_s,
-  );
+export function verdictOverTrials(trials: readonly StrategyResult[]): string {
+  if (trials.length === 1) return verdictText(trials[0]!.verdict);
+  const { promises_safety } = trials[0]!.verdict;
+  const broken = trials.filter(({ verdict }) => !verdict.safe);
+  const share = (count: number) => `${count}/${trials.length}`;
+  if (broken.length === 0) return promises_safety ? `SAFE ${share(trials.length)}` : `held ${share(trials.length)} ${unsafeMarker}`;
+  const kinds = [...new Set(broken.flatMap(({ verdict }) => verdict.label.split(', ').map((problem) => problem.replace(/( by)? [0-9]+$/, ''))))];
+  const overbooked = broken.map(({ outcome }) => outcome.overbooked_rooms).filter((rooms) => rooms > 0);
+  const least = Math.min(...overbooked);
+  const most = Math.max(...overbooked);
+  const range = overbooked.length === 0 ? '' : least === most ? ` (+${least})` : ` (+${least}..+${most})`;
+  return `${kinds.join(', ')} ${share(broken.length)}${range}${promises_safety ? '' : ` ${unsafeMarker}`}`;
 }
 
 interface Column {
   head: string;
   align: 'left' | 'right';
-  cell: (result: StrategyResult, rank: string) => string;
+  cell: (group: TrialGroup, rank?: number) => string;
 }
 
 const column = (head: string, cell: Column['cell'], align: Column['align'] = 'right'): Column => ({ head, cell, align });
 const perSecondText = (value: number) => formatThousands(Math.round(value));
 const msText = (value: number) => value.toFixed(1);
 const ratioText = (value: number | null) => (value === null ? '—' : value.toFixed(2));
+type Outcome = StrategyResult['outcome'];
+/** The median over the trials of one outcome figure (the figure itself for one trial). */
+const medianOf = (group: TrialGroup, figure: (outcome: Outcome) => number) => median(group.trials.map(({ outcome }) => figure(outcome)));
+const medianCell = (figure: (outcome: Outcome) => number, format: (value: number) => string) => (group: TrialGroup) => format(medianOf(group, figure));
+const ratioCell = (figure: (outcome: Outcome) => number | null) => (group: TrialGroup) => {
+  const values = group.trials.map(({ outcome }) => figure(outcome)).filter((value) => value !== null);
+  return ratioText(values.length === group.trials.length ? median(values) : null);
+};
 // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
-const roomsCount = (count: (outcome: StrategyResult['outcome']) => string) => (result: StrategyResult) =>
-  result.workload === 'slots' ? '—' : count(result.outcome);
+const roomsCell = (cell: Column['cell']) => (group: TrialGroup) => (group.trials[0]!.workload === 'slots' ? '—' : cell(group));
+/** The trial that sold the most rooms (`--wide` over several trials): the worst is what a promise is judged by. */
+const mostSold = (group: TrialGroup) => group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
 
 const columns = {
-  rank: column('#', (_, rank) => rank),
-  strategy: column('strategy', ({ workload, params }) => runLabel(workload, params.strategy), 'left'),
-  reservations: column('reservations', ({ outcome }) => formatThousands(outcome.reservations)),
-  rooms: column('rooms /\ncontracted', roomsCount((outcome) => `${formatThousands(outcome.rooms_reserved)} / ${formatThousands(outcome.contracted)}`)),
-  overbooked: column('overbooked', roomsCount((outcome) => formatThousands(outcome.overbooked_rooms))),
-  drift: column('drift', roomsCount((outcome) => formatThousands(outcome.drift))),
-  conflicts: column('conflicts', ({ outcome }) => formatThousands(outcome.conflicts)),
-  retries: column('retries', ({ outcome }) => formatThousands(outcome.retries)),
-  errors: column('errors', ({ outcome }) => formatThousands(outcome.errors)),
-  requestsPerSecond: column('req/s', ({ outcome }) => perSecondText(outcome.throughput_rps)),
-  goodput: column('goodput\nres/s', ({ outcome }) => perSecondText(outcome.reservations_per_s)),
-  roomsPerSecond: column('rooms/s', roomsCount((outcome) => perSecondText(outcome.rooms_per_s))),
-  requestP50: column('request\np50 ms', ({ outcome }) => msText(outcome.latency_ms.p50)),
-  requestP99: column('request\np99 ms', ({ outcome }) => msText(outcome.latency_ms.p99)),
-  waitP50: column('wait\np50 ms', ({ outcome }) => msText(outcome.time_to_reservation_ms.p50)),
-  waitP99: column('wait\np99 ms', ({ outcome }) => msText(outcome.time_to_reservation_ms.p99)),
-  requestsPerReservation: column('requests\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.requests)),
-  conflictsPerReservation: column('409s\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.conflicts)),
-  insufficientPerReservation: column('422s\n/ res', ({ outcome }) => ratioText(outcome.per_reservation.insufficient)),
-  verdict: column('verdict', ({ verdict }) => verdictText(verdict), 'left'),
+  rank: column('#', (_, rank) => (rank === undefined ? '' : String(rank))),
+  strategy: column('strategy', ({ label }) => label, 'left'),
+  trials: column('trials', ({ trials }) => String(trials.length)),
+  reservations: column('reservations', medianCell((outcome) => outcome.reservations, formatThousands)),
+  rooms: column('rooms /\ncontracted', roomsCell((group) => `${formatThousands(mostSold(group).rooms_reserved)} / ${formatThousands(mostSold(group).contracted)}`)),
+  overbooked: column('overbooked', roomsCell(medianCell((outcome) => outcome.overbooked_rooms, formatThousands))),
+  drift: column('drift', roomsCell(medianCell((outcome) => outcome.drift, formatThousands))),
+  conflicts: column('conflicts', medianCell((outcome) => outcome.conflicts, formatThousands)),
+  retries: column('retries', medianCell((outcome) => outcome.retries, formatThousands)),
+  errors: column('errors', medianCell((outcome) => outcome.errors, formatThousands)),
+  requestsPerSecond: column('req/s', medianCell((outcome) => outcome.throughput_rps, perSecondText)),
+  goodput: column('goodput\nres/s', ({ goodput }) => summaryText(goodput, perSecondText)),
+  roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
+  requestP50: column('request\np50 ms', medianCell((outcome) => outcome.latency_ms.p50, msText)),
+  requestP99: column('request\np99 ms', medianCell((outcome) => outcome.latency_ms.p99, msText)),
+  waitP50: column('wait\np50 ms', medianCell((outcome) => outcome.time_to_reservation_ms.p50, msText)),
+  waitP99: column('wait\np99 ms', ({ waitP99 }) => summaryText(waitP99, msText)),
+  requestsPerReservation: column('requests\n/ res', ratioCell((outcome) => outcome.per_reservation.requests)),
+  conflictsPerReservation: column('409s\n/ res', ratioCell((outcome) => outcome.per_reservation.conflicts)),
+  insufficientPerReservation: column('422s\n/ res', ratioCell((outcome) => outcome.per_reservation.insufficient)),
+  verdict: column('verdict', ({ trials }) => verdictOverTrials(trials), 'left'),
 };
 
-/** What a reader needs first, in 100 columns: the promise kept, goodput, what a user waits, and the waste. */
-const defaultColumns = [columns.rank, columns.strategy, columns.rooms, columns.goodput, columns.waitP99, columns.conflictsPerReservation, columns.verdict];
+/**
+ * What a reader needs first, in 100 columns: the promise kept, goodput, what a user waits, and the
+ * waste. Over several trials the intervals take the room of `rooms / contracted`, whose overbooking
+ * the verdict then sums up.
+ */
+const defaultColumns = (trials: number) => [
+  columns.rank,
+  columns.strategy,
+  ...(trials === 1 ? [columns.rooms] : []),
+  columns.goodput,
+  columns.waitP99,
+  columns.conflictsPerReservation,
+  columns.verdict,
+];
 const everyColumn = Object.values(columns);
 
 /**
- * The comparison table, ranked (`#`) by goodput among the strategies that kept their promise: a
- * pure function of the results. `wide`: every column, far wider than 100.
+ * The comparison table, a pure function of the results: one row per run, its trials summed up
+ * (medians; goodput and wait p99 with their interval), ranked (`#`) by goodput among the runs that
+ * kept their promise, where their trials showed a difference. `wide`: every column, far wider than 100.
  */
 export function formatResults(results: StrategyResult[], options: { wide?: boolean } = {}): string {
-  const shown = options.wide ? everyColumn : defaultColumns;
+  const ranking = rankGroups(groupTrials(results));
+  const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
+  const shown = options.wide ? everyColumn : defaultColumns(trials);
   const table = new Table({
     head: shown.map(({ head }) => head),
     colAligns: shown.map(({ align }) => align),
     style: { head: [], border: [], compact: true },
   });
-  for (const [index, result] of rankResults(results).entries()) {
-    const rank = isRanked(result.verdict) ? String(index + 1) : '';
-    table.push(shown.map(({ cell }) => cell(result, rank)));
-  }
-  const legend = results.some(({ verdict }) => !verdict.promises_safety) ? `\n${unsafeLegend}` : '';
-  return `${table.toString()}${legend}`;
+  for (const { group, rank } of ranking.rows) table.push(shown.map(({ cell }) => cell(group, rank)));
+  const notes = [
+    ...(ranking.unranked ? [ranking.unranked] : []),
+    ...(ranking.rows.some(({ rank }) => rank !== undefined) ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`] : []),
+    ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
+    ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
+  ];
+  return [table.toString(), ...notes].join('\n');
 }
 
 /**

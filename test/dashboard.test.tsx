@@ -7,7 +7,8 @@ import type { WorkloadName } from '../harness/workload.js';
 import { findStrategy, slotStrategies, strategies } from '../strategies/registry.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
-import { formatResults, rankResults, unsafeLegend, verdictText } from '../cmd/report-table.js';
+import { formatResults, unsafeLegend, verdictOverTrials, verdictText } from '../cmd/report-table.js';
+import { groupTrials, rankGroups } from '../harness/ranking.js';
 import {
   initialState,
   rateHistoryLength,
@@ -185,29 +186,68 @@ t.test('the dashboard only on a terminal, outside CI, without --no-tui', async (
   t.equal(wantsDashboard(true, tty, { CI: 'false' }), true, 'CI=false is no CI');
 });
 
-t.test('the table ranks by goodput among the strategies that kept their promise, the rest after', async (t) => {
-  // Raw requests run against goodput here: a ranking by throughput would come out reversed.
-  const result = (name: string, promises_safety: boolean, safe: boolean, reservations_per_s: number) => ({
-    name,
-    verdict: { promises_safety, safe, label: safe ? 'SAFE' : 'OVERBOOKED by 3' },
-    outcome: { reservations_per_s, throughput_rps: 10_000 - reservations_per_s },
-  });
-  const ranked = rankResults([
-    result('naive', false, false, 900),
-    result('pessimistic', true, true, 800),
-    result('transaction', false, true, 3000),
-    result('advisory', true, false, 5000),
-    result('optimistic', true, true, 2600),
-  ]);
-  t.same(
-    ranked.map((entry) => entry.name),
-    ['optimistic', 'pessimistic', 'advisory', 'transaction', 'naive'],
-    'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included',
+/** Trials of one strategy as the table reads them: goodput, wait p99 and the verdict. */
+function trialsOf(name: string, promises_safety: boolean, goodputs: number[], overbooked = 0): StrategyResult[] {
+  return goodputs.map(
+    (reservations_per_s) =>
+      ({
+        workload: 'rooms',
+        params: { strategy: name },
+        verdict: { promises_safety, safe: overbooked === 0, label: overbooked === 0 ? 'SAFE' : `OVERBOOKED by ${overbooked}` },
+        outcome: { reservations_per_s, throughput_rps: 10_000 - reservations_per_s, time_to_reservation_ms: { p99: 50 }, overbooked_rooms: overbooked },
+      }) as StrategyResult,
   );
-  t.equal(verdictText(result('transaction', false, true, 0).verdict), 'held this run *', 'no anomaly is not a promise');
-  t.equal(verdictText(result('naive', false, false, 0).verdict), 'OVERBOOKED by 3 *');
-  t.equal(verdictText(result('advisory', true, false, 0).verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
+}
+
+const rankOf = (ranking: ReturnType<typeof rankGroups>) => ranking.rows.map(({ group, rank }) => [group.label, rank ?? null]);
+
+t.test('one trial each: kept promises first by goodput, the rest after, and no rank, with the reason', async (t) => {
+  // Raw requests run against goodput here: a ranking by throughput would come out reversed.
+  const ranking = rankGroups(
+    groupTrials([
+      ...trialsOf('naive', false, [900], 3),
+      ...trialsOf('pessimistic', true, [800]),
+      ...trialsOf('transaction', false, [3000]),
+      ...trialsOf('advisory', true, [5000], 3),
+      ...trialsOf('optimistic', true, [2600]),
+    ]),
+  );
+  t.same(
+    rankOf(ranking),
+    [['optimistic', null], ['pessimistic', null], ['advisory', null], ['transaction', null], ['naive', null]],
+    'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included; none ranked',
+  );
+  t.equal(ranking.unranked, 'not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more', 'the table says why');
+  t.equal(verdictText(trialsOf('transaction', false, [0])[0]!.verdict), 'held this run *', 'no anomaly is not a promise');
+  t.equal(verdictText(trialsOf('naive', false, [0], 3)[0]!.verdict), 'OVERBOOKED by 3 *');
+  t.equal(verdictText(trialsOf('advisory', true, [0], 3)[0]!.verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
   t.equal(unsafeLegend, '* unsafe by design: promises nothing; its overbooking is what it is raced to show', 'what the marker means');
+});
+
+t.test('five trials each: a significant difference ranks apart, a difference within the noise shares a rank', async (t) => {
+  const ranking = rankGroups(
+    groupTrials([
+      ...trialsOf('serializable', true, [2300, 2250, 2390, 2280, 2330]),
+      ...trialsOf('atomic', true, [5760, 5600, 5810, 5700, 5650]),
+      ...trialsOf('advisory', true, [2310, 2400, 2240, 2290, 2350]),
+      ...trialsOf('pessimistic', true, [2950, 3010, 2900, 2980, 2960]),
+    ]),
+  );
+  t.same(rankOf(ranking), [['atomic', 1], ['pessimistic', 2], ['advisory', 3], ['serializable', 3]], 'advisory and serializable overlap: one rank');
+  t.equal(ranking.unranked, undefined, 'enough trials to rank');
+  t.same(
+    rankOf(rankGroups(groupTrials([...trialsOf('atomic', true, [5760, 5600, 5810]), ...trialsOf('serializable', true, [2300, 2250, 2390])]))),
+    [['atomic', null], ['serializable', null]],
+    'three trials a side cannot reach p ≤ 0.05: no rank, however far apart',
+  );
+});
+
+t.test('the verdict over trials: how many held, and by how much the others overbooked', async (t) => {
+  t.equal(verdictOverTrials(trialsOf('atomic', true, [1, 2, 3])), 'SAFE 3/3');
+  t.equal(verdictOverTrials([...trialsOf('naive', false, [1], 212), ...trialsOf('naive', false, [1], 371), ...trialsOf('naive', false, [1], 300)]), 'OVERBOOKED 3/3 (+212..+371) *');
+  t.equal(verdictOverTrials([...trialsOf('transaction', false, [1]), ...trialsOf('transaction', false, [1], 4)]), 'OVERBOOKED 1/2 (+4) *');
+  t.equal(verdictOverTrials(trialsOf('transaction', false, [1, 1])), 'held 2/2 *');
+  t.equal(verdictOverTrials([...trialsOf('advisory', true, [1, 1]), ...trialsOf('advisory', true, [1], 2)]), 'OVERBOOKED 1/3 (+2)', 'a broken promise, unmarked');
 });
 
 t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
@@ -286,13 +326,20 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
   const rows = lines.filter((line) => line.startsWith('│') && !/verdict|contracted/.test(line));
   t.equal(rows.length, results.length, 'one row per run, no separator rows between them');
   // Reservations grow with the index, so the safe slots runs lead.
-  t.match(rows[0], /^│ +1 │ slots:exclusion +│ +— │ +13,318 │ 1234\.6 │ 19\.74 │ SAFE +│$/, 'rank 1: the most reservations per second among the kept promises');
-  t.match(rows[12], /^│ 13 │ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
+  t.match(rows[0], /^│ +│ slots:exclusion +│ +— │ +13,318 │ 1234\.6 │ 19\.74 │ SAFE +│$/, 'first: the most reservations per second among the kept promises, unranked after one trial');
+  t.match(rows[12], /^│ +│ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
   t.match(rows.find((row) => row.includes('│ naive ')), /^│ +│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/, 'an unsafe run: unranked, its verdict marked');
   t.match(rows.find((row) => row.includes('slots:naive-slots')), /│ OVERLAPS 1234 \* +│$/, 'a slots anomaly carries the marker too');
   t.equal(lines.at(-1), unsafeLegend, 'the legend under the table');
-  const ranks = rows.map((row) => row.split('│')[1]!.trim()).filter(Boolean);
-  t.same(ranks, ranks.map((_, index) => String(index + 1)), 'ranks count up from 1, the ranked runs first');
+  t.ok(lines.includes('not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more'), 'why nothing is ranked');
+  t.same(rows.map((row) => row.split('│')[1]!.trim()).filter(Boolean), [], 'one trial each: no rank at all');
+
+  const sixTrials = results.flatMap((result) => Array.from({ length: 6 }, (_, trial) => ({ ...result, outcome: { ...result.outcome, reservations_per_s: result.outcome.reservations_per_s * (1 + trial / 100), overbooked_rooms: result.outcome.overbooked_rooms && 212 + trial * 1000 } })));
+  const trialLines = formatResults(sixTrials).split('\n');
+  const widestTrials = Math.max(...trialLines.map((line) => line.length));
+  t.ok(widestTrials <= 100, `with six trials each, every line still fits (widest: ${widestTrials})\n${trialLines.join("\n")}`);
+  t.match(trialLines.find((line) => line.includes('│ holds:naive ')), /│ OVERBOOKED 6\/6 \(\+212\.\.\+5212\) \* │$/, 'the range of the overbooking over the trials');
+  t.match(trialLines.find((line) => line.includes('│ atomic ')), /^│ +[0-9]+ │ atomic +│ +[0-9,]+ ± [0-9]+% │ 1234\.6 ± 0% │ [0-9.]+ │ SAFE 6\/6 +│$/, 'medians with their interval, the verdict over trials');
 
   const safeOnly = formatResults(results.filter(({ verdict }) => verdict.promises_safety));
   t.notMatch(safeOnly, /unsafe by design|\*/, 'no marker and no legend when every strategy promises safety');
@@ -305,16 +352,16 @@ t.test('--wide: every column', async (t) => {
   t.ok(top!.length > 100, 'wider than the default');
   t.match(
     first,
-    /^│ # │ strategy +│ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
+    /^│ # │ strategy +│ trials │ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
     'every heading',
   );
-  t.match(second, /│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/, 'with its unit');
+  t.match(second, /│ +│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/, 'with its unit');
   t.match(
     wide,
-    /│ 1 │ atomic +│ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ SAFE +│/,
+    /│ +│ atomic +│ +1 │ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ SAFE +│/,
     'a safe run, every figure',
   );
-  t.match(wide, /│ +│ naive +│ +10,000 │ 31,234 \/ 30,000 │ +1,234 │ .* │ +12,315 │ +38,466 │ .* │ OVERBOOKED by 1234 \* │/, 'an unsafe one');
+  t.match(wide, /│ +│ naive +│ +1 │ +10,000 │ 31,234 \/ 30,000 │ +1,234 │ .* │ +12,315 │ +38,466 │ .* │ OVERBOOKED by 1234 \* │/, 'an unsafe one');
   t.equal(wide.split('\n').at(-1), unsafeLegend, 'the legend');
 });
 

@@ -1,0 +1,73 @@
+import type { StrategyResult } from './result-schema.js';
+import { alpha, compareSamples, smallestP, summarize, type Summary } from './stats.js';
+import { runLabel } from './workload.js';
+
+/** Every trial of one run (a workload and a strategy), in the order they ran. */
+export interface TrialGroup {
+  label: string;
+  trials: StrategyResult[];
+  /** Reservations per second over the trials. */
+  goodput: Summary;
+  /** The p99 of time to a reservation over the trials. */
+  waitP99: Summary;
+  /** Promises safety and kept it in every trial: only these are ranked. */
+  kept: boolean;
+}
+
+/** Trials grouped by run, in the order each run first came. */
+export function groupTrials(results: readonly StrategyResult[]): TrialGroup[] {
+  const byLabel = new Map<string, StrategyResult[]>();
+  for (const result of results) {
+    const label = runLabel(result.workload, result.params.strategy);
+    byLabel.set(label, [...(byLabel.get(label) ?? []), result]);
+  }
+  return [...byLabel].map(([label, trials]) => ({
+    label,
+    trials,
+    goodput: summarize(trials.map(({ outcome }) => outcome.reservations_per_s)),
+    waitP99: summarize(trials.map(({ outcome }) => outcome.time_to_reservation_ms.p99)),
+    kept: trials.every(({ verdict }) => verdict.promises_safety && verdict.safe),
+  }));
+}
+
+/** The groups in table order, each with its rank (shared when not significantly apart), and why nothing is ranked when so. */
+export interface Ranking {
+  rows: { group: TrialGroup; rank?: number }[];
+  /** Set when two or more groups kept their promise but their trials are too few to tell them apart. */
+  unranked?: string;
+}
+
+/** Trials a side at which a two-sided U test can reach `alpha` at all. */
+export const trialsToRank = Array.from({ length: 20 }, (_, i) => i + 1).find((n) => smallestP(n, n) <= alpha)!;
+
+/**
+ * Ranks by goodput the groups that kept their promise, fastest median first; the others follow,
+ * unranked. A group shares the rank of the group that opened its tier unless a two-sided
+ * Mann-Whitney U test over their trials says it is slower (p ≤ alpha): a difference the trials
+ * have not shown is not ranked. With too few trials to show any, nothing is ranked.
+ */
+export function rankGroups(groups: readonly TrialGroup[]): Ranking {
+  const byGoodput = (a: TrialGroup, b: TrialGroup) => b.goodput.median - a.goodput.median;
+  const kept = groups.filter((group) => group.kept).sort(byGoodput);
+  const others = groups.filter((group) => !group.kept).sort(byGoodput);
+  const unrankedRows = [...kept, ...others].map((group) => ({ group }));
+  if (kept.length < 2) return { rows: unrankedRows };
+  const fewest = Math.min(...kept.map((group) => group.trials.length));
+  if (kept.some((a) => kept.some((b) => a !== b && smallestP(a.trials.length, b.trials.length) > alpha))) {
+    return {
+      rows: unrankedRows,
+      unranked: `not ranked: ${fewest} trial${fewest === 1 ? '' : 's'} of a strategy cannot show a difference; --repeat ${trialsToRank} or more`,
+    };
+  }
+  let leader = kept[0]!;
+  let leaderRank = 1;
+  const ranked = kept.map((group, index) => {
+    const goodputs = (of: TrialGroup) => of.trials.map(({ outcome }) => outcome.reservations_per_s);
+    if (group !== leader && compareSamples(goodputs(leader), goodputs(group)).significant) {
+      leader = group;
+      leaderRank = index + 1;
+    }
+    return { group, rank: leaderRank };
+  });
+  return { rows: [...ranked, ...others.map((group) => ({ group }))] };
+}
