@@ -54,6 +54,7 @@ const summary = (strategy: string, booked: number, promisesSafety: boolean): Str
     waitP99Ms: 80.25,
     durationMs: 2500,
     stoppedBy: 'done',
+    trial: '',
   };
 };
 const snapshot = (elapsedMs: number, requests: number, extra: Partial<MetricsSnapshot> = {}): MetricsSnapshot => ({
@@ -391,7 +392,7 @@ t.test("the dashboard's finished lines fit 100 columns, the figures on a line of
     ...initialState({ ...plan, strategies: ['holds:serializable', 'holds:transaction', 'atomic'] }),
     finished: [
       long('holds:serializable', { promises_safety: true, safe: true, label: 'SAFE' }),
-      long('holds:transaction', { promises_safety: false, safe: false, label: 'OVERBOOKED by 1234, DRIFT 56' }),
+      { ...long('holds:transaction', { promises_safety: false, safe: false, label: 'OVERBOOKED by 1234, DRIFT 56' }), trial: 'trial 10/10' },
       { ...summary('atomic', 200, true), stoppedBy: 'interrupted' },
     ],
     phase: 'over',
@@ -403,7 +404,7 @@ t.test("the dashboard's finished lines fit 100 columns, the figures on a line of
     const figures = '  31,234 / 30,000 rooms · 12,346 res/s · wait p99 12345.7 ms · 123.45s · stopped by --duration';
     t.equal(lines.filter((line) => line === figures).length, 2, `${columns}: two long runs, their figures whole on a line of their own`);
     t.ok(lines.includes('✔ holds:serializable  SAFE'), `${columns}: the verdict line of a safe run`);
-    t.ok(lines.includes('✘ holds:transaction  OVERBOOKED by 1234, DRIFT 56 *'), `${columns}: of an unsafe one, marked`);
+    t.ok(lines.includes('✘ holds:transaction trial 10/10  OVERBOOKED by 1234, DRIFT 56 *'), `${columns}: of an unsafe one, marked, with its trial`);
     t.ok(lines.includes('✔ atomic  SAFE  200 / 200 rooms · 1,235 res/s · wait p99 80.3 ms · 2.50s · stopped early'), `${columns}: a short one on one line`);
     t.ok(lines.includes(unsafeLegend), `${columns}: the legend`);
   }

@@ -49,9 +49,11 @@ export interface StrategySummary {
   waitP99Ms: number;
   durationMs: number;
   stoppedBy: LoadResult['stoppedBy'];
+  /** `trial 2/5` under --repeat; empty for a single trial. */
+  trial: string;
 }
 
-export function summaryOf({ event_id, workload, params, verdict, hotels, outcome }: StrategyResult): StrategySummary {
+export function summaryOf({ event_id, workload, params, verdict, hotels, outcome, trial }: StrategyResult): StrategySummary {
   return {
     eventId: event_id,
     strategy: runLabel(workload, params.strategy),
@@ -63,6 +65,7 @@ export function summaryOf({ event_id, workload, params, verdict, hotels, outcome
     waitP99Ms: outcome.time_to_reservation_ms.p99,
     durationMs: outcome.duration_ms,
     stoppedBy: outcome.stopped_by,
+    trial: trial && trial.count > 1 ? `trial ${trial.index}/${trial.count}` : '',
   };
 }
 

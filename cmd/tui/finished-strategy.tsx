@@ -14,7 +14,7 @@ const stoppedBy: Record<StrategySummary['stoppedBy'], string> = {
 export function FinishedStrategy({ summary, width, barWidth, hotelLimit }: { summary: StrategySummary; width: number; barWidth: number; hotelLimit: number }) {
   const { verdict } = summary;
   const damaged = summary.hotels.filter((hotel) => hotel.overbooked > 0 || hotel.drift > 0);
-  const head = `${verdict.safe ? '✔' : '✘'} ${summary.strategy}  ${verdictText(verdict)}`;
+  const head = `${verdict.safe ? '✔' : '✘'} ${summary.strategy}${summary.trial && ` ${summary.trial}`}  ${verdictText(verdict)}`;
   const figures =
     `${formatThousands(summary.roomsReserved)} / ${formatThousands(summary.contracted)} rooms · ` +
     `${formatThousands(Math.round(summary.reservationsPerS))} res/s · wait p99 ${summary.waitP99Ms.toFixed(1)} ms · ` +
