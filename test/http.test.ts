@@ -152,3 +152,37 @@ t.test('with a token, every route but /health needs Authorization: Bearer', asyn
   const reserve = await at(reservePath('atomic', '?rooms=1&email=a%40b.test', hotelB!.hotel_id), { authorization: 'Bearer s3cret' }, 'POST');
   t.equal(reserve.status, 201, 'right token: reserve works');
 });
+
+t.test('the forms a client may send: padded digits, rooms as a JSON string, ids in capitals', async (t) => {
+  const own = await seedEvent(database.sql, 1, 20);
+  const hotel = own.hotels[0]!.hotel_id;
+  const path = `/${own.event_id.toUpperCase()}/${hotel.toUpperCase()}/reserve/atomic`;
+  const padded = await call('POST', `${path}?rooms=0002&email=a%40b.test`);
+  t.equal(padded.status, 201, 'rooms=0002 in the query: created');
+  t.match(padded.json?.reservation, { event_id: own.event_id, hotel_id: hotel, rooms: 2 }, 'two rooms, the ids in lower case');
+  const text = await call('POST', path, { rooms: '3', email: 'a@b.test' });
+  t.equal(text.status, 201, 'rooms "3" in a JSON body: created');
+  t.equal(text.json?.reservation?.rooms, 3, 'rooms "3" in a JSON body: three rooms');
+  // Lengths count UTF-16 units, as String.length does: 127 emoji are 254 of them.
+  const longest = await call('POST', path, { rooms: 1, email: '😀'.repeat(127) });
+  t.equal(longest.status, 201, 'an email of 254 UTF-16 units: created');
+  t.equal(longest.json?.reservation?.email, '😀'.repeat(127), 'the email stored whole');
+});
+
+t.test('a refusal names the field at fault', async (t) => {
+  const cases: [string, string, string, string?][] = [
+    ['rooms 1001', 'rooms', reservePath('atomic', '?rooms=1001&email=a%40b.test')],
+    ['rooms missing', 'rooms', reservePath('atomic', '?email=a%40b.test')],
+    ['rooms "0" in JSON', 'rooms', reservePath('atomic'), '{"rooms": "0", "email": "a@b.test"}'],
+    ['email of 255 characters', 'email', reservePath('atomic', `?rooms=1&email=${'x'.repeat(255)}`)],
+    ['email of 256 UTF-16 units', 'email', reservePath('atomic'), JSON.stringify({ rooms: 1, email: '😀'.repeat(128) })],
+    ['request_id with a NUL', 'request_id', reservePath('atomic', '?rooms=1&email=a%40b.test&request_id=r%00')],
+    ['non-uuid event id', 'event_id', `/not-a-uuid/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['non-uuid hotel id', 'hotel_id', `/${event.event_id}/123/reserve/atomic?rooms=1&email=a%40b.test`],
+  ];
+  for (const [name, field, path, body] of cases) {
+    const reply = await call('POST', path, body);
+    t.equal(reply.status, 400, `${name}: 400`);
+    t.match(reply.json?.detail, new RegExp(`^${field} `), `${name}: the detail names ${field}`);
+  }
+});
