@@ -33,8 +33,8 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   const authorized = options.token ? bearer(options.token) : () => true;
   if (options.token) {
     app.use((req, res, next) => {
-      if (authorized(req)) return next();
-      res.status(401).json({ error: 'unauthorized', detail: 'send Authorization: Bearer <token>' });
+      if (authorized(req)) next();
+      else res.status(401).json({ error: 'unauthorized', detail: 'send Authorization: Bearer <token>' });
     });
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
@@ -71,12 +71,13 @@ function bearer(token: string) {
 }
 
 /** Errors become statuses here and nowhere else: a client's mistake is 4xx, a lost race 409. */
-const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
   // body-parser marks its own errors (malformed JSON, too large, bad charset) with a 4xx status.
-  const status = typeof error?.status === 'number' ? error.status : 0;
-  if (status >= 400 && status < 500) {
-    const detail = error.type === 'entity.too.large' ? `body larger than ${bodyLimitBytes} bytes` : String(error.message);
-    return res.status(status === 413 ? 413 : 400).json({ error: 'invalid_request', detail });
+  const { status, type, message } = (error ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const detail = type === 'entity.too.large' ? `body larger than ${bodyLimitBytes} bytes` : String(message);
+    res.status(status === 413 ? 413 : 400).json({ error: 'invalid_request', detail });
+    return;
   }
   send(res, errorReply(error));
 };

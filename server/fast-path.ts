@@ -26,8 +26,8 @@ export function fastPath(routes: RoomRoutes, authorized: (req: IncomingMessage) 
     const url = req.url ?? '';
     let answer: (() => Promise<Reply>) | undefined;
     if (req.method === 'GET') {
-      const match = availablePath.exec(url);
-      if (match) answer = () => routes.available(match[1]!);
+      const eventId = availablePath.exec(url)?.[1];
+      if (eventId !== undefined) answer = () => routes.available(eventId);
     } else if (req.method === 'POST' && !hasBody(req)) {
       const match = reservePath.exec(url);
       if (match) {

@@ -18,6 +18,12 @@ export interface IdempotencyOptions {
 
 export const defaultIdempotencyTtlMs = 24 * 3_600_000;
 
+/** A claimed request_id's row: the status and the response are written together, once the first request has its reply. */
+type StoredKey = { request_hash: string } & ({ status: null; response: null } | { status: number; response: object });
+
+/** Still running, or just released after a lost race: the retry will find out. */
+const inProgress: Reply = { status: 409, body: { error: 'conflict', retryable: true, reason: 'request_in_progress' } };
+
 /** A reply a retry must get again; a lost race (409 retryable) or a 5xx is worth running again. */
 const isFinal = (reply: Reply) => reply.status < 500 && !('retryable' in reply.body && reply.body.retryable === true);
 
@@ -42,20 +48,18 @@ export function idempotency(sql: Sql, options: IdempotencyOptions) {
       returning key
     `;
     if (claimed) return runClaimed(requestId, execute);
-    const [stored] = await sql<{ request_hash: string; status: number | null; response: object | null }[]>`
+    const [stored] = await sql<StoredKey[]>`
       select request_hash, status, response from idempotency_keys where key = ${requestId}
     `;
-    if (stored && stored.request_hash !== hash) {
+    if (!stored) return inProgress;
+    if (stored.request_hash !== hash) {
       return {
         status: 409,
         body: { error: 'idempotency_mismatch', detail: 'this request_id was used for a different request' },
       };
     }
-    if (!stored || stored.status === null) {
-      // Still running, or just released after a lost race: the retry will find out.
-      return { status: 409, body: { error: 'conflict', retryable: true, reason: 'request_in_progress' } };
-    }
-    return { status: stored.status, body: stored.response!, replayed: true };
+    if (stored.status === null) return inProgress;
+    return { status: stored.status, body: stored.response, replayed: true };
   };
 
   async function runClaimed(requestId: string, execute: () => Promise<Reply>) {

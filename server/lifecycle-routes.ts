@@ -11,19 +11,25 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
   const router = Router();
 
   router.post('/:eventId/:hotelId/hold/:strategy', json, async (req, res) => {
-    const strategy = findStrategy(String(req.params.strategy));
+    const name = String(req.params.strategy);
+    const strategy = findStrategy(name);
     if (!strategy?.holds) {
-      return invalidRequest(res, `strategy "${req.params.strategy}" cannot place holds`, { strategies: holdStrategyNames });
+      invalidRequest(res, `strategy "${name}" cannot place holds`, { strategies: holdStrategyNames });
+      return;
     }
     const parsed = parseHoldRequest(req.params, req.query, req.body);
-    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    if (!parsed.ok) {
+      invalidRequest(res, parsed.detail);
+      return;
+    }
     const request = parsed.value;
     const reply = await idempotent(request.requestId, { route: 'hold', strategy: strategy.name, ...request }, async () => {
       const outcome = await strategy.reserve(sql, request);
       if (outcome.status !== 'reserved') return replyTo(outcome, 'event or hotel');
       // The hold as stored: with its expiry, set by the database's clock.
       const reservation = await readReservation(sql, outcome.reservation.id);
-      return replyTo({ ...outcome, reservation: reservation! }, 'event or hotel');
+      if (!reservation) throw new Error(`hold ${outcome.reservation.id} was placed but cannot be read back`);
+      return replyTo({ ...outcome, reservation }, 'event or hotel');
     });
     send(res, reply);
   });
@@ -31,7 +37,10 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
   for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
     router.post(`/reservations/:id/${action}`, json, async (req, res) => {
       const parsed = parseTransitionRequest(req.params, req.query, req.body);
-      if (!parsed.ok) return invalidRequest(res, parsed.detail);
+      if (!parsed.ok) {
+        invalidRequest(res, parsed.detail);
+        return;
+      }
       const { id, requestId } = parsed.value;
       const reply = await idempotent(requestId, { route: action, id }, async () =>
         replyTo(await transition(sql, id, to, `${action} requested`), 'reservation'),
@@ -41,10 +50,13 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
   }
 
   router.get('/reservations/:id', async (req, res) => {
-    if (!isUuid(req.params.id)) return invalidRequest(res, 'the reservation id must be a uuid');
+    if (!isUuid(req.params.id)) {
+      invalidRequest(res, 'the reservation id must be a uuid');
+      return;
+    }
     const reservation = await readReservation(sql, req.params.id.toLowerCase());
-    if (!reservation) return send(res, replyTo({ status: 'not_found' }, 'reservation'));
-    res.json({ reservation });
+    if (reservation) res.json({ reservation });
+    else send(res, replyTo({ status: 'not_found' }, 'reservation'));
   });
 
   return router;

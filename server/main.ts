@@ -25,23 +25,30 @@ async function main() {
   };
   const { server, port } = await listen(createApp(sql, { idempotency }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
-  const stop = async () => {
+  // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
+  const stop = () => {
     if (stopping) return;
     stopping = true;
     server.closeAllConnections();
     server.close();
-    await sql.end({ timeout: 2 });
-    process.exit(0);
+    sql.end({ timeout: 2 }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`evento server: closing the database pool failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
   };
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);
   process.on('message', (message) => {
-    if (message === 'stop') void stop();
+    if (message === 'stop') stop();
   });
   send({ type: 'listening', port, pid: process.pid });
 }
 
-main().catch((error: NodeJS.ErrnoException) => {
-  send({ type: 'failed', message: error.message, code: error.code });
+main().catch((error: unknown) => {
+  const { message, code } = error instanceof Error ? (error as NodeJS.ErrnoException) : { message: String(error), code: undefined };
+  send({ type: 'failed', message, code });
   process.exit(1);
 });

@@ -12,12 +12,17 @@ export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.Reque
   const router = Router();
 
   router.post('/slots/:strategy', json, async (req, res) => {
-    const strategy = findSlotStrategy(String(req.params.strategy));
+    const name = String(req.params.strategy);
+    const strategy = findSlotStrategy(name);
     if (!strategy) {
-      return invalidRequest(res, `unknown slot strategy "${req.params.strategy}"`, { strategies: slotStrategyNames });
+      invalidRequest(res, `unknown slot strategy "${name}"`, { strategies: slotStrategyNames });
+      return;
     }
     const parsed = parseSlotRequest(req.query, req.body);
-    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    if (!parsed.ok) {
+      invalidRequest(res, parsed.detail);
+      return;
+    }
     const request = parsed.value;
     const reply = await idempotent(request.requestId, { route: 'slots', strategy: strategy.name, ...request }, async () =>
       replyTo(await strategy.book(sql, request), 'resource'),
@@ -27,7 +32,10 @@ export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.Reque
 
   router.get('/slots', async (req, res) => {
     const parsed = parseSlotQuery(req.query);
-    if (!parsed.ok) return invalidRequest(res, parsed.detail);
+    if (!parsed.ok) {
+      invalidRequest(res, parsed.detail);
+      return;
+    }
     try {
       for await (const rows of queryBookings(sql, parsed.value).cursor(200)) {
         if (!res.headersSent) res.status(200).type('application/x-ndjson');

@@ -21,6 +21,7 @@ const uuid = (title?: string) => Type.String({ pattern: uuidPattern, description
 
 // PostgreSQL text cannot hold a NUL character: refused here rather than failing in the database.
 // A RegExp without the u flag counts UTF-16 units, as String.length does; maxLength would count code points.
+// eslint-disable-next-line no-control-regex -- the NUL is the character refused, so the pattern names it on purpose.
 const text = Type.String({ pattern: /^[^\u0000]{1,254}$/, description: 'a string of 1 to 254 characters, none of them NUL' });
 
 /** A JSON number, or the query-string digits the Evento client sends, within [min, max]. */
@@ -46,10 +47,19 @@ function exists(year: number, month: number, day: number, hour: number, minute: 
  */
 function zonedTime(value: string): Date | undefined {
   const parts = timestampPattern.exec(value);
-  const [year, month, day, hour, minute, second] = (parts?.slice(1) ?? []).map((part) => Number(part ?? 0));
-  const time = parts && exists(year!, month!, day!, hour!, minute!, second!) ? new Date(value) : undefined;
+  if (!parts) return undefined;
+  // The seconds are optional: a group that did not match counts as 0.
+  const part = (index: number) => Number(parts[index] ?? 0);
+  const time = exists(part(1), part(2), part(3), part(4), part(5), part(6)) ? new Date(value) : undefined;
   const utcYear = time?.getUTCFullYear() ?? 0;
   return time && utcYear >= 1 && utcYear <= 9999 ? time : undefined;
+}
+
+/** A time the schema has already accepted, which zonedTime therefore reads. */
+function checkedTime(value: string): Date {
+  const time = zonedTime(value);
+  if (time === undefined) throw new Error(`"${value}" passed the time check but is not a time`);
+  return time;
 }
 
 const time = Type.Refine(
@@ -76,7 +86,7 @@ function fieldsCheck<Schema extends TSchema & { properties: TProperties }>(schem
     if (field === undefined) return invalid(errors[0]?.message ?? 'the request is invalid');
     const { title, description } = schema.properties[field] as TSchemaOptions;
     const missing = (fields as Fields)[field] === undefined;
-    return invalid(`${title ?? field} ${missing ? 'is required and ' : ''}must be ${description}`);
+    return invalid(`${title ?? field} ${missing ? 'is required and ' : ''}must be ${String(description)}`);
   };
 }
 
@@ -137,7 +147,7 @@ export function parseTransitionRequest(params: Fields, query: Fields, body: unkn
 }
 
 const startBeforeEnd = (fields: { start?: string; end?: string }) =>
-  fields.start === undefined || fields.end === undefined || zonedTime(fields.start)! < zonedTime(fields.end)!;
+  fields.start === undefined || fields.end === undefined || checkedTime(fields.start) < checkedTime(fields.end);
 
 const checkSlotRequest = fieldsCheck(
   Type.Refine(
@@ -158,8 +168,8 @@ export function parseSlotRequest(query: Fields, body: unknown): Validated<SlotRe
     value: {
       resourceId: fields.resource_id.toLowerCase(),
       userId: fields.user_id,
-      start: zonedTime(fields.start)!,
-      end: zonedTime(fields.end)!,
+      start: checkedTime(fields.start),
+      end: checkedTime(fields.end),
       requestId: fields.request_id ?? null,
     },
   };
