@@ -33,7 +33,8 @@ export function connect(url: string, max: number, applicationName = 'evento') {
     prepare: true,
     connect_timeout: 5,
     idle_timeout: 30,
-    onnotice: () => {},
+    // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
+    onnotice: () => undefined,
     connection: { search_path: 'evento', application_name: applicationName },
   });
 }

@@ -32,7 +32,7 @@ export function loadStream(db: Db, request: ReserveRequest) {
  * statement with 23505. Returns the reservation id.
  */
 export async function appendReserved(db: Db, streamId: string, version: number, request: ReserveRequest) {
-  const [row] = await db<{ id: string }[]>`
+  const [row] = await db<[{ id: string }]>`
     with event as (
       insert into room_events (stream_id, version, type, data, created_at)
       values (${streamId}, ${version}, 'ROOMS_RESERVED', jsonb_build_object(
@@ -53,7 +53,7 @@ export async function appendReserved(db: Db, streamId: string, version: number, 
     from event
     returning id
   `;
-  return row!.id;
+  return row.id;
 }
 
 export const eventLog: Strategy = {

@@ -10,21 +10,21 @@ const ready = new WeakSet<Sql>();
 /** Why this database cannot guard slots with the constraint, or undefined when it can. */
 export async function exclusionUnavailable(sql: Sql): Promise<string | undefined> {
   if (ready.has(sql)) return undefined;
-  const [state] = await sql<{ constraint: boolean; installed: boolean; available: boolean }[]>`
+  const [state] = await sql<[{ constraint: boolean; installed: boolean; available: boolean }]>`
     select
       exists (select 1 from pg_constraint where conname = ${constraintName} and conrelid = 'slot_bookings'::regclass) as constraint,
       exists (select 1 from pg_extension where extname = 'btree_gist') as installed,
       exists (select 1 from pg_available_extensions where name = 'btree_gist') as available
   `;
   // Only success is remembered: a constraint an administrator adds later is picked up.
-  if (state!.constraint) {
+  if (state.constraint) {
     ready.add(sql);
     return undefined;
   }
-  if (!state!.available) {
+  if (!state.available) {
     return 'the exclusion strategy needs the btree_gist extension, which this PostgreSQL server does not ship (install its contrib package)';
   }
-  if (!state!.installed) {
+  if (!state.installed) {
     return 'the exclusion strategy needs the btree_gist extension and this database refused CREATE EXTENSION btree_gist (usually: it takes the CREATE privilege on the database); have an administrator run it, then run evento again';
   }
   return `the exclusion constraint ${constraintName} is missing; run evento once more so that sql/schema.sql adds it`;

@@ -17,21 +17,18 @@ export function pipelinedTransaction<T>(
   body: (tx: Db, commit: () => Promise<unknown>) => Promise<T>,
 ): Promise<T> {
   return onOwnConnection(sql, async (tx) => {
-    let committing = false;
-    const commit = () => {
-      committing = true;
-      return tx`commit`.execute();
-    };
+    let commitSent: Promise<unknown> | undefined;
+    const commit = () => (commitSent = tx`commit`.execute());
     try {
       // Queued before the body's first statement (postgres.js runs queries in the order they are executed).
       const began = tx.unsafe(begin).execute();
       const [result] = await Promise.all([body(tx, commit), began]);
       // Nothing to write (no rooms left, say): end the transaction, and any lock, before the connection goes back.
-      if (!committing) await tx`rollback`;
+      if (!commitSent) await tx`rollback`;
       return result;
     } catch (error) {
       // A reservation that lost its connection refuses it at once (scripts/patch-postgres.mjs).
-      await tx`rollback`.catch(() => {});
+      await tx`rollback`.catch(() => undefined);
       throw error;
     }
   });

@@ -88,13 +88,13 @@ export async function checkThenWrite(
       set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
       where id = ${row.id}
     `.execute();
-    const insert = db<{ id: string }[]>`
+    const insert = db<[{ id: string }]>`
       insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
       values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
       returning id
     `.execute();
     const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
-    return reserved(inserted!.id, request);
+    return reserved(inserted.id, request);
   });
 }
 
