@@ -1,7 +1,7 @@
-// The layers, top to bottom: cmd → harness → server, client-sim → strategies → db. Imports only go down.
-const layers = '^(cmd|harness|server|client-sim|strategies|db)/';
+// The layers, top to bottom: cmd → harness → server, client-sim → strategies → db → lib. Imports only go down.
+const layers = '^(cmd|harness|server|client-sim|strategies|db|lib)/';
 // Every source file lives in a folder with a place; bench/, test/ and scripts/ sit above all the layers.
-const known = ['^(cmd|harness|server|client-sim|strategies|db|bench|test|scripts)/', '^[^/]+$', 'node_modules/'];
+const known = ['^(cmd|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/'];
 const ui = ['^cmd/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -27,6 +27,13 @@ module.exports = {
       comment: 'db/ is the bottom layer: it holds the connection and knows nothing of strategies, servers, clients, harness or commands.',
       from: { path: '^db/' },
       to: { path: '^(strategies|server|client-sim|harness|cmd)/' },
+    },
+    {
+      name: 'lib-imports-no-layer',
+      severity: 'error',
+      comment: 'lib/ is under every layer: helpers of the language that know nothing of evento, so anything may use them.',
+      from: { path: '^lib/' },
+      to: { path: '^(db|strategies|server|client-sim|harness|cmd)/' },
     },
     {
       name: 'strategies-import-only-db',
