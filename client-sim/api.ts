@@ -1,6 +1,6 @@
 import { createHttpCall } from './http-call.js';
 import type { Metrics } from './metrics.js';
-import { createReplies, type BookReply, type ListedHotel, type ReserveReply, type TransitionReply } from './replies.js';
+import { createReplies, type BookReply, type Claim, type ListedHotel, type TransitionReply } from './replies.js';
 import { createResendingPost } from './resend.js';
 import { createResponseLoss, type ResendPlan } from './response-loss.js';
 import { createServerPools, type ReplaceableServers } from './server-pools.js';
@@ -56,12 +56,12 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
      * Reserve or hold. Without a request_id or a hold, as the Evento client does: rooms and email
      * as query parameters. `id` is the new reservation's.
      */
-    async claim(request: ClaimRequest, server: number): Promise<{ reply: ReserveReply; id?: string }> {
+    async claim(request: ClaimRequest, server: number): Promise<Claim> {
       const { eventId, hotelId, strategy, rooms, email, requestId, holdMs } = request;
       const path = `/${eventId}/${hotelId}/${holdMs === undefined ? 'reserve' : 'hold'}/${strategy}`;
       const reply =
         requestId === undefined && holdMs === undefined
-          ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email })}`, true)
+          ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email }).toString()}`, true)
           : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs });
       return replies.claimed(reply, requestId);
     },
@@ -76,8 +76,8 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
       return replies.booked(await post(server, `/slots/${strategy}`, true, body));
     },
 
-    openConnections: pools.openConnections,
-    close: pools.close,
+    openConnections: (clients: number) => pools.openConnections(clients),
+    close: () => pools.close(),
   };
 }
 

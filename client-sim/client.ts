@@ -1,4 +1,5 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { at } from '../lib/at.js';
 import type { Api } from './api.js';
 import type { ResendPlan } from './response-loss.js';
 import type { Metrics } from './metrics.js';
@@ -139,7 +140,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     if (hotels.length === 0) return;
     waitedForHolds = false;
-    const hotel = plan.pick === 'first' ? hotels[0]! : hotels[client.random(0, hotels.length - 1)]!;
+    const hotel = at(hotels, plan.pick === 'first' ? 0 : client.random(0, hotels.length - 1));
     const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
     const request = {
       eventId: plan.eventId,
@@ -156,7 +157,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     const answeredAtMs = performance.now();
     let settled = reply !== 'failed';
     if (reply === 'reserved') client.waitOver();
-    if (reply === 'reserved' && plan.holds) settled = await settleHold(id!, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);
+    if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);
     else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs);
     if (reply === 'insufficient') metrics.recordInsufficient();
     if (!settled) {

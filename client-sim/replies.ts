@@ -9,6 +9,9 @@ export interface ListedHotel {
 /** What a client learns from one reserve call; failures are counted in the metrics, not thrown. */
 export type ReserveReply = 'reserved' | 'conflict' | 'insufficient' | 'failed';
 
+/** A reserve call's reply, with the new reservation's id when there is one. */
+export type Claim = { reply: 'reserved'; id: string } | { reply: Exclude<ReserveReply, 'reserved'>; id?: undefined };
+
 /** A confirm or cancel: `moved`, or `refused` (409: the reservation is no longer HELD). */
 export type TransitionReply = 'moved' | 'refused' | 'conflict' | 'failed';
 
@@ -46,8 +49,8 @@ export function createReplies(metrics: Metrics) {
       return undefined;
     },
 
-    /** A reserve or a hold; `id` is the new reservation's. */
-    claimed(reply: Received, requestId: string | undefined): { reply: ReserveReply; id?: string } {
+    /** A reserve or a hold. */
+    claimed(reply: Received, requestId: string | undefined): Claim {
       // No answer, or a server that could not tell (5xx): the claim may have been applied.
       if (reply === 'unanswered' || (reply && reply.status >= 500)) {
         if (requestId !== undefined) metrics.recordWrite('indeterminate', requestId);

@@ -59,11 +59,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   options.onClientsStart?.();
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
-  const ticker = options.onTick && setInterval(() => options.onTick!(metrics.snapshot()), options.tickMs ?? 1000);
+  const { onTick } = options;
+  const ticker = onTick && setInterval(() => onTick(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : runClient;
   const clients = Array.from({ length: options.clients }, (_, index) => {
     metrics.clientStarted();
-    return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(metrics.clientStopped);
+    return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
   });
   try {
     await Promise.all(clients);

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { at } from '../lib/at.js';
 
 /** Servers that may be replaced mid-run (fault injection): a killed one comes back on a new port. */
 export interface ReplaceableServers {
@@ -37,9 +38,9 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
   /** Waits while server `index` is being replaced, then sends to it at its new URL. */
   async function follow(servers: ReplaceableServers, index: number) {
     await servers.restarting(index);
-    const url = servers.urls[index]!;
+    const url = at(servers.urls, index);
     if (url === urls[index] || signal.aborted) return;
-    void pools[index]!.destroy();
+    void at(pools, index).destroy();
     pools[index] = openPool(url);
     urls[index] = url;
   }
@@ -49,7 +50,7 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
     async poolFor(server: number): Promise<Pool> {
       const index = server % pools.length;
       if (replaceableServers) await follow(replaceableServers, index);
-      return pools[index]!;
+      return at(pools, index);
     },
 
     /**
@@ -65,7 +66,7 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
     },
 
     async close() {
-      await Promise.all(pools.map((pool) => (pool.destroyed ? undefined : pool.close())));
+      await Promise.all(pools.filter((pool) => !pool.destroyed).map((pool) => pool.close()));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { at } from '../lib/at.js';
 import type { Api } from './api.js';
 import { clientContext, retryConflicts, type ClientPlan } from './client.js';
 import type { Metrics } from './metrics.js';
@@ -11,14 +12,15 @@ const hourMs = 3_600_000;
  * resource (retrying a retryable 409; a taken window is simply lost), then pause.
  */
 export async function runSlotClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
-  const slots = plan.slots!;
+  const { slots } = plan;
+  if (!slots) throw new Error('the slots workload runs only with a slot plan');
   const client = clientContext(index, plan, signal);
   for (let attempt = 0; attempt < slots.attempts && !signal.aborted; attempt += 1) {
     const startHour = client.random(0, slots.hours - 1);
     const hours = Math.min(client.random(1, maxWindowHours), slots.hours - startHour);
     const start = slots.startsAt + startHour * hourMs;
     const body = {
-      resource_id: slots.resources[client.random(0, slots.resources.length - 1)]!,
+      resource_id: at(slots.resources, client.random(0, slots.resources.length - 1)),
       user_id: `client-${index}`,
       start: new Date(start).toISOString(),
       end: new Date(start + hours * hourMs).toISOString(),
