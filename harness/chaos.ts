@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../client-sim/metrics.js';
 import type { Sql } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { startLoop } from './background-loop.js';
 import { projectPath } from './paths.js';
 import type { ServerFleet } from './servers.js';
@@ -57,7 +58,7 @@ async function terminateBackends(sql: Sql, applicationName: string, random: (min
   const backends = await sql<{ pid: number }[]>`select pid from pg_stat_activity where application_name = ${applicationName}`;
   if (backends.length === 0) return 0;
   const chosen = backends.filter(() => random(0, 1) === 1).map(({ pid }) => pid);
-  if (chosen.length === 0) chosen.push(backends[random(0, backends.length - 1)]!.pid);
+  if (chosen.length === 0) chosen.push(at(backends, random(0, backends.length - 1)).pid);
   const [{ terminated }] = await sql<[{ terminated: number }]>`
     select count(*) filter (where pg_terminate_backend(pid))::int as terminated from unnest(${chosen}::int[]) as pid
   `;

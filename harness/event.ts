@@ -1,4 +1,5 @@
 import type { Sql } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { projectPath } from './paths.js';
 
 export interface SeededEvent {
@@ -13,7 +14,7 @@ export async function seedEvent(sql: Sql, hotels: number, rooms: number, name = 
     [name, hotels, rooms],
   );
   const event: SeededEvent = {
-    event_id: rows[0]!.event_id,
+    event_id: at(rows, 0).event_id,
     hotels: rows.map((row) => ({ hotel_id: row.hotel_id, name: row.hotel_name, contracted: row.contracted })),
   };
   return event;

@@ -5,4 +5,6 @@ const projectRoot = new URL('../../', import.meta.url);
 
 export const projectPath = (relative: string) => fileURLToPath(new URL(relative, projectRoot));
 
-export const toolVersion: string = (await import(projectPath('package.json'), { with: { type: 'json' } })).default.version;
+const packageJson = (await import(projectPath('package.json'), { with: { type: 'json' } })) as { default: { version: string } };
+
+export const toolVersion = packageJson.default.version;

@@ -1,3 +1,4 @@
+import { at } from '../lib/at.js';
 import type { StrategyResult } from './result-schema.js';
 import { alpha, compareSamples, smallestP, summarize, type Summary } from './stats.js';
 import { runLabel } from './workload.js';
@@ -37,8 +38,14 @@ export interface Ranking {
   unranked?: string;
 }
 
-/** Trials a side at which a two-sided U test can reach `alpha` at all. */
-export const trialsToRank = Array.from({ length: 20 }, (_, i) => i + 1).find((n) => smallestP(n, n) <= alpha)!;
+/** The fewest trials a side at which a two-sided U test can reach `alpha` at all. */
+function fewestTrialsToRank() {
+  let n = 1;
+  while (smallestP(n, n) > alpha) n += 1;
+  return n;
+}
+
+export const trialsToRank = fewestTrialsToRank();
 
 /**
  * Ranks by goodput the groups that kept their promise, fastest median first; the others follow,
@@ -59,7 +66,7 @@ export function rankGroups(groups: readonly TrialGroup[]): Ranking {
       unranked: `not ranked: ${fewest} trial${fewest === 1 ? '' : 's'} of a strategy cannot show a difference; --repeat ${trialsToRank} or more`,
     };
   }
-  let leader = kept[0]!;
+  let leader = at(kept, 0);
   let leaderRank = 1;
   const ranked = kept.map((group, index) => {
     const goodputs = (of: TrialGroup) => of.trials.map(({ outcome }) => outcome.reservations_per_s);

@@ -54,10 +54,11 @@ export function verdictOf(
   strategy: StrategyInfo,
   audit: Pick<EventAudit, 'overbooked' | 'drift'> & { log_mismatch?: number | null; problems?: string[] },
 ): Verdict {
+  const logMismatch = audit.log_mismatch ?? 0;
   const problems = [
     audit.overbooked > 0 ? `OVERBOOKED by ${audit.overbooked}` : '',
     audit.drift > 0 ? `DRIFT ${audit.drift}` : '',
-    (audit.log_mismatch ?? 0) > 0 ? `LOG MISMATCH ${audit.log_mismatch}` : '',
+    logMismatch > 0 ? `LOG MISMATCH ${logMismatch}` : '',
     ...(audit.problems ?? []),
   ].filter(Boolean);
   return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };

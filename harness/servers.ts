@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { at } from '../lib/at.js';
 import type { ServerMessage } from '../server/main.js';
 import { EnvironmentError } from './errors.js';
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
 interface Started {
   child: ChildProcess;
   port: number;
+  /** As the server reported it once listening: the child's pid, which a started process has. */
+  pid: number;
 }
 
 function startServer(env: NodeJS.ProcessEnv): Promise<Started> {
@@ -48,12 +51,15 @@ function startServer(env: NodeJS.ProcessEnv): Promise<Started> {
       reject(new EnvironmentError(`a server process did not start: ${message}`));
     };
     const timer = setTimeout(() => fail(`no answer within ${startTimeoutMs / 1000}s`), startTimeoutMs);
-    child.once('exit', (code, signal) => fail(`exited with ${signal ?? `code ${code}`}`));
+    child.once('exit', (code, signal) => fail(`exited with ${signal ?? `code ${String(code)}`}`));
     child.once('message', (message: ServerMessage) => {
-      if (message.type === 'failed') return fail(message.message);
+      if (message.type === 'failed') {
+        fail(message.message);
+        return;
+      }
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ child, port: message.port });
+      resolve({ child, port: message.port, pid: message.pid });
     });
   });
 }
@@ -96,7 +102,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
   const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env).then(watch)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async () => {
-    await Promise.allSettled(restarts);
+    await Promise.allSettled(restarts.filter((restart) => restart !== undefined));
     await Promise.all(
       children.map(({ child }) => {
         expected.add(child);
@@ -110,17 +116,17 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     throw failure.reason;
   }
   const urls = children.map(urlOf);
-  const pids = children.map(({ child }) => child.pid!);
+  const pids = children.map(({ pid }) => pid);
 
   async function restart(index: number) {
-    const { child } = children[index]!;
+    const { child } = at(children, index);
     expected.add(child);
     child.kill('SIGKILL');
     await exited(child);
     const next = watch(await startServer(env));
     children[index] = next;
     urls[index] = urlOf(next);
-    pids[index] = next.child.pid!;
+    pids[index] = next.pid;
   }
 
   return {

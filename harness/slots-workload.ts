@@ -1,4 +1,5 @@
 import type { Sql } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { findSlotStrategy, slotStrategies } from '../strategies/registry.js';
 import { projectPath } from './paths.js';
 import type { SlotConfig } from './run-config.js';
@@ -13,7 +14,7 @@ const slotsStartAt = Date.UTC(2030, 0, 1);
 export async function seedSlots(sql: Sql, resources: number, name = `evento slots ${new Date().toISOString()}`) {
   const rows = await sql.file<{ event_id: string; resource_id: string; name: string }[]>(projectPath('sql/seed-slots.sql'), [name, resources]);
   return {
-    event_id: rows[0]!.event_id,
+    event_id: at(rows, 0).event_id,
     resources: rows.map(({ resource_id, name }) => ({ resource_id, name })).sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
@@ -49,7 +50,7 @@ export const slotsWorkload: Workload = {
   },
   async audit(sql, eventId) {
     const resources = await sql.file<ResourceAudit[]>(projectPath('sql/audit-slots.sql'), [eventId]);
-    const total = (field: 'bookings' | 'hours' | 'overlapping_pairs') => resources.reduce((sum, resource) => sum + Number(resource[field]), 0);
+    const total = (field: 'bookings' | 'hours' | 'overlapping_pairs') => resources.reduce((sum, resource) => sum + resource[field], 0);
     const overlaps = total('overlapping_pairs');
     return {
       // No rooms here: a booking is a reservation, and overlaps are what overbooking is to rooms.

@@ -3,6 +3,8 @@
  * nothing here assumes that run times are normally distributed, because they are not.
  */
 
+import { at } from '../lib/at.js';
+
 /** Significance level of every comparison. */
 export const alpha = 0.05;
 
@@ -41,7 +43,7 @@ const ascending = (samples: readonly number[]) => [...samples].sort((a, b) => a 
 
 function middleOf(sorted: readonly number[]): number {
   const half = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+  return sorted.length % 2 === 1 ? at(sorted, half) : (at(sorted, half - 1) + at(sorted, half)) / 2;
 }
 
 export function median(samples: readonly number[]): number {
@@ -72,7 +74,7 @@ export function summarize(samples: readonly number[]): Summary {
   let k = 0;
   while (k + 1 <= n / 2 && 1 - 2 * halfBinomialCdf(n, k) >= confidence) k++;
   if (k === 0) return { n, median: middleOf(sorted), low: -Infinity, high: Infinity, confidence: 1 };
-  return { n, median: middleOf(sorted), low: sorted[k - 1]!, high: sorted[n - k]!, confidence: 1 - 2 * halfBinomialCdf(n, k - 1) };
+  return { n, median: middleOf(sorted), low: at(sorted, k - 1), high: at(sorted, n - k), confidence: 1 - 2 * halfBinomialCdf(n, k - 1) };
 }
 
 /** The smallest two-sided p any data could give at these sizes: the two most extreme splits of C(n1+n2, n1). */
@@ -89,9 +91,9 @@ function doubledRanks(a: readonly number[], b: readonly number[]): { ranks: numb
   const tieGroups: number[] = [];
   for (let start = 0; start < pooled.length; ) {
     let end = start;
-    while (end + 1 < pooled.length && pooled[end + 1]!.value === pooled[start]!.value) end++;
+    while (end + 1 < pooled.length && at(pooled, end + 1).value === at(pooled, start).value) end++;
     // Positions start..end (0-based) share the midrank (start + end) / 2 + 1.
-    for (let i = start; i <= end; i++) ranks[pooled[i]!.index] = start + end + 2;
+    for (let i = start; i <= end; i++) ranks[at(pooled, i).index] = start + end + 2;
     tieGroups.push(end - start + 1);
     start = end + 1;
   }
@@ -108,14 +110,15 @@ function exactP(ranks: readonly number[], size: number, observed: number): numbe
   const maxSum = ranks.length * 2 * size;
   // ways[j][s]: subsets of j ranks seen so far whose doubled sum is s.
   const ways = Array.from({ length: size + 1 }, () => new Float64Array(maxSum + 1));
-  ways[0]![0] = 1;
+  at(ways, 0)[0] = 1;
   let reached = 0;
   for (const rank of ranks) {
     reached = Math.min(maxSum, reached + rank);
     for (let j = size; j >= 1; j--) {
-      const into = ways[j]!;
-      const from = ways[j - 1]!;
-      for (let s = reached; s >= rank; s--) into[s]! += from[s - rank]!;
+      const into = at(ways, j);
+      const from = at(ways, j - 1);
+      // s and s - rank stay within both arrays, so `?? 0` is never taken; at() would slow the innermost loop severalfold.
+      for (let s = reached; s >= rank; s--) into[s] = (into[s] ?? 0) + (from[s - rank] ?? 0);
     }
   }
   // Twice the mean, so that every quantity stays an integer.
@@ -123,7 +126,7 @@ function exactP(ranks: readonly number[], size: number, observed: number): numbe
   const distance2 = Math.abs(2 * observed - mean2);
   let extreme = 0;
   let all = 0;
-  ways[size]!.forEach((count, sum) => {
+  at(ways, size).forEach((count, sum) => {
     all += count;
     if (Math.abs(2 * sum - mean2) >= distance2) extreme += count;
   });
