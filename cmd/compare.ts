@@ -12,7 +12,7 @@ import {
   type MetricRow,
   type VerdictRow,
 } from '../harness/compare.js';
-import { AssertionFailed, causeOf, UsageError } from '../harness/errors.js';
+import { AssertionFailed, causeOf, codeOf, UsageError } from '../harness/errors.js';
 import { summaryText } from './report-table.js';
 
 export interface CompareFlags {
@@ -41,8 +41,8 @@ async function readSide(path: string): Promise<ComparedSide> {
 }
 
 async function jsonFilesAt(path: string): Promise<string[]> {
-  const found = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(error.code === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${causeOf(error)})`);
+  const found = await stat(path).catch((error: unknown) => {
+    throw new UsageError(codeOf(error) === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${causeOf(error)})`);
   });
   if (!found.isDirectory()) return [path];
   const names = (await readdir(path)).filter((name) => name.endsWith('.json')).sort();

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
+import { at } from '../lib/at.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import { chaosOptions, type ChaosFlags } from './chaos-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid, type LoadFlags } from './options.js';
@@ -13,7 +14,7 @@ const program = new Command('evento')
   .description('Race reservation-locking strategies against real PostgreSQL and audit who overbooks')
   .version(toolVersion)
   .exitOverride()
-  .configureOutput({ outputError: (message, write) => write(message.split('\n')[0] + '\n') })
+  .configureOutput({ outputError: (message, write) => write(`${at(message.split('\n'), 0)}\n`) })
   .showSuggestionAfterError(true);
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
@@ -32,7 +33,7 @@ withLoadOptions(
   if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
     throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
   }
-  const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(flags.workload[0]!);
+  const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
   const { runStrategies } = await import('./run.js');
   process.exitCode = await runStrategies('run', planRuns('run', flags, [name]), flags);
 });
@@ -125,7 +126,7 @@ function exitCodeOf(error: unknown): number {
     process.stderr.write(`evento: ${message}\n`);
     return exitCodes.environment;
   }
-  process.stderr.write(`evento: unexpected failure: ${error instanceof Error ? error.stack : message}\n`);
+  process.stderr.write(`evento: unexpected failure: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
   return exitCodes.environment;
 }
 

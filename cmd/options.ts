@@ -49,13 +49,14 @@ export function thinkRange(value: string): ThinkRange {
   return { min, max, text: min === max ? String(min) : `${min}-${max}` };
 }
 
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const durationUnits = new Map([['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000]]);
 
 /** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from `minMs` to `maxMs`, which `range` names. */
 export function durationBetween(minMs: number, maxMs: number, range: string) {
   return (value: string): number => {
-    const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value);
-    const ms = match ? Math.round(Number(match[1]) * durationUnits[match[2]!]!) : NaN;
+    const [, amount, unit = ''] = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value) ?? [];
+    const unitMs = durationUnits.get(unit);
+    const ms = unitMs === undefined ? NaN : Math.round(Number(amount) * unitMs);
     if (!(ms >= minMs && ms <= maxMs)) {
       throw new InvalidArgumentError(`expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from ${range}`);
     }

@@ -16,7 +16,7 @@ export async function progressView(
   onStop: () => void,
 ): Promise<ProgressView> {
   if (flags.progress === 'json') {
-    return { hooks: progressJson(process.stderr), stopping: () => undefined, close: async () => {} };
+    return { hooks: progressJson(process.stderr), stopping: () => undefined, close: () => Promise.resolve() };
   }
   if (flags.progress === 'auto' && wantsDashboard(flags.tui, process.stdout, process.env)) {
     // ink and React are loaded only when a dashboard is drawn.
@@ -27,6 +27,6 @@ export async function progressView(
   return {
     hooks: progressLines(process.stderr, flags.hotels * flags.rooms),
     stopping: () => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'),
-    close: async () => {},
+    close: () => Promise.resolve(),
   };
 }

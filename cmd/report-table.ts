@@ -3,6 +3,7 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { runLabel } from '../harness/workload.js';
+import { at } from '../lib/at.js';
 
 /** A count with thousands separators: 12,345. */
 export const formatThousands = (value: number) => value.toLocaleString('en-US');
@@ -33,8 +34,8 @@ export function summaryText({ n, median, low, high }: Summary, format: (value: n
  * broke the promise, and by how much they overbooked (`OVERBOOKED 10/10 (+212..+371)`).
  */
 export function verdictOverTrials(trials: readonly StrategyResult[]): string {
-  if (trials.length === 1) return verdictText(trials[0]!.verdict);
-  const { promises_safety } = trials[0]!.verdict;
+  if (trials.length === 1) return verdictText(at(trials, 0).verdict);
+  const { promises_safety } = at(trials, 0).verdict;
   const broken = trials.filter(({ verdict }) => !verdict.safe);
   const share = (count: number) => `${count}/${trials.length}`;
   if (broken.length === 0) return promises_safety ? `SAFE ${share(trials.length)}` : `held ${share(trials.length)} ${unsafeMarker}`;
@@ -65,7 +66,7 @@ const ratioCell = (figure: (outcome: Outcome) => number | null) => (group: Trial
   return ratioText(values.length === group.trials.length ? median(values) : null);
 };
 // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
-const roomsCell = (cell: Column['cell']) => (group: TrialGroup) => (group.trials[0]!.workload === 'slots' ? '—' : cell(group));
+const roomsCell = (cell: Column['cell']) => (group: TrialGroup) => (at(group.trials, 0).workload === 'slots' ? '—' : cell(group));
 /** The trial that sold the most rooms (`--wide` over several trials): the worst is what a promise is judged by. */
 const mostSold = (group: TrialGroup) => group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { openDatabase } from '../harness/database.js';
-import { EnvironmentError, causeOf } from '../harness/errors.js';
+import { EnvironmentError, causeOf, codeOf } from '../harness/errors.js';
 import { seedEvent } from '../harness/event.js';
 import { createApp } from '../server/app.js';
 import { connect } from '../db/connection.js';
@@ -18,8 +18,8 @@ export async function serveCommand(flags: { port: number; host: string; hotels: 
   const sql = connect(database.url, flags.poolSize);
   try {
     const event = database.kind === 'embedded' ? await seedEvent(database.sql, flags.hotels, flags.rooms) : undefined;
-    const { server, port } = await listen(createApp(sql, { token: flags.token }), flags.host, flags.port).catch((error: NodeJS.ErrnoException) => {
-      const cause = error.code === 'EADDRINUSE' ? `port ${flags.port} is in use; pick another with --port (0 for any)` : error.message;
+    const { server, port } = await listen(createApp(sql, { token: flags.token }), flags.host, flags.port).catch((error: unknown) => {
+      const cause = codeOf(error) === 'EADDRINUSE' ? `port ${flags.port} is in use; pick another with --port (0 for any)` : causeOf(error);
       throw new EnvironmentError(`cannot listen on ${flags.host}:${flags.port}: ${cause}`);
     });
     const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`;

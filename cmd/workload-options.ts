@@ -32,7 +32,7 @@ export function strategyList(value: string): string[] {
   const items = value.split(',').map((item) => item.trim()).filter(Boolean);
   const known = (item: string) => {
     const [workload, name] = item.includes(':') ? item.split(':', 2) : [undefined, item];
-    return (workload === undefined || workloadNames.includes(workload as WorkloadName)) && allStrategyNames.includes(name!);
+    return (workload === undefined || workloadNames.includes(workload as WorkloadName)) && allStrategyNames.includes(name);
   };
   if (items.length === 0 || !items.every(known)) {
     throw new InvalidArgumentError(

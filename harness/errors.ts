@@ -16,3 +16,6 @@ export class AssertionFailed extends Error {
 }
 
 export const causeOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The code a system error carries (ENOENT, EADDRINUSE), if it is one. */
+export const codeOf = (error: unknown) => (error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined);

@@ -3,7 +3,7 @@ import type { RaceHooks } from '../../harness/race-hooks.js';
 import { initialState, reduce, type DashboardState, type RaceEvent, type RacePlan } from './dashboard-state.js';
 
 /** Subscribes `listener` to `event` and returns the unsubscribe, as React's effects want it. */
-export function listenCleanup<T extends unknown[]>(emitter: EventEmitter, event: string, listener: (...args: T) => void) {
+export function listenCleanup(emitter: EventEmitter, event: string, listener: (...args: unknown[]) => void) {
   emitter.on(event, listener);
   return () => {
     emitter.off(event, listener);
