@@ -1,5 +1,6 @@
 import { seedEvent } from '../harness/event.js';
 import type { Sql } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { atomicScript, runPgbench } from './pgbench.js';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
@@ -83,11 +84,11 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingCe
       }
     }
   }
-  return groupBy(samples, (sample) => `${sample.clients}/${sample.servers}`).map((group) => ({
-    clients: group[0]!.clients,
-    servers: group[0]!.servers,
+  return groupBy(samples, (sample) => `${sample.clients}/${String(sample.servers)}`).map((group) => ({
+    clients: at(group, 0).clients,
+    servers: at(group, 0).servers,
     rate: Math.round(median(group.map((sample) => sample.rate))),
-    ratio: group[0]!.ratio === undefined ? undefined : round2(median(group.map((sample) => sample.ratio!))),
+    ratio: at(group, 0).ratio === undefined ? undefined : round2(median(group.map((sample) => sample.ratio).filter((ratio) => ratio !== undefined))),
     p99Ms: median(group.map((sample) => sample.p99Ms)),
     cpu: medianCpu(group.map((sample) => sample.cpu)),
     rates: group.map((sample) => sample.rate),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../harness/paths.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { at } from '../lib/at.js';
 import { cpuSplit, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 
 export interface CliRun {
@@ -36,11 +37,10 @@ function progressTypes(lines: string[]): string[] {
  * clients stop, servers exit and, until reaped, show no CPU at all, so totals drop.
  */
 function clientsPhaseCpu(samples: CpuSample[]): CpuSplit | undefined {
+  const noneDropped = (before: CpuSample, after: CpuSample) => after.harness >= before.harness && after.postgres >= before.postgres;
   let last = 0;
-  while (last + 1 < samples.length && samples[last + 1]!.harness >= samples[last]!.harness && samples[last + 1]!.postgres >= samples[last]!.postgres) {
-    last += 1;
-  }
-  return last > 0 ? cpuSplit(samples[0]!, samples[last]!) : undefined;
+  while (last + 1 < samples.length && noneDropped(at(samples, last), at(samples, last + 1))) last += 1;
+  return last > 0 ? cpuSplit(at(samples, 0), at(samples, last)) : undefined;
 }
 
 /**
@@ -56,8 +56,10 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
       env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const rss = options.watchRss ? watchPeakRss(child.pid!) : undefined;
-    const sample = () => sampleCpu(() => treeTicks(child.pid!), options.postgresPid);
+    const { pid } = child;
+    if (pid === undefined) throw new Error(`cannot start ${process.execPath}`);
+    const rss = options.watchRss ? watchPeakRss(pid) : undefined;
+    const sample = () => sampleCpu(() => treeTicks(pid), options.postgresPid);
     const samples: Promise<CpuSample>[] = [];
     let stderr = '';
     let partial = '';
@@ -76,7 +78,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     clearTimeout(killer);
     const wallMs = Math.round(performance.now() - startedAt);
     const peaks = await rss?.stop();
-    if (code !== 0) throw new Error(`evento run ${args.join(' ')} exited with ${code}:\n${stderr}`);
+    if (code !== 0) throw new Error(`evento run ${args.join(' ')} exited with ${String(code)}:\n${stderr}`);
     const result = JSON.parse(await readFile(jsonFile, 'utf8')) as StrategyResult;
     return {
       result,

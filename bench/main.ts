@@ -31,12 +31,12 @@ const program = new Command('bench')
   .description('evento against the database\'s own ceiling (pgbench), at scale, and against the original Evento')
   .option('--quick', `fewer combinations and shorter runs, to iterate: ${JSON.stringify(quick)}`)
   .addOption(new Option('--runs <n>', `runs per figure, the median is shown (default ${full.runs})`).argParser(integer(1, 20)))
-  .addOption(new Option('--clients <list>', `client counts (default ${full.clients})`).argParser(list(integer(1, 1000))))
-  .addOption(new Option('--servers <list>', `server counts (default ${full.servers})`).argParser(list(integer(1, 64))))
+  .addOption(new Option('--clients <list>', `client counts (default ${full.clients.join(',')})`).argParser(list(integer(1, 1000))))
+  .addOption(new Option('--servers <list>', `server counts (default ${full.servers.join(',')})`).argParser(list(integer(1, 64))))
   .addOption(new Option('--seconds <n>', `length of each throughput run (default ${full.seconds})`).argParser(integer(1, 600)))
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
-  .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames})`).argParser(list(phase)))
+  .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames.join(',')})`).argParser(list(phase)))
   .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
@@ -44,14 +44,14 @@ program.parse();
 const flags = program.opts();
 const preset = flags.quick ? quick : full;
 const settings = {
-  runs: (flags.runs as number | undefined) ?? preset.runs,
-  clients: (flags.clients as number[] | undefined) ?? preset.clients,
-  servers: (flags.servers as number[] | undefined) ?? preset.servers,
-  seconds: (flags.seconds as number | undefined) ?? preset.seconds,
-  scaleClients: (flags.scaleClients as number | undefined) ?? preset.scaleClients,
-  scaleRooms: flags.scaleRooms as number,
+  runs: flags.runs ?? preset.runs,
+  clients: flags.clients ?? preset.clients,
+  servers: flags.servers ?? preset.servers,
+  seconds: flags.seconds ?? preset.seconds,
+  scaleClients: flags.scaleClients ?? preset.scaleClients,
+  scaleRooms: flags.scaleRooms,
   phases: (flags.phases as string[] | undefined) ?? [...phaseNames],
-  extraArgs: (flags.extra as string).split(/\s+/).filter(Boolean),
+  extraArgs: flags.extra.split(/\s+/).filter(Boolean),
 };
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const out = (text: string) => process.stdout.write(`${text}\n`);

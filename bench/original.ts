@@ -1,3 +1,4 @@
+import { at } from '../lib/at.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { medianCpu, type CpuSplit } from './proc.js';
 import { median, round2 } from './stats.js';
@@ -57,11 +58,10 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
   for (const setting of originalSettings) {
     const runs = new Map<string, StrategyRuns>(strategies.map((strategy) => [strategy, { seconds: [], soldOut: true, errors: 0, cpu: [] }]));
     for (let round = 1; round <= options.runs; round += 1) {
-      for (const strategy of strategies) {
+      for (const [strategy, record] of runs) {
         // One CLI run per strategy, as the original runs one mode per invocation.
         const run = await runEvento(['--strategy', strategy, ...setting.args], { ...options, limitMs: 180_000 });
         const { outcome } = run.result;
-        const record = runs.get(strategy)!;
         record.cpu.push(run.cpu);
         record.seconds.push(outcome.duration_ms / 1000);
         record.soldOut &&= outcome.stopped_by === 'done';
@@ -69,7 +69,8 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
         options.log(`${setting.name} round ${round} ${strategy}: clients phase ${(outcome.duration_ms / 1000).toFixed(2)}s`);
       }
     }
-    const naive = runs.get('naive')!;
+    const naive = runs.get('naive');
+    if (!naive) throw new Error('the comparison is relative to naive, which must be among the strategies run');
     const originalNaive = setting.originalSeconds.naive;
     for (const [strategy, record] of runs) {
       const originalSeconds = setting.originalSeconds[strategy];
@@ -78,9 +79,9 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
         params: setting.args.join(' '),
         strategy,
         eventoSeconds: round2(median(record.seconds)),
-        eventoToNaive: round2(median(record.seconds.map((seconds, round) => seconds / naive.seconds[round]!))),
+        eventoToNaive: round2(median(record.seconds.map((seconds, round) => seconds / at(naive.seconds, round)))),
         originalSeconds,
-        originalToNaive: originalSeconds?.length === 1 && originalNaive?.length === 1 ? round2(originalSeconds[0]! / originalNaive[0]!) : undefined,
+        originalToNaive: originalSeconds?.length === 1 && originalNaive?.length === 1 ? round2(at(originalSeconds, 0) / at(originalNaive, 0)) : undefined,
         soldOut: record.soldOut,
         errors: record.errors,
         cpu: medianCpu(record.cpu),

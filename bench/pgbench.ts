@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { SeededEvent } from '../harness/event.js';
 import { postgresTarget } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 
 /** pgbench as the ceiling: PostgreSQL running the atomic strategy's statement with no HTTP in between. */
@@ -50,21 +51,22 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<Stateme
   const sql = postgres(target.url, {
     path: target.path,
     max: 1,
-    onnotice: () => {},
+    // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
+    onnotice: () => undefined,
     connection: { search_path: 'evento' },
     // Otherwise the first query on the connection is a catalog lookup of array types.
     fetch_types: false,
     debug: (_connection, query, parameters) => captured.push({ query, parameters }),
   });
   try {
-    const hotelId = event.hotels[0]!.hotel_id;
+    const hotelId = at(event.hotels, 0).hotel_id;
     const outcome = await atomic.reserve(sql, { eventId: event.event_id, hotelId, rooms: probeRooms, email: probeEmail, requestId: null });
     // postgres.js reports a statement when it describes it and again when it runs it.
     const statements = new Set(captured.map(({ query }) => query));
     if (outcome.status !== 'reserved' || statements.size !== 1) {
       throw new Error(`expected one reserving statement from the atomic strategy, saw ${statements.size} (${outcome.status})`);
     }
-    const { query, parameters } = captured[0]!;
+    const { query, parameters } = at(captured, 0);
     const constants: Record<string, string> = {};
     // What each $n becomes; the hotel's variable differs per branch of the script.
     const names = parameters.map((value, index) => {
@@ -73,6 +75,7 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<Stateme
       if (String(value) === String(probeRooms)) return ':rooms';
       if (value === probeEmail) return ':email';
       if (value === null) return 'null';
+      if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`parameter $${index + 1} is a ${typeof value}, which pgbench cannot take as a variable`);
       constants[`p${index + 1}`] = String(value);
       return `:p${index + 1}`;
     });
@@ -104,7 +107,7 @@ export interface PgbenchResult {
 }
 
 function percentile(sorted: number[], p: number) {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? 0 : at(sorted, Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length)));
 }
 
 /** One pgbench run of `script` with prepared statements; latency from its per-transaction log. */

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { at } from '../lib/at.js';
 import { median } from './stats.js';
 
 /** CPU time and memory of processes, read from /proc (Linux only). */
@@ -19,7 +20,8 @@ async function procStat(pid: number | 'self'): Promise<ProcStat | undefined> {
   if (!text) return undefined;
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
-  return { ppid: fields[1]!, own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]! };
+  const field = (index: number) => at(fields, index);
+  return { ppid: field(1), own: field(11) + field(12), reaped: field(13) + field(14) };
 }
 
 async function childrenOf(parent: number): Promise<number[]> {
@@ -37,13 +39,19 @@ export async function treeTicks(root: number): Promise<number> {
 }
 
 /** Ticks of this process's children that exited and were waited for, e.g. a finished pgbench. */
-export const reapedChildrenTicks = async () => (await procStat('self'))!.reaped;
+export async function reapedChildrenTicks(): Promise<number> {
+  const self = await procStat('self');
+  if (!self) throw new Error('cannot read /proc/self/stat: the bench measures CPU on Linux only');
+  return self.reaped;
+}
 
 /** Busy ticks of the whole machine, all cores (everything but idle and iowait). */
 async function machineBusyTicks(): Promise<number> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
-  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
-  return user! + nice! + system! + irq! + softirq! + steal!;
+  const line = at((await readFile('/proc/stat', 'utf8')).split('\n'), 0);
+  const ticks = line.split(/\s+/).slice(1).map(Number);
+  const field = (index: number) => at(ticks, index);
+  const [user, nice, system, irq, softirq, steal] = [field(0), field(1), field(2), field(5), field(6), field(7)];
+  return user + nice + system + irq + softirq + steal;
 }
 
 export interface CpuSample {

@@ -42,7 +42,7 @@ export function ceilingSummary(cells: CeilingCell[]): string | undefined {
   if (!evento || !pgbench) return undefined;
   const same = evento.ratio === undefined ? '' : `, ${evento.ratio.toFixed(2)}× pgbench at ${evento.clients} clients`;
   return (
-    `best evento: ${roundedCount(evento.rate)} reservations/s (${evento.clients} clients, ${evento.servers} server(s))${same}; ` +
+    `best evento: ${roundedCount(evento.rate)} reservations/s (${evento.clients} clients, ${String(evento.servers)} server(s))${same}; ` +
     `best pgbench: ${roundedCount(pgbench.rate)} tps (${pgbench.clients} clients), ${(evento.rate / pgbench.rate).toFixed(2)}× of it`
   );
 }

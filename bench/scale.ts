@@ -44,11 +44,13 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleReport> 
     ];
     const run = await runEvento(args, { ...options, watchRss: true, limitMs: 330_000 });
     const { outcome, verdict } = run.result;
+    const peaks = run.peakRssMb;
+    if (!peaks) throw new Error('a run that watches memory reports its peaks');
     const scaleRun: ScaleRun = {
       wallMs: run.wallMs,
       clientsPhaseMs: outcome.duration_ms,
-      cliPeakRssMb: run.peakRssMb!.cli,
-      serverPeakRssMb: run.peakRssMb!.servers,
+      cliPeakRssMb: peaks.cli,
+      serverPeakRssMb: peaks.servers,
       errors: outcome.errors,
       roomsSold: outcome.rooms_reserved,
       contracted: outcome.contracted,

@@ -29,8 +29,8 @@ const program = new Command('soak')
 
 program.parse();
 const flags = program.opts();
-const chosen = flags.strategies.map(findStrategy);
-if (chosen.some((strategy) => !strategy)) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
+const chosen = flags.strategies.flatMap((name) => findStrategy(name) ?? []);
+if (chosen.length < flags.strategies.length) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
 
 // test/contention.test.ts's scenario: 100 clients fight for 2 hotels × 20 rooms, no think time.
 const scenario: Omit<RunConfig, 'servers' | 'seed'> = {
@@ -54,7 +54,7 @@ const byServers = new Map<number, RaceRun[]>();
 for (const strategy of chosen) {
   for (let run = 0; run < flags.runs; run += 1) {
     const servers = random(1, flags.maxServers);
-    byServers.set(servers, [...(byServers.get(servers) ?? []), { workload: 'rooms', strategy: strategy!, seed: random(0, 2 ** 31 - 1) }]);
+    byServers.set(servers, [...(byServers.get(servers) ?? []), { workload: 'rooms', strategy, seed: random(0, 2 ** 31 - 1) }]);
   }
 }
 
@@ -77,7 +77,9 @@ log(`${formatThousands(totalRuns)} runs (${flags.runs} per strategy: ${flags.str
 function count(result: StrategyResult) {
   const { outcome, verdict } = result;
   const failed = !verdict.safe || outcome.stopped_by !== 'done' || outcome.rooms_reserved !== outcome.contracted;
-  for (const totals of [byStrategy.get(result.params.strategy)!, all]) {
+  const ofStrategy = byStrategy.get(result.params.strategy);
+  if (!ofStrategy) throw new Error(`a result of ${result.params.strategy}, which is not among --strategies`);
+  for (const totals of [ofStrategy, all]) {
     totals.runs += 1;
     totals.reservations += outcome.reservations;
     totals.rooms += outcome.rooms_reserved;

@@ -1,9 +1,9 @@
-/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+import { median as medianOfSamples } from '../harness/stats.js';
+
+/** The middle finite value (the mean of the two middle ones for an even count); NaN for none. */
 export function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? NaN : medianOfSamples(finite);
 }
 
 /** To two decimals, as the bench's figures and ratios are shown and saved. */

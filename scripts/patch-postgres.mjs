@@ -74,7 +74,7 @@ for (const build of ['src', 'cjs/src', 'cf/src']) {
     const file = join(root, build, name);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const missing = replacements.filter(([from, to]) => !text.includes(to));
+    const missing = replacements.filter(([, to]) => !text.includes(to));
     if (!missing.every(([from]) => text.includes(from))) {
       console.warn(`evento: ${file} is not the postgres release this patch is for; left as it is`);
       continue;
