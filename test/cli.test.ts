@@ -1,11 +1,13 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
+import type { SeededEvent } from '../harness/event.js';
+import { at } from '../lib/at.js';
 import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
-import { processesTagged, randomUUID, runCli, tagGone, useDatabase } from './helpers.js';
+import { processesTagged, randomUUID, readResult, runCli, tagGone, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const withDatabase = { DATABASE_URL: database.url };
@@ -22,7 +24,7 @@ t.test('run on an embedded database: exit 0, table, result files, --json, nothin
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   t.match(run.stdout, /atomic.*30 \/ 30.*SAFE/, 'the table shows every room sold and the verdict');
   t.match(run.stderr, /evento: embedded database/, 'progress says which database');
-  const result = JSON.parse(await readFile(jsonFile, 'utf8'));
+  const result = await readResult(jsonFile);
   t.match(result, {
     tool: { name: 'evento', version: String },
     started_at: String,
@@ -117,8 +119,7 @@ t.test('--timeout stops the clients, still audits and writes, and exits 3', asyn
   );
   t.equal(run.code, 3, 'exit 3');
   t.match(run.stderr, /had not finished after --timeout 1s/, 'says what happened');
-  const [file] = await readdir(dir);
-  const result = JSON.parse(await readFile(join(dir, file!), 'utf8'));
+  const result = await readResult(join(dir, at(await readdir(dir), 0)));
   t.equal(result.outcome.stopped_by, 'timeout', 'the partial result records why it stopped');
   t.ok(result.outcome.rooms_reserved > 0, 'and what was booked');
   t.equal(result.outcome.overbooked_rooms, 0, 'audited');
@@ -141,8 +142,7 @@ t.test('Ctrl-C mid-run: partial results audited and written, exit 130, no proces
   );
   t.ok(interrupted, 'the run was interrupted mid-way');
   t.equal(run.code, 130, 'exit 130');
-  const [file] = await readdir(dir);
-  const result = JSON.parse(await readFile(join(dir, file!), 'utf8'));
+  const result = await readResult(join(dir, at(await readdir(dir), 0)));
   t.equal(result.outcome.stopped_by, 'interrupted', 'the partial result says so');
   t.ok(result.outcome.rooms_reserved > 0 && result.outcome.rooms_reserved < 300_000, 'partly sold');
   t.equal(result.verdict.safe, true, 'audited');
@@ -185,9 +185,9 @@ t.test('serve with an embedded database seeds an event, answers, and stops on Ct
     env: embedded,
     tag,
     onStderr: (text, child) => {
-      if (whileServing || !text.includes('serving on')) return;
+      const url = /serving on (\S+)/.exec(text)?.[1];
+      if (whileServing || url === undefined) return;
       whileServing = { processes: [] };
-      const url = /serving on (\S+)/.exec(text)![1]!;
       void (async () => {
         whileServing.health = (await fetch(`${url}/health`)).status;
         // Also shows that the leftover-process check can fail: it sees the live ones.
@@ -199,7 +199,7 @@ t.test('serve with an embedded database seeds an event, answers, and stops on Ct
   t.equal(whileServing?.health, 200, 'the server answered /health');
   t.ok((whileServing?.processes.length ?? 0) >= 2, 'evento and its postgres were running, found by their tag');
   t.equal(run.code, 0, 'exit 0 after Ctrl-C');
-  const printed = JSON.parse(run.stdout.trim().split('\n')[0]!);
+  const printed = JSON.parse(at(run.stdout.trim().split('\n'), 0)) as SeededEvent & { url: string; database: string };
   t.match(printed, { url: /^http:\/\/127\.0\.0\.1:\d+$/, database: 'embedded', event_id: String }, 'prints where and what');
   t.equal(printed.hotels.length, 2, 'two hotels');
   t.same(await tagGone(tag), [], 'no postgres left');
@@ -208,15 +208,15 @@ t.test('serve with an embedded database seeds an event, answers, and stops on Ct
 t.test('seed with DATABASE_URL prints the event as JSON', async (t) => {
   const run = await runCli(['seed', '--hotels', '2', '--rooms', '9'], { env: withDatabase });
   t.equal(run.code, 0, 'exit 0');
-  const seeded = JSON.parse(run.stdout);
+  const seeded = JSON.parse(run.stdout) as SeededEvent;
   t.match(seeded, { event_id: String }, 'event id');
-  t.same(seeded.hotels.map((hotel: { contracted: number }) => hotel.contracted), [9, 9], 'two hotels of 9 rooms');
+  t.same(seeded.hotels.map((hotel) => hotel.contracted), [9, 9], 'two hotels of 9 rooms');
 });
 
 t.test('strategies lists every strategy with its guarantee', async (t) => {
   const run = await runCli(['strategies', '--json'], { env: withDatabase });
   t.equal(run.code, 0, 'exit 0');
-  const listed = JSON.parse(run.stdout);
-  t.same(listed.map((row: { name: string }) => row.name), [...strategyNames, ...slotStrategyNames], 'all of them, room strategies then slot ones');
-  t.same(listed.filter((row: { promises_safety: boolean }) => !row.promises_safety).map((row: { name: string }) => row.name).slice(0, 2), ['naive', 'transaction'], 'the unsafe ones say so');
+  const listed = JSON.parse(run.stdout) as { name: string; promises_safety: boolean }[];
+  t.same(listed.map((row) => row.name), [...strategyNames, ...slotStrategyNames], 'all of them, room strategies then slot ones');
+  t.same(listed.filter((row) => !row.promises_safety).map((row) => row.name).slice(0, 2), ['naive', 'transaction'], 'the unsafe ones say so');
 });

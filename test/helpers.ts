@@ -4,8 +4,11 @@ export { randomUUID };
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import type { ListedHotel } from '../client-sim/replies.js';
 import { openDatabase, type Database } from '../harness/database.js';
 import type { RaceOptions, RaceRun } from '../harness/race.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import type { ReservationView } from '../strategies/hold-lifecycle.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { connect } from '../db/connection.js';
@@ -49,9 +52,9 @@ export function runCli(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
     options.onStderr?.(stderr, child);
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
@@ -71,7 +74,7 @@ export async function processesTagged(tag: string): Promise<number[]> {
     const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
     const status = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     // A zombie waiting to be reaped is gone already.
-    if (environ.includes(`EVENTO_TEST_TAG=${tag}`) && !/\) Z /.test(status)) pids.push(Number(entry));
+    if (environ.includes(`EVENTO_TEST_TAG=${tag}`) && !status.includes(') Z ')) pids.push(Number(entry));
   }
   return pids;
 }
@@ -86,12 +89,63 @@ export async function tagGone(tag: string, ms = 5_000): Promise<number[]> {
   }
 }
 
+/** The fields of the server's JSON objects, every route's together: a reply carries those of its route. */
+export interface ReplyBody {
+  error?: string;
+  detail?: string;
+  reason?: string;
+  retryable?: boolean;
+  /** A refused transition's current status. */
+  status?: string;
+  /** A 422: the rooms left. */
+  available?: number;
+  /** An unknown strategy: the known ones. */
+  strategies?: string[];
+  reservation?: ReservationView;
+  booking?: BookingJson;
+}
+
+/** A slot booking as the server sends it: in a reply's `booking`, and as a line of GET /slots. */
+export interface BookingJson {
+  resource_id: string;
+  user_id: string;
+  start: string;
+  end: string;
+  status: string;
+}
+
 export interface AppReply {
   status: number;
-  json: any;
+  /** The body parsed, when it was JSON. */
+  json: unknown;
+  /** The body's fields when it is a JSON object; none otherwise, so that a field's check fails. */
+  body: ReplyBody;
   text: string;
   headers: Headers;
 }
+
+/** A field the test needs the reply to carry (its reservation, say); a reply without it fails the test here, with what it was. */
+export function fieldOf<K extends keyof ReplyBody>(reply: AppReply, key: K): NonNullable<ReplyBody[K]> {
+  const value = reply.body[key];
+  if (value === undefined) throw new Error(`no ${key} in a ${reply.status} reply: ${reply.text}`);
+  return value;
+}
+
+/** GET /{event}/available's hotels; none when the reply is not a list. */
+export const listingOf = (reply: AppReply): ListedHotel[] => (Array.isArray(reply.json) ? (reply.json as ListedHotel[]) : []);
+
+/** One of an outcome's counts by kind, which the test expects to be there. */
+export function countOf(outcome: Pick<StrategyResult['outcome'], 'counts'>, kind: string): number {
+  const count = outcome.counts[kind];
+  if (count === undefined) throw new Error(`no ${kind} among the counts: ${Object.keys(outcome.counts).join(', ')}`);
+  return count;
+}
+
+/** A result file, or what `run --json` wrote: one run, as the harness writes it. */
+export const readResult = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as StrategyResult;
+
+/** What `race --json` wrote: every run, in order. */
+export const readResults = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as StrategyResult[];
 
 /**
  * The app in this process on 127.0.0.1:0, with its own pool. `call` sends an object as JSON, or a
@@ -112,13 +166,14 @@ export async function serveApp(t: Test, databaseUrl: string, options: AppOptions
       headers: body === undefined ? {} : { 'content-type': contentType },
     });
     const text = await response.text();
-    let json: any;
+    let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: response.status, json, text, headers: response.headers };
+    const fields = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as ReplyBody) : {};
+    return { status: response.status, json, body: fields, text, headers: response.headers };
   }
   return { call, sql, port };
 }

@@ -4,14 +4,15 @@ import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 import { seedEvent } from '../harness/event.js';
 import { strategyNames } from '../strategies/registry.js';
-import { serveApp, useDatabase } from './helpers.js';
+import { at } from '../lib/at.js';
+import { fieldOf, listingOf, serveApp, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
-const { call, sql, port } = await serveApp(t, database.url);
+const { call, sql } = await serveApp(t, database.url);
 
 const event = await seedEvent(database.sql, 2, 10);
-const [hotelA, hotelB] = event.hotels;
-const reservePath = (strategy: string, query = '', hotel = hotelA!.hotel_id) =>
+const [hotelA, hotelB] = [at(event.hotels, 0), at(event.hotels, 1)];
+const reservePath = (strategy: string, query = '', hotel = hotelA.hotel_id) =>
   `/${event.event_id}/${hotel}/reserve/${strategy}${query}`;
 
 t.test('GET /health answers once the pool does', async (t) => {
@@ -24,8 +25,8 @@ t.test('GET /{event}/available lists hotels with rooms left, in name order', asy
   const reply = await call('GET', `/${event.event_id}/available`);
   t.equal(reply.status, 200, 'status');
   t.same(reply.json, [
-    { hotel_id: hotelA!.hotel_id, available: 10 },
-    { hotel_id: hotelB!.hotel_id, available: 10 },
+    { hotel_id: hotelA.hotel_id, available: 10 },
+    { hotel_id: hotelB.hotel_id, available: 10 },
   ], 'both hotels, all rooms');
 });
 
@@ -33,22 +34,22 @@ t.test('POST reserve with query parameters, as the Evento client sends them', as
   const reply = await call('POST', reservePath('atomic', '?rooms=3&email=a%40b.test'));
   t.equal(reply.status, 201, 'created');
   t.match(reply.json, {
-    reservation: { event_id: event.event_id, hotel_id: hotelA!.hotel_id, rooms: 3, email: 'a@b.test', status: 'CONFIRMED' },
+    reservation: { event_id: event.event_id, hotel_id: hotelA.hotel_id, rooms: 3, email: 'a@b.test', status: 'CONFIRMED' },
   }, 'reservation body');
-  t.match(reply.json.reservation.id, /^[0-9a-f-]{36}$/, 'reservation id');
+  t.match(fieldOf(reply, 'reservation').id, /^[0-9a-f-]{36}$/, 'reservation id');
   const listed = await call('GET', `/${event.event_id}/available`);
-  t.same(listed.json[0], { hotel_id: hotelA!.hotel_id, available: 7 }, 'availability went down by 3');
+  t.same(listingOf(listed)[0], { hotel_id: hotelA.hotel_id, available: 7 }, 'availability went down by 3');
 });
 
 t.test('POST reserve with a JSON body, for every strategy', async (t) => {
   for (const strategy of strategyNames) {
-    const reply = await call('POST', reservePath(strategy, '', hotelB!.hotel_id), {
+    const reply = await call('POST', reservePath(strategy, '', hotelB.hotel_id), {
       rooms: 1,
       email: `${strategy}@b.test`,
       request_id: `r-${strategy}`,
     });
     t.equal(reply.status, 201, `${strategy}: created`);
-    t.equal(reply.json?.reservation?.rooms, 1, `${strategy}: one room`);
+    t.equal(reply.body.reservation?.rooms, 1, `${strategy}: one room`);
   }
 });
 
@@ -66,7 +67,7 @@ t.test('sold-out hotels drop out of the listing', async (t) => {
   const reply = await call('POST', reservePath('pessimistic', '?rooms=7&email=a%40b.test'));
   t.equal(reply.status, 201, 'last 7 rooms reserved');
   const listed = await call('GET', `/${event.event_id}/available`);
-  t.same(listed.json.map((hotel: { hotel_id: string }) => hotel.hotel_id), [hotelB!.hotel_id], 'only hotel B is listed');
+  t.same(listingOf(listed).map((hotel) => hotel.hotel_id), [hotelB.hotel_id], 'only hotel B is listed');
 });
 
 t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
@@ -84,19 +85,19 @@ t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
     ['email as a JSON number', reservePath('atomic'), '{"rooms": 1, "email": 5}'],
     ['a JSON array body', reservePath('atomic'), '[1, 2]'],
     ['malformed JSON', reservePath('atomic'), '{"rooms": 1,'],
-    ['non-uuid event id', `/not-a-uuid/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['non-uuid event id', `/not-a-uuid/${hotelA.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
     ['non-uuid hotel id', `/${event.event_id}/123/reserve/atomic?rooms=1&email=a%40b.test`],
-    ['bad percent-encoding', `/%E0%A4%A/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['bad percent-encoding', `/%E0%A4%A/${hotelA.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
   ];
   for (const [name, path, body] of cases) {
     const reply = await call('POST', path, body);
     t.equal(reply.status, 400, `${name}: 400`);
-    t.equal(reply.json?.error, 'invalid_request', `${name}: JSON error body`);
-    t.type(reply.json?.detail, 'string', `${name}: says what is wrong`);
+    t.equal(reply.body.error, 'invalid_request', `${name}: JSON error body`);
+    t.type(reply.body.detail, 'string', `${name}: says what is wrong`);
   }
   const unknown = await call('POST', reservePath('bogus', '?rooms=1&email=a%40b.test'));
   t.equal(unknown.status, 400, 'unknown strategy: 400');
-  t.same(unknown.json?.strategies, strategyNames, 'unknown strategy: the body lists the known ones');
+  t.same(unknown.body.strategies, strategyNames, 'unknown strategy: the body lists the known ones');
   const badEvent = await call('GET', '/not-a-uuid/available');
   t.equal(badEvent.status, 400, 'GET available with a non-uuid event: 400');
 });
@@ -104,7 +105,7 @@ t.test('bad input is 400 with a JSON body, never a 500', async (t) => {
 t.test('a body over the limit is 413 with a JSON body', async (t) => {
   const reply = await call('POST', reservePath('atomic'), { rooms: 1, email: 'x'.repeat(64 * 1024) });
   t.equal(reply.status, 413, 'status');
-  t.equal(reply.json?.error, 'invalid_request', 'JSON body');
+  t.equal(reply.body.error, 'invalid_request', 'JSON body');
 });
 
 t.test('unknown events, hotels and routes are 404 with a JSON body', async (t) => {
@@ -113,10 +114,10 @@ t.test('unknown events, hotels and routes are 404 with a JSON body', async (t) =
   t.equal(noEvent.status, 404, 'unknown event: 404');
   const noHotel = await call('POST', `/${event.event_id}/${missing}/reserve/atomic?rooms=1&email=a%40b.test`);
   t.equal(noHotel.status, 404, 'unknown hotel: 404');
-  t.equal(noHotel.json?.error, 'not_found', 'unknown hotel: JSON body');
+  t.equal(noHotel.body.error, 'not_found', 'unknown hotel: JSON body');
   const noRoute = await call('DELETE', '/nothing/here');
   t.equal(noRoute.status, 404, 'unknown route: 404');
-  t.equal(noRoute.json?.error, 'not_found', 'unknown route: JSON body');
+  t.equal(noRoute.body.error, 'not_found', 'unknown route: JSON body');
 });
 
 t.test('503 with a JSON body when the database cannot be reached', async (t) => {
@@ -140,33 +141,33 @@ t.test('with a token, every route but /health needs Authorization: Bearer', asyn
     guarded.server.closeAllConnections();
     guarded.server.close();
   });
-  const at = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  const request = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
     fetch(`http://127.0.0.1:${guarded.port}${path}`, { method, headers });
-  t.equal((await at('/health')).status, 200, '/health stays open');
-  const refused = await at(`/${event.event_id}/available`);
+  t.equal((await request('/health')).status, 200, '/health stays open');
+  const refused = await request(`/${event.event_id}/available`);
   t.equal(refused.status, 401, 'no token: 401');
   t.match(await refused.json(), { error: 'unauthorized' }, 'JSON body');
-  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer wrong' })).status, 401, 'wrong token: 401');
-  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer s3cret-and-more' })).status, 401, 'longer token: 401');
-  t.equal((await at(`/${event.event_id}/available`, { authorization: 'Bearer s3cret' })).status, 200, 'right token: 200');
-  const reserve = await at(reservePath('atomic', '?rooms=1&email=a%40b.test', hotelB!.hotel_id), { authorization: 'Bearer s3cret' }, 'POST');
+  t.equal((await request(`/${event.event_id}/available`, { authorization: 'Bearer wrong' })).status, 401, 'wrong token: 401');
+  t.equal((await request(`/${event.event_id}/available`, { authorization: 'Bearer s3cret-and-more' })).status, 401, 'longer token: 401');
+  t.equal((await request(`/${event.event_id}/available`, { authorization: 'Bearer s3cret' })).status, 200, 'right token: 200');
+  const reserve = await request(reservePath('atomic', '?rooms=1&email=a%40b.test', hotelB.hotel_id), { authorization: 'Bearer s3cret' }, 'POST');
   t.equal(reserve.status, 201, 'right token: reserve works');
 });
 
 t.test('the forms a client may send: padded digits, rooms as a JSON string, ids in capitals', async (t) => {
   const own = await seedEvent(database.sql, 1, 20);
-  const hotel = own.hotels[0]!.hotel_id;
+  const hotel = at(own.hotels, 0).hotel_id;
   const path = `/${own.event_id.toUpperCase()}/${hotel.toUpperCase()}/reserve/atomic`;
   const padded = await call('POST', `${path}?rooms=0002&email=a%40b.test`);
   t.equal(padded.status, 201, 'rooms=0002 in the query: created');
-  t.match(padded.json?.reservation, { event_id: own.event_id, hotel_id: hotel, rooms: 2 }, 'two rooms, the ids in lower case');
+  t.match(padded.body.reservation, { event_id: own.event_id, hotel_id: hotel, rooms: 2 }, 'two rooms, the ids in lower case');
   const text = await call('POST', path, { rooms: '3', email: 'a@b.test' });
   t.equal(text.status, 201, 'rooms "3" in a JSON body: created');
-  t.equal(text.json?.reservation?.rooms, 3, 'rooms "3" in a JSON body: three rooms');
+  t.equal(text.body.reservation?.rooms, 3, 'rooms "3" in a JSON body: three rooms');
   // Lengths count UTF-16 units, as String.length does: 127 emoji are 254 of them.
   const longest = await call('POST', path, { rooms: 1, email: '😀'.repeat(127) });
   t.equal(longest.status, 201, 'an email of 254 UTF-16 units: created');
-  t.equal(longest.json?.reservation?.email, '😀'.repeat(127), 'the email stored whole');
+  t.equal(longest.body.reservation?.email, '😀'.repeat(127), 'the email stored whole');
 });
 
 t.test('a refusal names the field at fault', async (t) => {
@@ -177,12 +178,12 @@ t.test('a refusal names the field at fault', async (t) => {
     ['email of 255 characters', 'email', reservePath('atomic', `?rooms=1&email=${'x'.repeat(255)}`)],
     ['email of 256 UTF-16 units', 'email', reservePath('atomic'), JSON.stringify({ rooms: 1, email: '😀'.repeat(128) })],
     ['request_id with a NUL', 'request_id', reservePath('atomic', '?rooms=1&email=a%40b.test&request_id=r%00')],
-    ['non-uuid event id', 'event_id', `/not-a-uuid/${hotelA!.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
+    ['non-uuid event id', 'event_id', `/not-a-uuid/${hotelA.hotel_id}/reserve/atomic?rooms=1&email=a%40b.test`],
     ['non-uuid hotel id', 'hotel_id', `/${event.event_id}/123/reserve/atomic?rooms=1&email=a%40b.test`],
   ];
   for (const [name, field, path, body] of cases) {
     const reply = await call('POST', path, body);
     t.equal(reply.status, 400, `${name}: 400`);
-    t.match(reply.json?.detail, new RegExp(`^${field} `), `${name}: the detail names ${field}`);
+    t.match(reply.body.detail, new RegExp(`^${field} `), `${name}: the detail names ${field}`);
   }
 });

@@ -4,16 +4,19 @@ import t from 'tap';
 import { seedEvent } from '../harness/event.js';
 import { runRace, type RaceOptions } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { findSlotStrategy, findStrategy } from '../strategies/registry.js';
-import { serveApp, useDatabase } from './helpers.js';
+import { at } from '../lib/at.js';
+import { atomic } from '../strategies/atomic.js';
+import { naiveSlots } from '../strategies/naive-slots.js';
+import { pessimistic } from '../strategies/pessimistic.js';
+import { countOf, fieldOf, serveApp, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
 const event = await seedEvent(database.sql, 1, 1000);
-const hotelId = event.hotels[0]!.hotel_id;
+const hotelId = at(event.hotels, 0).hotel_id;
 const reserve = (body: object, strategy = 'atomic', via = call) => via('POST', `/${event.event_id}/${hotelId}/reserve/${strategy}`, body);
 const rowsWith = async (requestId: string) =>
-  (await sql<{ n: number }[]>`select count(*)::int as n from reservations where request_id = ${requestId}`)[0]!.n;
+  (await sql<[{ n: number }]>`select count(*)::int as n from reservations where request_id = ${requestId}`)[0].n;
 
 t.test('the same request_id and request: the original reply, once in the tables', async (t) => {
   const requestId = randomUUID();
@@ -36,14 +39,14 @@ t.test('the same request_id with another request: 409 idempotency_mismatch', asy
     ['a confirm', await call('POST', `/reservations/${randomUUID()}/confirm`, { request_id: requestId })],
   ] as const) {
     t.equal(reply.status, 409, `${name}: 409`);
-    t.equal(reply.json.error, 'idempotency_mismatch', `${name}: idempotency_mismatch`);
+    t.equal(reply.body.error, 'idempotency_mismatch', `${name}: idempotency_mismatch`);
   }
   t.equal(await rowsWith(requestId), 1, 'still one row');
 });
 
 t.test('a retried confirm gets its 200 again, where without a request_id it is refused', async (t) => {
   const held = await call('POST', `/${event.event_id}/${hotelId}/hold/atomic`, { rooms: 1, email: 'a@b.test' });
-  const id = held.json.reservation.id;
+  const id = fieldOf(held, 'reservation').id;
   const requestId = randomUUID();
   const first = await call('POST', `/reservations/${id}/confirm`, { request_id: requestId });
   const retried = await call('POST', `/reservations/${id}/confirm`, { request_id: requestId });
@@ -69,12 +72,12 @@ t.test('concurrent copies of one request: one reservation, the others wait or ge
 t.test('a reply that is not final (a lost race) is not stored: the retry runs again', async (t) => {
   const soldOut = await seedEvent(database.sql, 1, 1);
   const requestId = randomUUID();
-  const path = `/${soldOut.event_id}/${soldOut.hotels[0]!.hotel_id}/reserve/atomic`;
+  const path = `/${soldOut.event_id}/${at(soldOut.hotels, 0).hotel_id}/reserve/atomic`;
   const first = await call('POST', path, { rooms: 2, email: 'a@b.test', request_id: requestId });
   t.equal(first.status, 422, '422 is final');
   const again = await call('POST', path, { rooms: 2, email: 'a@b.test', request_id: requestId });
   t.equal(again.headers.get('idempotent-replayed'), 'true', 'the 422 is replayed');
-  const [key] = await sql`select status from idempotency_keys where key = ${requestId}`;
+  const [key] = await sql<{ status: number | null }[]>`select status from idempotency_keys where key = ${requestId}`;
   t.equal(key?.status, 422, 'stored with its status');
 });
 
@@ -83,11 +86,11 @@ t.test('request ids expire after the TTL and may then be used again', async (t) 
   const requestId = randomUUID();
   const first = await reserve({ rooms: 1, email: 'a@b.test', request_id: requestId }, 'atomic', shortLived.call);
   const within = await reserve({ rooms: 1, email: 'a@b.test', request_id: requestId }, 'atomic', shortLived.call);
-  t.equal(within.json.reservation.id, first.json.reservation.id, 'within the TTL: the same reservation');
+  t.equal(fieldOf(within, 'reservation').id, fieldOf(first, 'reservation').id, 'within the TTL: the same reservation');
   await sleep(150);
   const after = await reserve({ rooms: 1, email: 'a@b.test', request_id: requestId }, 'atomic', shortLived.call);
   t.equal(after.status, 201, 'after the TTL: 201');
-  t.not(after.json.reservation.id, first.json.reservation.id, 'a new reservation');
+  t.not(fieldOf(after, 'reservation').id, fieldOf(first, 'reservation').id, 'a new reservation');
   t.equal(after.headers.get('idempotent-replayed'), null, 'not a replay');
 });
 
@@ -125,15 +128,15 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
 
 t.test('with idempotency, resent requests never make a duplicate, in any workload', async (t) => {
   const runs = [
-    { workload: 'rooms' as const, strategy: findStrategy('atomic')! },
-    { workload: 'holds' as const, strategy: findStrategy('pessimistic')! },
-    { workload: 'slots' as const, strategy: findSlotStrategy('naive-slots')! },
+    { workload: 'rooms' as const, strategy: atomic },
+    { workload: 'holds' as const, strategy: pessimistic },
+    { workload: 'slots' as const, strategy: naiveSlots },
   ];
   const { results } = await runRace({ ...lossy(true), runs });
   for (const { workload, params, outcome, verdict } of results) {
     const run = `${workload}:${params.strategy}`;
-    t.ok(outcome.counts.requests_resent! > 0, `${run}: requests were resent`);
-    t.ok(outcome.counts.duplicates_prevented! > 0, `${run}: servers answered resent requests from their record`);
+    t.ok(countOf(outcome, 'requests_resent') > 0, `${run}: requests were resent`);
+    t.ok(countOf(outcome, 'duplicates_prevented') > 0, `${run}: servers answered resent requests from their record`);
     t.equal(outcome.counts.duplicates, 0, `${run}: no request applied twice`);
     t.same(params.retries, { client_timeout_ms: null, drop_responses: 0.3, idempotency: true }, `${run}: the result file says how`);
     if (workload !== 'slots') t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
@@ -141,9 +144,9 @@ t.test('with idempotency, resent requests never make a duplicate, in any workloa
 });
 
 t.test('without idempotency, the same resent requests are applied twice and the audit counts them', async (t) => {
-  const { results } = await runRace({ ...lossy(false), runs: [{ workload: 'rooms', strategy: findStrategy('atomic')! }] });
+  const { results } = await runRace({ ...lossy(false), runs: [{ workload: 'rooms', strategy: atomic }] });
   const [{ outcome, verdict }] = results as [StrategyResult];
-  t.ok(outcome.counts.duplicates! > 0, `${outcome.counts.duplicates} duplicate reservations`);
+  t.ok(countOf(outcome, 'duplicates') > 0, `${countOf(outcome, 'duplicates')} duplicate reservations`);
   t.equal(outcome.counts.duplicates_prevented ?? 0, 0, 'no replayed answer');
   t.equal(outcome.overbooked_rooms, 0, 'atomic still never overbooks: the duplicates took real rooms');
   t.match(verdict.label, /^DUPLICATES [0-9]+$/, 'the verdict names them');
@@ -161,15 +164,15 @@ const timedOut = (idempotency: boolean): RaceOptions => ({
     chaos: { faults: ['slow-db'], everyMs: 2000, latencyMs: 100 },
   },
   databaseUrl: database.url,
-  runs: [{ workload: 'rooms', strategy: findStrategy('pessimistic')! }],
+  runs: [{ workload: 'rooms', strategy: pessimistic }],
 });
 
 t.test('a request given up on while it runs: resent, applied once with idempotency, twice without', async (t) => {
   const [safe] = (await runRace(timedOut(true))).results as [StrategyResult];
-  t.ok(safe.outcome.counts.client_timeouts! > 0, `${safe.outcome.counts.client_timeouts} client timeouts`);
+  t.ok(countOf(safe.outcome, 'client_timeouts') > 0, `${countOf(safe.outcome, 'client_timeouts')} client timeouts`);
   t.equal(safe.outcome.counts.duplicates, 0, 'with idempotency: no request applied twice');
   t.equal(safe.verdict.label, 'SAFE', 'with idempotency: SAFE');
   const [unsafe] = (await runRace(timedOut(false))).results as [StrategyResult];
-  t.ok(unsafe.outcome.counts.client_timeouts! > 0, `${unsafe.outcome.counts.client_timeouts} client timeouts`);
-  t.ok(unsafe.outcome.counts.duplicates! > 0, `without idempotency: ${unsafe.outcome.counts.duplicates} duplicate reservations`);
+  t.ok(countOf(unsafe.outcome, 'client_timeouts') > 0, `${countOf(unsafe.outcome, 'client_timeouts')} client timeouts`);
+  t.ok(countOf(unsafe.outcome, 'duplicates') > 0, `without idempotency: ${countOf(unsafe.outcome, 'duplicates')} duplicate reservations`);
 });

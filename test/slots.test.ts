@@ -3,45 +3,51 @@ import { projectPath } from '../harness/paths.js';
 import { runRace, type RaceOptions } from '../harness/race.js';
 import { seedSlots } from '../harness/slots-workload.js';
 import { connect } from '../db/connection.js';
-import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
-import { serveApp, useDatabase } from './helpers.js';
+import { at } from '../lib/at.js';
+import { exclusion } from '../strategies/exclusion.js';
+import { naiveSlots } from '../strategies/naive-slots.js';
+import { pessimisticSlots } from '../strategies/pessimistic-slots.js';
+import { slotStrategyNames } from '../strategies/registry.js';
+import type { SlotStrategy } from '../strategies/slots.js';
+import { countOf, fieldOf, serveApp, useDatabase, type BookingJson } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call } = await serveApp(t, database.url);
 const seeded = await seedSlots(database.sql, 3);
-const [resourceA, resourceB, resourceC] = seeded.resources.map((resource) => resource.resource_id);
-const at = (hour: number) => new Date(Date.UTC(2030, 0, 1, hour)).toISOString();
+const resources = seeded.resources.map((resource) => resource.resource_id);
+const [resourceA, resourceB, resourceC] = [at(resources, 0), at(resources, 1), at(resources, 2)];
+const atHour = (hour: number) => new Date(Date.UTC(2030, 0, 1, hour)).toISOString();
 const book = (strategy: string, body: object) => call('POST', `/slots/${strategy}`, body);
 
 t.test('each strategy books a free window and refuses an overlapping one with 409', async (t) => {
   for (const [index, strategy] of slotStrategyNames.entries()) {
-    const resource = [resourceA, resourceB, resourceC][index]!;
-    const first = await book(strategy, { resource_id: resource, user_id: 'u1', start: at(9), end: at(12) });
+    const resource = at([resourceA, resourceB, resourceC], index);
+    const first = await book(strategy, { resource_id: resource, user_id: 'u1', start: atHour(9), end: atHour(12) });
     t.equal(first.status, 201, `${strategy}: booked`);
-    t.match(first.json.booking, { resource_id: resource, user_id: 'u1', status: 'CONFIRMED' }, `${strategy}: body`);
-    t.equal(Date.parse(first.json.booking.start), Date.parse(at(9)), `${strategy}: start`);
-    const overlap = await book(strategy, { resource_id: resource, user_id: 'u2', start: at(11), end: at(13) });
+    t.match(first.body.booking, { resource_id: resource, user_id: 'u1', status: 'CONFIRMED' }, `${strategy}: body`);
+    t.equal(Date.parse(fieldOf(first, 'booking').start), Date.parse(atHour(9)), `${strategy}: start`);
+    const overlap = await book(strategy, { resource_id: resource, user_id: 'u2', start: atHour(11), end: atHour(13) });
     t.equal(overlap.status, 409, `${strategy}: overlap refused`);
     t.match(overlap.json, { error: 'slot_taken', retryable: false }, `${strategy}: slot_taken`);
-    const adjacent = await book(strategy, { resource_id: resource, user_id: 'u2', start: at(12), end: at(13) });
+    const adjacent = await book(strategy, { resource_id: resource, user_id: 'u2', start: atHour(12), end: atHour(13) });
     t.equal(adjacent.status, 201, `${strategy}: [12, 13) touches [9, 12) without overlapping`);
   }
-  const excluded = await book('exclusion', { resource_id: resourceC, user_id: 'u3', start: at(10), end: at(11) });
-  t.equal(excluded.json.reason, 'exclusion_violation', 'exclusion: the constraint (23P01) refused it');
+  const excluded = await book('exclusion', { resource_id: resourceC, user_id: 'u3', start: atHour(10), end: atHour(11) });
+  t.equal(excluded.body.reason, 'exclusion_violation', 'exclusion: the constraint (23P01) refused it');
 });
 
 t.test('bad input is 400, an unknown resource 404', async (t) => {
-  const good = { resource_id: resourceA, user_id: 'u', start: at(20), end: at(21) };
+  const good = { resource_id: resourceA, user_id: 'u', start: atHour(20), end: atHour(21) };
   const cases: [string, string, object][] = [
-    ['end before start', 'exclusion', { ...good, start: at(21), end: at(20) }],
-    ['empty window', 'exclusion', { ...good, end: at(20) }],
+    ['end before start', 'exclusion', { ...good, start: atHour(21), end: atHour(20) }],
+    ['empty window', 'exclusion', { ...good, end: atHour(20) }],
     ['a time without a zone', 'exclusion', { ...good, start: '2030-01-01T20:00:00' }],
     ['not a time', 'exclusion', { ...good, end: 'tomorrow' }],
     ['a day that does not exist', 'exclusion', { ...good, start: '2030-02-31T09:00:00Z' }],
     ['hour 24', 'exclusion', { ...good, start: '2030-01-01T24:00:00Z' }],
     ['year 0', 'exclusion', { ...good, start: '0000-01-01T00:00:00Z' }],
     ['past year 9999 once in UTC', 'exclusion', { ...good, end: '9999-12-31T23:00:00-14:00' }],
-    ['missing end', 'naive-slots', { resource_id: resourceA, user_id: 'u', start: at(20) }],
+    ['missing end', 'naive-slots', { resource_id: resourceA, user_id: 'u', start: atHour(20) }],
     ['resource_id not a uuid', 'pessimistic', { ...good, resource_id: 'r1' }],
     ['user_id missing', 'pessimistic', { ...good, user_id: undefined }],
     ['user_id with a NUL character', 'pessimistic', { ...good, user_id: 'u\u0000' }],
@@ -51,9 +57,9 @@ t.test('bad input is 400, an unknown resource 404', async (t) => {
   for (const [name, strategy, body] of cases) {
     const reply = await book(strategy, body);
     t.equal(reply.status, 400, `${name}: 400`);
-    t.equal(reply.json?.error, 'invalid_request', `${name}: error body`);
+    t.equal(reply.body.error, 'invalid_request', `${name}: error body`);
   }
-  t.same((await book('atomic', good)).json.strategies, slotStrategyNames, 'unknown strategy: lists the slot strategies');
+  t.same((await book('atomic', good)).body.strategies, slotStrategyNames, 'unknown strategy: lists the slot strategies');
   const missing = await book('exclusion', { ...good, resource_id: '00000000-0000-4000-8000-000000000000' });
   t.equal(missing.status, 404, 'unknown resource: 404');
 });
@@ -63,17 +69,17 @@ t.test('GET /slots streams the matching bookings as NDJSON, in time order', asyn
     const reply = await call('GET', `/slots?${query}`);
     t.equal(reply.status, 200, `${query}: 200`);
     t.match(reply.headers.get('content-type'), /application\/x-ndjson/, `${query}: NDJSON`);
-    return reply.text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return reply.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as BookingJson);
   };
   const onA = await lines(`resource_id=${resourceA}`);
   t.same(onA.map((booking) => booking.user_id), ['u1', 'u2'], 'both bookings of resource A, earliest first');
   const byUser = await lines(`user_id=u2&status=confirmed`);
   t.equal(byUser.length, 3, 'u2 booked once per resource');
   t.ok(byUser.every((booking) => booking.user_id === 'u2' && booking.status === 'CONFIRMED'), 'only u2, only CONFIRMED');
-  const window = await lines(`resource_id=${resourceA}&start=${encodeURIComponent(at(11))}&end=${encodeURIComponent(at(12))}`);
+  const window = await lines(`resource_id=${resourceA}&start=${encodeURIComponent(atHour(11))}&end=${encodeURIComponent(atHour(12))}`);
   t.same(window.map((booking) => booking.user_id), ['u1'], '[11, 12) meets u1 only');
   t.same(await lines(`status=CANCELLED&resource_id=${resourceA}`), [], 'no match: an empty stream');
-  for (const query of ['resource_id=x', 'start=noon', `start=${at(5)}&end=${at(4)}`, 'user_id=a&user_id=b']) {
+  for (const query of ['resource_id=x', 'start=noon', `start=${atHour(5)}&end=${atHour(4)}`, 'user_id=a&user_id=b']) {
     const reply = await call('GET', `/slots?${query.replace(/\+/g, '%2B')}`);
     t.equal(reply.status, 400, `${query}: 400`);
   }
@@ -98,13 +104,13 @@ const contended: Omit<RaceOptions, 'runs'> = {
   },
   databaseUrl: database.url,
 };
-const slotRuns = (names: string[]) => names.map((name) => ({ workload: 'slots' as const, strategy: findSlotStrategy(name)! }));
+const slotRuns = (strategies: SlotStrategy[]) => strategies.map((strategy) => ({ workload: 'slots' as const, strategy }));
 
 t.test('naive-slots lets overlapping bookings in under contention: the audit counts the pairs', async (t) => {
   const attempts = 5;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const [result] = (await runRace({ ...contended, runs: slotRuns(['naive-slots']) })).results;
-    if (result && result.outcome.counts.overlapping_pairs! > 0) {
+    const [result] = (await runRace({ ...contended, runs: slotRuns([naiveSlots]) })).results;
+    if (result && (result.outcome.counts.overlapping_pairs ?? 0) > 0) {
       t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
       t.equal(result.verdict.safe, false, 'unsafe verdict');
       t.equal(result.verdict.promises_safety, false, 'naive-slots promises nothing');
@@ -115,19 +121,19 @@ t.test('naive-slots lets overlapping bookings in under contention: the audit cou
 });
 
 t.test('exclusion and pessimistic never let two active bookings overlap', async (t) => {
-  const { results, stoppedBy } = await runRace({ ...contended, runs: slotRuns(['exclusion', 'pessimistic', 'exclusion', 'pessimistic']) });
+  const { results, stoppedBy } = await runRace({ ...contended, runs: slotRuns([exclusion, pessimisticSlots, exclusion, pessimisticSlots]) });
   t.equal(stoppedBy, 'done', 'every run ended');
   for (const [index, { params, workload, outcome, verdict }] of results.entries()) {
     const run = `run ${index} (${params.strategy})`;
     t.equal(workload, 'slots', `${run}: a slots run`);
     t.equal(outcome.counts.overlapping_pairs, 0, `${run}: no overlapping pair`);
-    t.ok(outcome.counts.slots_taken! > 0, `${run}: windows were refused, so there was contention`);
+    t.ok(countOf(outcome, 'slots_taken') > 0, `${run}: windows were refused, so there was contention`);
     t.equal(outcome.reservations, outcome.acknowledged.reservations, `${run}: every booking the clients were told of is in the table`);
     t.equal(outcome.errors, 0, `${run}: no errors`);
     t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
-  const [exclusionRun] = results;
-  t.equal(exclusionRun!.outcome.counts.exclusion_violations, exclusionRun!.outcome.counts.slots_taken, 'exclusion: every refusal was the constraint (23P01)');
+  const exclusionRun = at(results, 0);
+  t.equal(exclusionRun.outcome.counts.exclusion_violations, exclusionRun.outcome.counts.slots_taken, 'exclusion: every refusal was the constraint (23P01)');
 });
 
 t.test('without the exclusion constraint, exclusion refuses to book rather than overlap', async (t) => {
@@ -135,7 +141,7 @@ t.test('without the exclusion constraint, exclusion refuses to book rather than 
   t.teardown(() => database.sql.file(projectPath('sql/schema.sql')).simple());
   // A fresh pool: a pool that has seen the constraint does not look for it again.
   const fresh = await serveApp(t, database.url);
-  const reply = await fresh.call('POST', '/slots/exclusion', { resource_id: resourceA, user_id: 'u', start: at(22), end: at(23) });
+  const reply = await fresh.call('POST', '/slots/exclusion', { resource_id: resourceA, user_id: 'u', start: atHour(22), end: atHour(23) });
   t.equal(reply.status, 503, '503');
   t.match(reply.json, { error: 'unavailable', detail: /slot_bookings_no_overlap is missing/ }, 'says what is missing');
 });
@@ -152,7 +158,7 @@ t.test('a database that refuses btree_gist: the race says so before it starts', 
   await admin`create type evento.gbtreekey4 as (blocked int)`;
   await admin.end();
   await t.rejects(
-    runRace({ ...contended, databaseUrl: url.toString(), runs: slotRuns(['naive-slots', 'exclusion']) }),
+    runRace({ ...contended, databaseUrl: url.toString(), runs: slotRuns([naiveSlots, exclusion]) }),
     { name: 'EnvironmentError', message: /needs the btree_gist extension and this database refused CREATE EXTENSION btree_gist/ },
     'an error (exit 3) naming the extension and what to do',
   );
