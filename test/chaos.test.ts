@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -6,8 +6,14 @@ import { reconcileWrites, type ChaosConfig } from '../harness/chaos.js';
 import { seedEvent } from '../harness/event.js';
 import { runRace } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { findStrategy, strategies } from '../strategies/registry.js';
-import { contendedRace, roomRuns, runCli, useDatabase } from './helpers.js';
+import { advisory } from '../strategies/advisory.js';
+import { eventLog } from '../strategies/event-log.js';
+import { naive } from '../strategies/naive.js';
+import { optimistic } from '../strategies/optimistic.js';
+import { pessimistic } from '../strategies/pessimistic.js';
+import { strategies } from '../strategies/registry.js';
+import { serializable } from '../strategies/serializable.js';
+import { contendedRace, readResult, roomRuns, runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const safe = strategies.filter((strategy) => strategy.promisesSafety);
@@ -18,14 +24,21 @@ const underFaults = (chaos: ChaosConfig, rooms = 100, setting: { strategies?: ty
   return runRace({ ...contendedRace, config: { ...contendedRace.config, rooms, chaos, ...config }, databaseUrl: database.url, runs: roomRuns(chosen) });
 };
 
+/** What the faults did in a run under --chaos, as every run here is. */
+function chaosOf({ outcome }: Pick<StrategyResult, 'outcome'>) {
+  if (!outcome.chaos) throw new Error('a run under faults has no chaos outcome');
+  return outcome.chaos;
+}
+
 const total = (results: StrategyResult[], field: 'servers_killed' | 'backends_terminated' | 'indeterminate') =>
-  results.reduce((sum, { outcome }) => sum + outcome.chaos![field], 0);
+  results.reduce((sum, result) => sum + chaosOf(result)[field], 0);
 
 /** What a safe strategy keeps under any fault: no overbooking, no drift, every write accounted for. */
 function heldUnder(t: Test, results: StrategyResult[], ran = safe) {
   t.equal(results.length, ran.length, 'every strategy ran');
-  for (const { params, outcome, verdict } of results) {
-    const chaos = outcome.chaos!;
+  for (const result of results) {
+    const { params, outcome, verdict } = result;
+    const chaos = chaosOf(result);
     t.equal(outcome.overbooked_rooms, 0, `${params.strategy}: no overbooked room`);
     t.equal(outcome.drift, 0, `${params.strategy}: no drift`);
     t.equal(outcome.rooms_reserved, outcome.contracted, `${params.strategy}: sold out all the same`);
@@ -63,7 +76,7 @@ t.test('kill-server: safe strategies hold while servers are SIGKILLed and replac
   heldUnder(t, results);
   t.ok(total(results, 'servers_killed') > 0, `${total(results, 'servers_killed')} servers killed`);
   t.ok(total(results, 'indeterminate') > 0, `${total(results, 'indeterminate')} writes left in doubt by the kills, each reconciled`);
-  t.same(results.map(({ outcome }) => outcome.chaos!.backends_terminated), results.map(() => 0), 'no connection terminated: not asked for');
+  t.same(results.map((result) => chaosOf(result).backends_terminated), results.map(() => 0), 'no connection terminated: not asked for');
 });
 
 t.test('kill-backends: safe strategies hold, and servers reconnect instead of crashing', async (t) => {
@@ -71,12 +84,12 @@ t.test('kill-backends: safe strategies hold, and servers reconnect instead of cr
   heldUnder(t, results);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
   t.ok(results.some(({ outcome }) => (outcome.errors_by_kind.http_5xx ?? 0) > 0), 'the servers answered 503 while their connections were gone');
-  t.same(results.map(({ outcome }) => outcome.chaos!.servers_killed), results.map(() => 0), 'no server killed: not asked for');
+  t.same(results.map((result) => chaosOf(result).servers_killed), results.map(() => 0), 'no server killed: not asked for');
 });
 
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
   // The default at 4 servers on 2 cores; a reserved connection lost mid-request must not be handed out again.
-  const ownConnection = ['pessimistic', 'serializable', 'advisory', 'optimistic', 'event-log'].map((name) => findStrategy(name)!);
+  const ownConnection = [pessimistic, serializable, advisory, optimistic, eventLog];
   const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
   heldUnder(t, results, ownConnection);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
@@ -98,7 +111,7 @@ t.test('slow-db: naive overbooks more than without it', async (t) => {
       ...contendedRace,
       config: { ...contendedRace.config, clients: 20, hotels: 1, rooms: 200, thinkMs: { min: 0, max: 50, text: '0-50' }, chaos },
       databaseUrl: database.url,
-      runs: roomRuns(Array(3).fill(findStrategy('naive')!)),
+      runs: roomRuns([naive, naive, naive]),
     });
   const overbooked = ({ results }: { results: StrategyResult[] }) => results.reduce((sum, { outcome }) => sum + outcome.overbooked_rooms, 0);
   const plain = overbooked(await light());
@@ -119,7 +132,8 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
   );
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   t.match(run.stdout, /chaos atomic \(kill-server or kill-backends every 150 ms, slow-db 2 ms\): servers killed \d+, connections terminated \d+, server crashes 0; indeterminate writes \d+ \(committed \d+\); unaccounted 0, lost 0/, 'the chaos line');
-  const { params, outcome } = JSON.parse(await readFile(jsonFile, 'utf8'));
+  const result = await readResult(jsonFile);
+  const { params, outcome } = result;
   t.same(params.chaos, { faults: ['kill-server', 'kill-backends', 'slow-db'], every_ms: 150, latency_ms: 2 }, 'params.chaos');
   t.match(outcome.chaos, {
     servers_killed: Number,
@@ -130,5 +144,5 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
     unaccounted: 0,
     lost: 0,
   }, 'outcome.chaos');
-  t.ok(outcome.chaos.servers_killed + outcome.chaos.backends_terminated > 0, 'faults were injected');
+  t.ok(chaosOf(result).servers_killed + chaosOf(result).backends_terminated > 0, 'faults were injected');
 });

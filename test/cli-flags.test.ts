@@ -1,4 +1,5 @@
 import t from 'tap';
+import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
 
 // Every numeric flag of run and race, with a value that is not a number and one out of its range
@@ -67,7 +68,7 @@ t.test('bad values, one flag at a time or together, exit 2 with one line naming 
     runs.push(...(await Promise.all(cases.slice(next, next + 4).map(({ args }) => runCli(args, { env, timeoutMs: 30_000 })))));
   }
   for (const [index, { args, expected }] of cases.entries()) {
-    const { code, stderr } = runs[index]!;
+    const { code, stderr } = at(runs, index);
     const line = args.join(' ');
     t.equal(code, 2, `${line}: exit 2`);
     t.match(stderr, expected, `${line}: names the flag and what it accepts`);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { formatComparison } from '../cmd/compare.js';
-import { compareResults, type ComparableResult } from '../harness/compare.js';
+import { compareResults, type ComparableResult, type Comparison } from '../harness/compare.js';
+import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
 
 // Run-to-run spread of a few percent, as repeated runs on one machine show.
@@ -76,7 +77,7 @@ t.test('a new side 40% slower over six trials: exit 1 naming goodput and the str
   t.notMatch(run.stderr, /time to reservation/, 'p99 did not change and is not named');
   t.ok(oneLine(run.stderr), 'one line');
   t.match(run.stdout, /atomic\s+goodput \/s\s+404 ± 4%\s+243 ± 4%\s+-40\.0%\s+p=0\.002 n=6/, 'the table shows the change');
-  const comparison = JSON.parse(await readFile(jsonOut, 'utf8'));
+  const comparison = JSON.parse(await readFile(jsonOut, 'utf8')) as Comparison;
   t.match(
     comparison,
     { threshold_pct: 10, exit_code: 1, rows: [{ group: 'atomic', metric: 'goodput', regressed: true, test: { significant: true } }, { metric: 'p99 time to reservation', regressed: false }] },
@@ -94,14 +95,14 @@ t.test('the threshold: a significant change smaller than it is no regression', a
   const base = side('base', trials('atomic', 400));
   const next = side('new', trials('atomic', 400, { goodput: 0.92, p99: 1 }));
   const within = compareResults(base, next, options);
-  t.ok(within.rows[0]!.test.significant, '8% slower is significant');
+  t.ok(at(within.rows, 0).test.significant, '8% slower is significant');
   t.equal(within.exit_code, 0, 'but within the default 10%: exit 0');
   t.equal(compareResults(base, next, { ...options, thresholdPct: 5 }).exit_code, 1, 'beyond a 5% threshold: exit 1');
 });
 
 t.test('a strategy that promises safety broke it in one new trial: exit 1', async (t) => {
   const next = trials('atomic', 400);
-  next[2] = resultOf('atomic', 2, next[2]!.outcome.reservations_per_s, next[2]!.outcome.time_to_reservation_ms.p99, { safe: false, label: 'OVERBOOKED by 12' });
+  next[2] = resultOf('atomic', 2, at(next, 2).outcome.reservations_per_s, at(next, 2).outcome.time_to_reservation_ms.p99, { safe: false, label: 'OVERBOOKED by 12' });
   const dir = await scratch();
   const run = await runCli(['compare', await jsonFile(dir, 'base.json', trials('atomic', 400)), await jsonFile(dir, 'new.json', next)]);
   t.equal(run.code, 1, 'exit 1');

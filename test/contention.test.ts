@@ -1,12 +1,11 @@
 import t from 'tap';
 import { runRace } from '../harness/race.js';
-import { findStrategy } from '../strategies/registry.js';
 import type { ConflictReason } from '../strategies/types.js';
-import { contendedRace, roomRuns, useDatabase } from './helpers.js';
+import { contendedRace, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const race = (names: string[]) =>
-  runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map((name) => findStrategy(name)!)) });
+  runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {
@@ -38,7 +37,7 @@ const safe: [string, ConflictReason | undefined][] = [
 
 for (const [name, reason] of safe) {
   t.test(`${name} never overbooks or drifts and sells every room, 10 contended runs`, async (t) => {
-    const { results, stoppedBy } = await race(Array(10).fill(name));
+    const { results, stoppedBy } = await race(Array<string>(10).fill(name));
     t.equal(stoppedBy, 'done', 'every run ended by selling out');
     t.equal(results.length, 10, 'ten runs');
     for (const [index, { outcome, verdict }] of results.entries()) {

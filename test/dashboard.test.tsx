@@ -1,14 +1,16 @@
+import type { ReactElement } from 'react';
 import t from 'tap';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import { buildResult } from '../harness/result.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
 import type { WorkloadName } from '../harness/workload.js';
-import { findStrategy, slotStrategies, strategies } from '../strategies/registry.js';
+import { slotStrategies, strategies } from '../strategies/registry.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
 import { formatResults, unsafeLegend, verdictOverTrials, verdictText } from '../cmd/report-table.js';
 import { groupTrials, rankGroups } from '../harness/ranking.js';
+import { at } from '../lib/at.js';
 import {
   initialState,
   rateHistoryLength,
@@ -18,6 +20,7 @@ import {
   type RacePlan,
   type StrategySummary,
 } from '../cmd/tui/dashboard-state.js';
+import { strategyNamed } from './helpers.js';
 
 // Colours are what the frames are about: force them before ink (and its chalk) load.
 process.env.FORCE_COLOR = '1';
@@ -29,7 +32,14 @@ const { App } = await import('../cmd/tui/app.js');
 const { createRaceStore } = await import('../cmd/tui/race-store.js');
 
 const red = '\u001b[31m';
+// eslint-disable-next-line no-control-regex -- a colour is an escape sequence, which begins with the ESC control character.
 const plain = (frame = '') => frame.replace(/\u001b\[[0-9;]*m/g, '');
+/** The last frame ink drew of `element`; drawing none fails the test here. */
+const frameOf = (element: ReactElement) => {
+  const frame = render(element).lastFrame();
+  if (frame === undefined) throw new Error('ink drew no frame');
+  return frame;
+};
 
 const plan: RacePlan = { command: 'race', strategies: ['naive', 'atomic', 'optimistic'], clients: 200, servers: 2, hotels: 2, rooms: 100, thinkMs: '0-300', seed: 42 };
 const hotel = (name: string, booked: number, extra: Partial<HotelOutcome> = {}): HotelOutcome => ({
@@ -65,8 +75,7 @@ const snapshot = (elapsedMs: number, requests: number, extra: Partial<MetricsSna
 });
 
 t.test('an overbooked hotel: red overflow past the end of the bar, and the count', async (t) => {
-  const { lastFrame } = render(<HotelBar hotel={hotel('Hotel 001', 140)} width={20} nameWidth={9} />);
-  const frame = lastFrame()!;
+  const frame = frameOf(<HotelBar hotel={hotel('Hotel 001', 140)} width={20} nameWidth={9} />);
   const [, overflow] = plain(frame).split('│');
   t.match(plain(frame), /Hotel 001 █{20}│/, 'the bar is full up to its end');
   t.match(overflow, /^█{8} /, '40 rooms over 100 at 20 cells a bar: 8 cells past the end');
@@ -75,7 +84,7 @@ t.test('an overbooked hotel: red overflow past the end of the bar, and the count
 });
 
 t.test('a hotel within its contract: no overflow, no count; drift shows on its own', async (t) => {
-  const frame = render(<HotelBar hotel={hotel('Hotel 002', 50, { drift: 3 })} width={20} nameWidth={9} />).lastFrame()!;
+  const frame = frameOf(<HotelBar hotel={hotel('Hotel 002', 50, { drift: 3 })} width={20} nameWidth={9} />);
   t.match(plain(frame), /Hotel 002 █{10}░{10}│ +50 \/ 100/, 'half the bar sold, the rest empty');
   t.notOk(frame.includes(red), 'nothing red');
   t.notMatch(plain(frame), /overbooked/, 'no overbooked count');
@@ -100,9 +109,9 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
   state = { ...state, finished: [summary('naive', 260, false), summary('atomic', 200, true)] };
   state = reduce(state, {
     type: 'start',
-    info: { strategy: findStrategy('optimistic')!, event: { event_id: 'e3', hotels: [{ hotel_id: 'h1', name: 'Hotel 001', contracted: 100 }] } },
+    info: { strategy: strategyNamed('optimistic'), event: { event_id: 'e3', hotels: [{ hotel_id: 'h1', name: 'Hotel 001', contracted: 100 }] } },
   });
-  const optimistic = findStrategy('optimistic')!;
+  const optimistic = strategyNamed('optimistic');
   state = reduce(state, { type: 'tick', info: { strategy: optimistic, snapshot: snapshot(500, 1000, { conflicts: 300, retries: 290 }) } });
   state = reduce(state, {
     type: 'tick',
@@ -140,12 +149,14 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
 });
 
 t.test('rates come from cumulative snapshots and keep ~30 s of history', async (t) => {
-  const optimistic = findStrategy('optimistic')!;
+  const optimistic = strategyNamed('optimistic');
   let state = reduce(initialState(plan), { type: 'start', info: { strategy: optimistic, event: { event_id: 'e', hotels: [] } } });
   for (let tick = 1; tick <= rateHistoryLength + 5; tick += 1) {
     state = reduce(state, { type: 'tick', info: { strategy: optimistic, snapshot: snapshot(tick * 500, tick * tick * 10) } });
   }
-  const requests = state.current!.rates.requests;
+  const { current } = state;
+  if (!current) throw new Error('a started run is the current one');
+  const requests = current.rates.requests;
   t.equal(requests.length, rateHistoryLength, 'bounded history');
   const last = rateHistoryLength + 5;
   t.equal(requests.at(-1), ((last * last - (last - 1) * (last - 1)) * 10) / 0.5, 'last rate: the difference over half a second');
@@ -154,7 +165,7 @@ t.test('rates come from cumulative snapshots and keep ~30 s of history', async (
 t.test('the warm-up shows until the first run starts', async (t) => {
   const warming = reduce(initialState(plan), { type: 'warmup', info: { ms: 2000 } });
   t.match(plain(render(<Dashboard state={warming} />).lastFrame()), /warming up for 2s .*not measured/, 'says it is not measured');
-  const started = reduce(warming, { type: 'start', info: { strategy: findStrategy('atomic')!, event: { event_id: 'e', hotels: [] } } });
+  const started = reduce(warming, { type: 'start', info: { strategy: strategyNamed('atomic'), event: { event_id: 'e', hotels: [] } } });
   t.notMatch(plain(render(<Dashboard state={started} />).lastFrame()), /warming up/, 'gone once a run starts');
 });
 
@@ -219,9 +230,9 @@ t.test('one trial each: kept promises first by goodput, the rest after, and no r
     'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included; none ranked',
   );
   t.equal(ranking.unranked, 'not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more', 'the table says why');
-  t.equal(verdictText(trialsOf('transaction', false, [0])[0]!.verdict), 'held this run *', 'no anomaly is not a promise');
-  t.equal(verdictText(trialsOf('naive', false, [0], 3)[0]!.verdict), 'OVERBOOKED by 3 *');
-  t.equal(verdictText(trialsOf('advisory', true, [0], 3)[0]!.verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
+  t.equal(verdictText(at(trialsOf('transaction', false, [0]), 0).verdict), 'held this run *', 'no anomaly is not a promise');
+  t.equal(verdictText(at(trialsOf('naive', false, [0], 3), 0).verdict), 'OVERBOOKED by 3 *');
+  t.equal(verdictText(at(trialsOf('advisory', true, [0], 3), 0).verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');
   t.equal(unsafeLegend, '* unsafe by design: promises nothing; its overbooking is what it is raced to show', 'what the marker means');
 });
 
@@ -252,7 +263,7 @@ t.test('the verdict over trials: how many held, and by how much the others overb
 });
 
 t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
-  const optimistic = findStrategy('optimistic')!;
+  const optimistic = strategyNamed('optimistic');
   let state = reduce(initialState(plan), {
     type: 'start',
     info: { strategy: optimistic, event: { event_id: 'e', hotels: [{ hotel_id: 'h1', name: 'Hotel 001', contracted: 100 }] } },
@@ -262,10 +273,15 @@ t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) =
   }
   state = reduce(state, { type: 'audit', info: { strategy: optimistic, hotels: [hotel('Hotel 001', 150)] } });
   const lines = plain(render(<Dashboard state={state} columns={80} />).lastFrame()).split('\n');
-  const bar = lines.find((line) => line.startsWith('Hotel 001'))!;
+  const lineStarting = (prefix: string) => {
+    const line = lines.find((each) => each.startsWith(prefix));
+    if (line === undefined) throw new Error(`no line starts with ${prefix}`);
+    return line;
+  };
+  const bar = lineStarting('Hotel 001');
   t.ok(bar.length <= 80, `the hotel line fits in 80 columns (${bar.length})`);
   t.match(bar, /\+50 overbooked/, 'with its count');
-  const requests = lines.find((line) => line.startsWith('requests/s'))!;
+  const requests = lineStarting('requests/s');
   t.ok(requests.length <= 80, `the rate line fits in 80 columns (${requests.length})`);
 });
 
@@ -333,7 +349,7 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
   t.match(rows.find((row) => row.includes('slots:naive-slots')), /│ OVERLAPS 1234 \* +│$/, 'a slots anomaly carries the marker too');
   t.equal(lines.at(-1), unsafeLegend, 'the legend under the table');
   t.ok(lines.includes('not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more'), 'why nothing is ranked');
-  t.same(rows.map((row) => row.split('│')[1]!.trim()).filter(Boolean), [], 'one trial each: no rank at all');
+  t.same(rows.map((row) => at(row.split('│'), 1).trim()).filter(Boolean), [], 'one trial each: no rank at all');
 
   const sixTrials = results.flatMap((result) => Array.from({ length: 6 }, (_, trial) => ({ ...result, outcome: { ...result.outcome, reservations_per_s: result.outcome.reservations_per_s * (1 + trial / 100), overbooked_rooms: result.outcome.overbooked_rooms && 212 + trial * 1000 } })));
   const trialLines = formatResults(sixTrials).split('\n');
@@ -347,10 +363,10 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
 });
 
 t.test('--wide: every column', async (t) => {
-  const [naive, atomic] = [scaleResult('rooms', findStrategy('naive')!, 0), scaleResult('rooms', findStrategy('atomic')!, 1)];
+  const [naive, atomic] = [scaleResult('rooms', strategyNamed('naive'), 0), scaleResult('rooms', strategyNamed('atomic'), 1)];
   const wide = formatResults([naive, atomic], { wide: true });
   const [top, first, second] = wide.split('\n');
-  t.ok(top!.length > 100, 'wider than the default');
+  t.ok((top ?? '').length > 100, 'wider than the default');
   t.match(
     first,
     /^│ # │ strategy +│ trials │ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
@@ -367,10 +383,10 @@ t.test('--wide: every column', async (t) => {
 });
 
 t.test('nothing reserved: no figure per reservation, a dash in the table', async (t) => {
-  const none = scaleResult('rooms', findStrategy('atomic')!, 0, { reservations: 0 });
+  const none = scaleResult('rooms', strategyNamed('atomic'), 0, { reservations: 0 });
   t.same(none.outcome.per_reservation, { requests: null, conflicts: null, insufficient: null }, 'null, not a division by zero');
   t.match(formatResults([none], { wide: true }), /│ +0 │ .* │ +— │ +— │ +— │ SAFE +│/, 'dashes');
-  const some = scaleResult('rooms', findStrategy('atomic')!, 0);
+  const some = scaleResult('rooms', strategyNamed('atomic'), 0);
   t.same(some.outcome.per_reservation, { requests: 45.68, conflicts: 21.35, insufficient: 0.99 }, 'each count over reservations, 2 decimals');
   t.equal(some.outcome.rooms_per_s, 36_945.8, 'rooms per second of the clients phase');
   t.same(some.outcome.time_to_reservation_ms, { p50: 98.76, p90: 456.78, p99: 1234.56, max: 2345.67 }, 'time to a reservation from the clients');

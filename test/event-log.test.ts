@@ -2,7 +2,8 @@ import t, { type Test } from 'tap';
 import { auditEvent, seedEvent, type SeededEvent } from '../harness/event.js';
 import { replayLog } from '../harness/replay.js';
 import { verdictOf } from '../harness/result.js';
-import { connect, type Sql } from '../db/connection.js';
+import { connect, type Db } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { appendReserved, eventLog, loadStream } from '../strategies/event-log.js';
 import { availableIn } from '../strategies/rooms.js';
 import { classifyError } from '../strategies/sqlstate.js';
@@ -16,11 +17,18 @@ t.teardown(() => sql.end({ timeout: 2 }));
 
 const requestFor = (event: SeededEvent, rooms: number, email = 'log@evento.test'): ReserveRequest => ({
   eventId: event.event_id,
-  hotelId: event.hotels[0]!.hotel_id,
+  hotelId: at(event.hotels, 0).hotel_id,
   rooms,
   email,
   requestId: null,
 });
+
+/** The stream of the request's hotel, which every event seeded here has. */
+async function streamOf(db: Db, request: ReserveRequest) {
+  const stream = await loadStream(db, request);
+  if (!stream) throw new Error(`no stream for hotel ${request.hotelId}`);
+  return stream;
+}
 
 /** An event of one hotel with `rooms` rooms, `sold` of them reserved through the log in requests of 2. */
 async function soldThroughTheLog(t: Test, rooms: number, sold: number) {
@@ -28,7 +36,7 @@ async function soldThroughTheLog(t: Test, rooms: number, sold: number) {
   for (let booked = 0; booked < sold; booked += 2) {
     t.equal((await eventLog.reserve(sql, requestFor(event, 2))).status, 'reserved', 'reserved through the log');
   }
-  const stream = (await loadStream(sql, requestFor(event, 1)))!;
+  const stream = await streamOf(sql, requestFor(event, 1));
   return { event, stream };
 }
 
@@ -111,7 +119,7 @@ for (const { what, tamper, caught } of tamperings) {
     const run = await rebuild(event.event_id);
     t.equal(run.code, 1, 'rebuild exits 1 when the tables differ from the log');
     t.match(run.stderr, /the tables differ from the replayed log by [1-9]/, 'one line saying so');
-    t.equal(JSON.parse(run.stdout).log_mismatch, judgement.replay.log_mismatch, 'rebuild reports what the audit found');
+    t.equal((JSON.parse(run.stdout) as { log_mismatch: number }).log_mismatch, judgement.replay.log_mismatch, 'rebuild reports what the audit found');
   });
 }
 
@@ -127,7 +135,7 @@ t.test('rebuild of an unknown event is a usage error', async (t) => {
  */
 async function reserveBlindly(request: ReserveRequest) {
   return sql.begin(async (tx) => {
-    const stream = (await loadStream(tx, request))!;
+    const stream = await streamOf(tx, request);
     if (availableIn(stream) < request.rooms) return;
     let version = stream.version + 1;
     for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -136,7 +144,7 @@ async function reserveBlindly(request: ReserveRequest) {
         return;
       } catch (error) {
         if (classifyError(error).kind !== 'conflict') throw error;
-        version = (await loadStream(tx, request))!.version + 1;
+        version = (await streamOf(tx, request)).version + 1;
       }
     }
   });

@@ -9,7 +9,8 @@ import { openDatabase, type Database } from '../harness/database.js';
 import type { RaceOptions, RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import type { ReservationView } from '../strategies/hold-lifecycle.js';
-import type { StrategyInfo } from '../strategies/types.js';
+import { findStrategy } from '../strategies/registry.js';
+import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
@@ -194,6 +195,13 @@ export const contendedRace = {
     timeoutMs: 60_000,
   },
 } satisfies Omit<RaceOptions, 'runs'>;
+
+/** The room strategy of that name; a name the registry does not know fails the test here. */
+export function strategyNamed(name: string): Strategy {
+  const strategy = findStrategy(name);
+  if (!strategy) throw new Error(`no room strategy is named ${name}`);
+  return strategy;
+}
 
 /** Runs of the rooms workload, one per strategy, in order. */
 export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => ({ workload: 'rooms', strategy }));

@@ -16,7 +16,7 @@ const terminateSoon = (name: string) =>
   );
 
 const sleepIn = (sql: ReturnType<typeof connect>) =>
-  pipelinedTransaction(sql, 'begin', (tx) => tx`select pg_sleep(5)`.then(() => 'slept')).catch((error: Error) => error);
+  pipelinedTransaction(sql, 'begin', (tx) => tx`select pg_sleep(5)`.then(() => 'slept')).catch((error: unknown) => error);
 
 t.test('a connection lost in a transaction is not handed out again (porsager/postgres#1199)', async (t) => {
   const name = 'evento-patch-release';
@@ -44,8 +44,8 @@ t.test('statements queued behind a lost connection fail with it instead of hangi
   t.teardown(() => sql.end({ timeout: 1 }));
   const tx = await sql.reserve();
   // A parameter not yet described holds the rest of the pipeline back in the reservation's own queue.
-  const first = tx`select pg_sleep(${5})`.execute().catch((error: Error) => error);
-  const queued = tx`select 1 as one`.execute().catch((error: Error) => error);
+  const first = tx`select pg_sleep(${5})`.execute().catch((error: unknown) => error);
+  const queued = tx`select 1 as one`.execute().catch((error: unknown) => error);
   await terminateSoon(name);
   t.ok((await first) instanceof Error, 'the running statement failed');
   t.ok((await within(queued, 5000)) instanceof Error, 'the queued one failed too, at once');

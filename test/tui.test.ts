@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { cliPath, tagGone } from './helpers.js';
+import { at } from '../lib/at.js';
+import { cliPath, readResult, tagGone } from './helpers.js';
 
 const hideCursor = '\u001b[?25l';
 const showCursor = '\u001b[?25h';
+// eslint-disable-next-line no-control-regex -- what the terminal draws is escape sequences, which begin with the ESC control character.
 const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
@@ -31,8 +33,8 @@ function runInTerminal(args: string[], options: { timeoutMs: number; onOutput?: 
   });
   let output = '';
   const type = (keys: string) => child.stdin.write(keys);
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
     options.onOutput?.(output, type);
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
@@ -89,7 +91,7 @@ t.test('Ctrl-C on the dashboard: partial results audited and written, exit 130, 
   t.ok(run.output.lastIndexOf(showCursor) > run.output.lastIndexOf(hideCursor), 'the cursor is back');
   const files = (await readdir(dir)).filter((name) => name.endsWith('-pessimistic.json'));
   t.equal(files.length, 1, 'a partial result file is written');
-  const result = JSON.parse(await readFile(join(dir, files[0]!), 'utf8'));
+  const result = await readResult(join(dir, at(files, 0)));
   t.equal(result.outcome.stopped_by, 'interrupted', 'marked as interrupted');
   t.ok(result.outcome.rooms_reserved > 0 && result.outcome.rooms_reserved < 10_000, 'stopped mid-run, what was written is counted');
   t.same(await tagGone(run.tag), [], 'no postgres or server process is left');

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli, useDatabase } from './helpers.js';
+import { at } from '../lib/at.js';
+import { readResults, runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const env = { DATABASE_URL: database.url };
@@ -15,14 +16,14 @@ t.test('race runs any mix of workloads and strategies; the JSON names the worklo
     ['race', '--workload', 'rooms,holds,slots', '--strategies', 'naive,holds:atomic,exclusion,holds:naive', ...small, '--results-dir', dir, '--json', json],
     { env },
   );
-  t.equal(run.code, 0, `exit 0 (${run.stderr.trim().split('\n').pop()})`);
-  const results = JSON.parse(await readFile(json, 'utf8'));
+  t.equal(run.code, 0, `exit 0 (${String(run.stderr.trim().split('\n').pop())})`);
+  const results = await readResults(json);
   t.same(
-    results.map((result: { workload: string; params: { strategy: string } }) => `${result.workload}:${result.params.strategy}`),
+    results.map((result) => `${result.workload}:${result.params.strategy}`),
     ['rooms:naive', 'holds:naive', 'holds:atomic', 'slots:exclusion'],
     'naive in each workload that has it (holds:naive once), the pinned and slot-only ones once',
   );
-  const [, , holds, slots] = results;
+  const [holds, slots] = [at(results, 2), at(results, 3)];
   t.match(holds.params, { workload: 'holds', holds: { hold_ttl_ms: 300 } }, 'holds parameters recorded');
   t.match(holds.outcome.counts, { holds_placed: Number, expired_holds: Number, leaked_holds: 0, history_mismatches: 0, duplicates: 0 }, 'holds counts');
   t.match(slots.outcome.counts, { bookings: Number, overlapping_pairs: 0, slots_taken: Number }, 'slots counts');
@@ -32,7 +33,7 @@ t.test('race runs any mix of workloads and strategies; the JSON names the worklo
 
 t.test('evento strategies lists every strategy with its workloads and guarantee', async (t) => {
   const run = await runCli(['strategies', '--json']);
-  const rows: { name: string; workloads: string[]; guarantee: string }[] = JSON.parse(run.stdout);
+  const rows = JSON.parse(run.stdout) as { name: string; workloads: string[]; guarantee: string }[];
   t.match(rows.find((row) => row.name === 'exclusion'), { workloads: ['slots'], guarantee: 'never overlaps' }, 'exclusion');
   t.match(rows.find((row) => row.name === 'naive-slots'), { workloads: ['slots'], guarantee: 'unsafe: overlaps' }, 'naive-slots');
   t.match(rows.find((row) => row.name === 'atomic'), { workloads: ['rooms', 'holds'] }, 'atomic can hold');
