@@ -1,23 +1,19 @@
-import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { failedAssertions } from '../harness/assertions.js';
-import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
+import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { RaceHooks } from '../harness/race-hooks.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { runLabel } from '../harness/workload.js';
-import { chaosConfig, type ChaosFlags } from './chaos-options.js';
-import { poolSizeFor, type LoadFlags } from './options.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
-import { workloadConfig, type WorkloadFlags } from './workload-options.js';
+import type { RunFlags } from './run-flags.js';
 
 export const interruptedExitCode = 130;
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
-export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], flags: LoadFlags & WorkloadFlags & ChaosFlags): Promise<number> {
-  const config = runConfigOf(flags);
+export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {
   const { seed, chaos } = config;
   const stop = new AbortController();
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
@@ -73,28 +69,4 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], fl
   const failures = failedAssertions(results, flags);
   if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
   return 0;
-}
-
-/** The run's configuration from the flags of `run` and `race`; throws a UsageError for flags that contradict each other. */
-export function runConfigOf(flags: LoadFlags & WorkloadFlags & ChaosFlags): RunConfig {
-  if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
-    throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
-  }
-  return {
-    clients: flags.clients,
-    servers: flags.servers,
-    hotels: flags.hotels,
-    rooms: flags.rooms,
-    maxRooms: flags.maxRooms,
-    thinkMs: flags.thinkMs,
-    seed: flags.seed ?? randomInt(2 ** 31 - 1),
-    pick: flags.pick,
-    inFlight: flags.inFlight,
-    poolSize: flags.poolSize ?? poolSizeFor(flags.servers),
-    durationMs: flags.duration,
-    warmupMs: flags.warmup,
-    timeoutMs: flags.timeout * 1000,
-    ...workloadConfig(flags),
-    chaos: chaosConfig(flags),
-  };
 }

@@ -1,0 +1,123 @@
+import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import type { RaceRun } from '../harness/race.js';
+import { UsageError } from '../harness/errors.js';
+import { toolVersion } from '../harness/paths.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { chaosOptions } from './chaos-options.js';
+import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
+import { runConfigOf, type RunFlags } from './run-flags.js';
+import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
+
+/** Adds the flags `run` and `race` share; the returned type names their parsed values. */
+function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
+  for (const option of [...loadOptions().options, ...workloadOptions().options, ...chaosOptions().options]) command.addOption(option);
+  return command as unknown as Command<[], Opts & RunFlags>;
+}
+
+/** What the command line asks for, checked: every flag parsed, every contradiction refused. */
+export type Invocation =
+  | { command: 'run' | 'race'; runs: RaceRun[]; config: RunConfig; flags: RunFlags }
+  | { command: 'seed'; flags: { hotels: number; rooms: number } }
+  | { command: 'serve'; flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string } }
+  | { command: 'rebuild'; flags: { event: string } }
+  | { command: 'compare'; base: string; next: string; flags: { threshold: number; ignoreParams?: true; json?: string } }
+  | { command: 'strategies'; flags: { json?: true } };
+
+/**
+ * Parses `argv` (as process.argv, node and script first) without running anything, so that flags
+ * are tested in-process. A bad flag throws commander's error or a UsageError, after `writeErr`
+ * got its one line; help and version throw commander's error with exit code 0.
+ */
+export async function parseArguments(argv: string[], writeErr: (text: string) => void = (text) => process.stderr.write(text)): Promise<Invocation> {
+  let invocation: Invocation | undefined;
+  const program = new Command('evento')
+    .description('Race reservation-locking strategies against real PostgreSQL and audit who overbooks')
+    .version(toolVersion)
+    .exitOverride()
+    .configureOutput({ writeErr, outputError: (message, write) => write(message.split('\n')[0] + '\n') })
+    .showSuggestionAfterError(true);
+
+  withLoadOptions(
+    program
+      .command('run')
+      .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
+      .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
+      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
+  ).action((flags) => {
+      if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
+        throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
+      }
+      const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(flags.workload[0]!);
+      const runs = planRuns('run', flags, [name]);
+      invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
+    });
+
+  withLoadOptions(
+    program
+      .command('race')
+      .description('several strategies one after another on fresh events, one comparison table')
+      .addOption(
+        new Option('--strategies <list>', 'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)').argParser(
+          strategyList,
+        ),
+      ),
+  ).action((flags) => {
+      const runs = planRuns('race', flags, flags.strategies);
+      invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
+    });
+
+  program
+    .command('seed')
+    .description('create a new event in DATABASE_URL and print {"event_id", "hotels"} as JSON')
+    .addOption(new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3))
+    .addOption(new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200))
+    .action((flags) => {
+      invocation = { command: 'seed', flags };
+    });
+
+  program
+    .command('serve')
+    .description('one server in the foreground for outside clients (embedded database and a seeded event without DATABASE_URL)')
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(integer(0, 65_535)).default(8080))
+    .addOption(new Option('--host <host>', 'address to bind').default('127.0.0.1'))
+    .addOption(new Option('--hotels <H>', 'hotels in the seeded event').argParser(integer(1, 1000)).default(3))
+    .addOption(new Option('--rooms <R>', 'contracted rooms per hotel in the seeded event').argParser(integer(1, 1_000_000)).default(200))
+    .addOption(new Option('--pool-size <n>', 'database connections').argParser(integer(1, 100)).default(defaultPoolSize, 'CPU cores'))
+    .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every route but /health').env('EVENTO_TOKEN'))
+    .action((flags) => {
+      invocation = { command: 'serve', flags };
+    });
+
+  program
+    .command('rebuild')
+    .description('replay an event\'s room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)')
+    .addOption(new Option('--event <id>', 'the event to replay').argParser(uuid).makeOptionMandatory())
+    .action((flags) => {
+      invocation = { command: 'rebuild', flags };
+    });
+
+  program
+    .command('compare')
+    .description('compare result files per strategy: median ± 95% interval, change and U test (exit 1 on a regression or a broken promise)')
+    .argument('<base>', 'a result file, a directory of them, or a race --json list')
+    .argument('<new>', 'the same, to compare against base')
+    .addOption(new Option('--threshold <P>', 'percent: a significant change smaller than this is not a regression').argParser(percent(1000)).default(10))
+    .option('--ignore-params', 'pair groups by workload and strategy only, e.g. to compare two --pool-size values')
+    .option('--json <file>', 'also write the comparison as JSON')
+    .action((base, next, flags) => {
+      invocation = { command: 'compare', base, next, flags };
+    });
+
+  program
+    .command('strategies')
+    .description('the strategies, each with its guarantee and a one-line summary')
+    .option('--json', 'as JSON')
+    .action((flags) => {
+      invocation = { command: 'strategies', flags };
+    });
+
+  await program.parseAsync(argv);
+  // Every command sets it; commander has thrown already for anything else (no command: help).
+  if (!invocation) throw new UsageError('no command given; evento --help lists them');
+  return invocation;
+}

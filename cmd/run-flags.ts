@@ -1,0 +1,33 @@
+import { randomInt } from 'node:crypto';
+import { UsageError } from '../harness/errors.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { chaosConfig, type ChaosFlags } from './chaos-options.js';
+import { poolSizeFor, type LoadFlags } from './options.js';
+import { workloadConfig, type WorkloadFlags } from './workload-options.js';
+
+/** The flags of `run` and `race`, as commander parses them. */
+export type RunFlags = LoadFlags & WorkloadFlags & ChaosFlags;
+
+/** The run's configuration from the flags of `run` and `race`; throws a UsageError for flags that contradict each other. */
+export function runConfigOf(flags: RunFlags): RunConfig {
+  if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
+    throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
+  }
+  return {
+    clients: flags.clients,
+    servers: flags.servers,
+    hotels: flags.hotels,
+    rooms: flags.rooms,
+    maxRooms: flags.maxRooms,
+    thinkMs: flags.thinkMs,
+    seed: flags.seed ?? randomInt(2 ** 31 - 1),
+    pick: flags.pick,
+    inFlight: flags.inFlight,
+    poolSize: flags.poolSize ?? poolSizeFor(flags.servers),
+    durationMs: flags.duration,
+    warmupMs: flags.warmup,
+    timeoutMs: flags.timeout * 1000,
+    ...workloadConfig(flags),
+    chaos: chaosConfig(flags),
+  };
+}
