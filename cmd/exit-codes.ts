@@ -23,7 +23,7 @@ export function exitCodeOf(error: unknown, writeErr: (text: string) => void = (t
     writeErr(`evento: ${message}\n`);
     return exitCodes.environment;
   }
-  writeErr(`evento: unexpected failure: ${error instanceof Error ? error.stack : message}\n`);
+  writeErr(`evento: unexpected failure: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
   return exitCodes.environment;
 }
 

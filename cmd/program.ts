@@ -3,6 +3,7 @@ import type { RaceRun } from '../harness/race.js';
 import { UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
 import type { RunConfig } from '../harness/run-config.js';
+import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
 import { runConfigOf, type RunFlags } from './run-flags.js';
@@ -34,7 +35,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .description('Race reservation-locking strategies against real PostgreSQL and audit who overbooks')
     .version(toolVersion)
     .exitOverride()
-    .configureOutput({ writeErr, outputError: (message, write) => write(message.split('\n')[0] + '\n') })
+    .configureOutput({ writeErr, outputError: (message, write) => write(`${at(message.split('\n'), 0)}\n`) })
     .showSuggestionAfterError(true);
 
   withLoadOptions(
@@ -47,7 +48,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
         throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
       }
-      const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(flags.workload[0]!);
+      const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
       const runs = planRuns('run', flags, [name]);
       invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
     });

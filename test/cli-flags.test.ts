@@ -1,6 +1,7 @@
 import t from 'tap';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
+import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
 
 // Every numeric flag of run and race, with a value that is not a number and one out of its range
@@ -87,10 +88,10 @@ t.test('bad values, one flag at a time or together, exit 2 with one line naming 
 t.test('the CLI as a user runs it: the same exit 2 and the same line', async (t) => {
   // An unreachable database: a case that slipped through fails fast with exit 3 instead of running.
   const env = { DATABASE_URL: 'postgres://evento@127.0.0.1:1/nowhere' };
-  const sample = [cases[0]!, cases[1]!, cases.at(-2)!, cases.at(-1)!];
+  const sample = [at(cases, 0), at(cases, 1), at(cases, cases.length - 2), at(cases, cases.length - 1)];
   const runs = await Promise.all(sample.map(({ args }) => runCli(args, { env, timeoutMs: 30_000 })));
   for (const [index, { args, expected }] of sample.entries()) {
-    const { code, stderr } = runs[index]!;
+    const { code, stderr } = at(runs, index);
     const line = args.join(' ');
     t.equal(code, 2, `${line}: exit 2`);
     t.match(stderr, expected, `${line}: names the flag and what it accepts`);
