@@ -49,10 +49,24 @@ async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: 
 
 async function eventoSample(options: CeilingOptions, clients: number, servers: number, ceiling?: number): Promise<Sample> {
   const args = [
-    '--strategy', 'atomic', '--think-ms', '0', '--duration', `${options.seconds}s`,
-    '--clients', String(clients), '--servers', String(servers),
-    '--hotels', String(hotRows.hotels), '--rooms', String(hotRows.rooms), '--max-rooms', String(hotRows.maxRooms),
-    '--pick', 'random',
+    '--strategy',
+    'atomic',
+    '--think-ms',
+    '0',
+    '--duration',
+    `${options.seconds}s`,
+    '--clients',
+    String(clients),
+    '--servers',
+    String(servers),
+    '--hotels',
+    String(hotRows.hotels),
+    '--rooms',
+    String(hotRows.rooms),
+    '--max-rooms',
+    String(hotRows.maxRooms),
+    '--pick',
+    'random',
   ];
   const run = await runEvento(args, { ...options, limitMs: options.seconds * 1000 + 60_000 });
   const { outcome, verdict } = run.result;

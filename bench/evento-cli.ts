@@ -52,10 +52,14 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
   try {
     const jsonFile = join(dir, 'result.json');
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile, '--progress', 'json'], {
-      env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile, '--progress', 'json'],
+      {
+        env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const { pid } = child;
     if (pid === undefined) throw new Error(`cannot start ${process.execPath}`);
     const rss = options.watchRss ? watchPeakRss(pid) : undefined;

@@ -16,7 +16,10 @@ import { measureScale } from './scale.js';
 
 const phaseNames = ['ceiling', 'scale', 'original'] as const;
 
-const list = <T>(parse: (value: string) => T) => (value: string) => value.split(',').map(parse);
+const list =
+  <T>(parse: (value: string) => T) =>
+  (value: string) =>
+    value.split(',').map(parse);
 
 function phase(value: string) {
   const name = phaseNames.find((known) => known === value.trim());
@@ -28,7 +31,7 @@ const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, 
 const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000 };
 
 const program = new Command('bench')
-  .description('evento against the database\'s own ceiling (pgbench), at scale, and against the original Evento')
+  .description("evento against the database's own ceiling (pgbench), at scale, and against the original Evento")
   .option('--quick', `fewer combinations and shorter runs, to iterate: ${JSON.stringify(quick)}`)
   .addOption(new Option('--runs <n>', `runs per figure, the median is shown (default ${full.runs})`).argParser(integer(1, 20)))
   .addOption(new Option('--clients <list>', `client counts (default ${full.clients.join(',')})`).argParser(list(integer(1, 1000))))
@@ -66,7 +69,9 @@ try {
   const common = { databaseUrl: database.url, postgresPid, extraArgs: settings.extraArgs };
   const medianOf = `each figure is the median of ${settings.runs} run(s)`;
   const report: Record<string, unknown> = {};
-  out(`evento bench: ${cpus().length} CPUs, load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')}, PostgreSQL ${server_version} (${database.kind}); ${medianOf}`);
+  out(
+    `evento bench: ${cpus().length} CPUs, load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')}, PostgreSQL ${server_version} (${database.kind}); ${medianOf}`,
+  );
   if (settings.extraArgs.length > 0) out(`every evento run also gets: ${settings.extraArgs.join(' ')}`);
   if (!postgresPid) log('PostgreSQL does not run on this machine: no CPU split');
 
@@ -75,14 +80,22 @@ try {
     if (!pgbench) log('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin: the ceiling is skipped, evento figures only');
     const cells = await measureCeiling({ ...common, sql: database.sql, pgbench, ...settings, log });
     out(`\nAtomic strategy, ${hotRows.hotels} hot rows, think 0, ${settings.seconds} s per run; ${medianOf}.`);
-    out('pgbench runs the strategy\'s own statement; evento adds HTTP, the server processes and the client loop (GET availability, then POST reserve).');
+    out("pgbench runs the strategy's own statement; evento adds HTTP, the server processes and the client loop (GET availability, then POST reserve).");
     out(formatCeiling(cells));
     const summary = ceilingSummary(cells);
     if (summary) out(summary);
     report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
   }
   if (settings.phases.includes('scale')) {
-    const scale = await measureScale({ ...common, clients: settings.scaleClients, servers: 4, hotels: 3, rooms: settings.scaleRooms, runs: settings.runs, log });
+    const scale = await measureScale({
+      ...common,
+      clients: settings.scaleClients,
+      servers: 4,
+      hotels: 3,
+      rooms: settings.scaleRooms,
+      runs: settings.runs,
+      log,
+    });
     out(`\nScale: atomic to sell-out; ${medianOf}.`);
     out(formatScale(scale));
     report.scale = scale;
@@ -91,7 +104,7 @@ try {
     const rows = await compareWithOriginal({ ...common, runs: settings.runs, log });
     out(
       `\nClients phase against the original Evento (its figures from its own runs on a 2-core machine); ${medianOf}.` +
-        ' × naive: the strategy\'s clients phase over naive\'s, within a round for evento, which a change in the machine\'s speed between rounds leaves alone.',
+        " × naive: the strategy's clients phase over naive's, within a round for evento, which a change in the machine's speed between rounds leaves alone.",
     );
     out(formatOriginal(rows));
     report.original = rows;
@@ -100,8 +113,18 @@ try {
   const loadAfter = loadavg();
   await mkdir(flags.resultsDir, { recursive: true });
   const file = join(flags.resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-bench.json`);
-  const environment = { node: process.versions.node, postgres: server_version, cpus: cpus().length, database: database.kind, loadavg_before: loadBefore, loadavg_after: loadAfter };
-  await writeFile(file, `${JSON.stringify({ tool: { name: 'evento', version: toolVersion }, started_at: startedAt.toISOString(), environment, settings, ...report }, null, 2)}\n`);
+  const environment = {
+    node: process.versions.node,
+    postgres: server_version,
+    cpus: cpus().length,
+    database: database.kind,
+    loadavg_before: loadBefore,
+    loadavg_after: loadAfter,
+  };
+  await writeFile(
+    file,
+    `${JSON.stringify({ tool: { name: 'evento', version: toolVersion }, started_at: startedAt.toISOString(), environment, settings, ...report }, null, 2)}\n`,
+  );
   out(`\nload average after: ${loadAfter.map((n) => n.toFixed(2)).join(' ')}; wrote ${file}`);
 } finally {
   await database.close();

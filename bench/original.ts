@@ -81,7 +81,8 @@ export async function compareWithOriginal(options: Omit<CliOptions, 'limitMs'> &
         eventoSeconds: round2(median(record.seconds)),
         eventoToNaive: round2(median(record.seconds.map((seconds, round) => seconds / at(naive.seconds, round)))),
         originalSeconds,
-        originalToNaive: originalSeconds?.length === 1 && originalNaive?.length === 1 ? round2(at(originalSeconds, 0) / at(originalNaive, 0)) : undefined,
+        originalToNaive:
+          originalSeconds?.length === 1 && originalNaive?.length === 1 ? round2(at(originalSeconds, 0) / at(originalNaive, 0)) : undefined,
         soldOut: record.soldOut,
         errors: record.errors,
         cpu: medianCpu(record.cpu),

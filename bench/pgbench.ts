@@ -13,7 +13,11 @@ import { atomic } from '../strategies/atomic.js';
 
 const run = promisify(execFile);
 
-const isExecutable = (path: string) => access(path, constants.X_OK).then(() => true, () => false);
+const isExecutable = (path: string) =>
+  access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 /** pgbench on PATH, else the newest /usr/lib/postgresql/<version>/bin/pgbench; undefined if none. */
 export async function findPgbench(): Promise<string | undefined> {
@@ -75,7 +79,8 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<Stateme
       if (String(value) === String(probeRooms)) return ':rooms';
       if (value === probeEmail) return ':email';
       if (value === null) return 'null';
-      if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`parameter $${index + 1} is a ${typeof value}, which pgbench cannot take as a variable`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new Error(`parameter $${index + 1} is a ${typeof value}, which pgbench cannot take as a variable`);
       constants[`p${index + 1}`] = String(value);
       return `:p${index + 1}`;
     });

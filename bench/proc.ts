@@ -19,7 +19,10 @@ async function procStat(pid: number | 'self'): Promise<ProcStat | undefined> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!text) return undefined;
   // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const field = (index: number) => at(fields, index);
   return { ppid: field(1), own: field(11) + field(12), reaped: field(13) + field(14) };
 }

@@ -52,7 +52,9 @@ export function formatScale(scale: ScaleReport): string {
   const table = new Table({ ...plain });
   table.push(
     { clients: `${scale.params.clients} (${scale.params.servers} servers, think ${scale.params.think_ms} ms)` },
-    { 'rooms sold': `${roundedCount(median.roomsSold)} / ${roundedCount(median.contracted)}${scale.allSoldAndClean ? ', every run sold out, audit clean' : ', NOT every run sold out with a clean audit'}` },
+    {
+      'rooms sold': `${roundedCount(median.roomsSold)} / ${roundedCount(median.contracted)}${scale.allSoldAndClean ? ', every run sold out, audit clean' : ', NOT every run sold out with a clean audit'}`,
+    },
     { 'wall time': `${(median.wallMs / 1000).toFixed(2)} s (clients phase ${(median.clientsPhaseMs / 1000).toFixed(2)} s)` },
     { 'peak RSS, CLI': `${roundedCount(median.cliPeakRssMb)} MB` },
     { 'peak RSS, servers': median.serverPeakRssMb.map((mb) => `${roundedCount(mb)} MB`).join(', ') },
@@ -64,7 +66,17 @@ export function formatScale(scale: ScaleReport): string {
 
 export function formatOriginal(rows: OriginalRow[]): string {
   const table = new Table({
-    head: ['parameters', 'strategy', 'evento clients phase s', 'original Evento s', '× naive: evento', '× naive: original', 'sold out', 'errors', 'CPU harness / postgres / other'],
+    head: [
+      'parameters',
+      'strategy',
+      'evento clients phase s',
+      'original Evento s',
+      '× naive: evento',
+      '× naive: original',
+      'sold out',
+      'errors',
+      'CPU harness / postgres / other',
+    ],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
     ...plain,
   });

@@ -39,8 +39,20 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleReport> 
   const runs: ScaleRun[] = [];
   for (let round = 1; round <= options.runs; round += 1) {
     const args = [
-      '--strategy', 'atomic', '--think-ms', thinkMs, '--clients', String(options.clients), '--servers', String(options.servers),
-      '--hotels', String(options.hotels), '--rooms', String(options.rooms), '--timeout', '300',
+      '--strategy',
+      'atomic',
+      '--think-ms',
+      thinkMs,
+      '--clients',
+      String(options.clients),
+      '--servers',
+      String(options.servers),
+      '--hotels',
+      String(options.hotels),
+      '--rooms',
+      String(options.rooms),
+      '--timeout',
+      '300',
     ];
     const run = await runEvento(args, { ...options, watchRss: true, limitMs: 330_000 });
     const { outcome, verdict } = run.result;

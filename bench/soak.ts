@@ -25,7 +25,7 @@ const program = new Command('soak')
       .argParser((value) => value.split(',').map((name) => name.trim()))
       .default(safeNames, safeNames.join(',')),
   )
-  .addOption(new Option('--seed <x>', 'seed of the soak\'s own draws (run seeds, server counts); default random').argParser(integer(0, 2 ** 31 - 1)));
+  .addOption(new Option('--seed <x>', "seed of the soak's own draws (run seeds, server counts); default random").argParser(integer(0, 2 ** 31 - 1)));
 
 program.parse();
 const flags = program.opts();
@@ -72,7 +72,9 @@ const byStrategy = new Map(flags.strategies.map((name) => [name, zero()]));
 const all = zero();
 const failing: StrategyResult[] = [];
 const startedAt = performance.now();
-log(`${formatThousands(totalRuns)} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`);
+log(
+  `${formatThousands(totalRuns)} runs (${flags.runs} per strategy: ${flags.strategies.join(', ')}), 1 to ${flags.maxServers} servers; soak seed ${soakSeed}`,
+);
 
 function count(result: StrategyResult) {
   const { outcome, verdict } = result;
@@ -91,7 +93,9 @@ function count(result: StrategyResult) {
   }
   if (failed) {
     failing.push(result);
-    log(`FAILED ${result.params.strategy} ${verdict.label}, ${outcome.rooms_reserved}/${outcome.contracted} rooms, stopped by ${outcome.stopped_by}: ${replay(result)}`);
+    log(
+      `FAILED ${result.params.strategy} ${verdict.label}, ${outcome.rooms_reserved}/${outcome.contracted} rooms, stopped by ${outcome.stopped_by}: ${replay(result)}`,
+    );
   }
   if (all.runs % 100 === 0) log(`${all.runs}/${totalRuns} runs, ${all.failing} failing, ${Math.round((performance.now() - startedAt) / 1000)}s`);
 }
@@ -110,9 +114,15 @@ try {
   await database.close();
 }
 
-const table = new Table({ head: ['strategy', ...columns], colAligns: ['left', ...columns.map(() => 'right' as const)], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['strategy', ...columns],
+  colAligns: ['left', ...columns.map(() => 'right' as const)],
+  style: { head: [], border: [] },
+});
 for (const [name, totals] of [...byStrategy, ['all', all] as const]) table.push([name, ...columns.map((column) => formatThousands(totals[column]))]);
 const seconds = Math.round((performance.now() - startedAt) / 1000);
-process.stdout.write(`soak: ${formatThousands(all.runs)} of ${formatThousands(totalRuns)} runs in ${seconds}s, 1 to ${flags.maxServers} servers, soak seed ${soakSeed}\n${table.toString()}\n`);
+process.stdout.write(
+  `soak: ${formatThousands(all.runs)} of ${formatThousands(totalRuns)} runs in ${seconds}s, 1 to ${flags.maxServers} servers, soak seed ${soakSeed}\n${table.toString()}\n`,
+);
 for (const result of failing) process.stdout.write(`replay: ${replay(result)}\n`);
 process.exitCode = all.failing > 0 || all.runs < totalRuns ? 1 : 0;

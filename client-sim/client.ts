@@ -153,7 +153,12 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     };
 
     const firstAttemptAtMs = client.firstAttemptAt();
-    const { reply, id } = await retryConflicts(() => api.claim(request, server), metrics, signal, (r) => r.reply === 'conflict');
+    const { reply, id } = await retryConflicts(
+      () => api.claim(request, server),
+      metrics,
+      signal,
+      (r) => r.reply === 'conflict',
+    );
     const answeredAtMs = performance.now();
     let settled = reply !== 'failed';
     if (reply === 'reserved') client.waitOver();

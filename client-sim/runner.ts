@@ -76,5 +76,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
-  return { snapshot: metrics.snapshot(), conflictsByReason: metrics.conflictsByReason(), counts: metrics.kinds(), stoppedBy, writes: metrics.writes(), histograms: metrics.histograms() };
+  return {
+    snapshot: metrics.snapshot(),
+    conflictsByReason: metrics.conflictsByReason(),
+    counts: metrics.kinds(),
+    stoppedBy,
+    writes: metrics.writes(),
+    histograms: metrics.histograms(),
+  };
 }

@@ -61,7 +61,11 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
      */
     async openConnections(clients: number) {
       const perServer = Math.min(connections, Math.ceil(clients / pools.length));
-      const health = (pool: Pool) => pool.request({ method: 'GET', path: '/health' }).then((response) => response.body.dump(), () => undefined);
+      const health = (pool: Pool) =>
+        pool.request({ method: 'GET', path: '/health' }).then(
+          (response) => response.body.dump(),
+          () => undefined,
+        );
       await Promise.all(pools.flatMap((pool) => Array.from({ length: perServer }, () => health(pool))));
     },
 

@@ -10,7 +10,10 @@ const defaultLatencyMs = 20;
 
 /** "kill-server,slow-db": faults to inject, in any combination. */
 export function chaosList(value: string): ChaosFault[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0 || names.some((name) => !chaosFaults.includes(name as ChaosFault))) {
     throw new InvalidArgumentError(`expected a comma-separated list of: ${chaosFaults.join(', ')}`);
   }
@@ -19,15 +22,25 @@ export function chaosList(value: string): ChaosFault[] {
 
 /** The fault injection flags of `run` and `race`. */
 export function chaosOptions() {
-  return new Command()
-    .addOption(new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(chaosList))
-    // Bounded below: each kill-server forks a new server process.
-    .addOption(new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
-        durationBetween(100, 3_600_000, '100ms to 1h'),
-      ))
-    .addOption(new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
-        integer(1, 10_000),
-      ));
+  return (
+    new Command()
+      .addOption(
+        new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(
+          chaosList,
+        ),
+      )
+      // Bounded below: each kill-server forks a new server process.
+      .addOption(
+        new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
+          durationBetween(100, 3_600_000, '100ms to 1h'),
+        ),
+      )
+      .addOption(
+        new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
+          integer(1, 10_000),
+        ),
+      )
+  );
 }
 
 /** The flags of `chaosOptions()`, as commander parses them. */
@@ -49,6 +62,6 @@ export function chaosConfig(flags: ChaosFlags & { workload: WorkloadName[] }): C
   return {
     faults,
     everyMs: flags.chaosEvery ?? defaultEveryMs,
-    latencyMs: faults.includes('slow-db') ? flags.chaosLatencyMs ?? defaultLatencyMs : undefined,
+    latencyMs: faults.includes('slow-db') ? (flags.chaosLatencyMs ?? defaultLatencyMs) : undefined,
   };
 }

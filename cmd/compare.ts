@@ -82,7 +82,23 @@ function verdictCells({ promises_safety, base, new: next }: VerdictRow): string[
 }
 
 // Without vertical rules, as benchstat prints, so that the table fits 100 columns.
-const bare = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' };
+const bare = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
 
 /** The comparison as benchstat lays it out, one block per group: a pure function of the comparison. */
 export function formatComparison(comparison: Comparison, baseName: string, newName: string): string {
@@ -97,7 +113,14 @@ export function formatComparison(comparison: Comparison, baseName: string, newNa
   for (const verdict of comparison.verdicts) {
     const rows = comparison.rows.filter((row) => row.group === verdict.group);
     for (const [index, row] of rows.entries()) {
-      table.push([index === 0 ? verdict.group : '', metricLabels[row.metric], summaryText(row.base, quantity), summaryText(row.new, quantity), deltaText(row), testText(row)]);
+      table.push([
+        index === 0 ? verdict.group : '',
+        metricLabels[row.metric],
+        summaryText(row.base, quantity),
+        summaryText(row.new, quantity),
+        deltaText(row),
+        testText(row),
+      ]);
     }
     table.push(['', ...verdictCells(verdict)]);
   }
@@ -106,7 +129,7 @@ export function formatComparison(comparison: Comparison, baseName: string, newNa
     `new:  ${newName}`,
     table.toString().replace(/ +$/gm, ''),
     `median ± 95% interval; delta of the medians, ~ when not significant (Mann-Whitney U, p > ${comparison.alpha})`,
-    'ttr: time from a client\'s first attempt to its reservation',
+    "ttr: time from a client's first attempt to its reservation",
     ...(comparison.rows.some((row) => !row.test.enough) ? ['n too small: these runs a side cannot reach p ≤ 0.05 whatever the data; 4 a side can'] : []),
     ...(comparison.only_in_base.length > 0 ? [`only in base, not compared: ${comparison.only_in_base.join(', ')}`] : []),
     ...(comparison.only_in_new.length > 0 ? [`only in new, not compared: ${comparison.only_in_new.join(', ')}`] : []),

@@ -26,4 +26,3 @@ export function exitCodeOf(error: unknown, writeErr: (text: string) => void = (t
   writeErr(`evento: unexpected failure: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
   return exitCodes.environment;
 }
-

@@ -49,7 +49,12 @@ export function thinkRange(value: string): ThinkRange {
   return { min, max, text: min === max ? String(min) : `${min}-${max}` };
 }
 
-const durationUnits = new Map([['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000]]);
+const durationUnits = new Map([
+  ['ms', 1],
+  ['s', 1000],
+  ['m', 60_000],
+  ['h', 3_600_000],
+]);
 
 /** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from `minMs` to `maxMs`, which `range` names. */
 export function durationBetween(minMs: number, maxMs: number, range: string) {
@@ -86,24 +91,52 @@ export function loadOptions() {
     .addOption(new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200))
     .addOption(new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3))
     .addOption(new Option('--max-rooms <K>', 'most rooms one request asks for').argParser(integer(1, 1000)).default(5))
-    .addOption(new Option('--think-ms <A-B>', 'pause between a client\'s requests, in ms').argParser(thinkRange).default(thinkRange('0-300'), '0-300'))
-    .addOption(new Option('--seed <X>', 'seed for the clients\' random choices (default: random, recorded in the results)').argParser(integer(0, 2 ** 31 - 1)))
+    .addOption(new Option('--think-ms <A-B>', "pause between a client's requests, in ms").argParser(thinkRange).default(thinkRange('0-300'), '0-300'))
+    .addOption(
+      new Option('--seed <X>', "seed for the clients' random choices (default: random, recorded in the results)").argParser(integer(0, 2 ** 31 - 1)),
+    )
     .addOption(new Option('--pick <how>', 'which listed hotel a client tries').choices(['first', 'random']).default('first'))
     .addOption(new Option('--in-flight <n>', 'most requests in flight at once, over all servers').argParser(integer(1, 100_000)).default(256))
-    .addOption(new Option('--pool-size <n>', 'database connections per server process (default: CPU cores ÷ servers, at least 1)').argParser(integer(1, 100)))
-    .addOption(new Option('--repeat <N>', 'trials of each strategy, interleaved (A B C A B C …), each on a fresh event; ranking needs 4 or more').argParser(integer(1, 1000)).default(1))
-    .addOption(new Option('--duration <time>', 'stop the clients after this long (e.g. 10s, 500ms) instead of at sell-out; the audit still runs').argParser(duration))
-    .addOption(new Option('--warmup <time>', 'unmeasured load first (every strategy in turn, on a throwaway event), so each process has compiled its hot code; 0: none').argParser(warmup).default(2000, '2s'))
-    .addOption(new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120))
+    .addOption(
+      new Option('--pool-size <n>', 'database connections per server process (default: CPU cores ÷ servers, at least 1)').argParser(integer(1, 100)),
+    )
+    .addOption(
+      new Option('--repeat <N>', 'trials of each strategy, interleaved (A B C A B C …), each on a fresh event; ranking needs 4 or more')
+        .argParser(integer(1, 1000))
+        .default(1),
+    )
+    .addOption(
+      new Option('--duration <time>', 'stop the clients after this long (e.g. 10s, 500ms) instead of at sell-out; the audit still runs').argParser(
+        duration,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--warmup <time>',
+        'unmeasured load first (every strategy in turn, on a throwaway event), so each process has compiled its hot code; 0: none',
+      )
+        .argParser(warmup)
+        .default(2000, '2s'),
+    )
+    .addOption(
+      new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
+    )
     .addOption(new Option('--json <file>', 'also write the results to this file'))
     .addOption(new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'))
     .addOption(new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'))
     .addOption(new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'))
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
-    .addOption(new Option('--wide', 'the final table with every column (reservations, drift, retries, errors, req/s, request latency, …), wider than 100 columns'))
-    .addOption(new Option('--progress <how>', 'progress on stderr: auto (the dashboard on a terminal, else lines), lines, or json (one object per line)')
+    .addOption(
+      new Option(
+        '--wide',
+        'the final table with every column (reservations, drift, retries, errors, req/s, request latency, …), wider than 100 columns',
+      ),
+    )
+    .addOption(
+      new Option('--progress <how>', 'progress on stderr: auto (the dashboard on a terminal, else lines), lines, or json (one object per line)')
         .choices(progressFormats)
-        .default('auto'));
+        .default('auto'),
+    );
 }
 
 /** The flags of `loadOptions()`, as commander parses them. */

@@ -45,27 +45,28 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
       .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
   ).action((flags) => {
-      if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
-        throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
-      }
-      const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
-      const runs = planRuns('run', flags, [name]);
-      invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
-    });
+    if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
+      throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
+    }
+    const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
+    const runs = planRuns('run', flags, [name]);
+    invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
+  });
 
   withLoadOptions(
     program
       .command('race')
       .description('several strategies one after another on fresh events, one comparison table')
       .addOption(
-        new Option('--strategies <list>', 'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)').argParser(
-          strategyList,
-        ),
+        new Option(
+          '--strategies <list>',
+          'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+        ).argParser(strategyList),
       ),
   ).action((flags) => {
-      const runs = planRuns('race', flags, flags.strategies);
-      invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
-    });
+    const runs = planRuns('race', flags, flags.strategies);
+    invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
+  });
 
   program
     .command('seed')
@@ -91,7 +92,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
 
   program
     .command('rebuild')
-    .description('replay an event\'s room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)')
+    .description("replay an event's room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)")
     .addOption(new Option('--event <id>', 'the event to replay').argParser(uuid).makeOptionMandatory())
     .action((flags) => {
       invocation = { command: 'rebuild', flags };

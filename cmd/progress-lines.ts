@@ -34,7 +34,9 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
     },
     onResult(result) {
       const how = result.outcome.stopped_by === 'duration' ? 'stopped by --duration after' : 'done in';
-      stream.write(`evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${verdictText(result.verdict)}\n`);
+      stream.write(
+        `evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${verdictText(result.verdict)}\n`,
+      );
       if (!result.verdict.promises_safety && !legendWritten) {
         legendWritten = true;
         stream.write(`evento: ${unsafeLegend}\n`);

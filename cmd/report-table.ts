@@ -68,29 +68,66 @@ const ratioCell = (figure: (outcome: Outcome) => number | null) => (group: Trial
 // Slots have no rooms: their reservations are bookings, and overlaps show in the verdict.
 const roomsCell = (cell: Column['cell']) => (group: TrialGroup) => (at(group.trials, 0).workload === 'slots' ? '—' : cell(group));
 /** The trial that sold the most rooms (`--wide` over several trials): the worst is what a promise is judged by. */
-const mostSold = (group: TrialGroup) => group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
+const mostSold = (group: TrialGroup) =>
+  group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
 
 const columns = {
   rank: column('#', (_, rank) => (rank === undefined ? '' : String(rank))),
   strategy: column('strategy', ({ label }) => label, 'left'),
   trials: column('trials', ({ trials }) => String(trials.length)),
-  reservations: column('reservations', medianCell((outcome) => outcome.reservations, formatThousands)),
-  rooms: column('rooms /\ncontracted', roomsCell((group) => `${formatThousands(mostSold(group).rooms_reserved)} / ${formatThousands(mostSold(group).contracted)}`)),
+  reservations: column(
+    'reservations',
+    medianCell((outcome) => outcome.reservations, formatThousands),
+  ),
+  rooms: column(
+    'rooms /\ncontracted',
+    roomsCell((group) => `${formatThousands(mostSold(group).rooms_reserved)} / ${formatThousands(mostSold(group).contracted)}`),
+  ),
   overbooked: column('overbooked', roomsCell(medianCell((outcome) => outcome.overbooked_rooms, formatThousands))),
   drift: column('drift', roomsCell(medianCell((outcome) => outcome.drift, formatThousands))),
-  conflicts: column('conflicts', medianCell((outcome) => outcome.conflicts, formatThousands)),
-  retries: column('retries', medianCell((outcome) => outcome.retries, formatThousands)),
-  errors: column('errors', medianCell((outcome) => outcome.errors, formatThousands)),
-  requestsPerSecond: column('req/s', medianCell((outcome) => outcome.throughput_rps, perSecondText)),
+  conflicts: column(
+    'conflicts',
+    medianCell((outcome) => outcome.conflicts, formatThousands),
+  ),
+  retries: column(
+    'retries',
+    medianCell((outcome) => outcome.retries, formatThousands),
+  ),
+  errors: column(
+    'errors',
+    medianCell((outcome) => outcome.errors, formatThousands),
+  ),
+  requestsPerSecond: column(
+    'req/s',
+    medianCell((outcome) => outcome.throughput_rps, perSecondText),
+  ),
   goodput: column('goodput\nres/s', ({ goodput }) => summaryText(goodput, perSecondText)),
   roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
-  requestP50: column('request\np50 ms', medianCell((outcome) => outcome.latency_ms.p50, msText)),
-  requestP99: column('request\np99 ms', medianCell((outcome) => outcome.latency_ms.p99, msText)),
-  waitP50: column('wait\np50 ms', medianCell((outcome) => outcome.time_to_reservation_ms.p50, msText)),
+  requestP50: column(
+    'request\np50 ms',
+    medianCell((outcome) => outcome.latency_ms.p50, msText),
+  ),
+  requestP99: column(
+    'request\np99 ms',
+    medianCell((outcome) => outcome.latency_ms.p99, msText),
+  ),
+  waitP50: column(
+    'wait\np50 ms',
+    medianCell((outcome) => outcome.time_to_reservation_ms.p50, msText),
+  ),
   waitP99: column('wait\np99 ms', ({ waitP99 }) => summaryText(waitP99, msText)),
-  requestsPerReservation: column('requests\n/ res', ratioCell((outcome) => outcome.per_reservation.requests)),
-  conflictsPerReservation: column('409s\n/ res', ratioCell((outcome) => outcome.per_reservation.conflicts)),
-  insufficientPerReservation: column('422s\n/ res', ratioCell((outcome) => outcome.per_reservation.insufficient)),
+  requestsPerReservation: column(
+    'requests\n/ res',
+    ratioCell((outcome) => outcome.per_reservation.requests),
+  ),
+  conflictsPerReservation: column(
+    '409s\n/ res',
+    ratioCell((outcome) => outcome.per_reservation.conflicts),
+  ),
+  insufficientPerReservation: column(
+    '422s\n/ res',
+    ratioCell((outcome) => outcome.per_reservation.insufficient),
+  ),
   verdict: column('verdict', ({ trials }) => verdictOverTrials(trials), 'left'),
 };
 
@@ -127,7 +164,9 @@ export function formatResults(results: StrategyResult[], options: { wide?: boole
   for (const { group, rank } of ranking.rows) table.push(shown.map(({ cell }) => cell(group, rank)));
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
-    ...(ranking.rows.some(({ rank }) => rank !== undefined) ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`] : []),
+    ...(ranking.rows.some(({ rank }) => rank !== undefined)
+      ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`]
+      : []),
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
   ];

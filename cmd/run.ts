@@ -22,7 +22,11 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     view.stopping();
     stop.abort();
   };
-  const view = await progressView({ command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed }, flags, onSignal);
+  const view = await progressView(
+    { command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed },
+    flags,
+    onSignal,
+  );
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
@@ -54,7 +58,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
   if (flags.json) {
     // run writes its one result; race, and run with --repeat, the list, even when it holds one.
-    const json = command === 'run' && flags.repeat === 1 ? results[0] ?? null : results;
+    const json = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
     await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
     written.push(flags.json);
   }

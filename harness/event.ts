@@ -9,10 +9,11 @@ export interface SeededEvent {
 
 /** A new event with `hotels` hotels of `rooms` contracted rooms each. */
 export async function seedEvent(sql: Sql, hotels: number, rooms: number, name = `evento ${new Date().toISOString()}`) {
-  const rows = await sql.file<{ event_id: string; hotel_id: string; hotel_name: string; contracted: number }[]>(
-    projectPath('sql/seed.sql'),
-    [name, hotels, rooms],
-  );
+  const rows = await sql.file<{ event_id: string; hotel_id: string; hotel_name: string; contracted: number }[]>(projectPath('sql/seed.sql'), [
+    name,
+    hotels,
+    rooms,
+  ]);
   const event: SeededEvent = {
     event_id: at(rows, 0).event_id,
     hotels: rows.map((row) => ({ hotel_id: row.hotel_id, name: row.hotel_name, contracted: row.contracted })),

@@ -66,7 +66,10 @@ export function verdictOf(
 
 const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
-function perReservation(reservations: number, spent: { requests: number; conflicts: number; insufficient: number }): StrategyResult['outcome']['per_reservation'] {
+function perReservation(
+  reservations: number,
+  spent: { requests: number; conflicts: number; insufficient: number },
+): StrategyResult['outcome']['per_reservation'] {
   const each = (count: number) => (reservations > 0 ? Math.round((count * 100) / reservations) / 100 : null);
   return { requests: each(spent.requests), conflicts: each(spent.conflicts), insufficient: each(spent.insufficient) };
 }

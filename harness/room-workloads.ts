@@ -97,7 +97,10 @@ async function sweep(sql: Sql, eventId: string, attempts = 3): Promise<void> {
  */
 function startSweeper(sql: Sql, eventId: string, everyMs: number) {
   // A failed pass is reported by finish().
-  const passes = startLoop(() => sweep(sql, eventId), () => everyMs);
+  const passes = startLoop(
+    () => sweep(sql, eventId),
+    () => everyMs,
+  );
   return {
     async finish(signal?: AbortSignal) {
       await passes.stop();

@@ -89,7 +89,7 @@ function doubledRanks(a: readonly number[], b: readonly number[]): { ranks: numb
   const pooled = [...a, ...b].map((value, index) => ({ value, index })).sort((x, y) => x.value - y.value);
   const ranks = new Array<number>(pooled.length);
   const tieGroups: number[] = [];
-  for (let start = 0; start < pooled.length; ) {
+  for (let start = 0; start < pooled.length;) {
     let end = start;
     while (end + 1 < pooled.length && at(pooled, end + 1).value === at(pooled, start).value) end++;
     // Positions start..end (0-based) share the midrank (start + end) / 2 + 1.
@@ -139,7 +139,11 @@ function erfc(x: number): number {
   const t = 1 / (1 + z / 2);
   const poly =
     -1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const value = t * Math.exp(-z * z + poly);
   return x >= 0 ? value : 2 - value;
 }
@@ -173,6 +177,10 @@ export function compareSamples(a: readonly number[], b: readonly number[]): Samp
       ? normalP(n1, n2, u, tieGroups)
       : n1 <= n2
         ? exactP(ranks, n1, rankSumA)
-        : exactP(ranks, n2, ranks.slice(n1).reduce((sum, rank) => sum + rank, 0));
+        : exactP(
+            ranks,
+            n2,
+            ranks.slice(n1).reduce((sum, rank) => sum + rank, 0),
+          );
   return { n1, n2, u, p, method, enough, significant: enough && p <= alpha };
 }

@@ -37,7 +37,10 @@ const connectionReplacements = [
   ],
   // terminate() and closed(): bytes meant for the old socket must not reach the next one.
   ['    clearImmediate(nextWriteTimer)\n    if (socket) {', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {'],
-  ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
+  [
+    '    clearImmediate(nextWriteTimer)\n    socket.removeListener',
+    '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener',
+  ],
   ['  async function closed(hadError) {\n    incoming', '  async function closed(hadError) {\n    errorResponse = null\n    incoming'],
   ['        return fetchArrayTypes()\n', '        return fetchArrayTypes().catch(() => { /* evento: see scripts/patch-postgres.mjs */ })\n'],
 ];
@@ -79,6 +82,10 @@ for (const build of ['src', 'cjs/src', 'cf/src']) {
       console.warn(`evento: ${file} is not the postgres release this patch is for; left as it is`);
       continue;
     }
-    if (missing.length > 0) await writeFile(file, missing.reduce((patched, [from, to]) => patched.replace(from, to), text));
+    if (missing.length > 0)
+      await writeFile(
+        file,
+        missing.reduce((patched, [from, to]) => patched.replace(from, to), text),
+      );
   }
 }

@@ -10,8 +10,7 @@ const availablePath = new RegExp(`^/${segment}/available$`);
 const reservePath = new RegExp(`^/${segment}/${segment}/reserve/${segment}(?:\\?(.*))?$`);
 
 /** A body Express's JSON parser would read; an empty one (content-length 0) reads as no fields. */
-const hasBody = (req: IncomingMessage) =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 
 /**
  * The two requests every simulated client sends, answered without Express: its per-request

@@ -34,7 +34,10 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
     send(res, reply);
   });
 
-  for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
+  for (const [action, to] of [
+    ['confirm', 'CONFIRMED'],
+    ['cancel', 'CANCELLED'],
+  ] as const) {
     router.post(`/reservations/:id/${action}`, json, async (req, res) => {
       const parsed = parseTransitionRequest(req.params, req.query, req.body);
       if (!parsed.ok) {

@@ -6,9 +6,7 @@ import { connect } from '../db/connection.js';
 import { defaultIdempotencyTtlMs } from './idempotency.js';
 import { listen } from './listen.js';
 
-export type ServerMessage =
-  | { type: 'listening'; port: number; pid: number }
-  | { type: 'failed'; message: string; code?: string };
+export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
 
 const send = (message: ServerMessage) => process.send?.(message);
 

@@ -58,7 +58,8 @@ export async function appendReserved(db: Db, streamId: string, version: number, 
 
 export const eventLog: Strategy = {
   name: 'event-log',
-  summary: 'read the stream version and projected availability, append ROOMS_RESERVED at version + 1 under unique (stream_id, version) and project it in the same statement; a taken version (23505) is a 409 and the client retries',
+  summary:
+    'read the stream version and projected availability, append ROOMS_RESERVED at version + 1 under unique (stream_id, version) and project it in the same statement; a taken version (23505) is a 409 and the client retries',
   promisesSafety: true,
   eventSourced: true,
   reserve: (sql, request) =>

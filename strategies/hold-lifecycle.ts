@@ -32,9 +32,7 @@ export interface ReservationView {
 }
 
 export type TransitionOutcome =
-  | { status: 'moved'; reservation: ReservationView }
-  | { status: 'invalid_transition'; current: ReservationStatus }
-  | { status: 'not_found' };
+  { status: 'moved'; reservation: ReservationView } | { status: 'invalid_transition'; current: ReservationStatus } | { status: 'not_found' };
 
 /**
  * Moves the HELD reservations `filter` selects to `to`, or to EXPIRED when their hold has lapsed,

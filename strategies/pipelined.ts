@@ -11,11 +11,7 @@ import type { Db } from '../db/connection.js';
  * queued behind it then only rolls back.
  * `begin` is the whole BEGIN statement, e.g. 'begin isolation level serializable'.
  */
-export function pipelinedTransaction<T>(
-  sql: Sql,
-  begin: string,
-  body: (tx: Db, commit: () => Promise<unknown>) => Promise<T>,
-): Promise<T> {
+export function pipelinedTransaction<T>(sql: Sql, begin: string, body: (tx: Db, commit: () => Promise<unknown>) => Promise<T>): Promise<T> {
   return onOwnConnection(sql, async (tx) => {
     let commitSent: Promise<unknown> | undefined;
     const commit = () => (commitSent = tx`commit`.execute());

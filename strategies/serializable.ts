@@ -7,8 +7,10 @@ import type { Strategy } from './types.js';
 // both write, with 40001, which the HTTP layer turns into a 409 the client retries.
 export const serializable: Strategy = {
   name: 'serializable',
-  summary: 'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
+  summary:
+    'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
   holds: true,
-  reserve: (sql, request) => pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
+  reserve: (sql, request) =>
+    pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

@@ -43,8 +43,7 @@ const inactive = ['CANCELLED', 'EXPIRED'];
 
 const windowOf = (db: Db, request: SlotRequest) => db`tstzrange(${request.start}, ${request.end}, '[)')`;
 
-const bookingColumns = (db: Db) =>
-  db`id, resource_id, user_id, lower(during) as start, upper(during) as "end", status, request_id`;
+const bookingColumns = (db: Db) => db`id, resource_id, user_id, lower(during) as start, upper(during) as "end", status, request_id`;
 
 /**
  * Inserts the booking if the resource exists (one statement: no window between the check and
@@ -65,12 +64,7 @@ export async function insertBooking(db: Db, request: SlotRequest, strategy: stri
  * Look for an active booking overlapping the window, then insert: correct only if nothing can
  * insert an overlapping booking in between, which is what the lock (or its absence) decides.
  */
-export async function checkThenBook(
-  db: Db,
-  request: SlotRequest,
-  strategy: string,
-  lock: 'for update' | 'no lock',
-): Promise<BookOutcome> {
+export async function checkThenBook(db: Db, request: SlotRequest, strategy: string, lock: 'for update' | 'no lock'): Promise<BookOutcome> {
   if (lock === 'for update') {
     const [resource] = await db`select id from resources where id = ${request.resourceId} for update`;
     if (!resource) return { status: 'not_found' };

@@ -25,10 +25,7 @@ const unavailableCodes = new Set([
   'EPIPE',
 ]);
 
-export type ErrorClass =
-  | { kind: 'conflict'; reason: ConflictReason }
-  | { kind: 'unavailable' }
-  | { kind: 'unexpected' };
+export type ErrorClass = { kind: 'conflict'; reason: ConflictReason } | { kind: 'unavailable' } | { kind: 'unexpected' };
 
 export function classifyError(error: unknown): ErrorClass {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';

@@ -48,7 +48,11 @@ t.test('the audit catches overbooking from the reservation rows, whatever the co
   const audit = await auditEvent(sql, event.event_id);
   t.equal(audit.overbooked, 3, 'three rooms over contract');
   t.equal(audit.drift, 0, 'the counter agrees with the rows');
-  t.same(audit.hotels.map((hotel) => hotel.overbooked), [0, 3], 'on the second hotel only');
+  t.same(
+    audit.hotels.map((hotel) => hotel.overbooked),
+    [0, 3],
+    'on the second hotel only',
+  );
   const verdict = verdictOf(atomic, audit);
   t.same(verdict, { promises_safety: true, safe: false, label: 'OVERBOOKED by 3' }, 'verdict');
 });

@@ -76,15 +76,26 @@ t.test('kill-server: safe strategies hold while servers are SIGKILLed and replac
   heldUnder(t, results);
   t.ok(total(results, 'servers_killed') > 0, `${total(results, 'servers_killed')} servers killed`);
   t.ok(total(results, 'indeterminate') > 0, `${total(results, 'indeterminate')} writes left in doubt by the kills, each reconciled`);
-  t.same(results.map((result) => chaosOf(result).backends_terminated), results.map(() => 0), 'no connection terminated: not asked for');
+  t.same(
+    results.map((result) => chaosOf(result).backends_terminated),
+    results.map(() => 0),
+    'no connection terminated: not asked for',
+  );
 });
 
 t.test('kill-backends: safe strategies hold, and servers reconnect instead of crashing', async (t) => {
   const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 });
   heldUnder(t, results);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
-  t.ok(results.some(({ outcome }) => (outcome.errors_by_kind.http_5xx ?? 0) > 0), 'the servers answered 503 while their connections were gone');
-  t.same(results.map((result) => chaosOf(result).servers_killed), results.map(() => 0), 'no server killed: not asked for');
+  t.ok(
+    results.some(({ outcome }) => (outcome.errors_by_kind.http_5xx ?? 0) > 0),
+    'the servers answered 503 while their connections were gone',
+  );
+  t.same(
+    results.map((result) => chaosOf(result).servers_killed),
+    results.map(() => 0),
+    'no server killed: not asked for',
+  );
 });
 
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
@@ -98,7 +109,10 @@ t.test('kill-backends with one connection per server: a strategy on a connection
 t.test('slow-db: safe strategies hold with a wide window between read and write', async (t) => {
   const { results } = await underFaults({ faults: ['slow-db'], everyMs: 2000, latencyMs: 3 }, 20);
   heldUnder(t, results);
-  t.ok(results.every(({ outcome }) => outcome.latency_ms.p50 >= 3), 'every strategy\'s median claim took the pause');
+  t.ok(
+    results.every(({ outcome }) => outcome.latency_ms.p50 >= 3),
+    "every strategy's median claim took the pause",
+  );
 });
 
 // Lightly contended, so that naive's window between read and write rarely meets another request's
@@ -124,25 +138,54 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
   const jsonFile = join(dir, 'run.json');
   const run = await runCli(
     [
-      'run', '--strategy', 'atomic', '--clients', '60', '--servers', '2', '--hotels', '2', '--rooms', '150', '--think-ms', '0',
-      '--chaos', 'kill-server,kill-backends,slow-db', '--chaos-every', '150ms', '--chaos-latency-ms', '2',
-      '--results-dir', dir, '--json', jsonFile, '--assert-no-overbooking',
+      'run',
+      '--strategy',
+      'atomic',
+      '--clients',
+      '60',
+      '--servers',
+      '2',
+      '--hotels',
+      '2',
+      '--rooms',
+      '150',
+      '--think-ms',
+      '0',
+      '--chaos',
+      'kill-server,kill-backends,slow-db',
+      '--chaos-every',
+      '150ms',
+      '--chaos-latency-ms',
+      '2',
+      '--results-dir',
+      dir,
+      '--json',
+      jsonFile,
+      '--assert-no-overbooking',
     ],
     { env: { DATABASE_URL: database.url }, timeoutMs: 60_000 },
   );
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
-  t.match(run.stdout, /chaos atomic \(kill-server or kill-backends every 150 ms, slow-db 2 ms\): servers killed \d+, connections terminated \d+, server crashes 0; indeterminate writes \d+ \(committed \d+\); unaccounted 0, lost 0/, 'the chaos line');
+  t.match(
+    run.stdout,
+    /chaos atomic \(kill-server or kill-backends every 150 ms, slow-db 2 ms\): servers killed \d+, connections terminated \d+, server crashes 0; indeterminate writes \d+ \(committed \d+\); unaccounted 0, lost 0/,
+    'the chaos line',
+  );
   const result = await readResult(jsonFile);
   const { params, outcome } = result;
   t.same(params.chaos, { faults: ['kill-server', 'kill-backends', 'slow-db'], every_ms: 150, latency_ms: 2 }, 'params.chaos');
-  t.match(outcome.chaos, {
-    servers_killed: Number,
-    backends_terminated: Number,
-    server_crashes: 0,
-    indeterminate: Number,
-    indeterminate_committed: Number,
-    unaccounted: 0,
-    lost: 0,
-  }, 'outcome.chaos');
+  t.match(
+    outcome.chaos,
+    {
+      servers_killed: Number,
+      backends_terminated: Number,
+      server_crashes: 0,
+      indeterminate: Number,
+      indeterminate_committed: Number,
+      unaccounted: 0,
+      lost: 0,
+    },
+    'outcome.chaos',
+  );
   t.ok(chaosOf(result).servers_killed + chaosOf(result).backends_terminated > 0, 'faults were injected');
 });

@@ -25,34 +25,38 @@ t.test('run on an embedded database: exit 0, table, result files, --json, nothin
   t.match(run.stdout, /atomic.*30 \/ 30.*SAFE/, 'the table shows every room sold and the verdict');
   t.match(run.stderr, /evento: embedded database/, 'progress says which database');
   const result = await readResult(jsonFile);
-  t.match(result, {
-    tool: { name: 'evento', version: String },
-    started_at: String,
-    params: { strategy: 'atomic', clients: 20, servers: 1, hotels: 2, rooms: 15, max_rooms: 5, think_ms: '0', seed: Number },
-    environment: { node: String, postgres: String, cpus: Number, database: 'embedded' },
-    event_id: String,
-    outcome: {
-      requests: Number,
-      reservations: Number,
-      rooms_reserved: 30,
-      contracted: 30,
-      overbooked_rooms: 0,
-      drift: 0,
-      conflicts: Number,
-      retries: Number,
-      insufficient: Number,
-      errors: 0,
-      duration_ms: Number,
-      throughput_rps: Number,
-      latency_ms: { p50: Number, p90: Number, p99: Number, max: Number },
-      reservations_per_s: Number,
-      rooms_per_s: Number,
-      time_to_reservation_ms: { p50: Number, p90: Number, p99: Number, max: Number },
-      per_reservation: { requests: Number, conflicts: Number, insufficient: Number },
-      histograms: { latency_us: String, time_to_reservation_us: String },
+  t.match(
+    result,
+    {
+      tool: { name: 'evento', version: String },
+      started_at: String,
+      params: { strategy: 'atomic', clients: 20, servers: 1, hotels: 2, rooms: 15, max_rooms: 5, think_ms: '0', seed: Number },
+      environment: { node: String, postgres: String, cpus: Number, database: 'embedded' },
+      event_id: String,
+      outcome: {
+        requests: Number,
+        reservations: Number,
+        rooms_reserved: 30,
+        contracted: 30,
+        overbooked_rooms: 0,
+        drift: 0,
+        conflicts: Number,
+        retries: Number,
+        insufficient: Number,
+        errors: 0,
+        duration_ms: Number,
+        throughput_rps: Number,
+        latency_ms: { p50: Number, p90: Number, p99: Number, max: Number },
+        reservations_per_s: Number,
+        rooms_per_s: Number,
+        time_to_reservation_ms: { p50: Number, p90: Number, p99: Number, max: Number },
+        per_reservation: { requests: Number, conflicts: Number, insufficient: Number },
+        histograms: { latency_us: String, time_to_reservation_us: String },
+      },
+      verdict: { promises_safety: true, safe: true },
     },
-    verdict: { promises_safety: true, safe: true },
-  }, '--json has the documented fields');
+    '--json has the documented fields',
+  );
   const { outcome } = result;
   const perReservation = (count: number) => Math.round((count * 100) / outcome.reservations) / 100;
   t.same(
@@ -74,7 +78,24 @@ t.test('run on an embedded database: exit 0, table, result files, --json, nothin
 t.test('--expect-overbooking exits 1 when an unsafe strategy was not contended', async (t) => {
   const dir = await scratch();
   const run = await runCli(
-    ['run', '--strategy', 'naive', '--clients', '1', '--servers', '1', '--hotels', '1', '--rooms', '5', '--think-ms', '0', '--results-dir', dir, '--expect-overbooking'],
+    [
+      'run',
+      '--strategy',
+      'naive',
+      '--clients',
+      '1',
+      '--servers',
+      '1',
+      '--hotels',
+      '1',
+      '--rooms',
+      '5',
+      '--think-ms',
+      '0',
+      '--results-dir',
+      dir,
+      '--expect-overbooking',
+    ],
     { env: withDatabase },
   );
   t.equal(run.code, 1, 'exit 1');
@@ -114,7 +135,23 @@ t.test('an unreachable database exits 3 with the cause', async (t) => {
 t.test('--timeout stops the clients, still audits and writes, and exits 3', async (t) => {
   const dir = await scratch();
   const run = await runCli(
-    ['run', '--strategy', 'atomic', '--clients', '10', '--servers', '1', '--rooms', '100000', '--think-ms', '50-100', '--timeout', '1', '--results-dir', dir],
+    [
+      'run',
+      '--strategy',
+      'atomic',
+      '--clients',
+      '10',
+      '--servers',
+      '1',
+      '--rooms',
+      '100000',
+      '--think-ms',
+      '50-100',
+      '--timeout',
+      '1',
+      '--results-dir',
+      dir,
+    ],
     { env: withDatabase },
   );
   t.equal(run.code, 3, 'exit 3');
@@ -210,13 +247,28 @@ t.test('seed with DATABASE_URL prints the event as JSON', async (t) => {
   t.equal(run.code, 0, 'exit 0');
   const seeded = JSON.parse(run.stdout) as SeededEvent;
   t.match(seeded, { event_id: String }, 'event id');
-  t.same(seeded.hotels.map((hotel) => hotel.contracted), [9, 9], 'two hotels of 9 rooms');
+  t.same(
+    seeded.hotels.map((hotel) => hotel.contracted),
+    [9, 9],
+    'two hotels of 9 rooms',
+  );
 });
 
 t.test('strategies lists every strategy with its guarantee', async (t) => {
   const run = await runCli(['strategies', '--json'], { env: withDatabase });
   t.equal(run.code, 0, 'exit 0');
   const listed = JSON.parse(run.stdout) as { name: string; promises_safety: boolean }[];
-  t.same(listed.map((row) => row.name), [...strategyNames, ...slotStrategyNames], 'all of them, room strategies then slot ones');
-  t.same(listed.filter((row) => !row.promises_safety).map((row) => row.name).slice(0, 2), ['naive', 'transaction'], 'the unsafe ones say so');
+  t.same(
+    listed.map((row) => row.name),
+    [...strategyNames, ...slotStrategyNames],
+    'all of them, room strategies then slot ones',
+  );
+  t.same(
+    listed
+      .filter((row) => !row.promises_safety)
+      .map((row) => row.name)
+      .slice(0, 2),
+    ['naive', 'transaction'],
+    'the unsafe ones say so',
+  );
 });

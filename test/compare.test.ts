@@ -17,7 +17,19 @@ function resultOf(strategy: string, trial: number, goodput: number, p99: number,
     tool: { name: 'evento', version: '0.1.0' },
     workload: 'rooms',
     started_at: `2026-01-01T00:00:${String(trial).padStart(2, '0')}.000Z`,
-    params: { strategy, clients: 200, servers: 2, hotels: 3, rooms: 200, max_rooms: 5, think_ms: '0', seed: 7000 + trial, pick: 'first', in_flight: 256, pool_size: 1 },
+    params: {
+      strategy,
+      clients: 200,
+      servers: 2,
+      hotels: 3,
+      rooms: 200,
+      max_rooms: 5,
+      think_ms: '0',
+      seed: 7000 + trial,
+      pick: 'first',
+      in_flight: 256,
+      pool_size: 1,
+    },
     environment: { node: '20.19.0', postgres: '17', cpus: 2, database: 'embedded' },
     event_id: `00000000-0000-4000-8000-${String(goodput * 100 + trial).padStart(12, '0')}`,
     outcome: {
@@ -26,16 +38,24 @@ function resultOf(strategy: string, trial: number, goodput: number, p99: number,
       latency_ms: { p50: 4, p90: 9, p99: 20, max: 31 },
       time_to_reservation_ms: { p50: p99 / 4, p90: p99 / 2, p99, max: p99 * 1.5 },
     },
-    verdict: verdict ? { promises_safety: promisesSafety, ...verdict } : { promises_safety: promisesSafety, safe: promisesSafety, label: promisesSafety ? 'SAFE' : 'OVERBOOKED by 40' },
+    verdict: verdict
+      ? { promises_safety: promisesSafety, ...verdict }
+      : { promises_safety: promisesSafety, safe: promisesSafety, label: promisesSafety ? 'SAFE' : 'OVERBOOKED by 40' },
     trial: { index: trial + 1, count: spread.length, seed: 7000 + trial, position: trial },
   };
 }
 
 /** Six trials of a strategy: goodput around `goodput`, p99 around 40 ms, each scaled by `factor`. */
 const trials = (strategy: string, goodput: number, factor = { goodput: 1, p99: 1 }) =>
-  spread.map((noise, trial) => resultOf(strategy, trial, Math.round(goodput * noise * factor.goodput), Math.round(40 * (2 - noise) * factor.p99 * 10) / 10));
+  spread.map((noise, trial) =>
+    resultOf(strategy, trial, Math.round(goodput * noise * factor.goodput), Math.round(40 * (2 - noise) * factor.p99 * 10) / 10),
+  );
 
-const race = (factor?: { goodput: number; p99: number }) => [...trials('naive', 300, factor), ...trials('atomic', 400, factor), ...trials('optimistic', 500, factor)];
+const race = (factor?: { goodput: number; p99: number }) => [
+  ...trials('naive', 300, factor),
+  ...trials('atomic', 400, factor),
+  ...trials('optimistic', 500, factor),
+];
 const options = { thresholdPct: 10, ignoreParams: false };
 const side = (name: string, results: ComparableResult[]) => ({ name, results });
 
@@ -53,7 +73,10 @@ t.test('the same results twice: nothing significant, exit 0', async (t) => {
   t.equal(comparison.exit_code, 0, 'exit 0');
   t.same(comparison.failures, [], 'no failure');
   t.equal(comparison.rows.length, 6, 'two metrics for each of three strategies');
-  t.ok(comparison.rows.every((row) => row.test.enough && !row.test.significant && row.delta_pct === 0), 'every row: enough samples, not significant, no change');
+  t.ok(
+    comparison.rows.every((row) => row.test.enough && !row.test.significant && row.delta_pct === 0),
+    'every row: enough samples, not significant, no change',
+  );
   const table = formatComparison(comparison, 'base', 'new');
   t.match(table, /atomic\s+goodput \/s\s+404 ± 4%\s+404 ± 4%\s+~\s+p=1\.000 n=6/, 'the atomic row as benchstat prints it');
   t.ok(widest(table) <= 100, `fits 100 columns (widest line ${widest(table)})`);
@@ -73,14 +96,25 @@ t.test('a new side 40% slower over six trials: exit 1 naming goodput and the str
   const jsonOut = join(dir, 'comparison.json');
   const run = await runCli(['compare', base, next, '--json', jsonOut]);
   t.equal(run.code, 1, 'exit 1');
-  t.match(run.stderr, /assertion failed: goodput of atomic fell 40\.0% \(404 → 243 reservations\/s, p=0\.002, n=6\+6\)/, 'names the metric, the strategy and the change');
+  t.match(
+    run.stderr,
+    /assertion failed: goodput of atomic fell 40\.0% \(404 → 243 reservations\/s, p=0\.002, n=6\+6\)/,
+    'names the metric, the strategy and the change',
+  );
   t.notMatch(run.stderr, /time to reservation/, 'p99 did not change and is not named');
   t.ok(oneLine(run.stderr), 'one line');
   t.match(run.stdout, /atomic\s+goodput \/s\s+404 ± 4%\s+243 ± 4%\s+-40\.0%\s+p=0\.002 n=6/, 'the table shows the change');
   const comparison = JSON.parse(await readFile(jsonOut, 'utf8')) as Comparison;
   t.match(
     comparison,
-    { threshold_pct: 10, exit_code: 1, rows: [{ group: 'atomic', metric: 'goodput', regressed: true, test: { significant: true } }, { metric: 'p99 time to reservation', regressed: false }] },
+    {
+      threshold_pct: 10,
+      exit_code: 1,
+      rows: [
+        { group: 'atomic', metric: 'goodput', regressed: true, test: { significant: true } },
+        { metric: 'p99 time to reservation', regressed: false },
+      ],
+    },
     '--json holds the comparison',
   );
 });
@@ -102,23 +136,41 @@ t.test('the threshold: a significant change smaller than it is no regression', a
 
 t.test('a strategy that promises safety broke it in one new trial: exit 1', async (t) => {
   const next = trials('atomic', 400);
-  next[2] = resultOf('atomic', 2, at(next, 2).outcome.reservations_per_s, at(next, 2).outcome.time_to_reservation_ms.p99, { safe: false, label: 'OVERBOOKED by 12' });
+  next[2] = resultOf('atomic', 2, at(next, 2).outcome.reservations_per_s, at(next, 2).outcome.time_to_reservation_ms.p99, {
+    safe: false,
+    label: 'OVERBOOKED by 12',
+  });
   const dir = await scratch();
   const run = await runCli(['compare', await jsonFile(dir, 'base.json', trials('atomic', 400)), await jsonFile(dir, 'new.json', next)]);
   t.equal(run.code, 1, 'exit 1');
-  t.match(run.stderr, /atomic promises safety but 1 of 6 runs in .*new\.json were not safe: trial 3 OVERBOOKED by 12/, 'names the strategy, the trial and what broke');
+  t.match(
+    run.stderr,
+    /atomic promises safety but 1 of 6 runs in .*new\.json were not safe: trial 3 OVERBOOKED by 12/,
+    'names the strategy, the trial and what broke',
+  );
   t.ok(oneLine(run.stderr), 'one line');
   t.match(run.stdout, /safe runs\s+6\/6\s+5\/6\s+BROKEN/, 'the table shows the verdicts');
 
   const naive = trials('naive', 300);
   t.equal(compareResults(side('base', naive), side('new', naive), options).exit_code, 0, 'an unsafe strategy that overbooks breaks no promise');
-  const newOnly = compareResults(side('base', trials('atomic', 400)), side('new', [...trials('atomic', 400), ...next.map((result) => ({ ...result, params: { ...result.params, strategy: 'pessimistic' } }))]), options);
+  const newOnly = compareResults(
+    side('base', trials('atomic', 400)),
+    side('new', [...trials('atomic', 400), ...next.map((result) => ({ ...result, params: { ...result.params, strategy: 'pessimistic' } }))]),
+    options,
+  );
   t.equal(newOnly.exit_code, 1, 'a broken promise fails even in a group the base side does not have');
 });
 
 t.test('too few trials: n too small, and only a broken promise can fail', async (t) => {
-  const comparison = compareResults(side('base', trials('atomic', 400).slice(0, 3)), side('new', trials('atomic', 400, { goodput: 0.5, p99: 2 }).slice(0, 3)), options);
-  t.ok(comparison.rows.every((row) => !row.test.enough && !row.regressed), 'three a side: not enough, no regression');
+  const comparison = compareResults(
+    side('base', trials('atomic', 400).slice(0, 3)),
+    side('new', trials('atomic', 400, { goodput: 0.5, p99: 2 }).slice(0, 3)),
+    options,
+  );
+  t.ok(
+    comparison.rows.every((row) => !row.test.enough && !row.regressed),
+    'three a side: not enough, no regression',
+  );
   t.equal(comparison.exit_code, 0, 'exit 0');
   t.match(formatComparison(comparison, 'base', 'new'), /n too small\s+p=0\.100 n=3/, 'the table says n too small');
 });
@@ -127,14 +179,25 @@ t.test('groups: parameters but the seed, --ignore-params, unpaired groups', asyn
   const biggerPool = trials('atomic', 400).map((result) => ({ ...result, params: { ...result.params, pool_size: 4 } }));
   t.throws(
     () => compareResults(side('one.json', trials('atomic', 400)), side('four.json', biggerPool), options),
-    { name: 'UsageError', message: /no group in common between one\.json \(atomic pool_size=1\) and four\.json \(atomic pool_size=4\); --ignore-params/ },
+    {
+      name: 'UsageError',
+      message: /no group in common between one\.json \(atomic pool_size=1\) and four\.json \(atomic pool_size=4\); --ignore-params/,
+    },
     'different pool sizes do not pair',
   );
   const ignoring = compareResults(side('one.json', trials('atomic', 400)), side('four.json', biggerPool), { ...options, ignoreParams: true });
-  t.same(ignoring.rows.map((row) => row.group), ['atomic', 'atomic'], '--ignore-params pairs them by strategy');
+  t.same(
+    ignoring.rows.map((row) => row.group),
+    ['atomic', 'atomic'],
+    '--ignore-params pairs them by strategy',
+  );
   const partial = compareResults(side('base', race()), side('new', trials('atomic', 400)), options);
   t.same(partial.only_in_base, ['naive', 'optimistic'], 'groups only in base are listed, not compared');
-  t.same(partial.verdicts.map((verdict) => verdict.group), ['atomic'], 'the common group is compared');
+  t.same(
+    partial.verdicts.map((verdict) => verdict.group),
+    ['atomic'],
+    'the common group is compared',
+  );
 });
 
 t.test('inputs: files, directories, --json race lists; each run counted once', async (t) => {
@@ -158,8 +221,16 @@ t.test('unreadable or incomparable input: exit 2 with one line naming the file a
     ['invalid JSON', [await jsonFile(dir, 'broken.json', '{"tool": '), good], /broken\.json: not valid JSON/],
     ['not a result', [good, await jsonFile(dir, 'other.json', { hello: 'world' })], /other\.json: not an evento result/],
     ['a missing field', [await jsonFile(dir, 'older.json', older), good], /older\.json\[0\]: outcome\.time_to_reservation_ms\.p99 is missing/],
-    ['a field of the wrong type', [good, await jsonFile(dir, 'typo.json', { ...resultOf('atomic', 0, 400, 40), verdict: { promises_safety: true, safe: 'yes' } })], /typo\.json: verdict\.safe is "yes", not a boolean/],
-    ['nothing in common', [good, await jsonFile(dir, 'naive.json', trials('naive', 300))], /no group in common between .*good\.json \(atomic\) and .*naive\.json \(naive\)/],
+    [
+      'a field of the wrong type',
+      [good, await jsonFile(dir, 'typo.json', { ...resultOf('atomic', 0, 400, 40), verdict: { promises_safety: true, safe: 'yes' } })],
+      /typo\.json: verdict\.safe is "yes", not a boolean/,
+    ],
+    [
+      'nothing in common',
+      [good, await jsonFile(dir, 'naive.json', trials('naive', 300))],
+      /no group in common between .*good\.json \(atomic\) and .*naive\.json \(naive\)/,
+    ],
     ['an empty directory', [await mkdtemp(join(dir, 'empty-')), good], /empty-\w+: a directory without any \.json result file/],
     ['a bad threshold', ['--threshold', 'ten', good, good], /--threshold.*expected a percentage from 0 to 1000/],
   ];

@@ -4,8 +4,7 @@ import type { ConflictReason } from '../strategies/types.js';
 import { contendedRace, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
-const race = (names: string[]) =>
-  runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
+const race = (names: string[]) => runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {
@@ -52,6 +51,10 @@ for (const [name, reason] of safe) {
       if (reason) t.equal(outcome.conflicts_by_reason[reason], outcome.conflicts, `run ${index}: every conflict was a ${reason}`);
       t.equal(outcome.log_mismatch, name === 'event-log' ? 0 : null, `run ${index}: the log replays to the tables (event-log only)`);
     }
-    if (reason) t.ok(results.some((result) => result.outcome.conflicts > 0), `${reason} conflicts happened and were retried`);
+    if (reason)
+      t.ok(
+        results.some((result) => result.outcome.conflicts > 0),
+        `${reason} conflicts happened and were retried`,
+      );
   });
 }

@@ -41,7 +41,16 @@ const frameOf = (element: ReactElement) => {
   return frame;
 };
 
-const plan: RacePlan = { command: 'race', strategies: ['naive', 'atomic', 'optimistic'], clients: 200, servers: 2, hotels: 2, rooms: 100, thinkMs: '0-300', seed: 42 };
+const plan: RacePlan = {
+  command: 'race',
+  strategies: ['naive', 'atomic', 'optimistic'],
+  clients: 200,
+  servers: 2,
+  hotels: 2,
+  rooms: 100,
+  thinkMs: '0-300',
+  seed: 42,
+};
 const hotel = (name: string, booked: number, extra: Partial<HotelOutcome> = {}): HotelOutcome => ({
   hotel_id: `id-${name}`,
   name,
@@ -132,7 +141,11 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
   const frame = plain(render(<Dashboard state={state} columns={160} />).lastFrame());
 
   t.match(frame, /✘ naive {2}OVERBOOKED by 60 \* {2}260 \/ 200 rooms · 1,235 res\/s · wait p99 80\.3 ms · 2\.50s\n/, 'naive finished unsafe');
-  t.match(frame, /\n\* unsafe by design: promises nothing; its overbooking is what it is raced to show\n/, 'the marker explained once, under the live view');
+  t.match(
+    frame,
+    /\n\* unsafe by design: promises nothing; its overbooking is what it is raced to show\n/,
+    'the marker explained once, under the live view',
+  );
   t.match(frame, /\+60 overbooked/, 'with the bar of the hotel it overbooked');
   t.match(frame, /✔ atomic {2}SAFE {2}200 \/ 200 rooms/, 'atomic finished safe');
   t.match(frame, /evento race {2}naive ✘ · atomic ✔ · {2}optimistic {3}1\.0s/, 'the header marks finished ones and highlights the running one');
@@ -226,7 +239,13 @@ t.test('one trial each: kept promises first by goodput, the rest after, and no r
   );
   t.same(
     rankOf(ranking),
-    [['optimistic', null], ['pessimistic', null], ['advisory', null], ['transaction', null], ['naive', null]],
+    [
+      ['optimistic', null],
+      ['pessimistic', null],
+      ['advisory', null],
+      ['transaction', null],
+      ['naive', null],
+    ],
     'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included; none ranked',
   );
   t.equal(ranking.unranked, 'not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more', 'the table says why');
@@ -245,21 +264,40 @@ t.test('five trials each: a significant difference ranks apart, a difference wit
       ...trialsOf('pessimistic', true, [2950, 3010, 2900, 2980, 2960]),
     ]),
   );
-  t.same(rankOf(ranking), [['atomic', 1], ['pessimistic', 2], ['advisory', 3], ['serializable', 3]], 'advisory and serializable overlap: one rank');
+  t.same(
+    rankOf(ranking),
+    [
+      ['atomic', 1],
+      ['pessimistic', 2],
+      ['advisory', 3],
+      ['serializable', 3],
+    ],
+    'advisory and serializable overlap: one rank',
+  );
   t.equal(ranking.unranked, undefined, 'enough trials to rank');
   t.same(
     rankOf(rankGroups(groupTrials([...trialsOf('atomic', true, [5760, 5600, 5810]), ...trialsOf('serializable', true, [2300, 2250, 2390])]))),
-    [['atomic', null], ['serializable', null]],
+    [
+      ['atomic', null],
+      ['serializable', null],
+    ],
     'three trials a side cannot reach p ≤ 0.05: no rank, however far apart',
   );
 });
 
 t.test('the verdict over trials: how many held, and by how much the others overbooked', async (t) => {
   t.equal(verdictOverTrials(trialsOf('atomic', true, [1, 2, 3])), 'SAFE 3/3');
-  t.equal(verdictOverTrials([...trialsOf('naive', false, [1], 212), ...trialsOf('naive', false, [1], 371), ...trialsOf('naive', false, [1], 300)]), 'OVERBOOKED 3/3 (+212..+371) *');
+  t.equal(
+    verdictOverTrials([...trialsOf('naive', false, [1], 212), ...trialsOf('naive', false, [1], 371), ...trialsOf('naive', false, [1], 300)]),
+    'OVERBOOKED 3/3 (+212..+371) *',
+  );
   t.equal(verdictOverTrials([...trialsOf('transaction', false, [1]), ...trialsOf('transaction', false, [1], 4)]), 'OVERBOOKED 1/2 (+4) *');
   t.equal(verdictOverTrials(trialsOf('transaction', false, [1, 1])), 'held 2/2 *');
-  t.equal(verdictOverTrials([...trialsOf('advisory', true, [1, 1]), ...trialsOf('advisory', true, [1], 2)]), 'OVERBOOKED 1/3 (+2)', 'a broken promise, unmarked');
+  t.equal(
+    verdictOverTrials([...trialsOf('advisory', true, [1, 1]), ...trialsOf('advisory', true, [1], 2)]),
+    'OVERBOOKED 1/3 (+2)',
+    'a broken promise, unmarked',
+  );
 });
 
 t.test('on a narrow terminal the bars and sparklines shrink to fit', async (t) => {
@@ -312,10 +350,31 @@ function scaleResult(workload: WorkloadName, strategy: StrategyInfo, index: numb
     writes: { acknowledged: [], indeterminate: [] },
     histograms: { latency_us: 'HISTFAAAA…', time_to_reservation_us: 'HISTFAAAB…' },
   };
-  const rooms = { hotels: [], contracted: 30_000, confirmed: 30_000 + overbooked, held: 0, reservations, overbooked: workload === 'slots' ? 0 : overbooked, drift: 0 };
+  const rooms = {
+    hotels: [],
+    contracted: 30_000,
+    confirmed: 30_000 + overbooked,
+    held: 0,
+    reservations,
+    overbooked: workload === 'slots' ? 0 : overbooked,
+    drift: 0,
+  };
   return buildResult({
     strategy,
-    params: { strategy: strategy.name, clients: 10_000, servers: 4, hotels: 3, rooms: 10_000, max_rooms: 5, think_ms: '0-300', seed: 1, pick: 'first', in_flight: 256, pool_size: 1, workload },
+    params: {
+      strategy: strategy.name,
+      clients: 10_000,
+      servers: 4,
+      hotels: 3,
+      rooms: 10_000,
+      max_rooms: 5,
+      think_ms: '0-300',
+      seed: 1,
+      pick: 'first',
+      in_flight: 256,
+      pool_size: 1,
+      workload,
+    },
     startedAt: new Date(0),
     database: { kind: 'embedded', postgresVersion: '17.0' },
     eventId: `event-${workload}-${strategy.name}`,
@@ -337,26 +396,58 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
   const lines = formatResults(results).split('\n');
   const widest = Math.max(...lines.map((line) => line.length));
   t.ok(widest <= 100, `every line fits in 100 columns (widest: ${widest})`);
-  t.ok(lines.some((line) => line.includes('holds:serializable')), 'the longest run name is in it');
+  t.ok(
+    lines.some((line) => line.includes('holds:serializable')),
+    'the longest run name is in it',
+  );
   t.match(lines[1], /^│ +# │ strategy +│ +rooms \/ │ goodput │ +wait │ +409s │ verdict +│$/, 'the headings, first line');
   t.match(lines[2], /^│ +│ +│ +contracted │ +res\/s │ p99 ms │ \/ res │ +│$/, 'the headings, second line');
   const rows = lines.filter((line) => line.startsWith('│') && !/verdict|contracted/.test(line));
   t.equal(rows.length, results.length, 'one row per run, no separator rows between them');
   // Reservations grow with the index, so the safe slots runs lead.
-  t.match(rows[0], /^│ +│ slots:exclusion +│ +— │ +13,318 │ 1234\.6 │ 19\.74 │ SAFE +│$/, 'first: the most reservations per second among the kept promises, unranked after one trial');
+  t.match(
+    rows[0],
+    /^│ +│ slots:exclusion +│ +— │ +13,318 │ 1234\.6 │ 19\.74 │ SAFE +│$/,
+    'first: the most reservations per second among the kept promises, unranked after one trial',
+  );
   t.match(rows[12], /^│ +│ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
-  t.match(rows.find((row) => row.includes('│ naive ')), /^│ +│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/, 'an unsafe run: unranked, its verdict marked');
-  t.match(rows.find((row) => row.includes('slots:naive-slots')), /│ OVERLAPS 1234 \* +│$/, 'a slots anomaly carries the marker too');
+  t.match(
+    rows.find((row) => row.includes('│ naive ')),
+    /^│ +│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/,
+    'an unsafe run: unranked, its verdict marked',
+  );
+  t.match(
+    rows.find((row) => row.includes('slots:naive-slots')),
+    /│ OVERLAPS 1234 \* +│$/,
+    'a slots anomaly carries the marker too',
+  );
   t.equal(lines.at(-1), unsafeLegend, 'the legend under the table');
   t.ok(lines.includes('not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more'), 'why nothing is ranked');
   t.same(rows.map((row) => at(row.split('│'), 1).trim()).filter(Boolean), [], 'one trial each: no rank at all');
 
-  const sixTrials = results.flatMap((result) => Array.from({ length: 6 }, (_, trial) => ({ ...result, outcome: { ...result.outcome, reservations_per_s: result.outcome.reservations_per_s * (1 + trial / 100), overbooked_rooms: result.outcome.overbooked_rooms && 212 + trial * 1000 } })));
+  const sixTrials = results.flatMap((result) =>
+    Array.from({ length: 6 }, (_, trial) => ({
+      ...result,
+      outcome: {
+        ...result.outcome,
+        reservations_per_s: result.outcome.reservations_per_s * (1 + trial / 100),
+        overbooked_rooms: result.outcome.overbooked_rooms && 212 + trial * 1000,
+      },
+    })),
+  );
   const trialLines = formatResults(sixTrials).split('\n');
   const widestTrials = Math.max(...trialLines.map((line) => line.length));
-  t.ok(widestTrials <= 100, `with six trials each, every line still fits (widest: ${widestTrials})\n${trialLines.join("\n")}`);
-  t.match(trialLines.find((line) => line.includes('│ holds:naive ')), /│ OVERBOOKED 6\/6 \(\+212\.\.\+5212\) \* │$/, 'the range of the overbooking over the trials');
-  t.match(trialLines.find((line) => line.includes('│ atomic ')), /^│ +[0-9]+ │ atomic +│ +[0-9,]+ ± [0-9]+% │ 1234\.6 ± 0% │ [0-9.]+ │ SAFE 6\/6 +│$/, 'medians with their interval, the verdict over trials');
+  t.ok(widestTrials <= 100, `with six trials each, every line still fits (widest: ${widestTrials})\n${trialLines.join('\n')}`);
+  t.match(
+    trialLines.find((line) => line.includes('│ holds:naive ')),
+    /│ OVERBOOKED 6\/6 \(\+212\.\.\+5212\) \* │$/,
+    'the range of the overbooking over the trials',
+  );
+  t.match(
+    trialLines.find((line) => line.includes('│ atomic ')),
+    /^│ +[0-9]+ │ atomic +│ +[0-9,]+ ± [0-9]+% │ 1234\.6 ± 0% │ [0-9.]+ │ SAFE 6\/6 +│$/,
+    'medians with their interval, the verdict over trials',
+  );
 
   const safeOnly = formatResults(results.filter(({ verdict }) => verdict.promises_safety));
   t.notMatch(safeOnly, /unsafe by design|\*/, 'no marker and no legend when every strategy promises safety');
@@ -372,7 +463,11 @@ t.test('--wide: every column', async (t) => {
     /^│ # │ strategy +│ trials │ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
     'every heading',
   );
-  t.match(second, /│ +│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/, 'with its unit');
+  t.match(
+    second,
+    /│ +│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/,
+    'with its unit',
+  );
   t.match(
     wide,
     /│ +│ atomic +│ +1 │ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ SAFE +│/,
@@ -421,7 +516,10 @@ t.test("the dashboard's finished lines fit 100 columns, the figures on a line of
     t.equal(lines.filter((line) => line === figures).length, 2, `${columns}: two long runs, their figures whole on a line of their own`);
     t.ok(lines.includes('✔ holds:serializable  SAFE'), `${columns}: the verdict line of a safe run`);
     t.ok(lines.includes('✘ holds:transaction trial 10/10  OVERBOOKED by 1234, DRIFT 56 *'), `${columns}: of an unsafe one, marked, with its trial`);
-    t.ok(lines.includes('✔ atomic  SAFE  200 / 200 rooms · 1,235 res/s · wait p99 80.3 ms · 2.50s · stopped early'), `${columns}: a short one on one line`);
+    t.ok(
+      lines.includes('✔ atomic  SAFE  200 / 200 rooms · 1,235 res/s · wait p99 80.3 ms · 2.50s · stopped early'),
+      `${columns}: a short one on one line`,
+    );
     t.ok(lines.includes(unsafeLegend), `${columns}: the legend`);
   }
 });

@@ -50,7 +50,7 @@ t.test('a database where evento cannot create its schema exits 3 with the cause'
 t.test('a role that does not exist exits 3 with the cause', async (t) => {
   const run = await runCli(small, { env: { DATABASE_URL: urlFor('nobody_here', 'postgres') } });
   t.equal(run.code, 3, 'exit 3');
-  t.match(run.stderr, /role "nobody_here" does not exist/, 'the server\'s reason');
+  t.match(run.stderr, /role "nobody_here" does not exist/, "the server's reason");
 });
 
 // The embedded database trusts every local connection; for a wrong password to be refused, this
@@ -90,7 +90,11 @@ t.test('a socket directory in the URL, the libpq way, is where connections go', 
     url: 'postgres://u@127.0.0.1:5433/db?sslmode=disable',
     path: '/run/pg/.s.PGSQL.5433',
   });
-  t.same(postgresTarget('postgres://u@db.example:5432/db?host=db.example'), { url: 'postgres://u@db.example:5432/db?host=db.example' }, 'a host name is no directory');
+  t.same(
+    postgresTarget('postgres://u@db.example:5432/db?host=db.example'),
+    { url: 'postgres://u@db.example:5432/db?host=db.example' },
+    'a host name is no directory',
+  );
   t.same(postgresTarget('postgres://u@h/db'), { url: 'postgres://u@h/db' });
   const [{ unix }] = await sql<[{ unix: boolean }]>`select client_addr is null as unix from pg_stat_activity where pid = pg_backend_pid()`;
   t.equal(unix, database.kind === 'embedded', 'the embedded database is reached over its Unix socket');

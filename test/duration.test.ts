@@ -37,7 +37,10 @@ t.test('race --duration runs every strategy for the duration', async (t) => {
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   t.same(
     (await readResults(jsonFile)).map((result) => [result.params.strategy, result.outcome.stopped_by]),
-    [['atomic', 'duration'], ['optimistic', 'duration']],
+    [
+      ['atomic', 'duration'],
+      ['optimistic', 'duration'],
+    ],
     'both strategies ran and each was stopped by --duration',
   );
 });
@@ -84,20 +87,47 @@ t.test('a bad --duration exits 2 with one line naming the flag', async (t) => {
 
 t.test('race --repeat: trials interleaved, trial k of every strategy on one seed, one warm-up, JSON progress', async (t) => {
   const { run, jsonFile } = await runEndless([
-    'race', '--strategies', 'atomic,optimistic', '--repeat', '2', '--duration', '1100ms', '--warmup', '300ms', '--seed', '41', '--progress', 'json',
+    'race',
+    '--strategies',
+    'atomic,optimistic',
+    '--repeat',
+    '2',
+    '--duration',
+    '1100ms',
+    '--warmup',
+    '300ms',
+    '--seed',
+    '41',
+    '--progress',
+    'json',
   ]);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   const progress = run.stderr
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { type: string; strategy?: string; snapshot?: { requests: number } });
-  t.ok(run.stderr.split('\n').every((line) => line === '' || line.startsWith('{') || line.startsWith('evento: wrote ')), 'stderr holds only JSON lines and the files written');
+  t.ok(
+    run.stderr.split('\n').every((line) => line === '' || line.startsWith('{') || line.startsWith('evento: wrote ')),
+    'stderr holds only JSON lines and the files written',
+  );
   t.equal(progress.filter(({ type }) => type === 'warmup').length, 1, 'one warm-up for all the trials');
-  t.same(progress.filter(({ type }) => type === 'start').map(({ strategy }) => strategy), ['atomic', 'optimistic', 'atomic', 'optimistic'], 'A B A B');
-  t.ok(progress.some(({ type, snapshot }) => type === 'tick' && (snapshot?.requests ?? 0) > 0), 'a tick a second, carrying the snapshot');
+  t.same(
+    progress.filter(({ type }) => type === 'start').map(({ strategy }) => strategy),
+    ['atomic', 'optimistic', 'atomic', 'optimistic'],
+    'A B A B',
+  );
+  t.ok(
+    progress.some(({ type, snapshot }) => type === 'tick' && (snapshot?.requests ?? 0) > 0),
+    'a tick a second, carrying the snapshot',
+  );
   t.same(
     (await readResults(jsonFile)).map(({ params, trial }) => [params.strategy, trial?.index, trial?.count, trial?.seed, trial?.position, params.seed]),
-    [['atomic', 1, 2, 41, 0, 41], ['optimistic', 1, 2, 41, 1, 41], ['atomic', 2, 2, 42, 2, 42], ['optimistic', 2, 2, 42, 3, 42]],
+    [
+      ['atomic', 1, 2, 41, 0, 41],
+      ['optimistic', 1, 2, 41, 1, 41],
+      ['atomic', 2, 2, 42, 2, 42],
+      ['optimistic', 2, 2, 42, 3, 42],
+    ],
     'every trial is in the result list with its index, seed and place in the order',
   );
 });

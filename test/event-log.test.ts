@@ -54,9 +54,24 @@ t.test('a seeded stream starts at version 1 with the contract; each reservation 
   const events = await sql<{ version: number; type: string; data: { rooms: number; reservation_id?: string } }[]>`
     select version, type, data from room_events where stream_id = ${stream.id} order by version
   `;
-  t.same(events.map((e) => [e.version, e.type, e.data.rooms]), [[1, 'ROOMS_CONTRACTED', 10], [2, 'ROOMS_RESERVED', 2], [3, 'ROOMS_RESERVED', 2]], 'the stream');
+  t.same(
+    events.map((e) => [e.version, e.type, e.data.rooms]),
+    [
+      [1, 'ROOMS_CONTRACTED', 10],
+      [2, 'ROOMS_RESERVED', 2],
+      [3, 'ROOMS_RESERVED', 2],
+    ],
+    'the stream',
+  );
   const reservations = await sql<{ id: string }[]>`select id from reservations where event_hotel_rooms_id = ${stream.id} order by created_at`;
-  t.same(reservations.map((r) => r.id).sort(), events.slice(1).map((e) => e.data.reservation_id).sort(), 'each event projected its reservation');
+  t.same(
+    reservations.map((r) => r.id).sort(),
+    events
+      .slice(1)
+      .map((e) => e.data.reservation_id)
+      .sort(),
+    'each event projected its reservation',
+  );
   t.match(stream, { version: 3, contracted: 10, reserved: 4 }, 'the projected counters');
 
   const { audit, replay, verdict } = await judged(event.event_id);
@@ -72,7 +87,10 @@ t.test('a seeded stream starts at version 1 with the contract; each reservation 
 t.test('a second append at a version already taken is a unique violation, a retryable conflict', async (t) => {
   const { event, stream } = await soldThroughTheLog(t, 10, 2);
   const stale = appendReserved(sql, stream.id, stream.version, requestFor(event, 1));
-  const error = await stale.then(() => undefined, (caught: unknown) => caught);
+  const error = await stale.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   t.same(classifyError(error), { kind: 'conflict', reason: 'unique_violation' }, '23505 is a conflict');
   t.match(await judged(event.event_id), { replay: { log_mismatch: 0 }, audit: { drift: 0 } }, 'the failed append left no trace');
 });
@@ -85,7 +103,7 @@ const tamperings: { what: string; tamper: (streamId: string) => Promise<unknown>
     caught: { audit: { overbooked: 0, drift: 0 }, replay: { log_mismatch: 4, streams: [{ replayed_reserved: 4, unlogged_rooms: 2 }] } },
   },
   {
-    what: 'a reservation written to the tables behind the log\'s back (the tables alone audit clean)',
+    what: "a reservation written to the tables behind the log's back (the tables alone audit clean)",
     tamper: (streamId) => sql`
       with counter as (update event_hotel_rooms set reserved = reserved + 3 where id = ${streamId})
       insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, created_at)

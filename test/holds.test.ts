@@ -88,7 +88,11 @@ t.test('the sweeper expires lapsed holds and releases their rooms, and only thos
   await sleep(60);
   t.ok((await expireHolds(sql)) >= 1, 'the sweeper expired something');
   t.equal(fieldOf(await call('GET', `/reservations/${fieldOf(short, 'reservation').id}`), 'reservation').status, 'EXPIRED', 'lapsed hold expired');
-  t.match(fieldOf(await call('GET', `/reservations/${fieldOf(short, 'reservation').id}`), 'reservation').history, [{ reason: 'sweeper' }], 'by the sweeper');
+  t.match(
+    fieldOf(await call('GET', `/reservations/${fieldOf(short, 'reservation').id}`), 'reservation').history,
+    [{ reason: 'sweeper' }],
+    'by the sweeper',
+  );
   t.equal(fieldOf(await call('GET', `/reservations/${fieldOf(long, 'reservation').id}`), 'reservation').status, 'HELD', 'live hold untouched');
   t.same(await counters(), { reserved: before.reserved, locked: before.locked + 1 }, 'only the live hold still locks a room');
   await call('POST', `/reservations/${fieldOf(long, 'reservation').id}/cancel`);
@@ -98,9 +102,7 @@ t.test('of concurrent confirms and cancels of one hold, exactly one wins', async
   const before = await counters();
   const held = await hold({ rooms: 2, email: 'a@b.test' });
   const id = fieldOf(held, 'reservation').id;
-  const replies = await Promise.all(
-    Array.from({ length: 16 }, (_, index) => call('POST', `/reservations/${id}/${index % 2 ? 'confirm' : 'cancel'}`)),
-  );
+  const replies = await Promise.all(Array.from({ length: 16 }, (_, index) => call('POST', `/reservations/${id}/${index % 2 ? 'confirm' : 'cancel'}`)));
   t.equal(replies.filter((reply) => reply.status === 200).length, 1, 'one 200');
   t.equal(replies.filter((reply) => reply.status === 409).length, 15, 'fifteen 409s');
   const final = fieldOf(await call('GET', `/reservations/${id}`), 'reservation');
@@ -138,7 +140,10 @@ t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
   }
   t.same((await hold({ rooms: 1, email: 'a@b.test' }, 'event-log')).body.strategies, holdStrategyNames, 'lists those that can');
   const unknown = '00000000-0000-4000-8000-000000000000';
-  for (const [method, path] of [['GET', `/reservations/${unknown}`], ['POST', `/reservations/${unknown}/confirm`]] as const) {
+  for (const [method, path] of [
+    ['GET', `/reservations/${unknown}`],
+    ['POST', `/reservations/${unknown}/confirm`],
+  ] as const) {
     const reply = await call(method, path);
     t.equal(reply.status, 404, `${method} ${path}: 404`);
     t.equal(reply.body.error, 'not_found', 'error body');

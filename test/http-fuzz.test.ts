@@ -46,11 +46,16 @@ const query = fc
   .map((pairs) => (pairs.length ? `?${pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&')}` : ''));
 const jsonBody = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
-  fc.record({
-    rooms: fc.oneof(fc.integer({ min: -3, max: 8 }), fc.double(), fc.string(), fc.constant(null), fc.constant(1e308)),
-    email: fc.oneof(fc.emailAddress(), fc.integer(), fc.string({ maxLength: 400 })),
-    request_id: fc.oneof(fc.string(), fc.constant(undefined), fc.integer()),
-  }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+  fc
+    .record(
+      {
+        rooms: fc.oneof(fc.integer({ min: -3, max: 8 }), fc.double(), fc.string(), fc.constant(null), fc.constant(1e308)),
+        email: fc.oneof(fc.emailAddress(), fc.integer(), fc.string({ maxLength: 400 })),
+        request_id: fc.oneof(fc.string(), fc.constant(undefined), fc.integer()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value)),
 );
 const body = fc.oneof(
   fc.constant(undefined),
@@ -64,7 +69,10 @@ const body = fc.oneof(
     { type: 'text/plain', data: Buffer.from('rooms=1') },
   ),
 );
-const method = fc.oneof({ weight: 6, arbitrary: fc.constant('POST') }, { weight: 3, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') });
+const method = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('POST') },
+  { weight: 3, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
+);
 
 t.test('random requests never get a 5xx, and every error has a JSON body', async (t) => {
   const seen = new Map<number, number>();

@@ -12,8 +12,7 @@ const { call, sql } = await serveApp(t, database.url);
 
 const event = await seedEvent(database.sql, 2, 10);
 const [hotelA, hotelB] = [at(event.hotels, 0), at(event.hotels, 1)];
-const reservePath = (strategy: string, query = '', hotel = hotelA.hotel_id) =>
-  `/${event.event_id}/${hotel}/reserve/${strategy}${query}`;
+const reservePath = (strategy: string, query = '', hotel = hotelA.hotel_id) => `/${event.event_id}/${hotel}/reserve/${strategy}${query}`;
 
 t.test('GET /health answers once the pool does', async (t) => {
   const reply = await call('GET', '/health');
@@ -24,18 +23,26 @@ t.test('GET /health answers once the pool does', async (t) => {
 t.test('GET /{event}/available lists hotels with rooms left, in name order', async (t) => {
   const reply = await call('GET', `/${event.event_id}/available`);
   t.equal(reply.status, 200, 'status');
-  t.same(reply.json, [
-    { hotel_id: hotelA.hotel_id, available: 10 },
-    { hotel_id: hotelB.hotel_id, available: 10 },
-  ], 'both hotels, all rooms');
+  t.same(
+    reply.json,
+    [
+      { hotel_id: hotelA.hotel_id, available: 10 },
+      { hotel_id: hotelB.hotel_id, available: 10 },
+    ],
+    'both hotels, all rooms',
+  );
 });
 
 t.test('POST reserve with query parameters, as the Evento client sends them', async (t) => {
   const reply = await call('POST', reservePath('atomic', '?rooms=3&email=a%40b.test'));
   t.equal(reply.status, 201, 'created');
-  t.match(reply.json, {
-    reservation: { event_id: event.event_id, hotel_id: hotelA.hotel_id, rooms: 3, email: 'a@b.test', status: 'CONFIRMED' },
-  }, 'reservation body');
+  t.match(
+    reply.json,
+    {
+      reservation: { event_id: event.event_id, hotel_id: hotelA.hotel_id, rooms: 3, email: 'a@b.test', status: 'CONFIRMED' },
+    },
+    'reservation body',
+  );
   t.match(fieldOf(reply, 'reservation').id, /^[0-9a-f-]{36}$/, 'reservation id');
   const listed = await call('GET', `/${event.event_id}/available`);
   t.same(listingOf(listed)[0], { hotel_id: hotelA.hotel_id, available: 7 }, 'availability went down by 3');
@@ -67,7 +74,11 @@ t.test('sold-out hotels drop out of the listing', async (t) => {
   const reply = await call('POST', reservePath('pessimistic', '?rooms=7&email=a%40b.test'));
   t.equal(reply.status, 201, 'last 7 rooms reserved');
   const listed = await call('GET', `/${event.event_id}/available`);
-  t.same(listingOf(listed).map((hotel) => hotel.hotel_id), [hotelB.hotel_id], 'only hotel B is listed');
+  t.same(
+    listingOf(listed).map((hotel) => hotel.hotel_id),
+    [hotelB.hotel_id],
+    'only hotel B is listed',
+  );
 });
 
 t.test('bad input is 400 with a JSON body, never a 500', async (t) => {

@@ -58,15 +58,16 @@ t.test('a retried confirm gets its 200 again, where without a request_id it is r
 
 t.test('concurrent copies of one request: one reservation, the others wait or get it', async (t) => {
   const requestId = randomUUID();
-  const replies = await Promise.all(
-    Array.from({ length: 12 }, () => reserve({ rooms: 1, email: 'a@b.test', request_id: requestId }, 'pessimistic')),
-  );
+  const replies = await Promise.all(Array.from({ length: 12 }, () => reserve({ rooms: 1, email: 'a@b.test', request_id: requestId }, 'pessimistic')));
   t.equal(await rowsWith(requestId), 1, 'one row');
   for (const reply of replies) {
     if (reply.status === 201) continue;
     t.match(reply.json, { error: 'conflict', retryable: true, reason: 'request_in_progress' }, 'the rest: retryable 409');
   }
-  t.ok(replies.some((reply) => reply.status === 201), 'at least one was told 201');
+  t.ok(
+    replies.some((reply) => reply.status === 201),
+    'at least one was told 201',
+  );
 });
 
 t.test('a reply that is not final (a lost race) is not stored: the retry runs again', async (t) => {

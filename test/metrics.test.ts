@@ -31,7 +31,7 @@ t.test('percentiles never exceed the max, nor each other, whatever was recorded'
   t.doesNotThrow(() => fc.assert(property, { numRuns: 500, seed: 20260501 }), 'p50 ≤ p90 ≤ p99 ≤ max over 500 random histograms');
 });
 
-t.test('a p99 in the max value\'s bucket reads as the max, not as the top of the bucket', async (t) => {
+t.test("a p99 in the max value's bucket reads as the max, not as the top of the bucket", async (t) => {
   // 17,771 µs lies in a bucket whose highest value is 17,775 µs: unclamped, p99 read 17.78 ms.
   const { timeToReservationMs } = afterWaits([500, 17_770, 17_771]).snapshot();
   t.same(timeToReservationMs, { p50: 17.77, p90: 17.77, p99: 17.77, max: 17.77 }, 'p50, p90 and p99 equal the max of 17.77 ms');

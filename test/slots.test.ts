@@ -69,15 +69,29 @@ t.test('GET /slots streams the matching bookings as NDJSON, in time order', asyn
     const reply = await call('GET', `/slots?${query}`);
     t.equal(reply.status, 200, `${query}: 200`);
     t.match(reply.headers.get('content-type'), /application\/x-ndjson/, `${query}: NDJSON`);
-    return reply.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as BookingJson);
+    return reply.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as BookingJson);
   };
   const onA = await lines(`resource_id=${resourceA}`);
-  t.same(onA.map((booking) => booking.user_id), ['u1', 'u2'], 'both bookings of resource A, earliest first');
+  t.same(
+    onA.map((booking) => booking.user_id),
+    ['u1', 'u2'],
+    'both bookings of resource A, earliest first',
+  );
   const byUser = await lines(`user_id=u2&status=confirmed`);
   t.equal(byUser.length, 3, 'u2 booked once per resource');
-  t.ok(byUser.every((booking) => booking.user_id === 'u2' && booking.status === 'CONFIRMED'), 'only u2, only CONFIRMED');
+  t.ok(
+    byUser.every((booking) => booking.user_id === 'u2' && booking.status === 'CONFIRMED'),
+    'only u2, only CONFIRMED',
+  );
   const window = await lines(`resource_id=${resourceA}&start=${encodeURIComponent(atHour(11))}&end=${encodeURIComponent(atHour(12))}`);
-  t.same(window.map((booking) => booking.user_id), ['u1'], '[11, 12) meets u1 only');
+  t.same(
+    window.map((booking) => booking.user_id),
+    ['u1'],
+    '[11, 12) meets u1 only',
+  );
   t.same(await lines(`status=CANCELLED&resource_id=${resourceA}`), [], 'no match: an empty stream');
   for (const query of ['resource_id=x', 'start=noon', `start=${atHour(5)}&end=${atHour(4)}`, 'user_id=a&user_id=b']) {
     const reply = await call('GET', `/slots?${query.replace(/\+/g, '%2B')}`);
@@ -133,7 +147,11 @@ t.test('exclusion and pessimistic never let two active bookings overlap', async 
     t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
   const exclusionRun = at(results, 0);
-  t.equal(exclusionRun.outcome.counts.exclusion_violations, exclusionRun.outcome.counts.slots_taken, 'exclusion: every refusal was the constraint (23P01)');
+  t.equal(
+    exclusionRun.outcome.counts.exclusion_violations,
+    exclusionRun.outcome.counts.slots_taken,
+    'exclusion: every refusal was the constraint (23P01)',
+  );
 });
 
 t.test('without the exclusion constraint, exclusion refuses to book rather than overlap', async (t) => {

@@ -18,7 +18,11 @@ t.test('the median interval comes from order statistics', async (t) => {
     { n: 10, median: 5.5, low: 2, high: 9, confidence: 1 - (2 * 11) / 1024 },
     'n = 10: x(2) to x(9), as the tables for a 95% interval give',
   );
-  t.same(summarize([1, 2, 3, 4, 5, 6]), { n: 6, median: 3.5, low: 1, high: 6, confidence: 1 - 2 / 64 }, 'n = 6: the smallest sample with a finite interval');
+  t.same(
+    summarize([1, 2, 3, 4, 5, 6]),
+    { n: 6, median: 3.5, low: 1, high: 6, confidence: 1 - 2 / 64 },
+    'n = 6: the smallest sample with a finite interval',
+  );
   t.same(summarize([1, 2, 3, 4, 5]), { n: 5, median: 3, low: -Infinity, high: Infinity, confidence: 1 }, 'n = 5: no finite 95% interval');
   t.same(summarize([42]), { n: 1, median: 42, low: -Infinity, high: Infinity, confidence: 1 }, 'one run: its value, no interval');
 });

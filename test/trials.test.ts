@@ -15,8 +15,30 @@ t.test('race --repeat 6 on one hot row ranks atomic above serializable, by goodp
   const jsonFile = join(dir, 'race.json');
   const run = await runCli(
     [
-      'race', '--strategies', 'serializable,atomic', '--repeat', '6', '--clients', '100', '--servers', '2', '--hotels', '1', '--rooms', '1000',
-      '--think-ms', '0', '--warmup', '1s', '--seed', '5', '--results-dir', dir, '--json', jsonFile, '--assert-no-overbooking',
+      'race',
+      '--strategies',
+      'serializable,atomic',
+      '--repeat',
+      '6',
+      '--clients',
+      '100',
+      '--servers',
+      '2',
+      '--hotels',
+      '1',
+      '--rooms',
+      '1000',
+      '--think-ms',
+      '0',
+      '--warmup',
+      '1s',
+      '--seed',
+      '5',
+      '--results-dir',
+      dir,
+      '--json',
+      jsonFile,
+      '--assert-no-overbooking',
     ],
     { env: { DATABASE_URL: database.url }, timeoutMs: 120_000 },
   );
@@ -26,19 +48,41 @@ t.test('race --repeat 6 on one hot row ranks atomic above serializable, by goodp
   const ranking = rankGroups(groupTrials(results));
   t.same(
     ranking.rows.map(({ group, rank }) => [group.label, rank]),
-    [['atomic', 1], ['serializable', 2]],
+    [
+      ['atomic', 1],
+      ['serializable', 2],
+    ],
     `atomic ranks first, significantly (goodput medians ${ranking.rows.map(({ group }) => group.goodput.median).join(' and ')})`,
   );
   t.match(run.stdout, /│ 1 │ atomic +│ .*│ SAFE 6\/6 +│/, `the table ranks atomic first, SAFE in all six trials\n${run.stdout}`);
   t.match(run.stdout, /│ 2 │ serializable +│ .*│ SAFE 6\/6 +│/, 'and serializable second');
-  t.ok(run.stdout.split('\n').every((line) => line.length <= 100), 'every line of the table fits 100 columns');
+  t.ok(
+    run.stdout.split('\n').every((line) => line.length <= 100),
+    'every line of the table fits 100 columns',
+  );
 });
 
 t.test('compare on real races: the same runs against themselves hold, a run slowed on purpose regresses goodput', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'evento-compare-real-'));
   const race = async (name: string, extra: string[]) => {
     const file = join(dir, `${name}.json`);
-    const args = ['race', '--strategies', 'atomic', '--repeat', '6', '--clients', '50', '--servers', '1', '--hotels', '1', '--rooms', '300', '--think-ms', '0'];
+    const args = [
+      'race',
+      '--strategies',
+      'atomic',
+      '--repeat',
+      '6',
+      '--clients',
+      '50',
+      '--servers',
+      '1',
+      '--hotels',
+      '1',
+      '--rooms',
+      '300',
+      '--think-ms',
+      '0',
+    ];
     const run = await runCli([...args, '--warmup', '0', '--seed', '9', '--results-dir', join(dir, name), '--json', file, ...extra], {
       env: { DATABASE_URL: database.url },
       timeoutMs: 120_000,

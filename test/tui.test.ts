@@ -72,7 +72,25 @@ t.test('Ctrl-C on the dashboard: partial results audited and written, exit 130, 
   let typed = false;
   const run = await runInTerminal(
     // Slow clients on many rooms: the run is still going when the key comes.
-    ['run', '--strategy', 'pessimistic', '--clients', '20', '--servers', '2', '--hotels', '2', '--rooms', '5000', '--think-ms', '50-100', '--timeout', '60', '--results-dir', dir],
+    [
+      'run',
+      '--strategy',
+      'pessimistic',
+      '--clients',
+      '20',
+      '--servers',
+      '2',
+      '--hotels',
+      '2',
+      '--rooms',
+      '5000',
+      '--think-ms',
+      '50-100',
+      '--timeout',
+      '60',
+      '--results-dir',
+      dir,
+    ],
     {
       timeoutMs: 60_000,
       onOutput(output, type) {

@@ -13,7 +13,18 @@ t.test('race runs any mix of workloads and strategies; the JSON names the worklo
   const dir = await mkdtemp(join(tmpdir(), 'evento-workloads-'));
   const json = join(dir, 'race.json');
   const run = await runCli(
-    ['race', '--workload', 'rooms,holds,slots', '--strategies', 'naive,holds:atomic,exclusion,holds:naive', ...small, '--results-dir', dir, '--json', json],
+    [
+      'race',
+      '--workload',
+      'rooms,holds,slots',
+      '--strategies',
+      'naive,holds:atomic,exclusion,holds:naive',
+      ...small,
+      '--results-dir',
+      dir,
+      '--json',
+      json,
+    ],
     { env },
   );
   t.equal(run.code, 0, `exit 0 (${String(run.stderr.trim().split('\n').pop())})`);
@@ -34,16 +45,36 @@ t.test('race runs any mix of workloads and strategies; the JSON names the worklo
 t.test('evento strategies lists every strategy with its workloads and guarantee', async (t) => {
   const run = await runCli(['strategies', '--json']);
   const rows = JSON.parse(run.stdout) as { name: string; workloads: string[]; guarantee: string }[];
-  t.match(rows.find((row) => row.name === 'exclusion'), { workloads: ['slots'], guarantee: 'never overlaps' }, 'exclusion');
-  t.match(rows.find((row) => row.name === 'naive-slots'), { workloads: ['slots'], guarantee: 'unsafe: overlaps' }, 'naive-slots');
-  t.match(rows.find((row) => row.name === 'atomic'), { workloads: ['rooms', 'holds'] }, 'atomic can hold');
-  t.match(rows.find((row) => row.name === 'event-log'), { workloads: ['rooms'] }, 'event-log cannot');
+  t.match(
+    rows.find((row) => row.name === 'exclusion'),
+    { workloads: ['slots'], guarantee: 'never overlaps' },
+    'exclusion',
+  );
+  t.match(
+    rows.find((row) => row.name === 'naive-slots'),
+    { workloads: ['slots'], guarantee: 'unsafe: overlaps' },
+    'naive-slots',
+  );
+  t.match(
+    rows.find((row) => row.name === 'atomic'),
+    { workloads: ['rooms', 'holds'] },
+    'atomic can hold',
+  );
+  t.match(
+    rows.find((row) => row.name === 'event-log'),
+    { workloads: ['rooms'] },
+    'event-log cannot',
+  );
   t.equal(rows.filter((row) => row.name === 'pessimistic').length, 2, 'pessimistic: one for rooms, one for slots');
 });
 
 t.test('usage errors name the flag and what it accepts (exit 2)', async (t) => {
   const cases: [string, string[], RegExp][] = [
-    ['a strategy that cannot run the workload', ['run', '--workload', 'holds', '--strategy', 'event-log'], /event-log cannot run the holds workload; those that can: holds: naive/],
+    [
+      'a strategy that cannot run the workload',
+      ['run', '--workload', 'holds', '--strategy', 'event-log'],
+      /event-log cannot run the holds workload; those that can: holds: naive/,
+    ],
     ['ratios over 1', ['run', '--workload', 'holds', '--confirm-ratio', '0.8', '--cancel-ratio', '0.5'], /add up to more than 1/],
     ['run with two workloads', ['run', '--workload', 'rooms,slots'], /run takes one --workload/],
     ['an unknown workload', ['race', '--workload', 'rooms,cars'], /expected a comma-separated list of: rooms, holds, slots/],

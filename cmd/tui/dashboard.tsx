@@ -33,11 +33,24 @@ export function Dashboard({ state, columns = 100, hotelLimit = 8 }: DashboardPro
     <>
       <Static items={state.finished}>
         {(summary) => (
-          <FinishedStrategy key={summary.eventId} summary={summary} width={finishedWidthFor(columns)} barWidth={Math.round(barWidth / 2)} hotelLimit={hotelLimit} />
+          <FinishedStrategy
+            key={summary.eventId}
+            summary={summary}
+            width={finishedWidthFor(columns)}
+            barWidth={Math.round(barWidth / 2)}
+            hotelLimit={hotelLimit}
+          />
         )}
       </Static>
       <Box flexDirection="column" marginTop={1}>
-        <Header plan={state.plan} database={state.database} warmupMs={state.warmupMs} finished={state.finished} current={current?.name} elapsedMs={current?.snapshot.elapsedMs} />
+        <Header
+          plan={state.plan}
+          database={state.database}
+          warmupMs={state.warmupMs}
+          finished={state.finished}
+          current={current?.name}
+          elapsedMs={current?.snapshot.elapsedMs}
+        />
         {current && (
           <Box flexDirection="column" marginTop={1} gap={1}>
             <Text>

@@ -11,7 +11,17 @@ const stoppedBy: Record<StrategySummary['stoppedBy'], string> = {
 };
 
 /** The verdict, then goodput and what a user waited; on one line when it fits `width`, else the figures below. */
-export function FinishedStrategy({ summary, width, barWidth, hotelLimit }: { summary: StrategySummary; width: number; barWidth: number; hotelLimit: number }) {
+export function FinishedStrategy({
+  summary,
+  width,
+  barWidth,
+  hotelLimit,
+}: {
+  summary: StrategySummary;
+  width: number;
+  barWidth: number;
+  hotelLimit: number;
+}) {
   const { verdict } = summary;
   const damaged = summary.hotels.filter((hotel) => hotel.overbooked > 0 || hotel.drift > 0);
   const head = `${verdict.safe ? '✔' : '✘'} ${summary.strategy}${summary.trial && ` ${summary.trial}`}  ${verdictText(verdict)}`;

@@ -40,7 +40,8 @@ export function Header({ plan, database, warmupMs, finished, current, elapsedMs 
         {elapsedMs !== undefined && <Text bold>{`  ${(elapsedMs / 1000).toFixed(1)}s`}</Text>}
       </Text>
       <Text color="gray">
-        {formatThousands(plan.clients)} clients · {plan.servers} servers · {plan.hotels} hotels × {formatThousands(plan.rooms)} rooms · think {plan.thinkMs} ms
+        {formatThousands(plan.clients)} clients · {plan.servers} servers · {plan.hotels} hotels × {formatThousands(plan.rooms)} rooms · think{' '}
+        {plan.thinkMs} ms
       </Text>
       <Text color="gray">
         {database ? `${database.kind} database ${database.host}` : 'starting the database and the servers…'} · seed {plan.seed}

@@ -32,7 +32,11 @@ export function HotelBar({ hotel, width, nameWidth }: HotelBarProps) {
           {'  '}+{formatThousands(overbooked)} overbooked
         </Text>
       )}
-      {drift > 0 && <Text color="yellow">{'  '}drift {formatThousands(drift)}</Text>}
+      {drift > 0 && (
+        <Text color="yellow">
+          {'  '}drift {formatThousands(drift)}
+        </Text>
+      )}
     </Text>
   );
 }

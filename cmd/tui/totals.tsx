@@ -17,8 +17,8 @@ export function Totals({ snapshot }: { snapshot: MetricsSnapshot }) {
         )}
       </Text>
       <Text color="gray">
-        {formatThousands(snapshot.requests)} requests · {formatThousands(snapshot.reservations)} reservations · {formatThousands(snapshot.conflicts)} conflicts ·{' '}
-        {formatThousands(snapshot.insufficient)} insufficient (422)
+        {formatThousands(snapshot.requests)} requests · {formatThousands(snapshot.reservations)} reservations · {formatThousands(snapshot.conflicts)}{' '}
+        conflicts · {formatThousands(snapshot.insufficient)} insufficient (422)
       </Text>
     </Box>
   );
