@@ -1,6 +1,3 @@
-import Type, { type Static, type TProperties, type TSchema, type TSchemaOptions } from 'typebox';
-import { Compile } from 'typebox/compile';
-import type { TLocalizedValidationError } from 'typebox/error';
 import type { SlotQuery, SlotRequest } from '../strategies/slots.js';
 import type { ReserveRequest } from '../strategies/types.js';
 
@@ -17,19 +14,84 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value);
 }
 
-const uuid = (title?: string) => Type.String({ pattern: uuidPattern, description: 'a uuid', title });
+function parseInteger(name: string, value: unknown, min: number, max: number): Validated<number> {
+  // The Evento client sends numbers as query strings; JSON clients send numbers.
+  const parsed = typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+    return invalid(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return { ok: true, value: parsed };
+}
 
-// PostgreSQL text cannot hold a NUL character: refused here rather than failing in the database.
-// A RegExp without the u flag counts UTF-16 units, as String.length does; maxLength would count code points.
-// eslint-disable-next-line no-control-regex -- the NUL is the character refused, so the pattern names it on purpose.
-const text = Type.String({ pattern: /^[^\u0000]{1,254}$/, description: 'a string of 1 to 254 characters, none of them NUL' });
+function parseText(name: string, value: unknown): Validated<string> {
+  // PostgreSQL text cannot hold a NUL character: refused here rather than failing in the database.
+  if (typeof value !== 'string' || value.length === 0 || value.length > 254 || value.includes('\u0000')) {
+    return invalid(`${name} must be a string of 1 to 254 characters, none of them NUL`);
+  }
+  return { ok: true, value };
+}
 
-/** A JSON number, or the query-string digits the Evento client sends, within [min, max]. */
-function integer(min: number, max: number) {
-  const inRange = (digits: string) => Number(digits) >= min && Number(digits) <= max;
-  return Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.Refine(Type.String({ pattern: /^[0-9]{1,10}$/ }), inRange)], {
-    description: `an integer from ${min} to ${max}`,
-  });
+/** Text that may be left out: null then. */
+const parseOptionalText = (name: string, value: unknown): Validated<string | null> =>
+  value === undefined ? { ok: true, value: null } : parseText(name, value);
+
+type Fields = Record<string, unknown>;
+
+/** Query and JSON body as one set of fields; body fields win. */
+function fieldsOf(query: Fields, body: unknown): Validated<Fields> {
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    return invalid('the JSON body must be an object');
+  }
+  return { ok: true, value: { ...query, ...(body as Fields | undefined) } };
+}
+
+/** Route parameters, query and JSON body → a request the strategies can trust. */
+export function parseReserveRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest> {
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  const fields = merged.value;
+  if (!isUuid(params.eventId)) return invalid('event_id must be a uuid');
+  if (!isUuid(params.hotelId)) return invalid('hotel_id must be a uuid');
+  const rooms = parseInteger('rooms', fields.rooms, 1, maxRoomsPerRequest);
+  if (!rooms.ok) return rooms;
+  const email = parseText('email', fields.email);
+  if (!email.ok) return email;
+  const requestId = parseOptionalText('request_id', fields.request_id);
+  if (!requestId.ok) return requestId;
+  return {
+    ok: true,
+    value: {
+      eventId: params.eventId.toLowerCase(),
+      hotelId: params.hotelId.toLowerCase(),
+      rooms: rooms.value,
+      email: email.value,
+      requestId: requestId.value,
+    },
+  };
+}
+
+/** A hold's lifetime when the request names none, as the car-hold service it comes from. */
+export const defaultHoldMs = 15 * 60_000;
+const maxHoldMs = 24 * 3_600_000;
+
+/** A reserve request plus `ttl_ms`, how long the hold lasts before the sweeper may expire it. */
+export function parseHoldRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest & { holdMs: number }> {
+  const request = parseReserveRequest(params, query, body);
+  if (!request.ok) return request;
+  const ttl = (body as Fields | undefined)?.ttl_ms ?? query.ttl_ms;
+  const holdMs = ttl === undefined ? { ok: true as const, value: defaultHoldMs } : parseInteger('ttl_ms', ttl, 1, maxHoldMs);
+  if (!holdMs.ok) return holdMs;
+  return { ok: true, value: { ...request.value, holdMs: holdMs.value } };
+}
+
+/** The request_id of a confirm or cancel, from the body or the query; the body may be absent. */
+export function parseTransitionRequest(params: Fields, query: Fields, body: unknown): Validated<{ id: string; requestId: string | null }> {
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  if (!isUuid(params.id)) return invalid('the reservation id must be a uuid');
+  const requestId = parseOptionalText('request_id', merged.value.request_id);
+  if (!requestId.ok) return requestId;
+  return { ok: true, value: { id: params.id.toLowerCase(), requestId: requestId.value } };
 }
 
 const timestampPattern =
@@ -45,163 +107,65 @@ function exists(year: number, month: number, day: number, hour: number, minute: 
  * An ISO 8601 time with its offset ("2030-01-01T09:00:00Z"): a time without a zone is ambiguous.
  * Years 1 to 9999 once in UTC, the range PostgreSQL and JavaScript both write the same way.
  */
-function zonedTime(value: string): Date | undefined {
-  const parts = timestampPattern.exec(value);
-  if (!parts) return undefined;
-  // The seconds are optional: a group that did not match counts as 0.
-  const part = (index: number) => Number(parts[index] ?? 0);
-  const time = exists(part(1), part(2), part(3), part(4), part(5), part(6)) ? new Date(value) : undefined;
+function parseTimestamp(name: string, value: unknown): Validated<Date | undefined> {
+  if (value === undefined) return { ok: true, value: undefined };
+  const parts = typeof value === 'string' ? timestampPattern.exec(value) : null;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = (parts?.slice(1) ?? []).map((part: string | undefined) => Number(part ?? 0));
+  const time = parts && exists(year, month, day, hour, minute, second) ? new Date(value as string) : undefined;
   const utcYear = time?.getUTCFullYear() ?? 0;
-  return time && utcYear >= 1 && utcYear <= 9999 ? time : undefined;
+  if (!time || utcYear < 1 || utcYear > 9999) {
+    return invalid(`${name} must be an existing ISO 8601 time with a zone, from year 1 to 9999, e.g. 2030-01-01T09:00:00Z`);
+  }
+  return { ok: true, value: time };
 }
-
-/** A time the schema has already accepted, which zonedTime therefore reads. */
-function checkedTime(value: string): Date {
-  const time = zonedTime(value);
-  if (time === undefined) throw new Error(`"${value}" passed the time check but is not a time`);
-  return time;
-}
-
-const time = Type.Refine(
-  Type.String({ description: 'an existing ISO 8601 time with a zone, from year 1 to 9999, e.g. 2030-01-01T09:00:00Z' }),
-  (value) => zonedTime(value) !== undefined,
-);
-
-/** The fields an error is about: the missing ones, or the one at its path. */
-const fieldsAt = (error: TLocalizedValidationError): string[] =>
-  error.keyword === 'required' ? error.params.requiredProperties : [error.instancePath.split('/')[1] ?? ''];
-
-/**
- * A compiled check of one request's fields. A refusal names the first field at fault in the
- * schema's order ("<title or name> must be <description>"), or else gives the message of a
- * refinement of the fields together.
- */
-function fieldsCheck<Schema extends TSchema & { properties: TProperties }>(schema: Schema) {
-  const validator = Compile(schema);
-  return (fields: unknown): Validated<Static<Schema>> => {
-    if (validator.Check(fields)) return { ok: true, value: fields };
-    const errors = validator.Errors(fields);
-    const atFault = new Set(errors.flatMap(fieldsAt));
-    const field = Object.keys(schema.properties).find((name) => atFault.has(name));
-    if (field === undefined) return invalid(errors[0]?.message ?? 'the request is invalid');
-    const { title, description } = schema.properties[field] as TSchemaOptions;
-    const missing = (fields as Fields)[field] === undefined;
-    return invalid(`${title ?? field} ${missing ? 'is required and ' : ''}must be ${String(description)}`);
-  };
-}
-
-type Fields = Record<string, unknown>;
-
-const absentOrObject = Compile(Type.Union([Type.Undefined(), Type.Object({})]));
-const bodyNotAnObject = invalid('the JSON body must be an object');
-
-/** A hold's lifetime when the request names none, as the car-hold service it comes from. */
-export const defaultHoldMs = 15 * 60_000;
-const maxHoldMs = 24 * 3_600_000;
-
-const reserveFields = {
-  event_id: uuid(),
-  hotel_id: uuid(),
-  rooms: integer(1, maxRoomsPerRequest),
-  email: text,
-  request_id: Type.Optional(text),
-};
-const reserveSchema = Type.Object(reserveFields);
-const checkReserve = fieldsCheck(reserveSchema);
-const checkHold = fieldsCheck(Type.Object({ ...reserveFields, ttl_ms: Type.Optional(integer(1, maxHoldMs)) }));
-
-const reserveRequestOf = (fields: Static<typeof reserveSchema>): ReserveRequest => ({
-  eventId: fields.event_id.toLowerCase(),
-  hotelId: fields.hotel_id.toLowerCase(),
-  rooms: Number(fields.rooms),
-  email: fields.email,
-  requestId: fields.request_id ?? null,
-});
-
-/** Route parameters, query and JSON body (its fields win) → a request the strategies can trust. */
-export function parseReserveRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
-  const checked = checkReserve({ ...query, ...body, event_id: params.eventId, hotel_id: params.hotelId });
-  return checked.ok ? { ok: true, value: reserveRequestOf(checked.value) } : checked;
-}
-
-/** A reserve request plus `ttl_ms`, how long the hold lasts before the sweeper may expire it. */
-export function parseHoldRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest & { holdMs: number }> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
-  // A JSON null falls back to the query's ttl_ms, or to the default.
-  const ttl = (body as Fields | undefined)?.ttl_ms ?? query.ttl_ms;
-  const checked = checkHold({ ...query, ...body, event_id: params.eventId, hotel_id: params.hotelId, ttl_ms: ttl });
-  if (!checked.ok) return checked;
-  const { ttl_ms } = checked.value;
-  return { ok: true, value: { ...reserveRequestOf(checked.value), holdMs: ttl_ms === undefined ? defaultHoldMs : Number(ttl_ms) } };
-}
-
-const checkTransition = fieldsCheck(Type.Object({ id: uuid('the reservation id'), request_id: Type.Optional(text) }));
-
-/** The request_id of a confirm or cancel, from the body or the query; the body may be absent. */
-export function parseTransitionRequest(params: Fields, query: Fields, body: unknown): Validated<{ id: string; requestId: string | null }> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
-  const checked = checkTransition({ ...query, ...body, id: params.id });
-  if (!checked.ok) return checked;
-  return { ok: true, value: { id: checked.value.id.toLowerCase(), requestId: checked.value.request_id ?? null } };
-}
-
-const startBeforeEnd = (fields: { start?: string; end?: string }) =>
-  fields.start === undefined || fields.end === undefined || checkedTime(fields.start) < checkedTime(fields.end);
-
-const checkSlotRequest = fieldsCheck(
-  Type.Refine(
-    Type.Object({ resource_id: uuid(), user_id: text, start: time, end: time, request_id: Type.Optional(text) }),
-    startBeforeEnd,
-    () => 'start must be before end',
-  ),
-);
 
 /** A booking of `resource_id` by `user_id` for [start, end). */
 export function parseSlotRequest(query: Fields, body: unknown): Validated<SlotRequest> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
-  const checked = checkSlotRequest({ ...query, ...body });
-  if (!checked.ok) return checked;
-  const fields = checked.value;
+  const merged = fieldsOf(query, body);
+  if (!merged.ok) return merged;
+  const fields = merged.value;
+  if (!isUuid(fields.resource_id)) return invalid('resource_id must be a uuid');
+  const userId = parseText('user_id', fields.user_id);
+  if (!userId.ok) return userId;
+  const start = parseTimestamp('start', fields.start);
+  if (!start.ok) return start;
+  const end = parseTimestamp('end', fields.end);
+  if (!end.ok) return end;
+  if (!start.value || !end.value || end.value <= start.value) return invalid('start and end are required, with start before end');
+  const requestId = parseOptionalText('request_id', fields.request_id);
+  if (!requestId.ok) return requestId;
   return {
     ok: true,
     value: {
       resourceId: fields.resource_id.toLowerCase(),
-      userId: fields.user_id,
-      start: checkedTime(fields.start),
-      end: checkedTime(fields.end),
-      requestId: fields.request_id ?? null,
+      userId: userId.value,
+      start: start.value,
+      end: end.value,
+      requestId: requestId.value,
     },
   };
 }
 
-const checkSlotQuery = fieldsCheck(
-  Type.Refine(
-    Type.Object({
-      resource_id: Type.Optional(uuid()),
-      user_id: Type.Optional(text),
-      status: Type.Optional(text),
-      start: Type.Optional(time),
-      end: Type.Optional(time),
-    }),
-    startBeforeEnd,
-    () => 'start must be before end',
-  ),
-);
-
 /** `GET /slots` filters: every one optional. */
 export function parseSlotQuery(query: Fields): Validated<SlotQuery> {
-  const checked = checkSlotQuery(query);
-  if (!checked.ok) return checked;
-  const fields = checked.value;
+  if (query.resource_id !== undefined && !isUuid(query.resource_id)) return invalid('resource_id must be a uuid');
+  const userId = parseOptionalText('user_id', query.user_id);
+  if (!userId.ok) return userId;
+  const status = parseOptionalText('status', query.status);
+  if (!status.ok) return status;
+  const start = parseTimestamp('start', query.start);
+  if (!start.ok) return start;
+  const end = parseTimestamp('end', query.end);
+  if (!end.ok) return end;
+  if (start.value && end.value && end.value <= start.value) return invalid('start must be before end');
   return {
     ok: true,
     value: {
-      resourceId: fields.resource_id?.toLowerCase(),
-      userId: fields.user_id,
-      status: fields.status?.toUpperCase(),
-      start: fields.start === undefined ? undefined : zonedTime(fields.start),
-      end: fields.end === undefined ? undefined : zonedTime(fields.end),
+      resourceId: query.resource_id?.toLowerCase(),
+      userId: userId.value ?? undefined,
+      status: status.value?.toUpperCase(),
+      start: start.value,
+      end: end.value,
     },
   };
 }
