@@ -1,6 +1,4 @@
-import Type, { type Static, type TProperties, type TSchema, type TSchemaOptions } from 'typebox';
-import { Compile } from 'typebox/compile';
-import type { TLocalizedValidationError } from 'typebox/error';
+import * as v from 'valibot';
 import type { SlotQuery, SlotRequest } from '../strategies/slots.js';
 import type { ReserveRequest } from '../strategies/types.js';
 
@@ -17,21 +15,25 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value);
 }
 
-const uuid = (title?: string) => Type.String({ pattern: uuidPattern, description: 'a uuid', title });
+const uuid = v.pipe(v.string(), v.regex(uuidPattern), v.description('a uuid'));
 
 // PostgreSQL text cannot hold a NUL character: refused here rather than failing in the database.
-// A RegExp without the u flag counts UTF-16 units, as String.length does; maxLength would count code points.
-// eslint-disable-next-line no-control-regex -- the NUL is the character refused, so the pattern names it on purpose.
-const text = Type.String({ pattern: /^[^\u0000]{1,254}$/, description: 'a string of 1 to 254 characters, none of them NUL' });
+// A RegExp without the u flag counts UTF-16 units, as String.length does; a length in code points would not.
+const text = v.pipe(
+  v.string(),
+  // eslint-disable-next-line no-control-regex -- the NUL is the character refused, so the pattern names it on purpose.
+  v.regex(/^[^\u0000]{1,254}$/),
+  v.description('a string of 1 to 254 characters, none of them NUL'),
+);
 
 /** A JSON number, or the query-string digits the Evento client sends, within [min, max]. */
 function integer(min: number, max: number) {
   const inRange = (digits: string) => Number(digits) >= min && Number(digits) <= max;
-  return Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.Refine(Type.String({ pattern: /^[0-9]{1,10}$/ }), inRange)], {
-    description: `an integer from ${min} to ${max}`,
-  });
+  return v.pipe(
+    v.union([v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), v.pipe(v.string(), v.regex(/^[0-9]{1,10}$/), v.check(inRange))]),
+    v.description(`an integer from ${min} to ${max}`),
+  );
 }
-
 const timestampPattern =
   /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$/;
 
@@ -62,37 +64,51 @@ function checkedTime(value: string): Date {
   return time;
 }
 
-const time = Type.Refine(
-  Type.String({ description: 'an existing ISO 8601 time with a zone, from year 1 to 9999, e.g. 2030-01-01T09:00:00Z' }),
-  (value) => zonedTime(value) !== undefined,
+const time = v.pipe(
+  v.string(),
+  v.check((value) => zonedTime(value) !== undefined),
+  v.description('an existing ISO 8601 time with a zone, from year 1 to 9999, e.g. 2030-01-01T09:00:00Z'),
 );
 
-/** The fields an error is about: the missing ones, or the one at its path. */
-const fieldsAt = (error: TLocalizedValidationError): string[] =>
-  error.keyword === 'required' ? error.params.requiredProperties : [error.instancePath.split('/')[1] ?? ''];
+type Fields = Record<string, unknown>;
+type FieldSchema = v.ObjectEntries[string];
+type FieldsOf<Entries extends v.ObjectEntries> = v.InferOutput<v.ObjectSchema<Entries, undefined>>;
+
+/** The schema an optional field wraps, which carries the field's title and description. */
+const unwrapped = (schema: FieldSchema): FieldSchema =>
+  schema.type === 'optional' ? (schema as v.OptionalSchema<FieldSchema, undefined>).wrapped : schema;
+
+/** Fields checked together once each one has passed, and the refusal when they do not hold. */
+interface Together<Value> {
+  holds: (fields: Value) => boolean;
+  message: string;
+}
 
 /**
- * A compiled check of one request's fields. A refusal names the first field at fault in the
- * schema's order ("<title or name> must be <description>"), or else gives the message of a
- * refinement of the fields together.
+ * A check of one request's fields. A refusal names the first field at fault in the entries'
+ * order ("<title or name> must be <description>"), or else gives the message of the check of
+ * the fields together.
  */
-function fieldsCheck<Schema extends TSchema & { properties: TProperties }>(schema: Schema) {
-  const validator = Compile(schema);
-  return (fields: unknown): Validated<Static<Schema>> => {
-    if (validator.Check(fields)) return { ok: true, value: fields };
-    const errors = validator.Errors(fields);
-    const atFault = new Set(errors.flatMap(fieldsAt));
-    const field = Object.keys(schema.properties).find((name) => atFault.has(name));
-    if (field === undefined) return invalid(errors[0]?.message ?? 'the request is invalid');
-    const { title, description } = schema.properties[field] as TSchemaOptions;
-    const missing = (fields as Fields)[field] === undefined;
-    return invalid(`${title ?? field} ${missing ? 'is required and ' : ''}must be ${String(description)}`);
+function fieldsCheck<const Entries extends v.ObjectEntries>(entries: Entries, together?: Together<FieldsOf<Entries>>) {
+  const object = v.object(entries);
+  const schema = together === undefined ? object : v.pipe(object, v.check(together.holds, together.message));
+  return (fields: Fields): Validated<FieldsOf<Entries>> => {
+    // The first issue is enough: the object checks its entries in order, then the fields together.
+    const result = v.safeParse(schema, fields, { abortEarly: true });
+    if (result.success) return { ok: true, value: result.output };
+    const issue = result.issues[0];
+    const field = issue.path?.[0]?.key;
+    const entry: FieldSchema | undefined = typeof field === 'string' && Object.hasOwn(entries, field) ? entries[field] : undefined;
+    if (typeof field !== 'string' || entry === undefined) return invalid(issue.message);
+    const described = unwrapped(entry);
+    const missing = fields[field] === undefined;
+    return invalid(`${v.getTitle(described) ?? field} ${missing ? 'is required and ' : ''}must be ${String(v.getDescription(described))}`);
   };
 }
 
-type Fields = Record<string, unknown>;
-
-const absentOrObject = Compile(Type.Union([Type.Undefined(), Type.Object({})]));
+/** A JSON body may be absent; when present it holds the request's fields. */
+const isAbsentOrObject = (body: unknown): body is Fields | undefined =>
+  body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body));
 const bodyNotAnObject = invalid('the JSON body must be an object');
 
 /** A hold's lifetime when the request names none, as the car-hold service it comes from. */
@@ -100,17 +116,16 @@ export const defaultHoldMs = 15 * 60_000;
 const maxHoldMs = 24 * 3_600_000;
 
 const reserveFields = {
-  event_id: uuid(),
-  hotel_id: uuid(),
+  event_id: uuid,
+  hotel_id: uuid,
   rooms: integer(1, maxRoomsPerRequest),
   email: text,
-  request_id: Type.Optional(text),
+  request_id: v.optional(text),
 };
-const reserveSchema = Type.Object(reserveFields);
-const checkReserve = fieldsCheck(reserveSchema);
-const checkHold = fieldsCheck(Type.Object({ ...reserveFields, ttl_ms: Type.Optional(integer(1, maxHoldMs)) }));
+const checkReserve = fieldsCheck(reserveFields);
+const checkHold = fieldsCheck({ ...reserveFields, ttl_ms: v.optional(integer(1, maxHoldMs)) });
 
-const reserveRequestOf = (fields: Static<typeof reserveSchema>): ReserveRequest => ({
+const reserveRequestOf = (fields: FieldsOf<typeof reserveFields>): ReserveRequest => ({
   eventId: fields.event_id.toLowerCase(),
   hotelId: fields.hotel_id.toLowerCase(),
   rooms: Number(fields.rooms),
@@ -120,27 +135,27 @@ const reserveRequestOf = (fields: Static<typeof reserveSchema>): ReserveRequest 
 
 /** Route parameters, query and JSON body (its fields win) → a request the strategies can trust. */
 export function parseReserveRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
+  if (!isAbsentOrObject(body)) return bodyNotAnObject;
   const checked = checkReserve({ ...query, ...body, event_id: params.eventId, hotel_id: params.hotelId });
   return checked.ok ? { ok: true, value: reserveRequestOf(checked.value) } : checked;
 }
 
 /** A reserve request plus `ttl_ms`, how long the hold lasts before the sweeper may expire it. */
 export function parseHoldRequest(params: Fields, query: Fields, body: unknown): Validated<ReserveRequest & { holdMs: number }> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
+  if (!isAbsentOrObject(body)) return bodyNotAnObject;
   // A JSON null falls back to the query's ttl_ms, or to the default.
-  const ttl = (body as Fields | undefined)?.ttl_ms ?? query.ttl_ms;
+  const ttl = body?.ttl_ms ?? query.ttl_ms;
   const checked = checkHold({ ...query, ...body, event_id: params.eventId, hotel_id: params.hotelId, ttl_ms: ttl });
   if (!checked.ok) return checked;
   const { ttl_ms } = checked.value;
   return { ok: true, value: { ...reserveRequestOf(checked.value), holdMs: ttl_ms === undefined ? defaultHoldMs : Number(ttl_ms) } };
 }
 
-const checkTransition = fieldsCheck(Type.Object({ id: uuid('the reservation id'), request_id: Type.Optional(text) }));
+const checkTransition = fieldsCheck({ id: v.pipe(uuid, v.title('the reservation id')), request_id: v.optional(text) });
 
 /** The request_id of a confirm or cancel, from the body or the query; the body may be absent. */
 export function parseTransitionRequest(params: Fields, query: Fields, body: unknown): Validated<{ id: string; requestId: string | null }> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
+  if (!isAbsentOrObject(body)) return bodyNotAnObject;
   const checked = checkTransition({ ...query, ...body, id: params.id });
   if (!checked.ok) return checked;
   return { ok: true, value: { id: checked.value.id.toLowerCase(), requestId: checked.value.request_id ?? null } };
@@ -149,17 +164,13 @@ export function parseTransitionRequest(params: Fields, query: Fields, body: unkn
 const startBeforeEnd = (fields: { start?: string; end?: string }) =>
   fields.start === undefined || fields.end === undefined || checkedTime(fields.start) < checkedTime(fields.end);
 
-const checkSlotRequest = fieldsCheck(
-  Type.Refine(
-    Type.Object({ resource_id: uuid(), user_id: text, start: time, end: time, request_id: Type.Optional(text) }),
-    startBeforeEnd,
-    () => 'start must be before end',
-  ),
-);
+const startBeforeEndTogether = { holds: startBeforeEnd, message: 'start must be before end' };
+
+const checkSlotRequest = fieldsCheck({ resource_id: uuid, user_id: text, start: time, end: time, request_id: v.optional(text) }, startBeforeEndTogether);
 
 /** A booking of `resource_id` by `user_id` for [start, end). */
 export function parseSlotRequest(query: Fields, body: unknown): Validated<SlotRequest> {
-  if (!absentOrObject.Check(body)) return bodyNotAnObject;
+  if (!isAbsentOrObject(body)) return bodyNotAnObject;
   const checked = checkSlotRequest({ ...query, ...body });
   if (!checked.ok) return checked;
   const fields = checked.value;
@@ -176,17 +187,8 @@ export function parseSlotRequest(query: Fields, body: unknown): Validated<SlotRe
 }
 
 const checkSlotQuery = fieldsCheck(
-  Type.Refine(
-    Type.Object({
-      resource_id: Type.Optional(uuid()),
-      user_id: Type.Optional(text),
-      status: Type.Optional(text),
-      start: Type.Optional(time),
-      end: Type.Optional(time),
-    }),
-    startBeforeEnd,
-    () => 'start must be before end',
-  ),
+  { resource_id: v.optional(uuid), user_id: v.optional(text), status: v.optional(text), start: v.optional(time), end: v.optional(time) },
+  startBeforeEndTogether,
 );
 
 /** `GET /slots` filters: every one optional. */
