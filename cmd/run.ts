@@ -31,6 +31,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   process.on('SIGTERM', onSignal);
 
   const written: string[] = [];
+  let jsonWritten: string | undefined;
   const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
@@ -60,9 +61,12 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     // run writes its one result; race, and run with --repeat, the list, even when it holds one.
     const json = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
     await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
-    written.push(flags.json);
+    jsonWritten = flags.json;
   }
-  if (written.length > 0) process.stderr.write(`evento: wrote ${written.join(', ')}\n`);
+  // Trials make many files: past a few, their folder and count say where they are in one line.
+  const files = written.length <= 3 ? written : [`${written.length} result files in ${flags.resultsDir}/`];
+  const all = [...files, ...(jsonWritten ? [jsonWritten] : [])];
+  if (all.length > 0) process.stderr.write(`evento: wrote ${all.join(', ')}\n`);
 
   if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
   if (outcome.stoppedBy === 'timeout') {
