@@ -61,6 +61,7 @@ type Outcome = StrategyResult['outcome'];
 /** The median over the trials of one outcome figure (the figure itself for one trial). */
 const medianOf = (group: TrialGroup, figure: (outcome: Outcome) => number) => median(group.trials.map(({ outcome }) => figure(outcome)));
 const medianCell = (figure: (outcome: Outcome) => number, format: (value: number) => string) => (group: TrialGroup) => format(medianOf(group, figure));
+const medianColumn = (head: string, figure: (outcome: Outcome) => number, format: (value: number) => string) => column(head, medianCell(figure, format));
 const ratioCell = (figure: (outcome: Outcome) => number | null) => (group: TrialGroup) => {
   const values = group.trials.map(({ outcome }) => figure(outcome)).filter((value) => value !== null);
   return ratioText(values.length === group.trials.length ? median(values) : null);
@@ -75,46 +76,22 @@ const columns = {
   rank: column('#', (_, rank) => (rank === undefined ? '' : String(rank))),
   strategy: column('strategy', ({ label }) => label, 'left'),
   trials: column('trials', ({ trials }) => String(trials.length)),
-  reservations: column(
-    'reservations',
-    medianCell((outcome) => outcome.reservations, formatThousands),
-  ),
+  reservations: medianColumn('reservations', (outcome) => outcome.reservations, formatThousands),
   rooms: column(
     'rooms /\ncontracted',
     roomsCell((group) => `${formatThousands(mostSold(group).rooms_reserved)} / ${formatThousands(mostSold(group).contracted)}`),
   ),
   overbooked: column('overbooked', roomsCell(medianCell((outcome) => outcome.overbooked_rooms, formatThousands))),
   drift: column('drift', roomsCell(medianCell((outcome) => outcome.drift, formatThousands))),
-  conflicts: column(
-    'conflicts',
-    medianCell((outcome) => outcome.conflicts, formatThousands),
-  ),
-  retries: column(
-    'retries',
-    medianCell((outcome) => outcome.retries, formatThousands),
-  ),
-  errors: column(
-    'errors',
-    medianCell((outcome) => outcome.errors, formatThousands),
-  ),
-  requestsPerSecond: column(
-    'req/s',
-    medianCell((outcome) => outcome.throughput_rps, perSecondText),
-  ),
+  conflicts: medianColumn('conflicts', (outcome) => outcome.conflicts, formatThousands),
+  retries: medianColumn('retries', (outcome) => outcome.retries, formatThousands),
+  errors: medianColumn('errors', (outcome) => outcome.errors, formatThousands),
+  requestsPerSecond: medianColumn('req/s', (outcome) => outcome.throughput_rps, perSecondText),
   goodput: column('goodput\nres/s', ({ goodput }) => summaryText(goodput, perSecondText)),
   roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
-  requestP50: column(
-    'request\np50 ms',
-    medianCell((outcome) => outcome.latency_ms.p50, msText),
-  ),
-  requestP99: column(
-    'request\np99 ms',
-    medianCell((outcome) => outcome.latency_ms.p99, msText),
-  ),
-  waitP50: column(
-    'wait\np50 ms',
-    medianCell((outcome) => outcome.time_to_reservation_ms.p50, msText),
-  ),
+  requestP50: medianColumn('request\np50 ms', (outcome) => outcome.latency_ms.p50, msText),
+  requestP99: medianColumn('request\np99 ms', (outcome) => outcome.latency_ms.p99, msText),
+  waitP50: medianColumn('wait\np50 ms', (outcome) => outcome.time_to_reservation_ms.p50, msText),
   waitP99: column('wait\np99 ms', ({ waitP99 }) => summaryText(waitP99, msText)),
   requestsPerReservation: column(
     'requests\n/ res',
