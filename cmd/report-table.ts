@@ -79,7 +79,10 @@ const columns = {
   reservations: medianColumn('reservations', (outcome) => outcome.reservations, formatThousands),
   rooms: column(
     'rooms /\ncontracted',
-    roomsCell((group) => `${formatThousands(mostSold(group).rooms_reserved)} / ${formatThousands(mostSold(group).contracted)}`),
+    roomsCell((group) => {
+      const { rooms_reserved, contracted } = mostSold(group);
+      return `${formatThousands(rooms_reserved)} / ${formatThousands(contracted)}`;
+    }),
   ),
   overbooked: column('overbooked', roomsCell(medianCell((outcome) => outcome.overbooked_rooms, formatThousands))),
   drift: column('drift', roomsCell(medianCell((outcome) => outcome.drift, formatThousands))),

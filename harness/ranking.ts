@@ -59,8 +59,9 @@ export function rankGroups(groups: readonly TrialGroup[]): Ranking {
   const others = groups.filter((group) => !group.kept).sort(byGoodput);
   const unrankedRows = [...kept, ...others].map((group) => ({ group }));
   if (kept.length < 2) return { rows: unrankedRows };
-  const fewest = Math.min(...kept.map((group) => group.trials.length));
-  if (kept.some((a) => kept.some((b) => a !== b && smallestP(a.trials.length, b.trials.length) > alpha))) {
+  // The smallest p a pair can reach only grows as either side shrinks: the two smallest groups decide.
+  const [fewest = 0, next = 0] = kept.map((group) => group.trials.length).sort((a, b) => a - b);
+  if (smallestP(fewest, next) > alpha) {
     return {
       rows: unrankedRows,
       unranked: `not ranked: ${fewest} trial${fewest === 1 ? '' : 's'} of a strategy cannot show a difference; --repeat ${trialsToRank} or more`,
@@ -68,8 +69,8 @@ export function rankGroups(groups: readonly TrialGroup[]): Ranking {
   }
   let leader = at(kept, 0);
   let leaderRank = 1;
+  const goodputs = (of: TrialGroup) => of.trials.map(({ outcome }) => outcome.reservations_per_s);
   const ranked = kept.map((group, index) => {
-    const goodputs = (of: TrialGroup) => of.trials.map(({ outcome }) => outcome.reservations_per_s);
     if (group !== leader && compareSamples(goodputs(leader), goodputs(group)).significant) {
       leader = group;
       leaderRank = index + 1;
