@@ -3,14 +3,15 @@ import { runLabel, type WorkloadName } from '../harness/workload.js';
 import { unsafeLegend, verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
-export function progressLines(stream: NodeJS.WritableStream, totalRooms: number): RaceHooks {
+/** `seed` is in the first line, so that a log of a failed run says how to replay it. */
+export function progressLines(stream: NodeJS.WritableStream, totalRooms: number, seed: number): RaceHooks {
   let last = { elapsedMs: 0, requests: 0 };
   let workload: WorkloadName = 'rooms';
   // Once, under the first verdict that carries the marker, as the table has it under its rows.
   let legendWritten = false;
   return {
     onReady({ database, servers }) {
-      stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}\n`);
+      stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}, seed ${seed}\n`);
     },
     onWarmup({ ms }) {
       stream.write(`evento: warming up for ${ms / 1000}s on a throwaway event (not measured)\n`);

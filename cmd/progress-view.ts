@@ -25,7 +25,7 @@ export async function progressView(
     return startDashboard({ ...race, clients, servers, hotels, rooms, thinkMs: flags.thinkMs.text }, onStop);
   }
   return {
-    hooks: progressLines(process.stderr, flags.hotels * flags.rooms),
+    hooks: progressLines(process.stderr, flags.hotels * flags.rooms, race.seed),
     stopping: () => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'),
     close: () => Promise.resolve(),
   };

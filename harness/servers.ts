@@ -21,7 +21,8 @@ export interface ServerFleet {
 }
 
 const serverEntry = fileURLToPath(new URL('../server/main.js', import.meta.url));
-const startTimeoutMs = 15_000;
+// Generous: on a busy host a server's start (loading express and postgres.js, a first query) is slow, not stuck.
+const startTimeoutMs = 120_000;
 
 export interface ServerOptions {
   /** Off: a retried request runs again (the unsafe twin of idempotent retries). */
@@ -40,6 +41,8 @@ interface Started {
 function startServer(env: NodeJS.ProcessEnv): Promise<Started> {
   const child = fork(serverEntry, [], {
     env,
+    // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down.
+    execArgv: [],
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

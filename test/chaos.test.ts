@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { reconcileWrites, type ChaosConfig } from '../harness/chaos.js';
 import { seedEvent } from '../harness/event.js';
-import { runRace } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { advisory } from '../strategies/advisory.js';
 import { eventLog } from '../strategies/event-log.js';
@@ -13,15 +12,20 @@ import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
 import { strategies } from '../strategies/registry.js';
 import { serializable } from '../strategies/serializable.js';
-import { contendedRace, readResult, roomRuns, runCli, useDatabase } from './helpers.js';
+import { contendedRace, raceIn, readResult, roomRuns, runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const safe = strategies.filter((strategy) => strategy.promisesSafety);
 
 // The contended scenario with rooms enough for the clients to meet several faults before sell-out.
-const underFaults = (chaos: ChaosConfig, rooms = 100, setting: { strategies?: typeof safe; poolSize?: number; servers?: number } = {}) => {
+const underFaults = (t: Test, chaos: ChaosConfig, rooms = 100, setting: { strategies?: typeof safe; poolSize?: number; servers?: number } = {}) => {
   const { strategies: chosen = safe, ...config } = setting;
-  return runRace({ ...contendedRace, config: { ...contendedRace.config, rooms, chaos, ...config }, databaseUrl: database.url, runs: roomRuns(chosen) });
+  return raceIn(t, {
+    ...contendedRace,
+    config: { ...contendedRace.config, rooms, chaos, ...config },
+    databaseUrl: database.url,
+    runs: roomRuns(chosen),
+  });
 };
 
 /** What the faults did in a run under --chaos, as every run here is. */
@@ -72,7 +76,7 @@ t.test('the reconciliation finds an indeterminate claim that committed, an unexp
 });
 
 t.test('kill-server: safe strategies hold while servers are SIGKILLed and replaced', async (t) => {
-  const { results } = await underFaults({ faults: ['kill-server'], everyMs: 200 });
+  const { results } = await underFaults(t, { faults: ['kill-server'], everyMs: 200 });
   heldUnder(t, results);
   t.ok(total(results, 'servers_killed') > 0, `${total(results, 'servers_killed')} servers killed`);
   t.ok(total(results, 'indeterminate') > 0, `${total(results, 'indeterminate')} writes left in doubt by the kills, each reconciled`);
@@ -84,7 +88,7 @@ t.test('kill-server: safe strategies hold while servers are SIGKILLed and replac
 });
 
 t.test('kill-backends: safe strategies hold, and servers reconnect instead of crashing', async (t) => {
-  const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 });
+  const { results } = await underFaults(t, { faults: ['kill-backends'], everyMs: 150 });
   heldUnder(t, results);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
   t.ok(
@@ -101,13 +105,13 @@ t.test('kill-backends: safe strategies hold, and servers reconnect instead of cr
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
   // The default at 4 servers on 2 cores; a reserved connection lost mid-request must not be handed out again.
   const ownConnection = [pessimistic, serializable, advisory, optimistic, eventLog];
-  const { results } = await underFaults({ faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
+  const { results } = await underFaults(t, { faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
   heldUnder(t, results, ownConnection);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);
 });
 
 t.test('slow-db: safe strategies hold with a wide window between read and write', async (t) => {
-  const { results } = await underFaults({ faults: ['slow-db'], everyMs: 2000, latencyMs: 3 }, 20);
+  const { results } = await underFaults(t, { faults: ['slow-db'], everyMs: 2000, latencyMs: 3 }, 20);
   heldUnder(t, results);
   t.ok(
     results.every(({ outcome }) => outcome.latency_ms.p50 >= 3),
@@ -121,7 +125,7 @@ t.test('slow-db: safe strategies hold with a wide window between read and write'
 // overbook without slow-db too).
 t.test('slow-db: naive overbooks more than without it', async (t) => {
   const light = (chaos?: ChaosConfig) =>
-    runRace({
+    raceIn(t, {
       ...contendedRace,
       config: { ...contendedRace.config, clients: 20, hotels: 1, rooms: 200, thinkMs: { min: 0, max: 50, text: '0-50' }, chaos },
       databaseUrl: database.url,
@@ -163,7 +167,7 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
       jsonFile,
       '--assert-no-overbooking',
     ],
-    { env: { DATABASE_URL: database.url }, timeoutMs: 60_000 },
+    { env: { DATABASE_URL: database.url }, replayIn: t },
   );
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   t.match(

@@ -20,6 +20,7 @@ t.test('run on an embedded database: exit 0, table, result files, --json, nothin
   const jsonFile = join(dir, 'run.json');
   const run = await runCli(['run', '--strategy', 'atomic', ...small, '--results-dir', dir, '--json', jsonFile, '--assert-no-overbooking'], {
     env: embedded,
+    replayIn: t,
   });
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   t.match(run.stdout, /atomic.*30 \/ 30.*SAFE/, 'the table shows every room sold and the verdict');
@@ -96,7 +97,7 @@ t.test('--expect-overbooking exits 1 when an unsafe strategy was not contended',
       dir,
       '--expect-overbooking',
     ],
-    { env: withDatabase },
+    { env: withDatabase, replayIn: t },
   );
   t.equal(run.code, 1, 'exit 1');
   t.match(run.stderr, /assertion failed: naive showed no overbooking or drift/, 'says which assertion and why');

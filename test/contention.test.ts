@@ -1,17 +1,17 @@
 import t from 'tap';
-import { runRace } from '../harness/race.js';
+import type { Test } from 'tap';
 import type { ConflictReason } from '../strategies/types.js';
-import { contendedRace, roomRuns, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
-const race = (names: string[]) => runRace({ ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
+const race = (t: Test, names: string[]) => raceIn(t, { ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {
     // Races are random: retry a bounded number of times until the anomaly shows, fail if it never does.
     const attempts = 8;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      const [result] = (await race([name])).results;
+      const [result] = (await race(t, [name])).results;
       if (result && (result.outcome.overbooked_rooms > 0 || result.outcome.drift > 0)) {
         t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
         t.equal(result.verdict.safe, false, 'an anomaly makes the verdict unsafe');
@@ -36,7 +36,7 @@ const safe: [string, ConflictReason | undefined][] = [
 
 for (const [name, reason] of safe) {
   t.test(`${name} never overbooks or drifts and sells every room, 10 contended runs`, async (t) => {
-    const { results, stoppedBy } = await race(Array<string>(10).fill(name));
+    const { results, stoppedBy } = await race(t, Array<string>(10).fill(name));
     t.equal(stoppedBy, 'done', 'every run ended by selling out');
     t.equal(results.length, 10, 'ten runs');
     for (const [index, { outcome, verdict }] of results.entries()) {

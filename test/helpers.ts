@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
 import { openDatabase, type Database } from '../harness/database.js';
-import type { RaceOptions, RaceRun } from '../harness/race.js';
+import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import type { ReservationView } from '../strategies/hold-lifecycle.js';
 import { findStrategy } from '../strategies/registry.js';
@@ -44,9 +44,14 @@ export function runCli(
     timeoutMs?: number;
     tag?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    /** When this test fails, its output says how to replay the run: the command and its seed. */
+    replayIn?: Test;
   } = {},
 ): Promise<CliRun> {
   const tag = options.tag ?? randomUUID();
+  options.replayIn?.teardown(() => {
+    if (options.replayIn?.passing() === false) options.replayIn.comment(`replay: ${replayCommand(args, stderr)}`);
+  });
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...process.env, CI: 'true', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,13 +63,30 @@ export function runCli(
     stderr += chunk.toString();
     options.onStderr?.(stderr, child);
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, tag });
     });
   });
+}
+
+/** The command line that replays a CLI run: its arguments, and the seed it printed when it chose one. */
+export function replayCommand(args: string[], stderr: string): string {
+  const seed = /, seed (\d+)$/m.exec(stderr)?.[1];
+  const seeded = seed === undefined || args.includes('--seed') ? args : [...args, '--seed', seed];
+  return `evento ${seeded.join(' ')}`;
+}
+
+/** Runs a race in this process; when the test fails, its output names the seed and parameters to replay it. */
+export function raceIn(t: Test, options: RaceOptions): ReturnType<typeof runRace> {
+  t.teardown(() => {
+    if (t.passing()) return;
+    const runs = options.runs.map(({ workload, strategy }) => `${workload}:${strategy.name}`).join(', ');
+    t.comment(`replay: runRace of ${runs} with seed ${options.config.seed} and ${JSON.stringify(options.config)}`);
+  });
+  return runRace(options);
 }
 
 /** PIDs of live processes whose environment holds the tag (servers and postgres inherit it). */
@@ -192,7 +214,7 @@ export const contendedRace = {
     pick: 'first',
     inFlight: 256,
     poolSize: 8,
-    timeoutMs: 60_000,
+    timeoutMs: 300_000,
   },
 } satisfies Omit<RaceOptions, 'runs'>;
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { seedEvent } from '../harness/event.js';
-import { runRace, type RaceOptions } from '../harness/race.js';
+import type { RaceOptions } from '../harness/race.js';
 import { holdsWorkload } from '../harness/room-workloads.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
@@ -11,7 +11,7 @@ import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
 import { holdStrategyNames } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
-import { contendedRace, countOf, fieldOf, listingOf, serveApp, useDatabase, type AppReply } from './helpers.js';
+import { contendedRace, countOf, fieldOf, listingOf, serveApp, useDatabase, type AppReply, raceIn } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
@@ -162,7 +162,7 @@ const holdRuns = (strategies: Strategy[]) => strategies.map((strategy) => ({ wor
 t.test('naive holds overbook under contention: the audit counts held and confirmed rooms', async (t) => {
   const attempts = 6;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const [result] = (await runRace({ ...contended, runs: holdRuns([naive]) })).results;
+    const [result] = (await raceIn(t, { ...contended, runs: holdRuns([naive]) })).results;
     if (result && result.outcome.overbooked_rooms > 0) {
       t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
       t.equal(result.verdict.safe, false, 'unsafe verdict');
@@ -174,7 +174,7 @@ t.test('naive holds overbook under contention: the audit counts held and confirm
 });
 
 t.test('safe strategies hold, confirm and expire without overbooking, leaks or a broken history', async (t) => {
-  const { results, stoppedBy } = await runRace({ ...contended, runs: holdRuns([atomic, pessimistic, optimistic, atomic]) });
+  const { results, stoppedBy } = await raceIn(t, { ...contended, runs: holdRuns([atomic, pessimistic, optimistic, atomic]) });
   t.equal(stoppedBy, 'done', 'every run ended');
   for (const [index, { params, outcome, verdict }] of results.entries()) {
     const run = `run ${index} (${params.strategy})`;

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { seedEvent } from '../harness/event.js';
-import { runRace, type RaceOptions } from '../harness/race.js';
+import type { RaceOptions } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { naiveSlots } from '../strategies/naive-slots.js';
 import { pessimistic } from '../strategies/pessimistic.js';
-import { countOf, fieldOf, serveApp, useDatabase } from './helpers.js';
+import { countOf, fieldOf, serveApp, useDatabase, raceIn } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
@@ -119,7 +119,7 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
     pick: 'random',
     inFlight: 256,
     poolSize: 8,
-    timeoutMs: 60_000,
+    timeoutMs: 300_000,
     holds: { confirmRatio: 0.7, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 50 },
     slots: { resources: 3, hours: 24, attempts: 5 },
     retries: { dropResponses: 0.3, idempotency },
@@ -133,7 +133,7 @@ t.test('with idempotency, resent requests never make a duplicate, in any workloa
     { workload: 'holds' as const, strategy: pessimistic },
     { workload: 'slots' as const, strategy: naiveSlots },
   ];
-  const { results } = await runRace({ ...lossy(true), runs });
+  const { results } = await raceIn(t, { ...lossy(true), runs });
   for (const { workload, params, outcome, verdict } of results) {
     const run = `${workload}:${params.strategy}`;
     t.ok(countOf(outcome, 'requests_resent') > 0, `${run}: requests were resent`);
@@ -145,7 +145,7 @@ t.test('with idempotency, resent requests never make a duplicate, in any workloa
 });
 
 t.test('without idempotency, the same resent requests are applied twice and the audit counts them', async (t) => {
-  const { results } = await runRace({ ...lossy(false), runs: [{ workload: 'rooms', strategy: atomic }] });
+  const { results } = await raceIn(t, { ...lossy(false), runs: [{ workload: 'rooms', strategy: atomic }] });
   const [{ outcome, verdict }] = results as [StrategyResult];
   t.ok(countOf(outcome, 'duplicates') > 0, `${countOf(outcome, 'duplicates')} duplicate reservations`);
   t.equal(outcome.counts.duplicates_prevented ?? 0, 0, 'no replayed answer');
@@ -169,11 +169,11 @@ const timedOut = (idempotency: boolean): RaceOptions => ({
 });
 
 t.test('a request given up on while it runs: resent, applied once with idempotency, twice without', async (t) => {
-  const [safe] = (await runRace(timedOut(true))).results as [StrategyResult];
+  const [safe] = (await raceIn(t, timedOut(true))).results as [StrategyResult];
   t.ok(countOf(safe.outcome, 'client_timeouts') > 0, `${countOf(safe.outcome, 'client_timeouts')} client timeouts`);
   t.equal(safe.outcome.counts.duplicates, 0, 'with idempotency: no request applied twice');
   t.equal(safe.verdict.label, 'SAFE', 'with idempotency: SAFE');
-  const [unsafe] = (await runRace(timedOut(false))).results as [StrategyResult];
+  const [unsafe] = (await raceIn(t, timedOut(false))).results as [StrategyResult];
   t.ok(countOf(unsafe.outcome, 'client_timeouts') > 0, `${countOf(unsafe.outcome, 'client_timeouts')} client timeouts`);
   t.ok(countOf(unsafe.outcome, 'duplicates') > 0, `without idempotency: ${countOf(unsafe.outcome, 'duplicates')} duplicate reservations`);
 });

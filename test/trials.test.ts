@@ -40,7 +40,7 @@ t.test('race --repeat 6 on one hot row ranks atomic above serializable, by goodp
       jsonFile,
       '--assert-no-overbooking',
     ],
-    { env: { DATABASE_URL: database.url }, timeoutMs: 120_000 },
+    { env: { DATABASE_URL: database.url }, replayIn: t },
   );
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   const results = JSON.parse(await readFile(jsonFile, 'utf8')) as StrategyResult[];
@@ -85,7 +85,7 @@ t.test('compare on real races: the same runs against themselves hold, a run slow
     ];
     const run = await runCli([...args, '--warmup', '0', '--seed', '9', '--results-dir', join(dir, name), '--json', file, ...extra], {
       env: { DATABASE_URL: database.url },
-      timeoutMs: 120_000,
+      replayIn: t,
     });
     t.equal(run.code, 0, `${name}: exit 0 (stderr: ${run.stderr.slice(-300)})`);
     return file;

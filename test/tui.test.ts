@@ -53,7 +53,7 @@ t.test('run in a terminal: the dashboard, then the verdict and the table; termin
   const dir = await scratch();
   const run = await runInTerminal(
     ['run', '--strategy', 'atomic', '--clients', '20', '--servers', '1', '--hotels', '2', '--rooms', '15', '--think-ms', '0', '--results-dir', dir],
-    { timeoutMs: 60_000 },
+    { timeoutMs: 300_000 },
   );
   const screen = plain(run.output);
   t.equal(run.code, 0, `exit 0 (last output: ${screen.slice(-400)})`);
@@ -92,7 +92,7 @@ t.test('Ctrl-C on the dashboard: partial results audited and written, exit 130, 
       dir,
     ],
     {
-      timeoutMs: 60_000,
+      timeoutMs: 300_000,
       onOutput(output, type) {
         // After the first tick that saw reservations: a run well under way.
         if (!typed && /\n[1-9][0-9,]* requests · [1-9]/.test(plain(output))) {

@@ -25,7 +25,7 @@ t.test('race runs any mix of workloads and strategies; the JSON names the worklo
       '--json',
       json,
     ],
-    { env },
+    { env, replayIn: t },
   );
   t.equal(run.code, 0, `exit 0 (${String(run.stderr.trim().split('\n').pop())})`);
   const results = await readResults(json);
