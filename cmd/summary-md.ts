@@ -13,8 +13,8 @@ const fenced = (text: string, language = 'text') => {
   return `${fence}${language}\n${text}\n${fence}`;
 };
 
-const verdictLine = (failures: readonly string[]) =>
-  failures.length === 0 ? '**passed**: every promise and expectation held' : `**failed**: ${failures.length} assertion(s) failed`;
+const verdictLine = (failures: readonly string[], passed: string) =>
+  failures.length === 0 ? `**passed**: ${passed}` : `**failed**: ${failures.length} assertion(s) failed`;
 
 export interface RunSummaryInput {
   command: string;
@@ -35,7 +35,7 @@ export function runSummary({ command, results, failures, replay, wide }: RunSumm
   const witnessed = results.flatMap((result) => witnessTexts(result).map((witness) => ({ name: testcaseName(result), witness })));
   const failedRuns = results.filter((result) => !result.verdict.safe);
   return [
-    `### evento ${command}: ${verdictLine(failures)}`,
+    `### evento ${command}: ${verdictLine(failures, 'every promise and expectation held')}`,
     markdownTable([table.head.map((head) => plain(head.replace(/\n/g, ' '))), ...table.rows.map((row) => row.map(plain))], {
       align: table.aligns.map((align) => (align === 'left' ? 'l' : 'r')),
     }),
@@ -62,7 +62,7 @@ export function runSummary({ command, results, failures, replay, wide }: RunSumm
 /** `compare`'s summary: the verdict, its failures, and the comparison as the terminal prints it. */
 export function comparisonSummary(comparison: Comparison, text: string): string {
   return [
-    `### evento compare: ${verdictLine(comparison.failures)}`,
+    `### evento compare: ${verdictLine(comparison.failures, 'no significant regression, every promise held')}`,
     ...(comparison.failures.length > 0 ? [comparison.failures.map((failure) => `- ${plain(failure)}`).join('\n')] : []),
     fenced(text.trimEnd()),
   ].join('\n\n');
