@@ -13,9 +13,11 @@ import {
   type VerdictRow,
 } from '../harness/compare.js';
 import { AssertionFailed, causeOf, codeOf, UsageError } from '../harness/errors.js';
+import type { CiFlags } from './ci-options.js';
+import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
 
-export interface CompareFlags {
+export interface CompareFlags extends CiFlags {
   threshold: number;
   ignoreParams?: boolean;
   json?: string;
@@ -26,8 +28,10 @@ export async function compareCommand(basePath: string, newPath: string, flags: C
   const base = await readSide(basePath);
   const next = await readSide(newPath);
   const comparison = compareResults(base, next, { thresholdPct: flags.threshold, ignoreParams: flags.ignoreParams ?? false });
-  process.stdout.write(formatComparison(comparison, base.name, next.name));
+  const text = formatComparison(comparison, base.name, next.name);
+  process.stdout.write(text);
   if (flags.json) await writeFile(flags.json, `${JSON.stringify(comparison, null, 2)}\n`);
+  await writeComparisonReports(comparison, text, flags);
   if (comparison.failures.length > 0) throw new AssertionFailed(comparison.failures.join('; '));
 }
 

@@ -5,13 +5,15 @@ import { toolVersion } from '../harness/paths.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
+import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
 import { runConfigOf, type RunFlags } from './run-flags.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
 function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
-  for (const option of [...loadOptions().options, ...workloadOptions().options, ...chaosOptions().options]) command.addOption(option);
+  for (const option of [...loadOptions().options, ...workloadOptions().options, ...chaosOptions().options, ...ciOptions().options])
+    command.addOption(option);
   return command as unknown as Command<[], Opts & RunFlags>;
 }
 
@@ -21,7 +23,12 @@ export type Invocation =
   | { command: 'seed'; flags: { hotels: number; rooms: number } }
   | { command: 'serve'; flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string } }
   | { command: 'rebuild'; flags: { event: string } }
-  | { command: 'compare'; base: string; next: string; flags: { threshold: number; ignoreParams?: true; json?: string } }
+  | {
+      command: 'compare';
+      base: string;
+      next: string;
+      flags: { threshold: number; ignoreParams?: true; json?: string; junit?: string; summaryMd?: string };
+    }
   | { command: 'strategies'; flags: { json?: true } };
 
 /**
@@ -106,6 +113,8 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .addOption(new Option('--threshold <P>', 'percent: a significant change smaller than this is not a regression').argParser(percent(1000)).default(10))
     .option('--ignore-params', 'pair groups by workload and strategy only, e.g. to compare two --pool-size values')
     .option('--json <file>', 'also write the comparison as JSON')
+    .addOption(junitOption('a testcase per metric of each group, failed where it regressed, and one per group on its promise of safety'))
+    .addOption(summaryOption())
     .action((base, next, flags) => {
       invocation = { command: 'compare', base, next, flags };
     });

@@ -127,21 +127,23 @@ const defaultColumns = (trials: number) => [
 ];
 const everyColumn = Object.values(columns);
 
+/** The comparison table as data, for the terminal and for Markdown: heads, alignments, rows and the notes under it. */
+export interface ResultTable {
+  head: string[];
+  aligns: Column['align'][];
+  rows: string[][];
+  notes: string[];
+}
+
 /**
  * The comparison table, a pure function of the results: one row per run, its trials summed up
  * (medians; goodput and wait p99 with their interval), ranked (`#`) by goodput among the runs that
  * kept their promise, where their trials showed a difference. `wide`: every column, far wider than 100.
  */
-export function formatResults(results: StrategyResult[], options: { wide?: boolean } = {}): string {
+export function resultTable(results: StrategyResult[], options: { wide?: boolean } = {}): ResultTable {
   const ranking = rankGroups(groupTrials(results));
   const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
   const shown = options.wide ? everyColumn : defaultColumns(trials);
-  const table = new Table({
-    head: shown.map(({ head }) => head),
-    colAligns: shown.map(({ align }) => align),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const { group, rank } of ranking.rows) table.push(shown.map(({ cell }) => cell(group, rank)));
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
     ...(ranking.rows.some(({ rank }) => rank !== undefined)
@@ -150,6 +152,19 @@ export function formatResults(results: StrategyResult[], options: { wide?: boole
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
   ];
+  return {
+    head: shown.map(({ head }) => head),
+    aligns: shown.map(({ align }) => align),
+    rows: ranking.rows.map(({ group, rank }) => shown.map(({ cell }) => cell(group, rank))),
+    notes,
+  };
+}
+
+/** The comparison table (`resultTable`) for the terminal. */
+export function formatResults(results: StrategyResult[], options: { wide?: boolean } = {}): string {
+  const { head, aligns, rows, notes } = resultTable(results, options);
+  const table = new Table({ head, colAligns: aligns, style: { head: [], border: [], compact: true } });
+  table.push(...rows);
   return [table.toString(), ...notes].join('\n');
 }
 

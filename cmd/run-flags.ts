@@ -2,11 +2,12 @@ import { randomInt } from 'node:crypto';
 import { UsageError } from '../harness/errors.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { chaosConfig, type ChaosFlags } from './chaos-options.js';
+import type { CiFlags } from './ci-options.js';
 import { poolSizeFor, type LoadFlags } from './options.js';
 import { workloadConfig, type WorkloadFlags } from './workload-options.js';
 
 /** The flags of `run` and `race`, as commander parses them. */
-export type RunFlags = LoadFlags & WorkloadFlags & ChaosFlags;
+export type RunFlags = LoadFlags & WorkloadFlags & ChaosFlags & CiFlags;
 
 /** The run's configuration from the flags of `run` and `race`; throws a UsageError for flags that contradict each other. */
 export function runConfigOf(flags: RunFlags): RunConfig {

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import { failedAssertions } from '../harness/assertions.js';
 import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { RaceHooks } from '../harness/race-hooks.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { runLabel } from '../harness/workload.js';
+import { writeRunReports } from './ci-output.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import type { RunFlags } from './run-flags.js';
@@ -63,9 +63,10 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
     jsonWritten = flags.json;
   }
+  const reports = await writeRunReports(command, results, flags, { args: process.argv.slice(2), seed });
   // Trials make many files: past a few, their folder and count say where they are in one line.
   const files = written.length <= 3 ? written : [`${written.length} result files in ${flags.resultsDir}/`];
-  const all = [...files, ...(jsonWritten ? [jsonWritten] : [])];
+  const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written];
   if (all.length > 0) process.stderr.write(`evento: wrote ${all.join(', ')}\n`);
 
   if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
@@ -74,7 +75,6 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
       `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
     );
   }
-  const failures = failedAssertions(results, flags);
-  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
+  if (reports.failures.length > 0) throw new AssertionFailed(reports.failures.join('; '));
   return 0;
 }

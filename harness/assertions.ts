@@ -5,16 +5,18 @@ export interface AssertionFlags {
   expectOverbooking?: boolean;
 }
 
+/** Why one run fails `--assert-no-overbooking` or `--expect-overbooking`; null when it holds. */
+export function assertionFailure({ params, verdict }: Pick<StrategyResult, 'params' | 'verdict'>, flags: AssertionFlags): string | null {
+  if (flags.assertNoOverbooking && verdict.promises_safety && !verdict.safe) {
+    return `${params.strategy} promises safety but was ${verdict.label}`;
+  }
+  if (flags.expectOverbooking && !verdict.promises_safety && verdict.safe) {
+    return `${params.strategy} showed no overbooking or drift: the run was not contended enough to prove anything`;
+  }
+  return null;
+}
+
 /** What `--assert-no-overbooking` and `--expect-overbooking` find wrong; empty when all holds. */
 export function failedAssertions(results: StrategyResult[], flags: AssertionFlags): string[] {
-  const failures: string[] = [];
-  for (const { params, verdict } of results) {
-    if (flags.assertNoOverbooking && verdict.promises_safety && !verdict.safe) {
-      failures.push(`${params.strategy} promises safety but was ${verdict.label}`);
-    }
-    if (flags.expectOverbooking && !verdict.promises_safety && verdict.safe) {
-      failures.push(`${params.strategy} showed no overbooking or drift: the run was not contended enough to prove anything`);
-    }
-  }
-  return failures;
+  return results.flatMap((result) => assertionFailure(result, flags) ?? []);
 }

@@ -74,6 +74,8 @@ export interface Comparison {
   /** Groups without a counterpart on the other side, not compared. */
   only_in_base: string[];
   only_in_new: string[];
+  /** Each group of the new side: null when its runs kept their promise of safety (or made none), else what broke it. */
+  safety: { group: string; broken: string | null }[];
   /** Each regression and each broken promise of safety, one sentence each; empty when none. */
   failures: string[];
   exit_code: 0 | 1;
@@ -176,7 +178,8 @@ function metricRow(group: string, metric: Metric, base: ComparableResult[], next
   return { group, metric: metric.name, unit: metric.unit, better: metric.better, ...summaries, delta_pct: delta, test, regressed };
 }
 
-function regressionText(row: MetricRow): string {
+/** One regressed metric as one sentence, as `failures` holds it. */
+export function regressionText(row: MetricRow): string {
   const change = row.delta_pct === null ? 'from 0' : `${Math.abs(row.delta_pct).toFixed(1)}%`;
   return (
     `${row.metric} of ${row.group} ${row.better === 'higher' ? 'fell' : 'rose'} ${change} ` +
@@ -229,10 +232,8 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
   }
 
   // A broken promise fails the comparison even in a group that has nothing to compare with.
-  const failures = [
-    ...rows.filter((row) => row.regressed).map(regressionText),
-    ...[...newGroups.values()].flatMap((group) => brokenPromise(labelOf(group), group.results, next.name) ?? []),
-  ];
+  const safety = [...newGroups.values()].map((group) => ({ group: labelOf(group), broken: brokenPromise(labelOf(group), group.results, next.name) }));
+  const failures = [...rows.filter((row) => row.regressed).map(regressionText), ...safety.flatMap(({ broken }) => broken ?? [])];
   return {
     threshold_pct: options.thresholdPct,
     alpha,
@@ -241,6 +242,7 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
     verdicts,
     only_in_base: [...baseGroups.values()].filter((group) => !newGroups.has(group.key)).map(labelOf),
     only_in_new: [...newGroups.values()].filter((group) => !baseGroups.has(group.key)).map(labelOf),
+    safety,
     failures,
     exit_code: failures.length > 0 ? 1 : 0,
   };

@@ -53,7 +53,8 @@ export function runCli(
     if (options.replayIn?.passing() === false) options.replayIn.comment(`replay: ${replayCommand(args, stderr)}`);
   });
   const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { ...process.env, CI: 'true', ...options.env, EVENTO_TEST_TAG: tag },
+    // A test's runs stay out of the summary of a GitHub Actions job that runs the tests.
+    env: { ...process.env, CI: 'true', GITHUB_STEP_SUMMARY: '', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,0 +1,44 @@
+import type { StrategyResult } from '../harness/result-schema.js';
+import { at } from '../lib/at.js';
+
+/** A run as CI reports name it: `rooms:atomic`, and `rooms:atomic#3` for trial 3 of several. */
+export function testcaseName({ workload, params, trial }: Pick<StrategyResult, 'workload' | 'params' | 'trial'>): string {
+  return `${workload}:${params.strategy}${trial && trial.count > 1 ? `#${trial.index}` : ''}`;
+}
+
+/**
+ * The witnesses of what went wrong in a run (`outcome.witnesses`), as text: a string as it is,
+ * anything else as JSON. None when the result has no such list.
+ */
+export function witnessTexts(result: StrategyResult): string[] {
+  const { witnesses } = result.outcome as { witnesses?: unknown };
+  if (!Array.isArray(witnesses)) return [];
+  return witnesses.map((witness: unknown) => (typeof witness === 'string' ? witness : JSON.stringify(witness, null, 2)));
+}
+
+/** An argument as a POSIX shell reads it back: bare when it holds nothing the shell would change, else in single quotes. */
+const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/** The command line that replays a run: the arguments as given, with the seed the run drew when none was given. */
+export function replayCommand(args: readonly string[], seed: number): string {
+  const seeded = args.some((arg) => arg === '--seed' || arg.startsWith('--seed='));
+  return ['npx', 'evento', ...args, ...(seeded ? [] : ['--seed', String(seed)])].map(shellWord).join(' ');
+}
+
+/** What a run was asked to do and where it ran, as name and value, from its first result. */
+export function parameterRows(results: readonly StrategyResult[]): [name: string, value: string][] {
+  const { params, trial, environment, tool } = at(results, 0);
+  const strategies = [...new Set(results.map(({ workload, params }) => `${workload}:${params.strategy}`))].join(', ');
+  return [
+    ['strategies', strategies],
+    ...Object.entries(params).flatMap(([name, value]): [string, string][] =>
+      name === 'strategy' || value === undefined ? [] : [[name, typeof value === 'object' ? JSON.stringify(value) : String(value)]],
+    ),
+    ['trials', String(trial?.count ?? 1)],
+    ['evento', tool.version],
+    ['node', environment.node],
+    ['postgres', environment.postgres],
+    ['database', environment.database],
+    ['cpus', String(environment.cpus)],
+  ];
+}

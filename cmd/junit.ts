@@ -1,0 +1,116 @@
+import { hostname } from 'node:os';
+import { create } from 'xmlbuilder2';
+import { assertionFailure, type AssertionFlags } from '../harness/assertions.js';
+import { quantity, regressionText, type Comparison } from '../harness/compare.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { testcaseName, witnessTexts } from './ci-facts.js';
+import { formatThousands, summaryText } from './report-table.js';
+
+/** One testcase: it passed, failed (a promise or an expectation broke), or is in error (its run did not finish). */
+export interface JunitCase {
+  name: string;
+  classname: string;
+  seconds: number;
+  failure?: { type: 'promise-broken' | 'nothing-proved' | 'regression'; message: string; detail: string };
+  error?: { type: string; message: string };
+  /** What the run measured, one line, shown beside the testcase. */
+  output?: string;
+}
+
+/** One command's testsuite. */
+export interface JunitSuite {
+  name: string;
+  startedAt: Date;
+  properties: [name: string, value: string][];
+  cases: JunitCase[];
+}
+
+/** The detail under a failure: where it broke and how to look at it again. */
+function failureDetail(result: StrategyResult): string {
+  const { event_id, trial, params, hotels, verdict } = result;
+  return [
+    `verdict: ${verdict.label}`,
+    `event ${event_id}${trial ? `, trial ${trial.index} of ${trial.count}` : ''}, seed ${params.seed}`,
+    ...hotels
+      .filter(({ overbooked, drift }) => overbooked > 0 || drift > 0)
+      .map(
+        ({ name, booked, contracted, overbooked, drift }) =>
+          `hotel ${name}: ${booked} booked of ${contracted}, overbooked ${overbooked}, drift ${drift}`,
+      ),
+    ...witnessTexts(result).map((witness) => `witness: ${witness}`),
+  ].join('\n');
+}
+
+const runFigures = ({ verdict, outcome }: StrategyResult) =>
+  `${verdict.label}; ${formatThousands(outcome.reservations)} reservations, ${formatThousands(outcome.reservations_per_s)} res/s, ` +
+  `wait p99 ${outcome.time_to_reservation_ms.p99.toFixed(1)} ms, ${formatThousands(outcome.conflicts)} conflicts`;
+
+/**
+ * A testcase per run: failed where the assertions (`judgedAssertions`) fail it, in error where the
+ * clients were stopped by --timeout or an interrupt before they finished.
+ */
+export function resultCases(command: string, results: readonly StrategyResult[], flags: AssertionFlags): JunitCase[] {
+  return results.map((result) => {
+    const failure = assertionFailure(result, flags);
+    const stoppedBy = result.outcome.stopped_by;
+    const unfinished = stoppedBy === 'timeout' || stoppedBy === 'interrupted';
+    return {
+      name: testcaseName(result),
+      classname: `evento.${command}.${result.workload}`,
+      seconds: result.outcome.duration_ms / 1000,
+      failure:
+        failure === null
+          ? undefined
+          : { type: result.verdict.promises_safety ? 'promise-broken' : 'nothing-proved', message: failure, detail: failureDetail(result) },
+      error: unfinished ? { type: stoppedBy, message: `the clients were stopped (${stoppedBy}) before they finished` } : undefined,
+      output: runFigures(result),
+    };
+  });
+}
+
+/** A testcase per metric of each compared group, failed when it regressed, and one per group of the new side on its promise of safety. */
+export function comparisonCases(comparison: Comparison): JunitCase[] {
+  const classname = 'evento.compare';
+  return [
+    ...comparison.rows.map((row) => ({
+      name: `${row.group} ${row.metric}`,
+      classname,
+      seconds: 0,
+      failure: row.regressed ? { type: 'regression' as const, message: regressionText(row), detail: '' } : undefined,
+      output: `${summaryText(row.base, quantity)} → ${summaryText(row.new, quantity)} ${row.unit}, p=${row.test.p.toFixed(3)}`,
+    })),
+    ...comparison.safety.map(({ group, broken }) => ({
+      name: `${group} safety`,
+      classname,
+      seconds: 0,
+      failure: broken === null ? undefined : { type: 'promise-broken' as const, message: broken, detail: '' },
+    })),
+  ];
+}
+
+/** The suite as JUnit XML (one root `<testsuite>`, as the Ant schema and CI systems read it): a pure function but for the host name. */
+export function junitXml(suite: JunitSuite, host = hostname()): string {
+  const { cases } = suite;
+  const seconds = cases.reduce((sum, testcase) => sum + testcase.seconds, 0);
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuite', {
+    name: suite.name,
+    tests: String(cases.length),
+    failures: String(cases.filter(({ failure }) => failure).length),
+    // A testcase holds a failure or an error, not both: a broken promise outweighs an unfinished run.
+    errors: String(cases.filter(({ failure, error }) => !failure && error).length),
+    skipped: '0',
+    time: seconds.toFixed(3),
+    // The Ant schema's timestamp has no zone; this one is UTC.
+    timestamp: suite.startedAt.toISOString().slice(0, 19),
+    hostname: host,
+  });
+  const properties = root.ele('properties');
+  for (const [name, value] of suite.properties) properties.ele('property', { name, value });
+  for (const { name, classname, seconds: time, failure, error, output } of cases) {
+    const testcase = root.ele('testcase', { name, classname, time: time.toFixed(3) });
+    if (failure) testcase.ele('failure', { type: failure.type, message: failure.message }).txt(failure.detail);
+    else if (error) testcase.ele('error', { type: error.type, message: error.message });
+    if (output !== undefined) testcase.ele('system-out').txt(output);
+  }
+  return `${root.end({ prettyPrint: true })}\n`;
+}
