@@ -1,0 +1,24 @@
+import type { Db, Sql } from '../db/connection.js';
+import { at } from '../lib/at.js';
+import { withPrologue } from './pipelined.js';
+import { setTenant, type TenantContext } from './tenant-context.js';
+
+// The setting lives and dies with the request's transaction, on the connection that runs it,
+// so neither a pool nor a pooler in transaction mode can hand it to another request.
+export const setLocal: TenantContext = {
+  name: 'set-local',
+  summary: "set_config('app.tenant_id', $1, true) inside the request's transaction, right after BEGIN: the setting ends with it",
+  promisesSafety: true,
+  reserve: (sql, tenantId, lock, request) => withPrologue((tx) => setTenant(tx, tenantId, true), () => lock.reserve(sql, request)),
+  read: readLocal,
+};
+
+async function readLocal<T>(sql: Sql, tenantId: string, body: (db: Db) => Promise<T>): Promise<T> {
+  const results: T[] = [];
+  // Through a list: sql.begin's type would unwrap a T that is itself a list of promises.
+  await sql.begin(async (tx) => {
+    await setTenant(tx, tenantId, true);
+    results.push(await body(tx));
+  });
+  return at(results, 0);
+}
