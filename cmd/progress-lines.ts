@@ -9,8 +9,9 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
   // Once, under the first verdict that carries the marker, as the table has it under its rows.
   let legendWritten = false;
   return {
-    onReady({ database, servers }) {
+    onReady({ database, servers, pooler }) {
       stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}\n`);
+      if (pooler) stream.write(`evento: ${pooler}\n`);
     },
     onWarmup({ ms }) {
       stream.write(`evento: warming up for ${ms / 1000}s on a throwaway event (not measured)\n`);

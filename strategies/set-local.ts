@@ -1,7 +1,7 @@
 import type { Db, Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { withPrologue } from './pipelined.js';
-import { setTenant, type TenantContext } from './tenant-context.js';
+import { setTenant, tenantRoleMissing, type TenantContext } from './tenant-context.js';
 
 // The setting lives and dies with the request's transaction, on the connection that runs it,
 // so neither a pool nor a pooler in transaction mode can hand it to another request.
@@ -9,7 +9,12 @@ export const setLocal: TenantContext = {
   name: 'set-local',
   summary: "set_config('app.tenant_id', $1, true) inside the request's transaction, right after BEGIN: the setting ends with it",
   promisesSafety: true,
-  reserve: (sql, tenantId, lock, request) => withPrologue((tx) => setTenant(tx, tenantId, true), () => lock.reserve(sql, request)),
+  unavailable: tenantRoleMissing,
+  reserve: (sql, tenantId, lock, request) =>
+    withPrologue(
+      (tx) => setTenant(tx, tenantId, true),
+      () => lock.reserve(sql, request),
+    ),
   read: readLocal,
 };
 

@@ -15,3 +15,9 @@ export interface TenantContext extends StrategyInfo {
 
 /** The setting as its own statement; `local`: until the transaction ends, otherwise for the connection's life. */
 export const setTenant = (db: Db, tenantId: string, local: boolean) => db`select set_config('app.tenant_id', ${tenantId}, ${local})`;
+
+/** Why this database cannot run a tenant context: the role that row-level security holds is missing. */
+export async function tenantRoleMissing(sql: Sql): Promise<string | undefined> {
+  const [role] = await sql`select 1 from pg_roles where rolname = 'evento_tenant'`;
+  return role ? undefined : 'the tenants workload needs the role evento_tenant, which this database user could not create (it needs CREATEROLE)';
+}
