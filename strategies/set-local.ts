@@ -1,5 +1,4 @@
 import type { Db, Sql } from '../db/connection.js';
-import { at } from '../lib/at.js';
 import { withPrologue } from './pipelined.js';
 import { setTenant, tenantRoleMissing, type TenantContext } from './tenant-context.js';
 
@@ -19,11 +18,11 @@ export const setLocal: TenantContext = {
 };
 
 async function readLocal<T>(sql: Sql, tenantId: string, body: (db: Db) => Promise<T>): Promise<T> {
-  const results: T[] = [];
-  // Through a list: sql.begin's type would unwrap a T that is itself a list of promises.
-  await sql.begin(async (tx) => {
+  // Boxed: sql.begin's type would unwrap a T that is itself a list of promises.
+  const [box] = await sql.begin(async (tx) => {
     await setTenant(tx, tenantId, true);
-    results.push(await body(tx));
+    return [{ value: await body(tx) }];
   });
-  return at(results, 0);
+  if (!box) throw new Error('the transaction returned nothing');
+  return box.value;
 }
