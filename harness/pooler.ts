@@ -34,8 +34,8 @@ const installHint = 'install it (Debian, Ubuntu: apt install pgbouncer) or run w
 const startTimeoutMs = 10_000;
 
 /** `pgbouncer` from PATH, else from /usr/sbin, where Debian puts it outside a user's PATH. */
-async function pgbouncerBinary(): Promise<string> {
-  const directories = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin'];
+export async function pgbouncerBinary(searchPath = process.env.PATH ?? '', fallback = '/usr/sbin'): Promise<string> {
+  const directories = [...searchPath.split(delimiter).filter(Boolean), fallback];
   for (const directory of directories) {
     const candidate = join(directory, 'pgbouncer');
     if (

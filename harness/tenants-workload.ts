@@ -64,9 +64,9 @@ export const tenantsWorkload: Workload = {
   },
   async audit(sql, eventId, clientCounts) {
     const [found] = await sql.file<[{ cross_tenant_writes: number; event_ids: string[] }]>(projectPath('sql/audit-tenants.sql'), [eventId]);
-    const writes = found?.cross_tenant_writes ?? 0;
+    const writes = found.cross_tenant_writes;
     const reads = clientCounts?.cross_tenant_reads ?? 0;
-    const audits = await Promise.all((found?.event_ids ?? [eventId]).map((id) => auditEvent(sql, id)));
+    const audits = await Promise.all(found.event_ids.map((id) => auditEvent(sql, id)));
     return {
       rooms: together(audits),
       counts: { cross_tenant_reads: reads, cross_tenant_writes: writes },

@@ -23,6 +23,5 @@ async function readLocal<T>(sql: Sql, tenantId: string, body: (db: Db) => Promis
     await setTenant(tx, tenantId, true);
     return [{ value: await body(tx) }];
   });
-  if (!box) throw new Error('the transaction returned nothing');
   return box.value;
 }

@@ -36,9 +36,9 @@ t.test('the servers role is held by row-level security: without the setting it r
   t.same(role, { user: 'evento_tenant', rolsuper: false, rolbypassrls: false, owner: false }, 'neither superuser, nor BYPASSRLS, nor the owner');
   // Each query names tenant A's rows outright: only row-level security can hide them.
   const ofTenantA = {
-    events: (db: Db) => db`select count(*)::int as n from events where id = ${a.eventId}`,
-    event_hotel_rooms: (db: Db) => db`select count(*)::int as n from event_hotel_rooms where event_id = ${a.eventId}`,
-    reservations: (db: Db) => db`select count(*)::int as n from reservations where tenant_id = ${a.id}`,
+    events: (db: Db) => db<{ n: number }[]>`select count(*)::int as n from events where id = ${a.eventId}`,
+    event_hotel_rooms: (db: Db) => db<{ n: number }[]>`select count(*)::int as n from event_hotel_rooms where event_id = ${a.eventId}`,
+    reservations: (db: Db) => db<{ n: number }[]>`select count(*)::int as n from reservations where tenant_id = ${a.id}`,
   };
   const count = (table: keyof typeof ofTenantA, tenantId: string | null) =>
     tenant.begin(async (tx) => {
@@ -123,7 +123,7 @@ t.test('session-set leaks under contention (the audit can fail)', async (t) => {
   const attempts = 8;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const [result] = (await runRace({ config, databaseUrl: database.url, runs: tenantRuns('session-set', 1) })).results;
-    if (result && result.verdict.label.startsWith('LEAKED')) {
+    if (result?.verdict.label.startsWith('LEAKED')) {
       t.pass(`attempt ${attempt}: ${result.verdict.label}`);
       t.ok(countOf(result.outcome, 'cross_tenant_reads') + countOf(result.outcome, 'cross_tenant_writes') > 0, 'rows crossed tenants');
       t.equal(result.verdict.promises_safety, false, 'session-set promises nothing');
