@@ -3,7 +3,9 @@ import { runLabel, type WorkloadName } from '../harness/workload.js';
 import { unsafeLegend, verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
-export function progressLines(stream: NodeJS.WritableStream, totalRooms: number): RaceHooks {
+export function progressLines(stream: NodeJS.WritableStream, roomsPerEvent: number): RaceHooks {
+  // A tenants run seeds an event per tenant: its rooms are those of every hotel seeded.
+  let totalRooms = roomsPerEvent;
   let last = { elapsedMs: 0, requests: 0 };
   let workload: WorkloadName = 'rooms';
   // Once, under the first verdict that carries the marker, as the table has it under its rows.
@@ -19,6 +21,7 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number)
     onStart({ strategy, event, workload: started = 'rooms' }) {
       last = { elapsedMs: 0, requests: 0 };
       workload = started;
+      totalRooms = started === 'tenants' ? event.hotels.reduce((sum, hotel) => sum + hotel.contracted, 0) : roomsPerEvent;
       const what = workload === 'slots' ? 'time slots' : `${event.hotels.length} hotel(s), ${totalRooms} rooms`;
       stream.write(`evento: ${runLabel(workload, strategy.name)}: event ${event.event_id}, ${what}\n`);
     },
