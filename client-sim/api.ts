@@ -1,6 +1,6 @@
 import { createHttpCall } from './http-call.js';
 import type { Metrics } from './metrics.js';
-import { createReplies, type BookReply, type Claim, type ListedHotel, type TransitionReply } from './replies.js';
+import { createReplies, type BookReply, type Claim, type ListedHotel, type TenantRow, type TransitionReply } from './replies.js';
 import { createResendingPost } from './resend.js';
 import { createResponseLoss, type ResendPlan } from './response-loss.js';
 import { createServerPools, type ReplaceableServers } from './server-pools.js';
@@ -24,6 +24,13 @@ export interface SlotBody {
   request_id?: string;
 }
 
+/** Who asks, in the tenants workload: the server, the tenant context in the path, and the tenant's id for X-Tenant-ID. */
+export interface TenantCaller {
+  server: number;
+  context: string;
+  tenantId: string;
+}
+
 export interface ApiOptions {
   /** Requests in flight at once over all servers. */
   inFlight: number;
@@ -34,6 +41,8 @@ export interface ApiOptions {
   /** When servers may be replaced: requests to one wait for its replacement and go to its new URL. */
   replaceableServers?: ReplaceableServers;
 }
+
+const tenantHeader = (caller: TenantCaller) => ({ 'x-tenant-id': caller.tenantId });
 
 /**
  * The Evento HTTP API as the simulated clients use it: keep-alive pools, one per server, and one
@@ -74,6 +83,27 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     /** Book a time window on a resource. */
     async book(server: number, strategy: string, body: SlotBody): Promise<BookReply> {
       return replies.booked(await post(server, `/slots/${strategy}`, true, body));
+    },
+
+    /** A tenant's hotels with rooms left; 'hidden' when its own event was not found (404). */
+    async tenantAvailable(caller: TenantCaller, eventId: string): Promise<ListedHotel[] | 'hidden' | undefined> {
+      const reply = await plain(caller.server, 'GET', `/tenants/${caller.context}/${eventId}/available`, false, tenantHeader(caller));
+      return reply?.status === 404 ? 'hidden' : replies.listed(reply);
+    },
+
+    /** A tenant's reservation through the locking strategy `lock`; 'hidden' when its own event or hotel was not found (404). */
+    async tenantClaim(caller: TenantCaller, lock: string, request: Omit<ClaimRequest, 'strategy'>): Promise<Claim | { reply: 'hidden' }> {
+      const { eventId, hotelId, rooms, email } = request;
+      const path = `/tenants/${caller.context}/${eventId}/${hotelId}/reserve/${lock}`;
+      const reply = await call(caller.server, 'POST', path, true, { rooms, email }, tenantHeader(caller));
+      if (typeof reply === 'object' && reply.status === 404) return { reply: 'hidden' };
+      return replies.claimed(reply === 'lost' ? 'unanswered' : reply, undefined);
+    },
+
+    /** Reservations as the tenant reads them: one by id (none: 404), or its latest `limit`. */
+    async tenantReservations(caller: TenantCaller, query: { id: string } | { limit: number }): Promise<TenantRow[] | undefined> {
+      const path = `/tenants/${caller.context}/reservations${'id' in query ? `/${query.id}` : `?limit=${query.limit}`}`;
+      return replies.tenantRows(await plain(caller.server, 'GET', path, false, tenantHeader(caller)));
     },
 
     openConnections: (clients: number) => pools.openConnections(clients),

@@ -22,6 +22,13 @@ export interface SlotPlan {
   startsAt: number;
 }
 
+/** The tenants workload: client i acts for tenant i mod n, in that tenant's event, through the lock named. */
+export interface TenantPlan {
+  tenants: { id: string; eventId: string }[];
+  /** The locking strategy of each reservation; the plan's `strategy` is the tenant context. */
+  lock: string;
+}
+
 export interface ClientPlan {
   eventId: string;
   strategy: string;
@@ -32,6 +39,7 @@ export interface ClientPlan {
   seed: number;
   holds?: HoldPlan;
   slots?: SlotPlan;
+  tenants?: TenantPlan;
   /** Set when responses may be lost: every request then carries a request_id and is sent again as is. */
   resend?: ResendPlan;
   /** Every request carries a request_id even when no response is lost, so the audit can reconcile each write. */

@@ -38,7 +38,7 @@ export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: 
   const { metrics, signal } = options;
   const limit = pLimit(options.inFlight);
 
-  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object) =>
+  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers: Record<string, string> = {}) =>
     limit(async (): Promise<CallReply> => {
       const pool = await pools.poolFor(server);
       if (signal.aborted) return undefined;
@@ -49,7 +49,8 @@ export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: 
           method,
           path,
           signal: attempt,
-          ...(json && { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
+          headers: json ? { ...headers, 'content-type': 'application/json' } : headers,
+          ...(json && { body: JSON.stringify(json) }),
         });
         const body: unknown = await response.body.json();
         metrics.recordRequest(startedAt, isReserve);
@@ -67,8 +68,8 @@ export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: 
     });
 
   /** A call without a body: never timed out by the client, so never lost. */
-  const plain = async (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean) => {
-    const reply = await call(server, method, path, isReserve);
+  const plain = async (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, headers?: Record<string, string>) => {
+    const reply = await call(server, method, path, isReserve, undefined, headers);
     return typeof reply === 'string' ? undefined : reply;
   };
 

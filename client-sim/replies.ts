@@ -9,6 +9,12 @@ export interface ListedHotel {
 /** What a client learns from one reserve call; failures are counted in the metrics, not thrown. */
 export type ReserveReply = 'reserved' | 'conflict' | 'insufficient' | 'failed';
 
+/** A reservation as a tenant is given it: the client checks `tenant_id`. */
+export interface TenantRow {
+  id: string;
+  tenant_id: string | null;
+}
+
 /** A reserve call's reply, with the new reservation's id when there is one. */
 export type Claim = { reply: 'reserved'; id: string } | { reply: Exclude<ReserveReply, 'reserved'>; id?: undefined };
 
@@ -71,6 +77,16 @@ export function createReplies(metrics: Metrics) {
       if (reply.status === 200) return 'moved';
       if (reply.status === 409) return isRetryable(reply) ? 'conflict' : 'refused';
       return unexpected(reply);
+    },
+
+    /** A tenant's read: one reservation (none when 404) or a list; undefined when the call failed. */
+    tenantRows(reply: Delivered | undefined): TenantRow[] | undefined {
+      if (reply?.status === 404) return [];
+      const body = reply?.status === 200 && typeof reply.body === 'object' && reply.body !== null ? reply.body : undefined;
+      if (body && 'reservation' in body) return [body.reservation as TenantRow];
+      if (body && 'reservations' in body && Array.isArray(body.reservations)) return body.reservations as TenantRow[];
+      unexpected(reply);
+      return undefined;
     },
 
     booked(reply: Received): BookReply {

@@ -3,6 +3,7 @@ import { runClient, type ClientPlan } from './client.js';
 import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
+import { runTenantClient } from './tenant-client.js';
 
 export interface LoadOptions {
   serverUrls: string[];
@@ -61,7 +62,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
   const { onTick } = options;
   const ticker = onTick && setInterval(() => onTick(metrics.snapshot()), options.tickMs ?? 1000);
-  const runOne = options.plan.slots ? runSlotClient : runClient;
+  const runOne = options.plan.slots ? runSlotClient : options.plan.tenants ? runTenantClient : runClient;
   const clients = Array.from({ length: options.clients }, (_, index) => {
     metrics.clientStarted();
     return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());

@@ -1,4 +1,4 @@
-import { slotStrategies, strategies } from '../strategies/registry.js';
+import { slotStrategies, strategies, tenantContexts } from '../strategies/registry.js';
 import { exitCodeOf } from './exit-codes.js';
 import { parseArguments, type Invocation } from './program.js';
 
@@ -32,7 +32,7 @@ async function run(invocation: Invocation): Promise<number> {
     }
     case 'strategies': {
       const { listStrategies } = await import('./strategies.js');
-      process.stdout.write(listStrategies(strategies, slotStrategies, invocation.flags.json ?? false));
+      process.stdout.write(listStrategies(strategies, slotStrategies, invocation.flags.json ?? false, tenantContexts));
       return 0;
     }
   }

@@ -4,14 +4,17 @@ import { unsafeLegend, verdictText } from './report-table.js';
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
 /** `seed` is in the first line, so that a log of a failed run says how to replay it. */
-export function progressLines(stream: NodeJS.WritableStream, totalRooms: number, seed: number): RaceHooks {
+export function progressLines(stream: NodeJS.WritableStream, roomsPerEvent: number, seed: number): RaceHooks {
+  // A tenants run seeds an event per tenant: its rooms are those of every hotel seeded.
+  let totalRooms = roomsPerEvent;
   let last = { elapsedMs: 0, requests: 0 };
   let workload: WorkloadName = 'rooms';
   // Once, under the first verdict that carries the marker, as the table has it under its rows.
   let legendWritten = false;
   return {
-    onReady({ database, servers }) {
+    onReady({ database, servers, pooler }) {
       stream.write(`evento: ${database} database, ${servers.length} server(s) at ${servers.join(' ')}, seed ${seed}\n`);
+      if (pooler) stream.write(`evento: ${pooler}\n`);
     },
     onWarmup({ ms }) {
       stream.write(`evento: warming up for ${ms / 1000}s on a throwaway event (not measured)\n`);
@@ -19,6 +22,7 @@ export function progressLines(stream: NodeJS.WritableStream, totalRooms: number,
     onStart({ strategy, event, workload: started = 'rooms' }) {
       last = { elapsedMs: 0, requests: 0 };
       workload = started;
+      totalRooms = started === 'tenants' ? event.hotels.reduce((sum, hotel) => sum + hotel.contracted, 0) : roomsPerEvent;
       const what = workload === 'slots' ? 'time slots' : `${event.hotels.length} hotel(s), ${totalRooms} rooms`;
       stream.write(`evento: ${runLabel(workload, strategy.name)}: event ${event.event_id}, ${what}\n`);
     },

@@ -1,8 +1,13 @@
 import Table from 'cli-table3';
 import type { SlotStrategy } from '../strategies/slots.js';
-import type { Strategy } from '../strategies/types.js';
+import type { Strategy, StrategyInfo } from '../strategies/types.js';
 
-export function listStrategies(rooms: readonly Strategy[], slots: readonly SlotStrategy[], json: boolean): string {
+export function listStrategies(
+  rooms: readonly Strategy[],
+  slots: readonly SlotStrategy[],
+  json: boolean,
+  tenants: readonly StrategyInfo[] = [],
+): string {
   const rows = [
     ...rooms.map(({ name, promisesSafety, summary, holds }) => ({
       name,
@@ -16,6 +21,13 @@ export function listStrategies(rooms: readonly Strategy[], slots: readonly SlotS
       workloads: ['slots'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overlaps' : 'unsafe: overlaps',
+      summary,
+    })),
+    ...tenants.map(({ name, promisesSafety, summary }) => ({
+      name,
+      workloads: ['tenants'],
+      promises_safety: promisesSafety,
+      guarantee: promisesSafety ? 'never leaks' : 'unsafe: leaks',
       summary,
     })),
   ];

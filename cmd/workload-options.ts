@@ -4,13 +4,15 @@ import type { RaceRun } from '../harness/race.js';
 import { defaultHoldConfig } from '../harness/room-workloads.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { defaultSlotConfig } from '../harness/slots-workload.js';
+import { defaultTenantConfig } from '../harness/tenants-workload.js';
+import { poolerNames } from '../harness/pooler.js';
 import { workloadNames, type WorkloadName } from '../harness/workload.js';
 import { workloads } from '../harness/workloads.js';
-import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
+import { slotStrategyNames, strategyNames, tenantContexts, tenantLocks } from '../strategies/registry.js';
 import { integer } from './options.js';
 
 /** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept. */
-export const allStrategyNames = [...new Set([...strategyNames, ...slotStrategyNames])];
+export const allStrategyNames = [...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)])];
 
 /** "0.25": a share from 0 to 1. */
 export function ratio(value: string): number {
@@ -74,6 +76,19 @@ export function workloadOptions() {
     )
     .addOption(new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts))
     .addOption(
+      new Option('--tenants <n>', 'tenants: tenants, each with an event of its own').argParser(integer(1, 100)).default(defaultTenantConfig.tenants),
+    )
+    .addOption(
+      new Option('--tenant-lock <name>', "tenants: the locking strategy of each tenant's reservation")
+        .choices(tenantLocks.map(({ name }) => name))
+        .default(defaultTenantConfig.lock),
+    )
+    .addOption(
+      new Option('--pooler <name>', 'what sits between the servers and the database: none, or PgBouncer in transaction pooling mode')
+        .choices(poolerNames)
+        .default('none'),
+    )
+    .addOption(
       new Option('--client-timeout-ms <ms>', 'clients give up on a response after this long and send the same request again').argParser(
         integer(1, 600_000),
       ),
@@ -86,7 +101,7 @@ export function workloadOptions() {
 export type WorkloadFlags = ReturnType<ReturnType<typeof workloadOptions>['opts']>;
 
 /** The settings of the workloads and of the retries these flags ask for. */
-export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 'slots' | 'retries'> {
+export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 'slots' | 'tenants' | 'retries' | 'pooler'> {
   if (flags.confirmRatio + flags.cancelRatio > 1) {
     throw new UsageError(`--confirm-ratio ${flags.confirmRatio} and --cancel-ratio ${flags.cancelRatio} add up to more than 1`);
   }
@@ -94,6 +109,8 @@ export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 
   return {
     holds: { confirmRatio: flags.confirmRatio, cancelRatio: flags.cancelRatio, holdTtlMs: flags.holdTtlMs, sweepMs: flags.sweepMs },
     slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts },
+    tenants: { tenants: flags.tenants, lock: flags.tenantLock },
+    pooler: flags.pooler === 'none' ? undefined : flags.pooler,
     // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
     retries:
       lossy || !flags.idempotency
@@ -130,5 +147,7 @@ export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'wo
   return runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
 }
 
-/** The strategy `run` uses when none is named: the safe one-statement claim, or the constraint for slots. */
-export const defaultStrategyOf = (workload: WorkloadName) => (workload === 'slots' ? 'exclusion' : 'atomic');
+const defaultStrategies: Partial<Record<WorkloadName, string>> = { slots: 'exclusion', tenants: 'set-local' };
+
+/** The strategy `run` uses when none is named: the safe one-statement claim, the constraint for slots, set-local for tenants. */
+export const defaultStrategyOf = (workload: WorkloadName) => defaultStrategies[workload] ?? 'atomic';

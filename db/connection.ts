@@ -23,14 +23,15 @@ export function postgresTarget(url: string): { url: string; path?: string } {
  * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
  * those of one run's servers, never the harness's own).
  */
-export function connect(url: string, max: number, applicationName = 'evento') {
+export function connect(url: string, max: number, applicationName = 'evento', options: { prepare?: boolean } = {}) {
   const target = postgresTarget(url);
   return postgres(target.url, {
     path: target.path,
     max,
     // postgres.js's default, stated because it matters most: unnamed statements cost a describe
-    // round trip per query (figures in docs/performance.md).
-    prepare: true,
+    // round trip per query (figures in docs/performance.md). Off only behind a pooler that
+    // hands connections between transactions and does not carry prepared statements along.
+    prepare: options.prepare ?? true,
     connect_timeout: 5,
     idle_timeout: 30,
     // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.

@@ -28,13 +28,13 @@ while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
 rm -rf "$2"
 `;
 
-interface Owner {
+export interface Owner {
   uid: number;
   gid: number;
 }
 
 /** PostgreSQL refuses to run as root; as root, run it as the `postgres` user, created if missing. */
-async function databaseOwner(): Promise<Owner | undefined> {
+export async function databaseOwner(): Promise<Owner | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = async () => ({
     uid: Number((await run('id', ['-u', 'postgres'])).stdout),
@@ -49,7 +49,7 @@ async function databaseOwner(): Promise<Owner | undefined> {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -7,7 +7,7 @@ import type { WorkloadName } from './workload.js';
 /** How a progress view follows a race; every argument is plain data. */
 export interface RaceHooks {
   /** `host` is where the database listens, without credentials. */
-  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[] }): void;
+  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[]; pooler?: string }): void;
   /** The warm-up begins; no result comes of it. */
   onWarmup?(info: { ms: number }): void;
   /** `workload` is always set by the race; views written before workloads may ignore it. */

@@ -10,7 +10,9 @@ import { replayLog } from './replay.js';
 import { buildResult, paramsOf } from './result.js';
 import type { StrategyResult, TrialInfo } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
+import { startPgBouncer, type Pooler, type PoolerInfo } from './pooler.js';
 import { startServers, type ServerFleet } from './servers.js';
+import { tenantRoleUrl } from './tenant-role.js';
 import type { WorkloadName, WorkloadRun } from './workload.js';
 import { auditRun, workloads } from './workloads.js';
 
@@ -78,21 +80,29 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
   const { config, runs, hooks = {} } = options;
   const database = await openDatabase(options.databaseUrl);
   let fleet: ServerFleet;
+  let pooler: Pooler | undefined;
   try {
     for (const { strategy } of runs) {
       const missing = await strategy.unavailable?.(database.sql);
       if (missing) throw new EnvironmentError(missing);
     }
+    const tenantUrl = runs.some((run) => run.workload === 'tenants') ? await tenantRoleUrl(database.sql, database.url) : undefined;
+    const urls = [database.url, ...(tenantUrl ? [tenantUrl] : [])];
+    pooler = config.pooler === 'pgbouncer' ? await startPgBouncer(urls, config.servers * config.poolSize, config.servers * config.poolSize) : undefined;
+    const [serverUrl = database.url, serverTenantUrl] = pooler?.urls ?? urls;
     const { chaos } = config;
-    fleet = await startServers(config.servers, database.url, config.poolSize, {
+    fleet = await startServers(config.servers, serverUrl, config.poolSize, {
       idempotency: config.retries?.idempotency,
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
+      tenantDatabaseUrl: serverTenantUrl,
+      prepare: !pooler,
     });
   } catch (error) {
+    await pooler?.stop();
     await database.close();
     throw error;
   }
-  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
+  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, pooler: pooler?.note });
   const shared: SharedLoad = {
     serverUrls: fleet.urls,
     clients: config.clients,
@@ -106,11 +116,12 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       hooks.onWarmup?.({ ms: config.warmupMs });
       await warmUp(database.sql, runs, options, shared, config.warmupMs);
     },
-    runTrial: (run, trial) => runTrial(database, fleet, shared, options, run, trial),
+    runTrial: (run, trial) => runTrial(database, fleet, shared, options, run, trial, pooler?.info),
     async close() {
       try {
         await fleet.stop();
       } finally {
+        await pooler?.stop();
         await database.close();
       }
     },
@@ -145,6 +156,7 @@ async function runTrial(
   options: RaceOptions,
   raceRun: RaceRun,
   trial: TrialInfo,
+  pooler: PoolerInfo | undefined,
 ): Promise<Trial> {
   const { config, hooks = {} } = options;
   const { workload: name, strategy, seed = trial.seed } = raceRun;
@@ -188,12 +200,12 @@ async function runTrial(
   }
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
-  const audit = await auditRun(database.sql, workload, event.event_id);
+  const audit = await auditRun(database.sql, workload, event.event_id, load.counts);
   // Only a strategy that writes the log is expected to agree with its replay.
   const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config }),
+    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler }),
     startedAt,
     database: { kind: database.kind, postgresVersion: database.postgresVersion },
     eventId: event.event_id,

@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { ChaosFault, ChaosOutcome } from './chaos.js';
+import type { PoolerInfo } from './pooler.js';
 import type { WorkloadName } from './workload.js';
 
 /** The parameters of a run, named as in the result file. */
@@ -26,6 +27,10 @@ export interface RunParams {
   holds?: HoldParams;
   /** The slots workload's parameters; only in its runs. */
   slots?: SlotParams;
+  /** The tenants workload's parameters; only in its runs. */
+  tenants?: { tenants: number; lock: string };
+  /** The pooler between the servers and the database (--pooler); unset without. */
+  pooler?: PoolerInfo;
   /** Lost responses and the retries they cause; unset when no response is ever lost. */
   retries?: RetryParams;
   /** Faults injected while the clients ran (--chaos); unset without. */

@@ -4,14 +4,18 @@ import type { StrategyInfo } from '../strategies/types.js';
 import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
 import { toolVersion } from './paths.js';
+import type { PoolerInfo } from './pooler.js';
 import type { LogReplay } from './replay.js';
 import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
-export function paramsOf(config: RunConfig, run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config'] }): RunParams {
-  const { holds, slots } = run.own;
+export function paramsOf(
+  config: RunConfig,
+  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo },
+): RunParams {
+  const { holds, slots, tenants } = run.own;
   const { retries, chaos } = config;
   return {
     strategy: run.strategy,
@@ -30,6 +34,8 @@ export function paramsOf(config: RunConfig, run: { strategy: string; workload: W
     workload: run.workload,
     holds: holds && { confirm_ratio: holds.confirmRatio, cancel_ratio: holds.cancelRatio, hold_ttl_ms: holds.holdTtlMs, sweep_ms: holds.sweepMs },
     slots: slots && { resources: slots.resources, hours: slots.hours, attempts: slots.attempts },
+    tenants: tenants && { tenants: tenants.tenants, lock: tenants.lock },
+    pooler: run.pooler,
     retries: retries && {
       client_timeout_ms: retries.clientTimeoutMs ?? null,
       drop_responses: retries.dropResponses,

@@ -1,4 +1,5 @@
 import type { ChaosConfig } from './chaos.js';
+import type { PoolerName } from './pooler.js';
 
 /** A pause drawn from [min, max] ms; `text` is how the user wrote it ("0-300"). */
 export interface ThinkRange {
@@ -22,6 +23,12 @@ export interface SlotConfig {
   hours: number;
   /** Bookings each client tries. */
   attempts: number;
+}
+
+export interface TenantConfig {
+  tenants: number;
+  /** The locking strategy each tenant's reservation goes through. */
+  lock: string;
 }
 
 export interface RetryConfig {
@@ -59,8 +66,12 @@ export interface RunConfig {
   holds?: HoldConfig;
   /** The slots workload's settings; its defaults when unset. */
   slots?: SlotConfig;
+  /** The tenants workload's settings; its defaults when unset. */
+  tenants?: TenantConfig;
   /** Lost responses and the resends they cause; unset when no response is ever lost. */
   retries?: RetryConfig;
+  /** What sits between the servers and the database; none when unset. */
+  pooler?: PoolerName;
   /** Faults injected while the clients run (--chaos); unset without. */
   chaos?: ChaosConfig;
 }

@@ -29,6 +29,10 @@ export interface ServerOptions {
   idempotency?: boolean;
   /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
   readPauseMs?: number;
+  /** Where the tenants workload's queries connect, as the role row-level security holds. */
+  tenantDatabaseUrl?: string;
+  /** Off behind a pooler that does not keep prepared statements. */
+  prepare?: boolean;
 }
 
 interface Started {
@@ -91,6 +95,8 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
     EVENTO_APPLICATION_NAME: applicationName,
     ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
+    ...(options.tenantDatabaseUrl && { EVENTO_TENANT_DATABASE_URL: options.tenantDatabaseUrl }),
+    ...(options.prepare === false && { EVENTO_PREPARE: 'off' }),
   };
   // Exits the fleet asked for; any other is a crash.
   const expected = new WeakSet<ChildProcess>();

@@ -2,21 +2,22 @@ import type { ClientPlan } from '../client-sim/client.js';
 import type { Sql } from '../db/connection.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { EventAudit, SeededEvent } from './event.js';
-import type { HoldConfig, RunConfig, SlotConfig } from './run-config.js';
+import type { HoldConfig, RunConfig, SlotConfig, TenantConfig } from './run-config.js';
 
 /**
  * What the clients do to the database, beside which strategy they go through: `rooms` (reserve
- * until sold out), `holds` (hold, then confirm, cancel or abandon) and `slots` (book time windows).
+ * until sold out), `holds` (hold, then confirm, cancel or abandon), `slots` (book time windows)
+ * and `tenants` (reserve and read back as one of several tenants, behind row-level security).
  */
-export const workloadNames = ['rooms', 'holds', 'slots'] as const;
+export const workloadNames = ['rooms', 'holds', 'slots', 'tenants'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /** One run's event, seeded, with what the clients and the audit need of it. */
 export interface WorkloadRun {
   event: SeededEvent;
   /** The workload's own settings as used, for the result file. */
-  config: { holds?: HoldConfig; slots?: SlotConfig };
-  plan: Pick<ClientPlan, 'holds' | 'slots'>;
+  config: { holds?: HoldConfig; slots?: SlotConfig; tenants?: TenantConfig };
+  plan: Pick<ClientPlan, 'holds' | 'slots' | 'tenants'>;
   /** The holds sweeper, expiring lapsed holds beside the clients; finish() after they stop makes its last pass. */
   sweeper?: { finish(signal?: AbortSignal): Promise<void> };
 }
@@ -37,7 +38,8 @@ export interface Workload {
   find(name: string): StrategyInfo | undefined;
   /** Seeds a new event, named `eventName` when given (the warm-up's says so). */
   start(sql: Sql, config: RunConfig, eventName?: string): Promise<WorkloadRun>;
-  audit(sql: Sql, eventId: string): Promise<WorkloadAudit>;
+  /** `clientCounts`: what the clients counted, for an audit that needs their side (rows they were given). */
+  audit(sql: Sql, eventId: string, clientCounts?: Record<string, number>): Promise<WorkloadAudit>;
 }
 
 /** How a run is named in tables and progress lines: `atomic`, `holds:atomic`, `slots:exclusion`. */

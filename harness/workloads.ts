@@ -2,20 +2,22 @@ import type { Sql } from '../db/connection.js';
 import { projectPath } from './paths.js';
 import { holdsWorkload, roomsWorkload } from './room-workloads.js';
 import { slotsWorkload } from './slots-workload.js';
+import { tenantsWorkload } from './tenants-workload.js';
 import type { Workload, WorkloadAudit, WorkloadName } from './workload.js';
 
 export const workloads: Record<WorkloadName, Workload> = {
   rooms: roomsWorkload,
   holds: holdsWorkload,
   slots: slotsWorkload,
+  tenants: tenantsWorkload,
 };
 
 /**
  * The workload's audit, plus what any workload can suffer once clients resend lost requests:
  * a request applied twice (sql/audit-duplicates.sql).
  */
-export async function auditRun(sql: Sql, workload: Workload, eventId: string): Promise<WorkloadAudit> {
-  const audit = await workload.audit(sql, eventId);
+export async function auditRun(sql: Sql, workload: Workload, eventId: string, clientCounts: Record<string, number> = {}): Promise<WorkloadAudit> {
+  const audit = await workload.audit(sql, eventId, clientCounts);
   const [{ duplicates }] = await sql.file<[{ duplicates: number }]>(projectPath('sql/audit-duplicates.sql'), [eventId]);
   return {
     rooms: audit.rooms,

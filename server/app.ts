@@ -8,6 +8,7 @@ import { lifecycleRoutes } from './lifecycle-routes.js';
 import { errorReply, send } from './replies.js';
 import { roomRoutes } from './room-routes.js';
 import { slotRoutes } from './slot-routes.js';
+import { tenantRoutes } from './tenant-routes.js';
 
 /** Request bodies are tiny; anything larger is refused with 413 before it is parsed. */
 export const bodyLimitBytes = 16 * 1024;
@@ -17,6 +18,8 @@ export interface AppOptions {
   token?: string;
   /** request_id handling; on, with a 24 h memory, unless told otherwise. */
   idempotency?: IdempotencyOptions;
+  /** The pool that connects as evento_tenant, for the tenants workload's routes; without it they answer 503. */
+  tenantSql?: Sql;
 }
 
 /** The server's request handler: Express, behind a fast path for the Evento client's two calls. */
@@ -46,6 +49,7 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
 
   app.use(lifecycleRoutes(sql, idempotent, json));
   app.use(slotRoutes(sql, idempotent, json));
+  app.use(tenantRoutes(options.tenantSql, idempotent, json));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', detail: `no route for ${req.method} ${req.path}` });

@@ -13,15 +13,20 @@ const send = (message: ServerMessage) => process.send?.(message);
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
   if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
-  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8), process.env.EVENTO_APPLICATION_NAME);
+  const poolSize = Number(process.env.EVENTO_POOL_SIZE ?? 8);
+  const prepare = process.env.EVENTO_PREPARE !== 'off';
+  const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare });
+  const tenantUrl = process.env.EVENTO_TENANT_DATABASE_URL;
+  const tenantSql = tenantUrl ? connect(tenantUrl, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare }) : undefined;
   const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (latencyMs > 0) pauseAfterReads(latencyMs);
   await sql`select 1`;
+  if (tenantSql) await tenantSql`select 1`;
   const idempotency = {
     enabled: process.env.EVENTO_IDEMPOTENCY !== 'off',
     ttlMs: Number(process.env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
   };
-  const { server, port } = await listen(createApp(sql, { idempotency }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
+  const { server, port } = await listen(createApp(sql, { idempotency, tenantSql }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
   // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
   const stop = () => {
@@ -29,7 +34,7 @@ async function main() {
     stopping = true;
     server.closeAllConnections();
     server.close();
-    sql.end({ timeout: 2 }).then(
+    Promise.all([sql.end({ timeout: 2 }), tenantSql?.end({ timeout: 2 })]).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`evento server: closing the database pool failed: ${String(error)}`);

@@ -50,6 +50,10 @@ export function send(res: ServerResponse, reply: Reply) {
   res.end(text);
 }
 
+/** GET /{event}/available: the hotels with rooms left, or 404 when there is no such event. */
+export const availableReply = (hotels: object[] | undefined): Reply =>
+  hotels ? { status: 200, body: hotels } : { status: 404, body: { error: 'not_found', detail: 'no such event' } };
+
 export const invalid = (detail: string, extra: object = {}): Reply => ({ status: 400, body: { error: 'invalid_request', detail, ...extra } });
 
 export const invalidRequest = (res: ServerResponse, detail: string, extra: object = {}) => send(res, invalid(detail, extra));

@@ -1,7 +1,8 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
+import { listAvailable } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent, Reply } from './idempotency.js';
-import { invalid, replyTo } from './replies.js';
+import { availableReply, invalid, replyTo } from './replies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
 
 /** The two routes the Evento client calls, as plain functions: Express and the fast path share them. */
@@ -9,17 +10,7 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
   return {
     async available(eventId: string): Promise<Reply> {
       if (!isUuid(eventId)) return invalid('event_id must be a uuid');
-      const hotels = await sql<{ hotel_id: string; available: number }[]>`
-        select ehr.hotel_id, ehr.contracted - (ehr.reserved + ehr.locked) as available
-        from event_hotel_rooms ehr join hotels h on h.id = ehr.hotel_id
-        where ehr.event_id = ${eventId} and ehr.contracted - (ehr.reserved + ehr.locked) > 0
-        order by h.name
-      `;
-      if (hotels.length === 0) {
-        const [event] = await sql`select 1 from events where id = ${eventId}`;
-        if (!event) return { status: 404, body: { error: 'not_found', detail: 'no such event' } };
-      }
-      return { status: 200, body: hotels };
+      return availableReply(await listAvailable(sql, eventId));
     },
 
     async reserve(params: { eventId: string; hotelId: string; strategy: string }, query: Record<string, unknown>, body: unknown): Promise<Reply> {

@@ -7,6 +7,7 @@ export const advisory: Strategy = {
   summary: 'pg_advisory_xact_lock on a key hashed from the event-hotel row id, then check, update and insert in the same transaction',
   promisesSafety: true,
   holds: true,
+  oneTransaction: true,
   reserve: (sql, request) =>
     pipelinedTransaction(sql, 'begin', async (tx, commit) => {
       // A lock on a number, not on the row: every writer must take it for it to mean anything.

@@ -7,5 +7,6 @@ export const pessimistic: Strategy = {
   summary: 'SELECT … FOR UPDATE on the event-hotel row, then check, update and insert in one transaction',
   promisesSafety: true,
   holds: true,
+  oneTransaction: true,
   reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'for update', commit)),
 };

@@ -1,6 +1,18 @@
-import type { Sql } from 'postgres';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PendingQuery, Row, Sql } from 'postgres';
 import { onOwnConnection } from './own-connection.js';
 import type { Db } from '../db/connection.js';
+
+/** A statement every pipelined transaction started inside withPrologue() sends right after BEGIN. */
+const prologues = new AsyncLocalStorage<(tx: Db) => PendingQuery<Row[]>>();
+
+/**
+ * Runs `run` so that each transaction it opens through pipelinedTransaction starts with
+ * `statement` (a transaction-local setting, say), whichever strategy opens it.
+ */
+export function withPrologue<T>(statement: (tx: Db) => PendingQuery<Row[]>, run: () => Promise<T>): Promise<T> {
+  return prologues.run(statement, run);
+}
 
 /**
  * A transaction on a connection of its own whose statements do not wait where they need not:
@@ -18,7 +30,8 @@ export function pipelinedTransaction<T>(sql: Sql, begin: string, body: (tx: Db, 
     try {
       // Queued before the body's first statement (postgres.js runs queries in the order they are executed).
       const began = tx.unsafe(begin).execute();
-      const [result] = await Promise.all([body(tx, commit), began]);
+      const prologue = prologues.getStore()?.(tx).execute();
+      const [result] = await Promise.all([body(tx, commit), began, prologue]);
       // Nothing to write (no rooms left, say): end the transaction, and any lock, before the connection goes back.
       if (!commitSent) await tx`rollback`;
       return result;

@@ -8,7 +8,10 @@ import { optimistic } from './optimistic.js';
 import { pessimisticSlots } from './pessimistic-slots.js';
 import { pessimistic } from './pessimistic.js';
 import { serializable } from './serializable.js';
+import { sessionSet } from './session-set.js';
+import { setLocal } from './set-local.js';
 import type { SlotStrategy } from './slots.js';
+import type { TenantContext } from './tenant-context.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
@@ -35,3 +38,13 @@ const slotsByName = new Map(slotStrategies.map((strategy) => [strategy.name, str
 export function findSlotStrategy(name: string): SlotStrategy | undefined {
   return slotsByName.get(name);
 }
+
+/** How a request names its tenant to row-level security (the tenants workload). */
+export const tenantContexts: readonly TenantContext[] = [sessionSet, setLocal];
+
+export const findTenantContext = (name: string) => tenantContexts.find((context) => context.name === name);
+
+/** The locking strategies a tenant's reservation can go through: those whose statements share one transaction. */
+export const tenantLocks = strategies.filter((strategy) => strategy.oneTransaction);
+
+export const findTenantLock = (name: string) => tenantLocks.find((strategy) => strategy.name === name);

@@ -28,6 +28,22 @@ export function afterRead<T>(db: Db, value: T): T | Promise<T> {
   return readPauseSeconds > 0 ? db`select pg_sleep(${readPauseSeconds})`.then(() => value) : value;
 }
 
+/**
+ * The event's hotels with rooms left, in name order; undefined when the event does not exist (or,
+ * under row-level security, is not the tenant's).
+ */
+export async function listAvailable(db: Db, eventId: string) {
+  const hotels = await db<{ hotel_id: string; available: number }[]>`
+    select ehr.hotel_id, ehr.contracted - (ehr.reserved + ehr.locked) as available
+    from event_hotel_rooms ehr join hotels h on h.id = ehr.hotel_id
+    where ehr.event_id = ${eventId} and ehr.contracted - (ehr.reserved + ehr.locked) > 0
+    order by h.name
+  `;
+  if (hotels.length > 0) return hotels;
+  const [event] = await db`select 1 from events where id = ${eventId}`;
+  return event ? hotels : undefined;
+}
+
 export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {
   const forUpdate = lock === 'for update' ? db`for update` : db``;
   return db<RoomRow[]>`

@@ -11,6 +11,7 @@ export const serializable: Strategy = {
     'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
   holds: true,
+  oneTransaction: true,
   reserve: (sql, request) =>
     pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

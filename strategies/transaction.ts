@@ -9,5 +9,6 @@ export const transaction: Strategy = {
   summary: 'the naive check, update and insert inside one READ COMMITTED transaction, no lock',
   promisesSafety: false,
   holds: true,
+  oneTransaction: true,
   reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

@@ -54,5 +54,10 @@ export interface Strategy extends StrategyInfo {
   holds?: boolean;
   /** Writes through the room_events log: the audit also replays the log against the tables. */
   eventSourced?: boolean;
+  /**
+   * Sends every statement inside the one transaction it opens (pipelinedTransaction), so a setting
+   * local to that transaction covers them all: what the set-local tenant context needs.
+   */
+  oneTransaction?: boolean;
   reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;
 }
