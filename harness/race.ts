@@ -8,7 +8,7 @@ import { liveAudit } from './live-audit.js';
 import type { RaceHooks } from './race-hooks.js';
 import { replayLog } from './replay.js';
 import { buildResult, paramsOf } from './result.js';
-import type { StrategyResult, TrialInfo } from './result-schema.js';
+import type { StrategyResult, SweepCoordinates, TrialInfo } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { startServers, type ServerFleet } from './servers.js';
 import type { WorkloadName, WorkloadRun } from './workload.js';
@@ -30,6 +30,10 @@ export interface RaceOptions {
   /** How often onTick (and onAudit) fire; 1 s when unset. */
   tickMs?: number;
   databaseUrl?: string;
+  /** An open database to use instead of opening one (a sweep's points share it); the caller closes it. */
+  database?: Database;
+  /** The sweep point these runs belong to, recorded in every result. */
+  sweep?: SweepCoordinates;
   /** Stops the current strategy's clients; what was written is still audited and reported. */
   signal?: AbortSignal;
   hooks?: RaceHooks;
@@ -76,7 +80,8 @@ export function trialOrder<T>(runs: T[], trials: number, raceSeed: number): { ru
  */
 export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
   const { config, runs, hooks = {} } = options;
-  const database = await openDatabase(options.databaseUrl);
+  const database = options.database ?? (await openDatabase(options.databaseUrl));
+  const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
   let fleet: ServerFleet;
   try {
     for (const { strategy } of runs) {
@@ -89,7 +94,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
     });
   } catch (error) {
-    await database.close();
+    await closeDatabase();
     throw error;
   }
   hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
@@ -111,7 +116,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       try {
         await fleet.stop();
       } finally {
-        await database.close();
+        await closeDatabase();
       }
     },
   };
@@ -203,6 +208,7 @@ async function runTrial(
     chaos: chaosOutcome,
     trial: { ...trial, seed },
   });
+  if (options.sweep) result.sweep = options.sweep;
   await hooks.onResult?.(result);
   return { result, stoppedBy: load.stoppedBy };
 }
