@@ -2,10 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { failedAssertions } from '../harness/assertions.js';
 import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
-import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
-import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument } from '../harness/sweep.js';
+import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
@@ -25,10 +24,16 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
   process.on('SIGTERM', onSignal);
 
   const written: string[] = [];
-  const lines = progressLines(process.stderr, plan.base.hotels * plan.base.rooms);
-  const hooks: RaceHooks & Parameters<typeof runSweep>[0]['hooks'] = {
-    ...lines,
+  // Each point has its own hotels, so its progress lines count its own rooms.
+  let lines = progressLines(process.stderr, plan.base.hotels * plan.base.rooms);
+  const hooks: SweepHooks = {
+    onReady: (info) => lines.onReady?.(info),
+    onWarmup: (info) => lines.onWarmup?.(info),
+    onStart: (info) => lines.onStart?.(info),
+    onTick: (info) => lines.onTick?.(info),
     onPoint({ index, count, coordinates }) {
+      const { config } = at(plan.points, index);
+      lines = progressLines(process.stderr, config.hotels * config.rooms);
       const where = Object.entries(coordinates.axes).map(([axis, value]) => `--${axis} ${value}`);
       process.stderr.write(`evento: sweep point ${index + 1}/${count}: ${where.join(' ')}\n`);
     },

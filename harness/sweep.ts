@@ -67,10 +67,13 @@ export function sweepPoints(base: RunConfig, axes: readonly SweepAxis[], poolSiz
 export interface SweepOptions extends Pick<RaceOptions, 'runs' | 'databaseUrl' | 'signal' | 'tickMs'> {
   points: SweepPoint[];
   trials: number;
-  hooks?: RaceHooks & {
-    /** A point's runs begin; `index` counts from 0. */
-    onPoint?(info: { index: number; count: number; coordinates: SweepCoordinates }): void;
-  };
+  hooks?: SweepHooks;
+}
+
+/** A race's hooks, and one more as each point begins. */
+export interface SweepHooks extends RaceHooks {
+  /** A point's runs begin; `index` counts from 0, in `points`. */
+  onPoint?(info: { index: number; count: number; coordinates: SweepCoordinates }): void;
 }
 
 export interface SweepOutcome {

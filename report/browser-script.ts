@@ -31,7 +31,10 @@ export const browserScript = String.raw`
       draw(el, {
         title: chart.title,
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-        axes: [{ label: 'percentile', values: (u, splits) => splits.map(percentText) }, { label: chart.unit }],
+        axes: [
+          { label: 'percentile', splits: () => [1, 10, 100, 1000, 10000, 100000].filter((x) => x <= chart.x[chart.x.length - 1]), values: (u, splits) => splits.map(percentText) },
+          { label: chart.unit },
+        ],
         series: [{ label: 'percentile', value: (u, x) => (x == null ? '' : percentText(x)) }, ...lineSeries(chart.lines)],
       }, columns);
     } else {
