@@ -59,7 +59,8 @@ module.exports = {
     {
       name: 'report-not-cmd',
       severity: 'error',
-      comment: 'report/ turns results into an HTML file for any front end (the CLI, the bench): it reads harness/ and knows nothing of the command line.',
+      comment:
+        'report/ turns results into an HTML file for any front end (the CLI, the bench): it reads harness/ and knows nothing of the command line.',
       from: { path: '^report/' },
       to: { path: '^cmd/' },
     },

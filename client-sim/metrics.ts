@@ -165,9 +165,10 @@ export function createMetrics() {
     },
     /** Every series as long as the longest, so that second i lines up across them. */
     perSecond(): PerSecondSeries {
-      const seconds = Math.max(...Object.values(series).map((counts) => counts.length));
+      const { requests, reservations, conflicts, errors } = series;
+      const seconds = Math.max(requests.length, reservations.length, conflicts.length, errors.length);
       const padded = (counts: number[]) => [...counts, ...new Array<number>(seconds - counts.length).fill(0)];
-      return { requests: padded(series.requests), reservations: padded(series.reservations), conflicts: padded(series.conflicts), errors: padded(series.errors) };
+      return { requests: padded(requests), reservations: padded(reservations), conflicts: padded(conflicts), errors: padded(errors) };
     },
     histograms: (): EncodedHistograms => ({
       latency_us: hdr.encodeIntoCompressedBase64(latencyMicros),

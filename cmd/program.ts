@@ -75,9 +75,10 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .command('sweep')
     .description('race strategies at each point of one or two swept axes, then say where their order flips (the crossovers)')
     .addOption(
-      new Option('--strategies <list>', 'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)').argParser(
-        strategyList,
-      ),
+      new Option(
+        '--strategies <list>',
+        'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+      ).argParser(strategyList),
     );
   for (const option of [...sweepOptions().options, ...workloadOptions().options]) sweep.addOption(option);
   (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action((given, command) => {

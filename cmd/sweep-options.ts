@@ -34,13 +34,19 @@ export const quickSweep = { hotRows: [1, 16], strategies: ['pessimistic', 'optim
 export function sweepOptions() {
   const fromLoad = loadOptions().options.filter((option) => !(sweptFlags as readonly string[]).includes(option.attributeName()));
   const command = new Command()
-    .addOption(new Option('--hot-rows <list>', 'hotels the clients pick from at random: contention is clients per hot row').argParser(listOf(integer(1, 1000))))
+    .addOption(
+      new Option('--hot-rows <list>', 'hotels the clients pick from at random: contention is clients per hot row').argParser(listOf(integer(1, 1000))),
+    )
     .addOption(new Option('--clients <list>', 'simulated clients').argParser(listOf(integer(1, 100_000))).default<number[]>([200], '200'))
     .addOption(
-      new Option('--think-ms <list>', "pauses between a client's requests, each A-B or A ms").argParser(listOf(thinkRange)).default<ThinkRange[]>([thinkRange('0-300')], '0-300'),
+      new Option('--think-ms <list>', "pauses between a client's requests, each A-B or A ms")
+        .argParser(listOf(thinkRange))
+        .default<ThinkRange[]>([thinkRange('0-300')], '0-300'),
     )
     .addOption(new Option('--max-rooms <list>', 'most rooms one request asks for').argParser(listOf(integer(1, 1000))).default<number[]>([5], '5'))
-    .addOption(new Option('--pool-size <list>', 'database connections per server process (default: CPU cores ÷ servers)').argParser(listOf(integer(1, 100))))
+    .addOption(
+      new Option('--pool-size <list>', 'database connections per server process (default: CPU cores ÷ servers)').argParser(listOf(integer(1, 100))),
+    )
     .addOption(new Option('--servers <list>', 'server processes').argParser(listOf(integer(1, 64))).default<number[]>([2], '2'))
     .addOption(
       new Option(
@@ -50,7 +56,8 @@ export function sweepOptions() {
     );
   for (const option of fromLoad) {
     // A sweep is for crossovers, which need trials that can differ significantly.
-    if (option.attributeName() === 'repeat') option.default(5).description = 'trials of each strategy at each point, interleaved; crossovers need 4 or more';
+    if (option.attributeName() === 'repeat')
+      option.default(5).description = 'trials of each strategy at each point, interleaved; crossovers need 4 or more';
     command.addOption(option);
   }
   return command;
@@ -85,7 +92,8 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
   if (axes.length === 0) {
     throw new UsageError(`sweep needs an axis: give one of ${axisNames.map((name) => `--${name}`).join(', ')} two or more comma-separated values`);
   }
-  if (axes.length > 2) throw new UsageError(`sweep takes one or two axes at a time, not ${axes.length}: ${axes.map(({ name }) => `--${name}`).join(', ')}`);
+  if (axes.length > 2)
+    throw new UsageError(`sweep takes one or two axes at a time, not ${axes.length}: ${axes.map(({ name }) => `--${name}`).join(', ')}`);
   const first = <T>(values: T[] | undefined) => (values ? at(values, 0) : undefined);
   const base = runConfigOf({
     ...flags,

@@ -59,7 +59,9 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
 
   if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
   if (outcome.stoppedBy === 'timeout') {
-    throw new EnvironmentError(`the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`);
+    throw new EnvironmentError(
+      `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
+    );
   }
   const failures = failedAssertions(results, flags);
   if (failures.length > 0) throw new AssertionFailed(failures.join('; '));

@@ -13,7 +13,8 @@ export async function writeReport(file: string, results: StrategyResult[], sourc
 
 /** The results a JSON file holds: one result, a race's list, or a sweep's document with every trial. */
 function resultsIn(value: unknown, file: string): StrategyResult[] {
-  const sweepTrials = typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'sweep' && 'results' in value ? value.results : undefined;
+  const sweepTrials =
+    typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'sweep' && 'results' in value ? value.results : undefined;
   const items: unknown[] = Array.isArray(sweepTrials) ? sweepTrials : Array.isArray(value) ? value : [value];
   if (items.length === 0) throw new UsageError(`${file}: an empty list, no result to report`);
   // The comparison's check of the fields every result has; the report reads the others only where present.

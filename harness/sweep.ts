@@ -59,7 +59,9 @@ export function sweepPoints(base: RunConfig, axes: readonly SweepAxis[], poolSiz
   });
   return combos.map((combo, point) => {
     const config = axes.reduce((config, axis, which) => withAxis(config, axis, at(combo, which), poolSizeOf, poolSwept), base);
-    const coordinates = Object.fromEntries(axes.map((axis, which) => [axis.name, valueText(at(axis.values as readonly (number | ThinkRange)[], at(combo, which)))]));
+    const coordinates = Object.fromEntries(
+      axes.map((axis, which) => [axis.name, valueText(at(axis.values as readonly (number | ThinkRange)[], at(combo, which)))]),
+    );
     return { coordinates: { point, axes: coordinates }, config };
   });
 }
@@ -119,7 +121,7 @@ const plural = (count: number | string, one: string, many = `${one}s`) => `${cou
 export function pointLabel(axis: string, text: string, params: Pick<RunParams, 'clients' | 'hotels'>): string {
   switch (axis) {
     case 'hot-rows':
-      return `${plural(text, 'hot row')} (${oneDecimal(params.clients / params.hotels)} clients per hot row)`;
+      return `${plural(text, 'hot row')} (${plural(oneDecimal(params.clients / params.hotels), 'client')} per hot row)`;
     case 'clients':
       return params.hotels === 1 ? `${text} clients on one hot row` : `${text} clients (${oneDecimal(Number(text) / params.hotels)} per hot row)`;
     case 'think-ms':

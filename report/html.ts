@@ -47,7 +47,10 @@ function verdictTable(section: ReportSection): string {
     const promise = at(group.trials, 0).verdict.promises_safety;
     const worst = worstTrial(group).outcome;
     const labels = [...new Set(broken.map(({ verdict }) => verdict.label))].map(escapeHtml).join('; ');
-    const verdict = broken.length === 0 ? `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>` : `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`;
+    const verdict =
+      broken.length === 0
+        ? `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>`
+        : `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`;
     return [
       escapeHtml(group.label),
       promise ? 'never overbooks' : 'none (unsafe by design)',
@@ -68,7 +71,14 @@ function hotelTable(section: ReportSection): string {
   const rows = section.ranking.rows.flatMap(({ group }) => {
     const hotels = worstTrial(group).hotels;
     const shown = hotels.length <= hotelRowsShown ? hotels : hotels.filter((hotel) => hotel.overbooked > 0 || hotel.drift > 0);
-    const row = (hotel: HotelOutcome) => [escapeHtml(group.label), escapeHtml(hotel.name), number(hotel.contracted), number(hotel.booked), excessCell(hotel.overbooked), number(hotel.drift)];
+    const row = (hotel: HotelOutcome) => [
+      escapeHtml(group.label),
+      escapeHtml(hotel.name),
+      number(hotel.contracted),
+      number(hotel.booked),
+      excessCell(hotel.overbooked),
+      number(hotel.drift),
+    ];
     const rest = hotels.length - shown.length;
     return [...shown.map(row), ...(rest > 0 ? [[escapeHtml(group.label), `${number(rest)} more hotels`, '', '', '0', '0']] : [])];
   });
@@ -87,7 +97,8 @@ function goodputTable(section: ReportSection): string {
     number(median(group.trials.map(({ outcome }) => outcome.latency_ms.p99)), 1),
   ]);
   const notes = [
-    section.ranking.unranked ?? `# by goodput among the strategies that kept their promise; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`,
+    section.ranking.unranked ??
+      `# by goodput among the strategies that kept their promise; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`,
     'median and its 95% interval over the trials (— below 6 trials)',
   ];
   return `${table(['#', 'strategy', 'trials', 'goodput res/s', 'low', 'high', 'wait p99 ms', 'low', 'high', 'request p99 ms'], rows)}\n${notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}`;
@@ -109,7 +120,8 @@ function percentileTable(section: ReportSection): string {
   return table(['strategy', 'request p50 ms', 'p90', 'p99', 'max', 'wait p50 ms', 'wait p99'], rows, 'medians over the trials');
 }
 
-const chartDiv = (key: string, title: string) => `<div class="chart" data-chart="${key}" role="img" aria-label="${escapeHtml(title)}"><noscript>(a chart: needs JavaScript)</noscript></div>`;
+const chartDiv = (key: string, title: string) =>
+  `<div class="chart" data-chart="${key}" role="img" aria-label="${escapeHtml(title)}"><noscript>(a chart: needs JavaScript)</noscript></div>`;
 
 function sectionHtml(section: ReportSection, index: number, sections: number): string {
   const heading = sections > 1 ? `<h2 id="${section.id}">${escapeHtml(section.title)}</h2>` : '';
@@ -125,7 +137,9 @@ function sectionHtml(section: ReportSection, index: number, sections: number): s
     percentileTable(section),
     ...section.spectra.map((chart, chartIndex) => chartDiv(`spectrum:${section.id}:${chartIndex}`, chart.title)),
     `<${level}>Per second</${level}>`,
-    section.perSecond[0]?.x.length ? section.perSecond.map((chart, chartIndex) => chartDiv(`series:${section.id}:${chartIndex}`, chart.title)).join('\n') : '<p class="note">These result files hold no per-second samples.</p>',
+    section.perSecond[0]?.x.length
+      ? section.perSecond.map((chart, chartIndex) => chartDiv(`series:${section.id}:${chartIndex}`, chart.title)).join('\n')
+      : '<p class="note">These result files hold no per-second samples.</p>',
     index < sections - 1 ? '<hr>' : '',
   ].join('\n');
 }
@@ -146,9 +160,18 @@ function sweepHtml(data: ReportData): string {
     const sentences = chart.crossovers.length
       ? `<ul class="crossovers">${chart.crossovers.map(({ sentence }) => `<li>${escapeHtml(sentence)}</li>`).join('')}</ul>`
       : '<p class="note">No crossover: no two strategies that kept their promise swapped places with a significant difference on both sides.</p>';
-    return [`<h3>${escapeHtml(chart.title)}</h3>`, chartDiv(`sweep:${index}`, chart.title), sentences, table(head, rows, 'goodput, reservations/s: median (95% interval)')].join('\n');
+    return [
+      `<h3>${escapeHtml(chart.title)}</h3>`,
+      chartDiv(`sweep:${index}`, chart.title),
+      sentences,
+      table(head, rows, 'goodput, reservations/s: median (95% interval)'),
+    ].join('\n');
   });
-  return ['<h2 id="sweep">Sweep</h2>', '<p class="note">Shaded: between the last point where one strategy was significantly ahead and the first where the other was (Mann-Whitney U, p ≤ 0.05). Dashed: the 95% interval of the median.</p>', ...parts].join('\n');
+  return [
+    '<h2 id="sweep">Sweep</h2>',
+    '<p class="note">Shaded: between the last point where one strategy was significantly ahead and the first where the other was (Mann-Whitney U, p ≤ 0.05). Dashed: the 95% interval of the median.</p>',
+    ...parts,
+  ].join('\n');
 }
 
 /** Each parameter's values over the results: one when all agree, each distinct one otherwise. */
@@ -163,7 +186,10 @@ function parameterTable(results: readonly StrategyResult[]): string {
     for (const [key, value] of Object.entries(result.environment)) add(`environment.${key}`, value);
     add('tool.version', result.tool.version);
   }
-  const rows = [...values].map(([key, set]) => [escapeHtml(key), escapeHtml([...set].slice(0, 20).join(', ') + (set.size > 20 ? `, … (${set.size} values)` : ''))]);
+  const rows = [...values].map(([key, set]) => [
+    escapeHtml(key),
+    escapeHtml([...set].slice(0, 20).join(', ') + (set.size > 20 ? `, … (${set.size} values)` : '')),
+  ]);
   const started = results.map(({ started_at }) => started_at).sort();
   rows.push(['started', escapeHtml(`${at(started, 0)} to ${at(started, started.length - 1)}`)]);
   return table(['parameter', 'value(s)'], rows);

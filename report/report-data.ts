@@ -100,7 +100,10 @@ function section(id: string, title: string, results: StrategyResult[]): ReportSe
     id,
     title,
     ranking: rankGroups(groups),
-    spectra: [spectrum(groups, 'latency_us', 'request latency by percentile'), spectrum(groups, 'time_to_reservation_us', 'wait for a reservation by percentile')],
+    spectra: [
+      spectrum(groups, 'latency_us', 'request latency by percentile'),
+      spectrum(groups, 'time_to_reservation_us', 'wait for a reservation by percentile'),
+    ],
     perSecond: perSecond(groups),
   };
 }
