@@ -54,8 +54,8 @@ export const browserScript = String.raw`
     const columns = [x];
     chart.strategies.forEach((s) => {
       series.push({ label: s.label, stroke: colour(s.label), width: 2, points: { size: 7 } });
-      series.push({ label: s.label + ' 95% low', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
-      series.push({ label: s.label + ' 95% high', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
+      series.push({ label: s.label + ' 95% low', class: 'interval', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
+      series.push({ label: s.label + ' 95% high', class: 'interval', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
       columns.push(s.median, s.low, s.high);
     });
     const markCrossovers = (u) => {
@@ -68,12 +68,15 @@ export const browserScript = String.raw`
         ctx.fillRect(from, u.bbox.top, to - from, u.bbox.height);
         ctx.fillStyle = '#a05a00';
         ctx.font = (12 * devicePixelRatio) + 'px sans-serif';
-        ctx.fillText('× ' + c.overtaker + ' over ' + c.leader, from + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'top';
+        ctx.fillText('× ' + c.overtaker + ' over ' + c.leader, from + 4 * devicePixelRatio, u.bbox.top + 4 * devicePixelRatio);
       });
       ctx.restore();
     };
     draw(el, {
       title: chart.title,
+      legend: { live: false },
       scales: { x: { time: false, range: [-0.25, x.length - 0.75] } },
       axes: [
         { label: '--' + chart.axis, splits: () => x, values: (u, splits) => splits.map((i) => chart.ticks[i] ?? '') },

@@ -206,6 +206,7 @@ caption { caption-side: top; text-align: left; color: #555; font-style: italic; 
 .note { color: #555; font-size: 0.92em; }
 .chart { margin: 0.8em 0; min-height: 40px; }
 .crossovers li { font-weight: bold; }
+.u-legend .interval { display: none; }
 `;
 
 /** The report as one HTML file: tables in plain HTML, charts drawn by the inlined uPlot; nothing is fetched. */
