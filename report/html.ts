@@ -21,7 +21,9 @@ function assets() {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 /** JSON inside a script element: `<` escaped so that no `</script>` in the data ends it early. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
-const number = (value: number, decimals = 0) => value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+// One formatter per precision: toLocaleString builds a new one on every call, thousands of times a report.
+const formats = [0, 1].map((decimals) => new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+const number = (value: number, decimals: 0 | 1 = 0) => at(formats, decimals).format(value);
 const bound = (value: number) => (Number.isFinite(value) ? number(value, 1) : '—');
 
 function table(head: string[], rows: string[][], caption?: string): string {
