@@ -181,6 +181,34 @@ t.test('a small fixed-time sweep: every trial in the JSON, every point audited, 
   t.comment(`the report as the browser drew it: ${screenshot}`);
 });
 
+t.test('run --report writes the report of its one run', async (t) => {
+  const dir = t.testdir();
+  const report = join(dir, 'run.html');
+  const run = await runCli([
+    'run',
+    '--strategy',
+    'atomic',
+    '--clients',
+    '4',
+    '--hotels',
+    '1',
+    '--rooms',
+    '20',
+    '--warmup',
+    '0',
+    '--results-dir',
+    dir,
+    '--report',
+    report,
+  ]);
+  t.equal(run.code, 0, `exit 0 (${run.stderr.slice(-300)})`);
+  t.match(run.stderr, /wrote .*run\.html/, 'names the report among the files written');
+  const html = await readFile(report, 'utf8');
+  t.match(html, /<title>evento run report<\/title>/, 'a run report');
+  t.match(html, /<td>atomic<\/td>/, 'of atomic');
+  t.match(html, /20 \/ 20/, 'rooms sold against contracted');
+});
+
 t.test('evento report: bad input is a usage error', async (t) => {
   const dir = t.testdir({ 'not-json.json': '{', 'empty.json': '[]', 'other.json': '{"tool": {"name": "other"}}' });
   for (const [file, message] of [
