@@ -116,6 +116,7 @@ export function formatReportBench(bench: ReportBench): string {
       `${reportBudgets.filesMs / 1000} s`,
       seconds * 1000 < reportBudgets.filesMs ? 'yes' : 'NO',
     ],
+    [`  its CPU, in process`, `${(median(bench.report_cpu_ms) / 1000).toFixed(2)} s`, '', ''],
     [`its report`, `${(bench.files_report_bytes / 1000).toFixed(0)} KB`, '', ''],
   );
   return table.toString();
