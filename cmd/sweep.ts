@@ -4,6 +4,7 @@ import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
+import { alpha } from '../harness/stats.js';
 import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
 import { progressLines } from './progress-lines.js';
@@ -78,7 +79,7 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes'>, results: readonly Str
   const crossovers = sweepCrossovers(results);
   const closing =
     crossovers.length > 0
-      ? ['crossovers (order flipped with significance, Mann-Whitney U, p <= 0.05):', ...crossovers.map(({ sentence }) => `  ${sentence}`)]
+      ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
       : ['no crossover: no two strategies that kept their promise swapped places with a significant difference on both sides'];
   return `${[...tables, ...closing].join('\n')}\n`;
 }
