@@ -1,7 +1,7 @@
-// The layers, top to bottom: cmd → harness → server, client-sim → strategies → db → lib. Imports only go down.
-const layers = '^(cmd|harness|server|client-sim|strategies|db|lib)/';
+// The layers, top to bottom: cmd → report → harness → server, client-sim → strategies → db → lib. Imports only go down.
+const layers = '^(cmd|report|harness|server|client-sim|strategies|db|lib)/';
 // Every source file lives in a folder with a place; bench/, test/ and scripts/ sit above all the layers.
-const known = ['^(cmd|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/'];
+const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/'];
 const ui = ['^cmd/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -26,34 +26,42 @@ module.exports = {
       severity: 'error',
       comment: 'db/ is the bottom layer: it holds the connection and knows nothing of strategies, servers, clients, harness or commands.',
       from: { path: '^db/' },
-      to: { path: '^(strategies|server|client-sim|harness|cmd)/' },
+      to: { path: '^(strategies|server|client-sim|harness|report|cmd)/' },
     },
     {
       name: 'lib-imports-no-layer',
       severity: 'error',
       comment: 'lib/ is under every layer: helpers of the language that know nothing of evento, so anything may use them.',
       from: { path: '^lib/' },
-      to: { path: '^(db|strategies|server|client-sim|harness|cmd)/' },
+      to: { path: '^(db|strategies|server|client-sim|harness|report|cmd)/' },
     },
     {
       name: 'strategies-import-only-db',
       severity: 'error',
       comment: 'A strategy is SQL against a connection: it may not reach up into servers, clients, harness or commands.',
       from: { path: '^strategies/' },
-      to: { path: '^(server|client-sim|harness|cmd)/' },
+      to: { path: '^(server|client-sim|harness|report|cmd)/' },
     },
     {
       name: 'server-and-client-sim-apart',
       severity: 'error',
       comment: 'The server and the simulated clients meet only over HTTP, and neither may reach up into harness or commands.',
       from: { path: '^(server|client-sim)/' },
-      to: { path: '^(server|client-sim|harness|cmd)/', pathNot: '^$1/' },
+      to: { path: '^(server|client-sim|harness|report|cmd)/', pathNot: '^$1/' },
     },
     {
       name: 'harness-not-cmd',
       severity: 'error',
       comment: 'The harness runs races for any front end; only cmd/ knows about the command line and the views.',
       from: { path: '^harness/' },
+      to: { path: '^(cmd|report)/' },
+    },
+    {
+      name: 'report-not-cmd',
+      severity: 'error',
+      comment:
+        'report/ turns results into an HTML file for any front end (the CLI, the bench): it reads harness/ and knows nothing of the command line.',
+      from: { path: '^report/' },
       to: { path: '^cmd/' },
     },
     {

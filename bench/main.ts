@@ -9,12 +9,13 @@ import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
 import { compareWithOriginal } from './original.js';
+import { measureReport, reportBudgets } from './html-report.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { ceilingSummary, formatCeiling, formatOriginal, formatScale } from './report.js';
+import { ceilingSummary, formatCeiling, formatOriginal, formatReportBench, formatScale } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original'] as const;
+const phaseNames = ['ceiling', 'scale', 'original', 'report'] as const;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -27,8 +28,8 @@ function phase(value: string) {
   return name;
 }
 
-const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, scaleClients: 10_000 };
-const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000 };
+const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, scaleClients: 10_000, reportTrials: 6 };
+const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000, reportTrials: 2 };
 
 const program = new Command('bench')
   .description("evento against the database's own ceiling (pgbench), at scale, and against the original Evento")
@@ -53,6 +54,7 @@ const settings = {
   seconds: flags.seconds ?? preset.seconds,
   scaleClients: flags.scaleClients ?? preset.scaleClients,
   scaleRooms: flags.scaleRooms,
+  reportTrials: preset.reportTrials,
   phases: (flags.phases as string[] | undefined) ?? [...phaseNames],
   extraArgs: flags.extra.split(/\s+/).filter(Boolean),
 };
@@ -108,6 +110,15 @@ try {
     );
     out(formatOriginal(rows));
     report.original = rows;
+  }
+  if (settings.phases.includes('report')) {
+    const bench = await measureReport({ databaseUrl: database.url, trials: settings.reportTrials, runs: settings.runs, log });
+    out(
+      `\nHTML report: npm start's race (${bench.race_trials} trials) with --report, and evento report over ${bench.files} result files; ` +
+        `budgets ${reportBudgets.raceBytes / 1_000_000} MB and ${reportBudgets.filesMs / 1000} s; ${medianOf}.`,
+    );
+    out(formatReportBench(bench));
+    report.report = bench;
   }
 
   const loadAfter = loadavg();

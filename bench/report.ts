@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
+import { median } from '../harness/stats.js';
 import type { CeilingCell } from './ceiling.js';
+import { reportBudgets, type ReportBench } from './html-report.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -94,5 +96,28 @@ export function formatOriginal(rows: OriginalRow[]): string {
       cpuText(row.cpu),
     ]);
   }
+  return table.toString();
+}
+
+/** The report's two figures against their budgets. */
+export function formatReportBench(bench: ReportBench): string {
+  const table = new Table({ head: ['figure', 'measured', 'budget', 'within'], colAligns: ['left', 'right', 'right', 'left'], ...plain });
+  const seconds = median(bench.report_ms) / 1000;
+  table.push(
+    [
+      `race report, ${bench.race_trials} trials`,
+      `${(bench.race_report_bytes / 1000).toFixed(0)} KB`,
+      `${reportBudgets.raceBytes / 1000} KB`,
+      bench.race_report_bytes < reportBudgets.raceBytes ? 'yes' : 'NO',
+    ],
+    [
+      `evento report, ${bench.files} files`,
+      `${seconds.toFixed(2)} s`,
+      `${reportBudgets.filesMs / 1000} s`,
+      seconds * 1000 < reportBudgets.filesMs ? 'yes' : 'NO',
+    ],
+    [`  its CPU, in process`, `${(median(bench.report_cpu_ms) / 1000).toFixed(2)} s`, '', ''],
+    [`its report`, `${(bench.files_report_bytes / 1000).toFixed(0)} KB`, '', ''],
+  );
   return table.toString();
 }

@@ -40,6 +40,14 @@ export interface MetricsSnapshot {
   timeToReservationMs: LatencySummary;
 }
 
+/** Counts in each second of the run from the clients' start, the last second possibly partial. */
+export interface PerSecondSeries {
+  requests: number[];
+  reservations: number[];
+  conflicts: number[];
+  errors: number[];
+}
+
 /** The run's HDR histograms in microseconds, each encoded with `encodeIntoCompressedBase64`. */
 export interface EncodedHistograms {
   latency_us: string;
@@ -77,6 +85,13 @@ export function createMetrics() {
   // What a workload's clients count beyond reservations: holds confirmed, responses lost, …
   const kinds: Record<string, number> = {};
   const writes: WriteLog = { acknowledged: [], indeterminate: [] };
+  const series: PerSecondSeries = { requests: [], reservations: [], conflicts: [], errors: [] };
+  /** Counted by the second the event happened in, so a late timer moves nothing from one second to the next. */
+  const countThisSecond = (counts: number[]) => {
+    const second = Math.max(0, Math.floor((performance.now() - startedAt) / 1000));
+    while (counts.length <= second) counts.push(0);
+    counts[second] = (counts[second] ?? 0) + 1;
+  };
 
   /**
    * A reservation acknowledged to a client: `rooms` more sold, waited for from
@@ -85,6 +100,7 @@ export function createMetrics() {
   function recordReservation(rooms: number, firstAttemptAtMs: number, reservedAtMs = performance.now()) {
     counts.reservations += 1;
     counts.roomsReserved += rooms;
+    countThisSecond(series.reservations);
     timeToReservationMicros.recordValue(msToMicros(reservedAtMs - firstAttemptAtMs));
   }
 
@@ -101,6 +117,7 @@ export function createMetrics() {
     },
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
+      countThisSecond(series.requests);
       if (isReserve) latencyMicros.recordValue(msToMicros(performance.now() - startedAtMs));
     },
     /** A retryable 409 answered by sending the request again. */
@@ -118,10 +135,12 @@ export function createMetrics() {
     },
     recordError(kind: ErrorKind) {
       errors[kind] += 1;
+      countThisSecond(series.errors);
     },
     /** A 409: one more conflict, filed under the reason the server gave. */
     recordConflict(reason: string) {
       counts.conflicts += 1;
+      countThisSecond(series.conflicts);
       conflictsByReason[reason] = (conflictsByReason[reason] ?? 0) + 1;
     },
     conflictsByReason: () => ({ ...conflictsByReason }),
@@ -143,6 +162,13 @@ export function createMetrics() {
         latencyMs: summarize(latencyMicros),
         timeToReservationMs: summarize(timeToReservationMicros),
       };
+    },
+    /** Every series as long as the longest, so that second i lines up across them. */
+    perSecond(): PerSecondSeries {
+      const { requests, reservations, conflicts, errors } = series;
+      const seconds = Math.max(requests.length, reservations.length, conflicts.length, errors.length);
+      const padded = (counts: number[]) => [...counts, ...new Array<number>(seconds - counts.length).fill(0)];
+      return { requests: padded(requests), reservations: padded(reservations), conflicts: padded(conflicts), errors: padded(errors) };
     },
     histograms: (): EncodedHistograms => ({
       latency_us: hdr.encodeIntoCompressedBase64(latencyMicros),

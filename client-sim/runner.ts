@@ -1,6 +1,6 @@
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
-import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type WriteLog } from './metrics.js';
+import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
 import { runTenantClient } from './tenant-client.js';
@@ -37,6 +37,8 @@ export interface LoadResult {
   writes: WriteLog;
   /** Reserve-request latency and time to a reservation, whole, so that runs can be merged. */
   histograms: EncodedHistograms;
+  /** Requests, reservations, conflicts and errors in each second, for the report's time series. */
+  perSecond: PerSecondSeries;
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
@@ -84,5 +86,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     stoppedBy,
     writes: metrics.writes(),
     histograms: metrics.histograms(),
+    perSecond: metrics.perSecond(),
   };
 }

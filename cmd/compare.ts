@@ -1,6 +1,5 @@
 import Table from 'cli-table3';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import {
   compareResults,
   comparableResult,
@@ -16,6 +15,7 @@ import { AssertionFailed, causeOf, codeOf, UsageError } from '../harness/errors.
 import type { CiFlags } from './ci-options.js';
 import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
+import { distinctRuns, jsonFilesAt, readJsonFile } from './result-files.js';
 
 export interface CompareFlags extends CiFlags {
   threshold: number;
@@ -38,32 +38,11 @@ export async function compareCommand(basePath: string, newPath: string, flags: C
 /** A result file, a `--json` list of results, or a directory of either. */
 async function readSide(path: string): Promise<ComparedSide> {
   const results: ComparableResult[] = [];
-  for (const file of await jsonFilesAt(path)) results.push(...(await readResults(file)));
-  // The same run read twice (its result file beside a --json list that holds it) is one sample.
-  const runs = new Map(results.map((result) => [JSON.stringify([result.event_id, result.started_at, result.params.strategy]), result]));
-  return { name: path, results: [...runs.values()] };
+  for (const file of await jsonFilesAt(path)) results.push(...readResults(await readJsonFile(file), file));
+  return { name: path, results: distinctRuns(results) };
 }
 
-async function jsonFilesAt(path: string): Promise<string[]> {
-  const found = await stat(path).catch((error: unknown) => {
-    throw new UsageError(codeOf(error) === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${causeOf(error)})`);
-  });
-  if (!found.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((name) => name.endsWith('.json')).sort();
-  if (names.length === 0) throw new UsageError(`${path}: a directory without any .json result file`);
-  return names.map((name) => join(path, name));
-}
-
-async function readResults(file: string): Promise<ComparableResult[]> {
-  const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new UsageError(`${file}: cannot be read (${causeOf(error)})`);
-  });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file}: not valid JSON (${causeOf(error).replace(/\s+/g, ' ')})`);
-  }
+function readResults(value: unknown, file: string): ComparableResult[] {
   if (!Array.isArray(value)) return [comparableResult(value, file)];
   if (value.length === 0) throw new UsageError(`${file}: an empty list, no result to compare`);
   return value.map((item, index) => comparableResult(item, `${file}[${index}]`));

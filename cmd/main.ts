@@ -10,6 +10,15 @@ async function run(invocation: Invocation): Promise<number> {
       const { runStrategies } = await import('./run.js');
       return runStrategies(invocation.command, invocation.runs, invocation.config, invocation.flags);
     }
+    case 'sweep': {
+      const { sweepCommand } = await import('./sweep.js');
+      return sweepCommand(invocation.runs, invocation.plan, invocation.flags);
+    }
+    case 'report': {
+      const { reportCommand } = await import('./write-report.js');
+      await reportCommand(invocation.inputs, invocation.flags);
+      return 0;
+    }
     case 'seed': {
       const { seedCommand } = await import('./seed.js');
       await seedCommand(invocation.flags);

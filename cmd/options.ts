@@ -122,6 +122,7 @@ export function loadOptions() {
       new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),
     )
     .addOption(new Option('--json <file>', 'also write the results to this file'))
+    .addOption(new Option('--report <file>', 'also write a self-contained HTML report of the results (opens offline)'))
     .addOption(new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'))
     .addOption(new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'))
     .addOption(new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'))

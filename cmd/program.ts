@@ -8,6 +8,7 @@ import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
 import { runConfigOf, type RunFlags } from './run-flags.js';
+import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
@@ -20,6 +21,8 @@ function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) 
 /** What the command line asks for, checked: every flag parsed, every contradiction refused. */
 export type Invocation =
   | { command: 'run' | 'race'; runs: RaceRun[]; config: RunConfig; flags: RunFlags }
+  | { command: 'sweep'; runs: RaceRun[]; plan: SweepPlan; flags: SweepFlags }
+  | { command: 'report'; inputs: string[]; flags: { output: string } }
   | { command: 'seed'; flags: { hotels: number; rooms: number } }
   | { command: 'serve'; flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string } }
   | { command: 'rebuild'; flags: { event: string } }
@@ -74,6 +77,41 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     const runs = planRuns('race', flags, flags.strategies);
     invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
   });
+
+  const sweep = program
+    .command('sweep')
+    .description('race strategies at each point of one or two swept axes, then say where their order flips (the crossovers)')
+    .addOption(
+      new Option(
+        '--strategies <list>',
+        'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+      ).argParser(strategyList),
+    );
+  for (const option of [...sweepOptions().options, ...workloadOptions().options]) sweep.addOption(option);
+  (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action((given, command) => {
+    const defaulted = (name: string) => command.getOptionValueSource(name) === 'default' || command.getOptionValueSource(name) === undefined;
+    const flags = { ...given };
+    if (flags.quick) {
+      // Only what the user did not give: --quick shortens, it never overrides.
+      const axes = ['hotRows', 'clients', 'thinkMs', 'maxRooms', 'poolSize', 'servers'] as const;
+      if (axes.every((axis) => (flags[axis]?.length ?? 0) < 2)) flags.hotRows = quickSweep.hotRows;
+      if (defaulted('clients')) flags.clients = [quickSweep.clients];
+      if (defaulted('repeat')) flags.repeat = quickSweep.repeat;
+      if (defaulted('duration')) flags.duration = quickSweep.durationMs;
+      if (defaulted('warmup')) flags.warmup = quickSweep.warmupMs;
+      flags.strategies ??= quickSweep.strategies;
+    }
+    invocation = { command: 'sweep', runs: planRuns('race', flags, flags.strategies), plan: sweepPlanOf(flags), flags };
+  });
+
+  program
+    .command('report')
+    .description('one self-contained HTML file (works offline) from result files, race --json lists, sweep --json files or directories of them')
+    .argument('<inputs...>', 'result files, --json files, or directories of them')
+    .requiredOption('-o, --output <file>', 'the HTML file to write')
+    .action((inputs, flags) => {
+      invocation = { command: 'report', inputs, flags };
+    });
 
   program
     .command('seed')

@@ -9,6 +9,7 @@ import { writeRunReports } from './ci-output.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import type { RunFlags } from './run-flags.js';
+import { writeReport } from './write-report.js';
 
 export const interruptedExitCode = 130;
 
@@ -64,9 +65,10 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     jsonWritten = flags.json;
   }
   const reports = await writeRunReports(command, results, flags, { args: process.argv.slice(2), seed });
+  const report = flags.report && results.length > 0 ? [await writeReport(flags.report, results)] : [];
   // Trials make many files: past a few, their folder and count say where they are in one line.
   const files = written.length <= 3 ? written : [`${written.length} result files in ${flags.resultsDir}/`];
-  const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written];
+  const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written, ...report];
   if (all.length > 0) process.stderr.write(`evento: wrote ${all.join(', ')}\n`);
 
   if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;

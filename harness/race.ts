@@ -8,7 +8,7 @@ import { liveAudit } from './live-audit.js';
 import type { RaceHooks } from './race-hooks.js';
 import { replayLog } from './replay.js';
 import { buildResult, paramsOf } from './result.js';
-import type { StrategyResult, TrialInfo } from './result-schema.js';
+import type { StrategyResult, SweepCoordinates, TrialInfo } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { startPgBouncer, type Pooler, type PoolerInfo } from './pooler.js';
 import { startServers, type ServerFleet } from './servers.js';
@@ -32,6 +32,10 @@ export interface RaceOptions {
   /** How often onTick (and onAudit) fire; 1 s when unset. */
   tickMs?: number;
   databaseUrl?: string;
+  /** An open database to use instead of opening one (a sweep's points share it); the caller closes it. */
+  database?: Database;
+  /** The sweep point these runs belong to, recorded in every result. */
+  sweep?: SweepCoordinates;
   /** Stops the current strategy's clients; what was written is still audited and reported. */
   signal?: AbortSignal;
   hooks?: RaceHooks;
@@ -78,7 +82,8 @@ export function trialOrder<T>(runs: T[], trials: number, raceSeed: number): { ru
  */
 export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
   const { config, runs, hooks = {} } = options;
-  const database = await openDatabase(options.databaseUrl);
+  const database = options.database ?? (await openDatabase(options.databaseUrl));
+  const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
   let fleet: ServerFleet;
   let pooler: Pooler | undefined;
   try {
@@ -99,7 +104,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     });
   } catch (error) {
     await pooler?.stop();
-    await database.close();
+    await closeDatabase();
     throw error;
   }
   hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, pooler: pooler?.note });
@@ -122,7 +127,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
         await fleet.stop();
       } finally {
         await pooler?.stop();
-        await database.close();
+        await closeDatabase();
       }
     },
   };
@@ -215,6 +220,7 @@ async function runTrial(
     chaos: chaosOutcome,
     trial: { ...trial, seed },
   });
+  if (options.sweep) result.sweep = options.sweep;
   await hooks.onResult?.(result);
   return { result, stoppedBy: load.stoppedBy };
 }

@@ -128,6 +128,8 @@ export interface StrategyResult {
     per_reservation: { requests: number | null; conflicts: number | null; insufficient: number | null };
     /** HDR histograms in microseconds, compressed base64 (hdr-histogram-js), for merging runs. */
     histograms: LoadResult['histograms'];
+    /** Requests, reservations (acknowledged), conflicts and errors in each second from the clients' start; absent in older files. */
+    per_second?: LoadResult['perSecond'];
     /** What the clients were told (201 responses), beside what the tables hold. */
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];
@@ -143,6 +145,14 @@ export interface StrategyResult {
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
+  /** Which point of a sweep the trial ran at (`evento sweep`); absent outside sweeps. */
+  sweep?: SweepCoordinates;
+}
+
+/** A sweep point: its index in the sweep's order and the value of each swept axis, as the user wrote it. */
+export interface SweepCoordinates {
+  point: number;
+  axes: Record<string, string>;
 }
 
 /** One hotel of an event as audited from the tables; `booked` counts confirmed and held rooms. */

@@ -137,6 +137,7 @@ export function buildResult(input: {
       time_to_reservation_ms: snapshot.timeToReservationMs,
       per_reservation: perReservation(audit.reservations, snapshot),
       histograms: input.load.histograms,
+      per_second: input.load.perSecond,
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,

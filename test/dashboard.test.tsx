@@ -349,6 +349,7 @@ function scaleResult(workload: WorkloadName, strategy: StrategyInfo, index: numb
     stoppedBy: 'done',
     writes: { acknowledged: [], indeterminate: [] },
     histograms: { latency_us: 'HISTFAAAA…', time_to_reservation_us: 'HISTFAAAB…' },
+    perSecond: { requests: [], reservations: [], conflicts: [], errors: [] },
   };
   const rooms = {
     hotels: [],

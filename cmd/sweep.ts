@@ -1,0 +1,85 @@
+import { writeFile } from 'node:fs/promises';
+import { failedAssertions } from '../harness/assertions.js';
+import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
+import type { RaceRun } from '../harness/race.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { writeResultFile } from '../harness/results-file.js';
+import { alpha } from '../harness/stats.js';
+import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
+import { at } from '../lib/at.js';
+import { progressLines } from './progress-lines.js';
+import { formatResults } from './report-table.js';
+import { interruptedExitCode } from './run.js';
+import { writeReport } from './write-report.js';
+import type { SweepFlags, SweepPlan } from './sweep-options.js';
+
+/** `evento sweep`: a table per point, then the crossovers; the exit code, or a typed error. */
+export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: SweepFlags): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(interruptedExitCode);
+    process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const written: string[] = [];
+  // Each point has its own hotels, so its progress lines count its own rooms.
+  let lines = progressLines(process.stderr, plan.base.hotels * plan.base.rooms, plan.base.seed);
+  const hooks: SweepHooks = {
+    onReady: (info) => lines.onReady?.(info),
+    onWarmup: (info) => lines.onWarmup?.(info),
+    onStart: (info) => lines.onStart?.(info),
+    onTick: (info) => lines.onTick?.(info),
+    onPoint({ index, count, coordinates }) {
+      const { config } = at(plan.points, index);
+      lines = progressLines(process.stderr, config.hotels * config.rooms, config.seed);
+      const where = Object.entries(coordinates.axes).map(([axis, value]) => `--${axis} ${value}`);
+      process.stderr.write(`evento: sweep point ${index + 1}/${count}: ${where.join(' ')}\n`);
+    },
+    async onResult(result) {
+      await lines.onResult?.(result);
+      written.push(await writeResultFile(flags.resultsDir, result));
+    },
+  };
+  const outcome = await runSweep({ runs, points: plan.points, trials: flags.repeat, signal: stop.signal, hooks }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+
+  const { results } = outcome;
+  process.stdout.write(formatSweep(plan, results));
+  const files = [`${written.length} result files in ${flags.resultsDir}/`];
+  if (flags.json) {
+    await writeFile(flags.json, `${JSON.stringify(sweepDocument(plan.axes, results), null, 2)}\n`);
+    files.push(flags.json);
+  }
+  if (flags.report) files.push(await writeReport(flags.report, results));
+  if (written.length > 0) process.stderr.write(`evento: wrote ${files.join(', ')}\n`);
+
+  if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
+  if (outcome.stoppedBy === 'timeout') {
+    throw new EnvironmentError(
+      `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
+    );
+  }
+  const failures = failedAssertions(results, flags);
+  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
+  return 0;
+}
+
+/** One table per point, headed by its coordinates, then the crossovers in sentences. */
+export function formatSweep(plan: Pick<SweepPlan, 'axes'>, results: readonly StrategyResult[]): string {
+  const points = pointsOf(results);
+  const tables = points.map(({ coordinates, results }) => {
+    const labels = plan.axes.map(({ name }) => pointLabel(name, coordinates.axes[name] ?? '', at(results, 0).params));
+    return `point ${coordinates.point + 1}/${points.length}: ${labels.join(', ')}\n${formatResults(results)}\n`;
+  });
+  const crossovers = sweepCrossovers(results);
+  const closing =
+    crossovers.length > 0
+      ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
+      : ['no crossover: no two strategies that kept their promise swapped places with a significant difference on both sides'];
+  return `${[...tables, ...closing].join('\n')}\n`;
+}

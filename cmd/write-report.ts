@@ -1,0 +1,30 @@
+import { writeFile } from 'node:fs/promises';
+import { comparableResult } from '../harness/compare.js';
+import { UsageError } from '../harness/errors.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { renderReport } from '../report/html.js';
+import { distinctRuns, jsonFilesAt, readJsonFile } from './result-files.js';
+
+/** Writes the HTML report of `results` to `file` and returns the file's name. */
+export async function writeReport(file: string, results: StrategyResult[], sources = 'this run'): Promise<string> {
+  await writeFile(file, renderReport(results, { sources }));
+  return file;
+}
+
+/** The results a JSON file holds: one result, a race's list, or a sweep's document with every trial. */
+function resultsIn(value: unknown, file: string): StrategyResult[] {
+  const sweepTrials =
+    typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'sweep' && 'results' in value ? value.results : undefined;
+  const items: unknown[] = Array.isArray(sweepTrials) ? sweepTrials : Array.isArray(value) ? value : [value];
+  if (items.length === 0) throw new UsageError(`${file}: an empty list, no result to report`);
+  // The comparison's check of the fields every result has; the report reads the others only where present.
+  return items.map((item, index) => comparableResult(item, items.length === 1 ? file : `${file}[${index}]`) as unknown as StrategyResult);
+}
+
+/** `evento report FILES|DIR -o FILE`: every result read from the inputs, in one HTML file. */
+export async function reportCommand(inputs: string[], flags: { output: string }): Promise<void> {
+  const results: StrategyResult[] = [];
+  for (const input of inputs) for (const file of await jsonFilesAt(input)) results.push(...resultsIn(await readJsonFile(file), file));
+  await writeReport(flags.output, distinctRuns(results), inputs.join(', '));
+  process.stderr.write(`evento: wrote ${flags.output} from ${results.length} result(s)\n`);
+}

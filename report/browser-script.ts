@@ -1,0 +1,90 @@
+/**
+ * What runs in the browser: draws every chart from the JSON in #evento-data with uPlot. Plain
+ * ES2020 in a string because the project compiles for Node, without the DOM's types; the report's
+ * browser test is what checks it (no console error, every chart drawn).
+ */
+export const browserScript = String.raw`
+(() => {
+  const data = JSON.parse(document.getElementById('evento-data').textContent);
+  const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+  const colour = (label) => palette[Math.max(0, data.strategies.indexOf(label)) % palette.length];
+  const width = (el) => Math.max(320, Math.min(960, el.clientWidth || 960));
+  const percentText = (x) => {
+    const p = 100 * (1 - 1 / x);
+    return (p >= 99 ? p.toFixed(Math.min(3, Math.max(0, Math.round(Math.log10(x)) - 2))) : p.toFixed(0)) + '%';
+  };
+  const lineSeries = (lines) => lines.map((line) => ({ label: line.label, stroke: colour(line.label), width: 2, spanGaps: false }));
+  const draw = (el, options, columns) => {
+    el.textContent = '';
+    const plot = new uPlot({ width: width(el), height: 300, ...options }, columns, el);
+    el.dataset.drawn = 'true';
+    return plot;
+  };
+
+  document.querySelectorAll('[data-chart]').forEach((el) => {
+    const [kind, section, index] = el.dataset.chart.split(':');
+    if (kind === 'sweep') return;
+    const found = data.sections.find((s) => s.id === section);
+    const chart = (kind === 'spectrum' ? found.spectra : found.perSecond)[Number(index)];
+    const columns = [chart.x, ...chart.lines.map((line) => line.y)];
+    if (kind === 'spectrum') {
+      draw(el, {
+        title: chart.title,
+        scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
+        axes: [
+          { label: 'percentile', splits: () => [1, 10, 100, 1000, 10000, 100000].filter((x) => x <= chart.x[chart.x.length - 1]), values: (u, splits) => splits.map(percentText) },
+          { label: chart.unit },
+        ],
+        series: [{ label: 'percentile', value: (u, x) => (x == null ? '' : percentText(x)) }, ...lineSeries(chart.lines)],
+      }, columns);
+    } else {
+      draw(el, {
+        title: chart.title,
+        scales: { x: { time: false } },
+        axes: [{ label: 'second' }, { label: chart.unit }],
+        series: [{ label: 'second' }, ...lineSeries(chart.lines)],
+      }, columns);
+    }
+  });
+
+  document.querySelectorAll('[data-chart^="sweep:"]').forEach((el) => {
+    const chart = data.sweep[Number(el.dataset.chart.split(':')[1])];
+    const x = chart.ticks.map((_, i) => i);
+    const series = [{ label: '--' + chart.axis, value: (u, i) => (i == null ? '' : chart.ticks[i]) }];
+    const columns = [x];
+    chart.strategies.forEach((s) => {
+      series.push({ label: s.label, stroke: colour(s.label), width: 2, points: { size: 7 } });
+      series.push({ label: s.label + ' 95% low', class: 'interval', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
+      series.push({ label: s.label + ' 95% high', class: 'interval', stroke: colour(s.label), width: 1, dash: [4, 4], points: { show: false } });
+      columns.push(s.median, s.low, s.high);
+    });
+    const markCrossovers = (u) => {
+      const ctx = u.ctx;
+      ctx.save();
+      chart.crossovers.forEach((c) => {
+        const from = u.valToPos(c.until, 'x', true);
+        const to = u.valToPos(c.from, 'x', true);
+        ctx.fillStyle = 'rgba(255, 165, 0, 0.18)';
+        ctx.fillRect(from, u.bbox.top, to - from, u.bbox.height);
+        ctx.fillStyle = '#a05a00';
+        ctx.font = (12 * devicePixelRatio) + 'px sans-serif';
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'top';
+        ctx.fillText('× ' + c.overtaker + ' over ' + c.leader, from + 4 * devicePixelRatio, u.bbox.top + 4 * devicePixelRatio);
+      });
+      ctx.restore();
+    };
+    draw(el, {
+      title: chart.title,
+      legend: { live: false },
+      scales: { x: { time: false, range: [-0.25, x.length - 0.75] } },
+      axes: [
+        { label: '--' + chart.axis, splits: () => x, values: (u, splits) => splits.map((i) => chart.ticks[i] ?? '') },
+        { label: 'reservations/s' },
+      ],
+      series,
+      hooks: { draw: [markCrossovers] },
+    }, columns);
+  });
+})();
+`;

@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { TrialGroup } from '../harness/ranking.js';
+import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
+import { alpha, median, type Summary } from '../harness/stats.js';
+import { at } from '../lib/at.js';
+import { browserScript } from './browser-script.js';
+import { reportData, type ReportData, type ReportSection } from './report-data.js';
+
+/** uPlot's script and stylesheet, inlined so that the file needs no network; read once. */
+let uplotAssets: { script: string; css: string } | undefined;
+function assets() {
+  if (!uplotAssets) {
+    const require = createRequire(import.meta.url);
+    const read = (file: string) => readFileSync(require.resolve(`uplot/dist/${file}`), 'utf8');
+    uplotAssets = { script: read('uPlot.iife.min.js'), css: read('uPlot.min.css') };
+  }
+  return uplotAssets;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+/** JSON inside a script element: `<` escaped so that no `</script>` in the data ends it early. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+// One formatter per precision: toLocaleString builds a new one on every call, thousands of times a report.
+const formats = [0, 1].map((decimals) => new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+const number = (value: number, decimals: 0 | 1 = 0) => at(formats, decimals).format(value);
+const bound = (value: number) => (Number.isFinite(value) ? number(value, 1) : '—');
+
+function table(head: string[], rows: string[][], caption?: string): string {
+  const headCells = head.map((cell) => `<th>${cell}</th>`).join('');
+  const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('\n');
+  return `<table>${caption ? `<caption>${caption}</caption>` : ''}<thead><tr>${headCells}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const excessCell = (rooms: number) => (rooms > 0 ? `<span class="bad">+${number(rooms)}</span>` : '0');
+
+/** The trial that sold the most rooms: a promise is judged by its worst trial. */
+const worstTrial = (group: TrialGroup) =>
+  group.trials.reduce((worst, trial) =>
+    trial.outcome.overbooked_rooms > worst.outcome.overbooked_rooms ||
+    (trial.outcome.overbooked_rooms === worst.outcome.overbooked_rooms && trial.outcome.rooms_reserved > worst.outcome.rooms_reserved)
+      ? trial
+      : worst,
+  );
+
+function verdictTable(section: ReportSection): string {
+  const rows = section.ranking.rows.map(({ group }) => {
+    const broken = group.trials.filter(({ verdict }) => !verdict.safe);
+    const promise = at(group.trials, 0).verdict.promises_safety;
+    const worst = worstTrial(group).outcome;
+    const labels = [...new Set(broken.map(({ verdict }) => verdict.label))].map(escapeHtml).join('; ');
+    const verdict =
+      broken.length === 0
+        ? `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>`
+        : `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`;
+    return [
+      escapeHtml(group.label),
+      promise ? 'never overbooks' : 'none (unsafe by design)',
+      String(group.trials.length),
+      `${number(worst.rooms_reserved)} / ${number(worst.contracted)}`,
+      excessCell(worst.overbooked_rooms),
+      number(worst.drift),
+      verdict,
+    ];
+  });
+  return table(['strategy', 'promise', 'trials', 'rooms sold / contracted (worst trial)', 'excess', 'drift', 'verdict'], rows);
+}
+
+/** Hotels shown one a row; past this, only those that went over their contract, and a count of the rest. */
+const hotelRowsShown = 12;
+
+function hotelTable(section: ReportSection): string {
+  const rows = section.ranking.rows.flatMap(({ group }) => {
+    const hotels = worstTrial(group).hotels;
+    const shown = hotels.length <= hotelRowsShown ? hotels : hotels.filter((hotel) => hotel.overbooked > 0 || hotel.drift > 0);
+    const row = (hotel: HotelOutcome) => [
+      escapeHtml(group.label),
+      escapeHtml(hotel.name),
+      number(hotel.contracted),
+      number(hotel.booked),
+      excessCell(hotel.overbooked),
+      number(hotel.drift),
+    ];
+    const rest = hotels.length - shown.length;
+    return [...shown.map(row), ...(rest > 0 ? [[escapeHtml(group.label), `${number(rest)} more hotels`, '', '', '0', '0']] : [])];
+  });
+  return table(['strategy', 'hotel', 'contracted', 'sold', 'excess', 'drift'], rows, 'per hotel, in each strategy’s worst trial');
+}
+
+const summaryCells = (summary: Summary) => [number(summary.median, 1), bound(summary.low), bound(summary.high)];
+
+function goodputTable(section: ReportSection): string {
+  const rows = section.ranking.rows.map(({ group, rank }) => [
+    rank === undefined ? '' : String(rank),
+    escapeHtml(group.label),
+    String(group.trials.length),
+    ...summaryCells(group.goodput),
+    ...summaryCells(group.waitP99),
+    number(median(group.trials.map(({ outcome }) => outcome.latency_ms.p99)), 1),
+  ]);
+  const notes = [
+    section.ranking.unranked ??
+      `# by goodput among the strategies that kept their promise; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`,
+    'median and its 95% interval over the trials (— below 6 trials)',
+  ];
+  return `${table(['#', 'strategy', 'trials', 'goodput res/s', 'low', 'high', 'wait p99 ms', 'low', 'high', 'request p99 ms'], rows)}\n${notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}`;
+}
+
+function percentileTable(section: ReportSection): string {
+  const rows = section.ranking.rows.map(({ group }) => {
+    const of = (figure: (outcome: StrategyResult['outcome']) => number) => number(median(group.trials.map(({ outcome }) => figure(outcome))), 1);
+    return [
+      escapeHtml(group.label),
+      of((o) => o.latency_ms.p50),
+      of((o) => o.latency_ms.p90),
+      of((o) => o.latency_ms.p99),
+      of((o) => o.latency_ms.max),
+      of((o) => o.time_to_reservation_ms.p50),
+      of((o) => o.time_to_reservation_ms.p99),
+    ];
+  });
+  return table(['strategy', 'request p50 ms', 'p90', 'p99', 'max', 'wait p50 ms', 'wait p99'], rows, 'medians over the trials');
+}
+
+const chartDiv = (key: string, title: string) =>
+  `<div class="chart" data-chart="${key}" role="img" aria-label="${escapeHtml(title)}"><noscript>(a chart: needs JavaScript)</noscript></div>`;
+
+function sectionHtml(section: ReportSection, index: number, sections: number): string {
+  const heading = sections > 1 ? `<h2 id="${section.id}">${escapeHtml(section.title)}</h2>` : '';
+  const level = sections > 1 ? 'h3' : 'h2';
+  return [
+    heading,
+    `<${level}>Verdicts</${level}>`,
+    verdictTable(section),
+    hotelTable(section),
+    `<${level}>Goodput</${level}>`,
+    goodputTable(section),
+    `<${level}>Latency percentile spectrum</${level}>`,
+    percentileTable(section),
+    ...section.spectra.map((chart, chartIndex) => chartDiv(`spectrum:${section.id}:${chartIndex}`, chart.title)),
+    `<${level}>Per second</${level}>`,
+    section.perSecond[0]?.x.length
+      ? section.perSecond.map((chart, chartIndex) => chartDiv(`series:${section.id}:${chartIndex}`, chart.title)).join('\n')
+      : '<p class="note">These result files hold no per-second samples.</p>',
+    index < sections - 1 ? '<hr>' : '',
+  ].join('\n');
+}
+
+function sweepHtml(data: ReportData): string {
+  if (data.sweep.length === 0) return '';
+  const parts = data.sweep.map((chart, index) => {
+    const head = ['strategy', ...chart.ticks.map((tick) => `--${escapeHtml(chart.axis)} ${escapeHtml(tick)}`)];
+    const rows = chart.strategies.map((strategy) => [
+      escapeHtml(strategy.label),
+      ...strategy.median.map((value, point) => {
+        if (value === null) return '—';
+        const low = strategy.low[point];
+        const high = strategy.high[point];
+        return `${number(value, 1)}${low != null && high != null ? ` <span class="note">(${number(low, 1)}–${number(high, 1)})</span>` : ''}`;
+      }),
+    ]);
+    const sentences = chart.crossovers.length
+      ? `<ul class="crossovers">${chart.crossovers.map(({ sentence }) => `<li>${escapeHtml(sentence)}</li>`).join('')}</ul>`
+      : '<p class="note">No crossover: no two strategies that kept their promise swapped places with a significant difference on both sides.</p>';
+    return [
+      `<h3>${escapeHtml(chart.title)}</h3>`,
+      chartDiv(`sweep:${index}`, chart.title),
+      sentences,
+      table(head, rows, 'goodput, reservations/s: median (95% interval)'),
+    ].join('\n');
+  });
+  return [
+    '<h2 id="sweep">Sweep</h2>',
+    '<p class="note">Shaded: between the last point where one strategy was significantly ahead and the first where the other was (Mann-Whitney U, p ≤ 0.05). Dashed: the 95% interval of the median.</p>',
+    ...parts,
+  ].join('\n');
+}
+
+/** Each parameter's values over the results: one when all agree, each distinct one otherwise. */
+function parameterTable(results: readonly StrategyResult[]): string {
+  const values = new Map<string, Set<string>>();
+  const add = (key: string, value: unknown) => {
+    if (value === undefined) return;
+    values.set(key, (values.get(key) ?? new Set()).add(typeof value === 'string' ? value : JSON.stringify(value)));
+  };
+  for (const result of results) {
+    for (const [key, value] of Object.entries(result.params)) add(key, value);
+    for (const [key, value] of Object.entries(result.environment)) add(`environment.${key}`, value);
+    add('tool.version', result.tool.version);
+  }
+  const rows = [...values].map(([key, set]) => [
+    escapeHtml(key),
+    escapeHtml([...set].slice(0, 20).join(', ') + (set.size > 20 ? `, … (${set.size} values)` : '')),
+  ]);
+  const started = results.map(({ started_at }) => started_at).sort();
+  rows.push(['started', escapeHtml(`${at(started, 0)} to ${at(started, started.length - 1)}`)]);
+  return table(['parameter', 'value(s)'], rows);
+}
+
+const style = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 1000px; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.6em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+th:first-child, td:first-child, td:nth-child(2) { text-align: left; }
+caption { caption-side: top; text-align: left; color: #555; font-style: italic; }
+.bad { color: #c00; font-weight: bold; }
+.good { color: #070; }
+.note { color: #555; font-size: 0.92em; }
+.chart { margin: 0.8em 0; min-height: 40px; }
+.crossovers li { font-weight: bold; }
+.u-legend .interval { display: none; }
+`;
+
+/** The report as one HTML file: tables in plain HTML, charts drawn by the inlined uPlot; nothing is fetched. */
+export function renderReport(results: StrategyResult[], meta: { sources: string; generatedAt?: Date }): string {
+  if (results.length === 0) throw new RangeError('a report of no results');
+  const data = reportData(results);
+  const { script, css } = assets();
+  const kind = data.sweep.length > 0 ? 'sweep' : data.strategies.length > 1 ? 'race' : 'run';
+  const generated = (meta.generatedAt ?? new Date()).toISOString();
+  const contents = [
+    ...(data.sweep.length > 0 ? ['<a href="#sweep">sweep</a>'] : []),
+    ...(data.sections.length > 1 ? data.sections.map((section) => `<a href="#${section.id}">${escapeHtml(section.title)}</a>`) : []),
+    '<a href="#parameters">parameters</a>',
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>evento ${kind} report</title>
+<style>${css}</style>
+<style>${style}</style>
+</head>
+<body>
+<h1>evento ${kind} report</h1>
+<p>${number(results.length)} trial(s) of ${data.strategies.map(escapeHtml).join(', ')}, from ${escapeHtml(meta.sources)}; written ${escapeHtml(generated)}.</p>
+<nav>${contents.join(' · ')}</nav>
+${sweepHtml(data)}
+${data.sections.map((section, index) => sectionHtml(section, index, data.sections.length)).join('\n')}
+<h2 id="parameters">Parameters, seeds and environment</h2>
+${parameterTable(results)}
+<script id="evento-data" type="application/json">${scriptJson({ sections: data.sections.map(({ id, spectra, perSecond }) => ({ id, spectra, perSecond })), sweep: data.sweep, strategies: data.strategies })}</script>
+<script>${script}</script>
+<script>${browserScript}</script>
+</body>
+</html>
+`;
+}

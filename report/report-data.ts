@@ -1,0 +1,152 @@
+import * as hdr from 'hdr-histogram-js';
+import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { median } from '../harness/stats.js';
+import { pointLabel, pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/sweep.js';
+import { at } from '../lib/at.js';
+
+/** Lines of one chart over a shared x: one per strategy, null where a strategy has no value. */
+export interface ChartData {
+  title: string;
+  /** What the y axis counts. */
+  unit: string;
+  x: number[];
+  lines: { label: string; y: (number | null)[] }[];
+}
+
+/** A part of the report with its own trials: one sweep point, or all the runs outside a sweep. */
+export interface ReportSection {
+  id: string;
+  title: string;
+  ranking: ReturnType<typeof rankGroups>;
+  /** Time to a reservation by percentile, x = 1 / (1 - percentile). */
+  spectra: ChartData[];
+  perSecond: ChartData[];
+}
+
+/** One line of a sweep: goodput against the swept axis, per strategy, with the crossovers on it. */
+export interface SweepChart {
+  title: string;
+  axis: string;
+  /** The axis's values at each point, as the user wrote them. */
+  ticks: string[];
+  strategies: { label: string; median: (number | null)[]; low: (number | null)[]; high: (number | null)[] }[];
+  crossovers: SweepCrossover[];
+}
+
+export interface ReportData {
+  results: StrategyResult[];
+  sections: ReportSection[];
+  sweep: SweepChart[];
+  /** Every strategy of the input, in the order first met: each keeps its colour in every chart. */
+  strategies: string[];
+}
+
+/** x of the spectrum: 1 / (1 - p) from p = 0 to 99.999%, ten steps a decade, so the tail gets its share of the axis. */
+const spectrumX = Array.from({ length: 51 }, (_, step) => 10 ** (step / 10));
+const percentileOf = (x: number) => 100 * (1 - 1 / x);
+
+/**
+ * The narrowest counts that hold a trial's histograms: no bucket counts more than the trial's
+ * requests, and decoding thousands of files is mostly allocating these arrays.
+ */
+const bucketBits = (requests: number) => (requests < 2 ** 8 ? 8 : requests < 2 ** 16 ? 16 : 32);
+
+/** One histogram of every trial's, so that the spectrum is that of all the requests the trials made. */
+function mergedHistogram(trials: readonly StrategyResult[], field: keyof StrategyResult['outcome']['histograms']) {
+  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  for (const { outcome } of trials) {
+    const encoded = outcome.histograms[field];
+    if (encoded) merged.add(hdr.decodeFromCompressedBase64(encoded, bucketBits(outcome.requests)));
+  }
+  return merged;
+}
+
+function spectrum(groups: readonly TrialGroup[], field: 'latency_us' | 'time_to_reservation_us', title: string): ChartData {
+  return {
+    title,
+    unit: 'ms',
+    x: spectrumX,
+    lines: groups.map((group) => {
+      const histogram = mergedHistogram(group.trials, field);
+      const y = spectrumX.map((x) =>
+        histogram.totalCount === 0 ? null : Math.min(histogram.getValueAtPercentile(percentileOf(x)), histogram.maxValue) / 1000,
+      );
+      return { label: group.label, y };
+    }),
+  };
+}
+
+const seriesNames = ['requests', 'reservations', 'conflicts', 'errors'] as const;
+
+/** Per second, the median over the trials that ran that long; a trial without samples adds nothing. */
+function perSecond(groups: readonly TrialGroup[]): ChartData[] {
+  const seconds = Math.max(0, ...groups.flatMap((group) => group.trials.map(({ outcome }) => outcome.per_second?.requests.length ?? 0)));
+  const x = Array.from({ length: seconds }, (_, second) => second + 1);
+  return seriesNames.map((name) => ({
+    title: `${name} per second`,
+    unit: `${name}/s`,
+    x,
+    lines: groups.map((group) => ({
+      label: group.label,
+      y: x.map((_, second) => {
+        const values = group.trials.flatMap(({ outcome }) => {
+          const value = outcome.per_second?.[name][second];
+          return value === undefined ? [] : [value];
+        });
+        return values.length === 0 ? null : median(values);
+      }),
+    })),
+  }));
+}
+
+function section(id: string, title: string, results: StrategyResult[]): ReportSection {
+  const groups = groupTrials(results);
+  return {
+    id,
+    title,
+    ranking: rankGroups(groups),
+    // The wait alone: what a user waits, retries included; decoding a second histogram a trial doubles the report's time.
+    spectra: [spectrum(groups, 'time_to_reservation_us', 'wait for a reservation (retries included) by percentile')],
+    perSecond: perSecond(groups),
+  };
+}
+
+const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);
+
+function sweepCharts(results: readonly StrategyResult[], strategies: readonly string[]): SweepChart[] {
+  const crossovers = sweepCrossovers(results);
+  return sweepLines(pointsOf(results)).map((line) => {
+    const groups = line.points.map(({ results }) => groupTrials(results));
+    const groupsOf = (label: string) => groups.map((point) => point.find((group) => group.label === label));
+    return {
+      title: `goodput against --${line.axis}${line.fixed ? ` at ${line.fixed}` : ''}`,
+      axis: line.axis,
+      ticks: line.points.map(({ coordinates }) => coordinates.axes[line.axis] ?? ''),
+      strategies: strategies
+        .filter((label) => groupsOf(label).some(Boolean))
+        .map((label) => ({
+          label,
+          median: groupsOf(label).map((group) => (group ? group.goodput.median : null)),
+          low: groupsOf(label).map((group) => (group ? finiteOrNull(group.goodput.low) : null)),
+          high: groupsOf(label).map((group) => (group ? finiteOrNull(group.goodput.high) : null)),
+        })),
+      crossovers: crossovers.filter((crossover) => crossover.fixed === line.fixed),
+    };
+  });
+}
+
+/** Everything the report shows, computed from the results alone. */
+export function reportData(results: StrategyResult[]): ReportData {
+  const strategies = groupTrials(results).map(({ label }) => label);
+  const points = pointsOf(results);
+  const outside = results.filter((result) => !result.sweep);
+  const sections = [
+    ...points.map(({ coordinates, results }) => {
+      const axes = Object.entries(coordinates.axes).map(([axis, text]) => pointLabel(axis, text, at(results, 0).params));
+      return section(`point-${coordinates.point + 1}`, `point ${coordinates.point + 1}: ${axes.join(', ')}`, results);
+    }),
+    ...(outside.length > 0 ? [section('runs', points.length > 0 ? 'runs outside the sweep' : 'the runs', outside)] : []),
+  ];
+  return { results, sections, sweep: sweepCharts(results, strategies), strategies };
+}

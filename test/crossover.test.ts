@@ -1,0 +1,155 @@
+import t from 'tap';
+import { parseArguments } from '../cmd/program.js';
+import { findCrossovers, type CrossoverPoint } from '../harness/crossover.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { pointLabel, sweepPoints } from '../harness/sweep.js';
+import { at } from '../lib/at.js';
+
+// Six trials a side: the U test can reach p = 0.002, far below 0.05, when the samples do not overlap.
+const around = (centre: number, spread = 5) => [-3, -2, -1, 1, 2, 3].map((step) => centre + step * spread);
+const point = (label: string, samples: Record<string, number[]>): CrossoverPoint => ({ label, samples });
+
+t.test('a clean flip is one crossover between the last point of one lead and the first of the other', async (t) => {
+  const points = [
+    point('1 client', { optimistic: around(900), pessimistic: around(500) }),
+    point('16 clients', { optimistic: around(700), pessimistic: around(520) }),
+    point('64 clients', { optimistic: around(300), pessimistic: around(480) }),
+    point('256 clients', { optimistic: around(100), pessimistic: around(450) }),
+  ];
+  const crossovers = findCrossovers(points);
+  t.equal(crossovers.length, 1, 'one flip');
+  const [crossover] = crossovers;
+  t.match(crossover, { leader: 'optimistic', overtaker: 'pessimistic', until: 1, from: 2 }, 'optimistic leads up to 16, pessimistic from 64');
+  t.equal(crossover?.sentence, 'optimistic ahead of pessimistic up to 16 clients; pessimistic ahead from 64 clients', 'said in a sentence');
+});
+
+t.test('no flip: one strategy ahead everywhere gives no crossover', async (t) => {
+  const points = [100, 200, 400].map((load) => point(`${load} clients`, { atomic: around(2000 - load), pessimistic: around(1000 - load) }));
+  t.same(findCrossovers(points), [], 'no crossover');
+});
+
+t.test('a flip inside the noise is not reported', async (t) => {
+  // The medians swap (505 > 500, then 495 < 500) but the trials overlap: no significant order on either side.
+  const noisy = (centre: number) => around(centre, 40);
+  const points = [point('1 hot row', { a: noisy(505), b: noisy(500) }), point('4 hot rows', { a: noisy(495), b: noisy(500) })];
+  t.same(findCrossovers(points), [], 'overlapping trials: no crossover');
+  // Significant on one side only: still no crossover, because the other side never led.
+  const oneSided = [point('1 hot row', { a: around(900), b: around(500) }), point('4 hot rows', { a: noisy(495), b: noisy(500) })];
+  t.same(findCrossovers(oneSided), [], 'a lead that fades into the noise is not a flip');
+});
+
+t.test('too few trials to tell the strategies apart: no crossover, however far apart the medians', async (t) => {
+  const points = [point('x 1', { a: [900, 910, 920], b: [100, 110, 120] }), point('x 2', { a: [100, 110, 120], b: [900, 910, 920] })];
+  t.same(findCrossovers(points), [], 'three trials a side cannot reach p <= 0.05');
+});
+
+t.test('points without a difference between two leads: the crossover spans them', async (t) => {
+  const points = [
+    point('p1', { a: around(900), b: around(500) }),
+    point('p2', { a: around(700, 80), b: around(690, 80) }),
+    point('p3', { a: around(300), b: around(600) }),
+    point('p4', { a: around(900), b: around(500) }),
+  ];
+  const crossovers = findCrossovers(points);
+  t.same(
+    crossovers.map(({ leader, overtaker, until, from }) => [leader, overtaker, until, from]),
+    [
+      ['a', 'b', 0, 2],
+      ['b', 'a', 2, 3],
+    ],
+    'a flip across the undecided point, and the flip back',
+  );
+});
+
+t.test('every pair of strategies is searched, a strategy missing at a point leads nowhere there', async (t) => {
+  const points = [
+    point('p1', { a: around(900), b: around(500), c: around(100) }),
+    point('p2', { a: around(300), b: around(600) }),
+    point('p3', { a: around(300), b: around(600), c: around(800) }),
+  ];
+  const pairs = findCrossovers(points).map(({ leader, overtaker }) => `${leader}>${overtaker}`);
+  t.same(pairs.sort(), ['a>b', 'a>c', 'b>c'].sort(), 'a over b, then c over both');
+});
+
+const base: RunConfig = {
+  clients: 64,
+  servers: 2,
+  hotels: 3,
+  rooms: 200,
+  maxRooms: 5,
+  thinkMs: { min: 0, max: 0, text: '0' },
+  seed: 7,
+  pick: 'first',
+  inFlight: 256,
+  poolSize: 1,
+  timeoutMs: 60_000,
+};
+
+t.test('sweep points: the first axis varies fastest, hot rows are hotels picked at random', async (t) => {
+  const points = sweepPoints(
+    base,
+    [
+      { name: 'hot-rows', values: [1, 16] },
+      { name: 'servers', values: [1, 4] },
+    ],
+    (servers) => 8 / servers,
+  );
+  t.same(
+    points.map(({ coordinates }) => coordinates.axes),
+    [
+      { 'hot-rows': '1', servers: '1' },
+      { 'hot-rows': '16', servers: '1' },
+      { 'hot-rows': '1', servers: '4' },
+      { 'hot-rows': '16', servers: '4' },
+    ],
+    'one line per server count',
+  );
+  t.same(
+    points.map(({ config }) => [config.hotels, config.pick, config.servers, config.poolSize]),
+    [
+      [1, 'random', 1, 8],
+      [16, 'random', 1, 8],
+      [1, 'random', 4, 2],
+      [16, 'random', 4, 2],
+    ],
+    'hotels, random picks, and a pool per server count',
+  );
+  t.same(
+    points.map(({ coordinates }) => coordinates.point),
+    [0, 1, 2, 3],
+    'numbered in order',
+  );
+  t.equal(pointLabel('hot-rows', '16', { clients: 64, hotels: 16 }), '16 hot rows (4 clients per hot row)', 'contention in the label');
+  t.equal(pointLabel('clients', '8', { clients: 8, hotels: 1 }), '8 clients on one hot row', 'clients on one row');
+});
+
+t.test('sweep flags: lists, one or two axes, --quick fills only what is not given', async (t) => {
+  const sweep = async (...args: string[]) => {
+    const invocation = await parseArguments(['node', 'evento', 'sweep', ...args], () => undefined);
+    if (invocation.command !== 'sweep') throw new Error('not a sweep');
+    return invocation;
+  };
+  const two = await sweep('--clients', '8,32', '--think-ms', '0,0-10', '--strategies', 'atomic,optimistic', '--duration', '2s');
+  t.same(
+    two.plan.axes.map(({ name }) => name),
+    ['clients', 'think-ms'],
+    'two axes',
+  );
+  t.equal(two.plan.points.length, 4, 'four points');
+  t.equal(at(two.plan.points, 0).config.rooms, 1_000_000, 'fixed-time: rooms never sell out');
+  t.equal(two.flags.repeat, 5, 'five trials a point unless told');
+  const toSellOut = await sweep('--hot-rows', '1,4', '--rooms', '50');
+  t.equal(at(toSellOut.plan.points, 0).config.rooms, 50, 'without --duration, to sell-out of --rooms');
+  const quick = await sweep('--quick', '--repeat', '6');
+  t.same(quick.plan.axes, [{ name: 'hot-rows', values: [1, 16] }], '--quick sweeps hot rows');
+  t.equal(quick.flags.repeat, 6, '--quick keeps a given --repeat');
+  t.equal(quick.flags.duration, 1000, '--quick runs each trial for a second');
+  t.same(
+    quick.runs.map(({ strategy }) => strategy.name),
+    ['pessimistic', 'optimistic'],
+    'two strategies',
+  );
+  await t.rejects(sweep('--clients', '8'), /sweep needs an axis/, 'one value is not an axis');
+  await t.rejects(sweep('--clients', '8,16', '--servers', '1,2', '--max-rooms', '1,5'), /one or two axes at a time, not 3/, 'three axes refused');
+  await t.rejects(sweep('--hot-rows', '1,x'), /expected an integer/, 'a bad item refused');
+});
