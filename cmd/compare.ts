@@ -11,7 +11,7 @@ import {
   type MetricRow,
   type VerdictRow,
 } from '../harness/compare.js';
-import { AssertionFailed, causeOf, codeOf, UsageError } from '../harness/errors.js';
+import { AssertionFailed, UsageError } from '../harness/errors.js';
 import type { CiFlags } from './ci-options.js';
 import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
