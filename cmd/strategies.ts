@@ -4,25 +4,27 @@ import type { Strategy } from '../strategies/types.js';
 
 export function listStrategies(rooms: readonly Strategy[], slots: readonly SlotStrategy[], json: boolean): string {
   const rows = [
-    ...rooms.map(({ name, promisesSafety, summary, holds }) => ({
+    ...rooms.map(({ name, promisesSafety, summary, holds, isolation }) => ({
       name,
       workloads: holds ? ['rooms', 'holds'] : ['rooms'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overbooks' : 'unsafe: overbooks',
       summary,
+      isolation: isolation ?? null,
     })),
-    ...slots.map(({ name, promisesSafety, summary }) => ({
+    ...slots.map(({ name, promisesSafety, summary, isolation }) => ({
       name,
       workloads: ['slots'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overlaps' : 'unsafe: overlaps',
       summary,
+      isolation: isolation ?? null,
     })),
   ];
   if (json) return `${JSON.stringify(rows, null, 2)}\n`;
   const table = new Table({
     head: ['strategy', 'workloads', 'guarantee', 'how'],
-    colWidths: [14, 14, 19, 70],
+    colWidths: [17, 14, 19, 67],
     wordWrap: true,
     style: { head: [], border: [] },
   });

@@ -1,6 +1,10 @@
 import type { Sql } from 'postgres';
 import { onOwnConnection } from './own-connection.js';
 import type { Db } from '../db/connection.js';
+import type { Isolation } from './types.js';
+
+/** A BEGIN that names its level, so that a strategy's rung does not hang on the database's default. */
+export const beginAt = (isolation: Isolation) => `begin isolation level ${isolation}`;
 
 /**
  * A transaction on a connection of its own whose statements do not wait where they need not:

@@ -1,8 +1,8 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
-// The same statements as `transaction`, one isolation level up: PostgreSQL's serializable
+// The same statements as `transaction`, two isolation levels up: PostgreSQL's serializable
 // snapshot isolation aborts one of two transactions that read the same availability and then
 // both write, with 40001, which the HTTP layer turns into a 409 the client retries.
 export const serializable: Strategy = {
@@ -11,6 +11,6 @@ export const serializable: Strategy = {
     'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
   holds: true,
-  reserve: (sql, request) =>
-    pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
+  isolation: { level: 'serializable', anomaly: 'P4', hermitage: 'prevented' },
+  reserve: (sql, request) => pipelinedTransaction(sql, beginAt('serializable'), (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };
