@@ -1,4 +1,4 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -7,5 +7,5 @@ export const pessimistic: Strategy = {
   summary: 'SELECT … FOR UPDATE on the event-hotel row, then check, update and insert in one transaction',
   promisesSafety: true,
   holds: true,
-  reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'for update', commit)),
+  reserve: (sql, request) => pipelinedTransaction(sql, beginAt('read committed'), (tx, commit) => checkThenWrite(tx, request, 'for update', commit)),
 };

@@ -8,5 +8,5 @@ export const repeatableReadSlots: SlotStrategy = {
     'look for an overlapping active booking, then insert, in one REPEATABLE READ transaction: two bookings write different rows, so both commit (write skew)',
   promisesSafety: false,
   isolation: { level: 'repeatable read', anomaly: 'G2', hermitage: 'allowed' },
-  book: (sql, request) => checkThenBookAt(sql, 'repeatable read', request, 'repeatable-read'),
+  book: (sql, request) => checkThenBookAt(sql, 'repeatable read', request, 'repeatable-read', 'no lock'),
 };

@@ -9,5 +9,5 @@ export const serializableSlots: SlotStrategy = {
     'look for an overlapping active booking, then insert, in one SERIALIZABLE transaction; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
   isolation: { level: 'serializable', anomaly: 'G2', hermitage: 'prevented' },
-  book: (sql, request) => checkThenBookAt(sql, 'serializable', request, 'serializable'),
+  book: (sql, request) => checkThenBookAt(sql, 'serializable', request, 'serializable', 'no lock'),
 };

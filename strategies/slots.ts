@@ -80,11 +80,17 @@ export async function checkThenBook(db: Db, request: SlotRequest, strategy: stri
 }
 
 /**
- * checkThenBook with no lock, in one transaction at `isolation`: the level alone decides whether
+ * checkThenBook in one transaction at `isolation`: with no lock, the level alone decides whether
  * two bookings that both found a window free can both commit.
  */
-export function checkThenBookAt(sql: Sql, isolation: Isolation, request: SlotRequest, strategy: string): Promise<BookOutcome> {
-  return sql.begin(`isolation level ${isolation}`, (tx) => checkThenBook(tx, request, strategy, 'no lock'));
+export function checkThenBookAt(
+  sql: Sql,
+  isolation: Isolation,
+  request: SlotRequest,
+  strategy: string,
+  lock: 'for update' | 'no lock',
+): Promise<BookOutcome> {
+  return sql.begin(`isolation level ${isolation}`, (tx) => checkThenBook(tx, request, strategy, lock));
 }
 
 export interface SlotQuery {

@@ -7,5 +7,5 @@ export const transactionSlots: SlotStrategy = {
   summary: 'look for an overlapping active booking, then insert, in one READ COMMITTED transaction, no lock: two requests both find the window free',
   promisesSafety: false,
   isolation: { level: 'read committed', anomaly: 'G2', hermitage: 'allowed' },
-  book: (sql, request) => checkThenBookAt(sql, 'read committed', request, 'transaction'),
+  book: (sql, request) => checkThenBookAt(sql, 'read committed', request, 'transaction', 'no lock'),
 };
