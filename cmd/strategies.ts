@@ -9,19 +9,21 @@ export function listStrategies(
   tenants: readonly StrategyInfo[] = [],
 ): string {
   const rows = [
-    ...rooms.map(({ name, promisesSafety, summary, holds }) => ({
+    ...rooms.map(({ name, promisesSafety, summary, holds, isolation }) => ({
       name,
       workloads: holds ? ['rooms', 'holds'] : ['rooms'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overbooks' : 'unsafe: overbooks',
       summary,
+      isolation: isolation ?? null,
     })),
-    ...slots.map(({ name, promisesSafety, summary }) => ({
+    ...slots.map(({ name, promisesSafety, summary, isolation }) => ({
       name,
       workloads: ['slots'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overlaps' : 'unsafe: overlaps',
       summary,
+      isolation: isolation ?? null,
     })),
     ...tenants.map(({ name, promisesSafety, summary }) => ({
       name,
@@ -34,7 +36,7 @@ export function listStrategies(
   if (json) return `${JSON.stringify(rows, null, 2)}\n`;
   const table = new Table({
     head: ['strategy', 'workloads', 'guarantee', 'how'],
-    colWidths: [14, 14, 19, 70],
+    colWidths: [17, 14, 19, 67],
     wordWrap: true,
     style: { head: [], border: [] },
   });

@@ -1,4 +1,4 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -9,7 +9,7 @@ export const advisory: Strategy = {
   holds: true,
   oneTransaction: true,
   reserve: (sql, request) =>
-    pipelinedTransaction(sql, 'begin', async (tx, commit) => {
+    pipelinedTransaction(sql, beginAt('read committed'), async (tx, commit) => {
       // A lock on a number, not on the row: every writer must take it for it to mean anything.
       // Two rows whose ids hash alike only wait for each other; safety does not depend on the hash.
       const locked = tx`

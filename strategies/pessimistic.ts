@@ -1,4 +1,4 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -8,5 +8,5 @@ export const pessimistic: Strategy = {
   promisesSafety: true,
   holds: true,
   oneTransaction: true,
-  reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'for update', commit)),
+  reserve: (sql, request) => pipelinedTransaction(sql, beginAt('read committed'), (tx, commit) => checkThenWrite(tx, request, 'for update', commit)),
 };

@@ -2,6 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PendingQuery, Row, Sql } from 'postgres';
 import { onOwnConnection } from './own-connection.js';
 import type { Db } from '../db/connection.js';
+import type { Isolation } from './types.js';
+
+/** A BEGIN that names its level, so that a strategy's rung does not hang on the database's default. */
+export const beginAt = (isolation: Isolation) => `begin isolation level ${isolation}`;
 
 /** A statement every pipelined transaction started inside withPrologue() sends right after BEGIN. */
 const prologues = new AsyncLocalStorage<(tx: Db) => PendingQuery<Row[]>>();

@@ -7,15 +7,19 @@ import { naive } from './naive.js';
 import { optimistic } from './optimistic.js';
 import { pessimisticSlots } from './pessimistic-slots.js';
 import { pessimistic } from './pessimistic.js';
+import { repeatableReadSlots } from './repeatable-read-slots.js';
+import { repeatableRead } from './repeatable-read.js';
+import { serializableSlots } from './serializable-slots.js';
 import { serializable } from './serializable.js';
 import { sessionSet } from './session-set.js';
 import { setLocal } from './set-local.js';
 import type { SlotStrategy } from './slots.js';
 import type { TenantContext } from './tenant-context.js';
+import { transactionSlots } from './transaction-slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
-export const strategies: readonly Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, serializable, advisory, eventLog];
+export const strategies: readonly Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
 
 export const strategyNames = strategies.map((strategy) => strategy.name);
 
@@ -28,8 +32,15 @@ export function findStrategy(name: string): Strategy | undefined {
 /** Those that can place holds (the holds workload). */
 export const holdStrategyNames = strategies.filter((strategy) => strategy.holds).map((strategy) => strategy.name);
 
-/** The time-slot strategies: a separate list, since `pessimistic` names one of each kind. */
-export const slotStrategies: readonly SlotStrategy[] = [naiveSlots, pessimisticSlots, exclusion];
+/** The time-slot strategies: a separate list, since `pessimistic` and the isolation levels name one of each kind. */
+export const slotStrategies: readonly SlotStrategy[] = [
+  naiveSlots,
+  transactionSlots,
+  repeatableReadSlots,
+  serializableSlots,
+  pessimisticSlots,
+  exclusion,
+];
 
 export const slotStrategyNames = slotStrategies.map((strategy) => strategy.name);
 

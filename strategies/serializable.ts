@@ -1,8 +1,8 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
-// The same statements as `transaction`, one isolation level up: PostgreSQL's serializable
+// The same statements as `transaction`, two isolation levels up: PostgreSQL's serializable
 // snapshot isolation aborts one of two transactions that read the same availability and then
 // both write, with 40001, which the HTTP layer turns into a 409 the client retries.
 export const serializable: Strategy = {
@@ -12,6 +12,6 @@ export const serializable: Strategy = {
   promisesSafety: true,
   holds: true,
   oneTransaction: true,
-  reserve: (sql, request) =>
-    pipelinedTransaction(sql, 'begin isolation level serializable', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
+  isolation: { level: 'serializable', anomaly: 'P4', hermitage: 'prevented' },
+  reserve: (sql, request) => pipelinedTransaction(sql, beginAt('serializable'), (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

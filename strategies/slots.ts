@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Db } from '../db/connection.js';
-import type { StrategyInfo } from './types.js';
+import type { Isolation, StrategyInfo } from './types.js';
 
 /**
  * The time-slot workload: one booking per resource per moment. A booking holds `during`, a
@@ -77,6 +77,20 @@ export async function checkThenBook(db: Db, request: SlotRequest, strategy: stri
   `;
   if (overlap) return { status: 'taken', reason: 'overlap' };
   return insertBooking(db, request, strategy);
+}
+
+/**
+ * checkThenBook in one transaction at `isolation`: with no lock, the level alone decides whether
+ * two bookings that both found a window free can both commit.
+ */
+export function checkThenBookAt(
+  sql: Sql,
+  isolation: Isolation,
+  request: SlotRequest,
+  strategy: string,
+  lock: 'for update' | 'no lock',
+): Promise<BookOutcome> {
+  return sql.begin(`isolation level ${isolation}`, (tx) => checkThenBook(tx, request, strategy, lock));
 }
 
 export interface SlotQuery {

@@ -1,4 +1,4 @@
-import { pipelinedTransaction } from './pipelined.js';
+import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -10,5 +10,6 @@ export const transaction: Strategy = {
   promisesSafety: false,
   holds: true,
   oneTransaction: true,
-  reserve: (sql, request) => pipelinedTransaction(sql, 'begin', (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
+  isolation: { level: 'read committed', anomaly: 'P4', hermitage: 'allowed' },
+  reserve: (sql, request) => pipelinedTransaction(sql, beginAt('read committed'), (tx, commit) => checkThenWrite(tx, request, 'no lock', commit)),
 };

@@ -39,12 +39,35 @@ export const conflictReasons = [
 
 export type ConflictReason = (typeof conflictReasons)[number];
 
+/** A transaction isolation level, as `BEGIN ISOLATION LEVEL …` spells it. */
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
+/**
+ * A strategy whose check-then-write is guarded by its isolation level alone: a rung of the
+ * ladder that Hermitage (Kleppmann's isolation tests) charts for PostgreSQL by hand, which
+ * evento measures under contention.
+ */
+export interface IsolationRung {
+  level: Isolation;
+  /**
+   * The anomaly the check-then-write risks, in Adya's names as Hermitage uses them: P4, lost
+   * update (two requests decide on one read of the room counter and both write it); G2,
+   * anti-dependency cycle (two bookings each find a window free and insert rows the other's
+   * check would have found: write skew over a predicate).
+   */
+  anomaly: 'P4' | 'G2';
+  /** Hermitage's verdict for PostgreSQL at this level. */
+  hermitage: 'allowed' | 'prevented';
+}
+
 /** What `evento strategies` lists of any strategy, whatever it books. */
 export interface StrategyInfo {
   name: string;
   summary: string;
   /** Whether the strategy promises that rooms are never overbooked (slots: never overlap). */
   promisesSafety: boolean;
+  /** Set when the isolation level alone guards the strategy. */
+  isolation?: IsolationRung;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
   unavailable?(sql: Sql): Promise<string | undefined>;
 }

@@ -11,6 +11,7 @@ import { naive } from '../strategies/naive.js';
 import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
 import { strategies } from '../strategies/registry.js';
+import { repeatableRead } from '../strategies/repeatable-read.js';
 import { serializable } from '../strategies/serializable.js';
 import { contendedRace, raceIn, readResult, roomRuns, runCli, useDatabase } from './helpers.js';
 
@@ -104,7 +105,7 @@ t.test('kill-backends: safe strategies hold, and servers reconnect instead of cr
 
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
   // The default at 4 servers on 2 cores; a reserved connection lost mid-request must not be handed out again.
-  const ownConnection = [pessimistic, serializable, advisory, optimistic, eventLog];
+  const ownConnection = [pessimistic, repeatableRead, serializable, advisory, optimistic, eventLog];
   const { results } = await underFaults(t, { faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
   heldUnder(t, results, ownConnection);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);

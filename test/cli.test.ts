@@ -258,7 +258,7 @@ t.test('seed with DATABASE_URL prints the event as JSON', async (t) => {
 t.test('strategies lists every strategy with its guarantee', async (t) => {
   const run = await runCli(['strategies', '--json'], { env: withDatabase });
   t.equal(run.code, 0, 'exit 0');
-  const listed = JSON.parse(run.stdout) as { name: string; promises_safety: boolean }[];
+  const listed = JSON.parse(run.stdout) as { name: string; workloads: string[]; promises_safety: boolean; isolation: object | null }[];
   t.same(
     listed.map((row) => row.name),
     [...strategyNames, ...slotStrategyNames],
@@ -271,5 +271,18 @@ t.test('strategies lists every strategy with its guarantee', async (t) => {
       .slice(0, 2),
     ['naive', 'transaction'],
     'the unsafe ones say so',
+  );
+  const rung = (level: string, anomaly: string, hermitage: string) => ({ level, anomaly, hermitage });
+  t.same(
+    listed.filter((row) => row.isolation).map((row) => [row.workloads[0], row.name, row.isolation]),
+    [
+      ['rooms', 'transaction', rung('read committed', 'P4', 'allowed')],
+      ['rooms', 'repeatable-read', rung('repeatable read', 'P4', 'prevented')],
+      ['rooms', 'serializable', rung('serializable', 'P4', 'prevented')],
+      ['slots', 'transaction', rung('read committed', 'G2', 'allowed')],
+      ['slots', 'repeatable-read', rung('repeatable read', 'G2', 'allowed')],
+      ['slots', 'serializable', rung('serializable', 'G2', 'prevented')],
+    ],
+    "the isolation rungs: the anomaly each risks and Hermitage's verdict for PostgreSQL at its level",
   );
 });

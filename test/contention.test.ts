@@ -24,11 +24,12 @@ for (const name of ['naive', 'transaction']) {
 }
 
 // Safe strategies, with the reason every one of their lost races carries when they make the client
-// retry rather than wait. transaction is the unsafe twin of serializable and advisory.
+// retry rather than wait. transaction is the unsafe twin of repeatable-read, serializable and advisory.
 const safe: [string, ConflictReason | undefined][] = [
   ['pessimistic', undefined],
   ['atomic', undefined],
   ['optimistic', 'version_mismatch'],
+  ['repeatable-read', 'serialization_failure'],
   ['serializable', 'serialization_failure'],
   ['advisory', undefined],
   ['event-log', 'unique_violation'],

@@ -9,6 +9,7 @@ import { expireHolds } from '../strategies/hold-lifecycle.js';
 import { naive } from '../strategies/naive.js';
 import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
+import { repeatableRead } from '../strategies/repeatable-read.js';
 import { holdStrategyNames } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import { contendedRace, countOf, fieldOf, listingOf, serveApp, useDatabase, type AppReply, raceIn } from './helpers.js';
@@ -174,7 +175,7 @@ t.test('naive holds overbook under contention: the audit counts held and confirm
 });
 
 t.test('safe strategies hold, confirm and expire without overbooking, leaks or a broken history', async (t) => {
-  const { results, stoppedBy } = await raceIn(t, { ...contended, runs: holdRuns([atomic, pessimistic, optimistic, atomic]) });
+  const { results, stoppedBy } = await raceIn(t, { ...contended, runs: holdRuns([atomic, pessimistic, optimistic, repeatableRead, atomic]) });
   t.equal(stoppedBy, 'done', 'every run ended');
   for (const [index, { params, outcome, verdict }] of results.entries()) {
     const run = `run ${index} (${params.strategy})`;

@@ -8,20 +8,25 @@ import { exclusion } from '../strategies/exclusion.js';
 import { naiveSlots } from '../strategies/naive-slots.js';
 import { pessimisticSlots } from '../strategies/pessimistic-slots.js';
 import { slotStrategyNames } from '../strategies/registry.js';
+import { repeatableReadSlots } from '../strategies/repeatable-read-slots.js';
+import { serializableSlots } from '../strategies/serializable-slots.js';
 import type { SlotStrategy } from '../strategies/slots.js';
+import { transactionSlots } from '../strategies/transaction-slots.js';
 import { countOf, fieldOf, serveApp, useDatabase, type BookingJson, raceIn } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call } = await serveApp(t, database.url);
-const seeded = await seedSlots(database.sql, 3);
+// One resource per strategy, so that each books its own.
+const seeded = await seedSlots(database.sql, slotStrategyNames.length);
 const resources = seeded.resources.map((resource) => resource.resource_id);
-const [resourceA, resourceB, resourceC] = [at(resources, 0), at(resources, 1), at(resources, 2)];
+const resourceA = at(resources, 0);
+const resourceOf = (strategy: string) => at(resources, slotStrategyNames.indexOf(strategy));
 const atHour = (hour: number) => new Date(Date.UTC(2030, 0, 1, hour)).toISOString();
 const book = (strategy: string, body: object) => call('POST', `/slots/${strategy}`, body);
 
 t.test('each strategy books a free window and refuses an overlapping one with 409', async (t) => {
-  for (const [index, strategy] of slotStrategyNames.entries()) {
-    const resource = at([resourceA, resourceB, resourceC], index);
+  for (const strategy of slotStrategyNames) {
+    const resource = resourceOf(strategy);
     const first = await book(strategy, { resource_id: resource, user_id: 'u1', start: atHour(9), end: atHour(12) });
     t.equal(first.status, 201, `${strategy}: booked`);
     t.match(first.body.booking, { resource_id: resource, user_id: 'u1', status: 'CONFIRMED' }, `${strategy}: body`);
@@ -32,7 +37,7 @@ t.test('each strategy books a free window and refuses an overlapping one with 40
     const adjacent = await book(strategy, { resource_id: resource, user_id: 'u2', start: atHour(12), end: atHour(13) });
     t.equal(adjacent.status, 201, `${strategy}: [12, 13) touches [9, 12) without overlapping`);
   }
-  const excluded = await book('exclusion', { resource_id: resourceC, user_id: 'u3', start: atHour(10), end: atHour(11) });
+  const excluded = await book('exclusion', { resource_id: resourceOf('exclusion'), user_id: 'u3', start: atHour(10), end: atHour(11) });
   t.equal(excluded.body.reason, 'exclusion_violation', 'exclusion: the constraint (23P01) refused it');
 });
 
@@ -81,7 +86,7 @@ t.test('GET /slots streams the matching bookings as NDJSON, in time order', asyn
     'both bookings of resource A, earliest first',
   );
   const byUser = await lines(`user_id=u2&status=confirmed`);
-  t.equal(byUser.length, 3, 'u2 booked once per resource');
+  t.equal(byUser.length, slotStrategyNames.length, 'u2 booked once per resource');
   t.ok(
     byUser.every((booking) => booking.user_id === 'u2' && booking.status === 'CONFIRMED'),
     'only u2, only CONFIRMED',
@@ -120,18 +125,54 @@ const contended: Omit<RaceOptions, 'runs'> = {
 };
 const slotRuns = (strategies: SlotStrategy[]) => strategies.map((strategy) => ({ workload: 'slots' as const, strategy }));
 
-t.test('naive-slots lets overlapping bookings in under contention: the audit counts the pairs', async (t) => {
-  const attempts = 5;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const [result] = (await raceIn(t, { ...contended, runs: slotRuns([naiveSlots]) })).results;
-    if (result && (result.outcome.counts.overlapping_pairs ?? 0) > 0) {
-      t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
-      t.equal(result.verdict.safe, false, 'unsafe verdict');
-      t.equal(result.verdict.promises_safety, false, 'naive-slots promises nothing');
-      return;
+// naive-slots, and the same check and insert in one transaction at READ COMMITTED and at
+// REPEATABLE READ: Hermitage records that PostgreSQL allows G2 (write skew) at both.
+for (const strategy of [naiveSlots, transactionSlots, repeatableReadSlots]) {
+  t.test(`${strategy.name} lets overlapping bookings in under contention: the audit counts the pairs`, async (t) => {
+    const attempts = 5;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      const [result] = (await raceIn(t, { ...contended, runs: slotRuns([strategy]) })).results;
+      if (result && (result.outcome.counts.overlapping_pairs ?? 0) > 0) {
+        t.pass(`attempt ${attempt}: the audit caught ${result.verdict.label}`);
+        t.equal(result.verdict.safe, false, 'unsafe verdict');
+        t.equal(result.verdict.promises_safety, false, `${strategy.name} promises nothing`);
+        if (strategy.isolation) {
+          // Write skew: each booking inserted its own row after finding the window free, so no row had two writers to abort.
+          t.equal(result.outcome.conflicts, 0, `${strategy.name}: no booking was aborted`);
+          const writers = await database.sql<{ strategy: string }[]>`
+            select distinct b.strategy from slot_bookings b join resources r on r.id = b.resource_id where r.event_id = ${result.event_id}
+          `;
+          t.same(
+            writers.map((writer) => writer.strategy),
+            [strategy.name],
+            'every booking of the run, the overlapping ones among them, went through this strategy, which inserts only after finding the window free',
+          );
+        }
+        return;
+      }
     }
+    t.fail(`no overlap in ${attempts} contended runs`);
+  });
+}
+
+t.test('serializable never lets two active bookings overlap: it aborts one of two, which is retried; 10 contended runs', async (t) => {
+  const { results, stoppedBy } = await raceIn(t, { ...contended, runs: slotRuns(Array<SlotStrategy>(10).fill(serializableSlots)) });
+  t.equal(stoppedBy, 'done', 'every run ended');
+  t.equal(results.length, 10, 'ten runs');
+  for (const [index, { outcome, verdict }] of results.entries()) {
+    const run = `run ${index}`;
+    t.equal(outcome.counts.overlapping_pairs, 0, `${run}: no overlapping pair`);
+    t.ok(countOf(outcome, 'slots_taken') > 0, `${run}: windows were refused, so there was contention`);
+    t.equal(outcome.reservations, outcome.acknowledged.reservations, `${run}: every booking the clients were told of is in the table`);
+    t.equal(outcome.errors, 0, `${run}: no errors`);
+    t.equal(outcome.conflicts_by_reason.serialization_failure, outcome.conflicts, `${run}: every conflict was a serialization failure (40001)`);
+    t.equal(outcome.retries, outcome.conflicts, `${run}: every serialization failure was retried`);
+    t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
-  t.fail(`no overlap in ${attempts} contended runs`);
+  t.ok(
+    results.some((result) => result.outcome.conflicts > 0),
+    'serialization failures happened and were retried',
+  );
 });
 
 t.test('exclusion and pessimistic never let two active bookings overlap', async (t) => {
