@@ -87,6 +87,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     fleet = await startServers(config.servers, database.url, config.poolSize, {
       idempotency: config.retries?.idempotency,
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
+      chaos: chaos !== undefined,
     });
   } catch (error) {
     await database.close();

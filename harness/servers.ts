@@ -28,6 +28,8 @@ export interface ServerOptions {
   idempotency?: boolean;
   /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
   readPauseMs?: number;
+  /** Faults will be injected: a server without the postgres.js fixes refuses to start. */
+  chaos?: boolean;
 }
 
 interface Started {
@@ -88,6 +90,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
     EVENTO_APPLICATION_NAME: applicationName,
     ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
+    ...(options.chaos && { EVENTO_CHAOS: 'on' }),
   };
   // Exits the fleet asked for; any other is a crash.
   const expected = new WeakSet<ChildProcess>();
