@@ -41,13 +41,15 @@ export function runCli(
   args: string[],
   options: {
     env?: NodeJS.ProcessEnv;
+    /** Another installation's bin/evento.js. */
+    cliPath?: string;
     timeoutMs?: number;
     tag?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
   } = {},
 ): Promise<CliRun> {
   const tag = options.tag ?? randomUUID();
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(process.execPath, [options.cliPath ?? cliPath, ...args], {
     env: { ...process.env, CI: 'true', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
