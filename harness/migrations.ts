@@ -57,6 +57,7 @@ export async function migrate(sql: Sql, folder = migrationsFolder): Promise<Migr
   const known = migrations.at(-1)?.version ?? 0;
   const applied: Migration[] = [];
   let from = 0;
+  let to = 0;
   for (;;) {
     const next = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext('evento.schema'))`;
@@ -70,6 +71,7 @@ export async function migrate(sql: Sql, folder = migrationsFolder): Promise<Migr
       const rows = await tx<{ version: number; name: string }[]>`select version, name from evento.schema_migrations order by version`;
       const current = rows.at(-1)?.version ?? 0;
       if (applied.length === 0) from = current;
+      to = current;
       if (current > known) {
         throw new EnvironmentError(
           `schema evento is at version ${current}, newer than this evento knows (version ${known}); use the evento release that upgraded it, or a newer one`,
@@ -87,9 +89,10 @@ export async function migrate(sql: Sql, folder = migrationsFolder): Promise<Migr
       }
       await tx.file(migration.file).simple();
       await tx`insert into evento.schema_migrations (version, name) values (${migration.version}, ${migration.name})`;
+      to = migration.version;
       return migration;
     });
-    if (!next) return { from, to: from + applied.length, applied };
+    if (!next) return { from, to, applied };
     applied.push(next);
   }
 }
