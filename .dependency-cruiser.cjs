@@ -1,7 +1,8 @@
 // The layers, top to bottom: cmd → report → harness → server, client-sim → strategies → db → lib. Imports only go down.
 const layers = '^(cmd|report|harness|server|client-sim|strategies|db|lib)/';
 // Every source file lives in a folder with a place; bench/, test/ and scripts/ sit above all the layers.
-const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/'];
+// vendor/ holds the patched postgres.js that db/ loads, a package like those in node_modules/.
+const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/', '^vendor/'];
 const ui = ['^cmd/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -111,7 +112,7 @@ module.exports = {
     // Type-only imports count: a cycle or an upward import through types still ties the layers together.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    doNotFollow: { path: 'node_modules/' },
+    doNotFollow: { path: ['node_modules/', '^vendor/'] },
     // bin/ only loads the compiled dist/, which is not source.
     exclude: { path: '^(dist|bin|bench-results|\\.tap)/' },
     // Resolve packages as Node does for ESM, so that packages with only an exports map (ink) are seen and checked.

@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'node_modules/', 'bench-results/', '.tap/'],
+    ignores: ['dist/', 'node_modules/', 'vendor/', 'bench-results/', '.tap/'],
   },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,

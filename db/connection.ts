@@ -1,4 +1,20 @@
-import postgres, { type TransactionSql } from 'postgres';
+import type { TransactionSql } from 'postgres';
+
+/**
+ * postgres.js as evento loads it: the copy built at install with the fixes of patches/
+ * (vendor/postgres, see docs/faults.md), or, in an installation that lacks it, the release as
+ * published, which fault injection would crash: `patchedPostgres` tells which.
+ */
+const driver = await import('#postgres').then(
+  (module) => ({ postgres: module.default, patched: true }),
+  async (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const module = await import('postgres');
+    return { postgres: module.default, patched: false };
+  },
+);
+
+export const patchedPostgres = driver.patched;
 
 /**
  * A URL as postgres.js takes it. A socket directory given the libpq way (`?host=/dir`, as psql
@@ -25,7 +41,7 @@ export function postgresTarget(url: string): { url: string; path?: string } {
  */
 export function connect(url: string, max: number, applicationName = 'evento', options: { prepare?: boolean } = {}) {
   const target = postgresTarget(url);
-  return postgres(target.url, {
+  return driver.postgres(target.url, {
     path: target.path,
     max,
     // postgres.js's default, stated because it matters most: unnamed statements cost a describe

@@ -1,7 +1,7 @@
 import { connect, type Sql } from '../db/connection.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { EnvironmentError, causeOf } from './errors.js';
-import { projectPath } from './paths.js';
+import { migrate } from './migrations.js';
 
 export interface Database {
   /** The URL the server processes connect with. */
@@ -40,19 +40,11 @@ export async function openDatabase(databaseUrl = process.env.DATABASE_URL): Prom
   };
   try {
     const [{ server_version }] = await sql<[{ server_version: string }]>`show server_version`;
-    await ensureSchema(sql);
+    await migrate(sql);
     return { url, kind: embedded ? 'embedded' : 'url', sql, postgresVersion: server_version, close };
   } catch (error) {
     await close().catch(() => undefined);
     const where = embedded ? 'the embedded PostgreSQL' : describeUrl(url);
     throw new EnvironmentError(`cannot use the database at ${where}: ${causeOf(error)}`);
   }
-}
-
-/** Creates schema evento and its tables if missing; an advisory lock serialises concurrent runs. */
-async function ensureSchema(sql: Sql) {
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext('evento.schema'))`;
-    await tx.file(projectPath('sql/schema.sql')).simple();
-  });
 }

@@ -101,6 +101,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
       tenantDatabaseUrl: serverTenantUrl,
       prepare: !pooler,
+      chaos: chaos !== undefined,
     });
   } catch (error) {
     await pooler?.stop();

@@ -33,6 +33,8 @@ export interface ServerOptions {
   tenantDatabaseUrl?: string;
   /** Off behind a pooler that does not keep prepared statements. */
   prepare?: boolean;
+  /** Faults will be injected: a server without the postgres.js fixes refuses to start. */
+  chaos?: boolean;
 }
 
 interface Started {
@@ -97,6 +99,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
     ...(options.tenantDatabaseUrl && { EVENTO_TENANT_DATABASE_URL: options.tenantDatabaseUrl }),
     ...(options.prepare === false && { EVENTO_PREPARE: 'off' }),
+    ...(options.chaos && { EVENTO_CHAOS: 'on' }),
   };
   // Exits the fleet asked for; any other is a crash.
   const expected = new WeakSet<ChildProcess>();

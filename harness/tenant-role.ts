@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sql } from '../db/connection.js';
 import { EnvironmentError } from './errors.js';
 
-/** The role sql/schema.sql creates for the tenants workload's queries; row-level security holds it. */
+/** The role sql/migrations/002_tenants.sql creates for the tenants workload's queries; row-level security holds it. */
 export const tenantRole = 'evento_tenant';
 
 /**

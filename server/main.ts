@@ -2,7 +2,7 @@
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
-import { connect } from '../db/connection.js';
+import { connect, patchedPostgres } from '../db/connection.js';
 import { defaultIdempotencyTtlMs } from './idempotency.js';
 import { listen } from './listen.js';
 
@@ -13,6 +13,12 @@ const send = (message: ServerMessage) => process.send?.(message);
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
   if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
+  // Faults crash a server on the postgres.js release as published, and a crash would read as the strategy's failure.
+  if (process.env.EVENTO_CHAOS === 'on' && !patchedPostgres) {
+    throw new Error(
+      "--chaos needs evento's postgres.js fixes (vendor/postgres, built from patches/ by npm install or npm pack in evento's source) and this installation lacks them: install it again without --ignore-scripts, or run without --chaos",
+    );
+  }
   const poolSize = Number(process.env.EVENTO_POOL_SIZE ?? 8);
   const prepare = process.env.EVENTO_PREPARE !== 'off';
   const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare });

@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import { insertBooking, type SlotStrategy } from './slots.js';
 import { classifyError } from './sqlstate.js';
 
-/** sql/schema.sql creates it when the database allows the btree_gist extension. */
+/** sql/migrations/repeatable/btree_gist.sql adds it whenever the database allows the btree_gist extension. */
 const constraintName = 'slot_bookings_no_overlap';
 
 const ready = new WeakSet<Sql>();
@@ -27,7 +27,7 @@ export async function exclusionUnavailable(sql: Sql): Promise<string | undefined
   if (!state.installed) {
     return 'the exclusion strategy needs the btree_gist extension and this database refused CREATE EXTENSION btree_gist (usually: it takes the CREATE privilege on the database); have an administrator run it, then run evento again';
   }
-  return `the exclusion constraint ${constraintName} is missing; run evento once more so that sql/schema.sql adds it`;
+  return `the exclusion constraint ${constraintName} is missing; run evento once more so that sql/migrations/repeatable/btree_gist.sql adds it`;
 }
 
 export const exclusion: SlotStrategy = {

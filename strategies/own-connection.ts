@@ -7,7 +7,7 @@ import type { ReservedSql, Sql } from 'postgres';
  * compare-and-swap that is a stale version nearly every time. On its own connection the write
  * follows its read by one trip to this process, with the same statements and the same safety
  * (figures in docs/performance.md).
- * A connection lost meanwhile is left to its pool (scripts/patch-postgres.mjs).
+ * A connection lost meanwhile is left to its pool (patches/, #004).
  */
 export async function onOwnConnection<T>(sql: Sql, body: (db: ReservedSql) => Promise<T>): Promise<T> {
   const db = await sql.reserve();

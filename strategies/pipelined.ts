@@ -40,7 +40,7 @@ export function pipelinedTransaction<T>(sql: Sql, begin: string, body: (tx: Db, 
       if (!commitSent) await tx`rollback`;
       return result;
     } catch (error) {
-      // A reservation that lost its connection refuses it at once (scripts/patch-postgres.mjs).
+      // A reservation that lost its connection refuses it at once (patches/, #004).
       await tx`rollback`.catch(() => undefined);
       throw error;
     }

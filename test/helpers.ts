@@ -41,6 +41,8 @@ export function runCli(
   args: string[],
   options: {
     env?: NodeJS.ProcessEnv;
+    /** Another installation's bin/evento.js. */
+    cliPath?: string;
     timeoutMs?: number;
     tag?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
@@ -52,7 +54,7 @@ export function runCli(
   options.replayIn?.teardown(() => {
     if (options.replayIn?.passing() === false) options.replayIn.comment(`replay: ${replayCommand(args, stderr)}`);
   });
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(process.execPath, [options.cliPath ?? cliPath, ...args], {
     // A test's runs stay out of the summary of a GitHub Actions job that runs the tests.
     env: { ...process.env, CI: 'true', GITHUB_STEP_SUMMARY: '', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],

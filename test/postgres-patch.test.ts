@@ -3,7 +3,7 @@ import { connect } from '../db/connection.js';
 import { pipelinedTransaction } from '../strategies/pipelined.js';
 import { useDatabase } from './helpers.js';
 
-// The two sql.reserve() defects of postgres 3.4.9 that scripts/patch-postgres.mjs guards, met as
+// The two sql.reserve() defects of postgres 3.4.9 that patches/ fixes (#004), met as
 // fault injection meets them: a backend terminated under a pipelined transaction, one connection.
 const database = await useDatabase(t);
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { projectPath } from '../harness/paths.js';
+import { migrate } from '../harness/migrations.js';
 import type { RaceOptions } from '../harness/race.js';
 import { seedSlots } from '../harness/slots-workload.js';
 import { connect } from '../db/connection.js';
@@ -205,7 +205,7 @@ t.test('exclusion and pessimistic never let two active bookings overlap', async 
 
 t.test('without the exclusion constraint, exclusion refuses to book rather than overlap', async (t) => {
   await database.sql`alter table slot_bookings drop constraint slot_bookings_no_overlap`;
-  t.teardown(() => database.sql.file(projectPath('sql/schema.sql')).simple());
+  t.teardown(() => migrate(database.sql));
   // A fresh pool: a pool that has seen the constraint does not look for it again.
   const fresh = await serveApp(t, database.url);
   const reply = await fresh.call('POST', '/slots/exclusion', { resource_id: resourceA, user_id: 'u', start: atHour(22), end: atHour(23) });

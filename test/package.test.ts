@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { projectPath } from '../harness/paths.js';
+import { runCli, useDatabase } from './helpers.js';
+
+// evento as a dependency of another project: packed, installed from the tarball into an empty
+// project, and raced under kill-backends there, with the postgres.js npm installed beside it.
+const run = promisify(execFile);
+const database = await useDatabase(t);
+const consumer = await mkdtemp(join(tmpdir(), 'evento-consumer-'));
+t.teardown(() => rm(consumer, { recursive: true, force: true }));
+
+// --ignore-scripts: the tree is built already, and prepare would delete dist/ under the other tests.
+const { stdout: packed } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', consumer], { cwd: projectPath('.') });
+const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
+await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'evento-consumer', private: true }));
+await run('npm', ['install', '--no-fund', '--no-audit', join(consumer, filename)], { cwd: consumer, timeout: 600_000 });
+const installed = join(consumer, 'node_modules', 'evento');
+const cli = join(installed, 'bin', 'evento.js');
+
+const killBackends = (results: string) => [
+  'run',
+  '--strategy',
+  'atomic',
+  '--clients',
+  '40',
+  '--servers',
+  '2',
+  '--hotels',
+  '2',
+  '--rooms',
+  '150',
+  '--think-ms',
+  '0',
+  '--chaos',
+  'kill-backends',
+  '--chaos-every',
+  '150ms',
+  '--results-dir',
+  join(consumer, results),
+  '--assert-no-overbooking',
+];
+
+t.test('installed from the tarball, evento runs its patched postgres.js and servers survive kill-backends', async (t) => {
+  const beside = await readFile(join(consumer, 'node_modules', 'postgres', 'src', 'queue.js'), 'utf8');
+  t.notOk(beside.includes('peek'), 'the postgres.js npm installed beside evento is the release as published');
+  const patches = JSON.parse(await readFile(join(installed, 'vendor', 'postgres', 'patches.json'), 'utf8')) as { patches: string[] };
+  t.equal(patches.patches.length, 5, 'evento carries its own copy with the five fixes');
+  const race = await runCli(killBackends('results'), { cliPath: cli, env: { DATABASE_URL: database.url }, timeoutMs: 120_000 });
+  t.equal(race.code, 0, `exit 0 (stderr: ${race.stderr.slice(-300)})`);
+  t.match(race.stdout, /connections terminated [1-9]\d*, server crashes 0; .*unaccounted 0, lost 0/, 'backends terminated, no server crashed');
+});
+
+t.test('without the patched copy, servers refuse --chaos and the run exits 3', async (t) => {
+  await rm(join(installed, 'vendor'), { recursive: true, force: true });
+  const race = await runCli(killBackends('unguarded'), { cliPath: cli, env: { DATABASE_URL: database.url }, timeoutMs: 120_000 });
+  t.equal(race.code, 3, 'exit 3');
+  t.match(race.stderr, /a server process did not start: --chaos needs evento's postgres.js fixes/, 'says why');
+  const plain = await runCli(['seed', '--hotels', '1', '--rooms', '1'], { cliPath: cli, env: { DATABASE_URL: database.url } });
+  t.equal(plain.code, 0, 'without --chaos it still works, on the published postgres.js');
+});
