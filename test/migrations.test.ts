@@ -87,7 +87,9 @@ t.test('a first-release schema is upgraded in place, its runs kept and still aud
     (await readMigrations()).map(({ version, name }) => ({ version, name })),
     'every migration recorded, the first release as version 1',
   );
-  t.same(await tableCounts(sql), counts, 'every table keeps its rows');
+  const before = new Set(counts.map(({ table_name }) => table_name));
+  const kept = (await tableCounts(sql)).filter(({ table_name }) => before.has(table_name));
+  t.same(kept, counts, 'every table of the first release keeps its rows (later migrations may add tables)');
   t.same(await auditEvent(sql, eventId), audit, 'the old run audits as before');
   t.same(await replayLog(sql, eventId), replay, 'its event log replays as before');
   t.equal(replay.streams.find((stream) => stream.hotel_id === logged)?.log_mismatch, 0, 'the event-log hotel agrees with its tables');
