@@ -21,9 +21,10 @@ export function postgresTarget(url: string): { url: string; path?: string } {
 /**
  * One pool per process, always on schema evento, so nothing else in the database is touched.
  * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
- * those of one run's servers, never the harness's own).
+ * those of one run's servers, never the harness's own); `settings` are further run-time
+ * parameters every connection starts with.
  */
-export function connect(url: string, max: number, applicationName = 'evento') {
+export function connect(url: string, max: number, applicationName = 'evento', settings: Record<string, string> = {}) {
   const target = postgresTarget(url);
   return postgres(target.url, {
     path: target.path,
@@ -35,7 +36,7 @@ export function connect(url: string, max: number, applicationName = 'evento') {
     idle_timeout: 30,
     // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
     onnotice: () => undefined,
-    connection: { search_path: 'evento', application_name: applicationName },
+    connection: { ...settings, search_path: 'evento', application_name: applicationName },
   });
 }
 

@@ -1,4 +1,5 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
+import { reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { invalid, replyTo } from './replies.js';
@@ -28,8 +29,14 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       const parsed = parseReserveRequest(params, query, body);
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
-      return idempotent(request.requestId, { route: 'reserve', strategy: strategy.name, ...request }, async () =>
-        replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+      return idempotent(
+        request.requestId,
+        { route: 'reserve', strategy: strategy.name, ...request },
+        async () => replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+        async (requestId) => {
+          const id = await reservationWrittenBy(sql, requestId);
+          return id === undefined ? undefined : replyTo(reserved(id, request), 'event or hotel');
+        },
       );
     },
   };
