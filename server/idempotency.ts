@@ -25,6 +25,15 @@ export interface IdempotencyOptions {
 export const defaultIdempotencyTtlMs = 24 * 3_600_000;
 export const defaultIdempotencyLeaseMs = 5_000;
 
+/** A server's request_id handling as its environment sets it (EVENTO_IDEMPOTENCY, _TTL_MS, _LEASE_MS). */
+export function idempotencyOptionsFrom(env: NodeJS.ProcessEnv): Required<IdempotencyOptions> {
+  return {
+    enabled: env.EVENTO_IDEMPOTENCY !== 'off',
+    ttlMs: Number(env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
+    leaseMs: Number(env.EVENTO_IDEMPOTENCY_LEASE_MS ?? defaultIdempotencyLeaseMs),
+  };
+}
+
 /** How long a copy of a request that is still running waits for its answer before a retryable 409. */
 const waitForAnswerMs = 1_000;
 const pollMs = 50;
@@ -95,9 +104,7 @@ export function idempotency(sql: Sql, options: IdempotencyOptions) {
     const ours = sql`key = ${requestId} and attempts = ${attempt} and status is null`;
     // A failed renewal is tried again a third of a lease later; if they all fail, the lease lapses, as designed.
     const renewal = setInterval(() => {
-      sql`update idempotency_keys set lease_expires_at = now() + ${leaseMs}::float8 * interval '1 millisecond' where ${ours}`.catch(
-        () => undefined,
-      );
+      sql`update idempotency_keys set lease_expires_at = now() + ${leaseMs}::float8 * interval '1 millisecond' where ${ours}`.catch(() => undefined);
     }, leaseMs / 3);
     renewal.unref();
     // Not deleted: the next attempt then looks for a write this one may have made before it failed.

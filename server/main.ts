@@ -3,7 +3,7 @@
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect } from '../db/connection.js';
-import { defaultIdempotencyLeaseMs, defaultIdempotencyTtlMs, sweepExpiredKeys } from './idempotency.js';
+import { idempotencyOptionsFrom, sweepExpiredKeys } from './idempotency.js';
 import { listen } from './listen.js';
 
 export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
@@ -24,16 +24,15 @@ async function main() {
   const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (latencyMs > 0) pauseAfterReads(latencyMs);
   await sql`select 1`;
-  const idempotency = {
-    enabled: process.env.EVENTO_IDEMPOTENCY !== 'off',
-    ttlMs: Number(process.env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
-    leaseMs: Number(process.env.EVENTO_IDEMPOTENCY_LEASE_MS ?? defaultIdempotencyLeaseMs),
-  };
+  const idempotency = idempotencyOptionsFrom(process.env);
   // Every server sweeps: the delete is idempotent, and the table stays bounded by what one TTL holds.
-  const sweeper = setInterval(() => {
-    // A failed pass (the database away for a moment) is made up by the next one.
-    sweepExpiredKeys(sql).catch(() => undefined);
-  }, Math.min(idempotency.ttlMs, maxSweepEveryMs));
+  const sweeper = setInterval(
+    () => {
+      // A failed pass (the database away for a moment) is made up by the next one.
+      sweepExpiredKeys(sql).catch(() => undefined);
+    },
+    Math.min(idempotency.ttlMs, maxSweepEveryMs),
+  );
   sweeper.unref();
   const { server, port } = await listen(createApp(sql, { idempotency }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;

@@ -89,7 +89,13 @@ export async function readReservation(db: Db, id: string): Promise<ReservationVi
  * Confirm or cancel one hold; a lapsed hold expires instead and the request is refused. The
  * history row carries the request's request_id, so that a re-run can find the move (transitionWrittenBy).
  */
-export async function transition(db: Db, id: string, to: 'CONFIRMED' | 'CANCELLED', reason: string, requestId: string | null): Promise<TransitionOutcome> {
+export async function transition(
+  db: Db,
+  id: string,
+  to: 'CONFIRMED' | 'CANCELLED',
+  reason: string,
+  requestId: string | null,
+): Promise<TransitionOutcome> {
   const [moved] = await moveHolds(db, to, reason, db`id = ${id}`, requestId);
   // Terminal statuses never change, so this read cannot disagree with the move.
   const reservation = await readReservation(db, id);
