@@ -19,23 +19,23 @@ export function chaosList(value: string): ChaosFault[] {
   return [...new Set(names as ChaosFault[])];
 }
 
+/** `--chaos-every`: bounded below, as each kill-server forks a new server process. */
+export const chaosEveryOption = () =>
+  new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
+    durationBetween(100, 3_600_000, '100ms to 1h'),
+  );
+
+export const chaosLatencyOption = () =>
+  new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
+    integer(1, 10_000),
+  );
+
 /** The fault injection flags of `run` and `race`. */
 export function chaosOptions() {
-  return (
-    new Command()
-      .addOption(new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')}`).argParser(chaosList))
-      // Bounded below: each kill-server forks a new server process.
-      .addOption(
-        new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
-          durationBetween(100, 3_600_000, '100ms to 1h'),
-        ),
-      )
-      .addOption(
-        new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
-          integer(1, 10_000),
-        ),
-      )
-  );
+  return new Command()
+    .addOption(new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')}`).argParser(chaosList))
+    .addOption(chaosEveryOption())
+    .addOption(chaosLatencyOption());
 }
 
 /** The flags of `chaosOptions()`, as commander parses them. */

@@ -92,7 +92,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     await database.close();
     throw error;
   }
-  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls });
+  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, serverPids: fleet.pids });
   const shared: SharedLoad = {
     serverUrls: fleet.urls,
     clients: config.clients,
