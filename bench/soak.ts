@@ -223,7 +223,7 @@ try {
 }
 
 const table = new Table({
-  head: ['run', ...columns],
+  head: ['strategy', ...columns],
   colAligns: ['left', ...columns.map(() => 'right' as const)],
   style: { head: [], border: [] },
 });
