@@ -43,13 +43,20 @@ const program = new Command('soak')
     new Option('--duration <time>', 'go on in rounds (one run per strategy and workload) until this time is up; replaces --runs').argParser(duration),
   );
 
+/** The soak's mean time between kills, unless --chaos-every says otherwise. */
+const soakEveryMs = 5_000;
+
 program.parse();
 const flags = program.opts();
 const chosen = flags.strategies.flatMap((name) => findStrategy(name) ?? []);
 if (chosen.length < flags.strategies.length) program.error(`error: --strategies takes room strategies: ${strategyNames.join(', ')}`, { exitCode: 2 });
+const faults = flags.chaos === true ? [...chaosFaults] : flags.chaos;
+const kills = faults?.some((fault) => fault !== 'slow-db') ?? false;
 const chaos = (() => {
   try {
-    return chaosConfig({ ...flags, chaos: flags.chaos === true ? [...chaosFaults] : flags.chaos });
+    // Kills further apart than a single run's default: a restart on a busy 2-core host takes seconds,
+    // and a fleet that is always restarting tests nothing but the timeout.
+    return chaosConfig({ ...flags, chaos: faults, chaosEvery: flags.chaosEvery ?? (kills ? soakEveryMs : undefined) });
   } catch (error) {
     return program.error(`error: ${(error as Error).message}`, { exitCode: 2 });
   }

@@ -134,6 +134,32 @@ export function idempotency(sql: Sql, options: IdempotencyOptions) {
 
 export type Idempotent = ReturnType<typeof idempotency>;
 
+/**
+ * What every server's connections start with: a backend whose server died stops within a second,
+ * even inside a statement or a lock wait, so no write a dead server left running can commit after
+ * its lease (seconds) lapsed and a resend looked for it. Needs PostgreSQL 14 or later.
+ */
+export const serverConnectionSettings = { client_connection_check_interval: '1s' };
+
+/** Expired request ids are swept at least this often. */
+const maxSweepEveryMs = 60_000;
+
+/**
+ * Sweeps expired request ids every `ttlMs` (at most a minute) until stopped; every server runs
+ * one, as the delete is idempotent, and the table then holds what one TTL brings.
+ */
+export function startKeySweeper(sql: Sql, ttlMs: number) {
+  const sweeper = setInterval(
+    () => {
+      // A failed pass (the database away for a moment) is made up by the next one.
+      sweepExpiredKeys(sql).catch(() => undefined);
+    },
+    Math.min(ttlMs, maxSweepEveryMs),
+  );
+  sweeper.unref();
+  return () => clearInterval(sweeper);
+}
+
 /** Deletes request ids past their TTL, at most `batch` of them; returns how many went. */
 export async function sweepExpiredKeys(sql: Sql, batch = 10_000): Promise<number> {
   const swept = await sql`

@@ -3,44 +3,29 @@
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect } from '../db/connection.js';
-import { idempotencyOptionsFrom, sweepExpiredKeys } from './idempotency.js';
+import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from './idempotency.js';
 import { listen } from './listen.js';
 
 export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
 
 const send = (message: ServerMessage) => process.send?.(message);
 
-/** Expired request ids are swept at least this often. */
-const maxSweepEveryMs = 60_000;
-
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
   if (!url) throw new Error('EVENTO_DATABASE_URL is not set');
-  // A backend whose server died stops within a second, even inside a statement: the request ids'
-  // leases (seconds) then outlast any write a dead server left running.
-  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8), process.env.EVENTO_APPLICATION_NAME, {
-    client_connection_check_interval: '1s',
-  });
+  const sql = connect(url, Number(process.env.EVENTO_POOL_SIZE ?? 8), process.env.EVENTO_APPLICATION_NAME, serverConnectionSettings);
   const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (latencyMs > 0) pauseAfterReads(latencyMs);
   await sql`select 1`;
   const idempotency = idempotencyOptionsFrom(process.env);
-  // Every server sweeps: the delete is idempotent, and the table stays bounded by what one TTL holds.
-  const sweeper = setInterval(
-    () => {
-      // A failed pass (the database away for a moment) is made up by the next one.
-      sweepExpiredKeys(sql).catch(() => undefined);
-    },
-    Math.min(idempotency.ttlMs, maxSweepEveryMs),
-  );
-  sweeper.unref();
+  const stopSweeper = startKeySweeper(sql, idempotency.ttlMs);
   const { server, port } = await listen(createApp(sql, { idempotency }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
   // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    clearInterval(sweeper);
+    stopSweeper();
     server.closeAllConnections();
     server.close();
     sql.end({ timeout: 2 }).then(
