@@ -108,7 +108,7 @@ t.test('the reconciliation covers confirms, cancels and slot bookings too', asyn
 });
 
 t.test('holds and slots under every fault: nothing overbooked, every write accounted for, no request id stuck', async (t) => {
-  const chaos: ChaosConfig = { faults: ['kill-server', 'kill-backends', 'slow-db'], everyMs: 200, latencyMs: 2 };
+  const chaos: ChaosConfig = { faults: ['kill-server', 'kill-backends', 'slow-db'], everyMs: 500, latencyMs: 2 };
   const { results } = await runRace({
     config: {
       ...contendedRace.config,
