@@ -145,17 +145,15 @@ export const serverConnectionSettings = { client_connection_check_interval: '1s'
 const maxSweepEveryMs = 60_000;
 
 /**
- * Sweeps expired request ids every `ttlMs` (at most a minute) until stopped; every server runs
- * one, as the delete is idempotent, and the table then holds what one TTL brings.
+ * Sweeps expired request ids at once and then every `ttlMs` (at most a minute) until stopped;
+ * every server runs one, as the delete is idempotent, and the table then holds what one TTL
+ * brings. The first pass matters when servers are short-lived (replaced after kills).
  */
 export function startKeySweeper(sql: Sql, ttlMs: number) {
-  const sweeper = setInterval(
-    () => {
-      // A failed pass (the database away for a moment) is made up by the next one.
-      sweepExpiredKeys(sql).catch(() => undefined);
-    },
-    Math.min(ttlMs, maxSweepEveryMs),
-  );
+  // A failed pass (the database away for a moment) is made up by the next one.
+  const sweep = () => void sweepExpiredKeys(sql).catch(() => undefined);
+  sweep();
+  const sweeper = setInterval(sweep, Math.min(ttlMs, maxSweepEveryMs));
   sweeper.unref();
   return () => clearInterval(sweeper);
 }
