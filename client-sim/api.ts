@@ -77,12 +77,12 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
 
     /** Confirm or cancel a hold. */
     async transition(server: number, id: string, action: 'confirm' | 'cancel', requestId?: string): Promise<TransitionReply> {
-      return replies.transitioned(await post(server, `/reservations/${id}/${action}`, false, { request_id: requestId }));
+      return replies.transitioned(await post(server, `/reservations/${id}/${action}`, false, { request_id: requestId }), requestId);
     },
 
     /** Book a time window on a resource. */
     async book(server: number, strategy: string, body: SlotBody): Promise<BookReply> {
-      return replies.booked(await post(server, `/slots/${strategy}`, true, body));
+      return replies.booked(await post(server, `/slots/${strategy}`, true, body), body.request_id);
     },
 
     /** A tenant's hotels with rooms left; 'hidden' when its own event was not found (404). */

@@ -11,8 +11,9 @@ export interface LatencySummary {
 }
 
 /**
- * The request_ids of claims that were answered 201, and of those that got no answer or a 5xx
- * and so may or may not have been applied: the audit reconciles both with the tables.
+ * The request_ids of writes (claims, confirms and cancels, bookings) that were answered as done,
+ * and of those that got no answer or a 5xx and so may or may not have been applied: the audit
+ * reconciles both with the tables.
  */
 export interface WriteLog {
   acknowledged: string[];

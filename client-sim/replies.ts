@@ -42,6 +42,18 @@ export function createReplies(metrics: Metrics) {
     return retryable;
   };
 
+  /**
+   * Records a write's fate by its request_id: acknowledged when answered `done`; indeterminate
+   * with no answer or a 5xx (the server could not tell whether it committed). True when indeterminate.
+   */
+  const recordWrite = (reply: Received, requestId: string | undefined, done: number) => {
+    const indeterminate = reply === 'unanswered' || (reply !== undefined && reply.status >= 500);
+    if (requestId === undefined) return indeterminate;
+    if (indeterminate) metrics.recordWrite('indeterminate', requestId);
+    else if (reply?.status === done) metrics.recordWrite('acknowledged', requestId);
+    return indeterminate;
+  };
+
   const unexpected = (reply: Delivered | undefined) => {
     if (reply && reply.status < 500) metrics.recordError('unexpected_status');
     return 'failed' as const;
@@ -58,21 +70,15 @@ export function createReplies(metrics: Metrics) {
     /** A reserve or a hold. */
     claimed(reply: Received, requestId: string | undefined): Claim {
       // No answer, or a server that could not tell (5xx): the claim may have been applied.
-      if (reply === 'unanswered' || (reply && reply.status >= 500)) {
-        if (requestId !== undefined) metrics.recordWrite('indeterminate', requestId);
-        return { reply: 'failed' };
-      }
-      if (!reply) return { reply: 'failed' };
-      if (reply.status === 201) {
-        if (requestId !== undefined) metrics.recordWrite('acknowledged', requestId);
-        return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
-      }
+      if (recordWrite(reply, requestId, 201) || reply === 'unanswered' || !reply) return { reply: 'failed' };
+      if (reply.status === 201) return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
       if (reply.status === 409 && isRetryable(reply)) return { reply: 'conflict' };
       if (reply.status === 422) return { reply: 'insufficient' };
       return { reply: unexpected(reply) };
     },
 
-    transitioned(reply: Received): TransitionReply {
+    transitioned(reply: Received, requestId: string | undefined): TransitionReply {
+      recordWrite(reply, requestId, 200);
       if (!reply || reply === 'unanswered') return 'failed';
       if (reply.status === 200) return 'moved';
       if (reply.status === 409) return isRetryable(reply) ? 'conflict' : 'refused';
@@ -89,7 +95,8 @@ export function createReplies(metrics: Metrics) {
       return undefined;
     },
 
-    booked(reply: Received): BookReply {
+    booked(reply: Received, requestId: string | undefined): BookReply {
+      recordWrite(reply, requestId, 201);
       if (!reply || reply === 'unanswered') return 'failed';
       if (reply.status === 201) return 'booked';
       if (reply.status !== 409) return unexpected(reply);

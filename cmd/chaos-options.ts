@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { chaosFaults, type ChaosConfig, type ChaosFault } from '../harness/chaos.js';
 import { UsageError } from '../harness/errors.js';
-import type { WorkloadName } from '../harness/workload.js';
 import { durationBetween, integer } from './options.js';
 
 // No defaults in commander: a value given for a fault that is not injected is a usage error.
@@ -20,34 +19,30 @@ export function chaosList(value: string): ChaosFault[] {
   return [...new Set(names as ChaosFault[])];
 }
 
+/** `--chaos-every`: bounded below, as each kill-server forks a new server process. */
+export const chaosEveryOption = () =>
+  new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
+    durationBetween(100, 3_600_000, '100ms to 1h'),
+  );
+
+export const chaosLatencyOption = () =>
+  new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
+    integer(1, 10_000),
+  );
+
 /** The fault injection flags of `run` and `race`. */
 export function chaosOptions() {
-  return (
-    new Command()
-      .addOption(
-        new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')} (rooms workload)`).argParser(
-          chaosList,
-        ),
-      )
-      // Bounded below: each kill-server forks a new server process.
-      .addOption(
-        new Option('--chaos-every <time>', `mean time between kills, e.g. 500ms (default ${defaultEveryMs / 1000}s)`).argParser(
-          durationBetween(100, 3_600_000, '100ms to 1h'),
-        ),
-      )
-      .addOption(
-        new Option('--chaos-latency-ms <ms>', `slow-db: pause after each read a strategy decides on (default ${defaultLatencyMs})`).argParser(
-          integer(1, 10_000),
-        ),
-      )
-  );
+  return new Command()
+    .addOption(new Option('--chaos <faults>', `inject faults while the clients run, comma-separated: ${chaosFaults.join(', ')}`).argParser(chaosList))
+    .addOption(chaosEveryOption())
+    .addOption(chaosLatencyOption());
 }
 
 /** The flags of `chaosOptions()`, as commander parses them. */
 export type ChaosFlags = ReturnType<ReturnType<typeof chaosOptions>['opts']>;
 
 /** The faults these flags ask for; undefined without --chaos. */
-export function chaosConfig(flags: ChaosFlags & { workload: WorkloadName[] }): ChaosConfig | undefined {
+export function chaosConfig(flags: ChaosFlags): ChaosConfig | undefined {
   const faults = flags.chaos ?? [];
   if (flags.chaosEvery !== undefined && !faults.some((fault) => fault === 'kill-server' || fault === 'kill-backends')) {
     throw new UsageError('--chaos-every applies to --chaos kill-server or kill-backends; add one of them or drop --chaos-every');
@@ -56,9 +51,6 @@ export function chaosConfig(flags: ChaosFlags & { workload: WorkloadName[] }): C
     throw new UsageError('--chaos-latency-ms applies to --chaos slow-db; add it or drop --chaos-latency-ms');
   }
   if (faults.length === 0) return undefined;
-  // The reconciliation reads reservations: a confirm or a slot booking left in doubt would go unchecked.
-  const others = flags.workload.filter((workload) => workload !== 'rooms');
-  if (others.length > 0) throw new UsageError(`--chaos runs the rooms workload only, not ${others.join(', ')}`);
   return {
     faults,
     everyMs: flags.chaosEvery ?? defaultEveryMs,

@@ -17,7 +17,7 @@ export async function rebuildCommand(flags: { event: string }) {
     if (replay.streams.length === 0) throw new UsageError(`--event ${flags.event}: no such event`);
     process.stdout.write(`${JSON.stringify({ event_id: flags.event, ...replay }, null, 2)}\n`);
     if (replay.log_mismatch > 0) {
-      throw new AssertionFailed(`the tables differ from the replayed log by ${replay.log_mismatch} room(s)`);
+      throw new AssertionFailed(`the tables differ from the replayed log by ${replay.log_mismatch} (rooms, and events out of place)`);
     }
   } finally {
     await database.close();

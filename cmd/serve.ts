@@ -3,6 +3,7 @@ import { openDatabase } from '../harness/database.js';
 import { EnvironmentError, causeOf, codeOf } from '../harness/errors.js';
 import { seedEvent } from '../harness/event.js';
 import { createApp } from '../server/app.js';
+import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 import { expireHolds } from '../strategies/hold-lifecycle.js';
@@ -15,10 +16,11 @@ const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 /** One server in the foreground until Ctrl-C; seeds an event when the database is embedded. */
 export async function serveCommand(flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) {
   const database = await openDatabase();
-  const sql = connect(database.url, flags.poolSize);
+  const sql = connect(database.url, flags.poolSize, undefined, { settings: serverConnectionSettings });
   try {
     const event = database.kind === 'embedded' ? await seedEvent(database.sql, flags.hotels, flags.rooms) : undefined;
-    const { server, port } = await listen(createApp(sql, { token: flags.token }), flags.host, flags.port).catch((error: unknown) => {
+    const idempotency = idempotencyOptionsFrom(process.env);
+    const { server, port } = await listen(createApp(sql, { token: flags.token, idempotency }), flags.host, flags.port).catch((error: unknown) => {
       const cause = codeOf(error) === 'EADDRINUSE' ? `port ${flags.port} is in use; pick another with --port (0 for any)` : causeOf(error);
       throw new EnvironmentError(`cannot listen on ${flags.host}:${flags.port}: ${cause}`);
     });
@@ -31,8 +33,10 @@ export async function serveCommand(flags: { port: number; host: string; hotels: 
     const sweeper = setInterval(() => {
       expireHolds(sql).catch((error: unknown) => process.stderr.write(`evento: the hold sweeper failed: ${causeOf(error)}\n`));
     }, sweepEveryMs);
+    const stopKeySweeper = startKeySweeper(sql, idempotency.ttlMs);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     clearInterval(sweeper);
+    stopKeySweeper();
     server.closeAllConnections();
     server.close();
   } finally {

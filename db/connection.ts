@@ -37,9 +37,10 @@ export function postgresTarget(url: string): { url: string; path?: string } {
 /**
  * One pool per process, always on schema evento, so nothing else in the database is touched.
  * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
- * those of one run's servers, never the harness's own).
+ * those of one run's servers, never the harness's own); `settings` are further run-time
+ * parameters every connection starts with; `prepare` is off behind a pooler that drops prepared statements.
  */
-export function connect(url: string, max: number, applicationName = 'evento', options: { prepare?: boolean } = {}) {
+export function connect(url: string, max: number, applicationName = 'evento', options: { prepare?: boolean; settings?: Record<string, string> } = {}) {
   const target = postgresTarget(url);
   return driver.postgres(target.url, {
     path: target.path,
@@ -52,7 +53,7 @@ export function connect(url: string, max: number, applicationName = 'evento', op
     idle_timeout: 30,
     // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
     onnotice: () => undefined,
-    connection: { search_path: 'evento', application_name: applicationName },
+    connection: { ...options.settings, search_path: 'evento', application_name: applicationName },
   });
 }
 

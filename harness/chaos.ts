@@ -3,6 +3,7 @@ import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../client-sim/metrics.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
+import { idempotencyOptionsFrom } from '../server/idempotency.js';
 import { startLoop } from './background-loop.js';
 import { projectPath } from './paths.js';
 import type { ServerFleet } from './servers.js';
@@ -31,14 +32,19 @@ export interface ChaosOutcome {
   backends_terminated: number;
   /** Server processes that died without being killed: a server that cannot take a fault. */
   server_crashes: number;
-  /** Claims that got no answer or a 5xx: applied or not, their clients cannot know. */
+  /** Writes (claims, confirms and cancels, bookings) that got no answer or a 5xx: applied or not, their clients cannot know. */
   indeterminate: number;
   /** Of those, the ones the tables hold. */
   indeterminate_committed: number;
-  /** Reservations that neither a 201 nor an indeterminate claim explains. */
+  /** Writes in the tables that neither an answer nor an indeterminate request explains. */
   unaccounted: number;
-  /** Claims answered 201 that the tables do not hold. */
+  /** Writes answered as done that the tables do not hold. */
   lost: number;
+  /**
+   * Request ids of the run still claimed and unanswered once the database settled and a lease
+   * passed: a resend of one would still be told request_in_progress. A dead server's claims lapse.
+   */
+  stuck: number;
 }
 
 export type WriteReconciliation = Pick<ChaosOutcome, 'indeterminate_committed' | 'unaccounted' | 'lost'>;
@@ -82,6 +88,22 @@ async function settle(sql: Sql, applicationName: string, limitMs: number) {
 }
 
 /**
+ * Waits, at most `limitMs`, until no request id of the event is held by a live lease; returns
+ * how many still are. The clients' request ids start with the event id (client-sim/client.ts).
+ */
+async function heldIds(sql: Sql, eventId: string, limitMs: number) {
+  const deadline = performance.now() + limitMs;
+  for (;;) {
+    const [{ held }] = await sql<[{ held: number }]>`
+      select count(*)::int as held from idempotency_keys
+      where starts_with(key, ${`${eventId}/`}) and status is null and lease_expires_at > now()
+    `;
+    if (held === 0 || performance.now() >= deadline) return held;
+    await sleep(100);
+  }
+}
+
+/**
  * Injects the kill faults at random moments, `seed` choosing when and whom, until finish():
  * which stops them, lets the database settle, and reconciles the clients' writes.
  */
@@ -110,11 +132,14 @@ export function startChaos(config: ChaosConfig, fleet: ServerFleet, sql: Sql, se
     async finish(eventId: string, writes: WriteLog): Promise<ChaosOutcome> {
       await this.stop();
       await settle(sql, fleet.applicationName, Math.max(5_000, 2 * (config.latencyMs ?? 0)));
+      // The servers' own lease, with a second to spare for the last renewal before a kill.
+      const stuck = await heldIds(sql, eventId, idempotencyOptionsFrom(process.env).leaseMs + 1_000);
       return {
         ...done,
         server_crashes: fleet.crashes() - crashesBefore,
         indeterminate: new Set(writes.indeterminate).size,
         ...(await reconcileWrites(sql, eventId, writes)),
+        stuck,
       };
     },
   };

@@ -102,7 +102,7 @@ export async function startPgBouncer(urls: string[], serverConnections: number, 
     'pool_mode = transaction',
     `default_pool_size = ${serverConnections}`,
     `max_client_conn = ${clientConnections + 100}`,
-    'ignore_startup_parameters = search_path, extra_float_digits, options',
+    'ignore_startup_parameters = search_path, extra_float_digits, options, client_connection_check_interval',
     '',
   ].join('\n');
   const users = targets.map((target) => `${quoted(target.user)} ${quoted(target.password)}`).join('\n');

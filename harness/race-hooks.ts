@@ -6,8 +6,12 @@ import type { WorkloadName } from './workload.js';
 
 /** How a progress view follows a race; every argument is plain data. */
 export interface RaceHooks {
-  /** `host` is where the database listens, without credentials. */
-  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[]; pooler?: string }): void;
+  /**
+   * `host` is where the database listens, without credentials. `servers` and `serverPids` are the
+   * fleet's own lists, kept current as servers are replaced (--chaos kill-server); `pooler` says
+   * what sits between the servers and the database, when something does.
+   */
+  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[]; serverPids: readonly number[]; pooler?: string }): void;
   /** The warm-up begins; no result comes of it. */
   onWarmup?(info: { ms: number }): void;
   /** `workload` is always set by the race; views written before workloads may ignore it. */

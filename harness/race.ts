@@ -108,7 +108,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     await closeDatabase();
     throw error;
   }
-  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, pooler: pooler?.note });
+  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, serverPids: fleet.pids, pooler: pooler?.note });
   const shared: SharedLoad = {
     serverUrls: fleet.urls,
     clients: config.clients,

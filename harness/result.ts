@@ -97,11 +97,12 @@ export function buildResult(input: {
   const { rooms: audit, counts } = input.audit;
   const logMismatch = input.logReplay?.log_mismatch ?? null;
   const chaos = input.chaos ?? null;
-  // A reservation no client was told of, or a 201 the tables lost, is wrong whatever the strategy.
+  // A write no client was told of, an answer the tables lost or a request id held for good is wrong whatever the strategy.
   const problems = [
     ...input.audit.problems,
     ...(chaos && chaos.unaccounted > 0 ? [`UNACCOUNTED ${chaos.unaccounted}`] : []),
     ...(chaos && chaos.lost > 0 ? [`LOST ${chaos.lost}`] : []),
+    ...(chaos && chaos.stuck > 0 ? [`STUCK ${chaos.stuck}`] : []),
   ];
   return {
     tool: { name: 'evento', version: toolVersion },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/connection.js';
 
 /** What a route answers: the status and the JSON body, as stored for a replay. */
@@ -14,9 +15,28 @@ export interface IdempotencyOptions {
   enabled: boolean;
   /** How long a request_id is remembered; after that it may be used for a new request. */
   ttlMs: number;
+  /**
+   * How long an unanswered claim holds its request_id unless its server renews it (every third
+   * of it, while the request runs): a resend after a crash is run again once this has passed.
+   */
+  leaseMs?: number;
 }
 
 export const defaultIdempotencyTtlMs = 24 * 3_600_000;
+export const defaultIdempotencyLeaseMs = 5_000;
+
+/** A server's request_id handling as its environment sets it (EVENTO_IDEMPOTENCY, _TTL_MS, _LEASE_MS). */
+export function idempotencyOptionsFrom(env: NodeJS.ProcessEnv): Required<IdempotencyOptions> {
+  return {
+    enabled: env.EVENTO_IDEMPOTENCY !== 'off',
+    ttlMs: Number(env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
+    leaseMs: Number(env.EVENTO_IDEMPOTENCY_LEASE_MS ?? defaultIdempotencyLeaseMs),
+  };
+}
+
+/** How long a copy of a request that is still running waits for its answer before a retryable 409. */
+const waitForAnswerMs = 1_000;
+const pollMs = 50;
 
 /** A claimed request_id's row: the status and the response are written together, once the first request has its reply. */
 type StoredKey = { request_hash: string } & ({ status: null; response: null } | { status: number; response: object });
@@ -28,52 +48,83 @@ const inProgress: Reply = { status: 409, body: { error: 'conflict', retryable: t
 const isFinal = (reply: Reply) => reply.status < 500 && !('retryable' in reply.body && reply.body.retryable === true);
 
 /**
+ * Finds what an earlier attempt of this request wrote (its row carries the request_id) and
+ * answers as that attempt would have; undefined when it wrote nothing.
+ */
+export type Recover = (requestId: string) => Promise<Reply | undefined>;
+
+/**
  * Runs `execute` at most once per request_id. The first request claims the id (insert, committed
- * at once); a concurrent or later one with the same id and the same request gets the stored
- * reply, or a retryable 409 while the first is still running; with another request, 409
- * idempotency_mismatch. Claim and execution are separate transactions, so that strategies keep
- * their own: a server that dies in between leaves the id claimed, unanswered, until it expires.
+ * at once) with a lease that its server renews while it runs; a concurrent or later copy gets the
+ * stored reply, waits a little for it while the first still runs (then a retryable 409), or, with
+ * another request, 409 idempotency_mismatch. Claim and execution are separate transactions, so
+ * that strategies keep their own: a server that dies in between stops renewing, and once the
+ * lease lapses a resend takes the claim over, first asking `recover` whether the dead attempt
+ * committed, so that it answers from that write instead of writing again.
  */
 export function idempotency(sql: Sql, options: IdempotencyOptions) {
-  return async function once(requestId: string | null, request: object, execute: () => Promise<Reply>): Promise<Reply> {
+  const leaseMs = options.leaseMs ?? defaultIdempotencyLeaseMs;
+
+  return async function once(requestId: string | null, request: object, execute: () => Promise<Reply>, recover?: Recover): Promise<Reply> {
     if (!options.enabled || requestId === null) return execute();
     const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const [claimed] = await sql`
-      insert into idempotency_keys (key, request_hash, status, response, created_at, expires_at)
-      values (${requestId}, ${hash}, null, null, now(), now() + ${options.ttlMs}::float8 * interval '1 millisecond')
-      on conflict (key) do update
-        set request_hash = excluded.request_hash, status = null, response = null,
-          created_at = excluded.created_at, expires_at = excluded.expires_at
-        where idempotency_keys.expires_at <= now()
-      returning key
-    `;
-    if (claimed) return runClaimed(requestId, execute);
-    const [stored] = await sql<StoredKey[]>`
-      select request_hash, status, response from idempotency_keys where key = ${requestId}
-    `;
-    if (!stored) return inProgress;
-    if (stored.request_hash !== hash) {
-      return {
-        status: 409,
-        body: { error: 'idempotency_mismatch', detail: 'this request_id was used for a different request' },
-      };
+    const deadline = performance.now() + waitForAnswerMs;
+    for (;;) {
+      // A forgotten id (past its TTL) starts afresh; a lapsed lease of the same request is taken over.
+      const [claimed] = await sql<{ attempt: number }[]>`
+        insert into idempotency_keys (key, request_hash, status, response, created_at, expires_at, lease_expires_at, attempts)
+        values (${requestId}, ${hash}, null, null, now(), now() + ${options.ttlMs}::float8 * interval '1 millisecond',
+          now() + ${leaseMs}::float8 * interval '1 millisecond', 1)
+        on conflict (key) do update
+          set request_hash = excluded.request_hash, status = null, response = null,
+            created_at = excluded.created_at, expires_at = excluded.expires_at, lease_expires_at = excluded.lease_expires_at,
+            attempts = case when idempotency_keys.expires_at <= now() then 1 else idempotency_keys.attempts + 1 end
+          where idempotency_keys.expires_at <= now()
+            or (idempotency_keys.status is null and idempotency_keys.request_hash = excluded.request_hash
+              and coalesce(idempotency_keys.lease_expires_at, '-infinity') <= now())
+        returning attempts as attempt
+      `;
+      if (claimed) return runClaimed(requestId, claimed.attempt, execute, recover);
+      const [stored] = await sql<StoredKey[]>`
+        select request_hash, status, response from idempotency_keys where key = ${requestId}
+      `;
+      if (stored && stored.request_hash !== hash) {
+        return {
+          status: 409,
+          body: { error: 'idempotency_mismatch', detail: 'this request_id was used for a different request' },
+        };
+      }
+      if (stored?.status != null) return { status: stored.status, body: stored.response, replayed: true };
+      if (performance.now() >= deadline) return inProgress;
+      await sleep(pollMs);
     }
-    if (stored.status === null) return inProgress;
-    return { status: stored.status, body: stored.response, replayed: true };
   };
 
-  async function runClaimed(requestId: string, execute: () => Promise<Reply>) {
-    const release = () => sql`delete from idempotency_keys where key = ${requestId} and status is null`;
+  async function runClaimed(requestId: string, attempt: number, execute: () => Promise<Reply>, recover: Recover | undefined) {
+    const ours = sql`key = ${requestId} and attempts = ${attempt} and status is null`;
+    // A failed renewal is tried again a third of a lease later; if they all fail, the lease lapses, as designed.
+    const renewal = setInterval(() => {
+      sql`update idempotency_keys set lease_expires_at = now() + ${leaseMs}::float8 * interval '1 millisecond' where ${ours}`.catch(() => undefined);
+    }, leaseMs / 3);
+    renewal.unref();
+    // Not deleted: the next attempt then looks for a write this one may have made before it failed.
+    const release = () => sql`update idempotency_keys set lease_expires_at = now() where ${ours}`;
     let reply: Reply;
     try {
-      reply = await execute();
+      const recovered = attempt > 1 ? await recover?.(requestId) : undefined;
+      reply = recovered ? { ...recovered, replayed: true } : await execute();
     } catch (error) {
       // The error to report is the original one, not a failed clean-up after it.
       await release().catch(() => undefined);
       throw error;
+    } finally {
+      clearInterval(renewal);
     }
     if (isFinal(reply)) {
-      await sql`update idempotency_keys set status = ${reply.status}, response = ${sql.json(reply.body as never)} where key = ${requestId}`;
+      await sql`
+        update idempotency_keys set status = ${reply.status}, response = ${sql.json(reply.body as never)}, lease_expires_at = null
+        where ${ours}
+      `;
     } else {
       await release();
     }
@@ -82,3 +133,36 @@ export function idempotency(sql: Sql, options: IdempotencyOptions) {
 }
 
 export type Idempotent = ReturnType<typeof idempotency>;
+
+/**
+ * What every server's connections start with: a backend whose server died stops within a second,
+ * even inside a statement or a lock wait, so no write a dead server left running can commit after
+ * its lease (seconds) lapsed and a resend looked for it. Needs PostgreSQL 14 or later.
+ */
+export const serverConnectionSettings = { client_connection_check_interval: '1s' };
+
+/** Expired request ids are swept at least this often. */
+const maxSweepEveryMs = 60_000;
+
+/**
+ * Sweeps expired request ids at once and then every `ttlMs` (at most a minute) until stopped;
+ * every server runs one, as the delete is idempotent, and the table then holds what one TTL
+ * brings. The first pass matters when servers are short-lived (replaced after kills).
+ */
+export function startKeySweeper(sql: Sql, ttlMs: number) {
+  // A failed pass (the database away for a moment) is made up by the next one.
+  const sweep = () => void sweepExpiredKeys(sql).catch(() => undefined);
+  sweep();
+  const sweeper = setInterval(sweep, Math.min(ttlMs, maxSweepEveryMs));
+  sweeper.unref();
+  return () => clearInterval(sweeper);
+}
+
+/** Deletes request ids past their TTL, at most `batch` of them; returns how many went. */
+export async function sweepExpiredKeys(sql: Sql, batch = 10_000): Promise<number> {
+  const swept = await sql`
+    delete from idempotency_keys
+    where key in (select key from idempotency_keys where expires_at <= now() limit ${batch} for update skip locked)
+  `;
+  return swept.count;
+}

@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
-import { readReservation, transition } from '../strategies/hold-lifecycle.js';
+import { readReservation, transition, transitionWrittenBy } from '../strategies/hold-lifecycle.js';
+import { reservationWrittenBy } from '../strategies/rooms.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
@@ -23,14 +24,24 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       return;
     }
     const request = parsed.value;
-    const reply = await idempotent(request.requestId, { route: 'hold', strategy: strategy.name, ...request }, async () => {
-      const outcome = await strategy.reserve(sql, request);
-      if (outcome.status !== 'reserved') return replyTo(outcome, 'event or hotel');
-      // The hold as stored: with its expiry, set by the database's clock.
-      const reservation = await readReservation(sql, outcome.reservation.id);
-      if (!reservation) throw new Error(`hold ${outcome.reservation.id} was placed but cannot be read back`);
-      return replyTo({ ...outcome, reservation }, 'event or hotel');
-    });
+    // The hold as stored: with its expiry, set by the database's clock.
+    const replyWith = async (id: string) => {
+      const reservation = await readReservation(sql, id);
+      if (!reservation) throw new Error(`hold ${id} was placed but cannot be read back`);
+      return replyTo({ status: 'reserved', reservation }, 'event or hotel');
+    };
+    const reply = await idempotent(
+      request.requestId,
+      { route: 'hold', strategy: strategy.name, ...request },
+      async () => {
+        const outcome = await strategy.reserve(sql, request);
+        return outcome.status === 'reserved' ? replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel');
+      },
+      async (requestId) => {
+        const id = await reservationWrittenBy(sql, requestId);
+        return id === undefined ? undefined : replyWith(id);
+      },
+    );
     send(res, reply);
   });
 
@@ -45,8 +56,14 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
         return;
       }
       const { id, requestId } = parsed.value;
-      const reply = await idempotent(requestId, { route: action, id }, async () =>
-        replyTo(await transition(sql, id, to, `${action} requested`), 'reservation'),
+      const reply = await idempotent(
+        requestId,
+        { route: action, id },
+        async () => replyTo(await transition(sql, id, to, `${action} requested`, requestId), 'reservation'),
+        async (written) => {
+          const outcome = await transitionWrittenBy(sql, written, to);
+          return outcome && replyTo(outcome, 'reservation');
+        },
       );
       send(res, reply);
     });

@@ -3,7 +3,7 @@
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect, patchedPostgres } from '../db/connection.js';
-import { defaultIdempotencyTtlMs } from './idempotency.js';
+import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from './idempotency.js';
 import { listen } from './listen.js';
 
 export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
@@ -21,23 +21,24 @@ async function main() {
   }
   const poolSize = Number(process.env.EVENTO_POOL_SIZE ?? 8);
   const prepare = process.env.EVENTO_PREPARE !== 'off';
-  const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare });
+  const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare, settings: serverConnectionSettings });
   const tenantUrl = process.env.EVENTO_TENANT_DATABASE_URL;
-  const tenantSql = tenantUrl ? connect(tenantUrl, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare }) : undefined;
+  const tenantSql = tenantUrl
+    ? connect(tenantUrl, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare, settings: serverConnectionSettings })
+    : undefined;
   const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (latencyMs > 0) pauseAfterReads(latencyMs);
   await sql`select 1`;
   if (tenantSql) await tenantSql`select 1`;
-  const idempotency = {
-    enabled: process.env.EVENTO_IDEMPOTENCY !== 'off',
-    ttlMs: Number(process.env.EVENTO_IDEMPOTENCY_TTL_MS ?? defaultIdempotencyTtlMs),
-  };
+  const idempotency = idempotencyOptionsFrom(process.env);
+  const stopSweeper = startKeySweeper(sql, idempotency.ttlMs);
   const { server, port } = await listen(createApp(sql, { idempotency, tenantSql }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
   // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    stopSweeper();
     server.closeAllConnections();
     server.close();
     Promise.all([sql.end({ timeout: 2 }), tenantSql?.end({ timeout: 2 })]).then(

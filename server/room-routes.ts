@@ -1,5 +1,5 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
-import { listAvailable } from '../strategies/rooms.js';
+import { listAvailable, reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo } from './replies.js';
@@ -19,8 +19,14 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       const parsed = parseReserveRequest(params, query, body);
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
-      return idempotent(request.requestId, { route: 'reserve', strategy: strategy.name, ...request }, async () =>
-        replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+      return idempotent(
+        request.requestId,
+        { route: 'reserve', strategy: strategy.name, ...request },
+        async () => replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+        async (requestId) => {
+          const id = await reservationWrittenBy(sql, requestId);
+          return id === undefined ? undefined : replyTo(reserved(id, request), 'event or hotel');
+        },
       );
     },
   };

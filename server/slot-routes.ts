@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import express, { Router } from 'express';
 import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
-import { queryBookings } from '../strategies/slots.js';
+import { bookingWrittenBy, queryBookings } from '../strategies/slots.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
 import { invalidRequest, replyTo, send } from './replies.js';
@@ -24,8 +24,14 @@ export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.Reque
       return;
     }
     const request = parsed.value;
-    const reply = await idempotent(request.requestId, { route: 'slots', strategy: strategy.name, ...request }, async () =>
-      replyTo(await strategy.book(sql, request), 'resource'),
+    const reply = await idempotent(
+      request.requestId,
+      { route: 'slots', strategy: strategy.name, ...request },
+      async () => replyTo(await strategy.book(sql, request), 'resource'),
+      async (requestId) => {
+        const booking = await bookingWrittenBy(sql, requestId);
+        return booking && replyTo({ status: 'booked', booking }, 'resource');
+      },
     );
     send(res, reply);
   });

@@ -4,8 +4,14 @@
 --   replayed_reserved   = sum of rooms over its ROOMS_RESERVED events
 --   unlogged_rooms      = rooms of CONFIRMED reservations that no ROOMS_RESERVED event explains
 --   unprojected_rooms   = rooms of ROOMS_RESERVED events with no CONFIRMED reservation of theirs
+--   unknown_events      = events of a type the replay does not know (it cannot apply them)
+--   version_gaps        = versions missing from 1..the last one, and versions below 1
+--   duplicate_versions  = events beyond the first at the same version
 --   log_mismatch        = |contracted - replayed_contracted| + |reserved - replayed_reserved|
 --                         + unlogged_rooms + unprojected_rooms
+--                         + unknown_events + version_gaps + duplicate_versions
+-- The last three are counts of events, not rooms: a log that does not read as one ordered
+-- sequence of known events cannot vouch for the tables, whatever its sums say.
 -- One statement, so the log and the tables are read from one snapshot.
 with stream as (
   select ehr.id, ehr.hotel_id, h.name as hotel_name, ehr.contracted, ehr.reserved
@@ -21,7 +27,11 @@ with stream as (
     stream_id,
     max(version) as version,
     (array_agg((data->>'rooms')::int order by version desc) filter (where type = 'ROOMS_CONTRACTED'))[1] as contracted,
-    coalesce(sum((data->>'rooms')::int) filter (where type = 'ROOMS_RESERVED'), 0)::int as reserved
+    coalesce(sum((data->>'rooms')::int) filter (where type = 'ROOMS_RESERVED'), 0)::int as reserved,
+    count(*) filter (where type not in ('ROOMS_CONTRACTED', 'ROOMS_RESERVED'))::int as unknown_events,
+    (greatest(max(version), 0) - count(distinct version) filter (where version >= 1)
+      + count(distinct version) filter (where version < 1))::int as version_gaps,
+    (count(*) - count(distinct version))::int as duplicate_versions
   from log
   group by stream_id
 ), logged as (
@@ -53,7 +63,10 @@ with stream as (
     stream.reserved,
     coalesce(replayed.reserved, 0) as replayed_reserved,
     coalesce(unmatched.unlogged_rooms, 0) as unlogged_rooms,
-    coalesce(unmatched.unprojected_rooms, 0) as unprojected_rooms
+    coalesce(unmatched.unprojected_rooms, 0) as unprojected_rooms,
+    coalesce(replayed.unknown_events, 0) as unknown_events,
+    coalesce(replayed.version_gaps, 0) as version_gaps,
+    coalesce(replayed.duplicate_versions, 0) as duplicate_versions
   from stream
   left join replayed on replayed.stream_id = stream.id
   left join unmatched on unmatched.stream_id = stream.id
@@ -61,6 +74,6 @@ with stream as (
 select
   compared.*,
   abs(contracted - replayed_contracted) + abs(reserved - replayed_reserved) + unlogged_rooms + unprojected_rooms
-    as log_mismatch
+    + unknown_events + version_gaps + duplicate_versions as log_mismatch
 from compared
 order by hotel_name

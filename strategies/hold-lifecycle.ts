@@ -40,7 +40,7 @@ export type TransitionOutcome =
  * history row each. `status = 'HELD'` is re-checked on the latest row version, so of two
  * concurrent moves of one hold (a confirm and the sweeper, a retried cancel) exactly one wins.
  */
-function moveHolds(db: Db, to: HoldExit, reason: string, filter: ReturnType<Db>) {
+function moveHolds(db: Db, to: HoldExit, reason: string, filter: ReturnType<Db>, requestId: string | null = null) {
   return db<{ id: string; status: HoldExit }[]>`
     with moved as (
       update reservations
@@ -60,8 +60,8 @@ function moveHolds(db: Db, to: HoldExit, reason: string, filter: ReturnType<Db>)
       from per_row
       where ehr.id = per_row.event_hotel_rooms_id
     ), history as (
-      insert into reservation_status_history (reservation_id, from_status, to_status, changed_at, reason)
-      select id, 'HELD', status, now(), case when status = ${to}::text then ${reason}::text else 'hold lapsed' end
+      insert into reservation_status_history (reservation_id, from_status, to_status, changed_at, reason, request_id)
+      select id, 'HELD', status, now(), case when status = ${to}::text then ${reason}::text else 'hold lapsed' end, ${requestId}::text
       from moved
     )
     select id, status from moved
@@ -85,14 +85,36 @@ export async function readReservation(db: Db, id: string): Promise<ReservationVi
   return row;
 }
 
-/** Confirm or cancel one hold; a lapsed hold expires instead and the request is refused. */
-export async function transition(db: Db, id: string, to: 'CONFIRMED' | 'CANCELLED', reason: string): Promise<TransitionOutcome> {
-  const [moved] = await moveHolds(db, to, reason, db`id = ${id}`);
+/**
+ * Confirm or cancel one hold; a lapsed hold expires instead and the request is refused. The
+ * history row carries the request's request_id, so that a re-run can find the move (transitionWrittenBy).
+ */
+export async function transition(
+  db: Db,
+  id: string,
+  to: 'CONFIRMED' | 'CANCELLED',
+  reason: string,
+  requestId: string | null,
+): Promise<TransitionOutcome> {
+  const [moved] = await moveHolds(db, to, reason, db`id = ${id}`, requestId);
   // Terminal statuses never change, so this read cannot disagree with the move.
   const reservation = await readReservation(db, id);
   if (!reservation) return { status: 'not_found' };
   if (moved?.status !== to) return { status: 'invalid_transition', current: reservation.status };
   return { status: 'moved', reservation };
+}
+
+/**
+ * What a confirm or cancel with this request_id did, if it moved anything: the move it asked
+ * for, or the expiry it met instead (refused, as transition() answered it).
+ */
+export async function transitionWrittenBy(db: Db, requestId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<TransitionOutcome | undefined> {
+  const [row] = await db<{ reservation_id: string; to_status: ReservationStatus }[]>`
+    select reservation_id, to_status from reservation_status_history where request_id = ${requestId} order by changed_at limit 1
+  `;
+  const reservation = row && (await readReservation(db, row.reservation_id));
+  if (!row || !reservation) return undefined;
+  return row.to_status === to ? { status: 'moved', reservation } : { status: 'invalid_transition', current: reservation.status };
 }
 
 /** The sweeper's pass: every lapsed hold (of one event, if given) becomes EXPIRED and gives its rooms back. */

@@ -136,6 +136,12 @@ export async function conditionalClaim(db: Db, request: ReserveRequest, conditio
   return row?.id;
 }
 
+/** The reservation a request with this request_id wrote, if any: a re-run answers from it instead of writing again. */
+export async function reservationWrittenBy(db: Db, requestId: string): Promise<string | undefined> {
+  const [row] = await db<{ id: string }[]>`select id from reservations where request_id = ${requestId} order by created_at limit 1`;
+  return row?.id;
+}
+
 export function reserved(id: string, request: ReserveRequest): ReserveOutcome {
   const reservation: Reservation = {
     id,

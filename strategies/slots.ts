@@ -60,6 +60,14 @@ export async function insertBooking(db: Db, request: SlotRequest, strategy: stri
   return booking ? { status: 'booked', booking } : { status: 'not_found' };
 }
 
+/** The booking a request with this request_id wrote, if any: a re-run answers from it instead of booking again. */
+export async function bookingWrittenBy(db: Db, requestId: string): Promise<SlotBooking | undefined> {
+  const [booking] = await db<SlotBooking[]>`
+    select ${bookingColumns(db)} from slot_bookings where request_id = ${requestId} order by created_at limit 1
+  `;
+  return booking;
+}
+
 /**
  * Look for an active booking overlapping the window, then insert: correct only if nothing can
  * insert an overlapping booking in between, which is what the lock (or its absence) decides.

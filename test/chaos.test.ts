@@ -6,7 +6,9 @@ import { reconcileWrites, type ChaosConfig } from '../harness/chaos.js';
 import { seedEvent } from '../harness/event.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { advisory } from '../strategies/advisory.js';
+import { atomic } from '../strategies/atomic.js';
 import { eventLog } from '../strategies/event-log.js';
+import { exclusion } from '../strategies/exclusion.js';
 import { naive } from '../strategies/naive.js';
 import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
@@ -50,6 +52,7 @@ function heldUnder(t: Test, results: StrategyResult[], ran = safe) {
     t.equal(chaos.unaccounted, 0, `${params.strategy}: every reservation was answered 201 or left in doubt`);
     t.equal(chaos.lost, 0, `${params.strategy}: every 201 is in the tables`);
     t.equal(chaos.server_crashes, 0, `${params.strategy}: no server died on its own`);
+    t.equal(chaos.stuck, 0, `${params.strategy}: no request id left claimed once a lease passed`);
     t.equal(verdict.label, 'SAFE', `${params.strategy}: SAFE`);
   }
 }
@@ -74,6 +77,70 @@ t.test('the reconciliation finds an indeterminate claim that committed, an unexp
     indeterminate: ['in-doubt-applied'],
   });
   t.same(clean, { indeterminate_committed: 1, unaccounted: 1, lost: 0 }, 'only the row without a request_id is left unexplained');
+});
+
+t.test('the reconciliation covers confirms, cancels and slot bookings too', async (t) => {
+  const { sql } = database;
+  const event = await seedEvent(sql, 1, 10);
+  const [{ id: rowId }] = await sql<[{ id: string }]>`select id from event_hotel_rooms where event_id = ${event.event_id}`;
+  const [{ id: holdId }] = await sql<[{ id: string }]>`
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+    values (gen_random_uuid(), ${rowId}, 'a@b.test', 1, 'CONFIRMED', 'hold', now())
+    returning id
+  `;
+  // A confirm nobody was told of, and a lapsed hold met by a cancel (refused: not a write of the cancel's).
+  for (const [requestId, to] of [
+    ['confirm-told-nobody', 'CONFIRMED'],
+    ['cancel-met-expiry', 'EXPIRED'],
+  ] as const) {
+    await sql`
+      insert into reservation_status_history (reservation_id, from_status, to_status, changed_at, reason, request_id)
+      values (${holdId}, 'HELD', ${to}, now(), 'planted', ${requestId})
+    `;
+  }
+  const [{ id: resourceId }] = await sql<[{ id: string }]>`
+    insert into resources (id, name, event_id) values (gen_random_uuid(), 'room 1', ${event.event_id}) returning id
+  `;
+  await sql`
+    insert into slot_bookings (id, resource_id, user_id, during, status, strategy, request_id, created_at)
+    values (gen_random_uuid(), ${resourceId}, 'u', tstzrange(now(), now() + interval '1 hour'), 'CONFIRMED', 'exclusion', 'booking-told-nobody', now())
+  `;
+  const reconciled = await reconcileWrites(sql, event.event_id, {
+    acknowledged: ['hold', 'cancel-answered-but-missing'],
+    indeterminate: [],
+  });
+  t.same(reconciled, { indeterminate_committed: 0, unaccounted: 2, lost: 1 }, 'the confirm and the booking unexplained, the cancel lost');
+});
+
+t.test('holds and slots under every fault: nothing overbooked, every write accounted for, no request id stuck', async (t) => {
+  const chaos: ChaosConfig = { faults: ['kill-server', 'kill-backends', 'slow-db'], everyMs: 500, latencyMs: 2 };
+  const { results } = await raceIn(t, {
+    config: {
+      ...contendedRace.config,
+      rooms: 100,
+      chaos,
+      holds: { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 50 },
+      slots: { resources: 3, hours: 24, attempts: 5 },
+    },
+    databaseUrl: database.url,
+    runs: [
+      { workload: 'holds', strategy: pessimistic },
+      { workload: 'holds', strategy: atomic },
+      { workload: 'slots', strategy: exclusion },
+    ],
+  });
+  t.equal(results.length, 3, 'every run ran');
+  for (const result of results) {
+    const { workload, params, verdict } = result;
+    const chaosOutcome = chaosOf(result);
+    const run = `${workload}:${params.strategy}`;
+    t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
+    t.equal(chaosOutcome.unaccounted, 0, `${run}: every write answered or left in doubt`);
+    t.equal(chaosOutcome.lost, 0, `${run}: every answered write is in the tables`);
+    t.equal(chaosOutcome.stuck, 0, `${run}: no request id stuck`);
+    t.equal(chaosOutcome.server_crashes, 0, `${run}: no server died on its own`);
+  }
+  t.ok(total(results, 'servers_killed') + total(results, 'backends_terminated') > 0, 'faults were injected');
 });
 
 t.test('kill-server: safe strategies hold while servers are SIGKILLed and replaced', async (t) => {
@@ -189,6 +256,7 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
       indeterminate_committed: Number,
       unaccounted: 0,
       lost: 0,
+      stuck: 0,
     },
     'outcome.chaos',
   );

@@ -44,7 +44,6 @@ const conflicting: [args: string[], message: string][] = [
   [['race', '--chaos-every', '1s'], '--chaos-every applies to --chaos kill-server or kill-backends'],
   [['run', '--chaos', 'slow-db', '--chaos-every', '1s'], '--chaos-every applies to --chaos kill-server or kill-backends'],
   [['run', '--chaos', 'kill-server', '--chaos-latency-ms', '5'], '--chaos-latency-ms applies to --chaos slow-db'],
-  [['race', '--chaos', 'kill-backends', '--workload', 'rooms,holds'], '--chaos runs the rooms workload only, not holds'],
   [
     ['run', '--chaos', 'kill-server,unplug'],
     "--chaos <faults>' argument 'kill-server,unplug' is invalid. expected a comma-separated list of: kill-server, kill-backends, slow-db",

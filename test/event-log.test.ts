@@ -96,11 +96,46 @@ t.test('a second append at a version already taken is a unique violation, a retr
 });
 
 // Each tampering below leaves the tables self-consistent or nearly so; the replay still sees it.
-const tamperings: { what: string; tamper: (streamId: string) => Promise<unknown>; caught: object }[] = [
+const tamperings: { what: string; tamper: (streamId: string) => Promise<unknown>; untamper?: () => Promise<unknown>; caught: object }[] = [
   {
     what: 'an event lost from the log (the tables alone audit clean)',
     tamper: (streamId) => sql`delete from room_events where stream_id = ${streamId} and version = 3`,
-    caught: { audit: { overbooked: 0, drift: 0 }, replay: { log_mismatch: 4, streams: [{ replayed_reserved: 4, unlogged_rooms: 2 }] } },
+    // 4 rooms the log no longer explains, and the hole it left at version 3.
+    caught: {
+      audit: { overbooked: 0, drift: 0 },
+      replay: { log_mismatch: 5, streams: [{ replayed_reserved: 4, unlogged_rooms: 2, version_gaps: 1 }] },
+    },
+  },
+  {
+    what: 'an event of a type the replay does not know (the sums still agree)',
+    tamper: (streamId) => sql`
+      insert into room_events (stream_id, version, type, data, created_at)
+      values (${streamId}, 5, 'ROOMS_UPGRADED', '{"rooms": 2}', now())
+    `,
+    caught: { audit: { overbooked: 0, drift: 0 }, replay: { log_mismatch: 1, streams: [{ unknown_events: 1, version_gaps: 0, replayed_reserved: 6 }] } },
+  },
+  {
+    what: 'a version skipped (the sums still agree)',
+    tamper: (streamId) => sql`update room_events set version = 5 where stream_id = ${streamId} and version = 4`,
+    caught: { audit: { overbooked: 0, drift: 0 }, replay: { log_mismatch: 1, streams: [{ version_gaps: 1, unknown_events: 0, version: 5 }] } },
+  },
+  {
+    what: 'two events at one version (the sums still agree)',
+    // Only possible with the unique (stream_id, version) constraint gone, which the tamperer drops; put back below.
+    tamper: (streamId) =>
+      sql.begin((tx) => [
+        tx`alter table room_events drop constraint room_events_stream_id_version_key`,
+        tx`insert into room_events (stream_id, version, type, data, created_at) values (${streamId}, 2, 'ROOMS_CONTRACTED', '{"rooms": 10}', now())`,
+      ]),
+    untamper: () =>
+      sql.begin((tx) => [
+        tx`delete from room_events where version = 2 and type = 'ROOMS_CONTRACTED'`,
+        tx`alter table room_events add constraint room_events_stream_id_version_key unique (stream_id, version)`,
+      ]),
+    caught: {
+      audit: { overbooked: 0, drift: 0 },
+      replay: { log_mismatch: 1, streams: [{ duplicate_versions: 1, version_gaps: 0, replayed_contracted: 10, replayed_reserved: 6 }] },
+    },
   },
   {
     what: "a reservation written to the tables behind the log's back (the tables alone audit clean)",
@@ -125,12 +160,13 @@ const tamperings: { what: string; tamper: (streamId: string) => Promise<unknown>
   },
 ];
 
-for (const { what, tamper, caught } of tamperings) {
+for (const { what, tamper, untamper, caught } of tamperings) {
   t.test(`the replay audit catches ${what}`, async (t) => {
     const { event, stream } = await soldThroughTheLog(t, 10, 6);
     await tamper(stream.id);
+    if (untamper) t.teardown(untamper);
     const judgement = await judged(event.event_id);
-    t.match(judgement, caught, 'the difference, in rooms');
+    t.match(judgement, caught, 'the difference, in rooms and events out of place');
     t.equal(judgement.verdict.safe, false, 'a log mismatch makes the verdict unsafe');
     t.match(judgement.verdict.label, /LOG MISMATCH [1-9]/, 'and the label says so');
 
