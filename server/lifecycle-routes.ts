@@ -3,7 +3,7 @@ import { readReservation, transition } from '../strategies/hold-lifecycle.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
-import { invalidRequest, replyTo, send } from './replies.js';
+import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
 
 /** Holds and their lifecycle: place a hold, confirm or cancel it, read it with its history. */
@@ -23,13 +23,14 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       return;
     }
     const request = parsed.value;
+    const decision = decisionFor(req.headers);
     const reply = await idempotent(request.requestId, { route: 'hold', strategy: strategy.name, ...request }, async () => {
-      const outcome = await strategy.reserve(sql, request);
-      if (outcome.status !== 'reserved') return replyTo(outcome, 'event or hotel');
+      const outcome = await strategy.reserve(sql, { ...request, decision });
+      if (outcome.status !== 'reserved') return { ...replyTo(outcome, 'event or hotel'), decision };
       // The hold as stored: with its expiry, set by the database's clock.
       const reservation = await readReservation(sql, outcome.reservation.id);
       if (!reservation) throw new Error(`hold ${outcome.reservation.id} was placed but cannot be read back`);
-      return replyTo({ ...outcome, reservation }, 'event or hotel');
+      return { ...replyTo({ ...outcome, reservation }, 'event or hotel'), decision };
     });
     send(res, reply);
   });

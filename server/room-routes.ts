@@ -1,5 +1,6 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
+import type { Decision } from '../strategies/types.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { invalid, replyTo } from './replies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
@@ -22,15 +23,22 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       return { status: 200, body: hotels };
     },
 
-    async reserve(params: { eventId: string; hotelId: string; strategy: string }, query: Record<string, unknown>, body: unknown): Promise<Reply> {
+    /** `decision`, when given, is filled in by the strategy and sent back with the reply. */
+    async reserve(
+      params: { eventId: string; hotelId: string; strategy: string },
+      query: Record<string, unknown>,
+      body: unknown,
+      decision?: Decision,
+    ): Promise<Reply> {
       const strategy = findStrategy(params.strategy);
       if (!strategy) return invalid(`unknown strategy "${params.strategy}"`, { strategies: strategyNames });
       const parsed = parseReserveRequest(params, query, body);
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
-      return idempotent(request.requestId, { route: 'reserve', strategy: strategy.name, ...request }, async () =>
-        replyTo(await strategy.reserve(sql, request), 'event or hotel'),
-      );
+      return idempotent(request.requestId, { route: 'reserve', strategy: strategy.name, ...request }, async () => ({
+        ...replyTo(await strategy.reserve(sql, { ...request, decision }), 'event or hotel'),
+        decision,
+      }));
     },
   };
 }
