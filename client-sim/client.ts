@@ -124,11 +124,12 @@ export async function retryConflicts<R>(
  */
 export async function runClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
   const client = clientContext(index, plan, signal);
+  const caller = { client: index, server };
   const email = `client-${index}@evento.test`;
   let waitedForHolds = false;
 
   while (!signal.aborted) {
-    const hotels = await api.available(server, plan.eventId);
+    const hotels = await api.available(caller, plan.eventId);
     if (!hotels) {
       if (await client.failed()) continue;
       return;
@@ -154,7 +155,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
 
     const firstAttemptAtMs = client.firstAttemptAt();
     const { reply, id } = await retryConflicts(
-      () => api.claim(request, server),
+      () => api.claim(request, caller),
       metrics,
       signal,
       (r) => r.reply === 'conflict',
@@ -187,7 +188,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     await client.think();
     const requestId = client.requestId();
-    const reply = await retryConflicts(() => api.transition(server, id, action, requestId), metrics, signal);
+    const reply = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
     if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, firstAttemptAtMs, heldAtMs);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).

@@ -1,5 +1,6 @@
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
+import { createHistory, type HistoryOp } from './history.js';
 import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
@@ -22,6 +23,8 @@ export interface LoadOptions {
   replaceableServers?: ReplaceableServers;
   /** Called as the clients start, their connections open: the run's clock starts here. */
   onClientsStart?: () => void;
+  /** Record every operation, with what the servers' strategies decided on (`LoadResult.history`). */
+  history?: boolean;
 }
 
 export interface LoadResult {
@@ -36,11 +39,14 @@ export interface LoadResult {
   writes: WriteLog;
   /** Reserve-request latency and time to a reservation, whole, so that runs can be merged. */
   histograms: EncodedHistograms;
+  /** Every operation, in the order they completed; only when asked for. */
+  history?: HistoryOp[];
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const metrics = createMetrics();
+  const history = options.history ? createHistory() : undefined;
   const stop = new AbortController();
   const onExternalStop = () => stop.abort('interrupted');
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
@@ -53,9 +59,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     signal: stop.signal,
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     replaceableServers: options.replaceableServers,
+    history,
   });
   await api.openConnections(options.clients);
   metrics.startClock();
+  history?.start();
   options.onClientsStart?.();
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
@@ -83,5 +91,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     stoppedBy,
     writes: metrics.writes(),
     histograms: metrics.histograms(),
+    history: history?.operations(),
   };
 }
