@@ -6,8 +6,9 @@ import { createResendingPost } from './resend.js';
 import { createResponseLoss, type ResendPlan } from './response-loss.js';
 import { createServerPools, type ReplaceableServers } from './server-pools.js';
 
-/** A reserve or a hold; with a request_id or a hold it goes as a JSON body, else as Evento sends it. */
+/** A reserve or a hold; as a JSON body (resent when its answer is lost) or as Evento sends it, in the query. */
 export interface ClaimRequest {
+  form: 'json' | 'query';
   eventId: string;
   hotelId: string;
   strategy: string;
@@ -103,8 +104,8 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     },
 
     /**
-     * Reserve or hold. Without a request_id or a hold, as the Evento client does: rooms and email
-     * as query parameters. `id` is the new reservation's.
+     * Reserve or hold. In the query form, as the Evento client does: rooms and email (and a
+     * history's request_id) as query parameters. `id` is the new reservation's.
      */
     async claim(request: ClaimRequest, caller: Caller): Promise<Claim> {
       const { eventId, hotelId, strategy, rooms, email, requestId, holdMs } = request;
@@ -115,8 +116,8 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
         caller,
         kind,
         async (): Promise<Received> =>
-          requestId === undefined && holdMs === undefined
-            ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email }).toString()}`, true)
+          request.form === 'query'
+            ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email, ...(requestId && { request_id: requestId }) }).toString()}`, true)
             : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs }),
         (received) => ({ request_id: requestId ?? null, hotel_id: hotelId, rooms, ...createdId(received, 'reservation') }),
       );

@@ -36,6 +36,8 @@ export interface ClientPlan {
   resend?: ResendPlan;
   /** Every request carries a request_id even when no response is lost, so the audit can reconcile each write. */
   requestIds?: boolean;
+  /** A history is recorded: every claim carries a request_id, in the query of Evento's form when nothing else needs a body. */
+  history?: boolean;
 }
 
 /** A client that keeps failing is stopped rather than left spinning against a dead server. */
@@ -79,8 +81,8 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
     random,
     /** A share from 0 to 1, for the workload's proportions. */
     fraction: () => random(0, 999_999) / 1_000_000,
-    /** Unique to this event; none unless resent or reconciled, as the Evento client sends none. */
-    requestId: () => (plan.resend || plan.requestIds ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
+    /** Unique to this event; none unless resent, reconciled or recorded, as the Evento client sends none. */
+    requestId: () => (plan.resend || plan.requestIds || plan.history ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
     /** After a failed call: back off; false once the client should stop. */
     async failed() {
       failures += 1;
@@ -151,6 +153,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
       email,
       requestId: client.requestId(),
       holdMs: plan.holds?.ttlMs,
+      form: plan.holds || plan.resend || plan.requestIds ? ('json' as const) : ('query' as const),
     };
 
     const firstAttemptAtMs = client.firstAttemptAt();

@@ -35,9 +35,9 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
-    async onResult(result) {
+    async onResult(result, history) {
       await progress.onResult?.(result);
-      written.push(await writeResultFile(flags.resultsDir, result));
+      written.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
 

@@ -63,4 +63,6 @@ export interface RunConfig {
   retries?: RetryConfig;
   /** Faults injected while the clients run (--chaos); unset without. */
   chaos?: ChaosConfig;
+  /** Record every operation (--history): each result then has its history, witnesses and check. */
+  history?: boolean;
 }
