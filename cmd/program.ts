@@ -22,7 +22,8 @@ export type Invocation =
   | { command: 'serve'; flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string } }
   | { command: 'rebuild'; flags: { event: string } }
   | { command: 'compare'; base: string; next: string; flags: { threshold: number; ignoreParams?: true; json?: string } }
-  | { command: 'strategies'; flags: { json?: true } };
+  | { command: 'strategies'; flags: { json?: true } }
+  | { command: 'witness'; file: string };
 
 /**
  * Parses `argv` (as process.argv, node and script first) without running anything, so that flags
@@ -108,6 +109,14 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .option('--json <file>', 'also write the comparison as JSON')
     .action((base, next, flags) => {
       invocation = { command: 'compare', base, next, flags };
+    });
+
+  program
+    .command('witness')
+    .description('print the witnesses of a result file written with --history, each with its operations in time order')
+    .argument('<result>', 'a result file (bench-results/…json) with its history beside it')
+    .action((file) => {
+      invocation = { command: 'witness', file };
     });
 
   program

@@ -71,7 +71,9 @@ function staleGroups(claims: HistoryOp[]) {
   const byVersion = new Map<string, HistoryOp[]>();
   for (const claim of claims) {
     if (claim.read_version === undefined || claim.read_available === undefined) continue;
-    byVersion.set(claim.read_version, [...(byVersion.get(claim.read_version) ?? []), claim]);
+    const group = byVersion.get(claim.read_version) ?? [];
+    group.push(claim);
+    byVersion.set(claim.read_version, group);
   }
   return [...byVersion.values()].flatMap((group) => {
     const available = group[0]?.read_available ?? 0;
@@ -192,7 +194,10 @@ function driftWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witne
 function duplicateWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witness[] {
   const copies = new Map<string, TableRow[]>();
   for (const row of input.tables.rows) {
-    if (row.request_id !== null) copies.set(row.request_id, [...(copies.get(row.request_id) ?? []), row]);
+    if (row.request_id === null) continue;
+    const applied = copies.get(row.request_id) ?? [];
+    applied.push(row);
+    copies.set(row.request_id, applied);
   }
   const duplicated = [...copies].filter(([, applied]) => applied.length > 1);
   return duplicated.slice(0, duplicatesShown).map(([requestId, applied]) => {
