@@ -65,7 +65,8 @@ function countedClaims(operations: HistoryOp[], rows: Map<string, TableRow>, pla
 
 /**
  * Claims that read the same row version and together took more than it had left, grouped by
- * that version; in each, the commit-ordered prefix that first went over is the witness's core.
+ * that version; in each, the fewest claims that went over it (the largest first), in commit
+ * order, are the witness's core.
  */
 function staleGroups(claims: HistoryOp[]) {
   const byVersion = new Map<string, HistoryOp[]>();
@@ -79,14 +80,15 @@ function staleGroups(claims: HistoryOp[]) {
     const available = group[0]?.read_available ?? 0;
     const taken = group.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
     if (taken <= available) return [];
-    const ordered = [...group].sort(byCommit);
     let sum = 0;
-    const prefix = ordered.filter((op) => {
-      const before = sum;
-      sum += op.rooms ?? 0;
-      return before <= available;
-    });
-    return [{ prefix, available, excess: taken - available }];
+    const fewest = [...group]
+      .sort((a, b) => (b.rooms ?? 0) - (a.rooms ?? 0) || byCommit(a, b))
+      .filter((op) => {
+        const before = sum;
+        sum += op.rooms ?? 0;
+        return before <= available;
+      });
+    return [{ core: fewest.sort(byCommit), available, excess: taken - available, size: group.length }];
   });
 }
 
@@ -115,8 +117,8 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   );
   const excess = { total: hotel.overbooked, explained, groups: groups.length };
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
-  const core = [...groups].sort((a, b) => a.prefix.length - b.prefix.length || byCommit(a.prefix[0] as HistoryOp, b.prefix[0] as HistoryOp))[0];
-  if (!core) {
+  const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(a.core[0] as HistoryOp, b.core[0] as HistoryOp))[0];
+  if (!chosen) {
     return {
       kind: 'overbooking',
       place: hotel.hotel_name,
@@ -127,18 +129,20 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
       excess,
     };
   }
-  const operations = named(core.prefix, rows);
+  const operations = named(chosen.core, rows);
   const names = operations.map((op) => op.name);
   const first = operations[0] as WitnessOp;
-  const last = operations[operations.length - 1] as WitnessOp;
-  const rooms = operations.map((op) => op.rooms ?? 0).join(' + ');
+  const later = names.slice(1).join(', ');
+  const rooms = operations.map((op) => op.rooms ?? 0);
+  const others = chosen.size - operations.length;
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
     ...overbookingNaming(input.strategy),
     summary:
-      `${names.join(' and ')} all read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${core.available} room(s) left and took ${rooms}; ` +
-      `${first.name} committed first, and ${last.name}'s decision rested on a state the earlier commits had already changed`,
+      `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} all read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
+      `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} committed first, and the decisions of ${later} rested on a state it had already changed` +
+      (others > 0 ? ` (${others} more claim(s) read that version too)` : ''),
     operations,
     excess,
   };
