@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { CeilingCell } from './ceiling.js';
+import type { HistoryOverhead } from './history.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -92,6 +93,25 @@ export function formatOriginal(rows: OriginalRow[]): string {
       row.soldOut ? 'yes' : 'NO',
       roundedCount(row.errors),
       cpuText(row.cpu),
+    ]);
+  }
+  return table.toString();
+}
+
+export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
+  const table = new Table({
+    head: ['strategy', 'without res/s', 'with res/s', 'with ÷ without', 'operations recorded', 'within budget'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
+    ...plain,
+  });
+  for (const overhead of overheads) {
+    table.push([
+      overhead.strategy,
+      roundedCount(overhead.without),
+      roundedCount(overhead.with),
+      ratioText(overhead.ratio),
+      overhead.operations.map(roundedCount).join(', '),
+      overhead.withinBudget ? 'yes' : 'NO',
     ]);
   }
   return table.toString();
