@@ -117,7 +117,12 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
         kind,
         async (): Promise<Received> =>
           request.form === 'query'
-            ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email, ...(requestId && { request_id: requestId }) }).toString()}`, true)
+            ? await plain(
+                server,
+                'POST',
+                `${path}?${new URLSearchParams({ rooms: String(rooms), email, ...(requestId && { request_id: requestId }) }).toString()}`,
+                true,
+              )
             : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs }),
         (received) => ({ request_id: requestId ?? null, hotel_id: hotelId, rooms, ...createdId(received, 'reservation') }),
       );

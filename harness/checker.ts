@@ -151,7 +151,12 @@ function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowle
  * are not checked, when rooms do not only go (holds lapse or are cancelled without an operation
  * of a client) or there are none (slots).
  */
-export function checkHistory(input: { operations: HistoryOp[]; tables: HistoryTables; contracted: Map<string, number>; skipReads?: string }): CheckResult {
+export function checkHistory(input: {
+  operations: HistoryOp[];
+  tables: HistoryTables;
+  contracted: Map<string, number>;
+  skipReads?: string;
+}): CheckResult {
   const reads = input.skipReads === undefined ? checkReads(input.operations, input.contracted) : { checked: 0, anomalies: [] };
   const writes = checkWrites(input.operations, input.tables);
   const anomalies = [...reads.anomalies, ...writes.anomalies];

@@ -178,7 +178,9 @@ function driftWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witne
   return input.hotels
     .filter((hotel) => hotel.drift > 0)
     .map((hotel) => {
-      const uncertain = input.operations.filter((op) => (op.op === 'reserve' || op.op === 'hold') && op.type === 'info' && op.hotel_id === hotel.hotel_id);
+      const uncertain = input.operations.filter(
+        (op) => (op.op === 'reserve' || op.op === 'hold') && op.type === 'info' && op.hotel_id === hotel.hotel_id,
+      );
       const counted = hotel.reserved + hotel.locked;
       const rowsSay = hotel.confirmed + hotel.held;
       const side = counted > rowsSay ? 'counted without a reservation row' : 'in reservation rows the counters never counted';

@@ -42,7 +42,9 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   const rooms = roomRoutes(sql, idempotent);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));
-  app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) => send(res, await rooms.reserve(req.params, req.query, req.body, decisionFor(req.headers))));
+  app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) =>
+    send(res, await rooms.reserve(req.params, req.query, req.body, decisionFor(req.headers))),
+  );
 
   app.use(lifecycleRoutes(sql, idempotent, json));
   app.use(slotRoutes(sql, idempotent, json));

@@ -33,9 +33,17 @@ export const readProvenance = (db: Db, request: ReserveRequest) =>
   request.decision ? db`, xmin::text as read_xmin, (extract(epoch from now()) * 1000000)::bigint::text as began_us` : db``;
 
 /** Notes the row a decision rests on in the request's decision, when it has one. */
-export function noteRead(request: ReserveRequest, row: (RoomCounts & { version: string | number } & Pick<Decision, 'read_xmin' | 'began_us'>) | undefined) {
+export function noteRead(
+  request: ReserveRequest,
+  row: (RoomCounts & { version: string | number } & Pick<Decision, 'read_xmin' | 'began_us'>) | undefined,
+) {
   if (!request.decision || !row) return;
-  Object.assign(request.decision, { read_available: availableIn(row), read_version: String(row.version), read_xmin: row.read_xmin, began_us: row.began_us });
+  Object.assign(request.decision, {
+    read_available: availableIn(row),
+    read_version: String(row.version),
+    read_xmin: row.read_xmin,
+    began_us: row.began_us,
+  });
 }
 
 export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {

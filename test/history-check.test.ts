@@ -42,7 +42,14 @@ function read(client: number, from: number, to: number, available: number | unde
   };
 }
 
-const row = (id: string, rooms: number, requestId: string | null = null) => ({ id, place: hotel, rooms, status: 'CONFIRMED', request_id: requestId, xmin: '100' });
+const row = (id: string, rooms: number, requestId: string | null = null) => ({
+  id,
+  place: hotel,
+  rooms,
+  status: 'CONFIRMED',
+  request_id: requestId,
+  xmin: '100',
+});
 
 // Client 1 takes 3 rooms (answered at 20 ms), client 2 takes 4 (no answer: it may or may not have landed).
 const writes = [claim(1, 10, 20, 3, 'ok', 'a'), claim(2, 15, 40, 4, 'info')];
@@ -68,7 +75,11 @@ t.test('a stale read: more rooms than a claim acknowledged before the read began
   const result = check([...writes, read(3, 25, 30, 10)]);
   t.equal(result.valid, false, 'not valid');
   t.match(result.anomalies, [{ kind: 'stale_read', place: hotel, operation: 2 }], 'the read is named as stale');
-  t.match(formatCheck(result), /stale_read: client 3 read 10 room\(s\) left, but claims acknowledged before the read began had left at most 7/, 'printed');
+  t.match(
+    formatCheck(result),
+    /stale_read: client 3 read 10 room\(s\) left, but claims acknowledged before the read began had left at most 7/,
+    'printed',
+  );
 });
 
 t.test('an impossible read: fewer rooms than every claim sent could have taken', async (t) => {
@@ -108,7 +119,11 @@ t.test('drift: the witness names the rooms counted without a row and the claims 
   });
   t.equal(witnesses.length, 1, 'one witness');
   t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', anomaly: /torn write/ }, 'a drift witness');
-  t.match(witnesses[0]?.summary, /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/, 'says how');
+  t.match(
+    witnesses[0]?.summary,
+    /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/,
+    'says how',
+  );
   t.same(
     witnesses[0]?.operations.map((op) => op.request_id),
     ['r-2-15'],
@@ -157,7 +172,15 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
   t.match(optimistic, { mechanism: 'version conflicts retried', count: 2, ms: 4, other: { deadlock: { count: 1, ms: 2 } } }, 'optimistic');
   const waited: HistoryOp = { ...claim(1, 0, 2, 1, 'ok'), began_us: '1000', read_xmin: '5', read_committed_us: 1_500 };
   const clear: HistoryOp = { ...claim(2, 0, 2, 1, 'ok'), began_us: '2000', read_xmin: '6', read_committed_us: 1_800 };
-  t.match(keptSafe('rooms', 'pessimistic', [waited, clear]), { mechanism: 'lock waits', count: 1, ms: 0.5 }, 'one read waited for a commit after its transaction began');
-  t.match(keptSafe('rooms', 'pessimistic', [{ ...waited, read_committed_us: undefined }]), { count: null, note: /no commit times/ }, 'unknown without commit times');
+  t.match(
+    keptSafe('rooms', 'pessimistic', [waited, clear]),
+    { mechanism: 'lock waits', count: 1, ms: 0.5 },
+    'one read waited for a commit after its transaction began',
+  );
+  t.match(
+    keptSafe('rooms', 'pessimistic', [{ ...waited, read_committed_us: undefined }]),
+    { count: null, note: /no commit times/ },
+    'unknown without commit times',
+  );
   t.equal(keptSafe('rooms', 'naive', [waited]), undefined, 'nothing for a strategy that promises nothing');
 });

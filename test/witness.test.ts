@@ -72,7 +72,10 @@ for (const [name, anomaly] of [
       t.equal(versions.size, 1, `${witness.place}: every claim read the same version`);
       const [first] = witness.operations;
       const taken = witness.operations.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
-      t.ok(first && taken > (first.read_available ?? Infinity), `${witness.place}: together they took ${taken}, more than the ${first?.read_available} left`);
+      t.ok(
+        first && taken > (first.read_available ?? Infinity),
+        `${witness.place}: together they took ${taken}, more than the ${first?.read_available} left`,
+      );
       t.match(witness.anomaly, anomaly, `${witness.place}: named ${witness.anomaly}`);
       const text = await checkCore(t, witness);
       t.match(text, /^witness: overbooking at /, 'the text says what it witnesses');
@@ -103,7 +106,10 @@ t.test('safe strategies, contended: no witness, a valid history, and the mechani
 t.test('slots: naive-slots overlaps, witnessed by two bookings that both found their window free', async (t) => {
   const naiveSlots = findSlotStrategy('naive-slots');
   if (!naiveSlots) throw new Error('no naive-slots');
-  const slots = { ...contended, config: { ...contended.config, hotels: 1, rooms: 1, maxRooms: 1, seed: 5, slots: { resources: 3, hours: 24, attempts: 10 } } };
+  const slots = {
+    ...contended,
+    config: { ...contended.config, hotels: 1, rooms: 1, maxRooms: 1, seed: 5, slots: { resources: 3, hours: 24, attempts: 10 } },
+  };
   const result = await raceUntil(t, [{ workload: 'slots', strategy: naiveSlots }], (r) => (r.outcome.counts.overlapping_pairs ?? 0) > 0, 5, slots);
   const witness = result?.outcome.witnesses?.find((w) => w.kind === 'overlap');
   if (!witness) return t.fail('an overlap witness');
@@ -113,7 +119,10 @@ t.test('slots: naive-slots overlaps, witnessed by two bookings that both found t
   );
   t.equal(witness.operations.length, 2, 'a pair');
   const [a, b] = witness.operations;
-  t.ok(a && b && a.start !== undefined && b.end !== undefined && a.start < b.end && b.start !== undefined && a.end !== undefined && b.start < a.end, 'their windows overlap');
+  t.ok(
+    a && b && a.start !== undefined && b.end !== undefined && a.start < b.end && b.start !== undefined && a.end !== undefined && b.start < a.end,
+    'their windows overlap',
+  );
   await checkCore(t, witness);
 });
 
@@ -134,7 +143,15 @@ t.test('holds: naive overbooks with holds, witnessed by holds that read the same
 t.test('duplicates: a resent request applied twice is witnessed by its rows and flagged by the checker', async (t) => {
   const lossy = {
     ...contended,
-    config: { ...contended.config, clients: 60, rooms: 400, maxRooms: 3, seed: 3, pick: 'random' as const, retries: { dropResponses: 0.3, idempotency: false } },
+    config: {
+      ...contended.config,
+      clients: 60,
+      rooms: 400,
+      maxRooms: 3,
+      seed: 3,
+      pick: 'random' as const,
+      retries: { dropResponses: 0.3, idempotency: false },
+    },
   };
   const [result] = (await runRace({ ...lossy, runs: roomRuns([strategyNamed('atomic')]) })).results;
   const witness = result?.outcome.witnesses?.find((w) => w.kind === 'duplicate');
@@ -171,7 +188,11 @@ t.test('the history file and `evento witness` print the witness with its operati
     'a line has the fields',
   );
   const claim = history.find((op) => op.op === 'reserve' && op.type === 'ok');
-  t.match(claim, { hotel_id: String, rooms: Number, request_id: String, read_available: Number, read_version: String, txid: String }, 'a write has its decision');
+  t.match(
+    claim,
+    { hotel_id: String, rooms: Number, request_id: String, read_available: Number, read_version: String, txid: String },
+    'a write has its decision',
+  );
   t.match(cli.stdout, /history check: /, 'the run prints the check under the table');
   const printed = await runCli(['witness', join(dir, resultFileName(written))]);
   t.equal(printed.code, 0, 'witness exits 0');
