@@ -55,8 +55,16 @@ export function formatCheck(check: CheckResult): string {
   const counted = `${check.reads_checked.toLocaleString('en-US')} read bound(s), ${check.acknowledged_checked.toLocaleString('en-US')} acknowledged write(s), ${check.rows_checked.toLocaleString('en-US')} row(s) checked`;
   const skipped = check.reads_skipped ? ` (reads not checked: ${check.reads_skipped})` : '';
   if (check.valid) return `history check: valid; ${counted}${skipped}`;
-  const shown = check.anomalies.slice(0, 5).map((anomaly) => `  ${anomaly.kind}: ${anomaly.detail}`);
-  return [`history check: ${check.anomaly_count} anomal${check.anomaly_count === 1 ? 'y' : 'ies'}; ${counted}${skipped}`, ...shown].join('\n');
+  const kinds = Object.entries(check.anomalies_by_kind).map(([kind, count]) => `${count} ${kind}`);
+  // The first of each kind says what it looks like.
+  const shown = Object.keys(check.anomalies_by_kind).flatMap((kind) => {
+    const first = check.anomalies.find((anomaly) => anomaly.kind === kind);
+    return first ? [`  ${kind}: ${first.detail}`] : [];
+  });
+  return [
+    `history check: ${check.anomaly_count} anomal${check.anomaly_count === 1 ? 'y' : 'ies'} (${kinds.join(', ')}); ${counted}${skipped}`,
+    ...shown,
+  ].join('\n');
 }
 
 /**

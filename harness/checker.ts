@@ -21,13 +21,14 @@ export interface CheckResult {
   rows_checked: number;
   /** Why reads were not checked, when they were not. */
   reads_skipped?: string;
-  /** All anomalies found; the first 50 are kept in `anomalies`. */
+  /** All anomalies found; the first 20 of each kind are kept in `anomalies`. */
   anomaly_count: number;
+  anomalies_by_kind: Partial<Record<CheckAnomaly['kind'], number>>;
   anomalies: CheckAnomaly[];
 }
 
-/** Anomalies kept in full; the counts above say how many were checked. */
-const anomaliesKept = 50;
+/** Anomalies kept in full, of each kind; `anomalies_by_kind` counts them all. */
+const anomaliesKeptPerKind = 20;
 
 const isClaim = (op: HistoryOp) => op.op === 'reserve' || op.op === 'hold';
 
@@ -160,6 +161,11 @@ export function checkHistory(input: {
   const reads = input.skipReads === undefined ? checkReads(input.operations, input.contracted) : { checked: 0, anomalies: [] };
   const writes = checkWrites(input.operations, input.tables);
   const anomalies = [...reads.anomalies, ...writes.anomalies];
+  const byKind: CheckResult['anomalies_by_kind'] = {};
+  const kept = anomalies.filter((anomaly) => {
+    byKind[anomaly.kind] = (byKind[anomaly.kind] ?? 0) + 1;
+    return (byKind[anomaly.kind] ?? 0) <= anomaliesKeptPerKind;
+  });
   return {
     valid: anomalies.length === 0,
     reads_checked: reads.checked,
@@ -167,6 +173,7 @@ export function checkHistory(input: {
     rows_checked: input.tables.rows.length,
     ...(input.skipReads !== undefined && { reads_skipped: input.skipReads }),
     anomaly_count: anomalies.length,
-    anomalies: anomalies.slice(0, anomaliesKept),
+    anomalies_by_kind: byKind,
+    anomalies: kept,
   };
 }

@@ -1,5 +1,7 @@
 import t from 'tap';
 import type { HistoryOp } from '../client-sim/history.js';
+import { exitCodeOf } from '../cmd/exit-codes.js';
+import { parseArguments } from '../cmd/program.js';
 import { formatCheck } from '../cmd/witness.js';
 import { checkHistory } from '../harness/checker.js';
 import { keptSafe } from '../harness/history-safety.js';
@@ -183,4 +185,21 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
     'unknown without commit times',
   );
   t.equal(keptSafe('rooms', 'naive', [waited]), undefined, 'nothing for a strategy that promises nothing');
+});
+
+t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {
+  const run = await parseArguments(['node', 'evento', 'run', '--history']);
+  t.equal(run.command === 'run' && run.config.history, true, 'run --history records a history');
+  const race = await parseArguments(['node', 'evento', 'race']);
+  t.equal(race.command === 'race' && race.config.history, undefined, 'race without it does not');
+  const witness = await parseArguments(['node', 'evento', 'witness', 'x.json']);
+  t.same(witness, { command: 'witness', file: 'x.json' }, 'witness takes a result file');
+  let stderr = '';
+  const code = await parseArguments(['node', 'evento', 'witness'], (text) => (stderr += text)).then(
+    () => 0,
+    (error: unknown) => exitCodeOf(error, () => undefined),
+  );
+  t.equal(code, 2, 'without the file: exit 2');
+  t.equal(stderr.trim().split('\n').length, 1, 'with one line');
+  t.match(stderr, /missing required argument 'result'/, 'naming what is missing');
 });
