@@ -1,4 +1,5 @@
 import type { HistoryOp } from '../client-sim/history.js';
+import { at } from '../lib/at.js';
 import type { HistoryTables } from './history-tables.js';
 
 /** What the history checker found wrong, beside the audit's verdict (docs/histories.md). */
@@ -47,10 +48,10 @@ function cumulative(points: { at: number; rooms: number }[]) {
     let high = times.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if ((times[middle] as number) < t) low = middle + 1;
+      if (at(times, middle) < t) low = middle + 1;
       else high = middle;
     }
-    return low === 0 ? 0 : (sums[low - 1] as number);
+    return low === 0 ? 0 : at(sums, low - 1);
   };
 }
 
@@ -62,21 +63,18 @@ function cumulative(points: { at: number; rooms: number }[]) {
  */
 function checkReads(operations: HistoryOp[], contracted: Map<string, number>): { checked: number; anomalies: CheckAnomaly[] } {
   const claims = operations.filter((op) => isClaim(op) && op.type !== 'fail' && op.hotel_id !== undefined);
-  const bounds = new Map(
-    [...contracted.keys()].map((hotel) => {
-      const here = claims.filter((op) => op.hotel_id === hotel);
-      const acknowledged = cumulative(here.filter((op) => op.type === 'ok').map((op) => ({ at: op.complete_ns, rooms: op.rooms ?? 0 })));
-      const attempted = cumulative(here.map((op) => ({ at: op.invoke_ns, rooms: op.rooms ?? 0 })));
-      return [hotel, { acknowledged, attempted }];
-    }),
-  );
+  const bounds = [...contracted].map(([hotel, total]) => {
+    const here = claims.filter((op) => op.hotel_id === hotel);
+    const acknowledged = cumulative(here.filter((op) => op.type === 'ok').map((op) => ({ at: op.complete_ns, rooms: op.rooms ?? 0 })));
+    const attempted = cumulative(here.map((op) => ({ at: op.invoke_ns, rooms: op.rooms ?? 0 })));
+    return { hotel, total, acknowledged, attempted };
+  });
   const anomalies: CheckAnomaly[] = [];
   let checked = 0;
   operations.forEach((read, index) => {
     if (read.op !== 'available' || read.type !== 'ok' || !read.hotels) return;
     const listed = new Map(read.hotels.map((hotel) => [hotel.hotel_id, hotel.available]));
-    for (const [hotel, total] of contracted) {
-      const { acknowledged, attempted } = bounds.get(hotel) as NonNullable<ReturnType<typeof bounds.get>>;
+    for (const { hotel, total, acknowledged, attempted } of bounds) {
       const upper = total - acknowledged(read.invoke_ns);
       const lower = total - attempted(read.complete_ns);
       const seen = listed.get(hotel);
@@ -109,15 +107,17 @@ function checkReads(operations: HistoryOp[], contracted: Map<string, number>): {
 function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowledged: number; anomalies: CheckAnomaly[] } {
   const rows = new Set(tables.rows.map((row) => row.id));
   const anomalies: CheckAnomaly[] = [];
-  const created = operations.filter((op) => (isClaim(op) || op.op === 'slot') && op.type === 'ok' && op.reservation_id !== undefined);
+  const created = operations.filter(
+    (op): op is HistoryOp & { reservation_id: string } => (isClaim(op) || op.op === 'slot') && op.type === 'ok' && op.reservation_id !== undefined,
+  );
   created.forEach((op) => {
-    if (!rows.has(op.reservation_id as string)) {
+    if (!rows.has(op.reservation_id)) {
       anomalies.push({
         kind: 'lost_write',
         place: op.hotel_id ?? op.resource_id ?? '',
         operation: operations.indexOf(op),
         row: op.reservation_id,
-        detail: `client ${op.client} was told ${op.reservation_id ?? ''} was made (201), and the tables do not have it`,
+        detail: `client ${op.client} was told ${op.reservation_id} was made (201), and the tables do not have it`,
       });
     }
   });

@@ -57,7 +57,7 @@ export function keptSafe(workload: WorkloadName, strategy: string, operations: H
   if (!mechanism) return undefined;
   const conflicts = operations.filter((op) => op.status === 409 && op.reason !== undefined);
   const other: KeptSafe['other'] = {};
-  for (const reason of new Set(conflicts.map((op) => op.reason as string))) {
+  for (const reason of new Set(conflicts.flatMap((op) => (op.reason === undefined ? [] : [op.reason])))) {
     if (mechanism.by !== 'lock' && mechanism.reason === reason) continue;
     const these = conflicts.filter((op) => op.reason === reason);
     other[reason] = { count: these.length, ms: spentMs(these) };

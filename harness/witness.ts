@@ -1,4 +1,5 @@
 import type { HistoryOp } from '../client-sim/history.js';
+import { at } from '../lib/at.js';
 import type { HotelAudit } from './event.js';
 import type { HistoryTables, TableRow } from './history-tables.js';
 import type { WorkloadName } from './workload.js';
@@ -117,7 +118,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   );
   const excess = { total: hotel.overbooked, explained, groups: groups.length };
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
-  const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(a.core[0] as HistoryOp, b.core[0] as HistoryOp))[0];
+  const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
   if (!chosen) {
     return {
       kind: 'overbooking',
@@ -131,7 +132,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   }
   const operations = named(chosen.core, rows);
   const names = operations.map((op) => op.name);
-  const first = operations[0] as WitnessOp;
+  const first = at(operations, 0);
   const later = names.slice(1).join(', ');
   const rooms = operations.map((op) => op.rooms ?? 0);
   const others = chosen.size - operations.length;
@@ -152,10 +153,10 @@ function overlapWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Wit
   const bookings = new Map(input.operations.filter((op) => op.op === 'slot' && op.reservation_id !== undefined).map((op) => [op.reservation_id, op]));
   const seen = new Set<string>();
   return input.tables.overlaps.flatMap(({ resource_id, first, second }) => {
-    const pair = [bookings.get(first), bookings.get(second)];
-    if (seen.has(resource_id) || pair.some((op) => op === undefined)) return [];
+    const pair = [bookings.get(first), bookings.get(second)].filter((op) => op !== undefined);
+    if (seen.has(resource_id) || pair.length < 2) return [];
     seen.add(resource_id);
-    const operations = named((pair as HistoryOp[]).sort(byCommit), rows);
+    const operations = named(pair.sort(byCommit), rows);
     const [t1, t2] = operations as [WitnessOp, WitnessOp];
     const apart = statementsApart.has(input.strategy);
     const free = (op: WitnessOp) => (op.read_available === 1 ? 'found its window free' : 'booked');

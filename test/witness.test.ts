@@ -78,7 +78,7 @@ t.test('naive and transaction: a witness for every overbooked hotel, claims that
       const taken = witness.operations.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
       t.ok(
         first && taken > (first.read_available ?? Infinity),
-        `${witness.place}: together they took ${taken}, more than the ${first?.read_available} left`,
+        `${witness.place}: together they took ${taken}, more than the ${String(first?.read_available)} left`,
       );
       t.match(witness.anomaly, anomaly, `${witness.place}: named ${witness.anomaly}`);
       const text = await checkCore(t, witness);
@@ -107,7 +107,11 @@ t.test('safe strategies, contended: no witness, a valid history, and the mechani
     if (!result) continue;
     const { outcome } = result;
     if (outcome.kept_safe?.count === null) t.comment(`${name}: not counted here: ${result.history?.missing.join('; ') ?? ''}`);
-    else t.ok((outcome.kept_safe?.ms ?? 0) > 0, `${name}: ${outcome.kept_safe?.mechanism}: ${outcome.kept_safe?.count} in ${outcome.kept_safe?.ms} ms`);
+    else
+      t.ok(
+        (outcome.kept_safe?.ms ?? 0) > 0,
+        `${name}: ${String(outcome.kept_safe?.mechanism)}: ${String(outcome.kept_safe?.count)} in ${String(outcome.kept_safe?.ms)} ms`,
+      );
   }
 });
 
