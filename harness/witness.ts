@@ -111,7 +111,8 @@ function overbookingNaming(strategy: string) {
 }
 
 function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, hotel: WitnessInput['hotels'][number]): Witness {
-  const groups = staleGroups(countedClaims(input.operations, rows, hotel.hotel_id));
+  const claims = countedClaims(input.operations, rows, hotel.hotel_id);
+  const groups = staleGroups(claims);
   const explained = Math.min(
     hotel.overbooked,
     groups.reduce((sum, group) => sum + group.excess, 0),
@@ -119,17 +120,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   const excess = { total: hotel.overbooked, explained, groups: groups.length };
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
   const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
-  if (!chosen) {
-    return {
-      kind: 'overbooking',
-      place: hotel.hotel_name,
-      anomaly: 'not explained by the history',
-      summary: `${hotel.hotel_name} is ${hotel.overbooked} room(s) over contract, but no two applied claims in the history read the same version of its row`,
-      explanation: 'the strategy sent no decision back, or the rooms came from writes the history does not hold.',
-      operations: [],
-      excess,
-    };
-  }
+  if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
   const operations = named(chosen.core, rows);
   const names = operations.map((op) => op.name);
   const first = at(operations, 0);
@@ -141,10 +132,54 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
     place: hotel.hotel_name,
     ...overbookingNaming(input.strategy),
     summary:
-      `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} all read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
+      `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
       `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} committed first, and the decisions of ${later} rested on a state it had already changed` +
       (others > 0 ? ` (${others} more claim(s) read that version too)` : ''),
     operations,
+    excess,
+  };
+}
+
+/** A claim that wrote more than one version past the one it read: others committed in between. */
+const wroteOnStaleRead = (op: HistoryOp) =>
+  op.read_version !== undefined && op.written_version !== undefined && Number(op.written_version) > Number(op.read_version) + 1;
+
+/**
+ * When no two claims read the same version: a claim whose read another claim had already
+ * superseded when it wrote (the writer of the next version), with the one that superseded it.
+ */
+function staleWitness(
+  input: WitnessInput,
+  rows: Map<string, TableRow>,
+  hotel: WitnessInput['hotels'][number],
+  claims: HistoryOp[],
+  excess: NonNullable<Witness['excess']>,
+): Witness {
+  const stale = claims.filter(wroteOnStaleRead).sort(byCommit);
+  const late = stale.find((op) => claims.some((other) => other.written_version === String(Number(op.read_version) + 1)));
+  const first = late && claims.find((other) => other.written_version === String(Number(late.read_version) + 1));
+  if (!late || !first) {
+    return {
+      kind: 'overbooking',
+      place: hotel.hotel_name,
+      anomaly: 'not explained by the history',
+      summary: `${hotel.hotel_name} is ${hotel.overbooked} room(s) over contract, but no applied claim in the history wrote on a read another claim had superseded`,
+      explanation: 'the strategy sent no decision back, or the rooms came from writes the history does not hold.',
+      operations: [],
+      excess,
+    };
+  }
+  const [t1, t2] = named([first, late].sort(byCommit), rows) as [WitnessOp, WitnessOp];
+  const [reader, writer] = t1.written_version === late.written_version ? [t1, t2] : [t2, t1];
+  return {
+    kind: 'overbooking',
+    place: hotel.hotel_name,
+    ...overbookingNaming(input.strategy),
+    summary:
+      `${reader.name} read version ${reader.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${reader.read_available ?? '?'} room(s) left; ` +
+      `${writer.name} wrote version ${writer.written_version ?? '?'} and committed first, and ${reader.name} then wrote version ${reader.written_version ?? '?'}: ` +
+      `its check rested on a state ${writer.name} had already changed (${stale.length} claim(s) here wrote on a superseded read)`,
+    operations: [t1, t2],
     excess,
   };
 }

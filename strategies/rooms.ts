@@ -110,17 +110,20 @@ export async function checkThenWrite(
   return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
     const { counter, status, expiresAt } = claimOf(db, request);
     // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
-    const update = db`
+    // With a history, the version it wrote: one past the version read, unless others wrote in between.
+    const update = db<{ written_version?: string }[]>`
       update event_hotel_rooms
       set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
       where id = ${row.id}
+      ${request.decision ? db`returning version::text as written_version` : db``}
     `.execute();
     const insert = db<[{ id: string; txid: string }]>`
       insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
       values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
       returning id, xmin::text as txid
     `.execute();
-    const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
+    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.()]);
+    if (request.decision) request.decision.written_version = updated?.written_version;
     return reserved(noteWrite(request, inserted), request);
   });
 }

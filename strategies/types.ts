@@ -28,6 +28,8 @@ export interface Decision {
   began_us?: string;
   /** The transaction that inserted the reservation (or booking). */
   txid?: string;
+  /** The row's version after this request's update, where the strategy reads before it writes. */
+  written_version?: string;
 }
 
 export interface Reservation {

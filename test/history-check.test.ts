@@ -154,7 +154,7 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
     ],
     'the two claims of 3, in commit order',
   );
-  t.match(witness?.summary, /T1 and T2 all read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first/, 'the summary');
+  t.match(witness?.summary, /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first/, 'the summary');
   const timeline = timelineOf(operations, witness ? [witness] : []);
   t.same(
     timeline.lanes.map((lane) => lane.lane),
@@ -166,6 +166,33 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
     ['T2', 'T1', ''],
     "the witness's operations are marked",
   );
+});
+
+t.test('a crafted overbooking without a shared version: the claim that wrote on a superseded read, and the one that superseded it', async (t) => {
+  const wrote = (client: number, read: number, written: number, rooms: number, committed: number, id: string): HistoryOp => ({
+    ...claim(client, 1, 5, rooms, 'ok', id),
+    read_version: String(read),
+    read_available: 3,
+    written_version: String(written),
+    txid: String(800 + client),
+    committed_us: committed,
+  });
+  // No version read by claims that together took more than it had: client 3 read version 1 and
+  // wrote 2; client 2 read version 1 too, but wrote 3, on a read client 3 had superseded.
+  const operations = [wrote(1, 0, 1, 2, 1_000, 'a'), wrote(3, 1, 2, 1, 2_000, 'c'), wrote(2, 1, 3, 1, 3_000, 'b')];
+  const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
+  const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
+  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
+  t.match(witness, { kind: 'overbooking', anomaly: /G-single/ }, 'G-single');
+  t.same(
+    witness?.operations.map((op) => [op.name, op.reservation_id]),
+    [
+      ['T1', 'c'],
+      ['T2', 'b'],
+    ],
+    'the claim that wrote version 2 first, then the one that read version 1 and wrote 3',
+  );
+  t.match(witness?.summary, /T2 read version 1 .*; T1 wrote version 2 and committed first, and T2 then wrote version 3/, 'the summary');
 });
 
 t.test('how a safe strategy stayed safe, from crafted operations', async (t) => {
