@@ -1,5 +1,6 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
-// a 10,000-client scale run, and the clients phase beside the original Evento's figures.
+// a 10,000-client scale run, the clients phase beside the original Evento's figures, and what
+// recording a history (--history) costs in goodput.
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -8,14 +9,15 @@ import { integer } from '../cmd/options.js';
 import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
+import { historyBudget, measureHistoryOverhead } from './history.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { ceilingSummary, formatCeiling, formatOriginal, formatReportBench, formatScale } from './report.js';
+import { ceilingSummary, formatCeiling, formatHistoryOverhead, formatOriginal, formatReportBench, formatScale } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original', 'report'] as const;
+const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history'] as const;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -119,6 +121,15 @@ try {
     );
     out(formatReportBench(bench));
     report.report = bench;
+  }
+  if (settings.phases.includes('history')) {
+    const overheads = await measureHistoryOverhead({ ...common, runs: settings.runs, seconds: settings.seconds, log });
+    out(
+      `\nHistory overhead: goodput with --history against without, think 0, ${settings.seconds} s per run; ${medianOf}. ` +
+        `Budget: with ≥ ${historyBudget * 100}% of without.`,
+    );
+    out(formatHistoryOverhead(overheads));
+    report.history = overheads;
   }
 
   const loadAfter = loadavg();

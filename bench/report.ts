@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { median } from '../harness/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
+import type { HistoryOverhead } from './history.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -119,5 +120,24 @@ export function formatReportBench(bench: ReportBench): string {
     [`  its CPU, in process`, `${(median(bench.report_cpu_ms) / 1000).toFixed(2)} s`, '', ''],
     [`its report`, `${(bench.files_report_bytes / 1000).toFixed(0)} KB`, '', ''],
   );
+  return table.toString();
+}
+
+export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
+  const table = new Table({
+    head: ['strategy', 'without res/s', 'with res/s', 'with ÷ without', 'operations recorded', 'within budget'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
+    ...plain,
+  });
+  for (const overhead of overheads) {
+    table.push([
+      overhead.strategy,
+      roundedCount(overhead.without),
+      roundedCount(overhead.with),
+      ratioText(overhead.ratio),
+      overhead.operations.map(roundedCount).join(', '),
+      overhead.withinBudget ? 'yes' : 'NO',
+    ]);
+  }
   return table.toString();
 }

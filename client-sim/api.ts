@@ -1,3 +1,4 @@
+import { answerOf, operationType, type History, type HistoryOp, type Received } from './history.js';
 import { createHttpCall } from './http-call.js';
 import type { Metrics } from './metrics.js';
 import { createReplies, type BookReply, type Claim, type ListedHotel, type TenantRow, type TransitionReply } from './replies.js';
@@ -5,8 +6,9 @@ import { createResendingPost } from './resend.js';
 import { createResponseLoss, type ResendPlan } from './response-loss.js';
 import { createServerPools, type ReplaceableServers } from './server-pools.js';
 
-/** A reserve or a hold; with a request_id or a hold it goes as a JSON body, else as Evento sends it. */
+/** A reserve or a hold; as a JSON body (resent when its answer is lost) or as Evento sends it, in the query. */
 export interface ClaimRequest {
+  form: 'json' | 'query';
   eventId: string;
   hotelId: string;
   strategy: string;
@@ -40,6 +42,14 @@ export interface ApiOptions {
   resend?: ResendPlan & { seed: number };
   /** When servers may be replaced: requests to one wait for its replacement and go to its new URL. */
   replaceableServers?: ReplaceableServers;
+  /** When set, every operation is recorded in it, with what the server's strategy decided on. */
+  history?: History;
+}
+
+/** Who sends a request: the simulated client, and the server it talks to. */
+export interface Caller {
+  client: number;
+  server: number;
 }
 
 const tenantHeader = (caller: TenantCaller) => ({ 'x-tenant-id': caller.tenantId });
@@ -49,40 +59,111 @@ const tenantHeader = (caller: TenantCaller) => ({ 'x-tenant-id': caller.tenantId
  * bound on requests in flight across all of them.
  */
 export function createApi(serverUrls: string[], options: ApiOptions) {
+  const { history } = options;
   const pools = createServerPools(serverUrls, options);
   const loss = createResponseLoss(options.resend);
-  const { call, plain } = createHttpCall(pools, loss, options);
+  const { call, plain } = createHttpCall(pools, loss, { ...options, history: history !== undefined });
   const post = createResendingPost(call, loss, options.metrics);
   const replies = createReplies(options.metrics);
 
+  /**
+   * Sends a request and, with a history, records it as one operation from the first send to
+   * the last answer (resends included); `fields` are the request's and what the answer adds.
+   */
+  async function operation<R extends Received>(
+    caller: Caller,
+    op: HistoryOp['op'],
+    send: () => Promise<R>,
+    fields: (reply: R) => Partial<HistoryOp> & Pick<HistoryOp, 'request_id'>,
+  ): Promise<R> {
+    if (!history) return send();
+    const invoke = history.now();
+    const reply = await send();
+    const write = op !== 'available';
+    const ok = op === 'reserve' || op === 'hold' || op === 'slot' ? [201] : [200];
+    history.record({
+      ...caller,
+      op,
+      invoke_ns: invoke,
+      complete_ns: history.now(),
+      type: operationType(reply, write, ok),
+      ...answerOf(reply),
+      ...fields(reply),
+    });
+    return reply;
+  }
+
+  /** A field of a 2xx body's object (`reservation`, `booking`), when there is one. */
+  const createdId = (reply: Received, key: 'reservation' | 'booking') => {
+    if (typeof reply !== 'object' || reply.status >= 300) return {};
+    const created = (reply.body as Record<string, { id?: unknown } | undefined>)[key];
+    return typeof created?.id === 'string' ? { reservation_id: created.id } : {};
+  };
+
   return {
     /** Hotels with rooms left, in the server's order; undefined when the call failed. */
-    async available(server: number, eventId: string): Promise<ListedHotel[] | undefined> {
-      return replies.listed(await plain(server, 'GET', `/${eventId}/available`, false));
+    async available(caller: Caller, eventId: string): Promise<ListedHotel[] | undefined> {
+      const reply = await operation(
+        caller,
+        'available',
+        () => plain(caller.server, 'GET', `/${eventId}/available`, false),
+        (received) => ({ request_id: null, ...(received?.status === 200 && { hotels: received.body as ListedHotel[] }) }),
+      );
+      return replies.listed(reply);
     },
 
     /**
-     * Reserve or hold. Without a request_id or a hold, as the Evento client does: rooms and email
-     * as query parameters. `id` is the new reservation's.
+     * Reserve or hold. In the query form, as the Evento client does: rooms and email (and a
+     * history's request_id) as query parameters. `id` is the new reservation's.
      */
-    async claim(request: ClaimRequest, server: number): Promise<Claim> {
+    async claim(request: ClaimRequest, caller: Caller): Promise<Claim> {
       const { eventId, hotelId, strategy, rooms, email, requestId, holdMs } = request;
-      const path = `/${eventId}/${hotelId}/${holdMs === undefined ? 'reserve' : 'hold'}/${strategy}`;
-      const reply =
-        requestId === undefined && holdMs === undefined
-          ? await plain(server, 'POST', `${path}?${new URLSearchParams({ rooms: String(rooms), email }).toString()}`, true)
-          : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs });
+      const kind = holdMs === undefined ? 'reserve' : 'hold';
+      const path = `/${eventId}/${hotelId}/${kind}/${strategy}`;
+      const { server } = caller;
+      const reply = await operation(
+        caller,
+        kind,
+        async (): Promise<Received> =>
+          request.form === 'query'
+            ? await plain(
+                server,
+                'POST',
+                `${path}?${new URLSearchParams({ rooms: String(rooms), email, ...(requestId && { request_id: requestId }) }).toString()}`,
+                true,
+              )
+            : await post(server, path, true, { rooms, email, request_id: requestId, ttl_ms: holdMs }),
+        (received) => ({ request_id: requestId ?? null, hotel_id: hotelId, rooms, ...createdId(received, 'reservation') }),
+      );
       return replies.claimed(reply, requestId);
     },
 
     /** Confirm or cancel a hold. */
-    async transition(server: number, id: string, action: 'confirm' | 'cancel', requestId?: string): Promise<TransitionReply> {
-      return replies.transitioned(await post(server, `/reservations/${id}/${action}`, false, { request_id: requestId }), requestId);
+    async transition(caller: Caller, id: string, action: 'confirm' | 'cancel', requestId?: string): Promise<TransitionReply> {
+      const reply = await operation(
+        caller,
+        action,
+        () => post(caller.server, `/reservations/${id}/${action}`, false, { request_id: requestId }),
+        () => ({ request_id: requestId ?? null, reservation_id: id }),
+      );
+      return replies.transitioned(reply, requestId);
     },
 
     /** Book a time window on a resource. */
-    async book(server: number, strategy: string, body: SlotBody): Promise<BookReply> {
-      return replies.booked(await post(server, `/slots/${strategy}`, true, body), body.request_id);
+    async book(caller: Caller, strategy: string, body: SlotBody): Promise<BookReply> {
+      const reply = await operation(
+        caller,
+        'slot',
+        () => post(caller.server, `/slots/${strategy}`, true, body),
+        (received) => ({
+          request_id: body.request_id ?? null,
+          resource_id: body.resource_id,
+          start: body.start,
+          end: body.end,
+          ...createdId(received, 'booking'),
+        }),
+      );
+      return replies.booked(reply, body.request_id);
     },
 
     /** A tenant's hotels with rooms left; 'hidden' when its own event was not found (404). */
@@ -92,7 +173,7 @@ export function createApi(serverUrls: string[], options: ApiOptions) {
     },
 
     /** A tenant's reservation through the locking strategy `lock`; 'hidden' when its own event or hotel was not found (404). */
-    async tenantClaim(caller: TenantCaller, lock: string, request: Omit<ClaimRequest, 'strategy'>): Promise<Claim | { reply: 'hidden' }> {
+    async tenantClaim(caller: TenantCaller, lock: string, request: Omit<ClaimRequest, 'strategy' | 'form'>): Promise<Claim | { reply: 'hidden' }> {
       const { eventId, hotelId, rooms, email } = request;
       const path = `/tenants/${caller.context}/${eventId}/${hotelId}/reserve/${lock}`;
       const reply = await call(caller.server, 'POST', path, true, { rooms, email }, tenantHeader(caller));

@@ -44,6 +44,8 @@ export interface ClientPlan {
   resend?: ResendPlan;
   /** Every request carries a request_id even when no response is lost, so the audit can reconcile each write. */
   requestIds?: boolean;
+  /** A history is recorded: every claim carries a request_id, in the query of Evento's form when nothing else needs a body. */
+  history?: boolean;
 }
 
 /** A client that keeps failing is stopped rather than left spinning against a dead server. */
@@ -87,8 +89,8 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
     random,
     /** A share from 0 to 1, for the workload's proportions. */
     fraction: () => random(0, 999_999) / 1_000_000,
-    /** Unique to this event; none unless resent or reconciled, as the Evento client sends none. */
-    requestId: () => (plan.resend || plan.requestIds ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
+    /** Unique to this event; none unless resent, reconciled or recorded, as the Evento client sends none. */
+    requestId: () => (plan.resend || plan.requestIds || plan.history ? `${plan.eventId}/${index}/${(requests += 1)}` : undefined),
     /** After a failed call: back off; false once the client should stop. */
     async failed() {
       failures += 1;
@@ -132,11 +134,12 @@ export async function retryConflicts<R>(
  */
 export async function runClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
   const client = clientContext(index, plan, signal);
+  const caller = { client: index, server };
   const email = `client-${index}@evento.test`;
   let waitedForHolds = false;
 
   while (!signal.aborted) {
-    const hotels = await api.available(server, plan.eventId);
+    const hotels = await api.available(caller, plan.eventId);
     if (!hotels) {
       if (await client.failed()) continue;
       return;
@@ -158,11 +161,12 @@ export async function runClient(index: number, server: number, api: Api, plan: C
       email,
       requestId: client.requestId(),
       holdMs: plan.holds?.ttlMs,
+      form: plan.holds || plan.resend || plan.requestIds ? ('json' as const) : ('query' as const),
     };
 
     const firstAttemptAtMs = client.firstAttemptAt();
     const { reply, id } = await retryConflicts(
-      () => api.claim(request, server),
+      () => api.claim(request, caller),
       metrics,
       signal,
       (r) => r.reply === 'conflict',
@@ -195,7 +199,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     await client.think();
     const requestId = client.requestId();
-    const reply = await retryConflicts(() => api.transition(server, id, action, requestId), metrics, signal);
+    const reply = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
     if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, firstAttemptAtMs, heldAtMs);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { errors as undiciErrors } from 'undici';
+import type { Decision } from '../strategies/types.js';
 import type { ErrorKind, Metrics } from './metrics.js';
 import type { ResponseLoss } from './response-loss.js';
 import type { ServerPools } from './server-pools.js';
@@ -10,6 +11,16 @@ export interface Delivered {
   body: unknown;
   /** The server answered from its idempotency record: a duplicate prevented. */
   replayed: boolean;
+  /** What the server's strategy decided on, when the request asked for it (a history). */
+  decision?: Decision;
+}
+
+/** Asks the server for its strategy's decision; the reply carries it in `decisionHeader`. */
+const historyHeaders = { 'evento-history': '1' };
+const decisionHeader = 'evento-decision';
+
+function decisionOf(header: string | string[] | undefined): Decision | undefined {
+  return typeof header === 'string' ? (JSON.parse(header) as Decision) : undefined;
 }
 
 /**
@@ -34,8 +45,13 @@ function errorKind(error: unknown): ErrorKind {
 const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
 
 /** HTTP calls, at most `inFlight` at once over all servers, each counted and timed in the metrics. */
-export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: { inFlight: number; metrics: Metrics; signal: AbortSignal }) {
+export function createHttpCall(
+  pools: ServerPools,
+  loss: ResponseLoss,
+  options: { inFlight: number; metrics: Metrics; signal: AbortSignal; history?: boolean },
+) {
   const { metrics, signal } = options;
+  const asked = options.history ? historyHeaders : {};
   const limit = pLimit(options.inFlight);
 
   const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers: Record<string, string> = {}) =>
@@ -49,13 +65,14 @@ export function createHttpCall(pools: ServerPools, loss: ResponseLoss, options: 
           method,
           path,
           signal: attempt,
-          headers: json ? { ...headers, 'content-type': 'application/json' } : headers,
+          headers: json ? { 'content-type': 'application/json', ...asked, ...headers } : { ...asked, ...headers },
           ...(json && { body: JSON.stringify(json) }),
         });
         const body: unknown = await response.body.json();
         metrics.recordRequest(startedAt, isReserve);
         if (response.statusCode >= 500) metrics.recordError('http_5xx');
-        return { status: response.statusCode, body, replayed: response.headers['idempotent-replayed'] === 'true' };
+        const { statusCode: status, headers: answered } = response;
+        return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: decisionOf(answered[decisionHeader]) };
       } catch (error) {
         const unanswered = json && !neverSent(error) ? 'unanswered' : undefined;
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the run may have stopped during the await; the checker keeps the check from before it.

@@ -1,5 +1,6 @@
 import { createApi } from './api.js';
 import { runClient, type ClientPlan } from './client.js';
+import { createHistory, type HistoryOp } from './history.js';
 import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { runSlotClient } from './slot-client.js';
@@ -23,6 +24,8 @@ export interface LoadOptions {
   replaceableServers?: ReplaceableServers;
   /** Called as the clients start, their connections open: the run's clock starts here. */
   onClientsStart?: () => void;
+  /** Record every operation, with what the servers' strategies decided on (`LoadResult.history`). */
+  history?: boolean;
 }
 
 export interface LoadResult {
@@ -39,11 +42,14 @@ export interface LoadResult {
   histograms: EncodedHistograms;
   /** Requests, reservations, conflicts and errors in each second, for the report's time series. */
   perSecond: PerSecondSeries;
+  /** Every operation, in the order they completed; only when asked for. */
+  history?: HistoryOp[];
 }
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const metrics = createMetrics();
+  const history = options.history ? createHistory() : undefined;
   const stop = new AbortController();
   const onExternalStop = () => stop.abort('interrupted');
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
@@ -56,9 +62,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     signal: stop.signal,
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     replaceableServers: options.replaceableServers,
+    history,
   });
   await api.openConnections(options.clients);
   metrics.startClock();
+  history?.start();
   options.onClientsStart?.();
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
   const deadline = options.durationMs !== undefined ? setTimeout(() => stop.abort('duration'), options.durationMs) : undefined;
@@ -87,5 +95,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     writes: metrics.writes(),
     histograms: metrics.histograms(),
     perSecond: metrics.perSecond(),
+    history: history?.operations(),
   };
 }

@@ -27,7 +27,7 @@ export async function runSlotClient(index: number, server: number, api: Api, pla
       request_id: client.requestId(),
     };
     const firstAttemptAtMs = client.firstAttemptAt();
-    const reply = await retryConflicts(() => api.book(server, plan.strategy, body), metrics, signal);
+    const reply = await retryConflicts(() => api.book({ client: index, server }, plan.strategy, body), metrics, signal);
     if (reply === 'booked') {
       client.waitOver();
       metrics.recordBooking(firstAttemptAtMs);

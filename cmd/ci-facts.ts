@@ -1,20 +1,14 @@
 import type { StrategyResult } from '../harness/result-schema.js';
 import { at } from '../lib/at.js';
+import { formatWitness } from './witness.js';
 
 /** A run as CI reports name it: `rooms:atomic`, and `rooms:atomic#3` for trial 3 of several. */
 export function testcaseName({ workload, params, trial }: Pick<StrategyResult, 'workload' | 'params' | 'trial'>): string {
   return `${workload}:${params.strategy}${trial && trial.count > 1 ? `#${trial.index}` : ''}`;
 }
 
-/**
- * The witnesses of what went wrong in a run (`outcome.witnesses`), as text: a string as it is,
- * anything else as JSON. None when the result has no such list.
- */
-export function witnessTexts(result: StrategyResult): string[] {
-  const { witnesses } = result.outcome as { witnesses?: unknown };
-  if (!Array.isArray(witnesses)) return [];
-  return witnesses.map((witness: unknown) => (typeof witness === 'string' ? witness : JSON.stringify(witness, null, 2)));
-}
+/** The witnesses of what went wrong in a run (`outcome.witnesses`, with --history), as `evento witness` prints them. */
+export const witnessTexts = (result: StrategyResult): string[] => (result.outcome.witnesses ?? []).map(formatWitness);
 
 /** An argument as a POSIX shell reads it back: bare when it holds nothing the shell would change, else in single quotes. */
 const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);

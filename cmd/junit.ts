@@ -37,7 +37,7 @@ function failureDetail(result: StrategyResult): string {
         ({ name, booked, contracted, overbooked, drift }) =>
           `hotel ${name}: ${booked} booked of ${contracted}, overbooked ${overbooked}, drift ${drift}`,
       ),
-    ...witnessTexts(result).map((witness) => `witness: ${witness}`),
+    ...witnessTexts(result),
   ].join('\n');
 }
 

@@ -39,6 +39,11 @@ async function run(invocation: Invocation): Promise<number> {
       await compareCommand(invocation.base, invocation.next, invocation.flags);
       return 0;
     }
+    case 'witness': {
+      const { witnessCommand } = await import('./witness.js');
+      process.stdout.write(`${await witnessCommand(invocation.file)}\n`);
+      return 0;
+    }
     case 'strategies': {
       const { listStrategies } = await import('./strategies.js');
       process.stdout.write(listStrategies(strategies, slotStrategies, invocation.flags.json ?? false, tenantContexts));

@@ -126,6 +126,12 @@ export function loadOptions() {
     .addOption(new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'))
     .addOption(new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'))
     .addOption(new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'))
+    .addOption(
+      new Option(
+        '--history',
+        'record every operation in <result file>.history.ndjson beside each result file, with a witness for each anomaly and a check of the history (docs/histories.md)',
+      ),
+    )
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
     .addOption(
       new Option(

@@ -32,7 +32,8 @@ export type Invocation =
       next: string;
       flags: { threshold: number; ignoreParams?: true; json?: string; junit?: string; summaryMd?: string };
     }
-  | { command: 'strategies'; flags: { json?: true } };
+  | { command: 'strategies'; flags: { json?: true } }
+  | { command: 'witness'; file: string };
 
 /**
  * Parses `argv` (as process.argv, node and script first) without running anything, so that flags
@@ -155,6 +156,14 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .addOption(summaryOption())
     .action((base, next, flags) => {
       invocation = { command: 'compare', base, next, flags };
+    });
+
+  program
+    .command('witness')
+    .description('print the witnesses of a result file written with --history, each with its operations in time order')
+    .argument('<result>', 'a result file (bench-results/…json) with its history beside it')
+    .action((file) => {
+      invocation = { command: 'witness', file };
     });
 
   program

@@ -30,5 +30,6 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     timeoutMs: flags.timeout * 1000,
     ...workloadConfig(flags),
     chaos: chaosConfig(flags),
+    history: flags.history,
   };
 }

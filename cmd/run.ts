@@ -9,6 +9,7 @@ import { writeRunReports } from './ci-output.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import type { RunFlags } from './run-flags.js';
+import { formatHistoryOutcome } from './witness.js';
 import { writeReport } from './write-report.js';
 
 export const interruptedExitCode = 130;
@@ -36,9 +37,9 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
-    async onResult(result) {
+    async onResult(result, history) {
       await progress.onResult?.(result);
-      written.push(await writeResultFile(flags.resultsDir, result));
+      written.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
 
@@ -58,6 +59,8 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   const { results } = outcome;
   if (results.length > 0) process.stdout.write(`${formatResults(results, { wide: flags.wide })}\n`);
   if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
+  const histories = results.map((result) => formatHistoryOutcome(result)).filter(Boolean);
+  if (histories.length > 0) process.stdout.write(`\n${histories.join('\n\n')}\n`);
   if (flags.json) {
     // run writes its one result; race, and run with --repeat, the list, even when it holds one.
     const json = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;

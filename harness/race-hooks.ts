@@ -1,3 +1,4 @@
+import type { HistoryOp } from '../client-sim/history.js';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { SeededEvent } from './event.js';
@@ -19,5 +20,6 @@ export interface RaceHooks {
   onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
   /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
   onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;
-  onResult?(result: StrategyResult): void | Promise<void>;
+  /** `history`: every operation of the run, when it was recorded (--history). */
+  onResult?(result: StrategyResult, history?: HistoryOp[]): void | Promise<void>;
 }

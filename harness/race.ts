@@ -4,6 +4,7 @@ import type { StrategyInfo } from '../strategies/types.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from './database.js';
 import { EnvironmentError } from './errors.js';
+import { analyseHistory } from './history-analysis.js';
 import { liveAudit } from './live-audit.js';
 import type { RaceHooks } from './race-hooks.js';
 import { replayLog } from './replay.js';
@@ -97,7 +98,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     const [serverUrl = database.url, serverTenantUrl] = pooler?.urls ?? urls;
     const { chaos } = config;
     fleet = await startServers(config.servers, serverUrl, config.poolSize, {
-      idempotency: config.retries?.idempotency,
+      idempotency: config.retries?.idempotency ?? (historyIdsOnly(config) ? false : undefined),
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
       tenantDatabaseUrl: serverTenantUrl,
       prepare: !pooler,
@@ -185,10 +186,12 @@ async function runTrial(
         seed,
         // Under faults every claim carries a request_id, so the audit can reconcile those left in doubt.
         requestIds: chaos !== undefined,
+        history: config.history,
         resend: config.retries && { dropResponses: config.retries.dropResponses, clientTimeoutMs: config.retries.clientTimeoutMs },
       },
       timeoutMs: config.timeoutMs,
       durationMs: config.durationMs,
+      history: config.history,
       tickMs: options.tickMs,
       replaceableServers: chaos && fleet,
       onClientsStart: () => {
@@ -209,6 +212,16 @@ async function runTrial(
   const audit = await auditRun(database.sql, workload, event.event_id, load.counts);
   // Only a strategy that writes the log is expected to agree with its replay.
   const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
+  const history =
+    load.history &&
+    (await analyseHistory(database.sql, {
+      workload: name,
+      strategy: strategy.name,
+      promisesSafety: strategy.promisesSafety,
+      eventId: event.event_id,
+      audit: audit.rooms,
+      operations: load.history,
+    }));
   const result = buildResult({
     strategy,
     params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler }),
@@ -220,14 +233,21 @@ async function runTrial(
     logReplay,
     chaos: chaosOutcome,
     trial: { ...trial, seed },
+    history,
   });
   if (options.sweep) result.sweep = options.sweep;
-  await hooks.onResult?.(result);
+  await hooks.onResult?.(result, load.history);
   return { result, stoppedBy: load.stoppedBy };
 }
 
 /** What every load of a race shares, warm-up or measured. */
 type SharedLoad = Pick<LoadOptions, 'serverUrls' | 'clients' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
+
+/**
+ * A history gives every claim a request_id to name it by; when nothing is ever resent, the
+ * servers only record it rather than pay for remembering its answer.
+ */
+const historyIdsOnly = (config: RunConfig) => config.history === true && !config.retries && !config.chaos;
 
 /** What every client plan of a run holds, measured or not. */
 function basePlan(config: RunConfig, strategy: StrategyInfo, run: WorkloadRun) {

@@ -2,6 +2,10 @@ import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { ChaosFault, ChaosOutcome } from './chaos.js';
 import type { PoolerInfo } from './pooler.js';
+import type { CheckResult } from './checker.js';
+import type { HistoryInfo } from './history.js';
+import type { KeptSafe } from './history-safety.js';
+import type { Witness } from './witness.js';
 import type { WorkloadName } from './workload.js';
 
 /** The parameters of a run, named as in the result file. */
@@ -142,11 +146,19 @@ export interface StrategyResult {
     counts: Record<string, number>;
     /** What the injected faults did and how the writes they left in doubt turned out; null without --chaos. */
     chaos: ChaosOutcome | null;
+    /** With --history: how each anomaly the audit found came about; empty when nothing is wrong. */
+    witnesses?: Witness[];
+    /** With --history: the history checked against the tables, independently of the audit. */
+    history_check?: CheckResult;
+    /** With --history, for a strategy that promises safety: how it kept the promise. */
+    kept_safe?: KeptSafe;
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
   /** Which point of a sweep the trial ran at (`evento sweep`); absent outside sweeps. */
   sweep?: SweepCoordinates;
+  /** With --history: the run's history file, beside this one (docs/histories.md). */
+  history?: HistoryInfo;
 }
 
 /** A sweep point: its index in the sweep's order and the value of each swept axis, as the user wrote it. */

@@ -3,11 +3,14 @@ import type { LoadResult } from '../client-sim/runner.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
+import { historyFileOf } from './history.js';
+import type { HistoryAnalysis } from './history-analysis.js';
 import { toolVersion } from './paths.js';
 import type { PoolerInfo } from './pooler.js';
 import type { LogReplay } from './replay.js';
 import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
+import { resultFileName } from './results-file.js';
 import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
@@ -92,11 +95,15 @@ export function buildResult(input: {
   logReplay?: LogReplay;
   chaos?: ChaosOutcome;
   trial: TrialInfo;
+  /** With --history. */
+  history?: HistoryAnalysis;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { rooms: audit, counts } = input.audit;
   const logMismatch = input.logReplay?.log_mismatch ?? null;
   const chaos = input.chaos ?? null;
+  const { history } = input;
+  const startedAt = input.startedAt.toISOString();
   // A write no client was told of, an answer the tables lost or a request id held for good is wrong whatever the strategy.
   const problems = [
     ...input.audit.problems,
@@ -107,7 +114,7 @@ export function buildResult(input: {
   return {
     tool: { name: 'evento', version: toolVersion },
     workload: input.params.workload ?? 'rooms',
-    started_at: input.startedAt.toISOString(),
+    started_at: startedAt,
     params: input.params,
     environment: {
       node: process.versions.node,
@@ -144,8 +151,10 @@ export function buildResult(input: {
       log_mismatch: logMismatch,
       counts: { ...input.load.counts, ...counts },
       chaos,
+      ...(history && { witnesses: history.witnesses, history_check: history.check, ...(history.keptSafe && { kept_safe: history.keptSafe }) }),
     },
     hotels: hotelOutcomes(audit),
     verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch, problems }),
+    ...(history && { history: { file: historyFileOf(resultFileName({ started_at: startedAt, params: input.params })), ...history.info } }),
   };
 }

@@ -74,4 +74,6 @@ export interface RunConfig {
   pooler?: PoolerName;
   /** Faults injected while the clients run (--chaos); unset without. */
   chaos?: ChaosConfig;
+  /** Record every operation (--history): each result then has its history, witnesses and check. */
+  history?: boolean;
 }

@@ -5,7 +5,7 @@ import type { Sql } from '../db/connection.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
-import { errorReply, send } from './replies.js';
+import { decisionFor, errorReply, send } from './replies.js';
 import { roomRoutes } from './room-routes.js';
 import { slotRoutes } from './slot-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
@@ -45,7 +45,9 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   const rooms = roomRoutes(sql, idempotent);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));
-  app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) => send(res, await rooms.reserve(req.params, req.query, req.body)));
+  app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) =>
+    send(res, await rooms.reserve(req.params, req.query, req.body, decisionFor(req.headers))),
+  );
 
   app.use(lifecycleRoutes(sql, idempotent, json));
   app.use(slotRoutes(sql, idempotent, json));

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Reply } from './idempotency.js';
-import { errorReply, send } from './replies.js';
+import { decisionFor, errorReply, send } from './replies.js';
 import type { RoomRoutes } from './room-routes.js';
 
 // One path segment as Express would match it, minus percent-encoding (Express decodes it).
@@ -31,7 +31,7 @@ export function fastPath(routes: RoomRoutes, authorized: (req: IncomingMessage) 
       const match = reservePath.exec(url);
       if (match) {
         const [, eventId, hotelId, strategy, query] = match as unknown as [string, string, string, string, string | undefined];
-        answer = () => routes.reserve({ eventId, hotelId, strategy }, parseQuery(query ?? ''), undefined);
+        answer = () => routes.reserve({ eventId, hotelId, strategy }, parseQuery(query ?? ''), undefined, decisionFor(req.headers));
       }
     }
     if (!answer || !authorized(req)) return false;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/connection.js';
+import type { Decision } from '../strategies/types.js';
 
 /** What a route answers: the status and the JSON body, as stored for a replay. */
 export interface Reply {
@@ -8,6 +9,8 @@ export interface Reply {
   body: object;
   /** Set when the reply is the stored answer to an earlier request with the same request_id. */
   replayed?: boolean;
+  /** What the strategy decided on, sent as the `evento-decision` header when the client asked for it. */
+  decision?: Decision;
 }
 
 export interface IdempotencyOptions {

@@ -4,7 +4,7 @@ import { reservationWrittenBy } from '../strategies/rooms.js';
 import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
-import { invalidRequest, replyTo, send } from './replies.js';
+import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
 
 /** Holds and their lifecycle: place a hold, confirm or cancel it, read it with its history. */
@@ -24,6 +24,7 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       return;
     }
     const request = parsed.value;
+    const decision = decisionFor(req.headers);
     // The hold as stored: with its expiry, set by the database's clock.
     const replyWith = async (id: string) => {
       const reservation = await readReservation(sql, id);
@@ -34,8 +35,8 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       request.requestId,
       { route: 'hold', strategy: strategy.name, ...request },
       async () => {
-        const outcome = await strategy.reserve(sql, request);
-        return outcome.status === 'reserved' ? replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel');
+        const outcome = await strategy.reserve(sql, { ...request, decision });
+        return { ...(outcome.status === 'reserved' ? await replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel')), decision };
       },
       async (requestId) => {
         const id = await reservationWrittenBy(sql, requestId);

@@ -7,6 +7,13 @@ import type { Reply } from './idempotency.js';
 
 type Outcome = ReserveOutcome | TransitionOutcome | BookOutcome;
 
+/** A request with this header set (to anything) gets its strategy's decision back in `decisionHeader`. */
+export const historyHeader = 'evento-history';
+export const decisionHeader = 'evento-decision';
+
+/** A decision to fill in when the request asked for one. */
+export const decisionFor = (headers: Record<string, string | string[] | undefined>) => (headers[historyHeader] === undefined ? undefined : {});
+
 /** The one place where outcomes become HTTP statuses; `missing` says what a 404 did not find. */
 export function replyTo(outcome: Outcome, missing: string): Reply {
   switch (outcome.status) {
@@ -46,6 +53,7 @@ export function send(res: ServerResponse, reply: Reply) {
   };
   // Tells a retrying client that this is the answer to its first try, not a second booking.
   if (reply.replayed) headers['idempotent-replayed'] = 'true';
+  if (reply.decision) headers[decisionHeader] = JSON.stringify(reply.decision);
   res.writeHead(reply.status, headers);
   res.end(text);
 }

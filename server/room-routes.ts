@@ -1,6 +1,7 @@
 import { findStrategy, strategyNames } from '../strategies/registry.js';
 import { listAvailable, reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
+import type { Decision } from '../strategies/types.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo } from './replies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
@@ -13,7 +14,13 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       return availableReply(await listAvailable(sql, eventId));
     },
 
-    async reserve(params: { eventId: string; hotelId: string; strategy: string }, query: Record<string, unknown>, body: unknown): Promise<Reply> {
+    /** `decision`, when given, is filled in by the strategy and sent back with the reply. */
+    async reserve(
+      params: { eventId: string; hotelId: string; strategy: string },
+      query: Record<string, unknown>,
+      body: unknown,
+      decision?: Decision,
+    ): Promise<Reply> {
       const strategy = findStrategy(params.strategy);
       if (!strategy) return invalid(`unknown strategy "${params.strategy}"`, { strategies: strategyNames });
       const parsed = parseReserveRequest(params, query, body);
@@ -22,7 +29,7 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       return idempotent(
         request.requestId,
         { route: 'reserve', strategy: strategy.name, ...request },
-        async () => replyTo(await strategy.reserve(sql, request), 'event or hotel'),
+        async () => ({ ...replyTo(await strategy.reserve(sql, { ...request, decision }), 'event or hotel'), decision }),
         async (requestId) => {
           const id = await reservationWrittenBy(sql, requestId);
           return id === undefined ? undefined : replyTo(reserved(id, request), 'event or hotel');

@@ -4,7 +4,7 @@ import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
 import { bookingWrittenBy, queryBookings } from '../strategies/slots.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
-import { invalidRequest, replyTo, send } from './replies.js';
+import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import { parseSlotQuery, parseSlotRequest } from './validate.js';
 
 /** Time slots: book a window on a resource through a slot strategy; stream bookings as NDJSON. */
@@ -24,10 +24,11 @@ export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.Reque
       return;
     }
     const request = parsed.value;
+    const decision = decisionFor(req.headers);
     const reply = await idempotent(
       request.requestId,
       { route: 'slots', strategy: strategy.name, ...request },
-      async () => replyTo(await strategy.book(sql, request), 'resource'),
+      async () => ({ ...replyTo(await strategy.book(sql, { ...request, decision }), 'resource'), decision }),
       async (requestId) => {
         const booking = await bookingWrittenBy(sql, requestId);
         return booking && replyTo({ status: 'booked', booking }, 'resource');

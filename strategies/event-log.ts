@@ -1,4 +1,4 @@
-import { afterRead, reserved, whenAvailable } from './rooms.js';
+import { afterRead, noteRead, noteWrite, readProvenance, reserved, whenAvailable } from './rooms.js';
 import { onOwnConnection } from './own-connection.js';
 import type { Db } from '../db/connection.js';
 import type { ReserveRequest, Strategy } from './types.js';
@@ -20,9 +20,13 @@ export function loadStream(db: Db, request: ReserveRequest) {
   return db<Stream[]>`
     select ehr.id, ehr.contracted, ehr.reserved, ehr.locked,
       (select coalesce(max(e.version), 0) from room_events e where e.stream_id = ehr.id) as version
+      ${readProvenance(db, request)}
     from event_hotel_rooms ehr
     where ehr.event_id = ${request.eventId} and ehr.hotel_id = ${request.hotelId}
-  `.then((rows) => afterRead(db, rows[0]));
+  `.then((rows) => {
+    noteRead(request, rows[0]);
+    return afterRead(db, rows[0]);
+  });
 }
 
 /**
@@ -32,7 +36,7 @@ export function loadStream(db: Db, request: ReserveRequest) {
  * statement with 23505. Returns the reservation id.
  */
 export async function appendReserved(db: Db, streamId: string, version: number, request: ReserveRequest) {
-  const [row] = await db<[{ id: string }]>`
+  const [row] = await db<[{ id: string; txid: string }]>`
     with event as (
       insert into room_events (stream_id, version, type, data, created_at)
       values (${streamId}, ${version}, 'ROOMS_RESERVED', jsonb_build_object(
@@ -51,9 +55,9 @@ export async function appendReserved(db: Db, streamId: string, version: number, 
     insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
     select (data->>'reservation_id')::uuid, stream_id, data->>'email', (data->>'rooms')::int, 'CONFIRMED', data->>'request_id', now()
     from event
-    returning id
+    returning id, xmin::text as txid
   `;
-  return row.id;
+  return noteWrite(request, row);
 }
 
 export const eventLog: Strategy = {

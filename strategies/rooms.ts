@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { Reservation, ReserveOutcome, ReserveRequest } from './types.js';
+import type { Decision, Reservation, ReserveOutcome, ReserveRequest } from './types.js';
 
 /** The SQL steps the room strategies are made of; each strategy composes them differently. */
 
@@ -44,19 +44,46 @@ export async function listAvailable(db: Db, eventId: string) {
   return event ? hotels : undefined;
 }
 
+/** With a history: which transaction wrote the row version read, and when this one began. */
+export const readProvenance = (db: Db, request: ReserveRequest) =>
+  request.decision ? db`, xmin::text as read_xmin, (extract(epoch from now()) * 1000000)::bigint::text as began_us` : db``;
+
+/** Notes the row a decision rests on in the request's decision, when it has one. */
+export function noteRead(
+  request: ReserveRequest,
+  row: (RoomCounts & { version: string | number } & Pick<Decision, 'read_xmin' | 'began_us'>) | undefined,
+) {
+  if (!request.decision || !row) return;
+  Object.assign(request.decision, {
+    read_available: availableIn(row),
+    read_version: String(row.version),
+    read_xmin: row.read_xmin,
+    began_us: row.began_us,
+  });
+}
+
 export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {
   const forUpdate = lock === 'for update' ? db`for update` : db``;
-  return db<RoomRow[]>`
-    select id, contracted, reserved, locked, version
+  return db<(RoomRow & Pick<Decision, 'read_xmin' | 'began_us'>)[]>`
+    select id, contracted, reserved, locked, version ${readProvenance(db, request)}
     from event_hotel_rooms
     where event_id = ${request.eventId} and hotel_id = ${request.hotelId}
     ${forUpdate}
-  `.then((rows) => afterRead(db, rows[0]));
+  `.then((rows) => {
+    noteRead(request, rows[0]);
+    return afterRead(db, rows[0]);
+  });
 }
 
 type RoomCounts = Pick<RoomRow, 'contracted' | 'reserved' | 'locked'>;
 
 export const availableIn = (row: RoomCounts) => row.contracted - (row.reserved + row.locked);
+
+/** Notes the writing transaction in the request's decision, when it has one; returns the reservation id. */
+export function noteWrite(request: ReserveRequest, row: { id: string; txid: string }) {
+  if (request.decision) request.decision.txid = row.txid;
+  return row.id;
+}
 
 /**
  * What every strategy that reads before it writes decides from its read: no row is not_found,
@@ -99,18 +126,21 @@ export async function checkThenWrite(
   return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
     const { counter, status, expiresAt } = claimOf(db, request);
     // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
-    const update = db`
+    // With a history, the version it wrote: one past the version read, unless others wrote in between.
+    const update = db<{ written_version?: string }[]>`
       update event_hotel_rooms
       set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
       where id = ${row.id}
+      ${request.decision ? db`returning version::text as written_version` : db``}
     `.execute();
-    const insert = db<[{ id: string }]>`
+    const insert = db<[{ id: string; txid: string }]>`
       insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
       values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
-      returning id
+      returning id, xmin::text as txid
     `.execute();
-    const [, [inserted]] = await Promise.all([update, insert, commit?.()]);
-    return reserved(inserted.id, request);
+    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.()]);
+    if (request.decision) request.decision.written_version = updated?.written_version;
+    return reserved(noteWrite(request, inserted), request);
   });
 }
 
@@ -121,7 +151,7 @@ export async function checkThenWrite(
  */
 export async function conditionalClaim(db: Db, request: ReserveRequest, condition: ReturnType<Db>) {
   const { counter, status, expiresAt } = claimOf(db, request);
-  const [row] = await db<{ id: string }[]>`
+  const [row] = await db<{ id: string; txid: string }[]>`
     with claimed as (
       update event_hotel_rooms
       set ${counter} = ${counter} + ${request.rooms}, version = version + 1, updated_at = now()
@@ -131,9 +161,9 @@ export async function conditionalClaim(db: Db, request: ReserveRequest, conditio
     insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, expires_at, created_at)
     select gen_random_uuid(), claimed.id, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now()
     from claimed
-    returning id
+    returning id, xmin::text as txid
   `;
-  return row?.id;
+  return row && noteWrite(request, row);
 }
 
 /** The reservation a request with this request_id wrote, if any: a re-run answers from it instead of writing again. */

@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Db } from '../db/connection.js';
-import type { Isolation, StrategyInfo } from './types.js';
+import type { Decision, Isolation, StrategyInfo } from './types.js';
 
 /**
  * The time-slot workload: one booking per resource per moment. A booking holds `during`, a
@@ -15,6 +15,8 @@ export interface SlotRequest {
   start: Date;
   end: Date;
   requestId: string | null;
+  /** Set when the caller records a history: the strategy notes here what it decided on. */
+  decision?: Decision;
 }
 
 export interface SlotBooking {
@@ -50,14 +52,17 @@ const bookingColumns = (db: Db) => db`id, resource_id, user_id, lower(during) as
  * the insert for the resource, though there is one for overlaps unless something else guards).
  */
 export async function insertBooking(db: Db, request: SlotRequest, strategy: string): Promise<BookOutcome> {
-  const [booking] = await db<SlotBooking[]>`
+  const [row] = await db<(SlotBooking & { txid: string })[]>`
     insert into slot_bookings (id, resource_id, user_id, during, status, strategy, request_id, created_at)
     select gen_random_uuid(), r.id, ${request.userId}, ${windowOf(db, request)}, 'CONFIRMED', ${strategy}, ${request.requestId}, now()
     from resources r
     where r.id = ${request.resourceId}
-    returning ${bookingColumns(db)}
+    returning ${bookingColumns(db)}, xmin::text as txid
   `;
-  return booking ? { status: 'booked', booking } : { status: 'not_found' };
+  if (!row) return { status: 'not_found' };
+  const { txid, ...booking } = row;
+  if (request.decision) request.decision.txid = txid;
+  return { status: 'booked', booking };
 }
 
 /** The booking a request with this request_id wrote, if any: a re-run answers from it instead of booking again. */
@@ -83,6 +88,7 @@ export async function checkThenBook(db: Db, request: SlotRequest, strategy: stri
       and status <> all(${inactive})
     limit 1
   `;
+  if (request.decision) request.decision.read_available = overlap ? 0 : 1;
   if (overlap) return { status: 'taken', reason: 'overlap' };
   return insertBooking(db, request, strategy);
 }

@@ -9,6 +9,27 @@ export interface ReserveRequest {
   requestId: string | null;
   /** Set for a hold (the holds workload): claim `locked`, not `reserved`, for this many ms. */
   holdMs?: number;
+  /** Set when the caller records a history: the strategy notes here what it decided on. */
+  decision?: Decision;
+}
+
+/**
+ * What a strategy decided on, for a history (docs/histories.md): the row it read and the
+ * transaction that wrote. Ids are PostgreSQL's 32-bit xids, as text.
+ */
+export interface Decision {
+  /** Rooms left in the row read (a slot: 1 when the window was found free, 0 when taken). */
+  read_available?: number;
+  /** The row's version in that read. */
+  read_version?: string;
+  /** The transaction that wrote the row version read. */
+  read_xmin?: string;
+  /** When this request's transaction began, in microseconds since the epoch by the database's clock. */
+  began_us?: string;
+  /** The transaction that inserted the reservation (or booking). */
+  txid?: string;
+  /** The row's version after this request's update, where the strategy reads before it writes. */
+  written_version?: string;
 }
 
 export interface Reservation {

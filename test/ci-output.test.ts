@@ -139,11 +139,24 @@ t.test('a broken promise fails its testcase under --junit alone, and the exit ju
   const broken: StrategyResult = {
     ...atomic,
     verdict: { ...atomic.verdict, safe: false, label: 'OVERBOOKED by 3' },
-    outcome: { ...atomic.outcome, overbooked_rooms: 3, ...{ witnesses: ['Let T1 = reserve 2 rooms, T2 = reserve 2 rooms. Both read 3 available.'] } },
+    outcome: {
+      ...atomic.outcome,
+      overbooked_rooms: 3,
+      witnesses: [
+        {
+          kind: 'overbooking',
+          place: 'Hotel 001',
+          anomaly: 'check-then-act across transactions',
+          summary: 'T1 and T2 both read 3 rooms left and took 2 + 2',
+          explanation: 'each claim acted on a check another had made stale',
+          operations: [],
+        },
+      ],
+    },
   };
   const cases = resultCases('race', [broken], judgedAssertions({ junit: 'junit.xml' }));
   t.match(cases, [{ name: 'rooms:atomic', failure: { type: 'promise-broken', message: 'atomic promises safety but was OVERBOOKED by 3' } }]);
-  t.match(at(cases, 0).failure?.detail, /witness: Let T1 = reserve 2 rooms/, 'the failure carries the witness');
+  t.match(at(cases, 0).failure?.detail, /witness: overbooking at Hotel 001/, 'the failure carries the witness');
   const xml = junitXml({ name: 'evento race', startedAt: new Date(broken.started_at), properties: [], cases });
   t.same(await schemaErrors(xml), [], 'valid against the JUnit schema');
 
@@ -153,7 +166,7 @@ t.test('a broken promise fails its testcase under --junit alone, and the exit ju
   t.same(unjudged.failures, [], 'without --junit or --assert-no-overbooking, nothing asserts the promise');
 
   const summary = runSummary({ command: 'race', results: [broken], failures: reports.failures, replay: 'npx evento race --seed 9' });
-  t.match(summary, /#### Witnesses\n\n`rooms:atomic`\n\n```text\nLet T1 = reserve 2 rooms/, 'the summary shows the witness');
+  t.match(summary, /#### Witnesses\n\n`rooms:atomic`\n\n```text\nwitness: overbooking at Hotel 001/, 'the summary shows the witness');
   t.notMatch(runSummary({ command: 'race', results: [atomic], failures: [], replay: '' }), /Witnesses/, 'and no such section without one');
 });
 

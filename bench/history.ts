@@ -1,0 +1,61 @@
+import { runEvento, type CliOptions } from './evento-cli.js';
+import { median, round2 } from './stats.js';
+
+/** Goodput with and without `--history`, for one strategy. */
+export interface HistoryOverhead {
+  strategy: string;
+  /** Medians over the rounds, reservations per second. */
+  without: number;
+  with: number;
+  /** Median over the rounds of with ÷ without, each round's pair run back to back. */
+  ratio: number;
+  /** Within the budget: goodput with a history at least 90 % of goodput without. */
+  withinBudget: boolean;
+  operations: number[];
+  rounds: { without: number; with: number }[];
+}
+
+export const historyBudget = 0.9;
+const strategies = ['atomic', 'pessimistic'];
+/** Rooms that never sell out in the run's time: a fixed-length throughput run. */
+const rooms = 1_000_000;
+
+/**
+ * What recording a history costs: each round runs the strategy without and with `--history`
+ * back to back, the order alternating between rounds so that neither always runs on a warmer
+ * or a busier machine; the ratio is taken within each round.
+ */
+export async function measureHistoryOverhead(
+  options: Omit<CliOptions, 'limitMs'> & { runs: number; seconds: number; log(line: string): void },
+): Promise<HistoryOverhead[]> {
+  const args = ['--clients', '64', '--servers', '2', '--hotels', '3', '--rooms', String(rooms), '--think-ms', '0', '--pick', 'random', '--warmup', '1s'];
+  const overheads: HistoryOverhead[] = [];
+  for (const strategy of strategies) {
+    const rounds: HistoryOverhead['rounds'] = [];
+    const operations: number[] = [];
+    for (let round = 1; round <= options.runs; round += 1) {
+      const goodput = { without: 0, with: 0 };
+      for (const recorded of round % 2 === 1 ? [false, true] : [true, false]) {
+        const run = await runEvento(['--strategy', strategy, ...args, '--duration', `${options.seconds}s`, ...(recorded ? ['--history'] : [])], {
+          ...options,
+          limitMs: options.seconds * 1000 + 120_000,
+        });
+        goodput[recorded ? 'with' : 'without'] = run.result.outcome.reservations_per_s;
+        if (recorded) operations.push(run.result.history?.operations ?? 0);
+      }
+      options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
+      rounds.push(goodput);
+    }
+    const ratio = round2(median(rounds.map((r) => (r.without > 0 ? r.with / r.without : 0))));
+    overheads.push({
+      strategy,
+      without: median(rounds.map((r) => r.without)),
+      with: median(rounds.map((r) => r.with)),
+      ratio,
+      withinBudget: ratio >= historyBudget,
+      operations,
+      rounds,
+    });
+  }
+  return overheads;
+}

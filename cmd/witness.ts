@@ -1,0 +1,135 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { HistoryOp } from '../client-sim/history.js';
+import type { CheckResult } from '../harness/checker.js';
+import { UsageError } from '../harness/errors.js';
+import { readHistory } from '../harness/history.js';
+import type { KeptSafe } from '../harness/history-safety.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import type { Witness, WitnessOp } from '../harness/witness.js';
+import { describeOperation } from '../harness/witness-timeline.js';
+import { runLabel } from '../harness/workload.js';
+
+const ms = (ns: number) => (ns / 1e6).toFixed(3);
+
+/** How T2's commit followed T1's, by the database's clock; empty without commit times. */
+function committed(op: WitnessOp, first: WitnessOp) {
+  if (op.committed_us === undefined || op.committed_us === null) return '';
+  if (op === first || first.committed_us === undefined || first.committed_us === null) return ', committed first';
+  return `, committed ${((op.committed_us - first.committed_us) / 1000).toFixed(3)} ms after ${first.name}`;
+}
+
+function letLine(op: WitnessOp, first: WitnessOp) {
+  const where = op.reservation_id === undefined ? '' : `, ${op.in_tables ? 'in the tables as' : 'NOT in the tables:'} ${op.reservation_id}`;
+  return (
+    `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? '(no id)'}: ${describeOperation(op)}` +
+    `, sent at ${ms(op.invoke_ns)} ms, answered at ${ms(op.complete_ns)} ms${committed(op, first)}${where}`
+  );
+}
+
+/** One witness in Elle's "Let … Then …" form. */
+export function formatWitness(witness: Witness): string {
+  const [first] = witness.operations;
+  const lets = first ? witness.operations.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first)}`) : [];
+  const excess = witness.excess
+    ? [
+        `  ${witness.excess.groups} group(s) of claims that read the same version explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`,
+      ]
+    : [];
+  return [
+    `witness: ${witness.kind} at ${witness.place}: ${witness.anomaly}`,
+    ...lets,
+    `  Then ${witness.summary}.`,
+    `  ${witness.explanation}`,
+    ...excess,
+  ].join('\n');
+}
+
+export function formatKeptSafe(strategy: string, kept: KeptSafe): string {
+  const amount = (count: number | null, ms: number | null) => (count === null ? 'unknown' : `${count.toLocaleString('en-US')} (${ms ?? 0} ms)`);
+  const other = Object.entries(kept.other).map(([reason, { count, ms }]) => `${reason} ${amount(count, ms)}`);
+  return `how ${strategy} stayed safe: ${kept.mechanism} ${amount(kept.count, kept.ms)}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}`;
+}
+
+export function formatCheck(check: CheckResult): string {
+  const counted = `${check.reads_checked.toLocaleString('en-US')} read bound(s), ${check.acknowledged_checked.toLocaleString('en-US')} acknowledged write(s), ${check.rows_checked.toLocaleString('en-US')} row(s) checked`;
+  const skipped = check.reads_skipped ? ` (reads not checked: ${check.reads_skipped})` : '';
+  if (check.valid) return `history check: valid; ${counted}${skipped}`;
+  const kinds = Object.entries(check.anomalies_by_kind).map(([kind, count]) => `${count} ${kind}`);
+  // The first of each kind says what it looks like.
+  const shown = Object.keys(check.anomalies_by_kind).flatMap((kind) => {
+    const first = check.anomalies.find((anomaly) => anomaly.kind === kind);
+    return first ? [`  ${kind}: ${first.detail}`] : [];
+  });
+  return [
+    `history check: ${check.anomaly_count} anomal${check.anomaly_count === 1 ? 'y' : 'ies'} (${kinds.join(', ')}); ${counted}${skipped}`,
+    ...shown,
+  ].join('\n');
+}
+
+/**
+ * What a result's history says: its witnesses (each followed by `more(witness)`, when given),
+ * how it stayed safe, the check; empty without a history.
+ */
+export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Witness) => string): string {
+  const { witnesses, kept_safe: kept, history_check: check } = result.outcome;
+  if (!result.history || !check) return '';
+  const label = runLabel(result.workload, result.params.strategy);
+  const trial = result.trial && result.trial.count > 1 ? ` (trial ${result.trial.index})` : '';
+  const missing = result.history.missing.map((text) => `history lacks ${text}`);
+  return [
+    `${label}${trial}: ${result.history.operations.toLocaleString('en-US')} operations in ${result.history.file}`,
+    ...(witnesses ?? []).map((witness) => (more ? `${formatWitness(witness)}\n${more(witness)}` : formatWitness(witness))),
+    ...(kept ? [formatKeptSafe(label, kept)] : []),
+    formatCheck(check),
+    ...missing,
+  ].join('\n');
+}
+
+/**
+ * A witness's operations, invocations and answers together, in the order they happened, and
+ * how many other operations of the history were in flight meanwhile.
+ */
+export function formatTimeOrder(witness: Witness, history: HistoryOp[]): string {
+  const events = witness.operations.flatMap((op) => [
+    { at: op.invoke_ns, line: `${op.name} sent      ${describeOperation(op).split(' → ')[0] ?? ''} (client ${op.client} → server ${op.server})` },
+    { at: op.complete_ns, line: `${op.name} answered  ${describeOperation(op)}` },
+  ]);
+  const commits = witness.operations
+    .filter((op): op is WitnessOp & { committed_us: number } => typeof op.committed_us === 'number')
+    .sort((a, b) => a.committed_us - b.committed_us)
+    .map((op) => `${op.name} (xid ${op.txid ?? '?'})`);
+  const from = Math.min(...witness.operations.map((op) => op.invoke_ns));
+  const to = Math.max(...witness.operations.map((op) => op.complete_ns));
+  const own = new Set(witness.operations.map((op) => `${op.client}/${op.invoke_ns}`));
+  const meanwhile = history.filter((op) => op.invoke_ns < to && op.complete_ns > from && !own.has(`${op.client}/${op.invoke_ns}`));
+  return [
+    `  in time order (ms since the clients started):`,
+    ...events.sort((a, b) => a.at - b.at).map((event) => `  ${ms(event.at).padStart(12)}  ${event.line}`),
+    ...(commits.length > 0 ? [`  commit order (the database's clock): ${commits.join(', then ')}`] : []),
+    `  meanwhile ${meanwhile.length} other operation(s) were in flight, ${meanwhile.filter((op) => op.op !== 'available' && op.type === 'ok').length} of them applied writes`,
+  ].join('\n');
+}
+
+/** `evento witness RESULT`: the witnesses of a result file, each with its operations in time order. */
+export async function witnessCommand(file: string): Promise<string> {
+  let result: StrategyResult;
+  try {
+    result = JSON.parse(await readFile(file, 'utf8')) as StrategyResult;
+  } catch (error) {
+    throw new UsageError(`cannot read ${file} as a result file: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  if (!result.history || !result.outcome.history_check) {
+    throw new UsageError(`${file} was written without --history: run again with --history to record what a witness needs`);
+  }
+  const path = join(dirname(file), result.history.file);
+  let history: HistoryOp[];
+  try {
+    history = await readHistory(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the history ${path}: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  const timeOrder = (witness: Witness) => (witness.operations.length > 0 ? formatTimeOrder(witness, history) : '');
+  const none = (result.outcome.witnesses ?? []).length === 0 ? [`no witness: the audit found nothing wrong (${result.verdict.label})`] : [];
+  return [formatHistoryOutcome(result, timeOrder), ...none].join('\n');
+}

@@ -1,0 +1,41 @@
+import type { HistoryOp } from '../client-sim/history.js';
+import type { Sql } from '../db/connection.js';
+import { checkHistory, type CheckResult } from './checker.js';
+import type { EventAudit } from './event.js';
+import { addCommitTimes, type HistoryInfo } from './history.js';
+import { keptSafe, type KeptSafe } from './history-safety.js';
+import { readHistoryTables } from './history-tables.js';
+import { findWitnesses, type Witness } from './witness.js';
+import type { WorkloadName } from './workload.js';
+
+/** What a run's history says, for its result. */
+export interface HistoryAnalysis {
+  info: Omit<HistoryInfo, 'file'>;
+  witnesses: Witness[];
+  check: CheckResult;
+  keptSafe?: KeptSafe;
+}
+
+const readsSkipped: Partial<Record<WorkloadName, string>> = {
+  holds: 'holds that lapse or are cancelled return rooms without an operation of a client, so reads have no bound to keep',
+  slots: 'the slots workload reads no availability',
+};
+
+/**
+ * After the audit: commit times into the history, then the witnesses of what the audit found,
+ * the history checker, and how a safe strategy stayed safe.
+ */
+export async function analyseHistory(
+  sql: Sql,
+  run: { workload: WorkloadName; strategy: string; promisesSafety: boolean; eventId: string; audit: EventAudit; operations: HistoryOp[] },
+): Promise<HistoryAnalysis> {
+  const { commit_order, missing } = await addCommitTimes(sql, run.operations);
+  const tables = await readHistoryTables(sql, run.eventId);
+  const contracted = new Map(run.audit.hotels.map((hotel) => [hotel.hotel_id, hotel.contracted]));
+  return {
+    info: { operations: run.operations.length, commit_order, missing },
+    witnesses: findWitnesses({ workload: run.workload, strategy: run.strategy, operations: run.operations, tables, hotels: run.audit.hotels }),
+    check: checkHistory({ operations: run.operations, tables, contracted, skipReads: readsSkipped[run.workload] }),
+    keptSafe: run.promisesSafety ? keptSafe(run.workload, run.strategy, run.operations) : undefined,
+  };
+}

@@ -1,0 +1,270 @@
+import type { HistoryOp } from '../client-sim/history.js';
+import { at } from '../lib/at.js';
+import type { HotelAudit } from './event.js';
+import type { HistoryTables, TableRow } from './history-tables.js';
+import type { WorkloadName } from './workload.js';
+
+/** One operation of a witness, named T1, T2, … in commit order, with where the tables have it. */
+export interface WitnessOp extends HistoryOp {
+  name: string;
+  /** Its reservation (or booking) is in the tables. */
+  in_tables: boolean;
+}
+
+/**
+ * The smallest set of operations that shows how one anomaly the audit found came about
+ * (docs/histories.md), named as Adya (and Hermitage's tests of PostgreSQL) name it.
+ */
+export interface Witness {
+  kind: 'overbooking' | 'overlap' | 'drift' | 'duplicate';
+  /** The hotel or the resource it happened at. */
+  place: string;
+  /** Adya's / Hermitage's name, or what it is when it is no isolation anomaly. */
+  anomaly: string;
+  /** What the operations show, in one sentence naming them. */
+  summary: string;
+  /** Why it is named so. */
+  explanation: string;
+  operations: WitnessOp[];
+  /** Overbooking: rooms over contract at the place, and how many of them the history explains. */
+  excess?: { total: number; explained: number; groups: number };
+}
+
+/** The input of `findWitnesses`: the run's history, the tables after it, and the audit. */
+export interface WitnessInput {
+  workload: WorkloadName;
+  strategy: string;
+  operations: HistoryOp[];
+  tables: HistoryTables;
+  hotels: Pick<HotelAudit, 'hotel_id' | 'hotel_name' | 'contracted' | 'reserved' | 'locked' | 'confirmed' | 'held' | 'overbooked' | 'drift'>[];
+}
+
+/** Strategies whose read and write are separate transactions: no isolation level is involved. */
+const statementsApart = new Set(['naive', 'naive-slots']);
+
+/** Duplicates shown one by one; the first says how many there are. */
+const duplicatesShown = 3;
+
+/** Commit order: by the database's commit timestamp when known, else by when the client heard back. */
+function commitKey(op: HistoryOp): number {
+  return op.committed_us ?? op.complete_ns / 1000;
+}
+
+const byCommit = (a: HistoryOp, b: HistoryOp) => commitKey(a) - commitKey(b);
+
+const named = (operations: HistoryOp[], rows: Map<string, TableRow>): WitnessOp[] =>
+  operations.map((op, index) => ({ ...op, name: `T${index + 1}`, in_tables: op.reservation_id !== undefined && rows.has(op.reservation_id) }));
+
+/** Applied claims (reserve, hold) whose reservation the tables hold and count (CONFIRMED or HELD). */
+function countedClaims(operations: HistoryOp[], rows: Map<string, TableRow>, place: string) {
+  return operations.filter((op) => {
+    if ((op.op !== 'reserve' && op.op !== 'hold') || op.type !== 'ok' || op.hotel_id !== place || op.reservation_id === undefined) return false;
+    const row = rows.get(op.reservation_id);
+    return row !== undefined && (row.status === 'CONFIRMED' || row.status === 'HELD');
+  });
+}
+
+/**
+ * Claims that read the same row version and together took more than it had left, grouped by
+ * that version; in each, the fewest claims that went over it (the largest first), in commit
+ * order, are the witness's core.
+ */
+function staleGroups(claims: HistoryOp[]) {
+  const byVersion = new Map<string, HistoryOp[]>();
+  for (const claim of claims) {
+    if (claim.read_version === undefined || claim.read_available === undefined) continue;
+    const group = byVersion.get(claim.read_version) ?? [];
+    group.push(claim);
+    byVersion.set(claim.read_version, group);
+  }
+  return [...byVersion.values()].flatMap((group) => {
+    const available = group[0]?.read_available ?? 0;
+    const taken = group.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
+    if (taken <= available) return [];
+    let sum = 0;
+    const fewest = [...group]
+      .sort((a, b) => (b.rooms ?? 0) - (a.rooms ?? 0) || byCommit(a, b))
+      .filter((op) => {
+        const before = sum;
+        sum += op.rooms ?? 0;
+        return before <= available;
+      });
+    return [{ core: fewest.sort(byCommit), available, excess: taken - available, size: group.length }];
+  });
+}
+
+function overbookingNaming(strategy: string) {
+  if (statementsApart.has(strategy)) {
+    return {
+      anomaly: 'check-then-act across transactions (no isolation anomaly)',
+      explanation:
+        `${strategy} runs its read, its update and its insert as separate statements, each its own transaction: ` +
+        'no isolation level is broken. Every increment lands (no lost update); each claim acted on a check that a committed claim had already made stale.',
+    };
+  }
+  return {
+    anomaly: 'G-single (Adya): read skew on one row',
+    explanation:
+      'each later transaction read the version the first also read (T2 -rw-> T1), then updated the row after T1 had (T1 -ww-> T2): a cycle with one anti-dependency, G-single. ' +
+      'READ COMMITTED proscribes only G0 and G1, and Hermitage shows PostgreSQL allowing G-single there. Not a lost update (P4): both increments land; the check rested on a read made stale.',
+  };
+}
+
+function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, hotel: WitnessInput['hotels'][number]): Witness {
+  const claims = countedClaims(input.operations, rows, hotel.hotel_id);
+  const groups = staleGroups(claims);
+  const explained = Math.min(
+    hotel.overbooked,
+    groups.reduce((sum, group) => sum + group.excess, 0),
+  );
+  const excess = { total: hotel.overbooked, explained, groups: groups.length };
+  // The shortest core shows the anomaly most plainly; among equals, the earliest.
+  const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
+  if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
+  const operations = named(chosen.core, rows);
+  const names = operations.map((op) => op.name);
+  const first = at(operations, 0);
+  const later = names.slice(1).join(', ');
+  const rooms = operations.map((op) => op.rooms ?? 0);
+  const others = chosen.size - operations.length;
+  return {
+    kind: 'overbooking',
+    place: hotel.hotel_name,
+    ...overbookingNaming(input.strategy),
+    summary:
+      `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
+      `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} committed first, and the decisions of ${later} rested on a state it had already changed` +
+      (others > 0 ? ` (${others} more claim(s) read that version too)` : ''),
+    operations,
+    excess,
+  };
+}
+
+/** A claim that wrote more than one version past the one it read: others committed in between. */
+const wroteOnStaleRead = (op: HistoryOp) =>
+  op.read_version !== undefined && op.written_version !== undefined && Number(op.written_version) > Number(op.read_version) + 1;
+
+/**
+ * When no two claims read the same version: a claim whose read another claim had already
+ * superseded when it wrote (the writer of the next version), with the one that superseded it.
+ */
+function staleWitness(
+  input: WitnessInput,
+  rows: Map<string, TableRow>,
+  hotel: WitnessInput['hotels'][number],
+  claims: HistoryOp[],
+  excess: NonNullable<Witness['excess']>,
+): Witness {
+  const stale = claims.filter(wroteOnStaleRead).sort(byCommit);
+  const late = stale.find((op) => claims.some((other) => other.written_version === String(Number(op.read_version) + 1)));
+  const first = late && claims.find((other) => other.written_version === String(Number(late.read_version) + 1));
+  if (!late || !first) {
+    return {
+      kind: 'overbooking',
+      place: hotel.hotel_name,
+      anomaly: 'not explained by the history',
+      summary: `${hotel.hotel_name} is ${hotel.overbooked} room(s) over contract, but no applied claim in the history wrote on a read another claim had superseded`,
+      explanation: 'the strategy sent no decision back, or the rooms came from writes the history does not hold.',
+      operations: [],
+      excess,
+    };
+  }
+  const [t1, t2] = named([first, late].sort(byCommit), rows) as [WitnessOp, WitnessOp];
+  const [reader, writer] = t1.written_version === late.written_version ? [t1, t2] : [t2, t1];
+  return {
+    kind: 'overbooking',
+    place: hotel.hotel_name,
+    ...overbookingNaming(input.strategy),
+    summary:
+      `${reader.name} read version ${reader.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${reader.read_available ?? '?'} room(s) left; ` +
+      `${writer.name} wrote version ${writer.written_version ?? '?'} and committed first, and ${reader.name} then wrote version ${reader.written_version ?? '?'}: ` +
+      `its check rested on a state ${writer.name} had already changed (${stale.length} claim(s) here wrote on a superseded read)`,
+    operations: [t1, t2],
+    excess,
+  };
+}
+
+function overlapWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witness[] {
+  const bookings = new Map(input.operations.filter((op) => op.op === 'slot' && op.reservation_id !== undefined).map((op) => [op.reservation_id, op]));
+  const seen = new Set<string>();
+  return input.tables.overlaps.flatMap(({ resource_id, first, second }) => {
+    const pair = [bookings.get(first), bookings.get(second)].filter((op) => op !== undefined);
+    if (seen.has(resource_id) || pair.length < 2) return [];
+    seen.add(resource_id);
+    const operations = named(pair.sort(byCommit), rows);
+    const [t1, t2] = operations as [WitnessOp, WitnessOp];
+    const apart = statementsApart.has(input.strategy);
+    const free = (op: WitnessOp) => (op.read_available === 1 ? 'found its window free' : 'booked');
+    return [
+      {
+        kind: 'overlap',
+        place: resource_id,
+        anomaly: apart ? 'check-then-act across transactions (no isolation anomaly)' : 'G2 (Adya): write skew on a predicate',
+        summary: `${t1.name} (${t1.start ?? '?'} to ${t1.end ?? '?'}) ${free(t1)} and ${t2.name} (${t2.start ?? '?'} to ${t2.end ?? '?'}) ${free(t2)}; both committed, and the windows overlap`,
+        explanation: apart
+          ? `${input.strategy} looks for an overlap and inserts in separate statements: each insert acted on a check the other's insert made stale.`
+          : "each read the predicate (bookings overlapping its window) that the other's insert then changed: T1 -rw-> T2 -rw-> T1, G2, which only SERIALIZABLE proscribes.",
+        operations,
+      },
+    ];
+  });
+}
+
+function driftWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witness[] {
+  return input.hotels
+    .filter((hotel) => hotel.drift > 0)
+    .map((hotel) => {
+      const uncertain = input.operations.filter(
+        (op) => (op.op === 'reserve' || op.op === 'hold') && op.type === 'info' && op.hotel_id === hotel.hotel_id,
+      );
+      const counted = hotel.reserved + hotel.locked;
+      const rowsSay = hotel.confirmed + hotel.held;
+      const side = counted > rowsSay ? 'counted without a reservation row' : 'in reservation rows the counters never counted';
+      return {
+        kind: 'drift',
+        place: hotel.hotel_name,
+        anomaly: 'a torn write (no isolation anomaly): one of two writes landed',
+        summary:
+          `${hotel.hotel_name}'s counters say ${counted} room(s), its reservation rows ${rowsSay}: ${Math.abs(counted - rowsSay)} room(s) ${side}; ` +
+          `${uncertain.length} claim(s) here got no answer and may have been cut between the two writes`,
+        explanation: 'the counter update and the reservation insert were not one transaction, or one of them was lost.',
+        operations: named(uncertain.sort(byCommit), rows),
+      };
+    });
+}
+
+function duplicateWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witness[] {
+  const copies = new Map<string, TableRow[]>();
+  for (const row of input.tables.rows) {
+    if (row.request_id === null) continue;
+    const applied = copies.get(row.request_id) ?? [];
+    applied.push(row);
+    copies.set(row.request_id, applied);
+  }
+  const duplicated = [...copies].filter(([, applied]) => applied.length > 1);
+  return duplicated.slice(0, duplicatesShown).map(([requestId, applied]) => {
+    const sent = input.operations.filter((op) => op.request_id === requestId);
+    return {
+      kind: 'duplicate',
+      place: applied[0]?.place ?? '',
+      anomaly: 'a request applied twice (no isolation anomaly)',
+      summary:
+        `request ${requestId} is in the tables ${applied.length} times (reservations ${applied.map((row) => `${row.id} by xid ${row.xmin}`).join(', ')})` +
+        (duplicated.length > duplicatesShown ? `; ${duplicated.length} requests in all were applied more than once` : ''),
+      explanation: 'its answer was lost and the client sent it again; the server ran it again instead of answering from its idempotency record.',
+      operations: named(sent.sort(byCommit), rows),
+    };
+  });
+}
+
+/** A witness for every overbooked hotel, overlapping resource, drifted row and duplicated request. */
+export function findWitnesses(input: WitnessInput): Witness[] {
+  const rows = new Map(input.tables.rows.map((row) => [row.id, row]));
+  const overbooked = input.workload === 'slots' ? [] : input.hotels.filter((hotel) => hotel.overbooked > 0);
+  return [
+    ...overbooked.map((hotel) => overbookingWitness(input, rows, hotel)),
+    ...overlapWitnesses(input, rows),
+    ...driftWitnesses(input, rows),
+    ...duplicateWitnesses(input, rows),
+  ];
+}

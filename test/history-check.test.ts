@@ -1,0 +1,232 @@
+import t from 'tap';
+import type { HistoryOp } from '../client-sim/history.js';
+import { exitCodeOf } from '../cmd/exit-codes.js';
+import { parseArguments } from '../cmd/program.js';
+import { formatCheck } from '../cmd/witness.js';
+import { checkHistory } from '../harness/checker.js';
+import { keptSafe } from '../harness/history-safety.js';
+import type { HistoryTables } from '../harness/history-tables.js';
+import { findWitnesses } from '../harness/witness.js';
+import { timelineOf } from '../harness/witness-timeline.js';
+
+// Crafted histories of one hotel with 10 rooms, in ms for reading; the checker sees nanoseconds.
+const hotel = 'h1';
+const contracted = new Map([[hotel, 10]]);
+const ms = 1_000_000;
+
+function claim(client: number, from: number, to: number, rooms: number, type: HistoryOp['type'], id?: string): HistoryOp {
+  return {
+    client,
+    server: 0,
+    op: 'reserve',
+    invoke_ns: from * ms,
+    complete_ns: to * ms,
+    type,
+    request_id: `r-${client}-${from}`,
+    status: type === 'ok' ? 201 : type === 'fail' ? 422 : null,
+    hotel_id: hotel,
+    rooms,
+    ...(id !== undefined && { reservation_id: id }),
+  };
+}
+
+function read(client: number, from: number, to: number, available: number | undefined): HistoryOp {
+  return {
+    client,
+    server: 0,
+    op: 'available',
+    invoke_ns: from * ms,
+    complete_ns: to * ms,
+    type: 'ok',
+    request_id: null,
+    status: 200,
+    hotels: available === undefined ? [] : [{ hotel_id: hotel, available }],
+  };
+}
+
+const row = (id: string, rooms: number, requestId: string | null = null) => ({
+  id,
+  place: hotel,
+  rooms,
+  status: 'CONFIRMED',
+  request_id: requestId,
+  xmin: '100',
+});
+
+// Client 1 takes 3 rooms (answered at 20 ms), client 2 takes 4 (no answer: it may or may not have landed).
+const writes = [claim(1, 10, 20, 3, 'ok', 'a'), claim(2, 15, 40, 4, 'info')];
+const tables: HistoryTables = { rows: [row('a', 3), row('b', 4, 'r-2-15')], overlaps: [] };
+const check = (operations: HistoryOp[], rows: HistoryTables = tables) => checkHistory({ operations, tables: rows, contracted });
+
+t.test('a clean history: every read within its bounds, every write accounted for', async (t) => {
+  const result = check([
+    ...writes,
+    read(3, 0, 5, 10), // before anything: all 10
+    read(3, 12, 18, 10), // during client 1's claim: 10 or 7
+    read(3, 25, 30, 7), // after client 1's 201, before client 2's answer: 7 or 3
+    read(3, 50, 55, 3), // after both: 3 (client 2's landed), or 7 had it not
+  ]);
+  t.equal(result.valid, true, formatCheck(result));
+  t.equal(result.reads_checked, 4, 'four reads checked');
+  t.equal(result.acknowledged_checked, 1, 'one 201 checked');
+  t.equal(result.rows_checked, 2, 'two rows checked');
+  t.match(formatCheck(result), /^history check: valid/, 'printed as valid');
+});
+
+t.test('a stale read: more rooms than a claim acknowledged before the read began left', async (t) => {
+  const result = check([...writes, read(3, 25, 30, 10)]);
+  t.equal(result.valid, false, 'not valid');
+  t.match(result.anomalies, [{ kind: 'stale_read', place: hotel, operation: 2 }], 'the read is named as stale');
+  t.match(
+    formatCheck(result),
+    /stale_read: client 3 read 10 room\(s\) left, but claims acknowledged before the read began had left at most 7/,
+    'printed',
+  );
+});
+
+t.test('an impossible read: fewer rooms than every claim sent could have taken', async (t) => {
+  const tooFew = check([...writes, read(3, 50, 55, 2)]);
+  t.match(tooFew.anomalies, [{ kind: 'impossible_read', operation: 2 }], '2 left is below the 3 that every claim leaves');
+  const soldOut = check([...writes, read(3, 50, 55, undefined)]);
+  t.match(soldOut.anomalies, [{ kind: 'impossible_read' }], 'a listing without the hotel (sold out) is impossible with 3 left');
+});
+
+t.test('a 201 the tables lost, and a row nothing explains', async (t) => {
+  const lost = check(writes, { rows: [row('b', 4, 'r-2-15')], overlaps: [] });
+  t.match(lost.anomalies, [{ kind: 'lost_write', row: 'a' }], 'the 201 is missing from the tables');
+  const extra = check(writes, { rows: [...tables.rows, row('c', 2, 'r-9-9')], overlaps: [] });
+  t.match(extra.anomalies, [{ kind: 'unexplained_write', row: 'c' }], 'a row with no 201 nor unanswered request behind it');
+  // A row without a request_id is explained by an unanswered claim without one, once.
+  const anonymous = [claim(1, 10, 20, 3, 'ok', 'a'), { ...claim(2, 15, 40, 4, 'info'), request_id: null }];
+  const once = check(anonymous, { rows: [row('a', 3), row('b', 4)], overlaps: [] });
+  t.equal(once.valid, true, 'one anonymous row, one anonymous unanswered claim');
+  const twice = check(anonymous, { rows: [row('a', 3), row('b', 4), row('c', 4)], overlaps: [] });
+  t.match(twice.anomalies, [{ kind: 'unexplained_write', row: 'c' }], 'two anonymous rows, one unanswered claim');
+});
+
+t.test('reads are not bounded when the workload gives rooms back', async (t) => {
+  const result = checkHistory({ operations: [...writes, read(3, 25, 30, 10)], tables, contracted, skipReads: 'holds give rooms back' });
+  t.equal(result.valid, true, 'the stale-looking read is not judged');
+  t.equal(result.reads_checked, 0, 'no read checked');
+  t.equal(result.reads_skipped, 'holds give rooms back', 'and the result says why');
+});
+
+t.test('drift: the witness names the rooms counted without a row and the claims that may have been cut', async (t) => {
+  const witnesses = findWitnesses({
+    workload: 'rooms',
+    strategy: 'naive',
+    operations: writes,
+    tables,
+    hotels: [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 10, reserved: 11, locked: 0, confirmed: 7, held: 0, overbooked: 0, drift: 4 }],
+  });
+  t.equal(witnesses.length, 1, 'one witness');
+  t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', anomaly: /torn write/ }, 'a drift witness');
+  t.match(
+    witnesses[0]?.summary,
+    /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/,
+    'says how',
+  );
+  t.same(
+    witnesses[0]?.operations.map((op) => op.request_id),
+    ['r-2-15'],
+    'the unanswered claim is the candidate',
+  );
+});
+
+t.test('a crafted overbooking: the fewest claims that read the same version and took more than it had', async (t) => {
+  const stale = (client: number, rooms: number, committed: number, id: string): HistoryOp => ({
+    ...claim(client, 1, 5, rooms, 'ok', id),
+    read_version: '41',
+    read_available: 3,
+    txid: String(700 + client),
+    committed_us: committed,
+  });
+  const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b'), stale(3, 1, 3_000, 'c')];
+  const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
+  const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
+  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
+  t.match(witness, { kind: 'overbooking', anomaly: /G-single/, excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
+  t.same(
+    witness?.operations.map((op) => [op.name, op.reservation_id]),
+    [
+      ['T1', 'b'],
+      ['T2', 'a'],
+    ],
+    'the two claims of 3, in commit order',
+  );
+  t.match(witness?.summary, /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first/, 'the summary');
+  const timeline = timelineOf(operations, witness ? [witness] : []);
+  t.same(
+    timeline.lanes.map((lane) => lane.lane),
+    [1, 2, 3],
+    'one lane per client',
+  );
+  t.same(
+    timeline.lanes.flatMap((lane) => lane.bars.map((bar) => bar.witness ?? '')),
+    ['T2', 'T1', ''],
+    "the witness's operations are marked",
+  );
+});
+
+t.test('a crafted overbooking without a shared version: the claim that wrote on a superseded read, and the one that superseded it', async (t) => {
+  const wrote = (client: number, read: number, written: number, rooms: number, committed: number, id: string): HistoryOp => ({
+    ...claim(client, 1, 5, rooms, 'ok', id),
+    read_version: String(read),
+    read_available: 3,
+    written_version: String(written),
+    txid: String(800 + client),
+    committed_us: committed,
+  });
+  // No version read by claims that together took more than it had: client 3 read version 1 and
+  // wrote 2; client 2 read version 1 too, but wrote 3, on a read client 3 had superseded.
+  const operations = [wrote(1, 0, 1, 2, 1_000, 'a'), wrote(3, 1, 2, 1, 2_000, 'c'), wrote(2, 1, 3, 1, 3_000, 'b')];
+  const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
+  const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
+  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
+  t.match(witness, { kind: 'overbooking', anomaly: /G-single/ }, 'G-single');
+  t.same(
+    witness?.operations.map((op) => [op.name, op.reservation_id]),
+    [
+      ['T1', 'c'],
+      ['T2', 'b'],
+    ],
+    'the claim that wrote version 2 first, then the one that read version 1 and wrote 3',
+  );
+  t.match(witness?.summary, /T2 read version 1 .*; T1 wrote version 2 and committed first, and T2 then wrote version 3/, 'the summary');
+});
+
+t.test('how a safe strategy stayed safe, from crafted operations', async (t) => {
+  const conflict = (reason: string): HistoryOp => ({ ...claim(1, 0, 2, 1, 'fail'), status: 409, reason });
+  const optimistic = keptSafe('rooms', 'optimistic', [conflict('version_mismatch'), conflict('version_mismatch'), conflict('deadlock')]);
+  t.match(optimistic, { mechanism: 'version conflicts retried', count: 2, ms: 4, other: { deadlock: { count: 1, ms: 2 } } }, 'optimistic');
+  const waited: HistoryOp = { ...claim(1, 0, 2, 1, 'ok'), began_us: '1000', read_xmin: '5', read_committed_us: 1_500 };
+  const clear: HistoryOp = { ...claim(2, 0, 2, 1, 'ok'), began_us: '2000', read_xmin: '6', read_committed_us: 1_800 };
+  t.match(
+    keptSafe('rooms', 'pessimistic', [waited, clear]),
+    { mechanism: 'lock waits', count: 1, ms: 0.5 },
+    'one read waited for a commit after its transaction began',
+  );
+  t.match(
+    keptSafe('rooms', 'pessimistic', [{ ...waited, read_committed_us: undefined }]),
+    { count: null, note: /no commit times/ },
+    'unknown without commit times',
+  );
+  t.equal(keptSafe('rooms', 'naive', [waited]), undefined, 'nothing for a strategy that promises nothing');
+});
+
+t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {
+  const run = await parseArguments(['node', 'evento', 'run', '--history']);
+  t.equal(run.command === 'run' && run.config.history, true, 'run --history records a history');
+  const race = await parseArguments(['node', 'evento', 'race']);
+  t.equal(race.command === 'race' && race.config.history, undefined, 'race without it does not');
+  const witness = await parseArguments(['node', 'evento', 'witness', 'x.json']);
+  t.same(witness, { command: 'witness', file: 'x.json' }, 'witness takes a result file');
+  let stderr = '';
+  const code = await parseArguments(['node', 'evento', 'witness'], (text) => (stderr += text)).then(
+    () => 0,
+    (error: unknown) => exitCodeOf(error, () => undefined),
+  );
+  t.equal(code, 2, 'without the file: exit 2');
+  t.equal(stderr.trim().split('\n').length, 1, 'with one line');
+  t.match(stderr, /missing required argument 'result'/, 'naming what is missing');
+});
