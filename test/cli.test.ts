@@ -6,7 +6,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
 import type { SeededEvent } from '../harness/event.js';
 import { at } from '../lib/at.js';
-import { slotStrategyNames, strategyNames } from '../strategies/registry.js';
+import { slotStrategyNames, strategyNames, tenantContexts } from '../strategies/registry.js';
 import { processesTagged, randomUUID, readResult, runCli, tagGone, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -261,8 +261,8 @@ t.test('strategies lists every strategy with its guarantee', async (t) => {
   const listed = JSON.parse(run.stdout) as { name: string; workloads: string[]; promises_safety: boolean; isolation: object | null }[];
   t.same(
     listed.map((row) => row.name),
-    [...strategyNames, ...slotStrategyNames],
-    'all of them, room strategies then slot ones',
+    [...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)],
+    'all of them, room strategies, then slot ones, then tenant contexts',
   );
   t.same(
     listed
