@@ -88,7 +88,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
         'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
       ).argParser(strategyList),
     );
-  for (const option of [...sweepOptions().options, ...workloadOptions().options]) sweep.addOption(option);
+  for (const option of [...sweepOptions().options, ...workloadOptions().options, ...ciOptions().options]) sweep.addOption(option);
   (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action((given, command) => {
     const defaulted = (name: string) => command.getOptionValueSource(name) === 'default' || command.getOptionValueSource(name) === undefined;
     const flags = { ...given };

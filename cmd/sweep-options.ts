@@ -1,3 +1,4 @@
+import type { CiFlags } from './ci-options.js';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../harness/errors.js';
 import type { RunConfig, ThinkRange } from '../harness/run-config.js';
@@ -65,7 +66,7 @@ export function sweepOptions() {
 
 type SweptFlags = ReturnType<ReturnType<typeof sweepOptions>['opts']>;
 /** The flags of `sweep`, as commander parses them. */
-export type SweepFlags = Omit<LoadFlags, (typeof sweptFlags)[number]> & SweptFlags & WorkloadFlags;
+export type SweepFlags = Omit<LoadFlags, (typeof sweptFlags)[number]> & SweptFlags & WorkloadFlags & CiFlags;
 
 /** What a sweep runs: a configuration per point and the axes they came from. */
 export interface SweepPlan {

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { failedAssertions } from '../harness/assertions.js';
 import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
@@ -10,6 +9,7 @@ import { at } from '../lib/at.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
 import { interruptedExitCode } from './run.js';
+import { writeRunReports } from './ci-output.js';
 import { writeReport } from './write-report.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
 
@@ -38,9 +38,9 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
       const where = Object.entries(coordinates.axes).map(([axis, value]) => `--${axis} ${value}`);
       process.stderr.write(`evento: sweep point ${index + 1}/${count}: ${where.join(' ')}\n`);
     },
-    async onResult(result) {
+    async onResult(result, history) {
       await lines.onResult?.(result);
-      written.push(await writeResultFile(flags.resultsDir, result));
+      written.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
   const outcome = await runSweep({ runs, points: plan.points, trials: flags.repeat, signal: stop.signal, hooks }).finally(() => {
@@ -56,6 +56,8 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
     files.push(flags.json);
   }
   if (flags.report) files.push(await writeReport(flags.report, results));
+  const reports = await writeRunReports('sweep', results, flags, { args: process.argv.slice(2), seed: plan.base.seed });
+  files.push(...reports.written);
   if (written.length > 0) process.stderr.write(`evento: wrote ${files.join(', ')}\n`);
 
   if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
@@ -64,8 +66,7 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
       `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
     );
   }
-  const failures = failedAssertions(results, flags);
-  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
+  if (reports.failures.length > 0) throw new AssertionFailed(reports.failures.join('; '));
   return 0;
 }
 
