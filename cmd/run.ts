@@ -74,12 +74,17 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written, ...report];
   if (all.length > 0) process.stderr.write(`evento: wrote ${all.join(', ')}\n`);
 
-  if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
-  if (outcome.stoppedBy === 'timeout') {
+  return exitCodeOfRun(outcome.stoppedBy, flags.timeout, reports.failures);
+}
+
+/** How a command that ran strategies ends: interrupted, out of time, an assertion that failed, or 0. */
+export function exitCodeOfRun(stoppedBy: 'done' | 'timeout' | 'interrupted', timeoutSeconds: number, failures: readonly string[]): number {
+  if (stoppedBy === 'interrupted') return interruptedExitCode;
+  if (stoppedBy === 'timeout') {
     throw new EnvironmentError(
-      `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
+      `the clients had not finished after --timeout ${timeoutSeconds}s; the partial results were audited and written. Raise --timeout or lower the load`,
     );
   }
-  if (reports.failures.length > 0) throw new AssertionFailed(reports.failures.join('; '));
+  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
   return 0;
 }

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
@@ -8,7 +7,7 @@ import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type Sw
 import { at } from '../lib/at.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { interruptedExitCode } from './run.js';
+import { exitCodeOfRun, interruptedExitCode } from './run.js';
 import { writeRunReports } from './ci-output.js';
 import { writeReport } from './write-report.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
@@ -60,14 +59,7 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
   files.push(...reports.written);
   if (written.length > 0) process.stderr.write(`evento: wrote ${files.join(', ')}\n`);
 
-  if (outcome.stoppedBy === 'interrupted') return interruptedExitCode;
-  if (outcome.stoppedBy === 'timeout') {
-    throw new EnvironmentError(
-      `the clients had not finished after --timeout ${flags.timeout}s; the partial results were audited and written. Raise --timeout or lower the load`,
-    );
-  }
-  if (reports.failures.length > 0) throw new AssertionFailed(reports.failures.join('; '));
-  return 0;
+  return exitCodeOfRun(outcome.stoppedBy, flags.timeout, reports.failures);
 }
 
 /** One table per point, headed by its coordinates, then the crossovers in sentences. */
