@@ -2,9 +2,17 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import { at } from '../lib/at.js';
 import { formatWitness } from './witness.js';
 
-/** A run as CI reports name it: `rooms:atomic`, and `rooms:atomic#3` for trial 3 of several. */
-export function testcaseName({ workload, params, trial }: Pick<StrategyResult, 'workload' | 'params' | 'trial'>): string {
-  return `${workload}:${params.strategy}${trial && trial.count > 1 ? `#${trial.index}` : ''}`;
+/**
+ * A run as CI reports name it: `rooms:atomic`, `rooms:atomic#3` for trial 3 of several, and in a
+ * sweep with its point's axes, `rooms:atomic@clients=64#3`.
+ */
+export function testcaseName({ workload, params, trial, sweep }: Pick<StrategyResult, 'workload' | 'params' | 'trial' | 'sweep'>): string {
+  const point = sweep
+    ? `@${Object.entries(sweep.axes)
+        .map(([axis, value]) => `${axis}=${value}`)
+        .join(',')}`
+    : '';
+  return `${workload}:${params.strategy}${point}${trial && trial.count > 1 ? `#${trial.index}` : ''}`;
 }
 
 /** The witnesses of what went wrong in a run (`outcome.witnesses`, with --history), as `evento witness` prints them. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { convert } from 'xmlbuilder2';
 import { validateXML } from 'xmllint-wasm';
+import { testcaseName } from '../cmd/ci-facts.js';
 import { judgedAssertions } from '../cmd/ci-options.js';
 import { writeRunReports } from '../cmd/ci-output.js';
 import { junitXml, resultCases } from '../cmd/junit.js';
@@ -65,6 +66,17 @@ async function ciRace(dir: string, flags: string[]) {
   const xml = await readFile(junit, 'utf8');
   return { run, xml, junit: readJunit(xml), summary: await readFile(summary, 'utf8'), results: await readResults(json) };
 }
+
+t.test('testcase names: the workload and strategy, the trial of several, the point of a sweep', async (t) => {
+  const run = { workload: 'rooms' as const, params: { strategy: 'atomic' } as StrategyResult['params'] };
+  t.equal(testcaseName(run), 'rooms:atomic');
+  t.equal(testcaseName({ ...run, trial: { index: 3, count: 6, seed: 1, position: 0 } }), 'rooms:atomic#3');
+  t.equal(
+    testcaseName({ ...run, trial: { index: 3, count: 6, seed: 1, position: 0 }, sweep: { point: 1, axes: { clients: '64', 'hot-rows': '4' } } }),
+    'rooms:atomic@clients=64,hot-rows=4#3',
+    'points of a sweep do not share a name',
+  );
+});
 
 t.test('naive overbooks and atomic holds: both testcases pass, as the exit code says', async (t) => {
   // Races are random: a bounded number of contended races until naive shows its overbooking.
