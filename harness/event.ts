@@ -46,7 +46,11 @@ export interface EventAudit {
 
 /** What the tables say happened, whatever the clients believed (sql/audit.sql). */
 export async function auditEvent(sql: Sql, eventId: string): Promise<EventAudit> {
-  const hotels = await sql.file<HotelAudit[]>(projectPath('sql/audit.sql'), [eventId]);
+  return auditOfHotels(await sql.file<HotelAudit[]>(projectPath('sql/audit.sql'), [eventId]));
+}
+
+/** The audit of these hotels together: each count summed over them. */
+export function auditOfHotels(hotels: HotelAudit[]): EventAudit {
   const total = (field: keyof HotelAudit) => hotels.reduce((sum, hotel) => sum + Number(hotel[field]), 0);
   return {
     hotels,

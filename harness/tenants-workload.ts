@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connection.js';
 import { findTenantContext, tenantContexts } from '../strategies/registry.js';
-import { auditEvent, seedEvent, type EventAudit } from './event.js';
+import { auditEvent, auditOfHotels, seedEvent, type EventAudit } from './event.js';
 import { projectPath } from './paths.js';
 import type { TenantConfig } from './run-config.js';
 import type { Workload } from './workload.js';
@@ -33,18 +33,7 @@ export async function seedTenants(sql: Sql, tenants: number, hotels: number, roo
 }
 
 /** One audit over several events: their hotels together, their totals summed. */
-function together(audits: EventAudit[]): EventAudit {
-  const total = (field: Exclude<keyof EventAudit, 'hotels'>) => audits.reduce((sum, audit) => sum + audit[field], 0);
-  return {
-    hotels: audits.flatMap((audit) => audit.hotels),
-    contracted: total('contracted'),
-    confirmed: total('confirmed'),
-    held: total('held'),
-    reservations: total('reservations'),
-    overbooked: total('overbooked'),
-    drift: total('drift'),
-  };
-}
+const together = (audits: EventAudit[]): EventAudit => auditOfHotels(audits.flatMap((audit) => audit.hotels));
 
 export const tenantsWorkload: Workload = {
   name: 'tenants',
