@@ -6,8 +6,8 @@ import type { RunConfig } from '../harness/run-config.js';
 import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
-import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
-import { runConfigOf, type RunFlags } from './run-flags.js';
+import { defaultPoolSize, integer, loadOptions, percent, shardOption, uuid } from './options.js';
+import { runConfigOf, shardOfClients, type RunFlags } from './run-flags.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
 
@@ -54,14 +54,15 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       .command('run')
       .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
       .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
-      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
+      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames))
+      .addOption(shardOption()),
   ).action((flags) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
       throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
     const runs = planRuns('run', flags, [name]);
-    invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
+    invocation = { command: 'run', runs, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
   });
 
   withLoadOptions(

@@ -39,6 +39,8 @@ export interface RunParams {
   retries?: RetryParams;
   /** Faults injected while the clients ran (--chaos); unset without. */
   chaos?: ChaosParams;
+  /** The one shard of `clients` this run ran (--shard i/N); unset when it ran them all. */
+  shard?: { index: number; count: number };
 }
 
 export interface ChaosParams {

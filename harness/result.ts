@@ -45,6 +45,7 @@ export function paramsOf(
       idempotency: retries.idempotency,
     },
     chaos: chaos && { faults: chaos.faults, every_ms: chaos.everyMs, latency_ms: chaos.latencyMs ?? null },
+    shard: config.shard && { index: config.shard.index, count: config.shard.count },
   };
 }
 
