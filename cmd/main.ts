@@ -44,6 +44,11 @@ async function run(invocation: Invocation): Promise<number> {
       process.stdout.write(`${await witnessCommand(invocation.file)}\n`);
       return 0;
     }
+    case 'merge': {
+      const { mergeCommand } = await import('./merge.js');
+      await mergeCommand(invocation.parts, invocation.flags);
+      return 0;
+    }
     case 'strategies': {
       const { listStrategies } = await import('./strategies.js');
       process.stdout.write(listStrategies(strategies, slotStrategies, invocation.flags.json ?? false, tenantContexts));

@@ -33,7 +33,8 @@ export type Invocation =
       flags: { threshold: number; ignoreParams?: true; json?: string; junit?: string; summaryMd?: string };
     }
   | { command: 'strategies'; flags: { json?: true } }
-  | { command: 'witness'; file: string };
+  | { command: 'witness'; file: string }
+  | { command: 'merge'; parts: string[]; flags: { json?: string } };
 
 /**
  * Parses `argv` (as process.argv, node and script first) without running anything, so that flags
@@ -165,6 +166,15 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .argument('<result>', 'a result file (bench-results/…json) with its history beside it')
     .action((file) => {
       invocation = { command: 'witness', file };
+    });
+
+  program
+    .command('merge')
+    .description("the result files of one run's shards (--shard i/N) as one run's: counts summed, latency histograms merged exactly")
+    .argument('<parts...>', 'one result file per shard, every shard of the run once')
+    .option('--json <file>', 'write the merged result file here')
+    .action((parts, flags) => {
+      invocation = { command: 'merge', parts, flags };
     });
 
   program

@@ -161,6 +161,8 @@ export interface StrategyResult {
   sweep?: SweepCoordinates;
   /** With --history: the run's history file, beside this one (docs/histories.md). */
   history?: HistoryInfo;
+  /** In a merge of shards (`evento merge`): the part files it was merged from. */
+  merged_from?: string[];
 }
 
 /** A sweep point: its index in the sweep's order and the value of each swept axis, as the user wrote it. */
