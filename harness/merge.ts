@@ -25,7 +25,12 @@ const partSchema = v.looseObject({
     strategy: v.string(),
     seed: count,
     clients: count,
-    shard: v.optional(v.object({ index: count, count })),
+    shard: v.optional(
+      v.pipe(
+        v.object({ index: v.pipe(v.number(), v.integer()), count: v.pipe(v.number(), v.integer()) }),
+        v.check(({ index, count }) => index >= 1 && index <= count, 'a shard i/N has 1 <= i <= N'),
+      ),
+    ),
   }),
   outcome: v.looseObject({
     requests: count,

@@ -160,5 +160,10 @@ t.test('parts that are not the shards of one run are refused, naming the files a
     /^old\.json: outcome\.histograms: /,
     'a file without histograms names the field',
   );
+  t.throws(
+    () => mergePartOf({ ...result, params: { ...result.params, shard: { index: 3, count: 2 } } }, 'three.json'),
+    /^three\.json: params\.shard: a shard i\/N has 1 <= i <= N/,
+    'a shard past its count',
+  );
   t.throws(() => mergePartOf({ tool: { name: 'k6' } }, 'k6.json'), /^k6\.json: tool\.name: /, 'not an evento result');
 });
