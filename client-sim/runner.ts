@@ -26,6 +26,8 @@ export interface LoadOptions {
   onClientsStart?: () => void;
   /** Record every operation, with what the servers' strategies decided on (`LoadResult.history`). */
   history?: boolean;
+  /** Sent with every request, e.g. a target's `authorization`. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -63,6 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     replaceableServers: options.replaceableServers,
     history,
+    headers: options.headers,
   });
   await api.openConnections(options.clients);
   metrics.startClock();
