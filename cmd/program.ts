@@ -58,8 +58,13 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       program
         .command('run')
         .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
-        .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
-        .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
+        .addOption(
+          new Option(
+            '--strategy <name>',
+            `the reservation strategy: ${allStrategyNames.join(', ')} (default: atomic; slots: exclusion); with --target, the route's {strategy} segment`,
+          ),
+        )
+        .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento')),
     ),
   ).action((flags, command) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
@@ -67,6 +72,10 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
     const target = targetOf(flags, command, name);
+    // A target's route may be called anything; evento's own servers know only their strategies.
+    if (!target && !allStrategyNames.includes(name)) {
+      throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${allStrategyNames.join(', ')}`);
+    }
     if (target) {
       invocation = { command: 'run-target', target, config: runConfigOf(flags), flags };
       return;

@@ -108,6 +108,7 @@ export function targetOf(flags: TargetFlags, command: Command<[], OptionValues>,
   const ignored = command.options.find((option) => given(option.attributeName()) && !usedWithTarget.has(option.attributeName()));
   if (ignored)
     throw new UsageError(`${ignored.long ?? ignored.flags} does not apply with --target: the target's servers, database and event are its own`);
+  if (!/^[A-Za-z0-9._~-]+$/.test(strategy)) throw new UsageError(`--strategy ${strategy}: a route's {strategy} segment is letters, digits and . _ ~ -`);
   if (flags.auditSql && !env.DATABASE_URL) {
     throw new UsageError('--audit-sql needs DATABASE_URL: the database the target writes to, where the query runs');
   }

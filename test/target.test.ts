@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { AuditReport } from '../cmd/audit.js';
+import { parseArguments } from '../cmd/program.js';
 import { seedEvent } from '../harness/event.js';
 import { at } from '../lib/at.js';
 import { fixtureAuditSql, startFixtureService, startHtmlServer } from './fixture-service.js';
@@ -192,6 +193,26 @@ t.test('usage errors with --target: exit 2 with one line', async (t) => {
     t.match(run.stderr, message, `${args.join(' ')}: says why`);
     t.equal(run.stderr.trim().split('\n').length, 1, `${args.join(' ')}: in one line`);
   }
+});
+
+t.test('a target’s route may be called anything; evento’s own runs take only its strategies', async (t) => {
+  const event = '00000000-0000-4000-8000-000000000001';
+  const quiet = () => undefined;
+  const invocation = await parseArguments(
+    ['node', 'evento', 'run', '--target', 'http://127.0.0.1:9/', '--event', event, '--strategy', 'my-route'],
+    quiet,
+  );
+  t.match(invocation, { command: 'run-target', target: { strategy: 'my-route', urls: ['http://127.0.0.1:9'], eventId: event } }, 'any route segment');
+  await t.rejects(
+    parseArguments(['node', 'evento', 'run', '--strategy', 'my-route'], quiet),
+    /--strategy my-route: expected one of naive/,
+    'not without --target',
+  );
+  await t.rejects(
+    parseArguments(['node', 'evento', 'run', '--target', 'http://127.0.0.1:9', '--event', event, '--strategy', 'a/b'], quiet),
+    /a route's \{strategy\} segment/,
+    'nor a segment that is not one',
+  );
 });
 
 t.test('evento audit: the user’s query, or evento’s own tables', async (t) => {
