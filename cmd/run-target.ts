@@ -16,7 +16,7 @@ import type { TargetRun } from './target-options.js';
 import { writeReport } from './write-report.js';
 
 /** What is printed under the table of a run judged by its 201s alone. */
-export function unauditedNote(result: StrategyResult): string {
+function unauditedNote(result: StrategyResult): string {
   const { acknowledged, contracted } = result.outcome;
   return (
     `unaudited: no --audit-sql, so the verdict rests on the rooms the target acknowledged (201s): ` +

@@ -26,7 +26,7 @@ function countOf(row: Record<string, unknown>, column: 'capacity' | 'sold', file
   return value;
 }
 
-export const keyAudit = (key: string, capacity: number, sold: number): KeyAudit => ({
+const keyAudit = (key: string, capacity: number, sold: number): KeyAudit => ({
   key,
   capacity,
   sold,

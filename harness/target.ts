@@ -90,14 +90,14 @@ export async function readTarget(target: Target): Promise<ReadyTarget> {
 export const listedRooms = (target: ReadyTarget) => target.listed.reduce((sum, hotel) => sum + hotel.available, 0);
 
 /** A target is held to safety whatever its route is called: the name is the user's, not a strategy evento knows. */
-export const targetStrategy = (target: Target): StrategyInfo => ({
+const targetStrategy = (target: Target): StrategyInfo => ({
   name: target.strategy,
   summary: `the target's /reserve/${target.strategy} route`,
   promisesSafety: true,
 });
 
 /** The event as the progress views and the result name it: the hotels listed, each with the rooms it listed. */
-export const listedEvent = (target: ReadyTarget): SeededEvent => ({
+const listedEvent = (target: ReadyTarget): SeededEvent => ({
   event_id: target.eventId,
   hotels: target.listed.map((hotel) => ({ hotel_id: hotel.hotel_id, name: hotel.hotel_id, contracted: hotel.available })),
 });
