@@ -145,7 +145,11 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
   const acknowledged = acknowledgedAudit(target, load);
   const result = buildResult({
     strategy,
-    params: { ...paramsOf(config, { strategy: target.strategy, workload: 'rooms', seed: config.seed, own: {} }), servers: target.urls.length },
+    // No warm-up runs against a target: it would sell the event's rooms.
+    params: {
+      ...paramsOf({ ...config, warmupMs: undefined }, { strategy: target.strategy, workload: 'rooms', seed: config.seed, own: {} }),
+      servers: target.urls.length,
+    },
     startedAt,
     database: { kind: 'none', postgresVersion: 'unknown' },
     eventId: target.eventId,
