@@ -142,6 +142,17 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
     tickMs: options.tickMs,
     onTick: (snapshot) => hooks.onTick?.({ strategy, snapshot }),
   });
+  const { snapshot } = load;
+  if (load.stoppedBy !== 'interrupted' && snapshot.reservations === 0 && snapshot.errorsTotal > 0) {
+    const kinds = Object.entries(snapshot.errors)
+      .filter(([, count]) => count > 0)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(', ');
+    throw new EnvironmentError(
+      `target ${target.urls.join(', ')} answered no POST /${target.eventId}/{hotel}/reserve/${target.strategy} with 201, ` +
+        `and ${snapshot.errorsTotal} requests failed (${kinds}); check that it routes --strategy ${target.strategy} as evento's API does (docs/http-api.md)`,
+    );
+  }
   const acknowledged = acknowledgedAudit(target, load);
   const result = buildResult({
     strategy,

@@ -165,6 +165,15 @@ t.test('bad targets: unreachable, or not evento’s API → exit 3 naming it', a
   const wrong = await runCli(['run', '--target', html, '--event', event, ...clients]);
   t.equal(wrong.code, 3, 'HTML: exit 3');
   t.match(wrong.stderr, /does not speak evento's API: GET \/.*\/available answered 200 text\/html "<!doctype html>/, 'with the first bad answer');
+
+  const service = await startFixtureService(t, database.url, { venues: 1, capacity: 10 });
+  const unrouted = await runCli(['run', '--target', at(service.urls, 0), '--event', service.eventId, '--strategy', 'elsewhere', ...clients]);
+  t.equal(unrouted.code, 3, 'a route the target does not have, so no reserve ever succeeds: exit 3');
+  t.match(
+    unrouted.stderr,
+    /answered no POST \/.*\/reserve\/elsewhere with 201, and [0-9]+ requests failed \(unexpected_status [0-9]+\)/,
+    'naming the route and the failures',
+  );
 });
 
 t.test('usage errors with --target: exit 2 with one line', async (t) => {
