@@ -29,6 +29,8 @@ export interface LoadOptions {
   history?: boolean;
   /** Run only this shard's clients of `clients` (`--shard i/N`); all of them when unset. */
   shard?: Shard;
+  /** Sent with every request, e.g. a target's `authorization`. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -66,6 +68,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     replaceableServers: options.replaceableServers,
     history,
+    headers: options.headers,
   });
   // Each client keeps its index in the whole run, so its random choices and request ids are those it has unsharded.
   const indices = shardClients(options.clients, options.shard);

@@ -7,7 +7,9 @@ import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, shardOption, uuid } from './options.js';
+import type { AuditFlags } from './audit.js';
 import { runConfigOf, shardOfClients, type RunFlags } from './run-flags.js';
+import { auditSqlOption, eventOption, targetOf, withTargetOptions, type TargetRun } from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
 import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
 
@@ -21,6 +23,8 @@ function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) 
 /** What the command line asks for, checked: every flag parsed, every contradiction refused. */
 export type Invocation =
   | { command: 'run' | 'race'; runs: RaceRun[]; config: RunConfig; flags: RunFlags }
+  | { command: 'run-target'; target: TargetRun; config: RunConfig; flags: RunFlags }
+  | { command: 'audit'; flags: AuditFlags }
   | { command: 'sweep'; runs: RaceRun[]; plan: SweepPlan; flags: SweepFlags }
   | { command: 'report'; inputs: string[]; flags: { output: string } }
   | { command: 'seed'; flags: { hotels: number; rooms: number } }
@@ -51,17 +55,33 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .showSuggestionAfterError(true);
 
   withLoadOptions(
-    program
-      .command('run')
-      .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
-      .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
-      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames))
-      .addOption(shardOption()),
-  ).action((flags) => {
+    withTargetOptions(
+      program
+        .command('run')
+        .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
+        .addOption(
+          new Option(
+            '--strategy <name>',
+            `the reservation strategy: ${allStrategyNames.join(', ')} (default: atomic; slots: exclusion); with --target, the route's {strategy} segment`,
+          ),
+        )
+        .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento'))
+        .addOption(shardOption()),
+    ),
+  ).action((flags, command) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
       throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
+    const target = targetOf(flags, command, name);
+    // A target's route may be called anything; evento's own servers know only their strategies.
+    if (!target && !allStrategyNames.includes(name)) {
+      throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${allStrategyNames.join(', ')}`);
+    }
+    if (target) {
+      invocation = { command: 'run-target', target, config: runConfigOf(flags), flags };
+      return;
+    }
     const runs = planRuns('run', flags, [name]);
     invocation = { command: 'run', runs, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
   });
@@ -136,6 +156,17 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every route but /health').env('EVENTO_TOKEN'))
     .action((flags) => {
       invocation = { command: 'serve', flags };
+    });
+
+  program
+    .command('audit')
+    .description("audit one event in DATABASE_URL once: evento's own tables, or the rows of your query with --audit-sql")
+    .addOption(eventOption('the event to audit').makeOptionMandatory())
+    .addOption(auditSqlOption())
+    .option('--assert-no-overbooking', "exit 1 if the audit finds overbooking (of evento's own tables: or drift)")
+    .option('--json <file>', 'also write the audit as JSON')
+    .action((flags) => {
+      invocation = { command: 'audit', flags };
     });
 
   program

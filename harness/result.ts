@@ -90,7 +90,7 @@ export function buildResult(input: {
   strategy: StrategyInfo;
   params: RunParams;
   startedAt: Date;
-  database: { kind: 'embedded' | 'url'; postgresVersion: string };
+  database: { kind: StrategyResult['environment']['database']; postgresVersion: string };
   eventId: string;
   load: LoadResult;
   audit: WorkloadAudit;
