@@ -78,12 +78,28 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     if (!target && !allStrategyNames.includes(name)) {
       throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${allStrategyNames.join(', ')}`);
     }
+    const config = { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) };
     if (target) {
-      invocation = { command: 'run-target', target, config: runConfigOf(flags), flags };
+      invocation = { command: 'run-target', target, config, flags };
       return;
     }
-    const runs = planRuns('run', flags, [name]);
-    invocation = { command: 'run', runs, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
+    invocation = { command: 'run', runs: planRuns('run', flags, [name]), config, flags };
+  });
+
+  withLoadOptions(
+    withTargetOptions(
+      program
+        .command('load')
+        .description("one load host's share of a run against running servers: shard i/N of the clients, written as a part for evento merge")
+        .addOption(new Option('--strategy <name>', "the route's {strategy} segment (default: atomic)").default('atomic'))
+        .addOption(shardOption()),
+    ),
+  ).action((flags, command) => {
+    if (!flags.target) throw new UsageError('load needs --target <urls> and --event <id>: the running servers every load host drives');
+    if (flags.auditSql) throw new UsageError('--audit-sql does not apply to load: audit once, after every shard, with evento audit');
+    const target = targetOf(flags, command, flags.strategy);
+    if (!target) throw new UsageError('load needs --target <urls>');
+    invocation = { command: 'run-target', target, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
   });
 
   withLoadOptions(

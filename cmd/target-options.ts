@@ -90,6 +90,7 @@ const usedWithTarget = new Set([
   'event',
   'token',
   'auditSql',
+  'shard',
 ]);
 
 /**

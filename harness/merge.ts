@@ -5,6 +5,7 @@ import { at } from '../lib/at.js';
 import { UsageError } from './errors.js';
 import type { HotelOutcome, StrategyResult } from './result-schema.js';
 import { perReservation, perSecond } from './result.js';
+import { acknowledgedVerdict } from './target.js';
 
 /** One shard's result file, as read. */
 export interface MergePart {
@@ -199,6 +200,8 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const chaos = outcomes.flatMap((outcome) => (outcome.chaos ? [outcome.chaos] : []));
   const witnesses = outcomes.flatMap((outcome) => outcome.witnesses ?? []);
   const unsafe = results.filter(({ verdict }) => !verdict.safe);
+  // Parts of a target run judged by their 201s: only their sum against the rooms listed can show an overbooking.
+  const acknowledgedOverbooking = first.target?.audited_by === 'acknowledged' ? Math.max(0, roomsReserved - first.outcome.contracted) : undefined;
   // The merge is the whole run, as one host would have run it.
   const params = { ...first.params };
   delete params.shard;
@@ -216,7 +219,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       reservations,
       rooms_reserved: roomsReserved,
       contracted: first.outcome.contracted,
-      overbooked_rooms: most((outcome) => outcome.overbooked_rooms),
+      overbooked_rooms: acknowledgedOverbooking ?? most((outcome) => outcome.overbooked_rooms),
       drift: most((outcome) => outcome.drift),
       conflicts,
       conflicts_by_reason: sumRecords(outcomes.map((outcome) => outcome.conflicts_by_reason)),
@@ -251,12 +254,16 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       ...(witnesses.length > 0 && { witnesses }),
     },
     hotels: mergeHotels(results),
-    verdict: {
-      promises_safety: first.verdict.promises_safety,
-      safe: unsafe.length === 0,
-      label: unsafe.length === 0 ? 'SAFE' : [...new Set(unsafe.map(({ verdict }) => verdict.label))].join(', '),
-    },
+    verdict:
+      acknowledgedOverbooking === undefined
+        ? {
+            promises_safety: first.verdict.promises_safety,
+            safe: unsafe.length === 0,
+            label: unsafe.length === 0 ? 'SAFE' : [...new Set(unsafe.map(({ verdict }) => verdict.label))].join(', '),
+          }
+        : acknowledgedVerdict(acknowledgedOverbooking),
     ...(first.sweep && { sweep: first.sweep }),
+    ...(first.target && { target: first.target }),
     merged_from: parts.map(({ file }) => file),
   };
 }

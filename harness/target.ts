@@ -125,6 +125,7 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
   const load = await runLoad({
     serverUrls: target.urls,
     clients: config.clients,
+    shard: config.shard,
     inFlight: config.inFlight,
     requestTimeoutMs: config.requestTimeoutMs ?? 30_000,
     signal: options.signal,
@@ -172,16 +173,19 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
   return {
     result: {
       ...result,
-      verdict: {
-        promises_safety: true,
-        safe: overbooked === 0,
-        label: overbooked > 0 ? `OVERBOOKED by ${overbooked} (acknowledged; unaudited)` : 'UNAUDITED',
-      },
+      verdict: acknowledgedVerdict(overbooked),
       target: { urls: target.urls, listed: target.listed, audited_by: 'acknowledged' },
     },
     stoppedBy: load.stoppedBy,
   };
 }
+
+/** The verdict of a target run judged by its 201s alone: it can say overbooked, never safe for certain. */
+export const acknowledgedVerdict = (overbooked: number): StrategyResult['verdict'] => ({
+  promises_safety: true,
+  safe: overbooked === 0,
+  label: overbooked > 0 ? `OVERBOOKED by ${overbooked} (acknowledged; unaudited)` : 'UNAUDITED',
+});
 
 /**
  * The only audit there is without the target's database: rooms acknowledged against rooms listed

@@ -7,8 +7,10 @@ import { clientContext, type ClientPlan } from '../client-sim/client.js';
 import { shardClients } from '../client-sim/shard.js';
 import { parseShard } from '../cmd/options.js';
 import { parseArguments } from '../cmd/program.js';
+import { seedEvent } from '../harness/event.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { readResult, runCli, useDatabase } from './helpers.js';
+import { startServers } from '../harness/servers.js';
+import { randomUUID, readResult, runCli, useDatabase } from './helpers.js';
 
 // Sharded load: N load hosts with one seed send exactly the demand one host would.
 
@@ -76,44 +78,42 @@ t.test('--shard i/N reaches the run as its shard', async (t) => {
   t.equal(whole.command === 'run' && whole.config.shard, undefined, 'without --shard, every client');
 });
 
-t.test('two shards run on their own, then merged: the sums of their counts, and parts of other runs refused', async (t) => {
+t.test('two load hosts drive two running servers, one shard each: merged, the sums of their counts; audited once, the audit agrees', async (t) => {
   const database = await useDatabase(t);
   const env = { DATABASE_URL: database.url };
   const dir = await mkdtemp(join(tmpdir(), 'evento-shard-test-'));
-  const small = ['--strategy', 'atomic', '--clients', '8', '--servers', '2', '--hotels', '2', '--rooms', '10', '--think-ms', '0', '--warmup', '0'];
+  const fleet = await startServers(2, database.url, 4);
+  t.teardown(() => fleet.stop());
+  const event = await seedEvent(database.sql, 2, 10);
+  const target = ['--target', fleet.urls.join(','), '--event', event.event_id];
+  const small = ['--strategy', 'atomic', '--clients', '8', '--think-ms', '0', '--seed', '11', '--results-dir', dir];
+  const partFile = (index: number) => join(dir, `part-${index}.json`);
+  // Both load hosts at once, as they would run on two machines.
+  const loads = await Promise.all(
+    [1, 2].map((index) => runCli(['load', ...target, ...small, '--shard', `${index}/2`, '--json', partFile(index)], { env, replayIn: t })),
+  );
   const parts: StrategyResult[] = [];
-  for (const index of [1, 2]) {
-    const json = join(dir, `part-${index}.json`);
-    const args = ['run', ...small, '--seed', '11', '--shard', `${index}/2`, '--results-dir', dir, '--json', json];
-    const run = await runCli(args, { env, replayIn: t });
-    t.equal(run.code, 0, `shard ${index}/2: exit 0 (stderr: ${run.stderr.slice(-300)})`);
-    const part = await readResult(json);
+  for (const [position, load] of loads.entries()) {
+    const index = position + 1;
+    t.equal(load.code, 0, `load --shard ${index}/2: exit 0 (stderr: ${load.stderr.slice(-300)})`);
+    const part = await readResult(partFile(index));
     t.same(part.params.shard, { index, count: 2 }, `shard ${index}/2 is recorded in params.shard`);
     t.equal(part.params.clients, 8, 'params.clients is the whole run');
-    const clients = await database.sql<{ client: number }[]>`
-      select distinct substring(r.email from 'client-([0-9]+)@')::int as client
-      from evento.reservations r join evento.event_hotel_rooms e on e.id = r.event_hotel_rooms_id
-      where e.event_id = ${part.event_id} order by client`;
-    t.ok(clients.length > 0, `shard ${index}/2 reserved`);
-    t.same(
-      clients.filter(({ client }) => client % 2 !== index - 1),
-      [],
-      `shard ${index}/2 ran as the clients c with c mod 2 + 1 = ${index}, under their index in the whole run (${clients.map(({ client }) => client).join(', ')})`,
-    );
+    t.equal(part.event_id, event.event_id, 'the shared event');
     parts.push(part);
   }
   const [one, two] = parts as [StrategyResult, StrategyResult];
+  const byClient = await database.sql<{ client: number }[]>`
+    select distinct substring(r.email from 'client-([0-9]+)@')::int as client
+    from evento.reservations r join evento.event_hotel_rooms e on e.id = r.event_hotel_rooms_id
+    where e.event_id = ${event.event_id} order by client`;
+  t.ok(
+    byClient.every(({ client }) => client >= 0 && client < 8),
+    `the two shards ran the clients 0 to 7 under their index in the whole run (${byClient.map(({ client }) => client).join(', ')})`,
+  );
 
   const merged = join(dir, 'all.json');
-  const refused = await runCli(['merge', join(dir, 'part-1.json'), join(dir, 'part-2.json'), '--json', merged], { env });
-  t.equal(refused.code, 2, 'each run seeded its own event: not the shards of one run, exit 2');
-  t.match(refused.stderr, /part-2\.json and .*part-1\.json differ in event_id/, 'the files and the field that differs are named');
-  t.equal(refused.stderr.trim().split('\n').length, 1, 'in one line');
-
-  // As load hosts driving shared servers do: both shards on one event.
-  const sameEvent = join(dir, 'part-2-same-event.json');
-  await writeFile(sameEvent, JSON.stringify({ ...two, event_id: one.event_id }));
-  const merge = await runCli(['merge', join(dir, 'part-1.json'), sameEvent, '--json', merged], { env });
+  const merge = await runCli(['merge', partFile(1), partFile(2), '--json', merged], { env });
   t.equal(merge.code, 0, `merged (stderr: ${merge.stderr})`);
   t.match(merge.stdout, /atomic/, 'the table of the merged run');
   const all = JSON.parse(await readFile(merged, 'utf8')) as StrategyResult;
@@ -123,6 +123,21 @@ t.test('two shards run on their own, then merged: the sums of their counts, and 
   t.equal(all.outcome.duration_ms, Math.max(one.outcome.duration_ms, two.outcome.duration_ms), "the longer part's duration");
   const count = (result: StrategyResult) => decodeFromCompressedBase64(result.outcome.histograms.latency_us).totalCount;
   t.equal(count(all), count(one) + count(two), "the latency histogram holds every part's samples");
-  t.same(all.merged_from, [join(dir, 'part-1.json'), sameEvent], 'merged_from names the parts');
+  t.same(all.merged_from, [partFile(1), partFile(2)], 'merged_from names the parts');
   t.equal(all.params.shard, undefined, 'the merge is the whole run');
+  t.equal(all.outcome.rooms_reserved, 20, 'the two hosts together sold the event out, 20 rooms');
+
+  const auditJson = join(dir, 'audit.json');
+  const audit = await runCli(['audit', '--event', event.event_id, '--assert-no-overbooking', '--json', auditJson], { env });
+  t.equal(audit.code, 0, `audited once: exit 0 (stderr: ${audit.stderr})`);
+  const audited = JSON.parse(await readFile(auditJson, 'utf8')) as { sold: number; overbooked: number };
+  t.equal(audited.sold, all.outcome.rooms_reserved, 'the audit counts in the tables the rooms the merged run was told it got');
+  t.equal(audited.overbooked, 0, 'and nothing overbooked');
+
+  const elsewhere = join(dir, 'part-2-elsewhere.json');
+  await writeFile(elsewhere, JSON.stringify({ ...two, event_id: randomUUID() }));
+  const refused = await runCli(['merge', partFile(1), elsewhere, '--json', merged], { env });
+  t.equal(refused.code, 2, 'a part of another event is not a shard of this run: exit 2');
+  t.match(refused.stderr, /part-2-elsewhere\.json and .*part-1\.json differ in event_id/, 'the files and the field that differs are named');
+  t.equal(refused.stderr.trim().split('\n').length, 1, 'in one line');
 });
