@@ -51,6 +51,10 @@ export function connect(url: string, max: number, applicationName = 'evento', op
     // hands connections between transactions and does not carry prepared statements along.
     prepare: options.prepare ?? true,
     connect_timeout: 5,
+    // postgres.js waits up to 20 s before reconnecting, longer with every connection of the pool
+    // lost: after a burst of terminated backends a pool sat empty that long while the database
+    // was up (docs/faults.md), so the wait stops at a second.
+    backoff: (retries: number) => Math.min(3 ** retries / 100, 1),
     idle_timeout: 30,
     // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
     onnotice: () => undefined,

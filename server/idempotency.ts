@@ -112,16 +112,18 @@ export function idempotency(sql: Sql, options: IdempotencyOptions) {
     renewal.unref();
     // Not deleted: the next attempt then looks for a write this one may have made before it failed.
     const release = () => sql`update idempotency_keys set lease_expires_at = now() where ${ours}`;
+    // The renewal ends with the attempt: the release or the answer after it may wait for a pooled connection, and must not hold the lease meanwhile.
+    const attempted = (async () => {
+      const recovered = attempt > 1 ? await recover?.(requestId) : undefined;
+      return recovered ? { ...recovered, replayed: true } : await execute();
+    })().finally(() => clearInterval(renewal));
     let reply: Reply;
     try {
-      const recovered = attempt > 1 ? await recover?.(requestId) : undefined;
-      reply = recovered ? { ...recovered, replayed: true } : await execute();
+      reply = await attempted;
     } catch (error) {
       // The error to report is the original one, not a failed clean-up after it.
       await release().catch(() => undefined);
       throw error;
-    } finally {
-      clearInterval(renewal);
     }
     if (isFinal(reply)) {
       await sql`

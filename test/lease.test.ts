@@ -5,7 +5,8 @@ import { seedEvent } from '../harness/event.js';
 import { projectPath } from '../harness/paths.js';
 import { startServers, type ServerFleet } from '../harness/servers.js';
 import { at } from '../lib/at.js';
-import { sweepExpiredKeys } from '../server/idempotency.js';
+import { connect } from '../db/connection.js';
+import { idempotency, sweepExpiredKeys } from '../server/idempotency.js';
 import { randomUUID, useDatabase } from './helpers.js';
 
 // Servers started here inherit it: a claim whose server died lapses within a second.
@@ -199,4 +200,26 @@ t.test('expired request ids are swept; live ones stay', async (t) => {
     [live],
     'only the live id is left',
   );
+});
+
+t.test('a failed attempt stops renewing its lease at once, not once its release got a connection', async (t) => {
+  const pool = connect(database.url, 1, 'evento-lease-release');
+  t.teardown(() => pool.end({ timeout: 1 }));
+  const lease = 3_000;
+  const once = idempotency(pool, { enabled: true, ttlMs: 60_000, leaseMs: lease });
+  const requestId = randomUUID();
+  let busy: Promise<unknown> = Promise.resolve();
+  await t.rejects(
+    once(requestId, { route: 'test' }, () => {
+      // The pool's one connection stays busy for several renewal periods: the release waits behind it.
+      busy = pool`select pg_sleep(${(lease * 1.5) / 1000})`.execute();
+      return Promise.reject(new Error('the attempt failed'));
+    }),
+    { message: 'the attempt failed' },
+    'the attempt failed',
+  );
+  await busy;
+  // Through the same connection, so behind any renewal that was queued while the release waited.
+  const [key] = await pool<[{ lapsed: boolean }]>`select lease_expires_at <= now() as lapsed from idempotency_keys where key = ${requestId}`;
+  t.ok(key.lapsed, 'the released request id is free for a resend: no renewal came after its release');
 });

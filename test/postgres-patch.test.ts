@@ -1,10 +1,14 @@
+import { once } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
+import postgres from '#postgres';
 import t from 'tap';
-import { connect } from '../db/connection.js';
+import { connect, postgresTarget } from '../db/connection.js';
+import { at } from '../lib/at.js';
 import { pipelinedTransaction } from '../strategies/pipelined.js';
 import { useDatabase } from './helpers.js';
 
-// The two sql.reserve() defects of postgres 3.4.9 that patches/ fixes (#004), met as
-// fault injection meets them: a backend terminated under a pipelined transaction, one connection.
+// The sql.reserve() defects of postgres 3.4.9 that patches/ fixes (#004, #006), met as fault
+// injection meets them: a backend terminated under a pipelined transaction, one connection.
 const database = await useDatabase(t);
 
 const within = <T>(promise: Promise<T>, ms: number) =>
@@ -51,4 +55,41 @@ t.test('statements queued behind a lost connection fail with it instead of hangi
   t.ok((await within(queued, 5000)) instanceof Error, 'the queued one failed too, at once');
   tx.release();
   t.same(await within(sql`select 1 as one`, 5000), [{ one: 1 }], 'and the pool goes on');
+});
+
+t.test('a statement sent between a socket error and its close fails with the connection (#006)', async (t) => {
+  // The socket is handed to postgres.js so that the test can fail it as a write to a terminated backend does (EPIPE).
+  const sockets: Socket[] = [];
+  const target = postgresTarget(database.url);
+  const url = new URL(target.url);
+  const options = {
+    max: 1,
+    onnotice: () => undefined,
+    socket: async () => {
+      const socket = target.path ? createConnection(target.path) : createConnection(Number(url.port), url.hostname);
+      await once(socket, 'connect');
+      sockets.push(socket);
+      return socket;
+    },
+  };
+  const sql = postgres(target.url, options);
+  t.teardown(() => sql.end({ timeout: 1 }));
+  const tx = await sql.reserve();
+  await tx`begin`;
+  // As pipelinedTransaction does: the statement's failure sends ROLLBACK at once, before the socket's 'close'.
+  const rolledBack = tx`select pg_sleep(5)`.then(
+    () => 'slept',
+    () =>
+      tx`rollback`.then(
+        () => 'rolled back',
+        (error: unknown) => error,
+      ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  at(sockets, 0).destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+  t.ok((await within(rolledBack, 5000)) instanceof Error, 'the ROLLBACK failed with the connection instead of hanging');
+  tx.release();
+  // Each one on the reconnected connection: a stale statement left there would take the answer of the one behind it.
+  t.same(await within(sql`select 1 as one`, 5000), [{ one: 1 }], 'the pool answers the next query, on a new connection');
+  t.same(await within(sql`select 2 as two`, 5000), [{ two: 2 }], 'and the one after it, with its own answer');
 });
