@@ -9,7 +9,7 @@ import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
 import { runConfigOf, type RunFlags } from './run-flags.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
-import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
+import { defaultStrategyOf, planRuns, strategyArgument, strategyList, withStrategyModules, workloadOptions } from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
 function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
@@ -53,14 +53,18 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     program
       .command('run')
       .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
-      .addOption(new Option('--strategy <name>', 'the reservation strategy (default: atomic; slots: exclusion)').choices(allStrategyNames))
-      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').choices(allStrategyNames)),
-  ).action((flags) => {
+      .addOption(
+        new Option('--strategy <name>', 'the reservation strategy, or a strategy module ./file.js|.mjs|.ts (default: atomic; slots: exclusion)').argParser(
+          strategyArgument,
+        ),
+      )
+      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').argParser(strategyArgument)),
+  ).action(async (flags) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
       throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
-    const runs = planRuns('run', flags, [name]);
+    const runs = planRuns('run', flags, await withStrategyModules([name]));
     invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
   });
 
@@ -71,11 +75,11 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       .addOption(
         new Option(
           '--strategies <list>',
-          'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+          'comma-separated strategies or strategy modules (./file.js), each optionally workload:strategy (default: every strategy of each --workload)',
         ).argParser(strategyList),
       ),
-  ).action((flags) => {
-    const runs = planRuns('race', flags, flags.strategies);
+  ).action(async (flags) => {
+    const runs = planRuns('race', flags, flags.strategies && (await withStrategyModules(flags.strategies)));
     invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
   });
 
@@ -85,11 +89,11 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .addOption(
       new Option(
         '--strategies <list>',
-        'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+        'comma-separated strategies or strategy modules (./file.js), each optionally workload:strategy (default: every strategy of each --workload)',
       ).argParser(strategyList),
     );
   for (const option of [...sweepOptions().options, ...workloadOptions().options, ...ciOptions().options]) sweep.addOption(option);
-  (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action((given, command) => {
+  (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action(async (given, command) => {
     const defaulted = (name: string) => command.getOptionValueSource(name) === 'default' || command.getOptionValueSource(name) === undefined;
     const flags = { ...given };
     if (flags.quick) {
@@ -102,7 +106,8 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       if (defaulted('warmup')) flags.warmup = quickSweep.warmupMs;
       flags.strategies ??= quickSweep.strategies;
     }
-    invocation = { command: 'sweep', runs: planRuns('race', flags, flags.strategies), plan: sweepPlanOf(flags), flags };
+    const named = flags.strategies && (await withStrategyModules(flags.strategies));
+    invocation = { command: 'sweep', runs: planRuns('race', flags, named), plan: sweepPlanOf(flags), flags };
   });
 
   program
