@@ -9,14 +9,14 @@ import { poolerNames } from '../harness/pooler.js';
 import { workloadNames, type WorkloadName } from '../harness/workload.js';
 import { workloads } from '../harness/workloads.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
-import { isModulePath, moduleExtensions } from '../strategies/module.js';
+import { extensionList, isModulePath } from '../strategies/module.js';
 import { builtInStrategyNames, tenantLocks } from '../strategies/registry.js';
 import { integer } from './options.js';
 
 /** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept, beside strategy modules. */
 export const allStrategyNames = builtInStrategyNames;
 
-const moduleChoice = `or a strategy module (a ${moduleExtensions.join(', ')} file)`;
+const moduleChoice = `or a strategy module (a ${extensionList} file)`;
 
 /** `--strategy`: a built-in strategy's name or a strategy module's path, loaded once all flags are read. */
 export function strategyArgument(value: string): string {

@@ -12,6 +12,9 @@ export const moduleExtensions = ['.js', '.mjs', '.ts', '.mts'];
 
 const typeScript = new Set(['.ts', '.mts']);
 
+/** ".js, .mjs, .ts or .mts", for messages. */
+export const extensionList = `${moduleExtensions.slice(0, -1).join(', ')} or ${moduleExtensions.at(-1) ?? ''}`;
+
 /** Whether a `--strategy` value names a file rather than a built-in strategy. */
 export const isModulePath = (value: string) => value.includes('/') || moduleExtensions.includes(extname(value));
 
@@ -59,7 +62,17 @@ function firstIssue(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]) {
   return `${path ? `${path}: ` : ''}${issue.message}`;
 }
 
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/** An error in one line: a heading that ends in a colon (esbuild's "Transform failed with 1 error:") takes its first detail along. */
+function firstLine(error: unknown) {
+  const [heading = '', detail] = lines(error instanceof Error ? error.message : String(error));
+  return heading.endsWith(':') && detail ? `${heading} ${detail}` : heading;
+}
 
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
@@ -84,7 +97,7 @@ function defaultExport(module: Record<string, unknown>): unknown {
 export async function loadStrategyModule(path: string): Promise<Strategy & { module: string }> {
   const file = resolve(path);
   const fail = (problem: string) => new StrategyModuleError(`strategy module ${path}: ${problem}`);
-  if (!moduleExtensions.includes(extname(file))) throw fail(`expected a ${moduleExtensions.join(', ')} file`);
+  if (!moduleExtensions.includes(extname(file))) throw fail(`expected a ${extensionList} file`);
   const found = await stat(file).catch(() => undefined);
   if (!found?.isFile()) throw fail('no such file');
   let module: Record<string, unknown>;
