@@ -54,9 +54,10 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       .command('run')
       .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
       .addOption(
-        new Option('--strategy <name>', 'the reservation strategy, or a strategy module ./file.js|.mjs|.ts (default: atomic; slots: exclusion)').argParser(
-          strategyArgument,
-        ),
+        new Option(
+          '--strategy <name>',
+          'the reservation strategy, or a strategy module ./file.js|.mjs|.ts (default: atomic; slots: exclusion)',
+        ).argParser(strategyArgument),
       )
       .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').argParser(strategyArgument)),
   ).action(async (flags) => {

@@ -66,9 +66,7 @@ export const tenantLocks = strategies.filter((strategy) => strategy.oneTransacti
 export const findTenantLock = (name: string) => tenantLocks.find((strategy) => strategy.name === name);
 
 /** Every strategy evento ships, whatever it books: names a strategy module may not take. */
-export const builtInStrategyNames: readonly string[] = [
-  ...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)]),
-];
+export const builtInStrategyNames: readonly string[] = [...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)])];
 
 /**
  * Adds a strategy module's strategy to the room strategies of this process (the CLI's, to plan

@@ -113,7 +113,11 @@ t.test('a reserve that throws or answers no outcome is a strategy_error 500; a l
   t.equal(nonsense.status, 500, 'no outcome: 500');
   t.match(nonsense.body, { error: 'strategy_error', detail: /picky\.reserve answered no outcome: reservation/ }, 'says what is missing');
   const lost = await call('POST', path, { rooms: 1, email: 'serialize@evento.test' });
-  t.match(lost, { status: 409, body: { error: 'conflict', reason: 'serialization_failure' } }, 'a 40001 it lets through is a conflict, as for the built-ins');
+  t.match(
+    lost,
+    { status: 409, body: { error: 'conflict', reason: 'serialization_failure' } },
+    'a 40001 it lets through is a conflict, as for the built-ins',
+  );
   const fine = await call('POST', path, { rooms: 2, email: 'fine@evento.test' });
   t.match(fine, { status: 201, body: { reservation: { rooms: 2, status: 'CONFIRMED' } } }, 'otherwise it reserves');
   const unknown = await call('POST', `/${event.event_id}/${at(event.hotels, 0).hotel_id}/reserve/nobody`);
@@ -163,15 +167,28 @@ async function parsed(args: string[]) {
 }
 
 t.test('a module that cannot be used stops the command line with exit 2 and one line naming the file and the problem', async (t) => {
-  const strategy = (name: string) => `{ name: '${name}', summary: 'a summary', promisesSafety: true, async reserve() { return { status: 'not_found' }; } }`;
+  const strategy = (name: string) =>
+    `{ name: '${name}', summary: 'a summary', promisesSafety: true, async reserve() { return { status: 'not_found' }; } }`;
   const bad: [file: string, text: string | undefined, problem: RegExp][] = [
     ['missing.mjs', undefined, /no such file/],
     ['broken.mjs', 'export default {', /does not load: /],
     ['broken.ts', 'const rooms: number = ;\nexport default {};', /does not load: .*broken\.ts:1/],
     ['named.mjs', `export const strategy = ${strategy('named')};`, /has no default export/],
-    ['shape.ts', `export default { name: 'shape', summary: 'a summary', promisesSafety: 'yes', reserve() {} };`, /its default export is not a Strategy: promisesSafety: .*boolean/],
-    ['no-reserve.mjs', `export default { name: 'no-reserve', summary: 'a summary', promisesSafety: true };`, /its default export is not a Strategy: reserve: /],
-    ['spaces.mjs', `export default ${strategy('my strategy')};`, /its default export is not a Strategy: name: expected lower-case letters, digits and dashes/],
+    [
+      'shape.ts',
+      `export default { name: 'shape', summary: 'a summary', promisesSafety: 'yes', reserve() {} };`,
+      /its default export is not a Strategy: promisesSafety: .*boolean/,
+    ],
+    [
+      'no-reserve.mjs',
+      `export default { name: 'no-reserve', summary: 'a summary', promisesSafety: true };`,
+      /its default export is not a Strategy: reserve: /,
+    ],
+    [
+      'spaces.mjs',
+      `export default ${strategy('my strategy')};`,
+      /its default export is not a Strategy: name: expected lower-case letters, digits and dashes/,
+    ],
     ['atomic.mjs', `export default ${strategy('atomic')};`, /its name "atomic" is a built-in strategy's/],
     ['twin.mjs', `export default ${strategy('picky')};`, /its name "picky" is taken by the strategy module .*picky\.mjs/],
     ['strategy.json', '{}', /expected a \.js, \.mjs, \.ts or \.mts file/],
@@ -187,7 +204,11 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
       const { code, stderr } = await parsed(args);
       t.equal(code, 2, `${file} (${at(args, 0)}): exit 2`);
       t.equal(stderr.trim().split('\n').length, 1, `${file} (${at(args, 0)}): one line`);
-      t.match(stderr, new RegExp(`strategy module ${path.replace(/[.]/g, '\\.')}: ${problem.source}`), `${file} (${at(args, 0)}): names the file and the problem`);
+      t.match(
+        stderr,
+        new RegExp(`strategy module ${path.replace(/[.]/g, '\\.')}: ${problem.source}`),
+        `${file} (${at(args, 0)}): names the file and the problem`,
+      );
     }
   }
   const holds = await parsed(['run', '--workload', 'holds', '--strategy', example('nowait.ts')]);
@@ -236,5 +257,9 @@ t.test('the command line races module strategies beside built-ins under their ow
   );
   const nowait = await readResult(join(results, files.find((file) => file.endsWith('-nowait.json')) ?? ''));
   t.match(nowait, { params: { strategy: 'nowait' }, verdict: { promises_safety: true, safe: true } }, 'its result file');
-  t.match(await readFile(junit, 'utf8'), /<testcase name="rooms:nowait"[^]*<testcase name="rooms:local-count"/, 'junit has a testcase per module strategy');
+  t.match(
+    await readFile(junit, 'utf8'),
+    /<testcase name="rooms:nowait"[^]*<testcase name="rooms:local-count"/,
+    'junit has a testcase per module strategy',
+  );
 });

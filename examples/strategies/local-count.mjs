@@ -20,14 +20,16 @@ export default {
     const available = left.get(key) ?? row.available;
     if (available < rooms) return { status: 'insufficient', available };
     left.set(key, available - rooms);
-    const [{ id }] = await sql.begin((tx) => [
-      tx`update event_hotel_rooms set reserved = reserved + ${rooms}, version = version + 1, updated_at = now() where id = ${row.id}`,
-      tx`
+    const [{ id }] = await sql
+      .begin((tx) => [
+        tx`update event_hotel_rooms set reserved = reserved + ${rooms}, version = version + 1, updated_at = now() where id = ${row.id}`,
+        tx`
         insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
         values (gen_random_uuid(), ${row.id}, ${email}, ${rooms}, 'CONFIRMED', ${requestId}, now())
         returning id
       `,
-    ]).then(([, inserted]) => inserted);
+      ])
+      .then(([, inserted]) => inserted);
     return { status: 'reserved', reservation: { id, event_id: eventId, hotel_id: hotelId, rooms, email, status: 'CONFIRMED' } };
   },
 };
