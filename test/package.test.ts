@@ -96,7 +96,11 @@ t.test('a strategy module of the installing project typechecks against evento an
   t.equal(await typecheck(good), '', "import type { Strategy } from 'evento' typechecks");
   const wrong = join(consumer, 'wrong-strategy.ts');
   await writeFile(wrong, myStrategy("{ status: 'reserved', id: row.id }"));
-  t.match(await typecheck(wrong), /wrong-strategy\.ts.*error TS2322[^]*Property 'reservation' is missing/, 'and the types are real: an outcome without its reservation does not');
+  t.match(
+    await typecheck(wrong),
+    /wrong-strategy\.ts.*error TS2322[^]*Property 'reservation' is missing/,
+    'and the types are real: an outcome without its reservation does not',
+  );
   const race = await runCli(
     [
       'run',
