@@ -44,6 +44,8 @@ export interface ApiOptions {
   replaceableServers?: ReplaceableServers;
   /** When set, every operation is recorded in it, with what the server's strategy decided on. */
   history?: History;
+  /** Sent with every request, e.g. a target's `authorization`. */
+  headers?: Record<string, string>;
 }
 
 /** Who sends a request: the simulated client, and the server it talks to. */

@@ -51,10 +51,10 @@ const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?
 export function createHttpCall(
   pools: ServerPools,
   loss: ResponseLoss,
-  options: { inFlight: number; metrics: Metrics; signal: AbortSignal; history?: boolean },
+  options: { inFlight: number; metrics: Metrics; signal: AbortSignal; history?: boolean; headers?: Record<string, string> },
 ) {
   const { metrics, signal } = options;
-  const asked = options.history ? historyHeaders : {};
+  const asked = { ...options.headers, ...(options.history && historyHeaders) };
   const limit = pLimit(options.inFlight);
 
   const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers: Record<string, string> = {}) =>

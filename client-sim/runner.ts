@@ -3,6 +3,7 @@ import { runClient, type ClientPlan } from './client.js';
 import { createHistory, type HistoryOp } from './history.js';
 import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
 import type { ReplaceableServers } from './server-pools.js';
+import { shardClients, type Shard } from './shard.js';
 import { runSlotClient } from './slot-client.js';
 import { runTenantClient } from './tenant-client.js';
 
@@ -26,6 +27,10 @@ export interface LoadOptions {
   onClientsStart?: () => void;
   /** Record every operation, with what the servers' strategies decided on (`LoadResult.history`). */
   history?: boolean;
+  /** Run only this shard's clients of `clients` (`--shard i/N`); all of them when unset. */
+  shard?: Shard;
+  /** Sent with every request, e.g. a target's `authorization`. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -63,8 +68,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     resend: options.plan.resend && { ...options.plan.resend, seed: options.plan.seed },
     replaceableServers: options.replaceableServers,
     history,
+    headers: options.headers,
   });
-  await api.openConnections(options.clients);
+  // Each client keeps its index in the whole run, so its random choices and request ids are those it has unsharded.
+  const indices = shardClients(options.clients, options.shard);
+  await api.openConnections(indices.length);
   metrics.startClock();
   history?.start();
   options.onClientsStart?.();
@@ -73,9 +81,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { onTick } = options;
   const ticker = onTick && setInterval(() => onTick(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : options.plan.tenants ? runTenantClient : runClient;
-  const clients = Array.from({ length: options.clients }, (_, index) => {
+  // Spread by position, not index: a shard's indices share a residue that would send them all to a few servers.
+  const clients = indices.map((index, position) => {
     metrics.clientStarted();
-    return runOne(index, index % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
+    return runOne(index, position % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
   });
   try {
     await Promise.all(clients);

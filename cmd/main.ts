@@ -10,6 +10,15 @@ async function run(invocation: Invocation): Promise<number> {
       const { runStrategies } = await import('./run.js');
       return runStrategies(invocation.command, invocation.runs, invocation.config, invocation.flags);
     }
+    case 'run-target': {
+      const { runTargetCommand } = await import('./run-target.js');
+      return runTargetCommand(invocation.target, invocation.config, invocation.flags);
+    }
+    case 'audit': {
+      const { auditCommand } = await import('./audit.js');
+      await auditCommand(invocation.flags);
+      return 0;
+    }
     case 'sweep': {
       const { sweepCommand } = await import('./sweep.js');
       return sweepCommand(invocation.runs, invocation.plan, invocation.flags);
@@ -42,6 +51,11 @@ async function run(invocation: Invocation): Promise<number> {
     case 'witness': {
       const { witnessCommand } = await import('./witness.js');
       process.stdout.write(`${await witnessCommand(invocation.file)}\n`);
+      return 0;
+    }
+    case 'merge': {
+      const { mergeCommand } = await import('./merge.js');
+      await mergeCommand(invocation.parts, invocation.flags);
       return 0;
     }
     case 'strategies': {

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { availableParallelism } from 'node:os';
+import type { Shard } from '../client-sim/shard.js';
 import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
 
@@ -79,6 +80,27 @@ export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
   return value;
 }
+
+/** As many shards as there may be clients. */
+const maxShards = 100_000;
+
+/** "i/N": shard i of N load hosts, 1 ≤ i ≤ N. */
+export function parseShard(text: string): Shard {
+  const match = /^\s*([0-9]+)\s*\/\s*([0-9]+)\s*$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || !(count >= 1 && count <= maxShards && index >= 1 && index <= count)) {
+    throw new InvalidArgumentError(`expected i/N with 1 <= i <= N <= ${maxShards}, e.g. 1/2`);
+  }
+  return { index, count };
+}
+
+/** `--shard i/N`: one load host's share of the clients. */
+export const shardOption = () =>
+  new Option(
+    '--shard <i/N>',
+    'run only shard i of N: client c (from 0) is in shard c mod N + 1, so N shards with one --seed send the demand of one host',
+  ).argParser(parseShard);
 
 export const progressFormats = ['auto', 'lines', 'json'] as const;
 export type ProgressFormat = (typeof progressFormats)[number];

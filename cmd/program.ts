@@ -6,10 +6,20 @@ import type { RunConfig } from '../harness/run-config.js';
 import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
-import { defaultPoolSize, integer, loadOptions, percent, uuid } from './options.js';
-import { runConfigOf, type RunFlags } from './run-flags.js';
+import { defaultPoolSize, integer, loadOptions, percent, shardOption, uuid } from './options.js';
+import type { AuditFlags } from './audit.js';
+import { runConfigOf, shardOfClients, type RunFlags } from './run-flags.js';
+import { auditSqlOption, eventOption, targetOf, withTargetOptions, type TargetRun } from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
-import { defaultStrategyOf, planRuns, strategyArgument, strategyList, withStrategyModules, workloadOptions } from './workload-options.js';
+import {
+  defaultStrategyOf,
+  isStrategyArgument,
+  planRuns,
+  strategyChoices,
+  strategyList,
+  withStrategyModules,
+  workloadOptions,
+} from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
 function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
@@ -21,6 +31,8 @@ function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) 
 /** What the command line asks for, checked: every flag parsed, every contradiction refused. */
 export type Invocation =
   | { command: 'run' | 'race'; runs: RaceRun[]; config: RunConfig; flags: RunFlags }
+  | { command: 'run-target'; target: TargetRun; config: RunConfig; flags: RunFlags }
+  | { command: 'audit'; flags: AuditFlags }
   | { command: 'sweep'; runs: RaceRun[]; plan: SweepPlan; flags: SweepFlags }
   | { command: 'report'; inputs: string[]; flags: { output: string } }
   | { command: 'seed'; flags: { hotels: number; rooms: number } }
@@ -33,7 +45,8 @@ export type Invocation =
       flags: { threshold: number; ignoreParams?: true; json?: string; junit?: string; summaryMd?: string };
     }
   | { command: 'strategies'; flags: { json?: true } }
-  | { command: 'witness'; file: string };
+  | { command: 'witness'; file: string }
+  | { command: 'merge'; parts: string[]; flags: { json?: string } };
 
 /**
  * Parses `argv` (as process.argv, node and script first) without running anything, so that flags
@@ -50,23 +63,33 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .showSuggestionAfterError(true);
 
   withLoadOptions(
-    program
-      .command('run')
-      .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
-      .addOption(
-        new Option(
-          '--strategy <name>',
-          'the reservation strategy, or a strategy module ./file.js|.mjs|.ts (default: atomic; slots: exclusion)',
-        ).argParser(strategyArgument),
-      )
-      .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento').argParser(strategyArgument)),
-  ).action(async (flags) => {
+    withTargetOptions(
+      program
+        .command('run')
+        .description('one strategy on a fresh event: seed, spawn servers, run clients to sell-out, audit, report')
+        .addOption(
+          new Option(
+            '--strategy <name>',
+            `the reservation strategy: ${strategyChoices} (default: atomic; slots: exclusion); with --target, the route's {strategy} segment`,
+          ),
+        )
+        .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento'))
+        .addOption(shardOption()),
+    ),
+  ).action(async (flags, command) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
       throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
+    const target = targetOf(flags, command, name);
+    if (target) {
+      invocation = { command: 'run-target', target, config: runConfigOf(flags), flags };
+      return;
+    }
+    // A target's route may be called anything; evento's own servers know only their strategies and the modules they load.
+    if (!isStrategyArgument(name)) throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${strategyChoices}`);
     const runs = planRuns('run', flags, await withStrategyModules([name]));
-    invocation = { command: 'run', runs, config: runConfigOf(flags), flags };
+    invocation = { command: 'run', runs, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
   });
 
   withLoadOptions(
@@ -143,6 +166,17 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     });
 
   program
+    .command('audit')
+    .description("audit one event in DATABASE_URL once: evento's own tables, or the rows of your query with --audit-sql")
+    .addOption(eventOption('the event to audit').makeOptionMandatory())
+    .addOption(auditSqlOption())
+    .option('--assert-no-overbooking', "exit 1 if the audit finds overbooking (of evento's own tables: or drift)")
+    .option('--json <file>', 'also write the audit as JSON')
+    .action((flags) => {
+      invocation = { command: 'audit', flags };
+    });
+
+  program
     .command('rebuild')
     .description("replay an event's room_events log into a fresh projection and compare it with the tables in DATABASE_URL (exit 1 if they differ)")
     .addOption(new Option('--event <id>', 'the event to replay').argParser(uuid).makeOptionMandatory())
@@ -170,6 +204,15 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .argument('<result>', 'a result file (bench-results/…json) with its history beside it')
     .action((file) => {
       invocation = { command: 'witness', file };
+    });
+
+  program
+    .command('merge')
+    .description("the result files of one run's shards (--shard i/N) as one run's: counts summed, latency histograms merged exactly")
+    .argument('<parts...>', 'one result file per shard, every shard of the run once')
+    .option('--json <file>', 'write the merged result file here')
+    .action((parts, flags) => {
+      invocation = { command: 'merge', parts, flags };
     });
 
   program

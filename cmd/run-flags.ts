@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Shard } from '../client-sim/shard.js';
 import { UsageError } from '../harness/errors.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { chaosConfig, type ChaosFlags } from './chaos-options.js';
@@ -32,4 +33,12 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     chaos: chaosConfig(flags),
     history: flags.history,
   };
+}
+
+/** The shard, refused when it would run no client (`--shard 3/4` of `--clients 2`). */
+export function shardOfClients(shard: Shard | undefined, clients: number): Shard | undefined {
+  if (shard && shard.index > clients) {
+    throw new UsageError(`--shard ${shard.index}/${shard.count} has no clients: of --clients ${clients}, only shards 1 to ${clients} get any`);
+  }
+  return shard;
 }

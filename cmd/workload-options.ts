@@ -16,13 +16,11 @@ import { integer } from './options.js';
 /** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept, beside strategy modules. */
 export const allStrategyNames = builtInStrategyNames;
 
-const moduleChoice = `or a strategy module (a ${extensionList} file)`;
+/** What `--strategy` and `--strategies` accept, for messages. */
+export const strategyChoices = `${allStrategyNames.join(', ')}, or a strategy module (a ${extensionList} file)`;
 
-/** `--strategy`: a built-in strategy's name or a strategy module's path, loaded once all flags are read. */
-export function strategyArgument(value: string): string {
-  if (allStrategyNames.includes(value) || isModulePath(value)) return value;
-  throw new InvalidArgumentError(`Allowed choices are ${allStrategyNames.join(', ')}, ${moduleChoice}.`);
-}
+/** A built-in strategy's name, or a strategy module's path (loaded once all flags are read). */
+export const isStrategyArgument = (value: string) => allStrategyNames.includes(value) || isModulePath(value);
 
 /** "holds:atomic" is pinned to a workload; "atomic" and "./my-strategy.js" are not. */
 function splitItem(item: string): [workload: WorkloadName | undefined, name: string] {
@@ -55,14 +53,8 @@ export function strategyList(value: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-  const known = (item: string) => {
-    const name = splitItem(item)[1];
-    return allStrategyNames.includes(name) || isModulePath(name);
-  };
-  if (items.length === 0 || !items.every(known)) {
-    throw new InvalidArgumentError(
-      `expected a comma-separated list of strategies, each optionally as workload:strategy: ${allStrategyNames.join(', ')}, ${moduleChoice}`,
-    );
+  if (items.length === 0 || !items.every((item) => isStrategyArgument(splitItem(item)[1]))) {
+    throw new InvalidArgumentError(`expected a comma-separated list of strategies, each optionally as workload:strategy: ${strategyChoices}`);
   }
   return [...new Set(items)];
 }

@@ -38,7 +38,8 @@ export function postgresTarget(url: string): { url: string; path?: string } {
  * One pool per process, always on schema evento, so nothing else in the database is touched.
  * `applicationName` tells its connections apart in pg_stat_activity (fault injection terminates
  * those of one run's servers, never the harness's own); `settings` are further run-time
- * parameters every connection starts with; `prepare` is off behind a pooler that drops prepared statements.
+ * parameters every connection starts with (a `search_path` there replaces evento's, to read a
+ * database evento does not own); `prepare` is off behind a pooler that drops prepared statements.
  */
 export function connect(url: string, max: number, applicationName = 'evento', options: { prepare?: boolean; settings?: Record<string, string> } = {}) {
   const target = postgresTarget(url);
@@ -53,7 +54,7 @@ export function connect(url: string, max: number, applicationName = 'evento', op
     idle_timeout: 30,
     // Notices (a schema statement's `if not exists` that skipped, say) are not for the user.
     onnotice: () => undefined,
-    connection: { ...options.settings, search_path: 'evento', application_name: applicationName },
+    connection: { search_path: 'evento', ...options.settings, application_name: applicationName },
   });
 }
 

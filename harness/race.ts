@@ -114,6 +114,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
   const shared: SharedLoad = {
     serverUrls: fleet.urls,
     clients: config.clients,
+    shard: config.shard,
     inFlight: config.inFlight,
     requestTimeoutMs: config.requestTimeoutMs ?? 30_000,
     signal: options.signal,
@@ -242,7 +243,7 @@ async function runTrial(
 }
 
 /** What every load of a race shares, warm-up or measured. */
-type SharedLoad = Pick<LoadOptions, 'serverUrls' | 'clients' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
+type SharedLoad = Pick<LoadOptions, 'serverUrls' | 'clients' | 'shard' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
 
 /**
  * A history gives every claim a request_id to name it by; when nothing is ever resent, the

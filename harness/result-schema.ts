@@ -39,6 +39,8 @@ export interface RunParams {
   retries?: RetryParams;
   /** Faults injected while the clients ran (--chaos); unset without. */
   chaos?: ChaosParams;
+  /** The one shard of `clients` this run ran (--shard i/N); unset when it ran them all. */
+  shard?: { index: number; count: number };
 }
 
 export interface ChaosParams {
@@ -100,7 +102,8 @@ export interface StrategyResult {
   workload: WorkloadName;
   started_at: string;
   params: RunParams;
-  environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' };
+  /** `none`: a run against a target (`--target`), whose database evento did not use while the clients ran. */
+  environment: { node: string; postgres: string; cpus: number; database: 'embedded' | 'url' | 'none' };
   event_id: string;
   /** Absent in result files written before trials. */
   trial?: TrialInfo;
@@ -152,6 +155,8 @@ export interface StrategyResult {
     history_check?: CheckResult;
     /** With --history, for a strategy that promises safety: how it kept the promise. */
     kept_safe?: KeptSafe;
+    /** With --target and --audit-sql: the user's audit query's verdict, per key (docs/external-targets.md). */
+    audit_sql?: SqlAudit;
   };
   hotels: HotelOutcome[];
   verdict: Verdict;
@@ -159,6 +164,39 @@ export interface StrategyResult {
   sweep?: SweepCoordinates;
   /** With --history: the run's history file, beside this one (docs/histories.md). */
   history?: HistoryInfo;
+  /** In a merge of shards (`evento merge`): the part files it was merged from. */
+  merged_from?: string[];
+  /** With --target: the servers evento drove instead of starting its own. */
+  target?: TargetInfo;
+}
+
+/** A run against servers that already ran (`--target`). */
+export interface TargetInfo {
+  urls: string[];
+  /** What `GET /{event}/available` listed at the start. */
+  listed: { hotel_id: string; available: number }[];
+  /** `sql`: judged by the user's `--audit-sql` query; `acknowledged`: unaudited, by the 201s against the rooms listed. */
+  audited_by: 'sql' | 'acknowledged';
+}
+
+/** One key (a hotel, a room type: whatever the query groups by) of an audit: `overbooked = max(0, sold - capacity)`, `unsold = max(0, capacity - sold)`. */
+export interface KeyAudit {
+  key: string;
+  capacity: number;
+  sold: number;
+  overbooked: number;
+  unsold: number;
+}
+
+/** An audit query's rows and their totals. */
+export interface SqlAudit {
+  /** The query's file as given. */
+  file: string;
+  rows: KeyAudit[];
+  capacity: number;
+  sold: number;
+  overbooked: number;
+  unsold: number;
 }
 
 /** A sweep point: its index in the sweep's order and the value of each swept axis, as the user wrote it. */

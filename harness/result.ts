@@ -45,6 +45,7 @@ export function paramsOf(
       idempotency: retries.idempotency,
     },
     chaos: chaos && { faults: chaos.faults, every_ms: chaos.everyMs, latency_ms: chaos.latencyMs ?? null },
+    shard: config.shard && { index: config.shard.index, count: config.shard.count },
   };
 }
 
@@ -73,9 +74,11 @@ export function verdictOf(
   return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };
 }
 
-const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
+/** `count` per second of `ms`, to one decimal. */
+export const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
-function perReservation(
+/** Each count spent divided by the reservations, to two decimals; null when nothing was reserved. */
+export function perReservation(
   reservations: number,
   spent: { requests: number; conflicts: number; insufficient: number },
 ): StrategyResult['outcome']['per_reservation'] {
@@ -87,7 +90,7 @@ export function buildResult(input: {
   strategy: StrategyInfo;
   params: RunParams;
   startedAt: Date;
-  database: { kind: 'embedded' | 'url'; postgresVersion: string };
+  database: { kind: StrategyResult['environment']['database']; postgresVersion: string };
   eventId: string;
   load: LoadResult;
   audit: WorkloadAudit;

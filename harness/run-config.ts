@@ -1,3 +1,4 @@
+import type { Shard } from '../client-sim/shard.js';
 import type { ChaosConfig } from './chaos.js';
 import type { PoolerName } from './pooler.js';
 
@@ -76,4 +77,6 @@ export interface RunConfig {
   chaos?: ChaosConfig;
   /** Record every operation (--history): each result then has its history, witnesses and check. */
   history?: boolean;
+  /** Run only this shard's clients (--shard i/N); every client when unset. */
+  shard?: Shard;
 }

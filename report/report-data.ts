@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import { mergeEncoded } from '../client-sim/metrics.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { median } from '../harness/stats.js';
@@ -46,20 +46,11 @@ export interface ReportData {
 const spectrumX = Array.from({ length: 51 }, (_, step) => 10 ** (step / 10));
 const percentileOf = (x: number) => 100 * (1 - 1 / x);
 
-/**
- * The narrowest counts that hold a trial's histograms: no bucket counts more than the trial's
- * requests, and decoding thousands of files is mostly allocating these arrays.
- */
-const bucketBits = (requests: number) => (requests < 2 ** 8 ? 8 : requests < 2 ** 16 ? 16 : 32);
-
 /** One histogram of every trial's, so that the spectrum is that of all the requests the trials made. */
 function mergedHistogram(trials: readonly StrategyResult[], field: keyof StrategyResult['outcome']['histograms']) {
-  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
-  for (const { outcome } of trials) {
-    const encoded = outcome.histograms[field];
-    if (encoded) merged.add(hdr.decodeFromCompressedBase64(encoded, bucketBits(outcome.requests)));
-  }
-  return merged;
+  return mergeEncoded(
+    trials.flatMap(({ outcome }) => (outcome.histograms[field] ? [{ encoded: outcome.histograms[field], values: outcome.requests }] : [])),
+  );
 }
 
 function spectrum(groups: readonly TrialGroup[], field: 'latency_us' | 'time_to_reservation_us', title: string): ChartData {

@@ -44,6 +44,11 @@ const conflicting: [args: string[], message: string][] = [
   [['race', '--chaos-every', '1s'], '--chaos-every applies to --chaos kill-server or kill-backends'],
   [['run', '--chaos', 'slow-db', '--chaos-every', '1s'], '--chaos-every applies to --chaos kill-server or kill-backends'],
   [['run', '--chaos', 'kill-server', '--chaos-latency-ms', '5'], '--chaos-latency-ms applies to --chaos slow-db'],
+  [['run', '--shard', '3/2'], "--shard <i/N>' argument '3/2' is invalid. expected i/N with 1 <= i <= N"],
+  [['run', '--shard', '0/2'], "--shard <i/N>' argument '0/2' is invalid. expected i/N with 1 <= i <= N"],
+  [['run', '--shard', '1/0'], "--shard <i/N>' argument '1/0' is invalid. expected i/N with 1 <= i <= N"],
+  [['run', '--shard', 'x'], "--shard <i/N>' argument 'x' is invalid. expected i/N with 1 <= i <= N"],
+  [['run', '--clients', '2', '--shard', '3/4'], '--shard 3/4 has no clients: of --clients 2, only shards 1 to 2 get any'],
   [
     ['run', '--chaos', 'kill-server,unplug'],
     "--chaos <faults>' argument 'kill-server,unplug' is invalid. expected a comma-separated list of: kill-server, kill-backends, slow-db",

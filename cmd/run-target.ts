@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import type { RaceHooks } from '../harness/race-hooks.js';
+import type { StrategyResult } from '../harness/result-schema.js';
+import { writeResultFile } from '../harness/results-file.js';
+import type { RunConfig } from '../harness/run-config.js';
+import { listedRooms, readTarget, runAgainstTarget } from '../harness/target.js';
+import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
+import { formatKeyAudit } from './audit.js';
+import { writeRunReports } from './ci-output.js';
+import { progressJson } from './progress-json.js';
+import { progressLines } from './progress-lines.js';
+import { formatResults } from './report-table.js';
+import { exitCodeOfRun, interruptedExitCode } from './run.js';
+import type { RunFlags } from './run-flags.js';
+import type { TargetRun } from './target-options.js';
+import { writeReport } from './write-report.js';
+
+/** What is printed under the table of a run judged by its 201s alone. */
+function unauditedNote(result: StrategyResult): string {
+  const { acknowledged, contracted } = result.outcome;
+  return (
+    `unaudited: no --audit-sql, so the verdict rests on the rooms the target acknowledged (201s): ` +
+    `${acknowledged.rooms} of the ${contracted} listed at the start. An overbooking the clients were not told of ` +
+    'cannot be seen; give --audit-sql FILE with DATABASE_URL to audit the target (docs/external-targets.md)'
+  );
+}
+
+/** After the clients stop: the user's audit query when there is one, else the result as the 201s left it. */
+async function audited(result: StrategyResult, auditSql: string | undefined, eventId: string): Promise<StrategyResult> {
+  const url = process.env.DATABASE_URL;
+  if (!auditSql || !url) return result;
+  const database = await openAuditDatabase(url);
+  try {
+    return withSqlAudit(result, await auditWithSql(database.sql, auditSql, eventId), database.postgresVersion);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `evento run --target`: drive the target's servers, audit with the user's query if given, report; the exit code, or a typed error. */
+export async function runTargetCommand(request: TargetRun, config: RunConfig, flags: RunFlags): Promise<number> {
+  const target = await readTarget(request);
+  const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
+  process.stderr.write(`evento: target ${target.urls.join(' ')}, seed ${config.seed}\n`);
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(interruptedExitCode);
+    process.stderr.write('evento: stopping the clients; what they were told is still reported (again to quit now)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const run = await runAgainstTarget({ target, config, signal: stop.signal, hooks }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  const result = await audited(run.result, request.auditSql, target.eventId);
+  await hooks.onResult?.(result);
+
+  const audit = result.outcome.audit_sql;
+  process.stdout.write(`${formatResults([result], { wide: flags.wide })}\n${audit ? formatKeyAudit(audit) : unauditedNote(result)}\n`);
+  if (!audit && flags.assertNoOverbooking) {
+    process.stderr.write('evento: --assert-no-overbooking without --audit-sql can only catch more rooms acknowledged than listed\n');
+  }
+  const written = [await writeResultFile(flags.resultsDir, result)];
+  if (flags.json) {
+    await writeFile(flags.json, `${JSON.stringify(result, null, 2)}\n`);
+    written.push(flags.json);
+  }
+  const reports = await writeRunReports('run', [result], flags, { args: process.argv.slice(2), seed: config.seed });
+  if (flags.report) written.push(await writeReport(flags.report, [result]));
+  process.stderr.write(`evento: wrote ${[...written, ...reports.written].join(', ')}\n`);
+  const stoppedBy = run.stoppedBy === 'duration' ? 'done' : run.stoppedBy;
+  return exitCodeOfRun(stoppedBy, flags.timeout, reports.failures);
+}
