@@ -1,8 +1,8 @@
 // The layers, top to bottom: cmd → report → harness → server, client-sim → strategies → db → lib. Imports only go down.
 const layers = '^(cmd|report|harness|server|client-sim|strategies|db|lib)/';
-// Every source file lives in a folder with a place; bench/, test/ and scripts/ sit above all the layers.
+// Every source file lives in a folder with a place; bench/, test/, scripts/ and examples/ sit above all the layers.
 // vendor/ holds the patched postgres.js that db/ loads, a package like those in node_modules/.
-const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts)/', '^[^/]+$', 'node_modules/', '^vendor/'];
+const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts|examples)/', '^[^/]+$', 'node_modules/', '^vendor/'];
 const ui = ['^cmd/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

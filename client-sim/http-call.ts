@@ -41,6 +41,9 @@ function errorKind(error: unknown): ErrorKind {
   return 'network';
 }
 
+/** The server's 500 for a strategy module that failed (server/replies.ts). */
+const isStrategyError = (body: unknown) => typeof body === 'object' && body !== null && 'error' in body && body.error === 'strategy_error';
+
 /** A refused connection never carried the request; any other failure may have come after it arrived. */
 const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
 
@@ -70,7 +73,7 @@ export function createHttpCall(
         });
         const body: unknown = await response.body.json();
         metrics.recordRequest(startedAt, isReserve);
-        if (response.statusCode >= 500) metrics.recordError('http_5xx');
+        if (response.statusCode >= 500) metrics.recordError(isStrategyError(body) ? 'strategy_error' : 'http_5xx');
         const { statusCode: status, headers: answered } = response;
         return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: decisionOf(answered[decisionHeader]) };
       } catch (error) {

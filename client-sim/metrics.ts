@@ -1,7 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 import { conflictReasons } from '../strategies/types.js';
 
-export type ErrorKind = 'network' | 'timeout' | 'http_5xx' | 'unexpected_status';
+/** `strategy_error`: a 500 from a strategy module that threw or answered no outcome; `http_5xx`: any other 5xx. */
+export type ErrorKind = 'network' | 'timeout' | 'http_5xx' | 'strategy_error' | 'unexpected_status';
 
 export interface LatencySummary {
   p50: number;
@@ -95,7 +96,7 @@ export function createMetrics() {
   let startedAt = performance.now();
   const latencyMicros = microsHistogram();
   const timeToReservationMicros = microsHistogram();
-  const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, unexpected_status: 0 };
+  const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, strategy_error: 0, unexpected_status: 0 };
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
   // Every known reason starts at 0, so a result file always names them all.
   const conflictsByReason: Record<string, number> = Object.fromEntries(conflictReasons.map((reason) => [reason, 0]));

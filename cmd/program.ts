@@ -11,7 +11,15 @@ import type { AuditFlags } from './audit.js';
 import { runConfigOf, shardOfClients, type RunFlags } from './run-flags.js';
 import { auditSqlOption, eventOption, targetOf, withTargetOptions, type TargetRun } from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
-import { allStrategyNames, defaultStrategyOf, planRuns, strategyList, workloadOptions } from './workload-options.js';
+import {
+  defaultStrategyOf,
+  isStrategyArgument,
+  planRuns,
+  strategyChoices,
+  strategyList,
+  withStrategyModules,
+  workloadOptions,
+} from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
 function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
@@ -62,28 +70,26 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
         .addOption(
           new Option(
             '--strategy <name>',
-            `the reservation strategy: ${allStrategyNames.join(', ')} (default: atomic; slots: exclusion); with --target, the route's {strategy} segment`,
+            `the reservation strategy: ${strategyChoices} (default: atomic; slots: exclusion); with --target, the route's {strategy} segment`,
           ),
         )
         .addOption(new Option('--mode <name>', 'alias of --strategy, as in the original Evento'))
         .addOption(shardOption()),
     ),
-  ).action((flags, command) => {
+  ).action(async (flags, command) => {
     if (flags.strategy && flags.mode && flags.strategy !== flags.mode) {
       throw new UsageError(`--strategy ${flags.strategy} and --mode ${flags.mode} disagree; give one of them`);
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
     const target = targetOf(flags, command, name);
-    // A target's route may be called anything; evento's own servers know only their strategies.
-    if (!target && !allStrategyNames.includes(name)) {
-      throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${allStrategyNames.join(', ')}`);
-    }
     const config = { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) };
     if (target) {
       invocation = { command: 'run-target', target, config, flags };
       return;
     }
-    invocation = { command: 'run', runs: planRuns('run', flags, [name]), config, flags };
+    // A target's route may be called anything; evento's own servers know only their strategies and the modules they load.
+    if (!isStrategyArgument(name)) throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${strategyChoices}`);
+    invocation = { command: 'run', runs: planRuns('run', flags, await withStrategyModules([name])), config, flags };
   });
 
   withLoadOptions(
@@ -109,11 +115,11 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       .addOption(
         new Option(
           '--strategies <list>',
-          'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+          'comma-separated strategies or strategy modules (./file.js), each optionally workload:strategy (default: every strategy of each --workload)',
         ).argParser(strategyList),
       ),
-  ).action((flags) => {
-    const runs = planRuns('race', flags, flags.strategies);
+  ).action(async (flags) => {
+    const runs = planRuns('race', flags, flags.strategies && (await withStrategyModules(flags.strategies)));
     invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
   });
 
@@ -123,11 +129,11 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     .addOption(
       new Option(
         '--strategies <list>',
-        'comma-separated strategies, each optionally workload:strategy (default: every strategy of each --workload)',
+        'comma-separated strategies or strategy modules (./file.js), each optionally workload:strategy (default: every strategy of each --workload)',
       ).argParser(strategyList),
     );
   for (const option of [...sweepOptions().options, ...workloadOptions().options, ...ciOptions().options]) sweep.addOption(option);
-  (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action((given, command) => {
+  (sweep as unknown as Command<[], SweepFlags & { strategies?: string[] }>).action(async (given, command) => {
     const defaulted = (name: string) => command.getOptionValueSource(name) === 'default' || command.getOptionValueSource(name) === undefined;
     const flags = { ...given };
     if (flags.quick) {
@@ -140,7 +146,8 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       if (defaulted('warmup')) flags.warmup = quickSweep.warmupMs;
       flags.strategies ??= quickSweep.strategies;
     }
-    invocation = { command: 'sweep', runs: planRuns('race', flags, flags.strategies), plan: sweepPlanOf(flags), flags };
+    const named = flags.strategies && (await withStrategyModules(flags.strategies));
+    invocation = { command: 'sweep', runs: planRuns('race', flags, named), plan: sweepPlanOf(flags), flags };
   });
 
   program

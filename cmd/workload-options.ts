@@ -8,11 +8,26 @@ import { defaultTenantConfig } from '../harness/tenants-workload.js';
 import { poolerNames } from '../harness/pooler.js';
 import { workloadNames, type WorkloadName } from '../harness/workload.js';
 import { workloads } from '../harness/workloads.js';
-import { slotStrategyNames, strategyNames, tenantContexts, tenantLocks } from '../strategies/registry.js';
+import { useStrategyModule } from '../harness/strategy-modules.js';
+import { extensionList, isModulePath } from '../strategies/module.js';
+import { builtInStrategyNames, tenantLocks } from '../strategies/registry.js';
 import { integer } from './options.js';
 
-/** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept. */
-export const allStrategyNames = [...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)])];
+/** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept, beside strategy modules. */
+export const allStrategyNames = builtInStrategyNames;
+
+/** What `--strategy` and `--strategies` accept, for messages. */
+export const strategyChoices = `${allStrategyNames.join(', ')}, or a strategy module (a ${extensionList} file)`;
+
+/** A built-in strategy's name, or a strategy module's path (loaded once all flags are read). */
+export const isStrategyArgument = (value: string) => allStrategyNames.includes(value) || isModulePath(value);
+
+/** "holds:atomic" is pinned to a workload; "atomic" and "./my-strategy.js" are not. */
+function splitItem(item: string): [workload: WorkloadName | undefined, name: string] {
+  const colon = item.indexOf(':');
+  const workload = item.slice(0, colon);
+  return colon > 0 && workloadNames.includes(workload as WorkloadName) ? [workload as WorkloadName, item.slice(colon + 1)] : [undefined, item];
+}
 
 /** "0.25": a share from 0 to 1. */
 export function ratio(value: string): number {
@@ -32,22 +47,27 @@ export function workloadList(value: string): WorkloadName[] {
   return [...new Set(names as WorkloadName[])];
 }
 
-/** "atomic" or "holds:atomic": a strategy, optionally pinned to one workload. */
+/** "atomic", "holds:atomic" or "./my-strategy.js": a strategy, optionally pinned to one workload. */
 export function strategyList(value: string): string[] {
   const items = value
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-  const known = (item: string) => {
-    const [workload, name] = item.includes(':') ? item.split(':', 2) : [undefined, item];
-    return (workload === undefined || workloadNames.includes(workload as WorkloadName)) && allStrategyNames.includes(name);
-  };
-  if (items.length === 0 || !items.every(known)) {
-    throw new InvalidArgumentError(
-      `expected a comma-separated list of strategies, each optionally as workload:strategy: ${allStrategyNames.join(', ')}`,
-    );
+  if (items.length === 0 || !items.every((item) => isStrategyArgument(splitItem(item)[1]))) {
+    throw new InvalidArgumentError(`expected a comma-separated list of strategies, each optionally as workload:strategy: ${strategyChoices}`);
   }
   return [...new Set(items)];
+}
+
+/** The items with every strategy module loaded, checked and registered, and named by its strategy's name. */
+export async function withStrategyModules(items: string[]): Promise<string[]> {
+  const named: string[] = [];
+  for (const item of items) {
+    const [workload, name] = splitItem(item);
+    if (!isModulePath(name)) named.push(item);
+    else named.push(workload ? `${workload}:${await useStrategyModule(name)}` : await useStrategyModule(name));
+  }
+  return named;
 }
 
 /** The flags of the holds and slots workloads and of lost responses, shared by `run` and `race`. */
@@ -132,7 +152,7 @@ export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'wo
   }
   const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
   const runs = items.flatMap((item) => {
-    const [pinned, name] = item.includes(':') ? (item.split(':', 2) as [WorkloadName, string]) : [undefined, item];
+    const [pinned, name] = splitItem(item);
     const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {
       const strategy = workloads[workload].find(name);
       return strategy ? [{ workload, strategy }] : [];

@@ -103,6 +103,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       tenantDatabaseUrl: serverTenantUrl,
       prepare: !pooler,
       chaos: chaos !== undefined,
+      strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
     });
   } catch (error) {
     await pooler?.stop();

@@ -35,6 +35,8 @@ export interface ServerOptions {
   prepare?: boolean;
   /** Faults will be injected: a server without the postgres.js fixes refuses to start. */
   chaos?: boolean;
+  /** Strategy modules every server loads, by absolute path. */
+  strategyModules?: string[];
 }
 
 interface Started {
@@ -100,6 +102,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     ...(options.tenantDatabaseUrl && { EVENTO_TENANT_DATABASE_URL: options.tenantDatabaseUrl }),
     ...(options.prepare === false && { EVENTO_PREPARE: 'off' }),
     ...(options.chaos && { EVENTO_CHAOS: 'on' }),
+    ...(options.strategyModules?.length && { EVENTO_STRATEGY_MODULES: JSON.stringify(options.strategyModules) }),
   };
   // Exits the fleet asked for; any other is a crash.
   const expected = new WeakSet<ChildProcess>();

@@ -1,5 +1,7 @@
 // A server process forked by `evento run`: it reports its port to the parent over IPC and
 // exits when told to, or when the parent disappears (the IPC channel closes).
+import { loadStrategyModule } from '../strategies/module.js';
+import { registerStrategy } from '../strategies/registry.js';
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect, patchedPostgres } from '../db/connection.js';
@@ -19,6 +21,8 @@ async function main() {
       "--chaos needs evento's postgres.js fixes (vendor/postgres, built from patches/ by npm install or npm pack in evento's source) and this installation lacks them: install it again without --ignore-scripts, or run without --chaos",
     );
   }
+  // Strategy modules, by absolute path: the CLI checked them already, so a failure here is the environment's.
+  for (const file of JSON.parse(process.env.EVENTO_STRATEGY_MODULES ?? '[]') as string[]) registerStrategy(await loadStrategyModule(file));
   const poolSize = Number(process.env.EVENTO_POOL_SIZE ?? 8);
   const prepare = process.env.EVENTO_PREPARE !== 'off';
   const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare, settings: serverConnectionSettings });

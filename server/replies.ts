@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { StrategyError } from '../strategies/module.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import type { TransitionOutcome } from '../strategies/hold-lifecycle.js';
 import type { BookOutcome } from '../strategies/slots.js';
@@ -66,8 +67,16 @@ export const invalid = (detail: string, extra: object = {}): Reply => ({ status:
 
 export const invalidRequest = (res: ServerResponse, detail: string, extra: object = {}) => send(res, invalid(detail, extra));
 
-/** A thrown error that is not the client's mistake: a lost race is 409, a lost database 503. */
+// A module strategy that fails often would fill the run's output: its first failure is printed, all are counted.
+let strategyErrorPrinted = false;
+
+/** A thrown error that is not the client's mistake: a lost race is 409, a lost database 503, a module strategy's own failure 500. */
 export function errorReply(error: unknown): Reply {
+  if (error instanceof StrategyError) {
+    if (!strategyErrorPrinted) console.error(`evento server: ${error.message} (further strategy errors are counted, not printed)`);
+    strategyErrorPrinted = true;
+    return { status: 500, body: { error: 'strategy_error', detail: error.message } };
+  }
   const errorClass = classifyError(error);
   if (errorClass.kind === 'conflict') return { status: 409, body: { error: 'conflict', retryable: true, reason: errorClass.reason } };
   if (errorClass.kind === 'unavailable') return { status: 503, body: { error: 'unavailable' } };

@@ -19,9 +19,14 @@ import { transactionSlots } from './transaction-slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
-export const strategies: readonly Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
+const roomStrategies: Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
 
-export const strategyNames = strategies.map((strategy) => strategy.name);
+/** The room strategies: the built-ins, then any strategy module registered in this process. */
+export const strategies: readonly Strategy[] = roomStrategies;
+
+const roomStrategyNames = strategies.map((strategy) => strategy.name);
+
+export const strategyNames: readonly string[] = roomStrategyNames;
 
 const byName = new Map(strategies.map((strategy) => [strategy.name, strategy]));
 
@@ -59,3 +64,20 @@ export const findTenantContext = (name: string) => tenantContexts.find((context)
 export const tenantLocks = strategies.filter((strategy) => strategy.oneTransaction);
 
 export const findTenantLock = (name: string) => tenantLocks.find((strategy) => strategy.name === name);
+
+/** Every strategy evento ships, whatever it books: names a strategy module may not take. */
+export const builtInStrategyNames: readonly string[] = [...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)])];
+
+/**
+ * Adds a strategy module's strategy to the room strategies of this process (the CLI's, to plan
+ * its runs; each server's, to route to it), in place of one of the same name.
+ */
+export function registerStrategy(strategy: Strategy & { module: string }) {
+  byName.set(strategy.name, strategy);
+  const index = roomStrategies.findIndex(({ name }) => name === strategy.name);
+  if (index >= 0) roomStrategies[index] = strategy;
+  else {
+    roomStrategies.push(strategy);
+    roomStrategyNames.push(strategy.name);
+  }
+}

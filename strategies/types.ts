@@ -89,6 +89,8 @@ export interface StrategyInfo {
   promisesSafety: boolean;
   /** Set when the isolation level alone guards the strategy. */
   isolation?: IsolationRung;
+  /** The file a strategy module was loaded from (docs/write-a-strategy.md); unset for the built-ins. */
+  module?: string;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
   unavailable?(sql: Sql): Promise<string | undefined>;
 }

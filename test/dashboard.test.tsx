@@ -130,7 +130,7 @@ t.test('a race: finished strategies with verdicts, the running one live', async 
         conflicts: 800,
         retries: 780,
         reservations: 40,
-        errors: { network: 2, timeout: 1, http_5xx: 0, unexpected_status: 0 },
+        errors: { network: 2, timeout: 1, http_5xx: 0, strategy_error: 0, unexpected_status: 0 },
         errorsTotal: 3,
         clientsActive: 150,
         latencyMs: { p50: 9.5, p90: 20, p99: 41.25, max: 60 },

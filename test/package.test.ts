@@ -55,6 +55,76 @@ t.test('installed from the tarball, evento runs its patched postgres.js and serv
   t.match(race.stdout, /connections terminated [1-9]\d*, server crashes 0; .*unaccounted 0, lost 0/, 'backends terminated, no server crashed');
 });
 
+// A project's own strategy, in TypeScript, typed by the installed package and loaded without a build step.
+const myStrategy = (outcome: string) => `import type { Strategy } from 'evento';
+
+const mine: Strategy = {
+  name: 'mine',
+  summary: 'the one-statement claim, as a project writes it',
+  promisesSafety: true,
+  async reserve(sql, { eventId, hotelId, rooms, email, requestId }) {
+    const [row] = await sql<{ id: string }[]>\`
+      with claimed as (
+        update event_hotel_rooms set reserved = reserved + \${rooms}, version = version + 1, updated_at = now()
+        where event_id = \${eventId} and hotel_id = \${hotelId} and contracted - (reserved + locked) >= \${rooms}
+        returning id
+      )
+      insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+      select gen_random_uuid(), id, \${email}, \${rooms}, 'CONFIRMED', \${requestId}, now() from claimed
+      returning id
+    \`;
+    if (!row) return { status: 'insufficient', available: 0 };
+    return ${outcome};
+  },
+};
+
+export default mine;
+`;
+
+t.test('a strategy module of the installing project typechecks against evento and races', async (t) => {
+  const tsc = projectPath('node_modules/typescript/bin/tsc');
+  const typecheck = (file: string) =>
+    run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', file], { cwd: consumer }).then(
+      () => '',
+      (error: unknown) => String((error as { stdout?: string }).stdout),
+    );
+  const good = join(consumer, 'my-strategy.ts');
+  await writeFile(
+    good,
+    myStrategy("{ status: 'reserved', reservation: { id: row.id, event_id: eventId, hotel_id: hotelId, rooms, email, status: 'CONFIRMED' } }"),
+  );
+  t.equal(await typecheck(good), '', "import type { Strategy } from 'evento' typechecks");
+  const wrong = join(consumer, 'wrong-strategy.ts');
+  await writeFile(wrong, myStrategy("{ status: 'reserved', id: row.id }"));
+  t.match(
+    await typecheck(wrong),
+    /wrong-strategy\.ts.*error TS2322[^]*Property 'reservation' is missing/,
+    'and the types are real: an outcome without its reservation does not',
+  );
+  const race = await runCli(
+    [
+      'run',
+      '--strategy',
+      good,
+      '--clients',
+      '10',
+      '--hotels',
+      '1',
+      '--rooms',
+      '30',
+      '--think-ms',
+      '0',
+      '--warmup',
+      '0',
+      '--results-dir',
+      join(consumer, 'mine'),
+    ],
+    { cliPath: cli, env: { DATABASE_URL: database.url }, timeoutMs: 120_000 },
+  );
+  t.equal(race.code, 0, `exit 0 (stderr: ${race.stderr.slice(-300)})`);
+  t.match(race.stdout, /│ mine +│ +30 \/ 30/, 'the module strategy sold every room, under its own name');
+});
+
 t.test('without the patched copy, servers refuse --chaos and the run exits 3', async (t) => {
   await rm(join(installed, 'vendor'), { recursive: true, force: true });
   const race = await runCli(killBackends('unguarded'), { cliPath: cli, env: { DATABASE_URL: database.url }, timeoutMs: 120_000 });

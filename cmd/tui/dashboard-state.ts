@@ -100,7 +100,7 @@ export const zeroSnapshot: MetricsSnapshot = {
   conflicts: 0,
   retries: 0,
   insufficient: 0,
-  errors: { network: 0, timeout: 0, http_5xx: 0, unexpected_status: 0 },
+  errors: { network: 0, timeout: 0, http_5xx: 0, strategy_error: 0, unexpected_status: 0 },
   errorsTotal: 0,
   clientsActive: 0,
   latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 },
