@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -9,6 +9,7 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import { resultFileName } from '../harness/results-file.js';
 import type { HistoryOp } from '../client-sim/history.js';
 import { findWitnesses, type Witness } from '../harness/witness.js';
+import { readTimelineWindow, timelineBars } from '../harness/witness-timeline.js';
 import { findSlotStrategy } from '../strategies/registry.js';
 import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase } from './helpers.js';
 
@@ -216,6 +217,54 @@ t.test('crafted: an excess no pair explains gets a witness of every stale write 
     [1, 4],
     'an excess one stale write covers is witnessed by it and its superseder alone (largest first)',
   );
+});
+
+t.test('crafted: a long history is drawn as the window around its witness, lanes per server past 64 clients', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'evento-timeline-'));
+  // 3,000 operations of 100 clients, one invoked every ms, each answered 5 ms later.
+  const history = Array.from({ length: 3000 }, (_, i): HistoryOp => ({ ...claim(i % 100, 1, 6, 1, 2), invoke_ns: i * 1e6, complete_ns: i * 1e6 + 5e6 }));
+  const path = join(dir, 'run.history.ndjson');
+  await writeFile(path, history.map((op) => `${JSON.stringify(op)}\n`).join(''));
+  const [a, b] = [history[1500], history[1502]];
+  if (!a || !b) return t.fail('crafted history');
+  const witness: Witness = {
+    kind: 'overbooking',
+    place: 'Hotel 1',
+    anomaly: 'crafted',
+    summary: 'crafted',
+    explanation: 'crafted',
+    operations: [
+      { ...a, name: 'T1', in_tables: true },
+      { ...b, name: 'T2', in_tables: true },
+    ],
+  };
+  const around = await readTimelineWindow(path, [witness]);
+  t.equal(around.operations, 3000, 'every line read');
+  t.equal(around.drawn, timelineBars, `capped at ${timelineBars} bars`);
+  t.equal(around.around, 'witnesses', 'around the witness');
+  t.ok(
+    around.from_ms < 1500 && around.to_ms > 1507 && around.to_ms - around.from_ms < 1400,
+    `a window about the witness: ${around.from_ms} to ${around.to_ms} ms`,
+  );
+  t.equal(around.timeline.by, 'server', 'lanes per server: 100 clients in the window');
+  const bars = around.timeline.lanes.flatMap((lane) => lane.bars);
+  t.same(
+    bars.filter((bar) => bar.witness).map((bar) => [bar.witness, bar.start_ms]),
+    [
+      ['T1', 1500],
+      ['T2', 1502],
+    ],
+    "the witness's operations are in it, named",
+  );
+  t.ok(
+    bars.every((bar) => bar.end_ms >= around.from_ms && bar.start_ms <= around.to_ms),
+    'every bar drawn meets the window',
+  );
+
+  const start = await readTimelineWindow(path, []);
+  t.same([start.around, start.from_ms, start.drawn], ['start', 0, timelineBars], 'without a witness: the first invocations');
+  const small = await readTimelineWindow(path, [], 50);
+  t.same([small.drawn, small.timeline.by, small.timeline.lanes.length], [50, 'client', 50], 'a window of 50 clients has a lane per client');
 });
 
 // What each safe strategy must have done on one hot row at think 0, with 100 clients.
