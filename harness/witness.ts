@@ -183,10 +183,11 @@ function roomsLeftByVersion(claims: HistoryOp[]) {
 
 /**
  * When no version's readers together took more than it had left: the claims that wrote on a
- * read another claim had superseded, each with the claim that superseded it (the writer of the
- * version after the one it read). The fewest of them whose rooms beyond what was left when they
- * wrote cover the excess (largest first): every claim that read the current version checked
- * what was really left, so the excess is wholly theirs.
+ * read another claim had superseded, each with the claim that superseded it (the first to write
+ * after reading the same version, else the writer of the version after the one it read). The
+ * fewest of them whose rooms beyond what was left when they wrote cover the excess (largest
+ * first): every claim that read the current version checked what was really left, so the excess
+ * is wholly theirs.
  */
 function staleWitness(
   input: WitnessInput,
@@ -195,7 +196,17 @@ function staleWitness(
   claims: HistoryOp[],
   excess: NonNullable<Witness['excess']>,
 ): Witness {
-  const writerOf = new Map(claims.filter((op) => op.written_version !== undefined).map((op) => [Number(op.written_version), op]));
+  const writers = claims.filter((op) => op.written_version !== undefined).sort((a, b) => Number(a.written_version) - Number(b.written_version));
+  const writerOf = new Map(writers.map((op) => [Number(op.written_version), op]));
+  const firstWriterOf = new Map<string | undefined, HistoryOp>();
+  for (const op of writers) if (!firstWriterOf.has(op.read_version)) firstWriterOf.set(op.read_version, op);
+  // A claim that read the same version and wrote first shows the stale read most plainly; in the
+  // rooms workload that is the writer of the next version, unless that one's read was stale too.
+  const supersederOf = (op: HistoryOp) => {
+    const first = firstWriterOf.get(op.read_version);
+    return first && first !== op ? first : writerOf.get(Number(op.read_version) + 1);
+  };
+  const sameVersion = (op: HistoryOp) => (supersederOf(op)?.read_version === op.read_version ? 0 : 1);
   const left = roomsLeftByVersion(claims);
   // Beyond what was left just before its write; all its rooms when the history cannot say what was left.
   const over = (op: HistoryOp) => {
@@ -204,8 +215,8 @@ function staleWitness(
     return before === undefined ? rooms : Math.min(rooms, Math.max(0, rooms - before));
   };
   const stale = claims
-    .filter((op) => wroteOnStaleRead(op) && writerOf.has(Number(op.read_version) + 1) && over(op) > 0)
-    .sort((a, b) => over(b) - over(a) || byCommit(a, b));
+    .filter((op) => wroteOnStaleRead(op) && supersederOf(op) !== undefined && over(op) > 0)
+    .sort((a, b) => over(b) - over(a) || sameVersion(a) - sameVersion(b) || byCommit(a, b));
   let covered = 0;
   const chain = stale.filter((op) => {
     const before = covered;
@@ -223,13 +234,13 @@ function staleWitness(
       excess,
     };
   }
-  const superseders = chain.flatMap((op) => writerOf.get(Number(op.read_version) + 1) ?? []);
+  const superseders = chain.flatMap((op) => supersederOf(op) ?? []);
   const { operations, order } = inOrder([...new Set([...chain, ...superseders])], rows);
   const name = (op: HistoryOp) => operations.find((named) => named.invoke_ns === op.invoke_ns && named.client === op.client)?.name ?? '?';
   const beyond = chain.reduce((sum, op) => sum + over(op), 0);
   const explained = Math.min(hotel.overbooked, beyond);
   const steps = chain.map((op) => {
-    const superseder = writerOf.get(Number(op.read_version) + 1);
+    const superseder = supersederOf(op);
     return (
       `${name(op)} read version ${op.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${op.read_available ?? '?'} room(s) left, ` +
       (superseder ? `${name(superseder)} wrote version ${superseder.written_version ?? '?'} first, ` : '') +
