@@ -68,7 +68,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     jsonWritten = flags.json;
   }
   const reports = await writeRunReports(command, results, flags, { args: process.argv.slice(2), seed });
-  const report = flags.report && results.length > 0 ? [await writeReport(flags.report, results)] : [];
+  const report = flags.report && results.length > 0 ? [await writeReport(flags.report, results, () => flags.resultsDir)] : [];
   // Trials make many files: past a few, their folder and count say where they are in one line.
   const files = written.length <= 3 ? written : [`${written.length} result files in ${flags.resultsDir}/`];
   const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written, ...report];

@@ -54,7 +54,7 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
     await writeFile(flags.json, `${JSON.stringify(sweepDocument(plan.axes, results), null, 2)}\n`);
     files.push(flags.json);
   }
-  if (flags.report) files.push(await writeReport(flags.report, results));
+  if (flags.report) files.push(await writeReport(flags.report, results, () => flags.resultsDir));
   const reports = await writeRunReports('sweep', results, flags, { args: process.argv.slice(2), seed: plan.base.seed });
   files.push(...reports.written);
   if (written.length > 0) process.stderr.write(`evento: wrote ${files.join(', ')}\n`);

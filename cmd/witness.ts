@@ -12,36 +12,48 @@ import { runLabel } from '../harness/workload.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 
-/** How T2's commit followed T1's, by the database's clock; empty without commit times. */
-function committed(op: WitnessOp, first: WitnessOp) {
-  if (op.committed_us === undefined || op.committed_us === null) return '';
-  if (op === first || first.committed_us === undefined || first.committed_us === null) return ', committed first';
-  return `, committed ${((op.committed_us - first.committed_us) / 1000).toFixed(3)} ms after ${first.name}`;
+/** When a witness's operation committed, by the database's clock: first, or how long after (or before) T1; empty without commit times. */
+function committed(op: WitnessOp, first: WitnessOp, all: readonly WitnessOp[]) {
+  if (typeof op.committed_us !== 'number') return '';
+  if (op === first || typeof first.committed_us !== 'number') {
+    return all.every((other) => typeof other.committed_us !== 'number' || other.committed_us >= (op.committed_us ?? 0)) ? ', committed first' : '';
+  }
+  const apart = (op.committed_us - first.committed_us) / 1000;
+  return `, committed ${Math.abs(apart).toFixed(3)} ms ${apart < 0 ? 'before' : 'after'} ${first.name}`;
 }
 
-function letLine(op: WitnessOp, first: WitnessOp) {
+function letLine(op: WitnessOp, first: WitnessOp, all: readonly WitnessOp[]) {
   const where = op.reservation_id === undefined ? '' : `, ${op.in_tables ? 'in the tables as' : 'NOT in the tables:'} ${op.reservation_id}`;
   return (
     `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? '(no id)'}: ${describeOperation(op)}` +
-    `, sent at ${ms(op.invoke_ns)} ms, answered at ${ms(op.complete_ns)} ms${committed(op, first)}${where}`
+    `, sent at ${ms(op.invoke_ns)} ms, answered at ${ms(op.complete_ns)} ms${committed(op, first, all)}${where}`
   );
 }
+
+const orderWords: Record<NonNullable<Witness['order']>, string> = {
+  written_version: "in the order they wrote the row's versions",
+  commit: 'in commit order (by when the client heard back without commit times)',
+};
 
 /** One witness in Elle's "Let … Then …" form. */
 export function formatWitness(witness: Witness): string {
   const [first] = witness.operations;
-  const lets = first ? witness.operations.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first)}`) : [];
+  const lets = first ? witness.operations.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
   const excess = witness.excess
     ? [
-        `  ${witness.excess.groups} group(s) of claims that read the same version explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`,
+        witness.excess.chain
+          ? `  ${witness.excess.chain} claim(s) that wrote on a superseded read explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`
+          : `  ${witness.excess.groups} group(s) of claims that read the same version explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`,
       ]
     : [];
+  const order = witness.order && witness.operations.length > 1 ? [`  (T1, T2, … named ${orderWords[witness.order]}.)`] : [];
   return [
     `witness: ${witness.kind} at ${witness.place}: ${witness.anomaly}`,
     ...lets,
     `  Then ${witness.summary}.`,
     `  ${witness.explanation}`,
     ...excess,
+    ...order,
   ].join('\n');
 }
 

@@ -1,13 +1,24 @@
 import { writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { comparableResult } from '../harness/compare.js';
 import { UsageError } from '../harness/errors.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { renderReport } from '../report/html.js';
+import { reportTimelines } from '../report/timelines.js';
 import { distinctRuns, jsonFilesAt, readJsonFile } from './result-files.js';
 
-/** Writes the HTML report of `results` to `file` and returns the file's name. */
-export async function writeReport(file: string, results: StrategyResult[], sources = 'this run'): Promise<string> {
-  await writeFile(file, renderReport(results, { sources }));
+/**
+ * Writes the HTML report of `results` to `file` and returns the file's name; `folderOf` says
+ * where a result's file (and so its history) is, for its timeline.
+ */
+export async function writeReport(
+  file: string,
+  results: StrategyResult[],
+  folderOf: (result: StrategyResult) => string | undefined,
+  sources = 'this run',
+): Promise<string> {
+  const timelines = await reportTimelines(results, folderOf);
+  await writeFile(file, renderReport(results, { sources, timelines }));
   return file;
 }
 
@@ -24,7 +35,15 @@ function resultsIn(value: unknown, file: string): StrategyResult[] {
 /** `evento report FILES|DIR -o FILE`: every result read from the inputs, in one HTML file. */
 export async function reportCommand(inputs: string[], flags: { output: string }): Promise<void> {
   const results: StrategyResult[] = [];
-  for (const input of inputs) for (const file of await jsonFilesAt(input)) results.push(...resultsIn(await readJsonFile(file), file));
-  await writeReport(flags.output, distinctRuns(results), inputs.join(', '));
+  const folders = new Map<StrategyResult, string>();
+  for (const input of inputs) {
+    for (const file of await jsonFilesAt(input)) {
+      for (const result of resultsIn(await readJsonFile(file), file)) {
+        results.push(result);
+        folders.set(result, dirname(file));
+      }
+    }
+  }
+  await writeReport(flags.output, distinctRuns(results), (result) => folders.get(result), inputs.join(', '));
   process.stderr.write(`evento: wrote ${flags.output} from ${results.length} result(s)\n`);
 }

@@ -4,7 +4,7 @@ import type { HotelAudit } from './event.js';
 import type { HistoryTables, TableRow } from './history-tables.js';
 import type { WorkloadName } from './workload.js';
 
-/** One operation of a witness, named T1, T2, … in commit order, with where the tables have it. */
+/** One operation of a witness, named T1, T2, … in the witness's `order`, with where the tables have it. */
 export interface WitnessOp extends HistoryOp {
   name: string;
   /** Its reservation (or booking) is in the tables. */
@@ -26,8 +26,14 @@ export interface Witness {
   /** Why it is named so. */
   explanation: string;
   operations: WitnessOp[];
-  /** Overbooking: rooms over contract at the place, and how many of them the history explains. */
-  excess?: { total: number; explained: number; groups: number };
+  /**
+   * Overbooking: rooms over contract at the place, how many of them the history explains, the
+   * groups of claims that read one version and took more than it had, and (when no group did)
+   * the claims that wrote on superseded reads the witness names.
+   */
+  excess?: { total: number; explained: number; groups: number; chain?: number };
+  /** How T1, T2, … are numbered: by the row version each wrote when every one says, else by commit. */
+  order?: 'written_version' | 'commit';
 }
 
 /** The input of `findWitnesses`: the run's history, the tables after it, and the audit. */
@@ -54,6 +60,18 @@ const byCommit = (a: HistoryOp, b: HistoryOp) => commitKey(a) - commitKey(b);
 
 const named = (operations: HistoryOp[], rows: Map<string, TableRow>): WitnessOp[] =>
   operations.map((op, index) => ({ ...op, name: `T${index + 1}`, in_tables: op.reservation_id !== undefined && rows.has(op.reservation_id) }));
+
+/**
+ * Claims named in the order they wrote the row's versions when every one says which it wrote:
+ * a commit time can disagree (naive's insert commits apart from its update), the version cannot.
+ */
+function inOrder(operations: HistoryOp[], rows: Map<string, TableRow>) {
+  const order: NonNullable<Witness['order']> = operations.every((op) => op.written_version !== undefined) ? 'written_version' : 'commit';
+  const sorted = [...operations].sort(order === 'written_version' ? (a, b) => Number(a.written_version) - Number(b.written_version) : byCommit);
+  return { operations: named(sorted, rows), order };
+}
+
+const firstWord = (order: NonNullable<Witness['order']>) => (order === 'written_version' ? 'updated the row first' : 'committed first');
 
 /** Applied claims (reserve, hold) whose reservation the tables hold and count (CONFIRMED or HELD). */
 function countedClaims(operations: HistoryOp[], rows: Map<string, TableRow>, place: string) {
@@ -121,7 +139,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
   const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
   if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
-  const operations = named(chosen.core, rows);
+  const { operations, order } = inOrder(chosen.core, rows);
   const names = operations.map((op) => op.name);
   const first = at(operations, 0);
   const later = names.slice(1).join(', ');
@@ -133,10 +151,11 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
     ...overbookingNaming(input.strategy),
     summary:
       `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
-      `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} committed first, and the decisions of ${later} rested on a state it had already changed` +
+      `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} ${firstWord(order)}, and the decisions of ${later} rested on a state it had already changed` +
       (others > 0 ? ` (${others} more claim(s) read that version too)` : ''),
     operations,
     excess,
+    order,
   };
 }
 
@@ -145,8 +164,30 @@ const wroteOnStaleRead = (op: HistoryOp) =>
   op.read_version !== undefined && op.written_version !== undefined && Number(op.written_version) > Number(op.read_version) + 1;
 
 /**
- * When no two claims read the same version: a claim whose read another claim had already
- * superseded when it wrote (the writer of the next version), with the one that superseded it.
+ * Rooms left at each row version the history shows: what its readers read, else what the version
+ * before it left less what its writer took (the rooms workload: only claims move the counter).
+ */
+function roomsLeftByVersion(claims: HistoryOp[]) {
+  const left = new Map<number, number>();
+  for (const claim of claims) {
+    if (claim.read_version !== undefined && claim.read_available !== undefined) left.set(Number(claim.read_version), claim.read_available);
+  }
+  const writers = [...claims].filter((op) => op.written_version !== undefined).sort((a, b) => Number(a.written_version) - Number(b.written_version));
+  for (const writer of writers) {
+    const version = Number(writer.written_version);
+    const before = left.get(version - 1);
+    if (!left.has(version) && before !== undefined) left.set(version, before - (writer.rooms ?? 0));
+  }
+  return left;
+}
+
+/**
+ * When no version's readers together took more than it had left: the claims that wrote on a
+ * read another claim had superseded, each with the claim that superseded it (the first to write
+ * after reading the same version, else the writer of the version after the one it read). The
+ * fewest of them whose rooms beyond what was left when they wrote cover the excess (largest
+ * first): every claim that read the current version checked what was really left, so the excess
+ * is wholly theirs.
  */
 function staleWitness(
   input: WitnessInput,
@@ -155,10 +196,34 @@ function staleWitness(
   claims: HistoryOp[],
   excess: NonNullable<Witness['excess']>,
 ): Witness {
-  const stale = claims.filter(wroteOnStaleRead).sort(byCommit);
-  const late = stale.find((op) => claims.some((other) => other.written_version === String(Number(op.read_version) + 1)));
-  const first = late && claims.find((other) => other.written_version === String(Number(late.read_version) + 1));
-  if (!late || !first) {
+  const writers = claims.filter((op) => op.written_version !== undefined).sort((a, b) => Number(a.written_version) - Number(b.written_version));
+  const writerOf = new Map(writers.map((op) => [Number(op.written_version), op]));
+  const firstWriterOf = new Map<string | undefined, HistoryOp>();
+  for (const op of writers) if (!firstWriterOf.has(op.read_version)) firstWriterOf.set(op.read_version, op);
+  // A claim that read the same version and wrote first shows the stale read most plainly; in the
+  // rooms workload that is the writer of the next version, unless that one's read was stale too.
+  const supersederOf = (op: HistoryOp) => {
+    const first = firstWriterOf.get(op.read_version);
+    return first && first !== op ? first : writerOf.get(Number(op.read_version) + 1);
+  };
+  const sameVersion = (op: HistoryOp) => (supersederOf(op)?.read_version === op.read_version ? 0 : 1);
+  const left = roomsLeftByVersion(claims);
+  // Beyond what was left just before its write; all its rooms when the history cannot say what was left.
+  const over = (op: HistoryOp) => {
+    const rooms = op.rooms ?? 0;
+    const before = left.get(Number(op.written_version) - 1);
+    return before === undefined ? rooms : Math.min(rooms, Math.max(0, rooms - before));
+  };
+  const stale = claims
+    .filter((op) => wroteOnStaleRead(op) && supersederOf(op) !== undefined && over(op) > 0)
+    .sort((a, b) => over(b) - over(a) || sameVersion(a) - sameVersion(b) || byCommit(a, b));
+  let covered = 0;
+  const chain = stale.filter((op) => {
+    const before = covered;
+    covered += over(op);
+    return before < hotel.overbooked;
+  });
+  if (chain.length === 0) {
     return {
       kind: 'overbooking',
       place: hotel.hotel_name,
@@ -169,18 +234,30 @@ function staleWitness(
       excess,
     };
   }
-  const [t1, t2] = named([first, late].sort(byCommit), rows) as [WitnessOp, WitnessOp];
-  const [reader, writer] = t1.written_version === late.written_version ? [t1, t2] : [t2, t1];
+  const superseders = chain.flatMap((op) => supersederOf(op) ?? []);
+  const { operations, order } = inOrder([...new Set([...chain, ...superseders])], rows);
+  const name = (op: HistoryOp) => operations.find((named) => named.invoke_ns === op.invoke_ns && named.client === op.client)?.name ?? '?';
+  const beyond = chain.reduce((sum, op) => sum + over(op), 0);
+  const explained = Math.min(hotel.overbooked, beyond);
+  const steps = chain.map((op) => {
+    const superseder = supersederOf(op);
+    return (
+      `${name(op)} read version ${op.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${op.read_available ?? '?'} room(s) left, ` +
+      (superseder ? `${name(superseder)} wrote version ${superseder.written_version ?? '?'} first, ` : '') +
+      `and ${name(op)} then wrote version ${op.written_version ?? '?'} taking ${op.rooms ?? '?'} room(s), ${over(op)} beyond what was left`
+    );
+  });
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
     ...overbookingNaming(input.strategy),
     summary:
-      `${reader.name} read version ${reader.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${reader.read_available ?? '?'} room(s) left; ` +
-      `${writer.name} wrote version ${writer.written_version ?? '?'} and committed first, and ${reader.name} then wrote version ${reader.written_version ?? '?'}: ` +
-      `its check rested on a state ${writer.name} had already changed (${stale.length} claim(s) here wrote on a superseded read)`,
-    operations: [t1, t2],
-    excess,
+      `${steps.join('; ')}: each check rested on a state another claim had already changed, ` +
+      `and together they took ${beyond} room(s) beyond what was left, ${explained} of the ${hotel.overbooked} over contract ` +
+      `(${stale.length} claim(s) here wrote on a superseded read beyond what was left)`,
+    operations,
+    excess: { ...excess, explained: Math.max(excess.explained, explained), chain: chain.length },
+    order,
   };
 }
 

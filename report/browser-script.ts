@@ -1,5 +1,6 @@
 /**
- * What runs in the browser: draws every chart from the JSON in #evento-data with uPlot. Plain
+ * What runs in the browser: draws every chart from the JSON in #evento-data with uPlot, and each
+ * timeline as SVG. Plain
  * ES2020 in a string because the project compiles for Node, without the DOM's types; the report's
  * browser test is what checks it (no console error, every chart drawn).
  */
@@ -85,6 +86,72 @@ export const browserScript = String.raw`
       series,
       hooks: { draw: [markCrossovers] },
     }, columns);
+  });
+
+  // Jepsen's timeline: a lane per client (or server), a bar per operation from invocation to
+  // answer; bars that overlap in a lane (a server's) are stacked in rows, packed greedily.
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svgElement = (name, attributes, parent) => {
+    const element = document.createElementNS(svgNs, name);
+    Object.entries(attributes).forEach(([key, value]) => element.setAttribute(key, String(value)));
+    parent.appendChild(element);
+    return element;
+  };
+  document.querySelectorAll('[data-timeline]').forEach((el) => {
+    const timeline = data.timelines[Number(el.dataset.timeline)];
+    const lanes = timeline.lanes.map((lane) => {
+      const rowEnds = [];
+      const placed = lane.bars.map((bar) => {
+        let row = rowEnds.findIndex((end) => end <= bar[0]);
+        if (row < 0) row = rowEnds.push(bar[1]) - 1;
+        else rowEnds[row] = bar[1];
+        return { bar, row };
+      });
+      return { lane: lane.lane, placed, rows: Math.max(1, rowEnds.length) };
+    });
+    const allRows = lanes.reduce((sum, lane) => sum + lane.rows, 0);
+    const rowHeight = Math.max(3, Math.min(14, Math.floor(640 / allRows)));
+    const left = 72, right = 12, top = 22, gap = 3;
+    const plotWidth = width(el) - left - right;
+    const height = top + allRows * rowHeight + lanes.length * gap + 8;
+    const span = Math.max(timeline.to - timeline.from, 0.001);
+    const x = (ms) => left + (Math.min(Math.max(ms, timeline.from), timeline.to) - timeline.from) / span * plotWidth;
+    el.textContent = '';
+    const svg = svgElement('svg', { width: left + plotWidth + right, height, viewBox: '0 0 ' + (left + plotWidth + right) + ' ' + height }, el);
+    for (let i = 0; i <= 5; i += 1) {
+      const ms = timeline.from + span * i / 5;
+      svgElement('line', { x1: x(ms), x2: x(ms), y1: top - 4, y2: height - 6, stroke: '#e4e4e4' }, svg);
+      svgElement('text', { x: x(ms), y: top - 8, 'text-anchor': i === 0 ? 'start' : i === 5 ? 'end' : 'middle' }, svg).textContent = ms.toFixed(1) + ' ms';
+    }
+    const labels = [];
+    let y = top;
+    lanes.forEach((lane) => {
+      const group = svgElement('g', { class: 'lane', 'data-lane': lane.lane }, svg);
+      svgElement('text', { x: left - 6, y: y + Math.min(lane.rows * rowHeight, 12) - 2, 'text-anchor': 'end' }, group).textContent = timeline.by + ' ' + lane.lane;
+      lane.placed.forEach(({ bar, row }) => {
+        const [start, end, type, witness, text] = bar;
+        const from = x(start);
+        const rect = svgElement('rect', {
+          class: 'bar ' + type + (witness ? ' witness' : ''),
+          x: from,
+          y: y + row * rowHeight,
+          // A pixel apart, so that a client's back-to-back operations stay separate bars.
+          width: Math.max(1, x(end) - from - 1),
+          height: Math.max(2, rowHeight - 1),
+          fill: data.outcomeColours[type],
+        }, group);
+        if (witness) rect.dataset.witness = witness;
+        svgElement('title', {}, rect).textContent = (witness ? witness + ': ' : '') + text + ' (' + start.toFixed(3) + ' to ' + end.toFixed(3) + ' ms)';
+        if (witness) labels.push({ witness, x: from, y: y + row * rowHeight + rowHeight / 2 });
+      });
+      y += lane.rows * rowHeight + gap;
+      svgElement('line', { x1: left, x2: left + plotWidth, y1: y - gap / 2, y2: y - gap / 2, stroke: '#f0f0f0' }, svg);
+    });
+    // Names last, so that no bar drawn after them covers them.
+    labels.forEach((label) => {
+      svgElement('text', { class: 'witness', x: label.x - 3, y: label.y, 'text-anchor': 'end', 'dominant-baseline': 'middle', 'font-size': Math.max(8, Math.min(11, rowHeight + 2)) }, svg).textContent = label.witness;
+    });
+    el.dataset.drawn = 'true';
   });
 })();
 `;

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import type { TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
+import { clientLanes } from '../harness/witness-timeline.js';
 import { at } from '../lib/at.js';
 import { browserScript } from './browser-script.js';
 import { reportData, type ReportData, type ReportSection } from './report-data.js';
+import { timelinesShown, type ReportTimeline, type ReportTimelines } from './timelines.js';
 
 /** uPlot's script and stylesheet, inlined so that the file needs no network; read once. */
 let uplotAssets: { script: string; css: string } | undefined;
@@ -176,6 +178,60 @@ function sweepHtml(data: ReportData): string {
   ].join('\n');
 }
 
+/** Jepsen's colours: ok blue, fail pink, info orange. */
+const outcomeColours = { ok: '#6DB6FE', fail: '#FEB5DA', info: '#FFAA26' } as const;
+
+function windowNote(timeline: ReportTimeline): string {
+  const lanes = `one lane per ${timeline.timeline.by}${timeline.timeline.by === 'server' ? ` (more than ${number(clientLanes)} clients in the window)` : ''}`;
+  if (timeline.drawn === timeline.operations) return `All ${number(timeline.operations)} operations, ${lanes}.`;
+  const where =
+    timeline.around === 'witnesses'
+      ? `nearest the witnesses' operations, from ${number(timeline.from_ms, 1)} ms to ${number(timeline.to_ms, 1)} ms`
+      : `invoked first, to ${number(timeline.to_ms, 1)} ms`;
+  return `The ${number(timeline.drawn)} of ${number(timeline.operations)} operations ${where}; ${lanes}.`;
+}
+
+function timelinesHtml(found: ReportTimelines | undefined): string {
+  if (!found || found.timelines.length === 0) return '';
+  const legend = Object.entries(outcomeColours)
+    .map(([type, colour]) => `<span class="swatch" style="background:${colour}"></span>${type}`)
+    .join(' ');
+  const parts = found.timelines.map((timeline, index) =>
+    [
+      `<h3 id="${timeline.id}">${escapeHtml(timeline.title)}</h3>`,
+      `<p class="note">${escapeHtml(windowNote(timeline))}</p>`,
+      ...timeline.witnesses.map(
+        (text, witness) => `<p class="witness-text">witness${timeline.witnesses.length > 1 ? ` ${witness + 1}` : ''}: ${escapeHtml(text)}</p>`,
+      ),
+      `<div class="timeline" data-timeline="${index}" role="img" aria-label="${escapeHtml(`timeline of ${timeline.title}`)}"><noscript>(a timeline: needs JavaScript)</noscript></div>`,
+    ].join('\n'),
+  );
+  const leftOut =
+    found.leftOut > 0
+      ? [
+          `<p class="note">${number(found.leftOut)} more result(s) have a history; a report draws at most ${number(timelinesShown)} timelines, those with a witness first.</p>`,
+        ]
+      : [];
+  return [
+    '<h2 id="timelines">Timelines</h2>',
+    `<p class="note">Each operation a bar from its invocation to its answer, in ms since the clients started: ${legend}; a witness's operations outlined and named (T1, T2, …; 2·T1 is T1 of the second witness). Hover a bar for the request, the answer and what the server decided on.</p>`,
+    ...parts,
+    ...leftOut,
+  ].join('\n');
+}
+
+/** What the page script draws a timeline from: bars as [start, end, type, witness or null, hover text]. */
+const timelineData = (found: ReportTimelines | undefined) =>
+  (found?.timelines ?? []).map(({ timeline, from_ms, to_ms }) => ({
+    by: timeline.by,
+    from: from_ms,
+    to: to_ms,
+    lanes: timeline.lanes.map(({ lane, bars }) => ({
+      lane,
+      bars: bars.map((bar) => [bar.start_ms, bar.end_ms, bar.type, bar.witness ?? null, `client ${bar.client}, server ${bar.server}: ${bar.label}`]),
+    })),
+  }));
+
 /** Each parameter's values over the results: one when all agree, each distinct one otherwise. */
 function parameterTable(results: readonly StrategyResult[]): string {
   const values = new Map<string, Set<string>>();
@@ -209,10 +265,16 @@ caption { caption-side: top; text-align: left; color: #555; font-style: italic; 
 .chart { margin: 0.8em 0; min-height: 40px; }
 .crossovers li { font-weight: bold; }
 .u-legend .interval { display: none; }
+.timeline { margin: 0.6em 0 1.2em; overflow-x: auto; }
+.timeline text { font: 10px system-ui, sans-serif; fill: #333; }
+.timeline .bar.witness { stroke: #000; stroke-width: 1.5; }
+.timeline text.witness { font-weight: bold; fill: #000; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+.witness-text { font-size: 0.92em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.2em 0 0.5em; vertical-align: middle; border: 1px solid #999; }
 `;
 
 /** The report as one HTML file: tables in plain HTML, charts drawn by the inlined uPlot; nothing is fetched. */
-export function renderReport(results: StrategyResult[], meta: { sources: string; generatedAt?: Date }): string {
+export function renderReport(results: StrategyResult[], meta: { sources: string; generatedAt?: Date; timelines?: ReportTimelines }): string {
   if (results.length === 0) throw new RangeError('a report of no results');
   const data = reportData(results);
   const { script, css } = assets();
@@ -221,6 +283,7 @@ export function renderReport(results: StrategyResult[], meta: { sources: string;
   const contents = [
     ...(data.sweep.length > 0 ? ['<a href="#sweep">sweep</a>'] : []),
     ...(data.sections.length > 1 ? data.sections.map((section) => `<a href="#${section.id}">${escapeHtml(section.title)}</a>`) : []),
+    ...(meta.timelines?.timelines.length ? ['<a href="#timelines">timelines</a>'] : []),
     '<a href="#parameters">parameters</a>',
   ];
   return `<!doctype html>
@@ -238,9 +301,10 @@ export function renderReport(results: StrategyResult[], meta: { sources: string;
 <nav>${contents.join(' · ')}</nav>
 ${sweepHtml(data)}
 ${data.sections.map((section, index) => sectionHtml(section, index, data.sections.length)).join('\n')}
+${timelinesHtml(meta.timelines)}
 <h2 id="parameters">Parameters, seeds and environment</h2>
 ${parameterTable(results)}
-<script id="evento-data" type="application/json">${scriptJson({ sections: data.sections.map(({ id, spectra, perSecond }) => ({ id, spectra, perSecond })), sweep: data.sweep, strategies: data.strategies })}</script>
+<script id="evento-data" type="application/json">${scriptJson({ sections: data.sections.map(({ id, spectra, perSecond }) => ({ id, spectra, perSecond })), sweep: data.sweep, strategies: data.strategies, timelines: timelineData(meta.timelines), outcomeColours })}</script>
 <script>${script}</script>
 <script>${browserScript}</script>
 </body>

@@ -30,6 +30,7 @@ interface PageCheck {
   consoleErrors: string[];
   requestsOffDisk: string[];
   charts: { key: string; drawn: boolean }[];
+  timelines: { drawn: boolean; lanes: number; bars: number; witnessBars: string[]; witnessLabels: string[] }[];
   text: string;
 }
 
@@ -41,6 +42,15 @@ const chartsDrawn = `[...document.querySelectorAll('[data-chart]')].map((element
   for (let i = 3; i < pixels.length && !painted; i += 4) painted = pixels[i] > 0;
   return { key: element.getAttribute('data-chart'), drawn: painted };
 })`;
+
+/** Run in the page: each timeline, its lanes and bars, and the witnesses' bars it highlights and names. */
+const timelinesDrawn = `[...document.querySelectorAll('[data-timeline]')].map((element) => ({
+  drawn: element.dataset.drawn === 'true',
+  lanes: element.querySelectorAll('svg g.lane').length,
+  bars: element.querySelectorAll('svg rect.bar').length,
+  witnessBars: [...element.querySelectorAll('svg rect.bar.witness')].map((rect) => rect.dataset.witness),
+  witnessLabels: [...element.querySelectorAll('svg text.witness')].map((text) => text.textContent),
+}))`;
 
 /** Opens the report with every network request refused; what it logged, asked for and drew. */
 async function openReport(chromium: string, file: string, screenshot: string): Promise<PageCheck> {
@@ -63,9 +73,10 @@ async function openReport(chromium: string, file: string, screenshot: string): P
     await page.setViewport({ width: 1100, height: 900 });
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     const charts = (await page.evaluate(chartsDrawn)) as PageCheck['charts'];
+    const timelines = (await page.evaluate(timelinesDrawn)) as PageCheck['timelines'];
     const text = (await page.evaluate('document.body.innerText')) as string;
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { consoleErrors, requestsOffDisk, charts, text };
+    return { consoleErrors, requestsOffDisk, charts, timelines, text };
   } finally {
     await browser.close();
   }
@@ -207,6 +218,77 @@ t.test('run --report writes the report of its one run', async (t) => {
   t.match(html, /<title>evento run report<\/title>/, 'a run report');
   t.match(html, /<td>atomic<\/td>/, 'of atomic');
   t.match(html, /20 \/ 20/, 'rooms sold against contracted');
+});
+
+t.test('race --history --report: a timeline for each run, the witness’s operations highlighted', async (t) => {
+  const dir = t.testdir();
+  const report = join(dir, 'race.html');
+  const resultsDir = join(dir, 'results');
+  const race = await runCli(
+    ['race', '--strategies', 'naive,atomic', '--history', '--clients', '100', '--hotels', '2', '--rooms', '20', '--think-ms', '0'].concat([
+      '--warmup',
+      '0',
+      '--repeat',
+      '2',
+      '--seed',
+      '7',
+      '--results-dir',
+      resultsDir,
+      '--report',
+      report,
+    ]),
+    { timeoutMs: 300_000 },
+  );
+  t.equal(race.code, 0, `exit 0 (${race.stderr.slice(-300)})`);
+  const files = (await readdir(resultsDir)).filter((file) => file.endsWith('.json'));
+  const results = await Promise.all(files.map(async (file) => JSON.parse(await readFile(join(resultsDir, file), 'utf8')) as StrategyResult));
+  const witnessed = results.filter((result) => (result.outcome.witnesses ?? []).some((witness) => witness.operations.length > 0));
+  t.ok(witnessed.length > 0, `naive overbooked with a witness in ${witnessed.length} of 2 trials`);
+  const html = await readFile(report, 'utf8');
+  t.match(html, /<h2 id="timelines">Timelines<\/h2>/, 'a timelines section');
+  t.equal(html.match(/data-timeline="/g)?.length, results.length, 'a timeline for each run with a history');
+  t.match(html, /witness( \d+)?: overbooking at Hotel/, 'the witness named above its timeline');
+  t.notMatch(html, /<(script|link|img)[^>]+(src|href)=["']?https?:/i, 'nothing loaded from the network');
+
+  const again = join(dir, 'again.html');
+  const fromFiles = await runCli(['report', resultsDir, '-o', again]);
+  t.equal(fromFiles.code, 0, `evento report exits 0 (${fromFiles.stderr})`);
+  t.equal(
+    (await readFile(again, 'utf8')).match(/data-timeline="/g)?.length,
+    results.length,
+    'evento report finds the histories beside the result files',
+  );
+
+  const chromium = chromiumOrSay(t);
+  if (!chromium) return;
+  await mkdir(screenshotDir, { recursive: true });
+  const screenshot = join(screenshotDir, 'timeline-report-test.png');
+  const page = await openReport(chromium, report, screenshot);
+  t.same(page.consoleErrors, [], 'no console error');
+  t.same(page.requestsOffDisk, [], 'no request beyond the file');
+  t.equal(page.timelines.length, results.length, 'every timeline in the page');
+  for (const [index, timeline] of page.timelines.entries()) {
+    t.ok(
+      timeline.drawn && timeline.lanes > 1 && timeline.bars >= timeline.lanes,
+      `timeline ${index + 1}: ${timeline.lanes} lanes, ${timeline.bars} bars`,
+    );
+  }
+  // Witnessed runs come first; each highlights and names exactly its witnesses' operations.
+  // With several witnesses, the second's T1 is 2·T1.
+  const expected = witnessed.map((result) => {
+    const witnesses = result.outcome.witnesses ?? [];
+    const names = witnesses.flatMap((witness, index) => witness.operations.map((op) => (witnesses.length > 1 ? `${index + 1}·${op.name}` : op.name)));
+    return names.sort().join(' ');
+  });
+  const shown = page.timelines.slice(0, witnessed.length);
+  t.same(
+    shown.map((timeline) => [...timeline.witnessBars].sort().join(' ')).sort(),
+    [...expected].sort(),
+    `the witnesses' bars highlighted (${expected.join('; ')})`,
+  );
+  t.same(shown.map((timeline) => [...timeline.witnessLabels].sort().join(' ')).sort(), [...expected].sort(), 'and named');
+  for (const timeline of page.timelines.slice(witnessed.length)) t.same(timeline.witnessBars, [], 'a run without a witness highlights nothing');
+  t.comment(`the report as the browser drew it: ${screenshot}`);
 });
 
 t.test('evento report: bad input is a usage error', async (t) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -7,7 +7,9 @@ import { readHistory } from '../harness/history.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { resultFileName } from '../harness/results-file.js';
-import type { Witness } from '../harness/witness.js';
+import type { HistoryOp } from '../client-sim/history.js';
+import { findWitnesses, type Witness } from '../harness/witness.js';
+import { readTimelineWindow, timelineBars } from '../harness/witness-timeline.js';
 import { findSlotStrategy } from '../strategies/registry.js';
 import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase } from './helpers.js';
 
@@ -72,16 +74,30 @@ t.test('naive and transaction: a witness for every overbooked hotel, claims that
     const overbooked = result.hotels.filter((hotel) => hotel.overbooked > 0);
     t.equal(witnesses.filter((w) => w.kind === 'overbooking').length, overbooked.length, 'one witness per overbooked hotel');
     for (const witness of witnesses) {
-      const versions = new Set(witness.operations.map((op) => op.read_version));
-      t.equal(versions.size, 1, `${witness.place}: every claim read the same version`);
       const [first, second] = witness.operations;
-      if ((witness.excess?.groups ?? 0) > 0) {
+      if ((witness.excess?.chain ?? 0) > 1) {
+        // More stale writes than one were needed to cover the excess: each with a claim that superseded its read.
+        for (const op of witness.operations.filter((op) => Number(op.written_version) > Number(op.read_version) + 1)) {
+          t.ok(
+            witness.operations.some(
+              (other) =>
+                other !== op && Number(other.written_version) < Number(op.written_version) && Number(other.written_version) > Number(op.read_version),
+            ),
+            `${witness.place}: ${op.name} wrote version ${String(op.written_version)} on a read of ${String(op.read_version)}, with a claim that wrote before it`,
+          );
+        }
+        t.equal(witness.excess?.explained, witness.excess?.total, `${witness.place}: the chain explains the whole excess`);
+      } else if ((witness.excess?.groups ?? 0) > 0) {
+        const versions = new Set(witness.operations.map((op) => op.read_version));
+        t.equal(versions.size, 1, `${witness.place}: every claim read the same version`);
         const taken = witness.operations.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
         t.ok(
           first && taken > (first.read_available ?? Infinity),
           `${witness.place}: together they took ${taken}, more than the ${String(first?.read_available)} left`,
         );
       } else {
+        const versions = new Set(witness.operations.map((op) => op.read_version));
+        t.equal(versions.size, 1, `${witness.place}: every claim read the same version`);
         // No version was read by claims that together took more than it had (chained stale reads):
         // the witness is the claim that wrote on a superseded read and the claim that superseded it:
         // both read one version; one wrote the next version, the other a later one.
@@ -100,6 +116,158 @@ t.test('naive and transaction: a witness for every overbooked hotel, claims that
     t.equal(result.outcome.history_check?.valid, true, `${name}: the history checks out against the tables: the increments all landed`);
     t.equal(result.outcome.kept_safe, undefined, `${name}: no "stayed safe" line for an unsafe strategy`);
   }
+});
+
+/**
+ * A claim of a crafted history at hotel h1: it read `read` (with `left` rooms), took `rooms`
+ * and wrote version `wrote`; its commit time runs against its version where `committedUs` says.
+ */
+const claim = (client: number, read: number, left: number, rooms: number, wrote: number, committedUs = wrote): HistoryOp => ({
+  client,
+  server: client % 2,
+  op: 'reserve',
+  invoke_ns: client * 1_000_000,
+  complete_ns: client * 1_000_000 + 500_000,
+  type: 'ok',
+  request_id: `r/${client}`,
+  status: 201,
+  hotel_id: 'h1',
+  rooms,
+  reservation_id: `res-${client}`,
+  read_version: String(read),
+  read_available: left,
+  written_version: String(wrote),
+  txid: String(1000 + client),
+  committed_us: committedUs,
+});
+
+t.test('crafted: an excess no pair explains gets a witness of every stale write it needs, named by the version each wrote', async (t) => {
+  // 6 rooms. P and S1 read version 1 (6 left) and take 2 + 3; Q and S2 read version 2 (4 left)
+  // and take 2 + 2; R reads version 3 (2 left) and takes 2; then S1 and S2 write on their stale
+  // reads: 3 and 2 rooms beyond what was left, 5 over contract. No version's readers took more
+  // than it had, so no group explains it. Commit times run against versions for P and Q (as naive's separate insert can).
+  const operations = [
+    claim(1, 1, 6, 2, 2, 30), // P
+    claim(2, 2, 4, 2, 3, 10), // Q
+    claim(3, 3, 2, 2, 4), // R
+    claim(4, 1, 6, 3, 5), // S1: 0 left before it wrote
+    claim(5, 2, 4, 2, 6), // S2
+  ];
+  const all = operations;
+  const witnesses = findWitnesses({
+    workload: 'rooms',
+    strategy: 'transaction',
+    operations: all,
+    tables: {
+      rows: all.map((op) => ({
+        id: op.reservation_id ?? '',
+        place: 'h1',
+        rooms: op.rooms ?? 0,
+        status: 'CONFIRMED',
+        request_id: op.request_id,
+        xmin: op.txid ?? '',
+      })),
+      overlaps: [],
+    },
+    hotels: [{ hotel_id: 'h1', hotel_name: 'Hotel 1', contracted: 6, reserved: 12, locked: 0, confirmed: 12, held: 0, overbooked: 5, drift: 0 }],
+  });
+  const [witness] = witnesses;
+  if (!witness) return t.fail('a witness');
+  t.equal(witness.excess?.groups, 0, 'no group of claims that read one version took more than it had');
+  t.same(witness.excess, { total: 5, explained: 5, groups: 0, chain: 2 }, 'two stale writes explain all 5 rooms over contract');
+  t.same(
+    witness.operations.map((op) => op.client),
+    [1, 2, 4, 5],
+    'the stale writes S1 and S2 and the claims that superseded their reads (P, Q), no more',
+  );
+  t.same(
+    witness.operations.map((op) => [op.name, op.written_version]),
+    [
+      ['T1', '2'],
+      ['T2', '3'],
+      ['T3', '5'],
+      ['T4', '6'],
+    ],
+    'named by the version each wrote, though P committed after Q',
+  );
+  t.equal(witness.order, 'written_version', 'and says so');
+  const text = formatWitness(witness);
+  t.match(text, /T3 read version 1 .* T1 wrote version 2 first, and T3 then wrote version 5 taking 3 room\(s\), 3 beyond what was left/, 'S1 named');
+  t.match(text, /T4 read version 2 .* T2 wrote version 3 first, and T4 then wrote version 6 taking 2 room\(s\), 2 beyond what was left/, 'S2 named');
+  t.match(text, /2 claim\(s\) that wrote on a superseded read explain 5 of the 5 room\(s\) over contract/, 'the text says how much it explains');
+  t.match(text, /named in the order they wrote the row's versions/, 'and how T1, T2, … are numbered');
+  t.match(text, /T2 = .*committed 0\.020 ms before T1/, 'a commit before T1 is said as such');
+
+  const smaller = findWitnesses({
+    workload: 'rooms',
+    strategy: 'transaction',
+    operations: all,
+    tables: {
+      rows: all.map((op) => ({
+        id: op.reservation_id ?? '',
+        place: 'h1',
+        rooms: op.rooms ?? 0,
+        status: 'CONFIRMED',
+        request_id: op.request_id,
+        xmin: op.txid ?? '',
+      })),
+      overlaps: [],
+    },
+    hotels: [{ hotel_id: 'h1', hotel_name: 'Hotel 1', contracted: 9, reserved: 12, locked: 0, confirmed: 12, held: 0, overbooked: 3, drift: 0 }],
+  })[0];
+  t.same(
+    smaller?.operations.map((op) => op.client),
+    [1, 4],
+    'an excess one stale write covers is witnessed by it and its superseder alone (largest first)',
+  );
+});
+
+t.test('crafted: a long history is drawn as the window around its witness, lanes per server past 64 clients', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'evento-timeline-'));
+  // 3,000 operations of 100 clients, one invoked every ms, each answered 5 ms later.
+  const history = Array.from({ length: 3000 }, (_, i): HistoryOp => ({ ...claim(i % 100, 1, 6, 1, 2), invoke_ns: i * 1e6, complete_ns: i * 1e6 + 5e6 }));
+  const path = join(dir, 'run.history.ndjson');
+  await writeFile(path, history.map((op) => `${JSON.stringify(op)}\n`).join(''));
+  const [a, b] = [history[1500], history[1502]];
+  if (!a || !b) return t.fail('crafted history');
+  const witness: Witness = {
+    kind: 'overbooking',
+    place: 'Hotel 1',
+    anomaly: 'crafted',
+    summary: 'crafted',
+    explanation: 'crafted',
+    operations: [
+      { ...a, name: 'T1', in_tables: true },
+      { ...b, name: 'T2', in_tables: true },
+    ],
+  };
+  const around = await readTimelineWindow(path, [witness]);
+  t.equal(around.operations, 3000, 'every line read');
+  t.equal(around.drawn, timelineBars, `capped at ${timelineBars} bars`);
+  t.equal(around.around, 'witnesses', 'around the witness');
+  t.ok(
+    around.from_ms < 1500 && around.to_ms > 1507 && around.to_ms - around.from_ms < 1400,
+    `a window about the witness: ${around.from_ms} to ${around.to_ms} ms`,
+  );
+  t.equal(around.timeline.by, 'server', 'lanes per server: 100 clients in the window');
+  const bars = around.timeline.lanes.flatMap((lane) => lane.bars);
+  t.same(
+    bars.filter((bar) => bar.witness).map((bar) => [bar.witness, bar.start_ms]),
+    [
+      ['T1', 1500],
+      ['T2', 1502],
+    ],
+    "the witness's operations are in it, named",
+  );
+  t.ok(
+    bars.every((bar) => bar.end_ms >= around.from_ms && bar.start_ms <= around.to_ms),
+    'every bar drawn meets the window',
+  );
+
+  const start = await readTimelineWindow(path, []);
+  t.same([start.around, start.from_ms, start.drawn], ['start', 0, timelineBars], 'without a witness: the first invocations');
+  const small = await readTimelineWindow(path, [], 50);
+  t.same([small.drawn, small.timeline.by, small.timeline.lanes.length], [50, 'client', 50], 'a window of 50 clients has a lane per client');
 });
 
 // What each safe strategy must have done on one hot row at think 0, with 100 clients.
