@@ -68,7 +68,7 @@ export async function runTargetCommand(request: TargetRun, config: RunConfig, fl
     written.push(flags.json);
   }
   const reports = await writeRunReports('run', [result], flags, { args: process.argv.slice(2), seed: config.seed });
-  if (flags.report) written.push(await writeReport(flags.report, [result]));
+  if (flags.report) written.push(await writeReport(flags.report, [result], () => flags.resultsDir));
   process.stderr.write(`evento: wrote ${[...written, ...reports.written].join(', ')}\n`);
   const stoppedBy = run.stoppedBy === 'duration' ? 'done' : run.stoppedBy;
   return exitCodeOfRun(stoppedBy, flags.timeout, reports.failures);
