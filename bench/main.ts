@@ -1,6 +1,6 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
 // a 10,000-client scale run, the clients phase beside the original Evento's figures, and what
-// recording a history (--history) costs in goodput.
+// recording a history (--history) costs in goodput, and evento's clients beside autocannon.
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -10,14 +10,15 @@ import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
 import { historyBudget, measureHistoryOverhead } from './history.js';
+import { loadgenPoolSize, measureLoadgen } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { ceilingSummary, formatCeiling, formatHistoryOverhead, formatOriginal, formatReportBench, formatScale } from './report.js';
+import { ceilingSummary, formatCeiling, formatHistoryOverhead, formatLoadgen, formatOriginal, formatReportBench, formatScale } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history'] as const;
+const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'loadgen'] as const;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -130,6 +131,23 @@ try {
     );
     out(formatHistoryOverhead(overheads));
     report.history = overheads;
+  }
+  if (settings.phases.includes('loadgen')) {
+    const loadgen = await measureLoadgen({
+      ...common,
+      sql: database.sql,
+      connections: settings.clients,
+      runs: settings.runs,
+      seconds: settings.seconds,
+      log,
+    });
+    out(
+      `\nLoad generators: evento's clients (think 0) and autocannon, the same two requests (list, then reserve atomic) against one server ` +
+        `with ${loadgenPoolSize} connection(s), ${settings.seconds} s per run; reservations/s counted in the database over the middle of each run; ` +
+        `${medianOf}, × taken within a round (both back to back, order alternating).`,
+    );
+    out(formatLoadgen(loadgen.cells));
+    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen };
   }
 
   const loadAfter = loadavg();

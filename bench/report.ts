@@ -3,6 +3,7 @@ import { median } from '../harness/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
 import type { HistoryOverhead } from './history.js';
+import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -137,6 +138,24 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
       ratioText(overhead.ratio),
       overhead.operations.map(roundedCount).join(', '),
       overhead.withinBudget ? 'yes' : 'NO',
+    ]);
+  }
+  return table.toString();
+}
+
+export function formatLoadgen(cells: LoadgenCell[]): string {
+  const table = new Table({
+    head: ['connections', 'evento res/s', 'autocannon res/s', 'evento ÷ autocannon', 'rounds: evento / autocannon'],
+    colAligns: ['right', 'right', 'right', 'right', 'left'],
+    ...plain,
+  });
+  for (const cell of cells) {
+    table.push([
+      cell.connections,
+      roundedCount(cell.evento),
+      roundedCount(cell.autocannon),
+      ratioText(cell.ratio),
+      cell.rounds.map((round) => `${roundedCount(round.evento)} / ${roundedCount(round.autocannon)}`).join(', '),
     ]);
   }
   return table.toString();

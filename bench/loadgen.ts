@@ -1,0 +1,192 @@
+import autocannon from 'autocannon';
+import { poolSizeFor } from '../cmd/options.js';
+import type { Sql } from '../db/connection.js';
+import { seedEvent } from '../harness/event.js';
+import { startServers } from '../harness/servers.js';
+import { at } from '../lib/at.js';
+import { hotRows } from './ceiling.js';
+import { runEvento, type CliOptions } from './evento-cli.js';
+import { groupBy, median, round2 } from './stats.js';
+
+/** Connections of every server process on both sides: the default of one server, stated. */
+export const loadgenPoolSize = poolSizeFor(1);
+/** Before each measured run, as `evento run` warms its processes up (its default `--warmup`). */
+const warmupSeconds = 2;
+/** The share of the run's span, at each end, left out of the rate: the ramp-up and the stop. */
+const trimmedShare = 0.1;
+
+export type Generator = 'evento' | 'autocannon';
+
+export interface LoadgenSample {
+  generator: Generator;
+  connections: number;
+  round: number;
+  /** Reservations written within the measured interval, counted in the database. */
+  reservations: number;
+  seconds: number;
+  rate: number;
+}
+
+export interface LoadgenCell {
+  connections: number;
+  /** Medians over the rounds, reservations/s from the database. */
+  evento: number;
+  autocannon: number;
+  /** Median over the rounds of evento ÷ autocannon, both run back to back in each round. */
+  ratio: number;
+  rounds: { evento: number; autocannon: number }[];
+}
+
+export interface LoadgenOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'> {
+  sql: Sql;
+  connections: number[];
+  seconds: number;
+  runs: number;
+  log(line: string): void;
+}
+
+/**
+ * Reservations per second of one event as the database saw them: the rows created between its
+ * first and last reservation, less `trimmedShare` of that span at each end, over what is left.
+ */
+async function databaseRate(sql: Sql, eventId: string) {
+  const [row] = await sql<[{ reservations: number; seconds: number }?]>`
+    with made as (
+      select r.created_at from evento.reservations r
+      join evento.event_hotel_rooms h on h.id = r.event_hotel_rooms_id
+      where h.event_id = ${eventId}
+    ), span as (
+      select min(created_at) + (max(created_at) - min(created_at)) * ${trimmedShare} as lo,
+             max(created_at) - (max(created_at) - min(created_at)) * ${trimmedShare} as hi
+      from made
+    )
+    select count(*) filter (where created_at >= lo and created_at < hi)::int as reservations,
+           coalesce(extract(epoch from hi - lo), 0)::float8 as seconds
+    from made, span group by lo, hi`;
+  const reservations = row?.reservations ?? 0;
+  const seconds = row?.seconds ?? 0;
+  return { reservations, seconds, rate: seconds > 0 ? Math.round(reservations / seconds) : 0 };
+}
+
+interface ListedHotel {
+  hotel_id: string;
+  available: number;
+}
+
+const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+
+/**
+ * autocannon sending what an evento client sends at think 0: list availability, then reserve
+ * 1..max rooms (never more than listed) at a random listed hotel, in the query as Evento does.
+ */
+async function cannonade(url: string, eventId: string, connections: number, seconds: number) {
+  // autocannon keeps a context per connection, reset before each first request of the chain.
+  const listed = new WeakMap<object, ListedHotel[]>();
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'GET',
+        path: `/${eventId}/available`,
+        onResponse: (status, body, context) => {
+          if (status === 200) listed.set(context, JSON.parse(body) as ListedHotel[]);
+        },
+      },
+      {
+        method: 'POST',
+        setupRequest: (request, context) => {
+          const hotels = listed.get(context) ?? [];
+          const hotel = hotels[randomInt(0, hotels.length - 1)];
+          // Nothing listed (a failed list): autocannon starts the chain again on a falsy request.
+          if (!hotel) return undefined as unknown as autocannon.Request;
+          const rooms = randomInt(1, Math.min(hotRows.maxRooms, hotel.available));
+          return { ...request, path: `/${eventId}/${hotel.hotel_id}/reserve/atomic?rooms=${rooms}&email=autocannon%40evento.test` };
+        },
+      },
+    ],
+  });
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`autocannon met ${result.errors} errors and ${result.non2xx} non-2xx answers`);
+}
+
+async function autocannonSample(options: LoadgenOptions, url: string, connections: number) {
+  const warmup = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon warm-up ${new Date().toISOString()}`);
+  await cannonade(url, warmup.event_id, connections, warmupSeconds);
+  const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon ${new Date().toISOString()}`);
+  await cannonade(url, event.event_id, connections, options.seconds);
+  return databaseRate(options.sql, event.event_id);
+}
+
+async function eventoSample(options: LoadgenOptions, connections: number) {
+  const args = [
+    '--strategy',
+    'atomic',
+    '--think-ms',
+    '0',
+    '--duration',
+    `${options.seconds}s`,
+    '--warmup',
+    `${warmupSeconds}s`,
+    '--clients',
+    String(connections),
+    '--servers',
+    '1',
+    '--pool-size',
+    String(loadgenPoolSize),
+    '--hotels',
+    String(hotRows.hotels),
+    '--rooms',
+    String(hotRows.rooms),
+    '--max-rooms',
+    String(hotRows.maxRooms),
+    '--pick',
+    'random',
+  ];
+  const { result } = await runEvento(args, { ...options, limitMs: (options.seconds + warmupSeconds) * 1000 + 60_000 });
+  if (!result.verdict.safe) throw new Error(`atomic was not safe in a bench run: ${result.verdict.label}`);
+  return databaseRate(options.sql, result.event_id);
+}
+
+/**
+ * evento's clients and autocannon driving one server each of the same pool size, with the same
+ * two requests, back to back in each round and in alternating order; both counted from the tables.
+ */
+export async function measureLoadgen(options: LoadgenOptions): Promise<{ cells: LoadgenCell[]; samples: LoadgenSample[] }> {
+  const samples: LoadgenSample[] = [];
+  for (let round = 1; round <= options.runs; round += 1) {
+    for (const connections of options.connections) {
+      const order: Generator[] = round % 2 === 1 ? ['evento', 'autocannon'] : ['autocannon', 'evento'];
+      for (const generator of order) {
+        let measured;
+        if (generator === 'evento') measured = await eventoSample(options, connections);
+        else {
+          const fleet = await startServers(1, options.databaseUrl, loadgenPoolSize);
+          try {
+            measured = await autocannonSample(options, at(fleet.urls, 0), connections);
+          } finally {
+            await fleet.stop();
+          }
+        }
+        options.log(
+          `loadgen round ${round}: ${generator} at ${connections} connections: ${measured.rate} reservations/s (${measured.reservations} in ${measured.seconds.toFixed(1)} s)`,
+        );
+        samples.push({ generator, connections, round, ...measured });
+      }
+    }
+  }
+  const cells = groupBy(samples, (sample) => String(sample.connections)).map((group) => {
+    const rounds = groupBy(group, (sample) => String(sample.round)).map((pair) => ({
+      evento: pair.find((sample) => sample.generator === 'evento')?.rate ?? 0,
+      autocannon: pair.find((sample) => sample.generator === 'autocannon')?.rate ?? 0,
+    }));
+    return {
+      connections: at(group, 0).connections,
+      evento: median(rounds.map((r) => r.evento)),
+      autocannon: median(rounds.map((r) => r.autocannon)),
+      ratio: round2(median(rounds.map((r) => (r.autocannon > 0 ? r.evento / r.autocannon : 0)))),
+      rounds,
+    };
+  });
+  return { cells, samples };
+}
