@@ -1,10 +1,14 @@
 import autocannon from 'autocannon';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { poolSizeFor } from '../cmd/options.js';
 import type { Sql } from '../db/connection.js';
 import { seedEvent } from '../harness/event.js';
 import { startServers } from '../harness/servers.js';
 import { at } from '../lib/at.js';
 import { hotRows } from './ceiling.js';
+import { summarizeCpuProfile } from './cpu-profile.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { groupBy, median, round2 } from './stats.js';
 
@@ -25,6 +29,8 @@ export interface LoadgenSample {
   reservations: number;
   seconds: number;
   rate: number;
+  /** Failed requests (network, timeouts, 5xx; autocannon: and any other non-2xx). */
+  errors: number;
 }
 
 export interface LoadgenCell {
@@ -35,6 +41,8 @@ export interface LoadgenCell {
   /** Median over the rounds of evento ÷ autocannon, both run back to back in each round. */
   ratio: number;
   rounds: { evento: number; autocannon: number }[];
+  /** The most of any run, each side. */
+  errors: { evento: number; autocannon: number };
 }
 
 export interface LoadgenOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'> {
@@ -86,6 +94,8 @@ async function cannonade(url: string, eventId: string, connections: number, seco
     url,
     connections,
     duration: seconds,
+    // evento's clients wait as long (their default request timeout) before counting an error.
+    timeout: 30,
     requests: [
       {
         method: 'GET',
@@ -107,25 +117,26 @@ async function cannonade(url: string, eventId: string, connections: number, seco
       },
     ],
   });
-  if (result.errors > 0 || result.non2xx > 0) throw new Error(`autocannon met ${result.errors} errors and ${result.non2xx} non-2xx answers`);
+  return result.errors + result.non2xx;
 }
 
 async function autocannonSample(options: LoadgenOptions, url: string, connections: number) {
   const warmup = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon warm-up ${new Date().toISOString()}`);
   await cannonade(url, warmup.event_id, connections, warmupSeconds);
   const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon ${new Date().toISOString()}`);
-  await cannonade(url, event.event_id, connections, options.seconds);
-  return databaseRate(options.sql, event.event_id);
+  const errors = await cannonade(url, event.event_id, connections, options.seconds);
+  return { ...(await databaseRate(options.sql, event.event_id)), errors };
 }
 
-async function eventoSample(options: LoadgenOptions, connections: number) {
-  const args = [
+/** `evento run` as the evento side of a round: atomic, think 0, one server of the fixed pool size. */
+function eventoArgs(seconds: number, connections: number) {
+  return [
     '--strategy',
     'atomic',
     '--think-ms',
     '0',
     '--duration',
-    `${options.seconds}s`,
+    `${seconds}s`,
     '--warmup',
     `${warmupSeconds}s`,
     '--clients',
@@ -143,9 +154,34 @@ async function eventoSample(options: LoadgenOptions, connections: number) {
     '--pick',
     'random',
   ];
-  const { result } = await runEvento(args, { ...options, limitMs: (options.seconds + warmupSeconds) * 1000 + 60_000 });
+}
+
+const limitMs = (seconds: number) => (seconds + warmupSeconds) * 1000 + 60_000;
+
+async function eventoSample(options: Omit<LoadgenOptions, 'connections' | 'runs'>, connections: number) {
+  const { result } = await runEvento(eventoArgs(options.seconds, connections), { ...options, limitMs: limitMs(options.seconds) });
   if (!result.verdict.safe) throw new Error(`atomic was not safe in a bench run: ${result.verdict.label}`);
-  return databaseRate(options.sql, result.event_id);
+  return { ...(await databaseRate(options.sql, result.event_id)), errors: result.outcome.errors };
+}
+
+/**
+ * One more evento run under `node --cpu-prof`: where the CLI running the clients spends its
+ * time, summarized to its `top` functions and origins by self time.
+ */
+export async function profileClients(options: Omit<LoadgenOptions, 'connections' | 'runs'>, connections: number, top: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'evento-bench-profile-'));
+  try {
+    const { result } = await runEvento(eventoArgs(options.seconds, connections), {
+      ...options,
+      limitMs: limitMs(options.seconds),
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+    });
+    const [file] = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error('node --cpu-prof wrote no profile');
+    return { connections, reservations: result.outcome.reservations, ...(await summarizeCpuProfile(join(dir, file), top)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -169,7 +205,7 @@ export async function measureLoadgen(options: LoadgenOptions): Promise<{ cells: 
           }
         }
         options.log(
-          `loadgen round ${round}: ${generator} at ${connections} connections: ${measured.rate} reservations/s (${measured.reservations} in ${measured.seconds.toFixed(1)} s)`,
+          `loadgen round ${round}: ${generator} at ${connections} connections: ${measured.rate} reservations/s (${measured.reservations} in ${measured.seconds.toFixed(1)} s), ${measured.errors} errors`,
         );
         samples.push({ generator, connections, round, ...measured });
       }
@@ -186,6 +222,10 @@ export async function measureLoadgen(options: LoadgenOptions): Promise<{ cells: 
       autocannon: median(rounds.map((r) => r.autocannon)),
       ratio: round2(median(rounds.map((r) => (r.autocannon > 0 ? r.evento / r.autocannon : 0)))),
       rounds,
+      errors: {
+        evento: Math.max(...group.filter((sample) => sample.generator === 'evento').map((sample) => sample.errors)),
+        autocannon: Math.max(...group.filter((sample) => sample.generator === 'autocannon').map((sample) => sample.errors)),
+      },
     };
   });
   return { cells, samples };

@@ -10,12 +10,21 @@ import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
 import { historyBudget, measureHistoryOverhead } from './history.js';
-import { loadgenPoolSize, measureLoadgen } from './loadgen.js';
+import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { ceilingSummary, formatCeiling, formatHistoryOverhead, formatLoadgen, formatOriginal, formatReportBench, formatScale } from './report.js';
+import {
+  ceilingSummary,
+  formatCeiling,
+  formatHistoryOverhead,
+  formatLoadgen,
+  formatOriginal,
+  formatProfile,
+  formatReportBench,
+  formatScale,
+} from './report.js';
 import { measureScale } from './scale.js';
 
 const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'loadgen'] as const;
@@ -44,6 +53,7 @@ const program = new Command('bench')
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
   .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames.join(',')})`).argParser(list(phase)))
+  .option('--profile', 'loadgen: one more evento run at the most connections under node --cpu-prof, its top self-time functions shown')
   .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
@@ -147,7 +157,13 @@ try {
         `${medianOf}, × taken within a round (both back to back, order alternating).`,
     );
     out(formatLoadgen(loadgen.cells));
-    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen };
+    const most = Math.max(...settings.clients);
+    const profile = flags.profile ? await profileClients({ ...common, sql: database.sql, seconds: settings.seconds, log }, most, 12) : undefined;
+    if (profile) {
+      out(`\nWhere evento's CLI spends its time at ${most} connections (node --cpu-prof, from its clients' first sample to their last), by self time:`);
+      out(formatProfile(profile));
+    }
+    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen, profile };
   }
 
   const loadAfter = loadavg();
