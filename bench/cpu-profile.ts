@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { projectPath } from '../harness/paths.js';
 
 /** The parts of a V8 `.cpuprofile` (as `node --cpu-prof` writes it) that a summary reads. */
@@ -24,7 +25,7 @@ export interface ProfileSummary {
   origins: SelfTime[];
 }
 
-const projectUrl = `file://${projectPath('')}`;
+const projectUrl = pathToFileURL(projectPath('')).href;
 
 /** A URL as a place in the project: `undici/lib/api/readable.js`, `client-sim/http-call.js`, `node:net`. */
 const shortUrl = (url: string) =>

@@ -1,12 +1,14 @@
-import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { poolSizeFor } from '../cmd/options.js';
 import type { Sql } from '../db/connection.js';
 import { seedEvent } from '../harness/event.js';
 import { startServers } from '../harness/servers.js';
 import { at } from '../lib/at.js';
+import type { CannonadeJob } from './autocannon-run.js';
 import { hotRows } from './ceiling.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
@@ -76,55 +78,37 @@ async function databaseRate(sql: Sql, eventId: string) {
   return { reservations, seconds, rate: seconds > 0 ? Math.round(reservations / seconds) : 0 };
 }
 
-interface ListedHotel {
-  hotel_id: string;
-  available: number;
-}
+const limitMs = (seconds: number) => (seconds + warmupSeconds) * 1000 + 60_000;
 
-const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+const autocannonEntry = fileURLToPath(new URL('./autocannon-run.js', import.meta.url));
 
-/**
- * autocannon sending what an evento client sends at think 0: list availability, then reserve
- * 1..max rooms (never more than listed) at a random listed hotel, in the query as Evento does.
- */
-async function cannonade(url: string, eventId: string, connections: number, seconds: number) {
-  // autocannon keeps a context per connection, reset before each first request of the chain.
-  const listed = new WeakMap<object, ListedHotel[]>();
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    // evento's clients wait as long (their default request timeout) before counting an error.
-    timeout: 30,
-    requests: [
-      {
-        method: 'GET',
-        path: `/${eventId}/available`,
-        onResponse: (status, body, context) => {
-          if (status === 200) listed.set(context, JSON.parse(body) as ListedHotel[]);
-        },
-      },
-      {
-        method: 'POST',
-        setupRequest: (request, context) => {
-          const hotels = listed.get(context) ?? [];
-          const hotel = hotels[randomInt(0, hotels.length - 1)];
-          // Nothing listed (a failed list): autocannon starts the chain again on a falsy request.
-          if (!hotel) return undefined as unknown as autocannon.Request;
-          const rooms = randomInt(1, Math.min(hotRows.maxRooms, hotel.available));
-          return { ...request, path: `/${eventId}/${hotel.hotel_id}/reserve/atomic?rooms=${rooms}&email=autocannon%40evento.test` };
-        },
-      },
-    ],
+/** autocannon's warm-up and measured run in a fresh process; the failed requests of the measured run. */
+function runAutocannon(job: CannonadeJob): Promise<number> {
+  const child = fork(autocannonEntry, [JSON.stringify(job)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs(job.seconds));
+  return new Promise<number>((resolve, reject) => {
+    let errors: number | undefined;
+    child.once('message', (message: { errors: number }) => (errors = message.errors));
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      if (errors === undefined) reject(new Error(`autocannon's process exited with ${signal ?? `code ${String(code)}`} before its result`));
+      else resolve(errors);
+    });
   });
-  return result.errors + result.non2xx;
 }
 
 async function autocannonSample(options: LoadgenOptions, url: string, connections: number) {
   const warmup = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon warm-up ${new Date().toISOString()}`);
-  await cannonade(url, warmup.event_id, connections, warmupSeconds);
   const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms, `evento bench autocannon ${new Date().toISOString()}`);
-  const errors = await cannonade(url, event.event_id, connections, options.seconds);
+  const errors = await runAutocannon({
+    url,
+    warmupEventId: warmup.event_id,
+    warmupSeconds,
+    eventId: event.event_id,
+    seconds: options.seconds,
+    connections,
+    maxRooms: hotRows.maxRooms,
+  });
   return { ...(await databaseRate(options.sql, event.event_id)), errors };
 }
 
@@ -155,8 +139,6 @@ function eventoArgs(seconds: number, connections: number) {
     'random',
   ];
 }
-
-const limitMs = (seconds: number) => (seconds + warmupSeconds) * 1000 + 60_000;
 
 async function eventoSample(options: Omit<LoadgenOptions, 'connections' | 'runs'>, connections: number) {
   const { result } = await runEvento(eventoArgs(options.seconds, connections), { ...options, limitMs: limitMs(options.seconds) });
