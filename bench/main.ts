@@ -44,7 +44,7 @@ const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, 
 const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000, reportTrials: 2 };
 
 const program = new Command('bench')
-  .description("evento against the database's own ceiling (pgbench), at scale, and against the original Evento")
+  .description("evento against the database's own ceiling (pgbench), at scale, against the original Evento, and beside autocannon")
   .option('--quick', `fewer combinations and shorter runs, to iterate: ${JSON.stringify(quick)}`)
   .addOption(new Option('--runs <n>', `runs per figure, the median is shown (default ${full.runs})`).argParser(integer(1, 20)))
   .addOption(new Option('--clients <list>', `client counts (default ${full.clients.join(',')})`).argParser(list(integer(1, 1000))))
