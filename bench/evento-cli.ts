@@ -24,6 +24,8 @@ export interface CliOptions {
   limitMs: number;
   /** More flags for the run, after its own: a later flag wins, e.g. to compare a setting. */
   extraArgs?: string[];
+  /** Flags for Node itself, before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 /** The `--progress json` lines' types (cmd/progress-json.ts), one object per line. */
@@ -54,7 +56,19 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     const startedAt = performance.now();
     const child = spawn(
       process.execPath,
-      [projectPath('bin/evento.js'), 'run', ...args, ...(options.extraArgs ?? []), '--results-dir', dir, '--json', jsonFile, '--progress', 'json'],
+      [
+        ...(options.nodeArgs ?? []),
+        projectPath('bin/evento.js'),
+        'run',
+        ...args,
+        ...(options.extraArgs ?? []),
+        '--results-dir',
+        dir,
+        '--json',
+        jsonFile,
+        '--progress',
+        'json',
+      ],
       {
         env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
         stdio: ['ignore', 'ignore', 'pipe'],

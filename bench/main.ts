@@ -1,6 +1,6 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
 // a 10,000-client scale run, the clients phase beside the original Evento's figures, and what
-// recording a history (--history) costs in goodput.
+// recording a history (--history) costs in goodput, and evento's clients beside autocannon.
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -10,14 +10,24 @@ import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
 import { historyBudget, measureHistoryOverhead } from './history.js';
+import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
-import { ceilingSummary, formatCeiling, formatHistoryOverhead, formatOriginal, formatReportBench, formatScale } from './report.js';
+import {
+  ceilingSummary,
+  formatCeiling,
+  formatHistoryOverhead,
+  formatLoadgen,
+  formatOriginal,
+  formatProfile,
+  formatReportBench,
+  formatScale,
+} from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history'] as const;
+const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'loadgen'] as const;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -34,7 +44,7 @@ const full = { runs: 3, clients: [8, 32, 128], servers: [1, 2, 4], seconds: 10, 
 const quick = { runs: 1, clients: [32], servers: [2], seconds: 3, scaleClients: 2_000, reportTrials: 2 };
 
 const program = new Command('bench')
-  .description("evento against the database's own ceiling (pgbench), at scale, and against the original Evento")
+  .description("evento against the database's own ceiling (pgbench), at scale, against the original Evento, and beside autocannon")
   .option('--quick', `fewer combinations and shorter runs, to iterate: ${JSON.stringify(quick)}`)
   .addOption(new Option('--runs <n>', `runs per figure, the median is shown (default ${full.runs})`).argParser(integer(1, 20)))
   .addOption(new Option('--clients <list>', `client counts (default ${full.clients.join(',')})`).argParser(list(integer(1, 1000))))
@@ -43,6 +53,7 @@ const program = new Command('bench')
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
   .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames.join(',')})`).argParser(list(phase)))
+  .option('--profile', 'loadgen: one more evento run at the most connections under node --cpu-prof, its top self-time functions shown')
   .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
@@ -130,6 +141,29 @@ try {
     );
     out(formatHistoryOverhead(overheads));
     report.history = overheads;
+  }
+  if (settings.phases.includes('loadgen')) {
+    const loadgen = await measureLoadgen({
+      ...common,
+      sql: database.sql,
+      connections: settings.clients,
+      runs: settings.runs,
+      seconds: settings.seconds,
+      log,
+    });
+    out(
+      `\nLoad generators: evento's clients (think 0) and autocannon, the same two requests (list, then reserve atomic) against one server ` +
+        `with ${loadgenPoolSize} connection(s), ${settings.seconds} s per run; reservations/s counted in the database over the middle of each run; ` +
+        `${medianOf}, × taken within a round (both back to back, order alternating).`,
+    );
+    out(formatLoadgen(loadgen.cells));
+    const most = Math.max(...settings.clients);
+    const profile = flags.profile ? await profileClients({ ...common, sql: database.sql, seconds: settings.seconds, log }, most, 12) : undefined;
+    if (profile) {
+      out(`\nWhere evento's CLI spends its time at ${most} connections (node --cpu-prof, from its clients' first sample to their last), by self time:`);
+      out(formatProfile(profile));
+    }
+    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen, profile };
   }
 
   const loadAfter = loadavg();

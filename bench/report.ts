@@ -3,6 +3,8 @@ import { median } from '../harness/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
 import type { HistoryOverhead } from './history.js';
+import type { ProfileSummary } from './cpu-profile.js';
+import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -138,6 +140,43 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
       overhead.operations.map(roundedCount).join(', '),
       overhead.withinBudget ? 'yes' : 'NO',
     ]);
+  }
+  return table.toString();
+}
+
+export function formatLoadgen(cells: LoadgenCell[]): string {
+  const table = new Table({
+    head: ['connections', 'evento res/s', 'autocannon res/s', 'evento ÷ autocannon', 'rounds: evento / autocannon', 'errors: evento / autocannon'],
+    colAligns: ['right', 'right', 'right', 'right', 'left', 'right'],
+    ...plain,
+  });
+  for (const cell of cells) {
+    table.push([
+      cell.connections,
+      roundedCount(cell.evento),
+      roundedCount(cell.autocannon),
+      ratioText(cell.ratio),
+      cell.rounds.map((round) => `${roundedCount(round.evento)} / ${roundedCount(round.autocannon)}`).join(', '),
+      `${roundedCount(cell.errors.evento)} / ${roundedCount(cell.errors.autocannon)}`,
+    ]);
+  }
+  return table.toString();
+}
+
+/** A CPU profile's busy time, then its largest origins and functions by self time. */
+export function formatProfile(profile: ProfileSummary & { reservations: number }): string {
+  const table = new Table({ head: ['self ms', '% of busy', 'where'], colAligns: ['right', 'right', 'left'], ...plain });
+  table.push([
+    roundedCount(profile.busyMs),
+    '100.0',
+    `busy, of ${roundedCount(profile.windowMs)} ms from the warm-up's clients to the last; ${roundedCount(profile.reservations)} reservations measured`,
+  ]);
+  for (const [title, rows] of [
+    ['by origin', profile.origins],
+    ['by function', profile.functions],
+  ] as const) {
+    table.push([{ colSpan: 3, content: title }]);
+    for (const row of rows) table.push([roundedCount(row.selfMs), row.share.toFixed(1), row.name]);
   }
   return table.toString();
 }
