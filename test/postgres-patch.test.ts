@@ -14,10 +14,16 @@ const database = await useDatabase(t);
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms).unref())]);
 
-const terminateSoon = (name: string) =>
-  new Promise((resolve) => setTimeout(resolve, 200)).then(
-    () => database.sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${name}`,
-  );
+/** Terminates the backend of connection `name` once it runs a statement: on a busy host that can take a while. */
+async function terminateSoon(name: string) {
+  for (let poll = 0; poll < 1200; poll += 1) {
+    const terminated = await database.sql`
+      select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${name} and state = 'active'`;
+    if (terminated.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`connection ${name} never ran a statement`);
+}
 
 const sleepIn = (sql: ReturnType<typeof connect>) =>
   pipelinedTransaction(sql, 'begin', (tx) => tx`select pg_sleep(5)`.then(() => 'slept')).catch((error: unknown) => error);
