@@ -67,20 +67,63 @@ export function answerOf(reply: Received): Pick<HistoryOp, 'status' | 'reason' |
   };
 }
 
-/** Every operation of a run, in the order they completed, on one clock started with the clients. */
+/** What an operation's request says: its request_id and what it asked for. */
+export type RequestFields = Pick<HistoryOp, 'request_id' | 'hotel_id' | 'rooms' | 'reservation_id' | 'resource_id' | 'start' | 'end'>;
+
+/** An operation as the client saw it, made into a `HistoryOp` once the run is over. */
+interface Completed {
+  client: number;
+  server: number;
+  op: OperationKind;
+  invoke_ns: number;
+  complete_ns: number;
+  request: RequestFields;
+  reply: Received;
+}
+
+/** A field of a 2xx body's object (`reservation`, `booking`), when there is one. */
+function createdId(reply: Received, key: 'reservation' | 'booking') {
+  if (typeof reply !== 'object' || reply.status >= 300) return {};
+  const created = (reply.body as Record<string, { id?: unknown } | undefined>)[key];
+  return typeof created?.id === 'string' ? { reservation_id: created.id } : {};
+}
+
+/** What the reply adds to the request: the hotels a read listed, the reservation or booking a claim made. */
+function replied(op: OperationKind, reply: Received): Partial<HistoryOp> {
+  if (op === 'available') return typeof reply === 'object' && reply.status === 200 ? { hotels: reply.body as HistoryOp['hotels'] } : {};
+  if (op === 'reserve' || op === 'hold') return createdId(reply, 'reservation');
+  return op === 'slot' ? createdId(reply, 'booking') : {};
+}
+
+function historyOp({ client, server, op, invoke_ns, complete_ns, request, reply }: Completed): HistoryOp {
+  const ok = op === 'reserve' || op === 'hold' || op === 'slot' ? [201] : [200];
+  const type = operationType(reply, op !== 'available', ok);
+  return { client, server, op, invoke_ns, complete_ns, type, ...answerOf(reply), ...request, ...replied(op, reply) };
+}
+
+/**
+ * Every operation of a run, in the order they completed, on one clock started with the clients.
+ * While the clients run, an operation is kept as it came, in one small object of one shape
+ * (object spreads after other properties, which V8 runs slowly, and closures kept alive cost
+ * the clients' loop); its record is built from it once the run is over.
+ */
 export function createHistory() {
-  const operations: HistoryOp[] = [];
+  const completed: Completed[] = [];
+  let operations: HistoryOp[] | undefined;
   let origin = process.hrtime.bigint();
+  const now = () => Number(process.hrtime.bigint() - origin);
   return {
     /** The clock's zero: when the clients start. */
     start() {
       origin = process.hrtime.bigint();
     },
-    now: () => Number(process.hrtime.bigint() - origin),
-    record(operation: HistoryOp) {
-      operations.push(operation);
+    now,
+    /** An operation sent at `invoke_ns` that has just completed with `reply`. */
+    record(caller: { client: number; server: number }, op: OperationKind, invoke_ns: number, request: RequestFields, reply: Received) {
+      completed.push({ client: caller.client, server: caller.server, op, invoke_ns, complete_ns: now(), request, reply });
     },
-    operations: (): HistoryOp[] => operations,
+    /** The records, built on the first call: after the run. */
+    operations: (): HistoryOp[] => (operations ??= completed.map(historyOp)),
   };
 }
 

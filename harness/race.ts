@@ -275,9 +275,11 @@ async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: S
     try {
       await runLoad({
         ...shared,
-        plan: { ...basePlan(config, strategy, run), thinkMs: { min: 0, max: 0 }, pick: 'random', seed: config.seed },
+        // A run that records a history warms the code that records it too; the warm-up's own is dropped.
+        plan: { ...basePlan(config, strategy, run), thinkMs: { min: 0, max: 0 }, pick: 'random', seed: config.seed, history: config.history },
         timeoutMs: share + config.timeoutMs,
         durationMs: share,
+        history: config.history,
       });
     } finally {
       await run.sweeper?.finish(options.signal);
