@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { seedEvent } from '../harness/event.js';
 import type { RaceOptions } from '../harness/race.js';
