@@ -1,8 +1,6 @@
 import t from 'tap';
-import { exitCodeOf } from '../cmd/exit-codes.js';
-import { parseArguments } from '../cmd/program.js';
 import { at } from '../lib/at.js';
-import { runCli } from './helpers.js';
+import { parsedCli, runCli } from './helpers.js';
 
 // Every numeric flag of run and race, with a value that is not a number and one out of its range
 // (below it for every other flag, above it for the rest), and the words of the one line that must
@@ -68,23 +66,9 @@ const cases = [
   ...conflicting.map(([args, message]) => ({ args, expected: new RegExp(escape(message)) })),
 ];
 
-/** What `evento <args>` answers, parsed in this process as the CLI parses it: the exit code and what it wrote to stderr. */
-async function parsed(args: string[]) {
-  let stderr = '';
-  const writeErr = (text: string) => {
-    stderr += text;
-  };
-  try {
-    await parseArguments(['node', 'evento', ...args], writeErr);
-    return { code: 0, stderr };
-  } catch (error) {
-    return { code: exitCodeOf(error, writeErr), stderr };
-  }
-}
-
 t.test('bad values, one flag at a time or together, exit 2 with one line naming the flag and what it accepts', async (t) => {
   for (const { args, expected } of cases) {
-    const { code, stderr } = await parsed(args);
+    const { code, stderr } = await parsedCli(args);
     const line = args.join(' ');
     t.equal(code, 2, `${line}: exit 2`);
     t.match(stderr, expected, `${line}: names the flag and what it accepts`);

@@ -5,6 +5,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
+import { exitCodeOf } from '../cmd/exit-codes.js';
+import { parseArguments } from '../cmd/program.js';
 import { openDatabase, type Database } from '../harness/database.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
@@ -230,3 +232,17 @@ export function strategyNamed(name: string): Strategy {
 
 /** Runs of the rooms workload, one per strategy, in order. */
 export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => ({ workload: 'rooms', strategy }));
+
+/** What `evento <args>` answers, parsed in this process as the CLI parses it: the exit code and what it wrote to stderr. */
+export async function parsedCli(args: string[]) {
+  let stderr = '';
+  const writeErr = (text: string) => {
+    stderr += text;
+  };
+  try {
+    await parseArguments(['node', 'evento', ...args], writeErr);
+    return { code: 0, stderr };
+  } catch (error) {
+    return { code: exitCodeOf(error, writeErr), stderr };
+  }
+}

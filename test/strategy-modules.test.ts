@@ -2,13 +2,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { exitCodeOf } from '../cmd/exit-codes.js';
-import { parseArguments } from '../cmd/program.js';
 import { seedEvent } from '../harness/event.js';
 import { projectPath } from '../harness/paths.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
 import { at } from '../lib/at.js';
-import { contendedRace, raceIn, readResult, roomRuns, runCli, serveApp, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, parsedCli, raceIn, readResult, roomRuns, runCli, serveApp, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const dir = await mkdtemp(join(tmpdir(), 'evento-modules-'));
@@ -152,20 +150,6 @@ t.test('a module that fails on some requests: each failure is counted as a strat
   t.equal(verdict.safe, true, 'SAFE');
 });
 
-/** What `evento <args>` answers, parsed in this process as the CLI parses it: the exit code and what it wrote to stderr. */
-async function parsed(args: string[]) {
-  let stderr = '';
-  const writeErr = (text: string) => {
-    stderr += text;
-  };
-  try {
-    await parseArguments(['node', 'evento', ...args], writeErr);
-    return { code: 0, stderr };
-  } catch (error) {
-    return { code: exitCodeOf(error, writeErr), stderr };
-  }
-}
-
 t.test('a module that cannot be used stops the command line with exit 2 and one line naming the file and the problem', async (t) => {
   const strategy = (name: string) =>
     `{ name: '${name}', summary: 'a summary', promisesSafety: true, async reserve() { return { status: 'not_found' }; } }`;
@@ -201,7 +185,7 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
       ['race', '--strategies', `atomic,${path}`],
       ['sweep', '--strategies', `rooms:${path}`, '--clients', '10,20'],
     ]) {
-      const { code, stderr } = await parsed(args);
+      const { code, stderr } = await parsedCli(args);
       t.equal(code, 2, `${file} (${at(args, 0)}): exit 2`);
       t.equal(stderr.trim().split('\n').length, 1, `${file} (${at(args, 0)}): one line`);
       t.match(
@@ -211,7 +195,7 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
       );
     }
   }
-  const holds = await parsed(['run', '--workload', 'holds', '--strategy', example('nowait.ts')]);
+  const holds = await parsedCli(['run', '--workload', 'holds', '--strategy', example('nowait.ts')]);
   t.equal(holds.code, 2, 'a module strategy runs the rooms workload only');
   t.match(holds.stderr, /strategy nowait cannot run the holds workload/, 'says so');
 });
