@@ -38,6 +38,9 @@ const orderWords: Record<NonNullable<Witness['order']>, string> = {
 /** Operations given a Let line each; the rest share one line, so a long witness stays readable. */
 const letsShown = 8;
 
+/** Which operations get a Let line first: the group's claims and the stale writes before what superseded them. */
+const rolePriority = (op: WitnessOp) => (op.role === 'superseder' ? 2 : op.role === 'stale' ? 1 : 0);
+
 /** The operations past the first `letsShown` in one line: how many, their rooms, and who each is. */
 function restLine(rest: readonly WitnessOp[]) {
   const rooms = rest.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
@@ -66,9 +69,10 @@ function excessLine({ total, explained, groups, chain }: NonNullable<Witness['ex
 
 /** One witness in Elle's "Let … Then …" form. */
 export function formatWitness(witness: Witness): string {
-  const [first] = witness.operations;
-  const shown = witness.operations.slice(0, letsShown);
-  const rest = witness.operations.slice(letsShown);
+  const kept = new Set([...witness.operations].sort((a, b) => rolePriority(a) - rolePriority(b)).slice(0, letsShown));
+  const shown = witness.operations.filter((op) => kept.has(op));
+  const rest = witness.operations.filter((op) => !kept.has(op));
+  const [first] = shown;
   const lets = first ? shown.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
   const order = witness.order && witness.operations.length > 1 ? [`  (T1, T2, … named ${orderWords[witness.order]}.)`] : [];
   return [
