@@ -169,13 +169,9 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
   const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
   if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
-  // When the groups leave part of the excess unexplained, stale writes beyond the core cover the rest.
+  // Where the core's rooms beyond what was left fall short of the excess, stale writes beyond it cover the rest.
   const writes = staleWrites(claims);
-  const {
-    chain,
-    covered,
-    explained: all,
-  } = explained < hotel.overbooked ? explainedBy(hotel, excess, chosen.core, writes) : { chain: [], covered: 0, explained };
+  const { chain, covered, explained: all } = explainedBy(hotel, excess, chosen.core, writes);
   const roles = new Map<HistoryOp, WitnessRole>(chosen.core.map((op) => [op, 'group']));
   const chosenOps = chain.length > 0 ? withSuperseders([...chosen.core, ...chain], writes.supersederOf, roles, chain) : chosen.core;
   const { operations, order } = inOrder(chosenOps, rows, roles);
