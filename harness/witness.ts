@@ -139,13 +139,11 @@ function overbookingNaming(strategy: string) {
   };
 }
 
-/** How much of an excess a witness's claims explain, with the claims they had to leave out. */
-function explainedBy(
-  hotel: WitnessInput['hotels'][number],
-  excess: NonNullable<Witness['excess']>,
-  core: HistoryOp[],
-  writes: ReturnType<typeof staleWrites>,
-) {
+/**
+ * The stale writes beyond `core` that cover the excess (largest first), and how many of its rooms
+ * the witness's claims then explain: what they took beyond what was left when each wrote.
+ */
+function explainedBy(hotel: WitnessInput['hotels'][number], core: HistoryOp[], writes: ReturnType<typeof staleWrites>) {
   const inCore = new Set(core);
   // Rooms beyond what was left when each wrote: the group's core first, then the stale writes largest first.
   let covered = core.reduce((sum, op) => sum + writes.over(op), 0);
@@ -155,7 +153,7 @@ function explainedBy(
     if (before < hotel.overbooked) covered += writes.over(op);
     return before < hotel.overbooked;
   });
-  return { chain, covered, explained: Math.min(hotel.overbooked, Math.max(excess.explained, covered)) };
+  return { chain, covered, explained: Math.min(hotel.overbooked, covered) };
 }
 
 function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, hotel: WitnessInput['hotels'][number]): Witness {
@@ -171,7 +169,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
   // Where the core's rooms beyond what was left fall short of the excess, stale writes beyond it cover the rest.
   const writes = staleWrites(claims);
-  const { chain, covered, explained: all } = explainedBy(hotel, excess, chosen.core, writes);
+  const { chain, covered, explained: all } = explainedBy(hotel, chosen.core, writes);
   const roles = new Map<HistoryOp, WitnessRole>(chosen.core.map((op) => [op, 'group']));
   const chosenOps = chain.length > 0 ? withSuperseders([...chosen.core, ...chain], writes.supersederOf, roles, chain) : chosen.core;
   const { operations, order } = inOrder(chosenOps, rows, roles);
@@ -309,7 +307,7 @@ function staleWitness(
   excess: NonNullable<Witness['excess']>,
 ): Witness {
   const writes = staleWrites(claims);
-  const { chain, covered: beyond, explained } = explainedBy(hotel, excess, [], writes);
+  const { chain, covered: beyond, explained } = explainedBy(hotel, [], writes);
   if (chain.length === 0) {
     return {
       kind: 'overbooking',
