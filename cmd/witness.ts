@@ -35,24 +35,53 @@ const orderWords: Record<NonNullable<Witness['order']>, string> = {
   commit: 'in commit order (by when the client heard back without commit times)',
 };
 
+/** Operations given a Let line each; the rest share one line, so a long witness stays readable. */
+const letsShown = 8;
+
+/** Which operations get a Let line first: the group's claims and the stale writes before what superseded them. */
+const rolePriority = (op: WitnessOp) => (op.role === 'superseder' ? 2 : op.role === 'stale' ? 1 : 0);
+
+/** The operations past the first `letsShown` in one line: how many, their rooms, and who each is. */
+function restLine(rest: readonly WitnessOp[]) {
+  const rooms = rest.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
+  const who = rest.map(
+    (op) =>
+      `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? '(no id)'}, ${op.rooms ?? '?'} room(s), xid ${op.txid ?? '?'}` +
+      (op.reservation_id === undefined ? '' : `, ${op.in_tables ? 'as' : 'NOT in the tables:'} ${op.reservation_id}`),
+  );
+  return `      and ${rest.length} more operation(s) taking ${rooms} room(s): ${who.join('; ')}`;
+}
+
+/** Whose rooms the witness counts, how many of the excess, and what it leaves unexplained. */
+function excessLine({ total, explained, groups, chain }: NonNullable<Witness['excess']>) {
+  const who =
+    chain && groups > 0
+      ? `a group of claims that read the same version (of ${groups} such group(s)) and ${chain} claim(s) that wrote on a superseded read`
+      : chain
+        ? `${chain} claim(s) that wrote on a superseded read`
+        : `${groups} group(s) of claims that read the same version`;
+  const left =
+    explained < total
+      ? ` ${total - explained} room(s) stay unexplained: no other applied claim in the history wrote on a read another claim had superseded beyond what was left, so they came from writes the history lacks (claims without a decision, or changes outside the run).`
+      : '';
+  return `  ${who} explain ${explained} of the ${total} room(s) over contract here.${left}`;
+}
+
 /** One witness in Elle's "Let … Then …" form. */
 export function formatWitness(witness: Witness): string {
-  const [first] = witness.operations;
-  const lets = first ? witness.operations.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
-  const excess = witness.excess
-    ? [
-        witness.excess.chain
-          ? `  ${witness.excess.chain} claim(s) that wrote on a superseded read explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`
-          : `  ${witness.excess.groups} group(s) of claims that read the same version explain ${witness.excess.explained} of the ${witness.excess.total} room(s) over contract here.`,
-      ]
-    : [];
+  const kept = new Set([...witness.operations].sort((a, b) => rolePriority(a) - rolePriority(b)).slice(0, letsShown));
+  const shown = witness.operations.filter((op) => kept.has(op));
+  const rest = witness.operations.filter((op) => !kept.has(op));
+  const [first] = shown;
+  const lets = first ? shown.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
   const order = witness.order && witness.operations.length > 1 ? [`  (T1, T2, … named ${orderWords[witness.order]}.)`] : [];
   return [
     `witness: ${witness.kind} at ${witness.place}: ${witness.anomaly}`,
     ...lets,
+    ...(rest.length > 0 ? [restLine(rest)] : []),
     `  Then ${witness.summary}.`,
     `  ${witness.explanation}`,
-    ...excess,
+    ...(witness.excess ? [excessLine(witness.excess)] : []),
     ...order,
   ].join('\n');
 }

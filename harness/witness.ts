@@ -9,7 +9,14 @@ export interface WitnessOp extends HistoryOp {
   name: string;
   /** Its reservation (or booking) is in the tables. */
   in_tables: boolean;
+  /**
+   * Overbooking: a claim of the group that read one version (`group`), a claim that wrote on a
+   * superseded read (`stale`), or a claim that superseded such a read (`superseder`).
+   */
+  role?: WitnessRole;
 }
+
+export type WitnessRole = 'group' | 'stale' | 'superseder';
 
 /**
  * The smallest set of operations that shows how one anomaly the audit found came about
@@ -27,9 +34,10 @@ export interface Witness {
   explanation: string;
   operations: WitnessOp[];
   /**
-   * Overbooking: rooms over contract at the place, how many of them the history explains, the
-   * groups of claims that read one version and took more than it had, and (when no group did)
-   * the claims that wrote on superseded reads the witness names.
+   * Overbooking: rooms over contract at the place, how many of them the witness explains, the
+   * groups of claims that read one version and took more than it had, and the claims that wrote
+   * on superseded reads it names to cover what no group explains (or the whole excess when no
+   * group did).
    */
   excess?: { total: number; explained: number; groups: number; chain?: number };
   /** How T1, T2, … are numbered: by the row version each wrote when every one says, else by commit. */
@@ -58,17 +66,20 @@ function commitKey(op: HistoryOp): number {
 
 const byCommit = (a: HistoryOp, b: HistoryOp) => commitKey(a) - commitKey(b);
 
-const named = (operations: HistoryOp[], rows: Map<string, TableRow>): WitnessOp[] =>
-  operations.map((op, index) => ({ ...op, name: `T${index + 1}`, in_tables: op.reservation_id !== undefined && rows.has(op.reservation_id) }));
+const named = (operations: HistoryOp[], rows: Map<string, TableRow>, roles?: Map<HistoryOp, WitnessRole>): WitnessOp[] =>
+  operations.map((op, index) => {
+    const role = roles?.get(op);
+    return { ...op, name: `T${index + 1}`, in_tables: op.reservation_id !== undefined && rows.has(op.reservation_id), ...(role && { role }) };
+  });
 
 /**
  * Claims named in the order they wrote the row's versions when every one says which it wrote:
  * a commit time can disagree (naive's insert commits apart from its update), the version cannot.
  */
-function inOrder(operations: HistoryOp[], rows: Map<string, TableRow>) {
+function inOrder(operations: HistoryOp[], rows: Map<string, TableRow>, roles?: Map<HistoryOp, WitnessRole>) {
   const order: NonNullable<Witness['order']> = operations.every((op) => op.written_version !== undefined) ? 'written_version' : 'commit';
   const sorted = [...operations].sort(order === 'written_version' ? (a, b) => Number(a.written_version) - Number(b.written_version) : byCommit);
-  return { operations: named(sorted, rows), order };
+  return { operations: named(sorted, rows, roles), order };
 }
 
 const firstWord = (order: NonNullable<Witness['order']>) => (order === 'written_version' ? 'updated the row first' : 'committed first');
@@ -128,6 +139,23 @@ function overbookingNaming(strategy: string) {
   };
 }
 
+/**
+ * The stale writes beyond `core` that cover the excess (largest first), and how many of its rooms
+ * the witness's claims then explain: what they took beyond what was left when each wrote.
+ */
+function explainedBy(hotel: WitnessInput['hotels'][number], core: HistoryOp[], writes: ReturnType<typeof staleWrites>) {
+  const inCore = new Set(core);
+  // Rooms beyond what was left when each wrote: the group's core first, then the stale writes largest first.
+  let covered = core.reduce((sum, op) => sum + writes.over(op), 0);
+  const candidates = writes.stale.filter((op) => !inCore.has(op));
+  const chain = candidates.filter((op) => {
+    const before = covered;
+    if (before < hotel.overbooked) covered += writes.over(op);
+    return before < hotel.overbooked;
+  });
+  return { chain, covered, explained: Math.min(hotel.overbooked, covered) };
+}
+
 function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, hotel: WitnessInput['hotels'][number]): Witness {
   const claims = countedClaims(input.operations, rows, hotel.hotel_id);
   const groups = staleGroups(claims);
@@ -139,12 +167,18 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   // The shortest core shows the anomaly most plainly; among equals, the earliest.
   const chosen = [...groups].sort((a, b) => a.core.length - b.core.length || byCommit(at(a.core, 0), at(b.core, 0)))[0];
   if (!chosen) return staleWitness(input, rows, hotel, claims, excess);
-  const { operations, order } = inOrder(chosen.core, rows);
-  const names = operations.map((op) => op.name);
-  const first = at(operations, 0);
+  // Where the core's rooms beyond what was left fall short of the excess, stale writes beyond it cover the rest.
+  const writes = staleWrites(claims);
+  const { chain, covered, explained: all } = explainedBy(hotel, chosen.core, writes);
+  const roles = new Map<HistoryOp, WitnessRole>(chosen.core.map((op) => [op, 'group']));
+  const chosenOps = chain.length > 0 ? withSuperseders([...chosen.core, ...chain], writes.supersederOf, roles, chain) : chosen.core;
+  const { operations, order } = inOrder(chosenOps, rows, roles);
+  const core = operations.filter((op) => op.role === 'group');
+  const names = core.map((op) => op.name);
+  const first = at(core, 0);
   const later = names.slice(1).join(', ');
-  const rooms = operations.map((op) => op.rooms ?? 0);
-  const others = chosen.size - operations.length;
+  const rooms = core.map((op) => op.rooms ?? 0);
+  const others = chosen.size - core.length;
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
@@ -152,9 +186,12 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
     summary:
       `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
       `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} ${firstWord(order)}, and the decisions of ${later} rested on a state it had already changed` +
-      (others > 0 ? ` (${others} more claim(s) read that version too)` : ''),
+      (others > 0 ? ` (${others} more claim(s) read that version too)` : '') +
+      (chain.length > 0
+        ? `; beyond them, ${chainSteps(chain, operations, writes, hotel)}; with them the witness's claims took ${covered} room(s) beyond what was left when each wrote`
+        : ''),
     operations,
-    excess,
+    excess: { ...excess, explained: all, ...(chain.length > 0 && { chain: chain.length }) },
     order,
   };
 }
@@ -182,20 +219,13 @@ function roomsLeftByVersion(claims: HistoryOp[]) {
 }
 
 /**
- * When no version's readers together took more than it had left: the claims that wrote on a
- * read another claim had superseded, each with the claim that superseded it (the first to write
- * after reading the same version, else the writer of the version after the one it read). The
- * fewest of them whose rooms beyond what was left when they wrote cover the excess (largest
- * first): every claim that read the current version checked what was really left, so the excess
- * is wholly theirs.
+ * The claims that wrote on a read another claim had superseded, each with the claim that
+ * superseded it (the first to write after reading the same version, else the writer of the
+ * version after the one it read) and the rooms it took beyond what was left when it wrote;
+ * largest first. Every claim that read the current version checked what was really left, so an
+ * excess no group explains is wholly theirs.
  */
-function staleWitness(
-  input: WitnessInput,
-  rows: Map<string, TableRow>,
-  hotel: WitnessInput['hotels'][number],
-  claims: HistoryOp[],
-  excess: NonNullable<Witness['excess']>,
-): Witness {
+function staleWrites(claims: HistoryOp[]) {
   const writers = claims.filter((op) => op.written_version !== undefined).sort((a, b) => Number(a.written_version) - Number(b.written_version));
   const writerOf = new Map(writers.map((op) => [Number(op.written_version), op]));
   const firstWriterOf = new Map<string | undefined, HistoryOp>();
@@ -217,12 +247,67 @@ function staleWitness(
   const stale = claims
     .filter((op) => wroteOnStaleRead(op) && supersederOf(op) !== undefined && over(op) > 0)
     .sort((a, b) => over(b) - over(a) || sameVersion(a) - sameVersion(b) || byCommit(a, b));
-  let covered = 0;
-  const chain = stale.filter((op) => {
-    const before = covered;
-    covered += over(op);
-    return before < hotel.overbooked;
+  return { supersederOf, over, stale };
+}
+
+/**
+ * The witness's claims with the claims that superseded their reads, and theirs in turn, so that
+ * every stale write in it comes with the write that made it stale; `roles` learns who is who.
+ */
+function withSuperseders(
+  claims: HistoryOp[],
+  supersederOf: (op: HistoryOp) => HistoryOp | undefined,
+  roles: Map<HistoryOp, WitnessRole>,
+  chain: HistoryOp[],
+) {
+  for (const op of chain) roles.set(op, 'stale');
+  const all = new Set(claims);
+  for (const op of all) {
+    const superseder = wroteOnStaleRead(op) ? supersederOf(op) : undefined;
+    if (superseder && !all.has(superseder)) {
+      all.add(superseder);
+      roles.set(superseder, 'superseder');
+    }
+  }
+  return [...all];
+}
+
+/** Stale writes shown one by one in a summary; the rest are counted. */
+const stepsShown = 4;
+
+/** What each stale write of `chain` did, by the names of `operations`, the first few in full. */
+function chainSteps(chain: HistoryOp[], operations: WitnessOp[], writes: ReturnType<typeof staleWrites>, hotel: WitnessInput['hotels'][number]) {
+  const name = (op: HistoryOp) => operations.find((named) => named.invoke_ns === op.invoke_ns && named.client === op.client)?.name ?? '?';
+  const steps = chain.slice(0, stepsShown).map((op) => {
+    const superseder = writes.supersederOf(op);
+    return (
+      `${name(op)} read version ${op.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${op.read_available ?? '?'} room(s) left, ` +
+      (superseder ? `${name(superseder)} wrote version ${superseder.written_version ?? '?'} first, ` : '') +
+      `and ${name(op)} then wrote version ${op.written_version ?? '?'} taking ${op.rooms ?? '?'} room(s), ${writes.over(op)} beyond what was left`
+    );
   });
+  const rest = chain.slice(stepsShown);
+  const more =
+    rest.length > 0
+      ? `; so did ${rest.length} more (${rest.map(name).join(', ')}), ${rest.reduce((sum, op) => sum + writes.over(op), 0)} room(s) beyond what was left`
+      : '';
+  return `${steps.join('; ')}${more}: each check rested on a state another claim had already changed`;
+}
+
+/**
+ * When no version's readers together took more than it had left: the fewest stale writes whose
+ * rooms beyond what was left when they wrote cover the excess (largest first), each with the
+ * claim that superseded its read.
+ */
+function staleWitness(
+  input: WitnessInput,
+  rows: Map<string, TableRow>,
+  hotel: WitnessInput['hotels'][number],
+  claims: HistoryOp[],
+  excess: NonNullable<Witness['excess']>,
+): Witness {
+  const writes = staleWrites(claims);
+  const { chain, covered: beyond, explained } = explainedBy(hotel, [], writes);
   if (chain.length === 0) {
     return {
       kind: 'overbooking',
@@ -234,29 +319,18 @@ function staleWitness(
       excess,
     };
   }
-  const superseders = chain.flatMap((op) => supersederOf(op) ?? []);
-  const { operations, order } = inOrder([...new Set([...chain, ...superseders])], rows);
-  const name = (op: HistoryOp) => operations.find((named) => named.invoke_ns === op.invoke_ns && named.client === op.client)?.name ?? '?';
-  const beyond = chain.reduce((sum, op) => sum + over(op), 0);
-  const explained = Math.min(hotel.overbooked, beyond);
-  const steps = chain.map((op) => {
-    const superseder = supersederOf(op);
-    return (
-      `${name(op)} read version ${op.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${op.read_available ?? '?'} room(s) left, ` +
-      (superseder ? `${name(superseder)} wrote version ${superseder.written_version ?? '?'} first, ` : '') +
-      `and ${name(op)} then wrote version ${op.written_version ?? '?'} taking ${op.rooms ?? '?'} room(s), ${over(op)} beyond what was left`
-    );
-  });
+  const roles = new Map<HistoryOp, WitnessRole>();
+  const { operations, order } = inOrder(withSuperseders(chain, writes.supersederOf, roles, chain), rows, roles);
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
     ...overbookingNaming(input.strategy),
     summary:
-      `${steps.join('; ')}: each check rested on a state another claim had already changed, ` +
-      `and together they took ${beyond} room(s) beyond what was left, ${explained} of the ${hotel.overbooked} over contract ` +
-      `(${stale.length} claim(s) here wrote on a superseded read beyond what was left)`,
+      `${chainSteps(chain, operations, writes, hotel)}, ` +
+      `and together they took ${beyond} room(s) beyond what was left, ${Math.min(hotel.overbooked, beyond)} of the ${hotel.overbooked} over contract ` +
+      `(${writes.stale.length} claim(s) here wrote on a superseded read beyond what was left)`,
     operations,
-    excess: { ...excess, explained: Math.max(excess.explained, explained), chain: chain.length },
+    excess: { ...excess, explained, chain: chain.length },
     order,
   };
 }
