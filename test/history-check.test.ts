@@ -169,17 +169,18 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
 });
 
 t.test('a crafted overbooking without a shared version: the claim that wrote on a superseded read, and the one that superseded it', async (t) => {
-  const wrote = (client: number, read: number, written: number, rooms: number, committed: number, id: string): HistoryOp => ({
+  const wrote = (client: number, read: number, available: number, written: number, rooms: number, committed: number, id: string): HistoryOp => ({
     ...claim(client, 1, 5, rooms, 'ok', id),
     read_version: String(read),
-    read_available: 3,
+    read_available: available,
     written_version: String(written),
     txid: String(800 + client),
     committed_us: committed,
   });
-  // No version read by claims that together took more than it had: client 3 read version 1 and
-  // wrote 2; client 2 read version 1 too, but wrote 3, on a read client 3 had superseded.
-  const operations = [wrote(1, 0, 1, 2, 1_000, 'a'), wrote(3, 1, 2, 1, 2_000, 'c'), wrote(2, 1, 3, 1, 3_000, 'b')];
+  // No version read by claims that together took more than it had: clients 1 and 2 read version 0
+  // with 3 left and took 2 + 1; client 3 read version 1 with 1 left and took it. Client 2 wrote
+  // last, version 3, on a read client 1 had superseded: with nothing left, its room is the excess.
+  const operations = [wrote(1, 0, 3, 1, 2, 1_000, 'a'), wrote(3, 1, 1, 2, 1, 2_000, 'c'), wrote(2, 0, 3, 3, 1, 3_000, 'b')];
   const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
   const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
@@ -187,12 +188,16 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
     [
-      ['T1', 'c'],
+      ['T1', 'a'],
       ['T2', 'b'],
     ],
-    'the claim that wrote version 2 first, then the one that read version 1 and wrote 3',
+    'the claim that wrote version 1 first, then the one that read version 0 and wrote 3',
   );
-  t.match(witness?.summary, /T2 read version 1 .*; T1 wrote version 2 and committed first, and T2 then wrote version 3/, 'the summary');
+  t.match(
+    witness?.summary,
+    /T2 read version 0 .*, T1 wrote version 1 first, and T2 then wrote version 3 taking 1 room\(s\), 1 beyond what was left.* 1 of the 1 over contract/,
+    'the summary: the stale write, what superseded its read, and that it explains the whole excess',
+  );
 });
 
 t.test('how a safe strategy stayed safe, from crafted operations', async (t) => {
