@@ -4,7 +4,12 @@ import type { Decision } from '../strategies/types.js';
 
 // The history's records, without a server: crafted replies in, the NDJSON lines out, field by field and in order.
 
-const answered = (status: number, body: unknown, decision?: Decision): Received => ({ status, body, replayed: false, decision });
+const answered = (status: number, body: unknown, decision?: Decision): Received => ({
+  status,
+  body,
+  replayed: false,
+  decision: decision && JSON.stringify(decision),
+});
 
 const decided: Decision = {
   read_available: 3,
