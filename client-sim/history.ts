@@ -136,8 +136,12 @@ export function createHistory() {
   /** An availability read's hotels, flat, with shared ids. */
   const listedOf = (body: unknown) => {
     if (!Array.isArray(body)) return undefined;
-    const listed: unknown[] = [];
-    for (const hotel of body as unknown[]) listed.push(hotelId(fieldOf(hotel, 'hotel_id')), fieldOf(hotel, 'available'));
+    // Sized at once: grown by push, its store would keep room for 17.
+    const listed = new Array<unknown>(2 * body.length);
+    body.forEach((hotel: unknown, index) => {
+      listed[2 * index] = hotelId(fieldOf(hotel, 'hotel_id'));
+      listed[2 * index + 1] = fieldOf(hotel, 'available');
+    });
     return listed;
   };
   let operations: HistoryOp[] | undefined;
