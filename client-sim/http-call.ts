@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
 import { errors as undiciErrors } from 'undici';
-import type { Decision } from '../strategies/types.js';
 import type { ErrorKind, Metrics } from './metrics.js';
 import type { ResponseLoss } from './response-loss.js';
 import type { ServerPools } from './server-pools.js';
@@ -11,17 +10,13 @@ export interface Delivered {
   body: unknown;
   /** The server answered from its idempotency record: a duplicate prevented. */
   replayed: boolean;
-  /** What the server's strategy decided on, when the request asked for it (a history). */
-  decision?: Decision;
+  /** What the server's strategy decided on, when the request asked for it (a history): the header's JSON text, parsed once the run is over. */
+  decision?: string;
 }
 
 /** Asks the server for its strategy's decision; the reply carries it in `decisionHeader`. */
 const historyHeaders = { 'evento-history': '1' };
 const decisionHeader = 'evento-decision';
-
-function decisionOf(header: string | string[] | undefined): Decision | undefined {
-  return typeof header === 'string' ? (JSON.parse(header) as Decision) : undefined;
-}
 
 /**
  * 'lost' when the client gave up waiting (--client-timeout-ms); 'unanswered' when a request with
@@ -75,7 +70,8 @@ export function createHttpCall(
         metrics.recordRequest(startedAt, isReserve);
         if (response.statusCode >= 500) metrics.recordError(isStrategyError(body) ? 'strategy_error' : 'http_5xx');
         const { statusCode: status, headers: answered } = response;
-        return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: decisionOf(answered[decisionHeader]) };
+        const decision = answered[decisionHeader];
+        return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: typeof decision === 'string' ? decision : undefined };
       } catch (error) {
         const unanswered = json && !neverSent(error) ? 'unanswered' : undefined;
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the run may have stopped during the await; the checker keeps the check from before it.
