@@ -6,6 +6,7 @@ import type { Strategy as PublicStrategy } from './public.js';
 import { builtInStrategyNames, findStrategy } from './registry.js';
 import { classifyError } from './sqlstate.js';
 import { conflictReasons, type ReserveOutcome, type Strategy } from './types.js';
+import type { NamespacedUnregister } from 'tsx/esm/api';
 
 /** The files a strategy module may be: JavaScript, or TypeScript loaded without a build step. */
 export const moduleExtensions = ['.js', '.mjs', '.ts', '.mts'];
@@ -74,12 +75,15 @@ function firstLine(error: unknown) {
   return heading.endsWith(':') && detail ? `${heading} ${detail}` : heading;
 }
 
+let typeScriptLoader: Promise<NamespacedUnregister> | undefined;
+
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (!typeScript.has(extname(file))) return (await import(url)) as Record<string, unknown>;
-  // A loader scoped to this import: the rest of the process keeps Node's own.
-  const { tsImport } = await import('tsx/esm/api');
-  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  // One loader for the process, scoped to its own imports: the rest keeps Node's own, and tsx's
+  // registrations, one per tsImport, share state that a later one can take from an earlier one.
+  typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => register({ namespace: 'evento-strategy-modules' }));
+  return (await (await typeScriptLoader).import(url, import.meta.url)) as Record<string, unknown>;
 }
 
 /** A .ts file in a package without "type": "module" loads as CommonJS, its default export one level down. */

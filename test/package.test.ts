@@ -49,7 +49,7 @@ t.test('installed from the tarball, evento runs its patched postgres.js and serv
   const beside = await readFile(join(consumer, 'node_modules', 'postgres', 'src', 'queue.js'), 'utf8');
   t.notOk(beside.includes('peek'), 'the postgres.js npm installed beside evento is the release as published');
   const patches = JSON.parse(await readFile(join(installed, 'vendor', 'postgres', 'patches.json'), 'utf8')) as { patches: string[] };
-  t.equal(patches.patches.length, 5, 'evento carries its own copy with the five fixes');
+  t.equal(patches.patches.length, 6, 'evento carries its own copy with the six fixes');
   const race = await runCli(killBackends('results'), { cliPath: cli, env: { DATABASE_URL: database.url }, timeoutMs: 120_000 });
   t.equal(race.code, 0, `exit 0 (stderr: ${race.stderr.slice(-300)})`);
   t.match(race.stdout, /connections terminated [1-9]\d*, server crashes 0; .*unaccounted 0, lost 0/, 'backends terminated, no server crashed');
