@@ -14,11 +14,12 @@ const database = await useDatabase(t);
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms).unref())]);
 
-/** Terminates the backend of connection `name` once it runs a statement: on a busy host that can take a while. */
+/** Terminates the backend of connection `name` once it sleeps in its transaction, not while it connects: on a busy host that can take a while. */
 async function terminateSoon(name: string) {
   for (let poll = 0; poll < 1200; poll += 1) {
     const terminated = await database.sql`
-      select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${name} and state = 'active'`;
+      select pg_terminate_backend(pid) from pg_stat_activity
+      where application_name = ${name} and state = 'active' and query like '%pg_sleep%'`;
     if (terminated.length > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -177,8 +177,12 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
     ['twin.mjs', `export default ${strategy('picky')};`, /its name "picky" is taken by the strategy module .*picky\.mjs/],
     ['strategy.json', '{}', /expected a \.js, \.mjs, \.ts or \.mts file/],
   ];
+  // An ES module package, as a project's strategies live in: a .ts file outside one goes through tsx's
+  // CommonJS bridge, whose load errors came back as ENOENT for a namespaced path in a full suite run.
+  const esm = await mkdtemp(join(dir, 'esm-'));
+  await writeFile(join(esm, 'package.json'), JSON.stringify({ type: 'module' }));
   for (const [file, text, problem] of bad) {
-    const path = join(dir, file);
+    const path = join(esm, file);
     if (text !== undefined) await writeFile(path, text);
     for (const args of [
       ['run', '--strategy', path],
