@@ -84,9 +84,10 @@ t.test('two load hosts drive two running servers, one shard each: merged, the su
   const dir = await mkdtemp(join(tmpdir(), 'evento-shard-test-'));
   const fleet = await startServers(2, database.url, 4);
   t.teardown(() => fleet.stop());
-  const event = await seedEvent(database.sql, 2, 10);
+  // Rooms that never sell out in the run's time, so that a load host that starts late still finds them.
+  const event = await seedEvent(database.sql, 2, 1_000_000);
   const target = ['--target', fleet.urls.join(','), '--event', event.event_id];
-  const small = ['--strategy', 'atomic', '--clients', '8', '--think-ms', '0', '--seed', '11', '--results-dir', dir];
+  const small = ['--strategy', 'atomic', '--clients', '8', '--think-ms', '0', '--seed', '11', '--duration', '2s', '--results-dir', dir];
   const partFile = (index: number) => join(dir, `part-${index}.json`);
   // Both load hosts at once, as they would run on two machines.
   const loads = await Promise.all(
@@ -125,13 +126,17 @@ t.test('two load hosts drive two running servers, one shard each: merged, the su
   t.equal(count(all), count(one) + count(two), "the latency histogram holds every part's samples");
   t.same(all.merged_from, [partFile(1), partFile(2)], 'merged_from names the parts');
   t.equal(all.params.shard, undefined, 'the merge is the whole run');
-  t.equal(all.outcome.rooms_reserved, 20, 'the two hosts together sold the event out, 20 rooms');
+  t.ok(all.outcome.rooms_reserved > 0, 'the two hosts sold rooms');
 
   const auditJson = join(dir, 'audit.json');
   const audit = await runCli(['audit', '--event', event.event_id, '--assert-no-overbooking', '--json', auditJson], { env });
   t.equal(audit.code, 0, `audited once: exit 0 (stderr: ${audit.stderr})`);
   const audited = JSON.parse(await readFile(auditJson, 'utf8')) as { sold: number; overbooked: number };
-  t.equal(audited.sold, all.outcome.rooms_reserved, 'the audit counts in the tables the rooms the merged run was told it got');
+  // A request cut off when the time was up may have committed unacknowledged: the tables hold at least every room acknowledged.
+  t.ok(
+    audited.sold >= all.outcome.rooms_reserved,
+    `the tables hold every room the merged run was told it got (${audited.sold} >= ${all.outcome.rooms_reserved})`,
+  );
   t.equal(audited.overbooked, 0, 'and nothing overbooked');
 
   const elsewhere = join(dir, 'part-2-elsewhere.json');
