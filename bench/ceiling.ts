@@ -9,6 +9,18 @@ import { groupBy, median, round2 } from './stats.js';
 /** The table shape both sides run against: 4 hot rows that never sell out. */
 export const hotRows = { hotels: 4, rooms: 1_000_000, maxRooms: 5 };
 
+/** evento's flags for the hot rows, each client picking among them at random. */
+export const hotRowArgs = [
+  '--hotels',
+  String(hotRows.hotels),
+  '--rooms',
+  String(hotRows.rooms),
+  '--max-rooms',
+  String(hotRows.maxRooms),
+  '--pick',
+  'random',
+];
+
 export interface CeilingOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'> {
   sql: Sql;
   /** Absent: the ceiling is skipped and only evento's figures are taken. */
@@ -59,14 +71,7 @@ async function eventoSample(options: CeilingOptions, clients: number, servers: n
     String(clients),
     '--servers',
     String(servers),
-    '--hotels',
-    String(hotRows.hotels),
-    '--rooms',
-    String(hotRows.rooms),
-    '--max-rooms',
-    String(hotRows.maxRooms),
-    '--pick',
-    'random',
+    ...hotRowArgs,
   ];
   const run = await runEvento(args, { ...options, limitMs: options.seconds * 1000 + 60_000 });
   const { outcome, verdict } = run.result;

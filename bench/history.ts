@@ -1,3 +1,4 @@
+import { summarize } from '../harness/stats.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { median, round2 } from './stats.js';
 
@@ -9,8 +10,14 @@ export interface HistoryOverhead {
   with: number;
   /** Median over the rounds of with ÷ without, each round's pair run back to back. */
   ratio: number;
-  /** Within the budget: goodput with a history at least 90 % of goodput without. */
-  withinBudget: boolean;
+  /** The median ratio's 95 % confidence interval (unbounded below 6 rounds). */
+  low: number;
+  high: number;
+  /**
+   * Against the budget (with ≥ 90 % of without): `within` when the whole interval is at or above
+   * it, `over` when the whole interval is below, `unresolved` when the rounds cannot tell.
+   */
+  budget: 'within' | 'over' | 'unresolved';
   operations: number[];
   rounds: { without: number; with: number }[];
 }
@@ -46,13 +53,15 @@ export async function measureHistoryOverhead(
       options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
       rounds.push(goodput);
     }
-    const ratio = round2(median(rounds.map((r) => (r.without > 0 ? r.with / r.without : 0))));
+    const ratios = summarize(rounds.map((r) => (r.without > 0 ? r.with / r.without : 0)));
     overheads.push({
       strategy,
       without: median(rounds.map((r) => r.without)),
       with: median(rounds.map((r) => r.with)),
-      ratio,
-      withinBudget: ratio >= historyBudget,
+      ratio: round2(ratios.median),
+      low: round2(ratios.low),
+      high: round2(ratios.high),
+      budget: ratios.low >= historyBudget ? 'within' : ratios.high < historyBudget ? 'over' : 'unresolved',
       operations,
       rounds,
     });

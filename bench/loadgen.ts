@@ -9,7 +9,7 @@ import { seedEvent } from '../harness/event.js';
 import { startServers } from '../harness/servers.js';
 import { at } from '../lib/at.js';
 import type { CannonadeJob } from './autocannon-run.js';
-import { hotRows } from './ceiling.js';
+import { hotRowArgs, hotRows } from './ceiling.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { groupBy, median, round2 } from './stats.js';
@@ -129,14 +129,7 @@ function eventoArgs(seconds: number, connections: number) {
     '1',
     '--pool-size',
     String(loadgenPoolSize),
-    '--hotels',
-    String(hotRows.hotels),
-    '--rooms',
-    String(hotRows.rooms),
-    '--max-rooms',
-    String(hotRows.maxRooms),
-    '--pick',
-    'random',
+    ...hotRowArgs,
   ];
 }
 

@@ -127,8 +127,8 @@ export function formatReportBench(bench: ReportBench): string {
 
 export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
   const table = new Table({
-    head: ['strategy', 'without res/s', 'with res/s', 'with ÷ without', 'operations recorded', 'within budget'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
+    head: ['strategy', 'without res/s', 'with res/s', 'with ÷ without', '95% interval', 'operations recorded', 'within budget'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
     ...plain,
   });
   for (const overhead of overheads) {
@@ -137,8 +137,9 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
       roundedCount(overhead.without),
       roundedCount(overhead.with),
       ratioText(overhead.ratio),
+      Number.isFinite(overhead.low) ? `${ratioText(overhead.low)}–${ratioText(overhead.high)}` : 'none under 6 rounds',
       overhead.operations.map(roundedCount).join(', '),
-      overhead.withinBudget ? 'yes' : 'NO',
+      { within: 'yes', over: 'NO', unresolved: 'not shown either way' }[overhead.budget],
     ]);
   }
   return table.toString();

@@ -246,3 +246,15 @@ export async function parsedCli(args: string[]) {
     return { code: exitCodeOf(error, writeErr), stderr };
   }
 }
+
+/** The one-statement claim as a project's module writes it without evento's helpers: `row` is the reservation it made, if any. */
+export const claimStatement = (sql = 'sql') => `const [row] = await ${sql}\`
+    with claimed as (
+      update event_hotel_rooms set reserved = reserved + \${rooms}, version = version + 1, updated_at = now()
+      where event_id = \${eventId} and hotel_id = \${hotelId} and contracted - (reserved + locked) >= \${rooms}
+      returning id
+    )
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+    select gen_random_uuid(), id, \${email}, \${rooms}, 'CONFIRMED', \${requestId}, now() from claimed
+    returning id
+  \`;`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { projectPath } from '../harness/paths.js';
-import { runCli, useDatabase } from './helpers.js';
+import { claimStatement, runCli, useDatabase } from './helpers.js';
 
 // evento as a dependency of another project: packed, installed from the tarball into an empty
 // project, and raced under kill-backends there, with the postgres.js npm installed beside it.
@@ -63,16 +63,7 @@ const mine: Strategy = {
   summary: 'the one-statement claim, as a project writes it',
   promisesSafety: true,
   async reserve(sql, { eventId, hotelId, rooms, email, requestId }) {
-    const [row] = await sql<{ id: string }[]>\`
-      with claimed as (
-        update event_hotel_rooms set reserved = reserved + \${rooms}, version = version + 1, updated_at = now()
-        where event_id = \${eventId} and hotel_id = \${hotelId} and contracted - (reserved + locked) >= \${rooms}
-        returning id
-      )
-      insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
-      select gen_random_uuid(), id, \${email}, \${rooms}, 'CONFIRMED', \${requestId}, now() from claimed
-      returning id
-    \`;
+    ${claimStatement('sql<{ id: string }[]>')}
     if (!row) return { status: 'insufficient', available: 0 };
     return ${outcome};
   },

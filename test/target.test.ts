@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { AuditReport } from '../cmd/audit.js';
 import { parseArguments } from '../cmd/program.js';
 import { seedEvent } from '../harness/event.js';
@@ -17,6 +17,16 @@ const auditFile = join(dir, 'audit.sql');
 await writeFile(auditFile, fixtureAuditSql);
 const clients = ['--clients', '30', '--think-ms', '0', '--seed', '11', '--results-dir', dir];
 
+/** `evento run` against every URL of the fixture service with `flags`, its result file written to `name` in the test's folder. */
+async function runAgainst(t: Test, service: { urls: string[]; eventId: string }, name: string, flags: string[]) {
+  const json = join(dir, name);
+  const run = await runCli(['run', '--target', service.urls.join(','), '--event', service.eventId, ...flags, '--json', json, ...clients], {
+    env: withDatabase,
+    replayIn: t,
+  });
+  return { run, json };
+}
+
 /** Rooms the fixture's bookings hold beyond each venue's capacity, summed: what an audit should find. */
 async function overbookedInTables(sql: Awaited<ReturnType<typeof startFixtureService>>['sql'], eventId: string) {
   const [row] = await sql<[{ overbooked: number }]>`select coalesce(sum(greatest(0, sold - capacity)), 0)::int as overbooked from (
@@ -27,25 +37,7 @@ async function overbookedInTables(sql: Awaited<ReturnType<typeof startFixtureSer
 
 t.test('the unsafe route is caught by --audit-sql: exit 1 under --assert-no-overbooking, per-key rows in the result', async (t) => {
   const service = await startFixtureService(t, database.url, { venues: 2, capacity: 10, servers: 2 });
-  const json = join(dir, 'unsafe.json');
-  const run = await runCli(
-    [
-      'run',
-      '--target',
-      service.urls.join(','),
-      '--event',
-      service.eventId,
-      '--strategy',
-      'naive',
-      '--audit-sql',
-      auditFile,
-      '--assert-no-overbooking',
-      '--json',
-      json,
-      ...clients,
-    ],
-    { env: withDatabase, replayIn: t },
-  );
+  const { run, json } = await runAgainst(t, service, 'unsafe.json', ['--strategy', 'naive', '--audit-sql', auditFile, '--assert-no-overbooking']);
   t.equal(run.code, 1, `exit 1 (stderr: ${run.stderr.slice(-400)})`);
   t.match(run.stderr, /assertion failed: naive promises safety but was OVERBOOKED by [0-9]+/, 'the assertion names the route and the overbooking');
   const result = await readResult(json);
@@ -80,23 +72,7 @@ t.test('the unsafe route is caught by --audit-sql: exit 1 under --assert-no-over
 
 t.test('the safe route passes: exit 0, sold out, nothing overbooked or unsold', async (t) => {
   const service = await startFixtureService(t, database.url, { venues: 2, capacity: 10, servers: 2 });
-  const json = join(dir, 'safe.json');
-  const run = await runCli(
-    [
-      'run',
-      '--target',
-      service.urls.join(','),
-      '--event',
-      service.eventId,
-      '--audit-sql',
-      auditFile,
-      '--assert-no-overbooking',
-      '--json',
-      json,
-      ...clients,
-    ],
-    { env: withDatabase, replayIn: t },
-  );
+  const { run, json } = await runAgainst(t, service, 'safe.json', ['--audit-sql', auditFile, '--assert-no-overbooking']);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-400)})`);
   const result = await readResult(json);
   t.equal(result.params.strategy, 'atomic', 'the route is --strategy, atomic by default');

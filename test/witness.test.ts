@@ -148,87 +148,6 @@ const claim = (client: number, read: number, left: number, rooms: number, wrote:
   committed_us: committedUs,
 });
 
-t.test('crafted: an excess no pair explains gets a witness of every stale write it needs, named by the version each wrote', async (t) => {
-  // 6 rooms. P and S1 read version 1 (6 left) and take 2 + 3; Q and S2 read version 2 (4 left)
-  // and take 2 + 2; R reads version 3 (2 left) and takes 2; then S1 and S2 write on their stale
-  // reads: 3 and 2 rooms beyond what was left, 5 over contract. No version's readers took more
-  // than it had, so no group explains it. Commit times run against versions for P and Q (as naive's separate insert can).
-  const operations = [
-    claim(1, 1, 6, 2, 2, 30), // P
-    claim(2, 2, 4, 2, 3, 10), // Q
-    claim(3, 3, 2, 2, 4), // R
-    claim(4, 1, 6, 3, 5), // S1: 0 left before it wrote
-    claim(5, 2, 4, 2, 6), // S2
-  ];
-  const all = operations;
-  const witnesses = findWitnesses({
-    workload: 'rooms',
-    strategy: 'transaction',
-    operations: all,
-    tables: {
-      rows: all.map((op) => ({
-        id: op.reservation_id ?? '',
-        place: 'h1',
-        rooms: op.rooms ?? 0,
-        status: 'CONFIRMED',
-        request_id: op.request_id,
-        xmin: op.txid ?? '',
-      })),
-      overlaps: [],
-    },
-    hotels: [{ hotel_id: 'h1', hotel_name: 'Hotel 1', contracted: 6, reserved: 12, locked: 0, confirmed: 12, held: 0, overbooked: 5, drift: 0 }],
-  });
-  const [witness] = witnesses;
-  if (!witness) return t.fail('a witness');
-  t.equal(witness.excess?.groups, 0, 'no group of claims that read one version took more than it had');
-  t.same(witness.excess, { total: 5, explained: 5, groups: 0, chain: 2 }, 'two stale writes explain all 5 rooms over contract');
-  t.same(
-    witness.operations.map((op) => op.client),
-    [1, 2, 4, 5],
-    'the stale writes S1 and S2 and the claims that superseded their reads (P, Q), no more',
-  );
-  t.same(
-    witness.operations.map((op) => [op.name, op.written_version]),
-    [
-      ['T1', '2'],
-      ['T2', '3'],
-      ['T3', '5'],
-      ['T4', '6'],
-    ],
-    'named by the version each wrote, though P committed after Q',
-  );
-  t.equal(witness.order, 'written_version', 'and says so');
-  const text = formatWitness(witness);
-  t.match(text, /T3 read version 1 .* T1 wrote version 2 first, and T3 then wrote version 5 taking 3 room\(s\), 3 beyond what was left/, 'S1 named');
-  t.match(text, /T4 read version 2 .* T2 wrote version 3 first, and T4 then wrote version 6 taking 2 room\(s\), 2 beyond what was left/, 'S2 named');
-  t.match(text, /2 claim\(s\) that wrote on a superseded read explain 5 of the 5 room\(s\) over contract/, 'the text says how much it explains');
-  t.match(text, /named in the order they wrote the row's versions/, 'and how T1, T2, … are numbered');
-  t.match(text, /T2 = .*committed 0\.020 ms before T1/, 'a commit before T1 is said as such');
-
-  const smaller = findWitnesses({
-    workload: 'rooms',
-    strategy: 'transaction',
-    operations: all,
-    tables: {
-      rows: all.map((op) => ({
-        id: op.reservation_id ?? '',
-        place: 'h1',
-        rooms: op.rooms ?? 0,
-        status: 'CONFIRMED',
-        request_id: op.request_id,
-        xmin: op.txid ?? '',
-      })),
-      overlaps: [],
-    },
-    hotels: [{ hotel_id: 'h1', hotel_name: 'Hotel 1', contracted: 9, reserved: 12, locked: 0, confirmed: 12, held: 0, overbooked: 3, drift: 0 }],
-  })[0];
-  t.same(
-    smaller?.operations.map((op) => op.client),
-    [1, 4],
-    'an excess one stale write covers is witnessed by it and its superseder alone (largest first)',
-  );
-});
-
 /** The witnesses of a crafted history at hotel h1 whose claims the tables all hold. */
 const craftedWitnesses = (operations: HistoryOp[], contracted: number, overbooked: number) =>
   findWitnesses({
@@ -260,6 +179,54 @@ const craftedWitnesses = (operations: HistoryOp[], contracted: number, overbooke
       },
     ],
   });
+
+t.test('crafted: an excess no pair explains gets a witness of every stale write it needs, named by the version each wrote', async (t) => {
+  // 6 rooms. P and S1 read version 1 (6 left) and take 2 + 3; Q and S2 read version 2 (4 left)
+  // and take 2 + 2; R reads version 3 (2 left) and takes 2; then S1 and S2 write on their stale
+  // reads: 3 and 2 rooms beyond what was left, 5 over contract. No version's readers took more
+  // than it had, so no group explains it. Commit times run against versions for P and Q (as naive's separate insert can).
+  const operations = [
+    claim(1, 1, 6, 2, 2, 30), // P
+    claim(2, 2, 4, 2, 3, 10), // Q
+    claim(3, 3, 2, 2, 4), // R
+    claim(4, 1, 6, 3, 5), // S1: 0 left before it wrote
+    claim(5, 2, 4, 2, 6), // S2
+  ];
+  const witnesses = craftedWitnesses(operations, 6, 5);
+  const [witness] = witnesses;
+  if (!witness) return t.fail('a witness');
+  t.equal(witness.excess?.groups, 0, 'no group of claims that read one version took more than it had');
+  t.same(witness.excess, { total: 5, explained: 5, groups: 0, chain: 2 }, 'two stale writes explain all 5 rooms over contract');
+  t.same(
+    witness.operations.map((op) => op.client),
+    [1, 2, 4, 5],
+    'the stale writes S1 and S2 and the claims that superseded their reads (P, Q), no more',
+  );
+  t.same(
+    witness.operations.map((op) => [op.name, op.written_version]),
+    [
+      ['T1', '2'],
+      ['T2', '3'],
+      ['T3', '5'],
+      ['T4', '6'],
+    ],
+    'named by the version each wrote, though P committed after Q',
+  );
+  t.equal(witness.order, 'written_version', 'and says so');
+  const text = formatWitness(witness);
+  t.match(text, /T3 read version 1 .* T1 wrote version 2 first, and T3 then wrote version 5 taking 3 room\(s\), 3 beyond what was left/, 'S1 named');
+  t.match(text, /T4 read version 2 .* T2 wrote version 3 first, and T4 then wrote version 6 taking 2 room\(s\), 2 beyond what was left/, 'S2 named');
+  t.match(text, /2 claim\(s\) that wrote on a superseded read explain 5 of the 5 room\(s\) over contract/, 'the text says how much it explains');
+  t.match(text, /named in the order they wrote the row's versions/, 'and how T1, T2, … are numbered');
+  t.match(text, /T2 = .*committed 0\.020 ms before T1/, 'a commit before T1 is said as such');
+
+  const smaller = craftedWitnesses(operations, 9, 3)[0];
+  t.same(
+    smaller?.operations.map((op) => op.client),
+    [1, 4],
+    'an excess one stale write covers is witnessed by it and its superseder alone (largest first)',
+  );
+});
 
 t.test('crafted: where the groups explain part of the excess, stale writes beyond them explain the rest', async (t) => {
   // 20 rooms. W1..W10 read versions 1..10 in turn and each takes 2, writing versions 2..11; S1..S10
