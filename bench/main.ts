@@ -136,7 +136,7 @@ try {
   if (settings.phases.includes('history')) {
     const overheads = await measureHistoryOverhead({ ...common, runs: settings.runs, seconds: settings.seconds, log });
     out(
-      `\nHistory overhead: goodput with --history against without, think 0, ${settings.seconds} s per run; ${medianOf}. ` +
+      `\nHistory overhead: the ratio of goodput with --history to without, think 0, ${settings.seconds} s per run; ${medianOf}.\n` +
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatHistoryOverhead(overheads));

@@ -127,7 +127,7 @@ export function formatReportBench(bench: ReportBench): string {
 
 export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
   const table = new Table({
-    head: ['strategy', 'without res/s', 'with res/s', 'with ÷ without', '95% interval', 'operations recorded', 'within budget'],
+    head: ['strategy', 'without res/s', 'with res/s', 'ratio', '95% interval', 'operations', 'within budget'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
     ...plain,
   });
@@ -137,9 +137,9 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
       roundedCount(overhead.without),
       roundedCount(overhead.with),
       ratioText(overhead.ratio),
-      Number.isFinite(overhead.low) ? `${ratioText(overhead.low)}–${ratioText(overhead.high)}` : 'none under 6 rounds',
-      overhead.operations.map(roundedCount).join(', '),
-      { within: 'yes', over: 'NO', unresolved: 'not shown either way' }[overhead.budget],
+      Number.isFinite(overhead.low) ? `${ratioText(overhead.low)}–${ratioText(overhead.high)}` : 'n < 6',
+      roundedCount(median(overhead.operations)),
+      { within: 'yes', over: 'NO', unresolved: 'not shown' }[overhead.budget],
     ]);
   }
   return table.toString();
