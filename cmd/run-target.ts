@@ -10,7 +10,7 @@ import { writeRunReports } from './ci-output.js';
 import { progressJson } from './progress-json.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { exitCodeOfRun, interruptedExitCode } from './run.js';
+import { exitCodeOfRun, stopOnSignal } from './run.js';
 import type { RunFlags } from './run-flags.js';
 import type { TargetRun } from './target-options.js';
 import { writeReport } from './write-report.js';
@@ -42,18 +42,10 @@ export async function runTargetCommand(request: TargetRun, config: RunConfig, fl
   const target = await readTarget(request);
   const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
   process.stderr.write(`evento: target ${target.urls.join(' ')}, seed ${config.seed}\n`);
-  const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(interruptedExitCode);
-    process.stderr.write('evento: stopping the clients; what they were told is still reported (again to quit now)\n');
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const run = await runAgainstTarget({ target, config, signal: stop.signal, hooks }).finally(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  const interrupt = stopOnSignal(() =>
+    process.stderr.write('evento: stopping the clients; what they were told is still reported (again to quit now)\n'),
+  );
+  const run = await runAgainstTarget({ target, config, signal: interrupt.signal, hooks }).finally(() => interrupt.release());
   const result = await audited(run.result, request.auditSql, target.eventId);
   await hooks.onResult?.(result);
 

@@ -14,23 +14,37 @@ import { writeReport } from './write-report.js';
 
 export const interruptedExitCode = 130;
 
+/**
+ * Ctrl-C or SIGTERM from now on stops the clients cleanly: `signal` aborts and `stopping` says
+ * so; a second one quits at once. `stop` is the same, for a view's own keys; `release` ends it.
+ */
+export function stopOnSignal(stopping: () => void): { signal: AbortSignal; stop(): void; release(): void } {
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) process.exit(interruptedExitCode);
+    stopping();
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    stop,
+    release() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {
   const { seed, chaos } = config;
-  const stop = new AbortController();
-  // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop.
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(interruptedExitCode);
-    view.stopping();
-    stop.abort();
-  };
-  const view = await progressView(
-    { command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed },
-    flags,
-    onSignal,
+  // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop, once the view is up.
+  const view = await progressView({ command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed }, flags, () =>
+    interrupt.stop(),
   );
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = stopOnSignal(() => view.stopping());
 
   const written: string[] = [];
   let jsonWritten: string | undefined;
@@ -47,12 +61,11 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
     runs,
     config,
     trials: flags.repeat,
-    signal: stop.signal,
+    signal: interrupt.signal,
     tickMs: view.tickMs,
     hooks,
   }).finally(async () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
     await view.close();
   });
 

@@ -7,21 +7,14 @@ import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type Sw
 import { at } from '../lib/at.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { exitCodeOfRun, interruptedExitCode } from './run.js';
+import { exitCodeOfRun, stopOnSignal } from './run.js';
 import { writeRunReports } from './ci-output.js';
 import { writeReport } from './write-report.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
 
 /** `evento sweep`: a table per point, then the crossovers; the exit code, or a typed error. */
 export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: SweepFlags): Promise<number> {
-  const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(interruptedExitCode);
-    process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n');
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = stopOnSignal(() => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'));
 
   const written: string[] = [];
   // Each point has its own hotels, so its progress lines count its own rooms.
@@ -42,10 +35,9 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
       written.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
-  const outcome = await runSweep({ runs, points: plan.points, trials: flags.repeat, signal: stop.signal, hooks }).finally(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  const outcome = await runSweep({ runs, points: plan.points, trials: flags.repeat, signal: interrupt.signal, hooks }).finally(() =>
+    interrupt.release(),
+  );
 
   const { results } = outcome;
   process.stdout.write(formatSweep(plan, results));
