@@ -52,8 +52,26 @@ const timelinesDrawn = `[...document.querySelectorAll('[data-timeline]')].map((e
   witnessLabels: [...element.querySelectorAll('svg text.witness')].map((text) => text.textContent),
 }))`;
 
-/** Opens the report with every network request refused; what it logged, asked for and drew. */
-async function openReport(chromium: string, file: string, screenshot: string): Promise<PageCheck> {
+/**
+ * Opens the report in Chromium with every network request refused, its screenshot saved as
+ * `name`, and checks it logged no error and asked for nothing beyond the file; what it drew, or
+ * undefined without a Chromium.
+ */
+async function openReport(t: Test, file: string, name: string): Promise<PageCheck | undefined> {
+  const chromium = chromiumOrSay(t);
+  if (!chromium) return undefined;
+  await mkdir(screenshotDir, { recursive: true });
+  const screenshot = join(screenshotDir, name);
+  const page = await pageOf(chromium, file, screenshot);
+  t.same(page.consoleErrors, [], 'no console error');
+  t.same(page.requestsOffDisk, [], 'no request beyond the file');
+  t.ok((await stat(screenshot)).size > 0, 'screenshot written');
+  t.comment(`the report as the browser drew it: ${screenshot}`);
+  return page;
+}
+
+/** What the report logged, asked for and drew. */
+async function pageOf(chromium: string, file: string, screenshot: string): Promise<PageCheck> {
   const browser = await puppeteer.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu'], headless: true });
   try {
     const page = await browser.newPage();
@@ -174,13 +192,8 @@ t.test('a small fixed-time sweep: every trial in the JSON, every point audited, 
   t.match(html, /<td>atomic<\/td>/, 'tables are plain HTML, readable without JavaScript');
   t.ok((await stat(again)).size > 0, 'evento report wrote the same from the result files');
 
-  const chromium = chromiumOrSay(t);
-  if (!chromium) return;
-  await mkdir(screenshotDir, { recursive: true });
-  const screenshot = join(screenshotDir, 'sweep-report-test.png');
-  const page = await openReport(chromium, report, screenshot);
-  t.same(page.consoleErrors, [], 'no console error');
-  t.same(page.requestsOffDisk, [], 'no request beyond the file');
+  const page = await openReport(t, report, 'sweep-report-test.png');
+  if (!page) return;
   t.equal(page.charts.length, 1 + 2 * (1 + 4), "a chart for the sweep, and each point's spectrum and four series");
   t.same(
     page.charts.filter(({ drawn }) => !drawn).map(({ key }) => key),
@@ -188,8 +201,6 @@ t.test('a small fixed-time sweep: every trial in the JSON, every point audited, 
     'every chart drawn',
   );
   for (const strategy of ['atomic', 'pessimistic']) t.match(page.text, strategy, `${strategy} named`);
-  t.ok((await stat(screenshot)).size > 0, 'screenshot written');
-  t.comment(`the report as the browser drew it: ${screenshot}`);
 });
 
 t.test('run --report writes the report of its one run', async (t) => {
@@ -259,13 +270,8 @@ t.test('race --history --report: a timeline for each run, the witness’s operat
     'evento report finds the histories beside the result files',
   );
 
-  const chromium = chromiumOrSay(t);
-  if (!chromium) return;
-  await mkdir(screenshotDir, { recursive: true });
-  const screenshot = join(screenshotDir, 'timeline-report-test.png');
-  const page = await openReport(chromium, report, screenshot);
-  t.same(page.consoleErrors, [], 'no console error');
-  t.same(page.requestsOffDisk, [], 'no request beyond the file');
+  const page = await openReport(t, report, 'timeline-report-test.png');
+  if (!page) return;
   t.equal(page.timelines.length, results.length, 'every timeline in the page');
   for (const [index, timeline] of page.timelines.entries()) {
     t.ok(
@@ -288,7 +294,6 @@ t.test('race --history --report: a timeline for each run, the witness’s operat
   );
   t.same(shown.map((timeline) => [...timeline.witnessLabels].sort().join(' ')).sort(), [...expected].sort(), 'and named');
   for (const timeline of page.timelines.slice(witnessed.length)) t.same(timeline.witnessBars, [], 'a run without a witness highlights nothing');
-  t.comment(`the report as the browser drew it: ${screenshot}`);
 });
 
 t.test('evento report: bad input is a usage error', async (t) => {
