@@ -8,7 +8,7 @@ import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, shardOption, uuid } from './options.js';
 import type { AuditFlags } from './audit.js';
-import { runConfigOf, shardOfClients, type RunFlags } from './run-flags.js';
+import { runConfigOf, shardedRunConfigOf, type RunFlags } from './run-flags.js';
 import { auditSqlOption, eventOption, targetOf, withTargetOptions, type TargetRun } from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
 import {
@@ -82,7 +82,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     }
     const name = flags.strategy ?? flags.mode ?? defaultStrategyOf(at(flags.workload, 0));
     const target = targetOf(flags, command, name);
-    const config = { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) };
+    const config = shardedRunConfigOf(flags);
     if (target) {
       invocation = { command: 'run-target', target, config, flags };
       return;
@@ -105,7 +105,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     if (flags.auditSql) throw new UsageError('--audit-sql does not apply to load: audit once, after every shard, with evento audit');
     const target = targetOf(flags, command, flags.strategy);
     if (!target) throw new UsageError('load needs --target <urls>');
-    invocation = { command: 'run-target', target, config: { ...runConfigOf(flags), shard: shardOfClients(flags.shard, flags.clients) }, flags };
+    invocation = { command: 'run-target', target, config: shardedRunConfigOf(flags), flags };
   });
 
   withLoadOptions(

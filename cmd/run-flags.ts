@@ -35,10 +35,12 @@ export function runConfigOf(flags: RunFlags): RunConfig {
   };
 }
 
-/** The shard, refused when it would run no client (`--shard 3/4` of `--clients 2`). */
-export function shardOfClients(shard: Shard | undefined, clients: number): Shard | undefined {
+/** The run's configuration with its shard of the clients (`run` and `load` take `--shard`), refused when that shard would run no client (`--shard 3/4` of `--clients 2`). */
+export function shardedRunConfigOf(flags: RunFlags & { shard?: Shard }): RunConfig {
+  const config = runConfigOf(flags);
+  const { shard, clients } = flags;
   if (shard && shard.index > clients) {
     throw new UsageError(`--shard ${shard.index}/${shard.count} has no clients: of --clients ${clients}, only shards 1 to ${clients} get any`);
   }
-  return shard;
+  return { ...config, shard };
 }
