@@ -1,5 +1,6 @@
+import { cpus } from 'node:os';
 import { summarize } from '../harness/stats.js';
-import { runEvento, type CliOptions } from './evento-cli.js';
+import { runEvento, type CliOptions, type CliRun } from './evento-cli.js';
 import { median, round2 } from './stats.js';
 
 /** Goodput with and without `--history`, for one strategy. */
@@ -20,12 +21,27 @@ export interface HistoryOverhead {
   budget: 'within' | 'over' | 'unresolved';
   operations: number[];
   rounds: { without: number; with: number }[];
+  /**
+   * Where the CPU went, in µs per reservation, medians over the runs: evento's CLI and its
+   * servers, and PostgreSQL (absent when the database does not run on this machine).
+   */
+  cpuPerReservation?: { evento: { without: number; with: number }; postgres: { without: number; with: number } };
 }
 
 export const historyBudget = 0.9;
 const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
+
+/** A run's CPU per reservation, in µs, from its share of all cores while the clients ran. */
+function cpuPerReservation(run: CliRun) {
+  const perSecond = run.result.outcome.reservations_per_s;
+  if (!run.cpu || perSecond <= 0) return undefined;
+  const microseconds = (percent: number) => ((percent / 100) * cpus().length * 1_000_000) / perSecond;
+  return { evento: microseconds(run.cpu.harness), postgres: microseconds(run.cpu.postgres) };
+}
+
+type CpuPerReservation = ReturnType<typeof cpuPerReservation>;
 
 /**
  * What recording a history costs: each round runs the strategy without and with `--history`
@@ -40,6 +56,7 @@ export async function measureHistoryOverhead(
   for (const strategy of strategies) {
     const rounds: HistoryOverhead['rounds'] = [];
     const operations: number[] = [];
+    const cpu: { without: CpuPerReservation[]; with: CpuPerReservation[] } = { without: [], with: [] };
     for (let round = 1; round <= options.runs; round += 1) {
       const goodput = { without: 0, with: 0 };
       for (const recorded of round % 2 === 1 ? [false, true] : [true, false]) {
@@ -48,6 +65,7 @@ export async function measureHistoryOverhead(
           limitMs: options.seconds * 1000 + 120_000,
         });
         goodput[recorded ? 'with' : 'without'] = run.result.outcome.reservations_per_s;
+        cpu[recorded ? 'with' : 'without'].push(cpuPerReservation(run));
         if (recorded) operations.push(run.result.history?.operations ?? 0);
       }
       options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
@@ -64,7 +82,21 @@ export async function measureHistoryOverhead(
       budget: ratios.low >= historyBudget ? 'within' : ratios.high < historyBudget ? 'over' : 'unresolved',
       operations,
       rounds,
+      cpuPerReservation: medianCpu(cpu),
     });
   }
   return overheads;
+}
+
+/** The medians of the runs' CPU per reservation, when every run has one. */
+function medianCpu(cpu: { without: CpuPerReservation[]; with: CpuPerReservation[] }): HistoryOverhead['cpuPerReservation'] {
+  const known = (runs: CpuPerReservation[]) => runs.filter((run) => run !== undefined);
+  const without = known(cpu.without);
+  const withHistory = known(cpu.with);
+  if (without.length < cpu.without.length || withHistory.length < cpu.with.length || without.length === 0) return undefined;
+  const of = (part: 'evento' | 'postgres') => ({
+    without: median(without.map((run) => run[part])),
+    with: median(withHistory.map((run) => run[part])),
+  });
+  return { evento: of('evento'), postgres: of('postgres') };
 }

@@ -18,6 +18,7 @@ import { postmasterOf } from './proc.js';
 import {
   ceilingSummary,
   formatCeiling,
+  formatHistoryCpu,
   formatHistoryOverhead,
   formatLoadgen,
   formatOriginal,
@@ -140,6 +141,8 @@ try {
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatHistoryOverhead(overheads));
+    const cpu = formatHistoryCpu(overheads);
+    if (cpu) out(`Where the CPU went: µs per reservation of evento's CLI and servers, and of PostgreSQL, medians over the runs.\n${cpu}`);
     report.history = overheads;
   }
   if (settings.phases.includes('loadgen')) {

@@ -145,6 +145,28 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
   return table.toString();
 }
 
+/** Where the CPU went with and without a history, per reservation; empty when no run had a split. */
+export function formatHistoryCpu(overheads: HistoryOverhead[]): string {
+  const measured = overheads.filter((overhead) => overhead.cpuPerReservation);
+  if (measured.length === 0) return '';
+  const table = new Table({
+    head: ['strategy', 'evento µs/res without', 'with', 'PostgreSQL µs/res without', 'with'],
+    colAligns: ['left', 'right', 'right', 'right', 'right'],
+    ...plain,
+  });
+  for (const { strategy, cpuPerReservation: cpu } of measured) {
+    if (!cpu) continue;
+    table.push([
+      strategy,
+      roundedCount(cpu.evento.without),
+      roundedCount(cpu.evento.with),
+      roundedCount(cpu.postgres.without),
+      roundedCount(cpu.postgres.with),
+    ]);
+  }
+  return table.toString();
+}
+
 export function formatLoadgen(cells: LoadgenCell[]): string {
   const table = new Table({
     head: ['connections', 'evento res/s', 'autocannon res/s', 'evento ÷ autocannon', 'rounds: evento / autocannon', 'errors: evento / autocannon'],
