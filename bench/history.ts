@@ -23,9 +23,9 @@ export interface HistoryOverhead {
   rounds: { without: number; with: number }[];
   /**
    * Where the CPU went, in µs per reservation, medians over the runs: evento's CLI and its
-   * servers, and PostgreSQL (absent when the database does not run on this machine).
+   * servers, and PostgreSQL (NaN when the database does not run on this machine).
    */
-  cpuPerReservation?: { evento: { without: number; with: number }; postgres: { without: number; with: number } };
+  cpuPerReservation: Record<'evento' | 'postgres', { without: number; with: number }>;
 }
 
 export const historyBudget = 0.9;
@@ -33,15 +33,11 @@ const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
 
-/** A run's CPU per reservation, in µs, from its share of all cores while the clients ran. */
-function cpuPerReservation(run: CliRun) {
-  const perSecond = run.result.outcome.reservations_per_s;
-  if (!run.cpu || perSecond <= 0) return undefined;
-  const microseconds = (percent: number) => ((percent / 100) * cpus().length * 1_000_000) / perSecond;
-  return { evento: microseconds(run.cpu.harness), postgres: microseconds(run.cpu.postgres) };
+/** A run's CPU per reservation, in µs, from its share of all cores while the clients ran; NaN where not measured. */
+function cpuPerReservation(run: CliRun, postgresMeasured: boolean) {
+  const microseconds = (percent = NaN) => ((percent / 100) * cpus().length * 1_000_000) / run.result.outcome.reservations_per_s;
+  return { evento: microseconds(run.cpu?.harness), postgres: postgresMeasured ? microseconds(run.cpu?.postgres) : NaN };
 }
-
-type CpuPerReservation = ReturnType<typeof cpuPerReservation>;
 
 /**
  * What recording a history costs: each round runs the strategy without and with `--history`
@@ -56,7 +52,7 @@ export async function measureHistoryOverhead(
   for (const strategy of strategies) {
     const rounds: HistoryOverhead['rounds'] = [];
     const operations: number[] = [];
-    const cpu: { without: CpuPerReservation[]; with: CpuPerReservation[] } = { without: [], with: [] };
+    const cpu: Record<'without' | 'with', ReturnType<typeof cpuPerReservation>[]> = { without: [], with: [] };
     for (let round = 1; round <= options.runs; round += 1) {
       const goodput = { without: 0, with: 0 };
       for (const recorded of round % 2 === 1 ? [false, true] : [true, false]) {
@@ -65,12 +61,16 @@ export async function measureHistoryOverhead(
           limitMs: options.seconds * 1000 + 120_000,
         });
         goodput[recorded ? 'with' : 'without'] = run.result.outcome.reservations_per_s;
-        cpu[recorded ? 'with' : 'without'].push(cpuPerReservation(run));
+        cpu[recorded ? 'with' : 'without'].push(cpuPerReservation(run, options.postgresPid !== undefined));
         if (recorded) operations.push(run.result.history?.operations ?? 0);
       }
       options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
       rounds.push(goodput);
     }
+    const mediansOf = (part: 'evento' | 'postgres') => ({
+      without: median(cpu.without.map((run) => run[part])),
+      with: median(cpu.with.map((run) => run[part])),
+    });
     const ratios = summarize(rounds.map((r) => (r.without > 0 ? r.with / r.without : 0)));
     overheads.push({
       strategy,
@@ -82,21 +82,8 @@ export async function measureHistoryOverhead(
       budget: ratios.low >= historyBudget ? 'within' : ratios.high < historyBudget ? 'over' : 'unresolved',
       operations,
       rounds,
-      cpuPerReservation: medianCpu(cpu),
+      cpuPerReservation: { evento: mediansOf('evento'), postgres: mediansOf('postgres') },
     });
   }
   return overheads;
-}
-
-/** The medians of the runs' CPU per reservation, when every run has one. */
-function medianCpu(cpu: { without: CpuPerReservation[]; with: CpuPerReservation[] }): HistoryOverhead['cpuPerReservation'] {
-  const known = (runs: CpuPerReservation[]) => runs.filter((run) => run !== undefined);
-  const without = known(cpu.without);
-  const withHistory = known(cpu.with);
-  if (without.length < cpu.without.length || withHistory.length < cpu.with.length || without.length === 0) return undefined;
-  const of = (part: 'evento' | 'postgres') => ({
-    without: median(without.map((run) => run[part])),
-    with: median(withHistory.map((run) => run[part])),
-  });
-  return { evento: of('evento'), postgres: of('postgres') };
 }

@@ -141,8 +141,8 @@ try {
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatHistoryOverhead(overheads));
-    const cpu = formatHistoryCpu(overheads);
-    if (cpu) out(`Where the CPU went: µs per reservation of evento's CLI and servers, and of PostgreSQL, medians over the runs.\n${cpu}`);
+    out("Where the CPU went: µs per reservation of evento's CLI and servers, and of PostgreSQL, medians over the runs.");
+    out(formatHistoryCpu(overheads));
     report.history = overheads;
   }
   if (settings.phases.includes('loadgen')) {

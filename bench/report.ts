@@ -145,24 +145,15 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
   return table.toString();
 }
 
-/** Where the CPU went with and without a history, per reservation; empty when no run had a split. */
+/** Where the CPU went with and without a history, per reservation. */
 export function formatHistoryCpu(overheads: HistoryOverhead[]): string {
-  const measured = overheads.filter((overhead) => overhead.cpuPerReservation);
-  if (measured.length === 0) return '';
   const table = new Table({
     head: ['strategy', 'evento µs/res without', 'with', 'PostgreSQL µs/res without', 'with'],
     colAligns: ['left', 'right', 'right', 'right', 'right'],
     ...plain,
   });
-  for (const { strategy, cpuPerReservation: cpu } of measured) {
-    if (!cpu) continue;
-    table.push([
-      strategy,
-      roundedCount(cpu.evento.without),
-      roundedCount(cpu.evento.with),
-      roundedCount(cpu.postgres.without),
-      roundedCount(cpu.postgres.with),
-    ]);
+  for (const { strategy, cpuPerReservation: cpu } of overheads) {
+    table.push([strategy, ...[cpu.evento, cpu.postgres].flatMap((part) => [roundedCount(part.without), roundedCount(part.with)])]);
   }
   return table.toString();
 }
