@@ -141,7 +141,7 @@ try {
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatHistoryOverhead(overheads));
-    out("Where the CPU went: µs per reservation of evento's CLI and servers, and of PostgreSQL, medians over the runs.");
+    out("CPU per reservation, µs, medians over the runs: evento's CLI and servers, and PostgreSQL.");
     out(formatHistoryCpu(overheads));
     report.history = overheads;
   }
