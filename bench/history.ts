@@ -60,8 +60,9 @@ export async function measureHistoryOverhead(
           ...options,
           limitMs: options.seconds * 1000 + 120_000,
         });
-        goodput[recorded ? 'with' : 'without'] = run.result.outcome.reservations_per_s;
-        cpu[recorded ? 'with' : 'without'].push(cpuPerReservation(run, options.postgresPid !== undefined));
+        const side = recorded ? 'with' : 'without';
+        goodput[side] = run.result.outcome.reservations_per_s;
+        cpu[side].push(cpuPerReservation(run, options.postgresPid !== undefined));
         if (recorded) operations.push(run.result.history?.operations ?? 0);
       }
       options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
