@@ -1,9 +1,10 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { failedAssertions, type AssertionFlags } from '../harness/assertions.js';
+import type { AssertionFlags } from '../harness/assertions.js';
 import type { Comparison } from '../harness/compare.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { judgedAssertions, type CiFlags } from './ci-options.js';
+import type { RunOutcome } from '../harness/run-outcome.js';
+import type { CiFlags } from './ci-options.js';
 import { parameterRows, replayCommand } from './ci-facts.js';
 import { comparisonCases, junitXml, resultCases } from './junit.js';
 import { comparisonSummary, runSummary } from './summary-md.js';
@@ -26,38 +27,36 @@ async function writeSummary(markdown: string, file: string | undefined, env: Nod
   return written;
 }
 
-export interface RunReports {
-  /** What the assertions found wrong, judged as the JUnit file judges: the exit code's reasons. */
-  failures: string[];
-  /** The files written. */
-  written: string[];
-}
-
 /**
- * The CI outputs of a command that ran strategies (`run`, `race`, `sweep`): the JUnit file and the
- * Markdown summary its flags ask for, and the assertion failures that decide its exit code.
+ * The CI outputs of a command that ran strategies (`run`, `race`, `sweep`, `load`): the JUnit file
+ * and the Markdown summary its flags ask for, both saying what `outcome` decided; the files written.
  */
 export async function writeRunReports(
   command: string,
   results: readonly StrategyResult[],
-  flags: AssertionFlags & CiFlags & { wide?: boolean },
+  judged: { outcome: RunOutcome; assertions: AssertionFlags },
+  flags: CiFlags & { wide?: boolean },
   context: { args: readonly string[]; seed: number; env?: NodeJS.ProcessEnv },
-): Promise<RunReports> {
+): Promise<string[]> {
   const env = context.env ?? process.env;
-  const judged = judgedAssertions(flags);
-  const failures = failedAssertions([...results], judged);
+  const { outcome } = judged;
   const replay = replayCommand(context.args, context.seed);
   const written: string[] = [];
   if (flags.junit !== undefined) {
     const startedAt = results[0] ? new Date(results[0].started_at) : new Date();
-    const properties: [string, string][] = [['replay', replay], ...(results.length > 0 ? parameterRows(results) : [])];
+    const properties: [string, string][] = [
+      ['outcome', outcome.status],
+      ['exit_code', String(outcome.exitCode)],
+      ['replay', replay],
+      ...(results.length > 0 ? parameterRows(results) : []),
+    ];
     await writeFile(flags.junit, junitXml({ name: `evento ${command}`, startedAt, properties, cases: resultCases(command, results, judged) }));
     written.push(flags.junit);
   }
-  if (results.length > 0 && (flags.summaryMd !== undefined || env.GITHUB_STEP_SUMMARY)) {
-    written.push(...(await writeSummary(runSummary({ command, results, failures, replay, wide: flags.wide }), flags.summaryMd, env)));
+  if (flags.summaryMd !== undefined || env.GITHUB_STEP_SUMMARY) {
+    written.push(...(await writeSummary(runSummary({ command, results, outcome, replay, wide: flags.wide }), flags.summaryMd, env)));
   }
-  return { failures, written };
+  return written;
 }
 
 /** `compare`'s CI outputs: a JUnit file whose failures are the comparison's, and the summary around its printed `text`. */

@@ -3,6 +3,8 @@ import { create } from 'xmlbuilder2';
 import { assertionFailure, type AssertionFlags } from '../harness/assertions.js';
 import { quantity, regressionText, type Comparison } from '../harness/compare.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { measuredNothing, type RunOutcome } from '../harness/run-outcome.js';
+import { runLabel } from '../harness/workload.js';
 import { testcaseName, witnessTexts } from './ci-facts.js';
 import { formatThousands, summaryText } from './report-table.js';
 
@@ -45,15 +47,30 @@ const runFigures = ({ verdict, outcome }: StrategyResult) =>
   `${verdict.label}; ${formatThousands(outcome.reservations)} reservations, ${formatThousands(outcome.reservations_per_s)} res/s, ` +
   `wait p99 ${outcome.time_to_reservation_ms.p99.toFixed(1)} ms, ${formatThousands(outcome.conflicts)} conflicts`;
 
+/** Why a run's testcase is in error: its clients were stopped before they finished, or it sold nothing. */
+function runError(result: StrategyResult, outcome: RunOutcome): JunitCase['error'] {
+  const stoppedBy = result.outcome.stopped_by;
+  if (stoppedBy === 'timeout' || stoppedBy === 'interrupted') {
+    return { type: stoppedBy, message: `the clients were stopped (${stoppedBy}) before they finished` };
+  }
+  if (measuredNothing(result) && outcome.unmeasured.includes(runLabel(result.workload, result.params.strategy))) {
+    return { type: 'nothing-measured', message: 'no reservation succeeded: a run that sold nothing proves nothing' };
+  }
+  return undefined;
+}
+
 /**
- * A testcase per run: failed where the assertions (`judgedAssertions`) fail it, in error where the
- * clients were stopped by --timeout or an interrupt before they finished.
+ * A testcase per run: failed where the assertions fail it, in error where its clients were
+ * stopped by --timeout or an interrupt, or it measured nothing; one more, in error, for an
+ * environment error that ended the command.
  */
-export function resultCases(command: string, results: readonly StrategyResult[], flags: AssertionFlags): JunitCase[] {
-  return results.map((result) => {
-    const failure = assertionFailure(result, flags);
-    const stoppedBy = result.outcome.stopped_by;
-    const unfinished = stoppedBy === 'timeout' || stoppedBy === 'interrupted';
+export function resultCases(
+  command: string,
+  results: readonly StrategyResult[],
+  { outcome, assertions }: { outcome: RunOutcome; assertions: AssertionFlags },
+): JunitCase[] {
+  const cases: JunitCase[] = results.map((result) => {
+    const failure = assertionFailure(result, assertions);
     return {
       name: testcaseName(result),
       classname: `evento.${command}.${result.workload}`,
@@ -62,10 +79,15 @@ export function resultCases(command: string, results: readonly StrategyResult[],
         failure === null
           ? undefined
           : { type: result.verdict.promises_safety ? 'promise-broken' : 'nothing-proved', message: failure, detail: failureDetail(result) },
-      error: unfinished ? { type: stoppedBy, message: `the clients were stopped (${stoppedBy}) before they finished` } : undefined,
+      error: runError(result, outcome),
       output: runFigures(result),
     };
   });
+  if (outcome.environmentError === undefined) return cases;
+  return [
+    ...cases,
+    { name: `evento ${command}`, classname: `evento.${command}`, seconds: 0, error: { type: 'environment', message: outcome.environmentError } },
+  ];
 }
 
 /** A testcase per metric of each compared group, failed when it regressed, and one per group of the new side on its promise of safety. */

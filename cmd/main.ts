@@ -1,5 +1,5 @@
 import { slotStrategies, strategies, tenantContexts } from '../strategies/registry.js';
-import { exitCodeOf } from './exit-codes.js';
+import { exitCodeOf, jsonErrorWriter, wantsJsonProgress } from './exit-codes.js';
 import { parseArguments, type Invocation } from './program.js';
 
 /** Runs what was asked; each command's module is loaded only when it runs. */
@@ -66,8 +66,9 @@ async function run(invocation: Invocation): Promise<number> {
   }
 }
 
+const writeErr = wantsJsonProgress(process.argv) ? jsonErrorWriter() : (text: string) => process.stderr.write(text);
 try {
-  process.exitCode = await run(await parseArguments(process.argv));
+  process.exitCode = await run(await parseArguments(process.argv, writeErr));
 } catch (error) {
-  process.exitCode = exitCodeOf(error);
+  process.exitCode = exitCodeOf(error, writeErr);
 }

@@ -2,7 +2,8 @@ import type { RaceHooks } from '../harness/race-hooks.js';
 
 /**
  * One JSON object per line on stderr (`--progress json`), for programs that follow a race: the
- * bench, CI wrappers. Each has a `type`: ready, warmup, start, tick (a metrics snapshot) or result.
+ * bench, CI wrappers. Each has a `type`: ready, warmup, start, tick (a metrics snapshot), server (a line a server printed) or result;
+ * the command's closing objects (wrote, assertion, outcome) follow (run-messages.ts).
  */
 export function progressJson(stream: NodeJS.WritableStream): RaceHooks {
   const write = (line: object) => {
@@ -13,6 +14,7 @@ export function progressJson(stream: NodeJS.WritableStream): RaceHooks {
     onWarmup: ({ ms }) => write({ type: 'warmup', ms }),
     onStart: ({ strategy, workload = 'rooms', event }) => write({ type: 'start', workload, strategy: strategy.name, event_id: event.event_id }),
     onTick: ({ strategy, snapshot }) => write({ type: 'tick', strategy: strategy.name, snapshot }),
+    onServerOutput: (line) => write({ type: 'server', line }),
     onResult: ({ workload, params, trial, outcome, verdict }) =>
       write({ type: 'result', workload, strategy: params.strategy, trial, stopped_by: outcome.stopped_by, duration_ms: outcome.duration_ms, verdict }),
   };

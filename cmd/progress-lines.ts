@@ -1,6 +1,15 @@
 import type { RaceHooks } from '../harness/race-hooks.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { runLabel, type WorkloadName } from '../harness/workload.js';
 import { unsafeLegend, verdictText } from './report-table.js';
+
+/** A timed-out run is not "done": its verdict covers what was written before the clients were stopped. */
+const stoppedHow: Record<StrategyResult['outcome']['stopped_by'], string> = {
+  done: 'done in',
+  duration: 'stopped by --duration after',
+  timeout: 'stopped by --timeout after',
+  interrupted: 'interrupted after',
+};
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
 /** `seed` is in the first line, so that a log of a failed run says how to replay it. */
@@ -38,7 +47,7 @@ export function progressLines(stream: NodeJS.WritableStream, roomsPerEvent: numb
       );
     },
     onResult(result) {
-      const how = result.outcome.stopped_by === 'duration' ? 'stopped by --duration after' : 'done in';
+      const how = stoppedHow[result.outcome.stopped_by];
       stream.write(
         `evento: ${runLabel(result.workload, result.params.strategy)} ${how} ${(result.outcome.duration_ms / 1000).toFixed(2)}s: ${verdictText(result.verdict)}\n`,
       );

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
+import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { runLabel } from '../harness/workload.js';
 import { at } from '../lib/at.js';
@@ -17,7 +18,7 @@ export const unsafeLegend = `${unsafeMarker} unsafe by design: promises nothing;
  * and a run in which it happened not to overbook proves nothing about the next one.
  */
 export function verdictText(verdict: StrategyResult['verdict']): string {
-  if (verdict.promises_safety) return verdict.label;
+  if (verdict.promises_safety || verdict.label === nothingMeasuredLabel) return verdict.label;
   return `${verdict.safe ? 'held this run' : verdict.label} ${unsafeMarker}`;
 }
 
@@ -38,6 +39,8 @@ export function verdictOverTrials(trials: readonly StrategyResult[]): string {
   const { promises_safety } = at(trials, 0).verdict;
   const broken = trials.filter(({ verdict }) => !verdict.safe);
   const share = (count: number) => `${count}/${trials.length}`;
+  const unmeasured = trials.filter(measuredNothing);
+  if (broken.length === 0 && unmeasured.length > 0) return `${nothingMeasuredLabel} ${share(unmeasured.length)}`;
   if (broken.length === 0) return promises_safety ? `SAFE ${share(trials.length)}` : `held ${share(trials.length)} ${unsafeMarker}`;
   const kinds = [...new Set(broken.flatMap(({ verdict }) => verdict.label.split(', ').map((problem) => problem.replace(/( by)? [0-9]+$/, ''))))];
   const overbooked = broken.map(({ outcome }) => outcome.overbooked_rooms).filter((rooms) => rooms > 0);
@@ -116,13 +119,15 @@ const columns = {
  * waste. Over several trials the intervals take the room of `rooms / contracted`, whose overbooking
  * the verdict then sums up.
  */
-const defaultColumns = (trials: number) => [
+const defaultColumns = (trials: number, errors: boolean) => [
   columns.rank,
   columns.strategy,
   ...(trials === 1 ? [columns.rooms] : []),
   columns.goodput,
   columns.waitP99,
   columns.conflictsPerReservation,
+  // Failed requests are rare, and where they happen they are what the reader must see first.
+  ...(errors ? [columns.errors] : []),
   columns.verdict,
 ];
 const everyColumn = Object.values(columns);
@@ -143,7 +148,8 @@ export interface ResultTable {
 export function resultTable(results: StrategyResult[], options: { wide?: boolean } = {}): ResultTable {
   const ranking = rankGroups(groupTrials(results));
   const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
-  const shown = options.wide ? everyColumn : defaultColumns(trials);
+  const errors = results.some(({ outcome }) => outcome.errors > 0);
+  const shown = options.wide ? everyColumn : defaultColumns(trials, errors);
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
     ...(ranking.rows.some(({ rank }) => rank !== undefined)

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
@@ -6,14 +5,14 @@ import type { RunConfig } from '../harness/run-config.js';
 import { listedRooms, readTarget, runAgainstTarget } from '../harness/target.js';
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
 import { formatKeyAudit } from './audit.js';
-import { writeRunReports } from './ci-output.js';
+import { checkOutputs, finishRun } from './finish-run.js';
 import { progressJson } from './progress-json.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { exitCodeOfRun, stopOnSignal } from './run.js';
+import { stopOnSignal } from './run.js';
 import type { RunFlags } from './run-flags.js';
+import { runMessages } from './run-messages.js';
 import type { TargetRun } from './target-options.js';
-import { writeReport } from './write-report.js';
 
 /** What is printed under the table of a run judged by its 201s alone. */
 function unauditedNote(result: StrategyResult): string {
@@ -37,31 +36,28 @@ async function audited(result: StrategyResult, auditSql: string | undefined, eve
   }
 }
 
-/** `evento run --target`: drive the target's servers, audit with the user's query if given, report; the exit code, or a typed error. */
+/** `evento run --target` and `evento load`: drive the target's servers, audit with the user's query if given, report; the exit code, or a typed error. */
 export async function runTargetCommand(request: TargetRun, config: RunConfig, flags: RunFlags): Promise<number> {
+  await checkOutputs(flags);
+  const messages = runMessages(flags.progress);
   const target = await readTarget(request);
   const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
-  process.stderr.write(`evento: target ${target.urls.join(' ')}, seed ${config.seed}\n`);
-  const interrupt = stopOnSignal(() =>
-    process.stderr.write('evento: stopping the clients; what they were told is still reported (again to quit now)\n'),
+  messages.notice('target', `target ${target.urls.join(' ')}, seed ${config.seed}`, { urls: target.urls, seed: config.seed });
+  const interrupt = stopOnSignal(
+    () => messages.notice('stopping', 'stopping the clients; what they were told is still reported (again to quit now)'),
+    messages,
   );
   const run = await runAgainstTarget({ target, config, signal: interrupt.signal, hooks }).finally(() => interrupt.release());
   const result = await audited(run.result, request.auditSql, target.eventId);
   await hooks.onResult?.(result);
 
   const audit = result.outcome.audit_sql;
-  process.stdout.write(`${formatResults([result], { wide: flags.wide })}\n${audit ? formatKeyAudit(audit) : unauditedNote(result)}\n`);
+  const printed = `${formatResults([result], { wide: flags.wide })}\n${audit ? formatKeyAudit(audit) : unauditedNote(result)}`;
   if (!audit && flags.assertNoOverbooking) {
-    process.stderr.write('evento: --assert-no-overbooking without --audit-sql can only catch more rooms acknowledged than listed\n');
+    messages.notice('warning', '--assert-no-overbooking without --audit-sql can only catch more rooms acknowledged than listed');
   }
-  const written = [await writeResultFile(flags.resultsDir, result)];
-  if (flags.json) {
-    await writeFile(flags.json, `${JSON.stringify(result, null, 2)}\n`);
-    written.push(flags.json);
-  }
-  const reports = await writeRunReports('run', [result], flags, { args: process.argv.slice(2), seed: config.seed });
-  if (flags.report) written.push(await writeReport(flags.report, [result], () => flags.resultsDir));
-  process.stderr.write(`evento: wrote ${[...written, ...reports.written].join(', ')}\n`);
+  const resultFiles = [await writeResultFile(flags.resultsDir, result)];
   const stoppedBy = run.stoppedBy === 'duration' ? 'done' : run.stoppedBy;
-  return exitCodeOfRun(stoppedBy, flags.timeout, reports.failures);
+  const ending = { command: config.shard ? 'load' : 'run', results: [result], stoppedBy, printed, resultFiles, jsonDocument: result };
+  return finishRun({ ...ending, target: true, partOfShards: config.shard !== undefined, seed: config.seed }, flags, messages);
 }

@@ -1,38 +1,49 @@
-import { writeFile } from 'node:fs/promises';
-import { AssertionFailed, EnvironmentError } from '../harness/errors.js';
+import { EnvironmentError } from '../harness/errors.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { RaceHooks } from '../harness/race-hooks.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
+import { exitCodeOfStatus } from '../harness/run-outcome.js';
 import { runLabel } from '../harness/workload.js';
-import { writeRunReports } from './ci-output.js';
+import { checkOutputs, finishRun } from './finish-run.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import type { RunFlags } from './run-flags.js';
+import { runMessages, type RunMessages } from './run-messages.js';
 import { formatHistoryOutcome } from './witness.js';
-import { writeReport } from './write-report.js';
 
-export const interruptedExitCode = 130;
+/** How long SIGTERM leaves a run to audit and write what it measured before it quits. */
+const termGraceMs = 5000;
 
 /**
- * Ctrl-C or SIGTERM from now on stops the clients cleanly: `signal` aborts and `stopping` says
- * so; a second one quits at once. `stop` is the same, for a view's own keys; `release` ends it.
+ * Ctrl-C from now on stops the clients cleanly: `signal` aborts and `stopping` says so; a second
+ * one quits at once. SIGTERM, which a supervisor sends to end a process, stops the clients and
+ * quits once what was measured is written, or after a few seconds whatever it is waiting on.
+ * `stop` is Ctrl-C's, for a view's own keys; `release` ends it.
  */
-export function stopOnSignal(stopping: () => void): { signal: AbortSignal; stop(): void; release(): void } {
+export function stopOnSignal(stopping: () => void, messages: RunMessages): { signal: AbortSignal; stop(): void; release(): void } {
   const controller = new AbortController();
   const stop = () => {
-    if (controller.signal.aborted) process.exit(interruptedExitCode);
+    if (controller.signal.aborted) process.exit(exitCodeOfStatus.interrupted);
     stopping();
     controller.abort();
   };
+  const terminate = () => {
+    if (!controller.signal.aborted) stop();
+    setTimeout(() => {
+      messages.notice('terminated', `SIGTERM: quitting before the run ended; finished runs are in their result files`);
+      process.exit(exitCodeOfStatus.interrupted);
+    }, termGraceMs).unref();
+  };
   process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGTERM', terminate);
   return {
     signal: controller.signal,
     stop,
     release() {
       process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      process.off('SIGTERM', terminate);
     },
   };
 }
@@ -40,64 +51,52 @@ export function stopOnSignal(stopping: () => void): { signal: AbortSignal; stop(
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {
   const { seed, chaos } = config;
+  await checkOutputs(flags);
+  const messages = runMessages(flags.progress);
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop, once the view is up.
   const view = await progressView({ command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed }, flags, () =>
     interrupt.stop(),
   );
-  const interrupt = stopOnSignal(() => view.stopping());
+  const interrupt = stopOnSignal(() => view.stopping(), messages);
 
-  const written: string[] = [];
-  let jsonWritten: string | undefined;
+  const results: StrategyResult[] = [];
+  const resultFiles: string[] = [];
   const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
     async onResult(result, history) {
       await progress.onResult?.(result);
-      written.push(await writeResultFile(flags.resultsDir, result, history));
+      results.push(result);
+      resultFiles.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
 
-  const outcome = await runRace({
-    runs,
-    config,
-    trials: flags.repeat,
-    signal: interrupt.signal,
-    tickMs: view.tickMs,
-    hooks,
-  }).finally(async () => {
-    interrupt.release();
-    await view.close();
-  });
+  const race = await endedRace(
+    runRace({ runs, config, trials: flags.repeat, signal: interrupt.signal, tickMs: view.tickMs, hooks }).finally(async () => {
+      interrupt.release();
+      await view.close();
+    }),
+  );
 
-  const { results } = outcome;
-  if (results.length > 0) process.stdout.write(`${formatResults(results, { wide: flags.wide })}\n`);
-  if (chaos) process.stdout.write(`${formatChaos(results)}\n`);
-  const histories = results.map((result) => formatHistoryOutcome(result)).filter(Boolean);
-  if (histories.length > 0) process.stdout.write(`\n${histories.join('\n\n')}\n`);
-  if (flags.json) {
-    // run writes its one result; race, and run with --repeat, the list, even when it holds one.
-    const json = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
-    await writeFile(flags.json, `${JSON.stringify(json, null, 2)}\n`);
-    jsonWritten = flags.json;
-  }
-  const reports = await writeRunReports(command, results, flags, { args: process.argv.slice(2), seed });
-  const report = flags.report && results.length > 0 ? [await writeReport(flags.report, results, () => flags.resultsDir)] : [];
-  // Trials make many files: past a few, their folder and count say where they are in one line.
-  const files = written.length <= 3 ? written : [`${written.length} result files in ${flags.resultsDir}/`];
-  const all = [...files, ...(jsonWritten ? [jsonWritten] : []), ...reports.written, ...report];
-  if (all.length > 0) process.stderr.write(`evento: wrote ${all.join(', ')}\n`);
-
-  return exitCodeOfRun(outcome.stoppedBy, flags.timeout, reports.failures);
+  const printed = [
+    ...(results.length > 0 ? [formatResults(results, { wide: flags.wide })] : []),
+    ...(chaos && results.length > 0 ? [formatChaos(results)] : []),
+    ...results
+      .map((result) => formatHistoryOutcome(result))
+      .filter(Boolean)
+      .map((history) => `\n${history}`),
+  ].join('\n');
+  // run writes its one result; race, and run with --repeat, the list, even when it holds one.
+  const jsonDocument = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
+  return finishRun({ command, results, ...race, printed, resultFiles, jsonDocument, seed }, flags, messages);
 }
 
-/** How a command that ran strategies ends: interrupted, out of time, an assertion that failed, or 0. */
-export function exitCodeOfRun(stoppedBy: 'done' | 'timeout' | 'interrupted', timeoutSeconds: number, failures: readonly string[]): number {
-  if (stoppedBy === 'interrupted') return interruptedExitCode;
-  if (stoppedBy === 'timeout') {
-    throw new EnvironmentError(
-      `the clients had not finished after --timeout ${timeoutSeconds}s; the partial results were audited and written. Raise --timeout or lower the load`,
-    );
+/** How a race ended: its clients' stop, or the environment error that cut it short (its finished trials are kept). */
+export async function endedRace(race: Promise<{ stoppedBy: 'done' | 'timeout' | 'interrupted' }>) {
+  try {
+    return { stoppedBy: (await race).stoppedBy, environmentError: undefined };
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    return { stoppedBy: 'done' as const, environmentError: error.message };
   }
-  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
-  return 0;
 }

@@ -1,6 +1,8 @@
 import { markdownTable } from 'markdown-table';
 import type { Comparison } from '../harness/compare.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import type { RunOutcome } from '../harness/run-outcome.js';
+import { outcomeDetail, statusWords } from './outcome-text.js';
 import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
 import { resultTable, verdictText } from './report-table.js';
 
@@ -19,8 +21,8 @@ const verdictLine = (failures: readonly string[], passed: string) =>
 export interface RunSummaryInput {
   command: string;
   results: readonly StrategyResult[];
-  /** What the assertions found wrong (empty when all held), as the exit code judged them. */
-  failures: readonly string[];
+  /** How the run ended, as the exit code says. */
+  outcome: RunOutcome;
   /** The command's arguments (after `evento`), for the line that replays it. */
   replay: string;
   wide?: boolean;
@@ -30,16 +32,13 @@ export interface RunSummaryInput {
  * A run's summary in GitHub-flavoured Markdown: the verdict, the table as the terminal shows it,
  * each failure, the witnesses, and the parameters and seed to replay it. A pure function.
  */
-export function runSummary({ command, results, failures, replay, wide }: RunSummaryInput): string {
-  const table = resultTable([...results], { wide });
+export function runSummary({ command, results, outcome, replay, wide }: RunSummaryInput): string {
   const witnessed = results.flatMap((result) => witnessTexts(result).map((witness) => ({ name: testcaseName(result), witness })));
   const failedRuns = results.filter((result) => !result.verdict.safe);
+  const { failures } = outcome;
   return [
-    `### evento ${command}: ${verdictLine(failures, 'every promise and expectation held')}`,
-    markdownTable([table.head.map((head) => plain(head.replace(/\n/g, ' '))), ...table.rows.map((row) => row.map(plain))], {
-      align: table.aligns.map((align) => (align === 'left' ? 'l' : 'r')),
-    }),
-    table.notes.map((note) => `<sub>${plain(note)}</sub>`).join('<br>\n'),
+    `### evento ${command}: **${statusWords[outcome.status]}**: ${plain(outcomeDetail(outcome))}`,
+    ...(results.length > 0 ? [resultMarkdown(results, wide)] : []),
     ...(failures.length > 0 ? ['#### Failed', failures.map((failure) => `- ${plain(failure)}`).join('\n')] : []),
     ...(failedRuns.length > 0
       ? [
@@ -55,7 +54,20 @@ export function runSummary({ command, results, failures, replay, wide }: RunSumm
     ...(witnessed.length > 0 ? ['#### Witnesses', ...witnessed.map(({ name, witness }) => `\`${name}\`\n\n${fenced(witness)}`)] : []),
     '#### Replay',
     fenced(replay, 'sh'),
-    markdownTable([['parameter', 'value'], ...parameterRows(results).map(([name, value]) => [plain(name), plain(value)])]),
+    ...(results.length > 0
+      ? [markdownTable([['parameter', 'value'], ...parameterRows(results).map(([name, value]) => [plain(name), plain(value)])])]
+      : []),
+  ].join('\n\n');
+}
+
+/** The table as the terminal shows it, and its notes, in Markdown. */
+function resultMarkdown(results: readonly StrategyResult[], wide: boolean | undefined): string {
+  const table = resultTable([...results], { wide });
+  return [
+    markdownTable([table.head.map((head) => plain(head.replace(/\n/g, ' '))), ...table.rows.map((row) => row.map(plain))], {
+      align: table.aligns.map((align) => (align === 'left' ? 'l' : 'r')),
+    }),
+    table.notes.map((note) => `<sub>${plain(note)}</sub>`).join('<br>\n'),
   ].join('\n\n');
 }
 

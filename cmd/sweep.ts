@@ -1,22 +1,27 @@
-import { writeFile } from 'node:fs/promises';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
 import { alpha } from '../harness/stats.js';
 import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
+import { checkOutputs, finishRun } from './finish-run.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { exitCodeOfRun, stopOnSignal } from './run.js';
-import { writeRunReports } from './ci-output.js';
-import { writeReport } from './write-report.js';
+import { endedRace, stopOnSignal } from './run.js';
+import { runMessages } from './run-messages.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
 
 /** `evento sweep`: a table per point, then the crossovers; the exit code, or a typed error. */
 export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: SweepFlags): Promise<number> {
-  const interrupt = stopOnSignal(() => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'));
+  await checkOutputs(flags);
+  const messages = runMessages('lines');
+  const interrupt = stopOnSignal(
+    () => messages.notice('stopping', 'stopping the clients; what was written is still audited (again to quit now)'),
+    messages,
+  );
 
-  const written: string[] = [];
+  const results: StrategyResult[] = [];
+  const resultFiles: string[] = [];
   // Each point has its own hotels, so its progress lines count its own rooms.
   let lines = progressLines(process.stderr, plan.base.hotels * plan.base.rooms, plan.base.seed);
   const hooks: SweepHooks = {
@@ -28,30 +33,20 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
       const { config } = at(plan.points, index);
       lines = progressLines(process.stderr, config.hotels * config.rooms, config.seed);
       const where = Object.entries(coordinates.axes).map(([axis, value]) => `--${axis} ${value}`);
-      process.stderr.write(`evento: sweep point ${index + 1}/${count}: ${where.join(' ')}\n`);
+      messages.notice('point', `sweep point ${index + 1}/${count}: ${where.join(' ')}`);
     },
     async onResult(result, history) {
       await lines.onResult?.(result);
-      written.push(await writeResultFile(flags.resultsDir, result, history));
+      results.push(result);
+      resultFiles.push(await writeResultFile(flags.resultsDir, result, history));
     },
   };
-  const outcome = await runSweep({ runs, points: plan.points, trials: flags.repeat, signal: interrupt.signal, hooks }).finally(() =>
-    interrupt.release(),
+  const sweep = await endedRace(
+    runSweep({ runs, points: plan.points, trials: flags.repeat, signal: interrupt.signal, hooks }).finally(() => interrupt.release()),
   );
-
-  const { results } = outcome;
-  process.stdout.write(formatSweep(plan, results));
-  const files = [`${written.length} result files in ${flags.resultsDir}/`];
-  if (flags.json) {
-    await writeFile(flags.json, `${JSON.stringify(sweepDocument(plan.axes, results), null, 2)}\n`);
-    files.push(flags.json);
-  }
-  if (flags.report) files.push(await writeReport(flags.report, results, () => flags.resultsDir));
-  const reports = await writeRunReports('sweep', results, flags, { args: process.argv.slice(2), seed: plan.base.seed });
-  files.push(...reports.written);
-  if (written.length > 0) process.stderr.write(`evento: wrote ${files.join(', ')}\n`);
-
-  return exitCodeOfRun(outcome.stoppedBy, flags.timeout, reports.failures);
+  const printed = results.length > 0 ? formatSweep(plan, results).trimEnd() : '';
+  const jsonDocument = sweepDocument(plan.axes, results);
+  return finishRun({ command: 'sweep', results, ...sweep, printed, resultFiles, jsonDocument, seed: plan.base.seed }, flags, messages);
 }
 
 /** One table per point, headed by its coordinates, then the crossovers in sentences. */

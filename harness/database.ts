@@ -22,9 +22,17 @@ export function describeUrl(url: string) {
   }
 }
 
+/** `url` if it is one; postgres.js would throw a bare TypeError from deep inside. */
+export function checkedDatabaseUrl(url: string): string {
+  if (URL.canParse(url)) return url;
+  throw new EnvironmentError(
+    'DATABASE_URL is not a valid URL; give one like postgres://user:password@host:5432/database, or unset it for an embedded PostgreSQL',
+  );
+}
+
 /** The database at `databaseUrl`, or an embedded one started for the purpose; an empty URL counts as unset. */
 async function databaseAt(databaseUrl: string | undefined) {
-  if (databaseUrl) return { url: databaseUrl, embedded: undefined };
+  if (databaseUrl) return { url: checkedDatabaseUrl(databaseUrl), embedded: undefined };
   const embedded = await startEmbeddedPostgres();
   return { url: embedded.url, embedded };
 }

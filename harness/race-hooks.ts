@@ -20,6 +20,8 @@ export interface RaceHooks {
   onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
   /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
   onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;
+  /** Each line a server prints; without it, servers print to evento's own stdout and stderr. */
+  onServerOutput?: (line: string) => void;
   /** `history`: every operation of the run, when it was recorded (--history). */
   onResult?(result: StrategyResult, history?: HistoryOp[]): void | Promise<void>;
 }

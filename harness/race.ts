@@ -104,6 +104,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       prepare: !pooler,
       chaos: chaos !== undefined,
       strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
+      output: hooks.onServerOutput,
     });
   } catch (error) {
     await pooler?.stop();

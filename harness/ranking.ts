@@ -1,5 +1,6 @@
 import { at } from '../lib/at.js';
 import type { StrategyResult } from './result-schema.js';
+import { measuredNothing } from './run-outcome.js';
 import { alpha, compareSamples, smallestP, summarize, type Summary } from './stats.js';
 import { runLabel } from './workload.js';
 
@@ -11,7 +12,7 @@ export interface TrialGroup {
   goodput: Summary;
   /** The p99 of time to a reservation over the trials. */
   waitP99: Summary;
-  /** Promises safety and kept it in every trial: only these are ranked. */
+  /** Promises safety and kept it in every trial, each of which sold something: only these are ranked. */
   kept: boolean;
 }
 
@@ -27,7 +28,7 @@ export function groupTrials(results: readonly StrategyResult[]): TrialGroup[] {
     trials,
     goodput: summarize(trials.map(({ outcome }) => outcome.reservations_per_s)),
     waitP99: summarize(trials.map(({ outcome }) => outcome.time_to_reservation_ms.p99)),
-    kept: trials.every(({ verdict }) => verdict.promises_safety && verdict.safe),
+    kept: trials.every((trial) => trial.verdict.promises_safety && trial.verdict.safe && !measuredNothing(trial)),
   }));
 }
 

@@ -11,6 +11,7 @@ import type { LogReplay } from './replay.js';
 import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { resultFileName } from './results-file.js';
+import { nothingMeasuredLabel } from './run-outcome.js';
 import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
@@ -62,7 +63,7 @@ export function hotelOutcomes(audit: EventAudit): HotelOutcome[] {
 
 export function verdictOf(
   strategy: StrategyInfo,
-  audit: Pick<EventAudit, 'overbooked' | 'drift'> & { log_mismatch?: number | null; problems?: string[] },
+  audit: Pick<EventAudit, 'overbooked' | 'drift'> & Partial<Pick<EventAudit, 'reservations'>> & { log_mismatch?: number | null; problems?: string[] },
 ): Verdict {
   const logMismatch = audit.log_mismatch ?? 0;
   const problems = [
@@ -71,7 +72,9 @@ export function verdictOf(
     logMismatch > 0 ? `LOG MISMATCH ${logMismatch}` : '',
     ...(audit.problems ?? []),
   ].filter(Boolean);
-  return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || 'SAFE' };
+  // Nothing sold breaks no promise, and keeps none either: it is not called SAFE.
+  const unbroken = audit.reservations === 0 ? nothingMeasuredLabel : 'SAFE';
+  return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || unbroken };
 }
 
 /** `count` per second of `ms`, to one decimal. */

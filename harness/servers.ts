@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { at } from '../lib/at.js';
 import type { ServerMessage } from '../server/main.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   chaos?: boolean;
   /** Strategy modules every server loads, by absolute path. */
   strategyModules?: string[];
+  /** Each line the servers print, when it must not go to evento's own stdout and stderr as it is. */
+  output?: (line: string) => void;
 }
 
 interface Started {
@@ -46,15 +49,18 @@ interface Started {
   pid: number;
 }
 
-function startServer(env: NodeJS.ProcessEnv): Promise<Started> {
+function startServer(env: NodeJS.ProcessEnv, output: ServerOptions['output']): Promise<Started> {
   const child = fork(serverEntry, [], {
     env,
     // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down.
     execArgv: [],
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', output ? 'pipe' : 'inherit', output ? 'pipe' : 'inherit', 'ipc'],
   });
+  if (output) {
+    for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', output);
+  }
   return new Promise((resolve, reject) => {
     const fail = (message: string) => {
       clearTimeout(timer);
@@ -114,7 +120,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     return server;
   };
   const restarts: (Promise<void> | undefined)[] = [];
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env).then(watch)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env, options.output).then(watch)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async () => {
     await Promise.allSettled(restarts.filter((restart) => restart !== undefined));
@@ -138,7 +144,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     expected.add(child);
     child.kill('SIGKILL');
     await exited(child);
-    const next = watch(await startServer(env));
+    const next = watch(await startServer(env, options.output));
     children[index] = next;
     urls[index] = urlOf(next);
     pids[index] = next.pid;

@@ -1,12 +1,12 @@
 import { connect, type Sql } from '../db/connection.js';
-import { describeUrl } from './database.js';
+import { checkedDatabaseUrl, describeUrl } from './database.js';
 import { EnvironmentError, UsageError, causeOf } from './errors.js';
 import type { EventAudit } from './event.js';
 import type { KeyAudit, SqlAudit, StrategyResult } from './result-schema.js';
 
 /** A database evento does not own: no migration, and the server's own search_path, so that the user's query reads as it does in psql. */
 export async function openAuditDatabase(url: string): Promise<{ sql: Sql; postgresVersion: string; close(): Promise<void> }> {
-  const sql = connect(url, 1, 'evento-audit', { settings: { search_path: '"$user", public' } });
+  const sql = connect(checkedDatabaseUrl(url), 1, 'evento-audit', { settings: { search_path: '"$user", public' } });
   const close = () => sql.end({ timeout: 2 });
   try {
     const [{ server_version }] = await sql<[{ server_version: string }]>`show server_version`;

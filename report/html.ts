@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
+import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { clientLanes } from '../harness/witness-timeline.js';
 import { at } from '../lib/at.js';
@@ -51,10 +52,13 @@ function verdictTable(section: ReportSection): string {
     const promise = at(group.trials, 0).verdict.promises_safety;
     const worst = worstTrial(group).outcome;
     const labels = [...new Set(broken.map(({ verdict }) => verdict.label))].map(escapeHtml).join('; ');
+    const unmeasured = group.trials.filter(measuredNothing).length;
     const verdict =
-      broken.length === 0
-        ? `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>`
-        : `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`;
+      broken.length > 0
+        ? `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`
+        : unmeasured > 0
+          ? `<span class="bad">${nothingMeasuredLabel} ${unmeasured}/${group.trials.length}</span>`
+          : `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>`;
     return [
       escapeHtml(group.label),
       promise ? 'never overbooks' : 'none (unsafe by design)',

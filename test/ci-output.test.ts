@@ -10,6 +10,8 @@ import { writeRunReports } from '../cmd/ci-output.js';
 import { junitXml, resultCases } from '../cmd/junit.js';
 import { runSummary } from '../cmd/summary-md.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import type { AssertionFlags } from '../harness/assertions.js';
+import { decideOutcome } from '../harness/run-outcome.js';
 import { at } from '../lib/at.js';
 import { readResults, runCli, useDatabase } from './helpers.js';
 
@@ -166,20 +168,31 @@ t.test('a broken promise fails its testcase under --junit alone, and the exit ju
       ],
     },
   };
-  const cases = resultCases('race', [broken], judgedAssertions({ junit: 'junit.xml' }));
+  const judgedBy = (assertions: AssertionFlags) => ({
+    assertions,
+    outcome: decideOutcome({ results: [broken], stoppedBy: 'done', timeoutSeconds: 120, assertions }),
+  });
+  const own = judgedBy(judgedAssertions({}, { target: false }));
+  const cases = resultCases('race', [broken], own);
   t.match(cases, [{ name: 'rooms:atomic', failure: { type: 'promise-broken', message: 'atomic promises safety but was OVERBOOKED by 3' } }]);
   t.match(at(cases, 0).failure?.detail, /witness: overbooking at Hotel 001/, 'the failure carries the witness');
   const xml = junitXml({ name: 'evento race', startedAt: new Date(broken.started_at), properties: [], cases });
   t.same(await schemaErrors(xml), [], 'valid against the JUnit schema');
 
-  const reports = await writeRunReports('race', [broken], { junit: join(dir, 'broken.xml') }, { args: ['race'], seed: 9, env: {} });
-  t.same(reports.failures, ['atomic promises safety but was OVERBOOKED by 3'], 'with --junit, the exit code fails the run too');
-  const unjudged = await writeRunReports('race', [broken], {}, { args: ['race'], seed: 9, env: {} });
-  t.same(unjudged.failures, [], 'without --junit or --assert-no-overbooking, nothing asserts the promise');
+  t.same(own.outcome.failures, ['atomic promises safety but was OVERBOOKED by 3'], "evento's own strategy is held to its promise without a flag");
+  t.equal(own.outcome.exitCode, 1, 'and the exit code fails the run');
+  t.same(judgedBy(judgedAssertions({}, { target: true })).outcome.failures, [], 'a target promises nothing unless told');
+  t.equal(judgedBy(judgedAssertions({ junit: 'j.xml' }, { target: true })).outcome.exitCode, 1, 'with --junit, a target is held to it');
+  t.equal(judgedBy(judgedAssertions({ assertNoOverbooking: true }, { target: true })).outcome.exitCode, 1, 'as with --assert-no-overbooking');
+  const written = await writeRunReports('race', [broken], own, { junit: join(dir, 'broken.xml') }, { args: ['race'], seed: 9, env: {} });
+  t.same(written, [join(dir, 'broken.xml')], 'the JUnit file is written');
+  t.match(await readFile(join(dir, 'broken.xml'), 'utf8'), /<property name="outcome" value="promise-broken"\/>/, 'naming the outcome');
 
-  const summary = runSummary({ command: 'race', results: [broken], failures: reports.failures, replay: 'npx evento race --seed 9' });
+  const summary = runSummary({ command: 'race', results: [broken], outcome: own.outcome, replay: 'npx evento race --seed 9' });
+  t.match(summary, /^### evento race: \*\*failed\*\*: 1 promise of safety broken/, 'the summary heads with the same outcome');
   t.match(summary, /#### Witnesses\n\n`rooms:atomic`\n\n```text\nwitness: overbooking at Hotel 001/, 'the summary shows the witness');
-  t.notMatch(runSummary({ command: 'race', results: [atomic], failures: [], replay: '' }), /Witnesses/, 'and no such section without one');
+  const passed = decideOutcome({ results: [atomic], stoppedBy: 'done', timeoutSeconds: 120, assertions: {} });
+  t.notMatch(runSummary({ command: 'race', results: [atomic], outcome: passed, replay: '' }), /Witnesses/, 'and no such section without one');
 });
 
 t.test('compare --junit: a failing testcase per significant regression, the exit code agrees', async (t) => {

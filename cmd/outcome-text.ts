@@ -1,0 +1,42 @@
+import type { RunOutcome, RunStatus } from '../harness/run-outcome.js';
+
+/** The status as one word or two, for headings: what a CI page shows first. */
+export const statusWords: Record<RunStatus, string> = {
+  passed: 'passed',
+  'promise-broken': 'failed',
+  'assertion-failed': 'failed',
+  'environment-error': 'error',
+  'timed-out': 'timed out',
+  'nothing-measured': 'nothing measured',
+  interrupted: 'interrupted',
+};
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** What the status means for this run, in one sentence without its word. */
+export function outcomeDetail(outcome: RunOutcome): string {
+  switch (outcome.status) {
+    case 'passed':
+      return 'every promise and expectation held';
+    case 'promise-broken':
+      return `${plural(outcome.brokenPromises, 'promise', 'promises')} of safety broken`;
+    case 'assertion-failed':
+      return `${plural(outcome.failures.length, 'expectation', 'expectations')} missed`;
+    case 'environment-error':
+      return outcome.environmentError ?? 'the run could not be completed';
+    case 'timed-out':
+      return `the clients had not finished after --timeout ${String(outcome.timeoutSeconds)}s`;
+    case 'nothing-measured':
+      return outcome.unmeasured.length > 0
+        ? `no reservation succeeded in ${outcome.unmeasured.join(', ')}: a run that sold nothing proves nothing`
+        : 'no run finished';
+    case 'interrupted':
+      return 'stopped before the run ended';
+  }
+}
+
+/** `timed out: the clients had not finished after --timeout 1s` */
+export const outcomeSentence = (outcome: RunOutcome) => `${statusWords[outcome.status]}: ${outcomeDetail(outcome)}`;
+
+/** The line under a run's table, on stdout: the same decision as the exit code. */
+export const outcomeFooter = (outcome: RunOutcome) => `outcome: ${outcomeSentence(outcome)} (exit ${outcome.exitCode})`;
