@@ -146,7 +146,12 @@ export function loadOptions() {
     .addOption(new Option('--json <file>', 'also write the results to this file'))
     .addOption(new Option('--report <file>', 'also write a self-contained HTML report of the results (opens offline)'))
     .addOption(new Option('--results-dir <dir>', 'where one JSON file per strategy run is written').default('bench-results'))
-    .addOption(new Option('--assert-no-overbooking', 'exit 1 if a strategy that promises safety overbooked or drifted'))
+    .addOption(
+      new Option(
+        '--assert-no-overbooking',
+        "exit 1 if a strategy that promises safety overbooked or drifted: always so for evento's own strategies; with --target, it states the promise",
+      ),
+    )
     .addOption(new Option('--expect-overbooking', 'exit 1 if a strategy that does not promise safety showed no overbooking or drift'))
     .addOption(
       new Option(

@@ -44,6 +44,9 @@ export async function reportCommand(inputs: string[], flags: { output: string })
       }
     }
   }
-  await writeReport(flags.output, distinctRuns(results), (result) => folders.get(result), inputs.join(', '));
-  process.stderr.write(`evento: wrote ${flags.output} from ${results.length} result(s)\n`);
+  // A run read twice (its result file and a --json list that holds it too) is one run.
+  const runs = distinctRuns(results);
+  await writeReport(flags.output, runs, (result) => folders.get(result), inputs.join(', '));
+  const repeated = results.length - runs.length;
+  process.stderr.write(`evento: wrote ${flags.output} from ${runs.length} run(s)${repeated > 0 ? ` (${repeated} read twice, counted once)` : ''}\n`);
 }
