@@ -50,6 +50,8 @@ export function runCli(
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
     /** When this test fails, its output says how to replay the run: the command and its seed. */
     replayIn?: Test;
+    /** Where the command runs, for files it writes where it stands. */
+    cwd?: string;
   } = {},
 ): Promise<CliRun> {
   const tag = options.tag ?? randomUUID();
@@ -60,6 +62,7 @@ export function runCli(
     // A test's runs stay out of the summary of a GitHub Actions job that runs the tests.
     env: { ...process.env, CI: 'true', GITHUB_STEP_SUMMARY: '', ...options.env, EVENTO_TEST_TAG: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
   });
   let stdout = '';
   let stderr = '';
