@@ -3,7 +3,7 @@ import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
-import { listedRooms, readTarget, runAgainstTarget } from '../harness/target.js';
+import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../harness/target.js';
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
 import { formatKeyAudit } from './audit.js';
 import { writeRunReports } from './ci-output.js';
@@ -37,9 +37,18 @@ async function audited(result: StrategyResult, auditSql: string | undefined, eve
   }
 }
 
-/** `evento run --target`: drive the target's servers, audit with the user's query if given, report; the exit code, or a typed error. */
-export async function runTargetCommand(request: TargetRun, config: RunConfig, flags: RunFlags): Promise<number> {
-  const target = await readTarget(request);
+/**
+ * `evento run --target`: drive the target's servers, audit with the user's query if given, report;
+ * the exit code, or a typed error. `ready` lists the target when the clients are to start (`load`
+ * waits for its start time and takes a sold-out event).
+ */
+export async function runTargetCommand(
+  request: TargetRun,
+  config: RunConfig,
+  flags: RunFlags,
+  ready: (request: TargetRun) => Promise<ReadyTarget> = readTarget,
+): Promise<number> {
+  const target = await ready(request);
   const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
   process.stderr.write(`evento: target ${target.urls.join(' ')}, seed ${config.seed}\n`);
   const interrupt = stopOnSignal(() =>
