@@ -14,10 +14,10 @@ import type { TargetRun } from './target-options.js';
  */
 async function listedAtStart(request: TargetRun, shard: Shard, startAt: number | undefined): Promise<ReadyTarget> {
   const name = `shard ${shard.index}/${shard.count}`;
-  const waitMs = startAt === undefined ? 0 : startAt - Date.now();
-  if (waitMs > 0) {
+  if (startAt !== undefined && startAt > Date.now()) {
     await listTarget(request);
-    process.stderr.write(`evento: ${name} starts at ${new Date(startAt ?? 0).toISOString()}, in ${(waitMs / 1000).toFixed(1)}s\n`);
+    const waitMs = Math.max(0, startAt - Date.now());
+    process.stderr.write(`evento: ${name} starts at ${new Date(startAt).toISOString()}, in ${(waitMs / 1000).toFixed(1)}s\n`);
     await sleep(waitMs);
   }
   const target = await listTarget(request);
