@@ -225,6 +225,10 @@ t.test('load hosts that start together on a small event', async (t) => {
       t.equal(mergedHistogram?.getValueAtPercentile(99), fullHistogram?.getValueAtPercentile(99), `${field}: the same p99`);
     }
     t.same([all.hotels, all.verdict, all.target], [fullPart.hotels, fullPart.verdict, fullPart.target], 'the same hotels, verdict and listing');
+
+    const run = await runCli(['run', ...targetOf(event.event_id), ...clientFlags], { env });
+    t.equal(run.code, 3, 'run --target on the sold-out event, not a load shard, still exits 3');
+    t.match(run.stderr, /lists no hotel with rooms left .*: nothing to book/, 'saying there is nothing to book');
   });
 
   t.test('two shards started together with one command line but --shard both exit 0, and the merge holds what the tables hold', async (t) => {
