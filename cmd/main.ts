@@ -14,6 +14,10 @@ async function run(invocation: Invocation): Promise<number> {
       const { runTargetCommand } = await import('./run-target.js');
       return runTargetCommand(invocation.target, invocation.config, invocation.flags);
     }
+    case 'load': {
+      const { loadCommand } = await import('./load.js');
+      return loadCommand(invocation.target, invocation.config, invocation.flags, invocation.shard, invocation.startAt);
+    }
     case 'audit': {
       const { auditCommand } = await import('./audit.js');
       await auditCommand(invocation.flags);

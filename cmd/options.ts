@@ -57,12 +57,17 @@ const durationUnits = new Map([
   ['h', 3_600_000],
 ]);
 
+/** "500ms", "10s", "1.5m", "2h" as a whole number of milliseconds; NaN for anything else. */
+function durationMs(value: string): number {
+  const [, amount, unit = ''] = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value) ?? [];
+  const unitMs = durationUnits.get(unit);
+  return unitMs === undefined ? NaN : Math.round(Number(amount) * unitMs);
+}
+
 /** "500ms", "10s", "1.5m", "2h": a whole number of milliseconds from `minMs` to `maxMs`, which `range` names. */
 export function durationBetween(minMs: number, maxMs: number, range: string) {
   return (value: string): number => {
-    const [, amount, unit = ''] = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(value) ?? [];
-    const unitMs = durationUnits.get(unit);
-    const ms = unitMs === undefined ? NaN : Math.round(Number(amount) * unitMs);
+    const ms = durationMs(value);
     if (!(ms >= minMs && ms <= maxMs)) {
       throw new InvalidArgumentError(`expected a time with a unit (ms, s, m, h), e.g. 500ms or 10s, from ${range}`);
     }
@@ -75,6 +80,27 @@ export const duration = durationBetween(1, 24 * 3_600_000, '1ms to 24h');
 const warmupTime = durationBetween(0, 600_000, '0 to 10m');
 /** A warm-up time, where a bare 0 (no unit) turns it off. */
 const warmup = (value: string) => (value.trim() === '0' ? 0 : warmupTime(value));
+
+/** How far ahead a load host may be told to start: a day, as `--duration` may last. */
+const maxStartAheadMs = 24 * 3_600_000;
+/** With its zone: load hosts in different zones must read one time as one instant. */
+const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * "2025-05-01T12:00:00Z" (ISO-8601 with its zone) or "+10s" (a time from now, with a unit as
+ * `--duration` takes): the instant, in ms since the epoch, that load hosts started together
+ * send their first request at. At most 24h ahead; a time past means at once.
+ */
+export function startTime(value: string, now = Date.now()): number {
+  const text = value.trim();
+  const at = text.startsWith('+') ? now + durationMs(text.slice(1)) : isoTime.test(text) ? Date.parse(text) : NaN;
+  if (!(at <= now + maxStartAheadMs)) {
+    throw new InvalidArgumentError(
+      'expected an ISO-8601 time with its zone, e.g. 2025-05-01T12:00:00Z, or +N with a unit from now, e.g. +10s; at most 24h ahead',
+    );
+  }
+  return at;
+}
 
 export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
@@ -95,12 +121,19 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** `--shard i/N`: one load host's share of the clients. */
-export const shardOption = () =>
+/** `--shard i/N`: one load host's share of the clients; `required` says so in the help of `load`, which checks it. */
+export const shardOption = (required?: 'required') =>
   new Option(
     '--shard <i/N>',
-    'run only shard i of N: client c (from 0) is in shard c mod N + 1, so N shards with one --seed send the demand of one host',
+    `${required ? 'required: ' : ''}run only shard i of N: client c (from 0) is in shard c mod N + 1, so N shards with one --seed send the demand of one host`,
   ).argParser(parseShard);
+
+/** `--start-at TIME`: when a load host's clients start, so that hosts started one by one still run at once. */
+export const startAtOption = () =>
+  new Option(
+    '--start-at <time>',
+    'send the first request at this time: ISO-8601 with its zone (2025-05-01T12:00:00Z) or from now (+10s); past: at once',
+  ).argParser((value) => startTime(value));
 
 export const progressFormats = ['auto', 'lines', 'json'] as const;
 export type ProgressFormat = (typeof progressFormats)[number];

@@ -1,4 +1,5 @@
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import type { Shard } from '../client-sim/shard.js';
 import type { RaceRun } from '../harness/race.js';
 import { UsageError } from '../harness/errors.js';
 import { toolVersion } from '../harness/paths.js';
@@ -6,10 +7,19 @@ import type { RunConfig } from '../harness/run-config.js';
 import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
-import { defaultPoolSize, integer, loadOptions, percent, shardOption, uuid } from './options.js';
+import { defaultPoolSize, integer, loadOptions, percent, shardOption, startAtOption, uuid } from './options.js';
 import type { AuditFlags } from './audit.js';
 import { runConfigOf, shardedRunConfigOf, type RunFlags } from './run-flags.js';
-import { auditSqlOption, eventOption, targetOf, withTargetOptions, type TargetRun } from './target-options.js';
+import {
+  auditSqlOption,
+  eventOption,
+  targetOf,
+  targetOptions,
+  usedWithTarget,
+  withTargetOptions,
+  type TargetFlags,
+  type TargetRun,
+} from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
 import {
   defaultStrategyOf,
@@ -28,10 +38,23 @@ function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) 
   return command as unknown as Command<[], Opts & RunFlags>;
 }
 
+/** run's flags as nobody gave them: what `load`, which offers only some of them, runs with for the rest. */
+const runFlagDefaults = (): RunFlags => withLoadOptions(new Command()).parse([], { from: 'user' }).opts();
+
+/** `load`'s flags among run's: those a run against a target uses, but --audit-sql (the audit runs once, after every shard). */
+const loadHostOptions = () =>
+  [...targetOptions().options, ...loadOptions().options, ...ciOptions().options].filter(
+    (option) => usedWithTarget.has(option.attributeName()) && option.attributeName() !== 'auditSql',
+  );
+
+/** The flags of `load`, as commander parses them. */
+type LoadHostFlags = Partial<RunFlags> & TargetFlags & { strategy: string; shard?: Shard; startAt?: number };
+
 /** What the command line asks for, checked: every flag parsed, every contradiction refused. */
 export type Invocation =
   | { command: 'run' | 'race'; runs: RaceRun[]; config: RunConfig; flags: RunFlags }
   | { command: 'run-target'; target: TargetRun; config: RunConfig; flags: RunFlags }
+  | { command: 'load'; target: TargetRun; config: RunConfig; flags: RunFlags; shard: Shard; startAt?: number }
   | { command: 'audit'; flags: AuditFlags }
   | { command: 'sweep'; runs: RaceRun[]; plan: SweepPlan; flags: SweepFlags }
   | { command: 'report'; inputs: string[]; flags: { output: string } }
@@ -92,20 +115,22 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     invocation = { command: 'run', runs: planRuns('run', flags, await withStrategyModules([name])), config, flags };
   });
 
-  withLoadOptions(
-    withTargetOptions(
-      program
-        .command('load')
-        .description("one load host's share of a run against running servers: shard i/N of the clients, written as a part for evento merge")
-        .addOption(new Option('--strategy <name>', "the route's {strategy} segment (default: atomic)").default('atomic'))
-        .addOption(shardOption()),
-    ),
-  ).action((flags, command) => {
-    if (!flags.target) throw new UsageError('load needs --target <urls> and --event <id>: the running servers every load host drives');
-    if (flags.auditSql) throw new UsageError('--audit-sql does not apply to load: audit once, after every shard, with evento audit');
-    const target = targetOf(flags, command, flags.strategy);
+  const load = program
+    .command('load')
+    .description("one load host's share of a run against running servers: shard i/N of the clients, written as a part for evento merge")
+    .addOption(new Option('--strategy <name>', "the route's {strategy} segment").default('atomic'))
+    .addOption(shardOption('required'))
+    .addOption(startAtOption());
+  for (const option of loadHostOptions()) load.addOption(option);
+  (load as unknown as Command<[], LoadHostFlags>).action((given, command) => {
+    if (!given.target) throw new UsageError('load needs --target <urls> and --event <id>: the running servers every load host drives');
+    if (!given.shard) {
+      throw new UsageError("load needs --shard i/N: this host's share of the run, as evento merge takes it (--shard 1/1 for one host)");
+    }
+    const flags = { ...runFlagDefaults(), ...given };
+    const target = targetOf(flags, command, given.strategy);
     if (!target) throw new UsageError('load needs --target <urls>');
-    invocation = { command: 'run-target', target, config: shardedRunConfigOf(flags), flags };
+    invocation = { command: 'load', target, config: shardedRunConfigOf(flags), flags, shard: given.shard, startAt: given.startAt };
   });
 
   withLoadOptions(

@@ -2,7 +2,7 @@ import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
-import { listedRooms, readTarget, runAgainstTarget } from '../harness/target.js';
+import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../harness/target.js';
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
 import { formatKeyAudit } from './audit.js';
 import { checkOutputs, finishRun } from './finish-run.js';
@@ -11,7 +11,7 @@ import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
 import { stopOnSignal } from './run.js';
 import type { RunFlags } from './run-flags.js';
-import { runMessages } from './run-messages.js';
+import { runMessages, type RunMessages } from './run-messages.js';
 import type { TargetRun } from './target-options.js';
 
 /** What is printed under the table of a run judged by its 201s alone. */
@@ -36,11 +36,20 @@ async function audited(result: StrategyResult, auditSql: string | undefined, eve
   }
 }
 
-/** `evento run --target` and `evento load`: drive the target's servers, audit with the user's query if given, report; the exit code, or a typed error. */
-export async function runTargetCommand(request: TargetRun, config: RunConfig, flags: RunFlags): Promise<number> {
+/**
+ * `evento run --target` and `evento load`: drive the target's servers, audit with the user's query
+ * if given, report; the exit code, or a typed error. `ready` lists the target when the clients are
+ * to start (`load` waits for its start time and takes a sold-out event).
+ */
+export async function runTargetCommand(
+  request: TargetRun,
+  config: RunConfig,
+  flags: RunFlags,
+  ready: (request: TargetRun, messages: RunMessages) => Promise<ReadyTarget> = readTarget,
+): Promise<number> {
   await checkOutputs(flags);
   const messages = runMessages(flags.progress);
-  const target = await readTarget(request);
+  const target = await ready(request, messages);
   const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
   messages.notice('target', `target ${target.urls.join(' ')}, seed ${config.seed}`, { urls: target.urls, seed: config.seed });
   const interrupt = stopOnSignal(

@@ -66,7 +66,7 @@ export function withTargetOptions<Opts extends OptionValues>(command: Command<[]
 export type TargetRun = Target & { auditSql?: string };
 
 /** What a run against a target uses of `run`'s flags; any other given on the command line is refused, as it would be ignored. */
-const usedWithTarget = new Set([
+export const usedWithTarget = new Set([
   'clients',
   'maxRooms',
   'thinkMs',
@@ -91,6 +91,7 @@ const usedWithTarget = new Set([
   'token',
   'auditSql',
   'shard',
+  'startAt',
 ]);
 
 /**

@@ -175,8 +175,9 @@ function mergeHistogram(parts: readonly StrategyResult[], field: 'latency' | 'ti
  * The shards of one run as the result one host would have written: the clients' counts summed,
  * the HDR histograms merged exactly and their percentiles read again, the longest part's
  * duration (the parts run at once) and the rates over it. The audit's figures (overbooked,
- * drift, per hotel) describe one event's tables, which every part saw: the most any part saw is
- * kept. Throws a UsageError, naming the files, for parts that are not the shards of one run.
+ * drift, per hotel) and the rooms listed describe one event's tables, which every part saw: the
+ * most any part saw is kept, so a part that found the event sold out adds nothing. Throws a
+ * UsageError, naming the files, for parts that are not the shards of one run.
  */
 export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   if (parts.length === 0) throw new UsageError('no part to merge');
@@ -200,8 +201,11 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const chaos = outcomes.flatMap((outcome) => (outcome.chaos ? [outcome.chaos] : []));
   const witnesses = outcomes.flatMap((outcome) => outcome.witnesses ?? []);
   const unsafe = results.filter(({ verdict }) => !verdict.safe);
+  // Shards of a shared event each list it as they start, after the earliest may have sold some (or all): the largest listing is the run's.
+  const earliest = results.reduce((widest, result) => (result.outcome.contracted > widest.outcome.contracted ? result : widest));
+  const contracted = earliest.outcome.contracted;
   // Parts of a target run judged by their 201s: only their sum against the rooms listed can show an overbooking.
-  const acknowledgedOverbooking = first.target?.audited_by === 'acknowledged' ? Math.max(0, roomsReserved - first.outcome.contracted) : undefined;
+  const acknowledgedOverbooking = first.target?.audited_by === 'acknowledged' ? Math.max(0, roomsReserved - contracted) : undefined;
   // The merge is the whole run, as one host would have run it.
   const params = { ...first.params };
   delete params.shard;
@@ -218,7 +222,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       requests,
       reservations,
       rooms_reserved: roomsReserved,
-      contracted: first.outcome.contracted,
+      contracted,
       overbooked_rooms: acknowledgedOverbooking ?? most((outcome) => outcome.overbooked_rooms),
       drift: most((outcome) => outcome.drift),
       conflicts,
@@ -263,7 +267,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
           }
         : acknowledgedVerdict(acknowledgedOverbooking),
     ...(first.sweep && { sweep: first.sweep }),
-    ...(first.target && { target: first.target }),
+    ...(earliest.target && { target: earliest.target }),
     merged_from: parts.map(({ file }) => file),
   };
 }

@@ -74,16 +74,23 @@ async function listingAt(url: string, target: Target): Promise<ListedHotel[]> {
 /**
  * Asks every target for the event's availability before any client starts, so that a target that
  * is down or is not evento's API stops the run with its first bad answer rather than as a count of
- * errors. The first target's listing is the capacity the run is judged against when unaudited.
+ * errors. The first target's listing is the capacity the run is judged against when unaudited; it
+ * may be empty (a load shard that finds the event sold out).
  */
-export async function readTarget(target: Target): Promise<ReadyTarget> {
+export async function listTarget(target: Target): Promise<ReadyTarget> {
   const listings = [];
   for (const url of target.urls) listings.push(await listingAt(url, target));
   const [listed = []] = listings;
-  if (listed.length === 0) {
+  return { ...target, listed };
+}
+
+/** `listTarget`, refusing an event with nothing left to book: a run of it would measure nothing. */
+export async function readTarget(target: Target): Promise<ReadyTarget> {
+  const ready = await listTarget(target);
+  if (ready.listed.length === 0) {
     throw new EnvironmentError(`target ${target.urls.join(', ')} lists no hotel with rooms left for event ${target.eventId}: nothing to book`);
   }
-  return { ...target, listed };
+  return ready;
 }
 
 /** Rooms listed as available at the start, summed over the hotels. */
@@ -124,7 +131,8 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
   hooks.onStart?.({ strategy, workload: 'rooms', event: listedEvent(target) });
   const load = await runLoad({
     serverUrls: target.urls,
-    clients: config.clients,
+    // Nothing listed: no client would book, so none runs, and the part adds nothing to a merge.
+    clients: target.listed.length === 0 ? 0 : config.clients,
     shard: config.shard,
     inFlight: config.inFlight,
     requestTimeoutMs: config.requestTimeoutMs ?? 30_000,

@@ -89,3 +89,104 @@ t.test('the CLI as a user runs it: the same exit 2 and the same line', async (t)
     t.equal(stderr.trim().split('\n').length, 1, `${line}: one line`);
   }
 });
+
+const event = '00000000-0000-4000-8000-000000000001';
+const loadHost = ['load', '--target', 'http://127.0.0.1:9', '--event', event, '--shard', '1/2'];
+const startAtAccepts = 'expected an ISO-8601 time with its zone, e.g. 2025-05-01T12:00:00Z, or +N with a unit from now, e.g. +10s; at most 24h ahead';
+
+t.test('load: a --start-at it cannot read, or no --shard, exits 2 with one line saying what to give', async (t) => {
+  const refused: [args: string[], message: string][] = [
+    ...['soon', '2025-05-01T12:00:00', '2025-13-01T00:00:00Z', '+10', '10s', '+25h', '2999-01-01T00:00:00Z'].map((value): [string[], string] => [
+      [...loadHost, '--start-at', value],
+      `option '--start-at <time>' argument '${value}' is invalid. ${startAtAccepts}`,
+    ]),
+    [loadHost.filter((arg) => arg !== '--shard' && arg !== '1/2'), 'load needs --shard i/N'],
+    [[...loadHost, '--servers', '3'], "unknown option '--servers'"],
+  ];
+  for (const [args, message] of refused) {
+    const { code, stderr } = await parsedCli(args);
+    const line = args.join(' ');
+    t.equal(code, 2, `${line}: exit 2`);
+    t.match(stderr, new RegExp(escape(message)), `${line}: names the flag and what it accepts`);
+    t.equal(stderr.trim().split('\n').length, 1, `${line}: one line`);
+  }
+  const inAnHour = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, '+00:00');
+  for (const value of ['+0s', '+1.5s', '+24h', '2000-01-01T00:00:00Z', '2000-01-01T08:30+02:00', inAnHour]) {
+    t.equal((await parsedCli([...loadHost, '--start-at', value])).code, 0, `--start-at ${value} is taken`);
+  }
+});
+
+/** Each option of a command's help, its description's lines joined. */
+function helpEntries(help: string): string[] {
+  const entries: string[][] = [];
+  for (const line of help.split('\n')) {
+    if (/^ {2}-/.test(line)) entries.push([line.trim()]);
+    else if (/^ {3,}\S/.test(line)) entries.at(-1)?.push(line.trim());
+  }
+  return entries.map((lines) => lines.join(' '));
+}
+
+// A value load takes for each flag that needs one.
+const loadSamples: Record<string, string> = {
+  '--strategy': 'my-route',
+  '--shard': '2/2',
+  '--start-at': '+1s',
+  '--target': 'http://127.0.0.1:9',
+  '--event': event,
+  '--token': 'secret',
+  '--clients': '4',
+  '--max-rooms': '2',
+  '--think-ms': '0',
+  '--seed': '1',
+  '--pick': 'random',
+  '--in-flight': '8',
+  '--duration': '1s',
+  '--timeout': '10',
+  '--json': 'part.json',
+  '--report': 'part.html',
+  '--results-dir': 'parts',
+  '--progress': 'json',
+  '--junit': 'part.xml',
+  '--summary-md': 'part.md',
+};
+
+t.test("every command's help gives each default once, and load's offers only the flags load takes", async (t) => {
+  // Every command evento lists, so that a new one is checked too.
+  const listing = (await runCli(['--help'])).stdout.split('Commands:')[1] ?? '';
+  const commands = [...listing.matchAll(/^ {2}([a-z]+)/gm)].map(([, name = '']) => name).filter((name) => name !== 'help');
+  t.ok(
+    ['run', 'race', 'sweep', 'load', 'merge'].every((name) => commands.includes(name)),
+    `the commands: ${commands.join(', ')}`,
+  );
+  const helps = await Promise.all(commands.map((command) => runCli([command, '--help'])));
+  for (const [index, command] of commands.entries()) {
+    const { code, stdout } = at(helps, index);
+    t.equal(code, 0, `${command} --help: exit 0`);
+    const twice = helpEntries(stdout).filter((entry) => (entry.match(/\(default/g) ?? []).length > 1);
+    t.same(twice, [], `${command} --help: no default printed twice`);
+  }
+  const loadEntries = helpEntries(at(helps, commands.indexOf('load')).stdout).filter((entry) => !entry.startsWith('-h, --help'));
+  t.ok(loadEntries.length > 10, `load --help lists its flags (${loadEntries.length})`);
+  for (const entry of loadEntries) {
+    const [, flag = ''] = /^(--[a-z-]+)/.exec(entry) ?? [];
+    const takesValue = /^--[a-z-]+ </.test(entry);
+    const sample = loadSamples[flag];
+    if (takesValue && sample === undefined) {
+      t.fail(`${flag}: no sample value in this test; add one`);
+      continue;
+    }
+    const args = [
+      ...loadHost.filter((arg, position) => !(arg === flag || loadHost[position - 1] === flag)),
+      flag,
+      ...(takesValue ? [sample ?? ''] : []),
+    ];
+    const { code, stderr } = await parsedCli(args);
+    t.equal(code, 0, `load ${flag}: offered and taken (${stderr.trim()})`);
+  }
+  for (const refused of ['--servers', '--rooms', '--repeat', '--history', '--audit-sql', '--workload', '--mode']) {
+    t.notOk(
+      loadEntries.some((entry) => entry.startsWith(`${refused} `)),
+      `load --help does not offer ${refused}`,
+    );
+  }
+});

@@ -167,3 +167,33 @@ t.test('parts that are not the shards of one run are refused, naming the files a
   );
   t.throws(() => mergePartOf({ tool: { name: 'k6' } }, 'k6.json'), /^k6\.json: tool\.name: /, 'not an evento result');
 });
+
+t.test("shards of a shared event listed as each started: the merge's listing is the largest, whichever part comes first", async (t) => {
+  // Acknowledged parts of a target run: shard 1 listed the 30 rooms and sold them all; shard 2 started after and found none.
+  const asTargetPart = (part: MergePart, listed: number): MergePart => {
+    const listing = listed > 0 ? [{ hotel_id: 'h1', available: listed }] : [];
+    part.result.outcome.contracted = listed;
+    part.result.target = { urls: ['http://127.0.0.1:9'], listed: listing, audited_by: 'acknowledged' };
+    part.result.verdict = { promises_safety: true, safe: true, label: 'UNAUDITED' };
+    return part;
+  };
+  const full = asTargetPart(
+    shardPart(
+      { index: 1, count: 2 },
+      Array.from({ length: 15 }, (_, sample) => (sample + 1) * 1000),
+    ),
+    30,
+  );
+  const empty = asTargetPart(shardPart({ index: 2, count: 2 }, []), 0);
+  for (const parts of [
+    [empty, full],
+    [full, empty],
+  ]) {
+    const merged = mergeParts(parts);
+    const order = parts.map(({ file }) => file).join(', ');
+    t.equal(merged.outcome.contracted, 30, `${order}: the 30 rooms listed at the earliest start`);
+    t.same(merged.target, full.result.target, `${order}: that part's listing`);
+    t.same(merged.verdict, { promises_safety: true, safe: true, label: 'UNAUDITED' }, `${order}: 30 rooms acknowledged of 30 listed is no overbooking`);
+    t.equal(merged.outcome.rooms_reserved, 30, `${order}: the full part's rooms`);
+  }
+});
