@@ -64,7 +64,7 @@ function pausesWaitingOn(signal: AbortSignal) {
 }
 
 /** Sleeps `ms`, or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> | undefined {
+export function pause(ms: number, signal: AbortSignal): Promise<void> | undefined {
   if (ms <= 0 || signal.aborted) return undefined;
   const waiting = pausesOf.get(signal) ?? pausesWaitingOn(signal);
   return new Promise((resolve) => {
@@ -125,53 +125,78 @@ export async function retryConflicts<R>(
   return reply;
 }
 
+type ClientContext = ReturnType<typeof clientContext>;
+
+/** What one attempt at a reservation came to: the listing failed, nothing was listed, or a claim was answered. */
+export type Attempt =
+  | { step: 'unlisted' }
+  | { step: 'sold-out' }
+  | ({ step: 'claimed'; rooms: number; firstAttemptAtMs: number; answeredAtMs: number } & Awaited<ReturnType<Api['claim']>>);
+
 /**
- * The Evento client loop: list availability; stop when nothing is left; otherwise reserve
- * 1..maxRooms rooms (never more than listed) at one hotel, retrying on 409; pause; repeat.
- * With `plan.holds` it holds the rooms instead, then settles the hold (settleHold); nothing
- * listed then may only mean that others hold the rest, so it stops only once nothing came back
- * for as long as a hold takes to lapse and be swept.
+ * One attempt of the Evento client: list availability, then reserve 1..maxRooms rooms (never more
+ * than listed) at one hotel, retrying on 409. Each 409 is counted by the api, each retry here.
+ * `waitStart` gives, once something is listed, when the wait this claim ends began.
+ */
+export async function attemptReservation(
+  client: ClientContext,
+  caller: { client: number; server: number },
+  api: Api,
+  plan: ClientPlan,
+  metrics: Metrics,
+  signal: AbortSignal,
+  waitStart: () => number,
+): Promise<Attempt> {
+  const hotels = await api.available(caller, plan.eventId);
+  if (!hotels) return { step: 'unlisted' };
+  if (hotels.length === 0) return { step: 'sold-out' };
+  const firstAttemptAtMs = waitStart();
+  const hotel = at(hotels, plan.pick === 'first' ? 0 : client.random(0, hotels.length - 1));
+  const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
+  const request = {
+    eventId: plan.eventId,
+    hotelId: hotel.hotel_id,
+    strategy: plan.strategy,
+    rooms,
+    email: `client-${caller.client}@evento.test`,
+    requestId: client.requestId(),
+    holdMs: plan.holds?.ttlMs,
+    form: plan.holds || plan.resend || plan.requestIds ? ('json' as const) : ('query' as const),
+  };
+  const claimed = await retryConflicts(
+    () => api.claim(request, caller),
+    metrics,
+    signal,
+    (r) => r.reply === 'conflict',
+  );
+  return { step: 'claimed', ...claimed, rooms, firstAttemptAtMs, answeredAtMs: performance.now() };
+}
+
+/**
+ * The Evento client loop: an attempt (attemptReservation); stop when nothing is left; pause;
+ * repeat. With `plan.holds` it holds the rooms instead, then settles the hold (settleHold);
+ * nothing listed then may only mean that others hold the rest, so it stops only once nothing came
+ * back for as long as a hold takes to lapse and be swept.
  */
 export async function runClient(index: number, server: number, api: Api, plan: ClientPlan, metrics: Metrics, signal: AbortSignal) {
   const client = clientContext(index, plan, signal);
   const caller = { client: index, server };
-  const email = `client-${index}@evento.test`;
   let waitedForHolds = false;
 
   while (!signal.aborted) {
-    const hotels = await api.available(caller, plan.eventId);
-    if (!hotels) {
+    const attempt = await attemptReservation(client, caller, api, plan, metrics, signal, client.firstAttemptAt);
+    if (attempt.step === 'unlisted') {
       if (await client.failed()) continue;
       return;
     }
-    if (hotels.length === 0 && plan.holds && !waitedForHolds) {
+    if (attempt.step === 'sold-out' && plan.holds && !waitedForHolds) {
       waitedForHolds = true;
       await pause(plan.holds.releaseMs, signal);
       continue;
     }
-    if (hotels.length === 0) return;
+    if (attempt.step === 'sold-out') return;
     waitedForHolds = false;
-    const hotel = at(hotels, plan.pick === 'first' ? 0 : client.random(0, hotels.length - 1));
-    const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
-    const request = {
-      eventId: plan.eventId,
-      hotelId: hotel.hotel_id,
-      strategy: plan.strategy,
-      rooms,
-      email,
-      requestId: client.requestId(),
-      holdMs: plan.holds?.ttlMs,
-      form: plan.holds || plan.resend || plan.requestIds ? ('json' as const) : ('query' as const),
-    };
-
-    const firstAttemptAtMs = client.firstAttemptAt();
-    const { reply, id } = await retryConflicts(
-      () => api.claim(request, caller),
-      metrics,
-      signal,
-      (r) => r.reply === 'conflict',
-    );
-    const answeredAtMs = performance.now();
+    const { reply, id, rooms, firstAttemptAtMs, answeredAtMs } = attempt;
     let settled = reply !== 'failed';
     if (reply === 'reserved') client.waitOver();
     if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);

@@ -96,6 +96,17 @@ export function createMetrics() {
   let startedAt = performance.now();
   const latencyMicros = microsHistogram();
   const timeToReservationMicros = microsHistogram();
+  // Open loop only: how late attempts started after their intended time, and how many never did.
+  const scheduleLagMicros = microsHistogram();
+  let dropped = 0;
+  // The measured window, ms from the start: latency and goodput count only what happened inside it.
+  let windowFromMs = 0;
+  let windowToMs = Infinity;
+  let windowReservations = 0;
+  const inWindow = (at: number) => {
+    const ms = at - startedAt;
+    return ms >= windowFromMs && ms <= windowToMs;
+  };
   const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, strategy_error: 0, unexpected_status: 0 };
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };
   // Every known reason starts at 0, so a result file always names them all.
@@ -119,6 +130,8 @@ export function createMetrics() {
     counts.reservations += 1;
     counts.roomsReserved += rooms;
     countThisSecond(series.reservations);
+    if (!inWindow(reservedAtMs)) return;
+    windowReservations += 1;
     timeToReservationMicros.recordValue(msToMicros(reservedAtMs - firstAttemptAtMs));
   }
 
@@ -136,8 +149,19 @@ export function createMetrics() {
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
       countThisSecond(series.requests);
-      if (isReserve) latencyMicros.recordValue(msToMicros(performance.now() - startedAtMs));
+      const now = performance.now();
+      if (isReserve && inWindow(now)) latencyMicros.recordValue(msToMicros(now - startedAtMs));
     },
+    /** What happens in the first `rampMs` is left out of the latency and goodput figures. */
+    measureFrom(rampMs: number) {
+      windowFromMs = rampMs;
+    },
+    /** The clients were told to stop: what is answered after is left out too. Only the first call counts. */
+    closeWindow() {
+      windowToMs = Math.min(windowToMs, performance.now() - startedAt);
+    },
+    /** The measured window and the reservations acknowledged in it. */
+    window: () => ({ fromMs: windowFromMs, toMs: windowToMs, reservations: windowReservations }),
     /** A retryable 409 answered by sending the request again. */
     recordRetry() {
       counts.retries += 1;
@@ -151,6 +175,15 @@ export function createMetrics() {
     recordBooking(firstAttemptAtMs: number) {
       recordReservation(0, firstAttemptAtMs);
     },
+    /** An open-loop attempt started `lagMs` after its intended time. */
+    recordScheduleLag(lagMs: number) {
+      scheduleLagMicros.recordValue(msToMicros(lagMs));
+    },
+    /** An open-loop arrival not started within --latency-limit: counted, never sent. */
+    recordDropped() {
+      dropped += 1;
+    },
+    openLoop: () => ({ dropped, scheduleLagMs: summarize(scheduleLagMicros) }),
     recordError(kind: ErrorKind) {
       errors[kind] += 1;
       countThisSecond(series.errors);

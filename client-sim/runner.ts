@@ -1,7 +1,9 @@
 import { createApi } from './api.js';
+import { arrivalsDue, type OpenLoopPlan } from './arrivals.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createHistory, type HistoryOp } from './history.js';
-import { createMetrics, type EncodedHistograms, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
+import { createMetrics, type EncodedHistograms, type LatencySummary, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
+import { runOpenLoop } from './open-loop.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { shardClients, type Shard } from './shard.js';
 import { runSlotClient } from './slot-client.js';
@@ -31,6 +33,10 @@ export interface LoadOptions {
   shard?: Shard;
   /** Sent with every request, e.g. a target's `authorization`. */
   headers?: Record<string, string>;
+  /** Attempts start on this schedule instead of each client sending again when answered (rooms workload only). */
+  openLoop?: OpenLoopPlan;
+  /** Left out of the latency and goodput figures at the start. */
+  rampMs?: number;
 }
 
 export interface LoadResult {
@@ -49,7 +55,15 @@ export interface LoadResult {
   perSecond: PerSecondSeries;
   /** Every operation, in the order they completed; only when asked for. */
   history?: HistoryOp[];
+  /** With an open loop: arrivals due in the measured window, those dropped, and how late the others started. */
+  openLoop?: { offered: number; dropped: number; scheduleLagMs: LatencySummary };
+  /** What the figures count: ms from the clients' start, to when they were told to stop; reservations acknowledged in it. */
+  window?: { fromMs: number; toMs: number; reservations: number };
 }
+
+/** The arrivals due within the measured window: what goodput there is set against. */
+const offeredIn = (openLoop: OpenLoopPlan, seed: number, window: { fromMs: number; toMs: number }) =>
+  arrivalsDue(openLoop, seed, window.toMs) - arrivalsDue(openLoop, seed, window.fromMs);
 
 /** Runs the clients until every one has stopped, or the duration, the timeout or the signal stops them. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -74,6 +88,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const indices = shardClients(options.clients, options.shard);
   await api.openConnections(indices.length);
   metrics.startClock();
+  metrics.measureFrom(options.rampMs ?? 0);
+  stop.signal.addEventListener('abort', () => metrics.closeWindow(), { once: true });
   history?.start();
   options.onClientsStart?.();
   const timer = setTimeout(() => stop.abort('timeout'), options.timeoutMs);
@@ -81,13 +97,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { onTick } = options;
   const ticker = onTick && setInterval(() => onTick(metrics.snapshot()), options.tickMs ?? 1000);
   const runOne = options.plan.slots ? runSlotClient : options.plan.tenants ? runTenantClient : runClient;
+  const { openLoop } = options;
   // Spread by position, not index: a shard's indices share a residue that would send them all to a few servers.
-  const clients = indices.map((index, position) => {
-    metrics.clientStarted();
-    return runOne(index, position % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
-  });
+  const clients = openLoop
+    ? [runOpenLoop({ workers: indices, serverCount: options.serverUrls.length, api, plan: options.plan, openLoop, metrics, signal: stop.signal })]
+    : indices.map((index, position) => {
+        metrics.clientStarted();
+        return runOne(index, position % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
+      });
   try {
     await Promise.all(clients);
+    metrics.closeWindow();
   } finally {
     clearTimeout(timer);
     clearTimeout(deadline);
@@ -96,8 +116,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await api.close();
   }
   const stoppedBy = stop.signal.aborted ? (stop.signal.reason as LoadResult['stoppedBy']) : 'done';
+  const snapshot = metrics.snapshot();
   return {
-    snapshot: metrics.snapshot(),
+    snapshot,
     conflictsByReason: metrics.conflictsByReason(),
     counts: metrics.kinds(),
     stoppedBy,
@@ -105,5 +126,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     histograms: metrics.histograms(),
     perSecond: metrics.perSecond(),
     history: history?.operations(),
+    openLoop: openLoop && { offered: offeredIn(openLoop, options.plan.seed, metrics.window()), ...metrics.openLoop() },
+    window: metrics.window(),
   };
 }

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { availableParallelism } from 'node:os';
+import { arrivalModels } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
+import type { ServiceLevel } from '../harness/capacity.js';
 import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
 
@@ -102,6 +104,29 @@ export function startTime(value: string, now = Date.now()): number {
   return at;
 }
 
+const maxRate = 1_000_000;
+
+/** "500", "2.5": attempts started per second, over all clients together. */
+export function rate(value: string): number {
+  const parsed = /^[0-9]+(?:\.[0-9]+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(parsed > 0 && parsed <= maxRate)) throw new InvalidArgumentError(`expected attempts per second, a number above 0 and at most ${maxRate}, e.g. 500`);
+  return parsed;
+}
+
+const serviceLevelPattern = /^\s*(p95|p99|p999)\s*=\s*(.+)$/;
+
+/** "p99=50ms": a percentile of the wait from each intended start, and the most it may be. */
+export function serviceLevel(value: string): ServiceLevel {
+  const [, percentile, time = ''] = serviceLevelPattern.exec(value) ?? [];
+  const ms = percentile ? durationMs(time) : NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError('expected pN=time with N one of 95, 99, 999 and a time with a unit, e.g. p99=50ms');
+  return { percentile: percentile as ServiceLevel['percentile'], ms, text: `${percentile}=${time.trim()}` };
+}
+
+const rampTime = durationBetween(0, 3_600_000, '0 to 1h');
+/** A ramp, where a bare 0 (no unit) measures from the start. */
+const ramp = (value: string) => (value.trim() === '0' ? 0 : rampTime(value));
+
 export function uuid(value: string): string {
   if (!isUuid(value)) throw new InvalidArgumentError('expected a uuid, e.g. an event_id from `evento seed`');
   return value;
@@ -172,6 +197,28 @@ export function loadOptions() {
       )
         .argParser(warmup)
         .default(2000, '2s'),
+    )
+    .addOption(
+      new Option(
+        '--rate <R>',
+        'open loop: start R reservation attempts per second over all clients, whatever the answers; --clients caps those in flight (default: the closed loop)',
+      ).argParser(rate),
+    )
+    .addOption(
+      new Option('--arrivals <how>', 'with --rate: poisson (random gaps, as real arrivals) or constant (even gaps) (default: poisson)').choices(
+        arrivalModels,
+      ),
+    )
+    .addOption(
+      new Option('--latency-limit <ms>', 'with --rate: drop (count, never send) an attempt not started this long after its intended time').argParser(
+        integer(1, 3_600_000),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--ramp <time>',
+        'with --duration or --rate: leave the first part out of goodput and latency (default: a fifth of --duration, at most 1s; 0: none)',
+      ).argParser(ramp),
     )
     .addOption(
       new Option('--timeout <seconds>', 'stop the clients and fail (exit 3) after this long, per strategy').argParser(integer(1, 86_400)).default(120),

@@ -93,6 +93,7 @@ const columns = {
   retries: medianColumn('retries', (outcome) => outcome.retries, formatThousands),
   errors: medianColumn('errors', (outcome) => outcome.errors, formatThousands),
   requestsPerSecond: medianColumn('req/s', (outcome) => outcome.throughput_rps, perSecondText),
+  offered: medianColumn('offered\natt/s', (outcome) => outcome.offered_rate ?? 0, perSecondText),
   goodput: column('goodput\nres/s', ({ goodput }) => summaryText(goodput, perSecondText)),
   roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
   requestP50: medianColumn('request\np50 ms', (outcome) => outcome.latency_ms.p50, msText),
@@ -119,10 +120,12 @@ const columns = {
  * waste. Over several trials the intervals take the room of `rooms / contracted`, whose overbooking
  * the verdict then sums up.
  */
-const defaultColumns = (trials: number, errors: boolean) => [
+const defaultColumns = (trials: number, errors: boolean, openLoop: boolean) => [
   columns.rank,
   columns.strategy,
-  ...(trials === 1 ? [columns.rooms] : []),
+  // An open loop's rooms never sell out: what it offered says more.
+  ...(trials === 1 && !openLoop ? [columns.rooms] : []),
+  ...(openLoop ? [columns.offered] : []),
   columns.goodput,
   columns.waitP99,
   columns.conflictsPerReservation,
@@ -131,6 +134,18 @@ const defaultColumns = (trials: number, errors: boolean) => [
   columns.verdict,
 ];
 const everyColumn = Object.values(columns);
+
+/** Which load the runs met: the closed loop, or arrivals on a schedule, with what that changes in the figures. */
+function loadModels(results: readonly StrategyResult[]): string[] {
+  const models = new Set(
+    results.map(({ params }) =>
+      params.rate === undefined
+        ? `closed loop: ${formatThousands(params.clients)} clients, each sending again once answered`
+        : `open loop: ${formatThousands(params.rate)} attempts/s offered (${params.arrivals ?? 'poisson'}), at most ${formatThousands(params.clients)} in flight; waits count from each attempt's intended start`,
+    ),
+  );
+  return [...models];
+}
 
 /** The comparison table as data, for the terminal and for Markdown: heads, alignments, rows and the notes under it. */
 export interface ResultTable {
@@ -149,7 +164,8 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
   const ranking = rankGroups(groupTrials(results));
   const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
   const errors = results.some(({ outcome }) => outcome.errors > 0);
-  const shown = options.wide ? everyColumn : defaultColumns(trials, errors);
+  const openLoop = results.some(({ params }) => params.rate !== undefined);
+  const shown = options.wide ? everyColumn : defaultColumns(trials, errors, openLoop);
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
     ...(ranking.rows.some(({ rank }) => rank !== undefined)
@@ -157,6 +173,7 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
       : []),
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
+    ...loadModels(results),
   ];
   return {
     head: shown.map(({ head }) => head),

@@ -7,6 +7,9 @@ import type { CiFlags } from './ci-options.js';
 import { poolSizeFor, type LoadFlags } from './options.js';
 import { workloadConfig, type WorkloadFlags } from './workload-options.js';
 
+/** A fixed-time run leaves out its first fifth, never more than this, unless --ramp says otherwise. */
+const maxDefaultRampMs = 1000;
+
 /** The flags of `run` and `race`, as commander parses them. */
 export type RunFlags = LoadFlags & WorkloadFlags & ChaosFlags & CiFlags;
 
@@ -16,6 +19,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
   }
   return {
+    ...openLoopConfig(flags),
     clients: flags.clients,
     servers: flags.servers,
     hotels: flags.hotels,
@@ -32,6 +36,32 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     ...workloadConfig(flags),
     chaos: chaosConfig(flags),
     history: flags.history,
+  };
+}
+
+/** Only the rooms workload's clients follow a schedule: a hold's or a slot's later steps belong to its client. */
+const openLoopWorkloads: readonly string[] = ['rooms'];
+
+/** `--rate` and what goes with it, and the measured window's ramp; refused where they do not apply. */
+function openLoopConfig(flags: RunFlags): Pick<RunConfig, 'openLoop' | 'rampMs'> {
+  const withoutRate = (['arrivals', 'latencyLimit'] as const).find((name) => flags[name] !== undefined);
+  if (flags.rate === undefined && withoutRate) {
+    throw new UsageError(`--${withoutRate === 'arrivals' ? 'arrivals' : 'latency-limit'} applies to the open loop only: give --rate R too`);
+  }
+  const closedWorkload = flags.workload.find((workload) => !openLoopWorkloads.includes(workload));
+  if (flags.rate !== undefined && closedWorkload) {
+    throw new UsageError(`--rate applies to the rooms workload, not ${closedWorkload}: its clients' later steps follow their own answers`);
+  }
+  if (flags.ramp !== undefined && flags.duration === undefined && flags.rate === undefined) {
+    throw new UsageError('--ramp applies to --duration and --rate runs; a run to sell-out is measured whole');
+  }
+  if (flags.ramp !== undefined && flags.duration !== undefined && flags.ramp >= flags.duration) {
+    throw new UsageError(`--ramp must be shorter than --duration (${flags.duration} ms)`);
+  }
+  const rampMs = flags.ramp ?? (flags.duration !== undefined ? Math.min(maxDefaultRampMs, Math.round(flags.duration / 5)) : 0);
+  return {
+    openLoop: flags.rate === undefined ? undefined : { rate: flags.rate, arrivals: flags.arrivals ?? 'poisson', latencyLimitMs: flags.latencyLimit },
+    rampMs,
   };
 }
 

@@ -2,9 +2,10 @@ import type { CiFlags } from './ci-options.js';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../harness/errors.js';
 import type { RunConfig, ThinkRange } from '../harness/run-config.js';
+import type { ServiceLevel } from '../harness/capacity.js';
 import { axisNames, sweepPoints, unlimitedRooms, type SweepAxis, type SweepPoint } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
-import { integer, loadOptions, poolSizeFor, thinkRange, type LoadFlags } from './options.js';
+import { integer, loadOptions, poolSizeFor, rate, serviceLevel, thinkRange, type LoadFlags } from './options.js';
 import { runConfigOf } from './run-flags.js';
 import type { WorkloadFlags } from './workload-options.js';
 
@@ -26,7 +27,7 @@ export function listOf<T>(parse: (value: string) => T) {
 }
 
 /** The flags `run` and `race` take as one value and `sweep` as a list of them. */
-const sweptFlags = ['clients', 'thinkMs', 'maxRooms', 'poolSize', 'servers'] as const;
+const sweptFlags = ['clients', 'thinkMs', 'maxRooms', 'poolSize', 'servers', 'rate'] as const;
 
 /** What `--quick` sets unless given: a sweep that finishes in under a minute and can still show a difference. */
 export const quickSweep = { hotRows: [1, 16], strategies: ['pessimistic', 'optimistic'], repeat: 4, durationMs: 1000, warmupMs: 500, clients: 32 };
@@ -49,6 +50,17 @@ export function sweepOptions() {
       new Option('--pool-size <list>', 'database connections per server process (default: CPU cores ÷ servers)').argParser(listOf(integer(1, 100))),
     )
     .addOption(new Option('--servers <list>', 'server processes').argParser(listOf(integer(1, 64))).default<number[]>([2], '2'))
+    .addOption(
+      new Option('--rate <list>', 'open loop: reservation attempts started per second, over all clients (default: the closed loop)').argParser(
+        listOf(rate),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--slo <pN=time>',
+        'with --rate: the latency target each strategy is held to, e.g. p99=50ms (p95, p99 or p999 of the wait from each intended start); the sweep names each strategy\'s capacity',
+      ).argParser(serviceLevel),
+    )
     .addOption(
       new Option(
         '--quick',
@@ -73,7 +85,12 @@ export interface SweepPlan {
   base: RunConfig;
   axes: SweepAxis[];
   points: SweepPoint[];
+  /** With --rate: the latency target that capacity is judged by. */
+  slo?: ServiceLevel;
 }
+
+/** How long each open-loop point runs unless --duration says. */
+const defaultRateDurationMs = 3000;
 
 /**
  * The axes the flags sweep (those given more than one value; one or two of them) and the point
@@ -88,6 +105,7 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
     { name: 'max-rooms', values: flags.maxRooms },
     { name: 'pool-size', values: flags.poolSize },
     { name: 'servers', values: flags.servers },
+    { name: 'rate', values: flags.rate },
   ];
   const axes = lists.filter(({ values }) => values !== undefined && values.length > 1) as SweepAxis[];
   if (axes.length === 0) {
@@ -103,10 +121,14 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
     maxRooms: at(flags.maxRooms, 0),
     poolSize: first(flags.poolSize),
     servers: at(flags.servers, 0),
+    rate: first(flags.rate),
+    // An open-loop point is measured over a fixed time.
+    duration: flags.duration ?? (flags.rate ? defaultRateDurationMs : undefined),
     hotels: first(flags.hotRows) ?? flags.hotels,
     pick: flags.hotRows ? 'random' : flags.pick,
     // Fixed-time points measure a steady state: no hotel may sell out before the clock stops.
-    rooms: flags.duration !== undefined ? unlimitedRooms : flags.rooms,
+    rooms: flags.duration !== undefined || flags.rate !== undefined ? unlimitedRooms : flags.rooms,
   });
-  return { base, axes, points: sweepPoints(base, axes, flags.poolSize ? undefined : poolSizeFor) };
+  if (flags.slo && !flags.rate) throw new UsageError('--slo needs --rate: capacity is the highest offered rate that meets the target');
+  return { base, axes, points: sweepPoints(base, axes, flags.poolSize ? undefined : poolSizeFor), slo: flags.slo };
 }

@@ -1,3 +1,5 @@
+import Table from 'cli-table3';
+import { capacities, capacityOrder, capacityRule, type ServiceLevel } from '../harness/capacity.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
@@ -6,7 +8,7 @@ import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type Sw
 import { at } from '../lib/at.js';
 import { checkOutputs, finishRun } from './finish-run.js';
 import { progressLines } from './progress-lines.js';
-import { formatResults } from './report-table.js';
+import { formatResults, formatThousands } from './report-table.js';
 import { endedRace, stopOnSignal } from './run.js';
 import { runMessages } from './run-messages.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
@@ -45,12 +47,40 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
     runSweep({ runs, points: plan.points, trials: flags.repeat, signal: interrupt.signal, hooks }).finally(() => interrupt.release()),
   );
   const printed = results.length > 0 ? formatSweep(plan, results).trimEnd() : '';
-  const jsonDocument = sweepDocument(plan.axes, results);
+  const jsonDocument = sweepDocument(plan.axes, results, plan.slo);
   return finishRun({ command: 'sweep', results, ...sweep, printed, resultFiles, jsonDocument, seed: plan.base.seed }, flags, messages);
 }
 
+/** Each strategy's capacity at the target, with the wait and the verdict at every rate offered, and how capacity orders them. */
+export function formatCapacity(level: ServiceLevel, results: readonly StrategyResult[]): string {
+  const capacity = capacities(results, level);
+  if (capacity.length === 0) return '';
+  const rates = at(capacity, 0).points.map(({ rate }) => rate);
+  const table = new Table({
+    head: ['strategy', `capacity\nat ${level.text}`, ...rates.map((rate) => `${formatThousands(rate)}/s\n${level.percentile} ms`)],
+    colAligns: ['left', 'right', ...rates.map(() => 'right' as const)],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const { strategy, rate, points } of capacity) {
+    const cells = rates.map((offered) => {
+      const point = points.find((candidate) => candidate.rate === offered);
+      return point ? `${point.waitMs.toFixed(1)}${point.met ? '' : ' ✗'}` : '—';
+    });
+    table.push([strategy, rate === null ? 'none' : `${formatThousands(rate)}/s`, ...cells]);
+  }
+  const order = capacityOrder(capacity, results);
+  const { maxDroppedShare, minAchievedShare } = capacityRule;
+  return [
+    `capacity: the highest offered rate up to which every point met ${level.text}, dropped at most ${maxDroppedShare * 100}% and reserved at least ${minAchievedShare * 100}% of what was offered (medians over the trials; ✗ missed)`,
+    table.toString(),
+    order.agree
+      ? `by capacity as by goodput at ${formatThousands(order.topRate)}/s: ${order.byCapacity.join(' > ')}`
+      : `by capacity: ${order.byCapacity.join(' > ')}; by goodput at ${formatThousands(order.topRate)}/s: ${order.byGoodput.join(' > ')}: the orders disagree`,
+  ].join('\n');
+}
+
 /** One table per point, headed by its coordinates, then the crossovers in sentences. */
-export function formatSweep(plan: Pick<SweepPlan, 'axes'>, results: readonly StrategyResult[]): string {
+export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: readonly StrategyResult[]): string {
   const points = pointsOf(results);
   const tables = points.map(({ coordinates, results }) => {
     const labels = plan.axes.map(({ name }) => pointLabel(name, coordinates.axes[name] ?? '', at(results, 0).params));
@@ -61,5 +91,6 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes'>, results: readonly Str
     crossovers.length > 0
       ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
       : ['no crossover: no two strategies that kept their promise swapped places with a significant difference on both sides'];
-  return `${[...tables, ...closing].join('\n')}\n`;
+  const capacity = plan.slo ? formatCapacity(plan.slo, results) : '';
+  return `${[...tables, ...closing, ...(capacity ? ['', capacity] : [])].join('\n')}\n`;
 }

@@ -194,6 +194,8 @@ async function runTrial(
       },
       timeoutMs: config.timeoutMs,
       durationMs: config.durationMs,
+      openLoop: config.openLoop,
+      rampMs: config.rampMs,
       history: config.history,
       tickMs: options.tickMs,
       replaceableServers: chaos && fleet,

@@ -41,6 +41,14 @@ export interface RunParams {
   chaos?: ChaosParams;
   /** The one shard of `clients` this run ran (--shard i/N); unset when it ran them all. */
   shard?: { index: number; count: number };
+  /** Attempts started per second (--rate), the open loop; absent for the closed loop. */
+  rate?: number;
+  /** How the open loop's arrivals were spaced; absent for the closed loop. */
+  arrivals?: 'poisson' | 'constant';
+  /** --latency-limit: arrivals not started this long after their intended time were dropped; null: none. */
+  latency_limit_ms?: number | null;
+  /** Left out of the measured window at the start (--ramp); absent when nothing was. */
+  ramp_ms?: number;
 }
 
 export interface ChaosParams {
@@ -157,6 +165,16 @@ export interface StrategyResult {
     kept_safe?: KeptSafe;
     /** With --target and --audit-sql: the user's audit query's verdict, per key (docs/external-targets.md). */
     audit_sql?: SqlAudit;
+    /** Open loop (params.rate): attempts due per second over the clients' time, started or not. */
+    offered_rate?: number;
+    /** Open loop: reservations acknowledged per second in the measured window. */
+    achieved_rate?: number;
+    /** Open loop: arrivals dropped by --latency-limit, never sent. */
+    dropped?: number;
+    /** Open loop: how late attempts started after their intended time. */
+    schedule_lag_ms?: { p50: number; p99: number; max: number };
+    /** The measured window, ms from the clients' start: what goodput and latency count (--ramp to the clients' stop). */
+    window_ms?: { from: number; to: number };
   };
   hotels: HotelOutcome[];
   verdict: Verdict;

@@ -47,6 +47,13 @@ export function paramsOf(
     },
     chaos: chaos && { faults: chaos.faults, every_ms: chaos.everyMs, latency_ms: chaos.latencyMs ?? null },
     shard: config.shard && { index: config.shard.index, count: config.shard.count },
+    // Only where they apply, so that a closed-loop run's parameters read as they always have (compare pairs by them).
+    ...(config.openLoop && {
+      rate: config.openLoop.rate,
+      arrivals: config.openLoop.arrivals,
+      latency_limit_ms: config.openLoop.latencyLimitMs ?? null,
+    }),
+    ...(config.rampMs !== undefined && config.rampMs > 0 && { ramp_ms: config.rampMs }),
   };
 }
 
@@ -110,6 +117,11 @@ export function buildResult(input: {
   const chaos = input.chaos ?? null;
   const { history } = input;
   const startedAt = input.startedAt.toISOString();
+  // A fixed-time or open-loop run is measured over its steady window; a run to sell-out over all of it.
+  const { window } = input.load;
+  const windowed = window && (input.params.duration_ms !== undefined || input.params.rate !== undefined) ? window : undefined;
+  const goodput = windowed ? perSecond(windowed.reservations, windowed.toMs - windowed.fromMs) : perSecond(audit.reservations, snapshot.elapsedMs);
+  const { openLoop } = input.load;
   // A write no client was told of, an answer the tables lost or a request id held for good is wrong whatever the strategy.
   const problems = [
     ...input.audit.problems,
@@ -145,7 +157,7 @@ export function buildResult(input: {
       errors_by_kind: snapshot.errors,
       duration_ms: snapshot.elapsedMs,
       throughput_rps: perSecond(snapshot.requests, snapshot.elapsedMs),
-      reservations_per_s: perSecond(audit.reservations, snapshot.elapsedMs),
+      reservations_per_s: goodput,
       rooms_per_s: perSecond(audit.confirmed + audit.held, snapshot.elapsedMs),
       latency_ms: snapshot.latencyMs,
       time_to_reservation_ms: snapshot.timeToReservationMs,
@@ -158,6 +170,13 @@ export function buildResult(input: {
       counts: { ...input.load.counts, ...counts },
       chaos,
       ...(history && { witnesses: history.witnesses, history_check: history.check, ...(history.keptSafe && { kept_safe: history.keptSafe }) }),
+      ...(openLoop && {
+        offered_rate: perSecond(openLoop.offered, windowed ? windowed.toMs - windowed.fromMs : snapshot.elapsedMs),
+        achieved_rate: goodput,
+        dropped: openLoop.dropped,
+        schedule_lag_ms: { p50: openLoop.scheduleLagMs.p50, p99: openLoop.scheduleLagMs.p99, max: openLoop.scheduleLagMs.max },
+      }),
+      ...(windowed && { window_ms: { from: Math.round(windowed.fromMs), to: Math.round(windowed.toMs) } }),
     },
     hotels: hotelOutcomes(audit),
     verdict: verdictOf(input.strategy, { ...audit, log_mismatch: logMismatch, problems }),

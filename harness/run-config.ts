@@ -1,3 +1,4 @@
+import type { OpenLoopPlan } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
 import type { ChaosConfig } from './chaos.js';
 import type { PoolerName } from './pooler.js';
@@ -77,6 +78,10 @@ export interface RunConfig {
   chaos?: ChaosConfig;
   /** Record every operation (--history): each result then has its history, witnesses and check. */
   history?: boolean;
+  /** Attempts start on a schedule (--rate); unset: the closed loop, each client sending again once answered. */
+  openLoop?: OpenLoopPlan;
+  /** Left out of the measured window at the start of a fixed-time or open-loop run (--ramp). */
+  rampMs?: number;
   /** Run only this shard's clients (--shard i/N); every client when unset. */
   shard?: Shard;
 }

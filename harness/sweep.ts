@@ -1,4 +1,5 @@
 import { at } from '../lib/at.js';
+import { capacities, type ServiceLevel } from './capacity.js';
 import { findCrossovers, type Crossover } from './crossover.js';
 import { openDatabase } from './database.js';
 import { toolVersion } from './paths.js';
@@ -8,7 +9,7 @@ import { groupTrials } from './ranking.js';
 import type { RunParams, StrategyResult, SweepCoordinates } from './result-schema.js';
 import type { RunConfig, ThinkRange } from './run-config.js';
 
-export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'pool-size', 'servers'] as const;
+export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'pool-size', 'servers', 'rate'] as const;
 export type AxisName = (typeof axisNames)[number];
 
 /** One swept flag and its values, in the order the user listed them. */
@@ -41,6 +42,8 @@ function withAxis(config: RunConfig, axis: SweepAxis, index: number, poolSizeOf:
     case 'servers':
       // Unless the pool is swept or given, each point keeps about as many connections as cores.
       return { ...config, servers: value, poolSize: poolSwept ? config.poolSize : poolSizeOf(value) };
+    case 'rate':
+      return { ...config, openLoop: { arrivals: 'poisson', ...config.openLoop, rate: value } };
   }
 }
 
@@ -130,6 +133,8 @@ export function pointLabel(axis: string, text: string, params: Pick<RunParams, '
       return `at most ${plural(text, 'room')} a request`;
     case 'pool-size':
       return `${plural(text, 'connection')} per server`;
+    case 'rate':
+      return `${text} attempts/s offered`;
     default:
       return plural(text, 'server');
   }
@@ -205,7 +210,7 @@ export function sweepCrossovers(results: readonly StrategyResult[]): SweepCrosso
  * What `sweep --json` writes: the axes, each point's goodput per strategy (median and 95%
  * interval; null bounds below 6 trials), the crossovers, and every trial's result.
  */
-export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[]) {
+export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[], slo?: ServiceLevel) {
   return {
     tool: { name: 'evento', version: toolVersion },
     kind: 'sweep',
@@ -222,6 +227,7 @@ export function sweepDocument(axes: readonly SweepAxis[], results: readonly Stra
       })),
     })),
     crossovers: sweepCrossovers(results),
+    ...(slo && { capacity: capacities(results, slo).map(({ strategy, slo, rate }) => ({ strategy, slo, rate })) }),
     results,
   };
 }

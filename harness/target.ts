@@ -148,6 +148,8 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
     },
     timeoutMs: config.timeoutMs,
     durationMs: config.durationMs,
+    openLoop: config.openLoop,
+    rampMs: config.rampMs,
     tickMs: options.tickMs,
     onTick: (snapshot) => hooks.onTick?.({ strategy, snapshot }),
   });

@@ -31,6 +31,9 @@ const numeric: [flag: string, values: [notNumeric: string, below: string, above:
   ['--drop-responses', ['some', '-0.5', '1.01'], share],
   ['--chaos-every', ['2', '50ms', '2h'], 'from 100ms to 1h'],
   ['--chaos-latency-ms', ['fast', '0', '10001'], integer(1, 10_000)],
+  ['--rate', ['abc', '0', '1000001'], 'expected attempts per second, a number above 0 and at most 1000000'],
+  ['--latency-limit', ['50ms', '0', '3600001'], integer(1, 3_600_000)],
+  ['--ramp', ['1', '-1s', '2h'], 'from 0 to 1h'],
 ];
 
 // Values that are fine alone and wrong together.
@@ -47,6 +50,16 @@ const conflicting: [args: string[], message: string][] = [
   [['run', '--shard', '1/0'], "--shard <i/N>' argument '1/0' is invalid. expected i/N with 1 <= i <= N"],
   [['run', '--shard', 'x'], "--shard <i/N>' argument 'x' is invalid. expected i/N with 1 <= i <= N"],
   [['run', '--clients', '2', '--shard', '3/4'], '--shard 3/4 has no clients: of --clients 2, only shards 1 to 2 get any'],
+  [['run', '--arrivals', 'zipf'], "--arrivals <how>' argument 'zipf' is invalid. Allowed choices are poisson, constant"],
+  [['run', '--arrivals', 'constant'], '--arrivals applies to the open loop only: give --rate R too'],
+  [['run', '--latency-limit', '100'], '--latency-limit applies to the open loop only: give --rate R too'],
+  [['run', '--rate', '100', '--workload', 'slots'], '--rate applies to the rooms workload, not slots'],
+  [['run', '--ramp', '1s'], '--ramp applies to --duration and --rate runs'],
+  [['run', '--duration', '1s', '--ramp', '2s'], '--ramp must be shorter than --duration (1000 ms)'],
+  [['sweep', '--rate', '100,200', '--slo', 'p99'], "--slo <pN=time>' argument 'p99' is invalid. expected pN=time with N one of 95, 99, 999"],
+  [['sweep', '--rate', '100,200', '--slo', 'p42=1ms'], "--slo <pN=time>' argument 'p42=1ms' is invalid. expected pN=time"],
+  [['sweep', '--rate', '100,0'], "--rate <list>' argument '100,0' is invalid. each item: expected attempts per second"],
+  [['sweep', '--clients', '1,2', '--slo', 'p99=50ms'], '--slo needs --rate'],
   [
     ['run', '--chaos', 'kill-server,unplug'],
     "--chaos <faults>' argument 'kill-server,unplug' is invalid. expected a comma-separated list of: kill-server, kill-backends, slow-db",
