@@ -214,7 +214,7 @@ t.test('where exclusion deadlocks (40P01), exclusion-on-conflict does not; neith
   // exclusion runs last, since its stalled inserts outlive its clients on the servers' connections.
   const clients = 100;
   const attempts = 30;
-  const durationMs = 5_000;
+  const durationMs = 8_000;
   const { results, stoppedBy } = await raceIn(t, {
     ...contended,
     config: { ...contended.config, clients, durationMs, slots: { resources: 1, hours: 4, attempts } },
