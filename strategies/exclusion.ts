@@ -37,7 +37,8 @@ export async function exclusionUnavailable(sql: Sql, strategy: string): Promise<
 
 export const exclusion: SlotStrategy = {
   name: 'exclusion',
-  summary: 'insert, and let EXCLUDE USING gist (resource_id WITH =, during WITH &&) refuse an overlapping window (23P01, a 409)',
+  summary:
+    'insert, and let EXCLUDE USING gist (resource_id WITH =, during WITH &&) refuse an overlapping window (23P01, a 409); overlapping inserts can deadlock (40P01, a 409 the client retries)',
   promisesSafety: true,
   unavailable: (sql) => exclusionUnavailable(sql, 'exclusion'),
   async book(sql, request) {
