@@ -36,7 +36,7 @@ export function listStrategies(
   if (json) return `${JSON.stringify(rows, null, 2)}\n`;
   const table = new Table({
     head: ['strategy', 'workloads', 'guarantee', 'how'],
-    colWidths: [17, 14, 19, 67],
+    colWidths: [23, 14, 19, 61],
     wordWrap: true,
     style: { head: [], border: [] },
   });

@@ -21,7 +21,7 @@ const lock: Mechanism = { mechanism: 'lock waits', by: 'lock' };
 /** What each safe strategy relies on, by workload and name. */
 function mechanismOf(workload: WorkloadName, strategy: string): Mechanism | undefined {
   if (workload === 'slots') {
-    if (strategy === 'exclusion')
+    if (strategy === 'exclusion' || strategy === 'exclusion-on-conflict')
       return { mechanism: 'refusals by the exclusion constraint', by: 'refusal', status: 409, reason: 'exclusion_violation' };
     return strategy === 'pessimistic' ? lock : undefined;
   }

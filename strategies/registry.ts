@@ -1,6 +1,7 @@
 import { advisory } from './advisory.js';
 import { atomic } from './atomic.js';
 import { eventLog } from './event-log.js';
+import { exclusionOnConflict } from './exclusion-on-conflict.js';
 import { exclusion } from './exclusion.js';
 import { naiveSlots } from './naive-slots.js';
 import { naive } from './naive.js';
@@ -45,6 +46,7 @@ export const slotStrategies: readonly SlotStrategy[] = [
   serializableSlots,
   pessimisticSlots,
   exclusion,
+  exclusionOnConflict,
 ];
 
 export const slotStrategyNames = slotStrategies.map((strategy) => strategy.name);

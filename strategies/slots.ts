@@ -48,21 +48,35 @@ const windowOf = (db: Db, request: SlotRequest) => db`tstzrange(${request.start}
 const bookingColumns = (db: Db) => db`id, resource_id, user_id, lower(during) as start, upper(during) as "end", status, request_id`;
 
 /**
+ * What the insert does when a constraint refuses the row: `raise` the error (23P01 for the
+ * exclusion constraint), or `do nothing` (ON CONFLICT DO NOTHING), inserting no row.
+ */
+export type OnConflict = 'raise' | 'do nothing';
+
+/**
  * Inserts the booking if the resource exists (one statement: no window between the check and
  * the insert for the resource, though there is one for overlaps unless something else guards).
+ * With `do nothing`, not_found may also mean that a constraint refused the row: resourceExists tells which.
  */
-export async function insertBooking(db: Db, request: SlotRequest, strategy: string): Promise<BookOutcome> {
+export async function insertBooking(db: Db, request: SlotRequest, strategy: string, onConflict: OnConflict = 'raise'): Promise<BookOutcome> {
   const [row] = await db<(SlotBooking & { txid: string })[]>`
     insert into slot_bookings (id, resource_id, user_id, during, status, strategy, request_id, created_at)
     select gen_random_uuid(), r.id, ${request.userId}, ${windowOf(db, request)}, 'CONFIRMED', ${strategy}, ${request.requestId}, now()
     from resources r
     where r.id = ${request.resourceId}
+    ${onConflict === 'do nothing' ? db`on conflict do nothing` : db``}
     returning ${bookingColumns(db)}, xmin::text as txid
   `;
   if (!row) return { status: 'not_found' };
   const { txid, ...booking } = row;
   if (request.decision) request.decision.txid = txid;
   return { status: 'booked', booking };
+}
+
+/** Whether the resource exists: one index lookup, for telling an unknown resource from a refused booking. */
+export async function resourceExists(db: Db, resourceId: string): Promise<boolean> {
+  const [resource] = await db`select 1 from resources where id = ${resourceId}`;
+  return resource !== undefined;
 }
 
 /** The booking a request with this request_id wrote, if any: a re-run answers from it instead of booking again. */

@@ -10,6 +10,7 @@ import { connect, type Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { eventLog } from '../strategies/event-log.js';
+import { exclusionUnavailable } from '../strategies/exclusion.js';
 import type { Strategy } from '../strategies/types.js';
 import { runCli, useDatabase } from './helpers.js';
 
@@ -93,6 +94,11 @@ t.test('a first-release schema is upgraded in place, its runs kept and still aud
   const counts = await tableCounts(sql);
   t.equal(audit.confirmed, 3 + 4 + 1, 'the old run: 8 rooms confirmed');
   t.equal(audit.reservations, 3, 'three reservations count, the cancelled hold does not');
+  t.match(
+    await exclusionUnavailable(sql, 'exclusion-on-conflict'),
+    /slot_bookings_no_overlap is missing, or does not cover exclusion-on-conflict/,
+    "the first release's exclusion constraint guards exclusion alone",
+  );
 
   // The path every command and test takes to its database.
   const upgraded = await openDatabase(url);
@@ -116,6 +122,9 @@ t.test('a first-release schema is upgraded in place, its runs kept and still aud
   );
   const after = await atomic.reserve(sql, { eventId, hotelId: at(audit.hotels, 0).hotel_id, rooms: 1, email: 'new@evento.test', requestId: null });
   t.equal(after.status, 'reserved', 'and the upgraded schema takes new reservations');
+  for (const strategy of ['exclusion', 'exclusion-on-conflict']) {
+    t.equal(await exclusionUnavailable(sql, strategy), undefined, `the replaced exclusion constraint guards ${strategy}`);
+  }
 });
 
 t.test('a later migration runs once, on top of the first release, and keeps the old rows', async (t) => {

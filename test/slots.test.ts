@@ -4,6 +4,7 @@ import type { RaceOptions } from '../harness/race.js';
 import { seedSlots } from '../harness/slots-workload.js';
 import { connect } from '../db/connection.js';
 import { at } from '../lib/at.js';
+import { exclusionOnConflict } from '../strategies/exclusion-on-conflict.js';
 import { exclusion } from '../strategies/exclusion.js';
 import { naiveSlots } from '../strategies/naive-slots.js';
 import { pessimisticSlots } from '../strategies/pessimistic-slots.js';
@@ -39,6 +40,13 @@ t.test('each strategy books a free window and refuses an overlapping one with 40
   }
   const excluded = await book('exclusion', { resource_id: resourceOf('exclusion'), user_id: 'u3', start: atHour(10), end: atHour(11) });
   t.equal(excluded.body.reason, 'exclusion_violation', 'exclusion: the constraint (23P01) refused it');
+  const skipped = await book('exclusion-on-conflict', {
+    resource_id: resourceOf('exclusion-on-conflict'),
+    user_id: 'u3',
+    start: atHour(10),
+    end: atHour(11),
+  });
+  t.equal(skipped.body.reason, 'exclusion_violation', 'exclusion-on-conflict: the constraint skipped the row');
 });
 
 t.test('bad input is 400, an unknown resource 404', async (t) => {
@@ -65,8 +73,10 @@ t.test('bad input is 400, an unknown resource 404', async (t) => {
     t.equal(reply.body.error, 'invalid_request', `${name}: error body`);
   }
   t.same((await book('atomic', good)).body.strategies, slotStrategyNames, 'unknown strategy: lists the slot strategies');
-  const missing = await book('exclusion', { ...good, resource_id: '00000000-0000-4000-8000-000000000000' });
-  t.equal(missing.status, 404, 'unknown resource: 404');
+  for (const strategy of ['exclusion', 'exclusion-on-conflict']) {
+    const missing = await book(strategy, { ...good, resource_id: '00000000-0000-4000-8000-000000000000' });
+    t.equal(missing.status, 404, `${strategy}: unknown resource: 404`);
+  }
 });
 
 t.test('GET /slots streams the matching bookings as NDJSON, in time order', async (t) => {
@@ -175,15 +185,10 @@ t.test('serializable never lets two active bookings overlap: it aborts one of tw
   );
 });
 
-t.test('exclusion and pessimistic never let two active bookings overlap', async (t) => {
-  // What is checked is safety, not speed: on a busy host the constraint's deadlocks (docs/workloads.md)
-  // can hold a request for longer than a client waits, so clients wait long here, and fewer
-  // connections make fewer of them.
-  const patient = { ...contended.config, poolSize: 4, requestTimeoutMs: 240_000 };
+t.test('exclusion-on-conflict and pessimistic never let two active bookings overlap', async (t) => {
   const { results, stoppedBy } = await raceIn(t, {
     ...contended,
-    config: patient,
-    runs: slotRuns([exclusion, pessimisticSlots, exclusion, pessimisticSlots]),
+    runs: slotRuns([exclusionOnConflict, pessimisticSlots, exclusionOnConflict, pessimisticSlots]),
   });
   t.equal(stoppedBy, 'done', 'every run ended');
   for (const [index, { params, workload, outcome, verdict }] of results.entries()) {
@@ -195,11 +200,47 @@ t.test('exclusion and pessimistic never let two active bookings overlap', async 
     t.equal(outcome.errors, 0, `${run}: no errors`);
     t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
-  const exclusionRun = at(results, 0);
+  const onConflictRun = at(results, 0);
   t.equal(
-    exclusionRun.outcome.counts.exclusion_violations,
-    exclusionRun.outcome.counts.slots_taken,
-    'exclusion: every refusal was the constraint (23P01)',
+    onConflictRun.outcome.counts.exclusion_violations,
+    onConflictRun.outcome.counts.slots_taken,
+    'exclusion-on-conflict: every refusal was the constraint',
+  );
+});
+
+t.test('where exclusion deadlocks (40P01), exclusion-on-conflict does not; neither lets two active bookings overlap', async (t) => {
+  // Every window overlaps nearly every other: plain inserts wait on each other's uncommitted rows
+  // in both directions and stall (docs/workloads.md), so the race stops its clients after a while.
+  // exclusion runs last, since its stalled inserts outlive its clients on the servers' connections.
+  const clients = 100;
+  const attempts = 30;
+  const durationMs = 8_000;
+  const { results, stoppedBy } = await raceIn(t, {
+    ...contended,
+    config: { ...contended.config, clients, durationMs, slots: { resources: 1, hours: 4, attempts } },
+    runs: slotRuns([exclusionOnConflict, exclusion]),
+  });
+  t.equal(stoppedBy, 'done', 'both runs ended');
+  for (const { params, outcome, verdict } of results) {
+    const run = params.strategy;
+    t.comment(`${run}: ${outcome.conflicts_by_reason.deadlock ?? 0} deadlocks`);
+    t.equal(outcome.counts.overlapping_pairs, 0, `${run}: no overlapping pair`);
+    t.equal(outcome.errors, 0, `${run}: no errors`);
+    t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
+    t.equal(outcome.counts.exclusion_violations, outcome.counts.slots_taken, `${run}: every refusal was the constraint`);
+  }
+  const [onConflictRun, exclusionRun] = [at(results, 0), at(results, 1)];
+  t.ok((exclusionRun.outcome.conflicts_by_reason.deadlock ?? 0) > 0, 'exclusion: PostgreSQL broke deadlocks (40P01)');
+  t.equal(onConflictRun.outcome.conflicts, 0, 'exclusion-on-conflict: no conflict of any kind, deadlocks among them');
+  t.equal(
+    countOf(onConflictRun.outcome, 'bookings') + countOf(onConflictRun.outcome, 'slots_taken'),
+    clients * attempts,
+    `exclusion-on-conflict: every attempt was answered, booked or taken, within ${durationMs} ms`,
+  );
+  t.equal(
+    onConflictRun.outcome.reservations,
+    onConflictRun.outcome.acknowledged.reservations,
+    'exclusion-on-conflict: every booking the clients were told of is in the table',
   );
 });
 
@@ -211,6 +252,13 @@ t.test('without the exclusion constraint, exclusion refuses to book rather than 
   const reply = await fresh.call('POST', '/slots/exclusion', { resource_id: resourceA, user_id: 'u', start: atHour(22), end: atHour(23) });
   t.equal(reply.status, 503, '503');
   t.match(reply.json, { error: 'unavailable', detail: /slot_bookings_no_overlap is missing/ }, 'says what is missing');
+  const skipping = await fresh.call('POST', '/slots/exclusion-on-conflict', {
+    resource_id: resourceA,
+    user_id: 'u',
+    start: atHour(22),
+    end: atHour(23),
+  });
+  t.equal(skipping.status, 503, 'exclusion-on-conflict, which relies on the same constraint: 503');
 });
 
 t.test('a database that refuses btree_gist: the race says so before it starts', async (t) => {

@@ -8,15 +8,23 @@ exception when others then
 end
 $$;
 
--- Partial on purpose: only the exclusion strategy's active rows, so the naive twin can still
--- write the overlaps the audit must be able to count.
+-- Partial on purpose: only the active rows of the strategies it guards, so the naive twin can
+-- still write the overlaps the audit must be able to count. A constraint from before
+-- exclusion-on-conflict guarded exclusion alone, and is replaced.
 do $$
 begin
-  if exists (select 1 from pg_extension where extname = 'btree_gist')
-    and not exists (select 1 from pg_constraint where conname = 'slot_bookings_no_overlap') then
-    alter table evento.slot_bookings add constraint slot_bookings_no_overlap
-      exclude using gist (resource_id with =, during with &&)
-      where (strategy = 'exclusion' and status not in ('CANCELLED', 'EXPIRED'));
+  if exists (select 1 from pg_extension where extname = 'btree_gist') then
+    if exists (
+      select 1 from pg_constraint
+      where conname = 'slot_bookings_no_overlap' and strpos(pg_get_constraintdef(oid), quote_literal('exclusion-on-conflict')) = 0
+    ) then
+      alter table evento.slot_bookings drop constraint slot_bookings_no_overlap;
+    end if;
+    if not exists (select 1 from pg_constraint where conname = 'slot_bookings_no_overlap') then
+      alter table evento.slot_bookings add constraint slot_bookings_no_overlap
+        exclude using gist (resource_id with =, during with &&)
+        where (strategy in ('exclusion', 'exclusion-on-conflict') and status not in ('CANCELLED', 'EXPIRED'));
+    end if;
   end if;
 end
 $$;
