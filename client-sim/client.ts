@@ -110,19 +110,26 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
   };
 }
 
-/** Calls again while the answer is a retryable 409; the api counts each 409 by reason, this the retries. */
+/**
+ * Calls again while the answer is a retryable 409; the api counts each 409 by reason, this the
+ * retries and the time they cost. Returns the last answer and how many attempts it took.
+ */
 export async function retryConflicts<R>(
   attempt: () => Promise<R>,
   metrics: Metrics,
   signal: AbortSignal,
   isConflict: (reply: R) => boolean = (reply) => reply === 'conflict',
-): Promise<R> {
+): Promise<{ reply: R; attempts: number }> {
+  let attempts = 1;
+  let sentAt = performance.now();
   let reply = await attempt();
   while (isConflict(reply) && !signal.aborted) {
-    metrics.recordRetry();
+    metrics.recordRetry(performance.now() - sentAt);
+    attempts += 1;
+    sentAt = performance.now();
     reply = await attempt();
   }
-  return reply;
+  return { reply, attempts };
 }
 
 /**
@@ -165,7 +172,10 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     };
 
     const firstAttemptAtMs = client.firstAttemptAt();
-    const { reply, id } = await retryConflicts(
+    const {
+      reply: { reply, id },
+      attempts,
+    } = await retryConflicts(
       () => api.claim(request, caller),
       metrics,
       signal,
@@ -174,8 +184,8 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     const answeredAtMs = performance.now();
     let settled = reply !== 'failed';
     if (reply === 'reserved') client.waitOver();
-    if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);
-    else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs);
+    if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, { firstAttemptAtMs, heldAtMs: answeredAtMs, attempts });
+    else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs, attempts);
     if (reply === 'insufficient') metrics.recordInsufficient();
     if (!settled) {
       if (await client.failed()) continue;
@@ -187,9 +197,10 @@ export async function runClient(index: number, server: number, api: Api, plan: C
 
   /**
    * After a think, confirm, cancel or walk away from the hold; false when the call failed. A
-   * confirmed hold is a reservation waited for until the hold's 201 (`heldAtMs`).
+   * confirmed hold is a reservation waited for until the hold's 201 (`heldAtMs`), in the
+   * attempts its hold took.
    */
-  async function settleHold(id: string, rooms: number, holds: HoldPlan, firstAttemptAtMs: number, heldAtMs: number) {
+  async function settleHold(id: string, rooms: number, holds: HoldPlan, claim: { firstAttemptAtMs: number; heldAtMs: number; attempts: number }) {
     metrics.count('holds_placed');
     const roll = client.fraction();
     const action = roll < holds.confirmRatio ? 'confirm' : roll < holds.confirmRatio + holds.cancelRatio ? 'cancel' : undefined;
@@ -199,9 +210,9 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     await client.think();
     const requestId = client.requestId();
-    const reply = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
+    const { reply } = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
-    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, firstAttemptAtMs, heldAtMs);
+    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, claim.firstAttemptAtMs, claim.heldAtMs, claim.attempts);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).
     if (reply === 'refused') metrics.count(`${action}s_refused`);
     return reply !== 'failed';

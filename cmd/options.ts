@@ -192,6 +192,11 @@ export function loadOptions() {
         'record every operation in <result file>.history.ndjson beside each result file, with a witness for each anomaly and a check of the history (docs/histories.md)',
       ),
     )
+    .addOption(
+      new Option('--sample-ms <ms>', "sample the servers' database sessions this often while the clients run, for where the time went; 0: off")
+        .argParser(integer(0, 60_000))
+        .default(10),
+    )
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
     .addOption(
       new Option(
