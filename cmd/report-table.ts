@@ -3,7 +3,7 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
-import { attemptBuckets } from '../client-sim/metrics.js';
+import { attemptBuckets, type AttemptsHistogram } from '../client-sim/metrics.js';
 import { meanShares } from '../harness/wait-sampling.js';
 import { runLabel } from '../harness/workload.js';
 import { at } from '../lib/at.js';
@@ -78,7 +78,7 @@ const mostSold = (group: TrialGroup) =>
   group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
 
 /** `Lock:tuple 61%`; `short`, the wait's type alone (`Lock 61%`), where the table has no room for more. */
-const waitText = ([key, share]: [string, number], short = false) => `${short ? key.replace(/:.*/, '') : key} ${Math.round(share * 100)}%`;
+export const waitText = ([key, share]: [string, number], short = false) => `${short ? key.replace(/:.*/, '') : key} ${Math.round(share * 100)}%`;
 const topWaits = (group: TrialGroup, count: number, short = false) => {
   const dbTimes = group.trials.map(({ outcome }) => outcome.db_time);
   const waits = meanShares(dbTimes).slice(0, count);
@@ -86,12 +86,12 @@ const topWaits = (group: TrialGroup, count: number, short = false) => {
   // Sampled, and never once seen busy: the time went elsewhere.
   return dbTimes.some((dbTime) => dbTime) ? 'none busy' : '—';
 };
-/** Summed over the trials, in `attemptBuckets`' order. */
-const attemptsCell = (group: TrialGroup) => {
-  const histograms = group.trials.map(({ outcome }) => outcome.attempts_per_reservation);
-  if (histograms.some((histogram) => histogram === undefined)) return '—';
-  return attemptBuckets.map((bucket) => formatThousands(histograms.reduce((sum, histogram) => sum + (histogram?.[bucket] ?? 0), 0))).join(' / ');
-};
+/** Reservations by attempts, in `attemptBuckets`' order (`812 / 90 / 12 / 1 / 0`), summed over the histograms given; a dash when one is missing. */
+export const attemptsText = (histograms: readonly (AttemptsHistogram | undefined)[]) =>
+  histograms.some((histogram) => histogram === undefined)
+    ? '—'
+    : attemptBuckets.map((bucket) => formatThousands(histograms.reduce((sum, histogram) => sum + (histogram?.[bucket] ?? 0), 0))).join(' / ');
+const attemptsCell = (group: TrialGroup) => attemptsText(group.trials.map(({ outcome }) => outcome.attempts_per_reservation));
 /** Summed over the trials, largest first. */
 const causesCell = (group: TrialGroup) => {
   const counts = new Map<string, number>();
