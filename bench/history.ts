@@ -3,8 +3,8 @@ import { summarize } from '../harness/stats.js';
 import { runEvento, type CliOptions, type CliRun } from './evento-cli.js';
 import { median, round2 } from './stats.js';
 
-/** Goodput with and without `--history`, for one strategy. */
-export interface HistoryOverhead {
+/** Goodput and CPU per reservation with and without a flag (`--history`, `--sample-ms`), for one strategy. */
+export interface FlagOverhead {
   strategy: string;
   /** Medians over the rounds, reservations per second. */
   without: number;
@@ -15,11 +15,10 @@ export interface HistoryOverhead {
   low: number;
   high: number;
   /**
-   * Against the budget (with ≥ 90 % of without): `within` when the whole interval is at or above
-   * it, `over` when the whole interval is below, `unresolved` when the rounds cannot tell.
+   * Against the budget (with ≥ `budget` × without): `within` when the whole interval is at or
+   * above it, `over` when the whole interval is below, `unresolved` when the rounds cannot tell.
    */
   budget: 'within' | 'over' | 'unresolved';
-  operations: number[];
   rounds: { without: number; with: number }[];
   /**
    * Where the CPU went, in µs per reservation, medians over the runs: evento's CLI and its
@@ -28,7 +27,12 @@ export interface HistoryOverhead {
   cpuPerReservation: Record<'evento' | 'postgres', { without: number; with: number }>;
 }
 
+/** Goodput with and without `--history`, and the operations each history held. */
+export type HistoryOverhead = FlagOverhead & { operations: number[] };
+
 export const historyBudget = 0.9;
+/** Sampling the database's waits (--sample-ms, default 10) may cost at most 2 % of goodput. */
+export const samplingBudget = 0.98;
 const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
@@ -39,33 +43,36 @@ function cpuPerReservation(run: CliRun, postgresMeasured: boolean) {
   return { evento: microseconds(run.cpu?.harness), postgres: postgresMeasured ? microseconds(run.cpu?.postgres) : NaN };
 }
 
+type OverheadOptions = Omit<CliOptions, 'limitMs'> & { runs: number; seconds: number; log(line: string): void };
+
 /**
- * What recording a history costs: each round runs the strategy without and with `--history`
- * back to back, the order alternating between rounds so that neither always runs on a warmer
- * or a busier machine; the ratio is taken within each round.
+ * What a flag costs: each round runs the strategy without and with it back to back, the order
+ * alternating between rounds so that neither always runs on a warmer or a busier machine; the
+ * ratio is taken within each round. `onRun` sees every run, and whether it had the flag.
  */
-export async function measureHistoryOverhead(
-  options: Omit<CliOptions, 'limitMs'> & { runs: number; seconds: number; log(line: string): void },
-): Promise<HistoryOverhead[]> {
+async function measureFlagOverhead(
+  options: OverheadOptions,
+  flag: { name: string; without: string[]; with: string[]; budget: number },
+  onRun: (strategy: string, run: CliRun, flagged: boolean) => void = () => undefined,
+): Promise<FlagOverhead[]> {
   const args = ['--clients', '64', '--servers', '2', '--hotels', '3', '--rooms', String(rooms), '--think-ms', '0', '--pick', 'random', '--warmup', '1s'];
-  const overheads: HistoryOverhead[] = [];
+  const overheads: FlagOverhead[] = [];
   for (const strategy of strategies) {
-    const rounds: HistoryOverhead['rounds'] = [];
-    const operations: number[] = [];
+    const rounds: FlagOverhead['rounds'] = [];
     const cpu: Record<'without' | 'with', ReturnType<typeof cpuPerReservation>[]> = { without: [], with: [] };
     for (let round = 1; round <= options.runs; round += 1) {
       const goodput = { without: 0, with: 0 };
-      for (const recorded of round % 2 === 1 ? [false, true] : [true, false]) {
-        const run = await runEvento(['--strategy', strategy, ...args, '--duration', `${options.seconds}s`, ...(recorded ? ['--history'] : [])], {
+      for (const flagged of round % 2 === 1 ? [false, true] : [true, false]) {
+        const run = await runEvento(['--strategy', strategy, ...args, '--duration', `${options.seconds}s`, ...(flagged ? flag.with : flag.without)], {
           ...options,
           limitMs: options.seconds * 1000 + 120_000,
         });
-        const side = recorded ? 'with' : 'without';
+        const side = flagged ? 'with' : 'without';
         goodput[side] = run.result.outcome.reservations_per_s;
         cpu[side].push(cpuPerReservation(run, options.postgresPid !== undefined));
-        if (recorded) operations.push(run.result.history?.operations ?? 0);
+        onRun(strategy, run, flagged);
       }
-      options.log(`history round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
+      options.log(`${flag.name} round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
       rounds.push(goodput);
     }
     const mediansOf = (part: 'evento' | 'postgres') => ({
@@ -80,11 +87,28 @@ export async function measureHistoryOverhead(
       ratio: round2(ratios.median),
       low: round2(ratios.low),
       high: round2(ratios.high),
-      budget: ratios.low >= historyBudget ? 'within' : ratios.high < historyBudget ? 'over' : 'unresolved',
-      operations,
+      budget: ratios.low >= flag.budget ? 'within' : ratios.high < flag.budget ? 'over' : 'unresolved',
       rounds,
       cpuPerReservation: { evento: mediansOf('evento'), postgres: mediansOf('postgres') },
     });
   }
   return overheads;
+}
+
+/** What recording a history costs, and how many operations each history held. */
+export async function measureHistoryOverhead(options: OverheadOptions): Promise<HistoryOverhead[]> {
+  const operations = new Map<string, number[]>();
+  const overheads = await measureFlagOverhead(
+    options,
+    { name: 'history', without: [], with: ['--history'], budget: historyBudget },
+    (strategy, run, flagged) => {
+      if (flagged) operations.set(strategy, [...(operations.get(strategy) ?? []), run.result.history?.operations ?? 0]);
+    },
+  );
+  return overheads.map((overhead) => ({ ...overhead, operations: operations.get(overhead.strategy) ?? [] }));
+}
+
+/** What sampling the database's waits at the default interval costs, against no sampling. */
+export function measureSamplingOverhead(options: OverheadOptions): Promise<FlagOverhead[]> {
+  return measureFlagOverhead(options, { name: 'wait sampling', without: ['--sample-ms', '0'], with: ['--sample-ms', '10'], budget: samplingBudget });
 }

@@ -9,7 +9,7 @@ import { integer } from '../cmd/options.js';
 import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
 import { hotRows, measureCeiling } from './ceiling.js';
-import { historyBudget, measureHistoryOverhead } from './history.js';
+import { historyBudget, measureHistoryOverhead, measureSamplingOverhead, samplingBudget } from './history.js';
 import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
@@ -18,8 +18,8 @@ import { postmasterOf } from './proc.js';
 import {
   ceilingSummary,
   formatCeiling,
-  formatHistoryCpu,
-  formatHistoryOverhead,
+  formatFlagCpu,
+  formatFlagOverhead,
   formatLoadgen,
   formatOriginal,
   formatProfile,
@@ -28,7 +28,7 @@ import {
 } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'loadgen'] as const;
+const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -140,10 +140,21 @@ try {
       `\nHistory overhead: the ratio of goodput with --history to without, think 0, ${settings.seconds} s per run; ${medianOf}.\n` +
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
-    out(formatHistoryOverhead(overheads));
+    out(formatFlagOverhead(overheads));
     out("CPU per reservation, µs, medians over the runs: evento's CLI and servers, and PostgreSQL.");
-    out(formatHistoryCpu(overheads));
+    out(formatFlagCpu(overheads));
     report.history = overheads;
+  }
+  if (settings.phases.includes('sampling')) {
+    const overheads = await measureSamplingOverhead({ ...common, runs: settings.runs, seconds: settings.seconds, log });
+    out(
+      `\nWait sampling: the ratio of goodput with --sample-ms 10 to --sample-ms 0, think 0, ${settings.seconds} s per run; ${medianOf}.\n` +
+        `Budget: with ≥ ${samplingBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
+    );
+    out(formatFlagOverhead(overheads));
+    out("CPU per reservation, µs, medians over the runs: evento's CLI and servers (the sampler's connection among them), and PostgreSQL.");
+    out(formatFlagCpu(overheads));
+    report.sampling = overheads;
   }
   if (settings.phases.includes('loadgen')) {
     const loadgen = await measureLoadgen({

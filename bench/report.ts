@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { median } from '../harness/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
-import type { HistoryOverhead } from './history.js';
+import type { FlagOverhead, HistoryOverhead } from './history.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
@@ -125,10 +125,12 @@ export function formatReportBench(bench: ReportBench): string {
   return table.toString();
 }
 
-export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
+/** Goodput with and without a flag; a history's runs also say how many operations they recorded. */
+export function formatFlagOverhead(overheads: (FlagOverhead | HistoryOverhead)[]): string {
+  const operations = overheads.some((overhead) => 'operations' in overhead);
   const table = new Table({
-    head: ['strategy', 'without res/s', 'with res/s', 'ratio', '95% interval', 'operations', 'within budget'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
+    head: ['strategy', 'without res/s', 'with res/s', 'ratio', '95% interval', ...(operations ? ['operations'] : []), 'within budget'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', ...(operations ? (['right'] as const) : []), 'left'],
     ...plain,
   });
   for (const overhead of overheads) {
@@ -138,15 +140,15 @@ export function formatHistoryOverhead(overheads: HistoryOverhead[]): string {
       roundedCount(overhead.with),
       ratioText(overhead.ratio),
       Number.isFinite(overhead.low) ? `${ratioText(overhead.low)}–${ratioText(overhead.high)}` : 'n < 6',
-      roundedCount(median(overhead.operations)),
+      ...('operations' in overhead ? [roundedCount(median(overhead.operations))] : []),
       { within: 'yes', over: 'NO', unresolved: 'not shown' }[overhead.budget],
     ]);
   }
   return table.toString();
 }
 
-/** Where the CPU went with and without a history, per reservation. */
-export function formatHistoryCpu(overheads: HistoryOverhead[]): string {
+/** Where the CPU went with and without a flag, per reservation. */
+export function formatFlagCpu(overheads: FlagOverhead[]): string {
   const table = new Table({
     head: ['strategy', 'evento µs/res without', 'with', 'PostgreSQL µs/res without', 'with'],
     colAligns: ['left', 'right', 'right', 'right', 'right'],

@@ -110,19 +110,26 @@ export function clientContext(index: number, plan: ClientPlan, signal: AbortSign
   };
 }
 
-/** Calls again while the answer is a retryable 409; the api counts each 409 by reason, this the retries. */
+/**
+ * Calls again while the answer is a retryable 409; the api counts each 409 by reason, this the
+ * retries and the time they cost. Returns the last answer and how many attempts it took.
+ */
 export async function retryConflicts<R>(
   attempt: () => Promise<R>,
   metrics: Metrics,
   signal: AbortSignal,
   isConflict: (reply: R) => boolean = (reply) => reply === 'conflict',
-): Promise<R> {
+): Promise<{ reply: R; attempts: number }> {
+  let attempts = 1;
+  let sentAt = performance.now();
   let reply = await attempt();
   while (isConflict(reply) && !signal.aborted) {
-    metrics.recordRetry();
+    metrics.recordRetry(performance.now() - sentAt);
+    attempts += 1;
+    sentAt = performance.now();
     reply = await attempt();
   }
-  return reply;
+  return { reply, attempts };
 }
 
 type ClientContext = ReturnType<typeof clientContext>;
@@ -131,11 +138,12 @@ type ClientContext = ReturnType<typeof clientContext>;
 export type Attempt =
   | { step: 'unlisted' }
   | { step: 'sold-out' }
-  | ({ step: 'claimed'; rooms: number; firstAttemptAtMs: number; answeredAtMs: number } & Awaited<ReturnType<Api['claim']>>);
+  | ({ step: 'claimed'; rooms: number; attempts: number; firstAttemptAtMs: number; answeredAtMs: number } & Awaited<ReturnType<Api['claim']>>);
 
 /**
  * One attempt of the Evento client: list availability, then reserve 1..maxRooms rooms (never more
- * than listed) at one hotel, retrying on 409. Each 409 is counted by the api, each retry here.
+ * than listed) at one hotel, retrying on 409 (`attempts` counts the sends). Each 409 is counted by
+ * the api, each retry here.
  * `waitStart` gives, once something is listed, when the wait this claim ends began.
  */
 export async function attemptReservation(
@@ -163,13 +171,13 @@ export async function attemptReservation(
     holdMs: plan.holds?.ttlMs,
     form: plan.holds || plan.resend || plan.requestIds ? ('json' as const) : ('query' as const),
   };
-  const claimed = await retryConflicts(
+  const { reply: claimed, attempts } = await retryConflicts(
     () => api.claim(request, caller),
     metrics,
     signal,
     (r) => r.reply === 'conflict',
   );
-  return { step: 'claimed', ...claimed, rooms, firstAttemptAtMs, answeredAtMs: performance.now() };
+  return { step: 'claimed', ...claimed, attempts, rooms, firstAttemptAtMs, answeredAtMs: performance.now() };
 }
 
 /**
@@ -196,11 +204,11 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     if (attempt.step === 'sold-out') return;
     waitedForHolds = false;
-    const { reply, id, rooms, firstAttemptAtMs, answeredAtMs } = attempt;
+    const { reply, id, rooms, firstAttemptAtMs, answeredAtMs, attempts } = attempt;
     let settled = reply !== 'failed';
     if (reply === 'reserved') client.waitOver();
-    if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, firstAttemptAtMs, answeredAtMs);
-    else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs);
+    if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, { firstAttemptAtMs, heldAtMs: answeredAtMs, attempts });
+    else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs, attempts);
     if (reply === 'insufficient') metrics.recordInsufficient();
     if (!settled) {
       if (await client.failed()) continue;
@@ -212,9 +220,10 @@ export async function runClient(index: number, server: number, api: Api, plan: C
 
   /**
    * After a think, confirm, cancel or walk away from the hold; false when the call failed. A
-   * confirmed hold is a reservation waited for until the hold's 201 (`heldAtMs`).
+   * confirmed hold is a reservation waited for until the hold's 201 (`heldAtMs`), in the
+   * attempts its hold took.
    */
-  async function settleHold(id: string, rooms: number, holds: HoldPlan, firstAttemptAtMs: number, heldAtMs: number) {
+  async function settleHold(id: string, rooms: number, holds: HoldPlan, claim: { firstAttemptAtMs: number; heldAtMs: number; attempts: number }) {
     metrics.count('holds_placed');
     const roll = client.fraction();
     const action = roll < holds.confirmRatio ? 'confirm' : roll < holds.confirmRatio + holds.cancelRatio ? 'cancel' : undefined;
@@ -224,9 +233,9 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     }
     await client.think();
     const requestId = client.requestId();
-    const reply = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
+    const { reply } = await retryConflicts(() => api.transition(caller, id, action, requestId), metrics, signal);
     // Confirmed and cancelled holds are counted by the audit, from the tables.
-    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, firstAttemptAtMs, heldAtMs);
+    if (reply === 'moved' && action === 'confirm') metrics.recordReservation(rooms, claim.firstAttemptAtMs, claim.heldAtMs, claim.attempts);
     // Refused: the hold lapsed first (or, without idempotency, a resent request found it moved).
     if (reply === 'refused') metrics.count(`${action}s_refused`);
     return reply !== 'failed';

@@ -56,6 +56,13 @@ export interface EncodedHistograms {
   time_to_reservation_us: string;
 }
 
+/** How many attempts reservations took, in buckets that double: `attempts_per_reservation`'s keys. */
+export const attemptBuckets = ['1', '2', '3-4', '5-8', '9+'] as const;
+export type AttemptsHistogram = Record<(typeof attemptBuckets)[number], number>;
+
+export const attemptBucket = (attempts: number): keyof AttemptsHistogram =>
+  attempts <= 1 ? '1' : attempts === 2 ? '2' : attempts <= 4 ? '3-4' : attempts <= 8 ? '5-8' : '9+';
+
 const microsToMs = (value: number) => Math.round(value / 10) / 100;
 const msToMicros = (ms: number) => Math.max(1, Math.round(ms * 1000));
 
@@ -114,6 +121,8 @@ export function createMetrics() {
   // What a workload's clients count beyond reservations: holds confirmed, responses lost, …
   const kinds: Record<string, number> = {};
   const writes: WriteLog = { acknowledged: [], indeterminate: [] };
+  const attempts: AttemptsHistogram = { '1': 0, '2': 0, '3-4': 0, '5-8': 0, '9+': 0 };
+  let retriedMs = 0;
   const series: PerSecondSeries = { requests: [], reservations: [], conflicts: [], errors: [] };
   /** Counted by the second the event happened in, so a late timer moves nothing from one second to the next. */
   const countThisSecond = (counts: number[]) => {
@@ -124,10 +133,12 @@ export function createMetrics() {
 
   /**
    * A reservation acknowledged to a client: `rooms` more sold, waited for from
-   * `firstAttemptAtMs` to the 201 at `reservedAtMs` (a hold's, for a confirmed hold).
+   * `firstAttemptAtMs` to the 201 at `reservedAtMs` (a hold's, for a confirmed hold), in
+   * `tries` attempts of its claim (the first and each resend after a 409).
    */
-  function recordReservation(rooms: number, firstAttemptAtMs: number, reservedAtMs = performance.now()) {
+  function recordReservation(rooms: number, firstAttemptAtMs: number, reservedAtMs = performance.now(), tries = 1) {
     counts.reservations += 1;
+    attempts[attemptBucket(tries)] += 1;
     counts.roomsReserved += rooms;
     countThisSecond(series.reservations);
     if (!inWindow(reservedAtMs)) return;
@@ -162,9 +173,10 @@ export function createMetrics() {
     },
     /** The measured window and the reservations acknowledged in it. */
     window: () => ({ fromMs: windowFromMs, toMs: windowToMs, reservations: windowReservations }),
-    /** A retryable 409 answered by sending the request again. */
-    recordRetry() {
+    /** A retryable 409 answered by sending the request again; `attemptMs`: how long the attempt that got it took. */
+    recordRetry(attemptMs: number) {
       counts.retries += 1;
+      retriedMs += attemptMs;
     },
     /** A 422: fewer rooms left than asked for. */
     recordInsufficient() {
@@ -172,8 +184,8 @@ export function createMetrics() {
     },
     recordReservation,
     /** A slot booking acknowledged: a reservation of a window, not of rooms. */
-    recordBooking(firstAttemptAtMs: number) {
-      recordReservation(0, firstAttemptAtMs);
+    recordBooking(firstAttemptAtMs: number, tries: number) {
+      recordReservation(0, firstAttemptAtMs, performance.now(), tries);
     },
     /** An open-loop attempt started `lagMs` after its intended time. */
     recordScheduleLag(lagMs: number) {
@@ -195,6 +207,9 @@ export function createMetrics() {
       conflictsByReason[reason] = (conflictsByReason[reason] ?? 0) + 1;
     },
     conflictsByReason: () => ({ ...conflictsByReason }),
+    attemptsPerReservation: (): AttemptsHistogram => ({ ...attempts }),
+    /** Milliseconds, to one decimal. */
+    retriedAttemptsMs: () => Math.round(retriedMs * 10) / 10,
     /** One more of a workload's own events (`holds_confirmed`, `responses_dropped`, …). */
     count(kind: string, by = 1) {
       kinds[kind] = (kinds[kind] ?? 0) + by;

@@ -41,7 +41,7 @@ export async function runOpenLoop(options: {
       const attempt = await attemptReservation(client, caller, api, plan, metrics, stopped, () => intendedAt);
       if (attempt.step === 'sold-out') soldOut.abort();
       if (attempt.step !== 'claimed') continue;
-      if (attempt.reply === 'reserved') metrics.recordReservation(attempt.rooms, intendedAt, attempt.answeredAtMs);
+      if (attempt.reply === 'reserved') metrics.recordReservation(attempt.rooms, intendedAt, attempt.answeredAtMs, attempt.attempts);
       if (attempt.reply === 'insufficient') metrics.recordInsufficient();
     }
   }

@@ -2,7 +2,15 @@ import { createApi } from './api.js';
 import { arrivalsDue, type OpenLoopPlan } from './arrivals.js';
 import { runClient, type ClientPlan } from './client.js';
 import { createHistory, type HistoryOp } from './history.js';
-import { createMetrics, type EncodedHistograms, type LatencySummary, type MetricsSnapshot, type PerSecondSeries, type WriteLog } from './metrics.js';
+import {
+  createMetrics,
+  type AttemptsHistogram,
+  type EncodedHistograms,
+  type LatencySummary,
+  type MetricsSnapshot,
+  type PerSecondSeries,
+  type WriteLog,
+} from './metrics.js';
 import { runOpenLoop } from './open-loop.js';
 import type { ReplaceableServers } from './server-pools.js';
 import { shardClients, type Shard } from './shard.js';
@@ -43,6 +51,10 @@ export interface LoadResult {
   snapshot: MetricsSnapshot;
   /** 409s by the reason the server gave; their sum is `snapshot.conflicts`. */
   conflictsByReason: Record<string, number>;
+  /** Reservations acknowledged, by how many attempts of their claim each took. */
+  attemptsPerReservation: AttemptsHistogram;
+  /** Time spent on attempts that were answered 409 and sent again, summed over the clients. */
+  retriedAttemptsMs: number;
   /** The workload's own counts, by kind (holds confirmed, responses dropped, slots taken, …). */
   counts: Record<string, number>;
   /** Why the clients stopped: all done (sold out), the duration, the timeout, or the caller's signal. */
@@ -120,6 +132,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return {
     snapshot,
     conflictsByReason: metrics.conflictsByReason(),
+    attemptsPerReservation: metrics.attemptsPerReservation(),
+    retriedAttemptsMs: metrics.retriedAttemptsMs(),
     counts: metrics.kinds(),
     stoppedBy,
     writes: metrics.writes(),

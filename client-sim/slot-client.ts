@@ -27,10 +27,10 @@ export async function runSlotClient(index: number, server: number, api: Api, pla
       request_id: client.requestId(),
     };
     const firstAttemptAtMs = client.firstAttemptAt();
-    const reply = await retryConflicts(() => api.book({ client: index, server }, plan.strategy, body), metrics, signal);
+    const { reply, attempts } = await retryConflicts(() => api.book({ client: index, server }, plan.strategy, body), metrics, signal);
     if (reply === 'booked') {
       client.waitOver();
-      metrics.recordBooking(firstAttemptAtMs);
+      metrics.recordBooking(firstAttemptAtMs, attempts);
       metrics.count('hours_booked', hours);
     }
     if (reply === 'taken') metrics.count('slots_taken');

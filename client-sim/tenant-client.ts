@@ -64,7 +64,7 @@ export async function runTenantClient(index: number, server: number, api: Api, p
     const hotel = at(hotels, plan.pick === 'first' ? 0 : client.random(0, hotels.length - 1));
     const rooms = Math.min(client.random(1, plan.maxRooms), hotel.available);
     const firstAttemptAtMs = client.firstAttemptAt();
-    const claim = await retryConflicts(
+    const { reply: claim, attempts } = await retryConflicts(
       () => api.tenantClaim(caller, tenants.lock, { eventId: tenant.eventId, hotelId: hotel.hotel_id, rooms, email }),
       metrics,
       signal,
@@ -75,7 +75,7 @@ export async function runTenantClient(index: number, server: number, api: Api, p
     if (claim.reply === 'insufficient') metrics.recordInsufficient();
     if (claim.reply === 'reserved') {
       client.waitOver();
-      metrics.recordReservation(rooms, firstAttemptAtMs);
+      metrics.recordReservation(rooms, firstAttemptAtMs, performance.now(), attempts);
       at(known, mine).push(claim.id);
       settled = await readBack(claim.id);
     }

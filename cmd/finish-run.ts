@@ -10,6 +10,11 @@ import { outcomeFooter } from './outcome-text.js';
 import type { RunMessages } from './run-messages.js';
 import { writeReport } from './write-report.js';
 
+/** Said once, however many runs could not be sampled. */
+const dbTimeHidden =
+  "database time not sampled: this database role cannot see the servers' sessions in pg_stat_activity " +
+  '(it needs superuser, pg_read_all_stats or pg_monitor); db_time is null in the result files';
+
 /** The flags every command that runs load ends by. */
 export type EndingFlags = AssertionFlags &
   CiFlags & { json?: string; report?: string; resultsDir: string; timeout: number; wide?: boolean; progress?: string };
@@ -62,6 +67,7 @@ export async function finishRun(ending: RunEnding, flags: EndingFlags, messages:
     partOfShards: ending.partOfShards,
   });
   if (ending.printed !== '') process.stdout.write(`${ending.printed}\n${outcomeFooter(outcome)}\n`);
+  if (results.some(({ outcome }) => outcome.db_time === null)) messages.notice('db-time-hidden', dbTimeHidden);
   // Trials make many files: past a few, their folder and count say where they are in one line.
   const written = resultFiles.length <= 3 ? [...resultFiles] : [`${resultFiles.length} result files in ${flags.resultsDir}/`];
   if (flags.json !== undefined) {

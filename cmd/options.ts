@@ -109,7 +109,8 @@ const maxRate = 1_000_000;
 /** "500", "2.5": attempts started per second, over all clients together. */
 export function rate(value: string): number {
   const parsed = /^[0-9]+(?:\.[0-9]+)?$/.test(value.trim()) ? Number(value) : NaN;
-  if (!(parsed > 0 && parsed <= maxRate)) throw new InvalidArgumentError(`expected attempts per second, a number above 0 and at most ${maxRate}, e.g. 500`);
+  if (!(parsed > 0 && parsed <= maxRate))
+    throw new InvalidArgumentError(`expected attempts per second, a number above 0 and at most ${maxRate}, e.g. 500`);
   return parsed;
 }
 
@@ -238,6 +239,11 @@ export function loadOptions() {
         '--history',
         'record every operation in <result file>.history.ndjson beside each result file, with a witness for each anomaly and a check of the history (docs/histories.md)',
       ),
+    )
+    .addOption(
+      new Option('--sample-ms <ms>', "sample the servers' database sessions this often while the clients run, for where the time went; 0: off")
+        .argParser(integer(0, 60_000))
+        .default(10),
     )
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
     .addOption(

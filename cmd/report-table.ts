@@ -3,6 +3,8 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
+import { attemptBuckets, type AttemptsHistogram } from '../client-sim/metrics.js';
+import { meanShares } from '../harness/wait-sampling.js';
 import { runLabel } from '../harness/workload.js';
 import { at } from '../lib/at.js';
 
@@ -75,6 +77,33 @@ const roomsCell = (cell: Column['cell']) => (group: TrialGroup) => (at(group.tri
 const mostSold = (group: TrialGroup) =>
   group.trials.reduce((most, trial) => (trial.outcome.rooms_reserved > most.outcome.rooms_reserved ? trial : most)).outcome;
 
+/** `Lock:tuple 61%`; `short`, the wait's type alone (`Lock 61%`), where the table has no room for more. */
+export const waitText = ([key, share]: [string, number], short = false) => `${short ? key.replace(/:.*/, '') : key} ${Math.round(share * 100)}%`;
+const topWaits = (group: TrialGroup, count: number, short = false) => {
+  const dbTimes = group.trials.map(({ outcome }) => outcome.db_time);
+  const waits = meanShares(dbTimes).slice(0, count);
+  if (waits.length > 0) return waits.map((wait) => waitText(wait, short)).join(', ');
+  // Sampled, and never once seen busy: the time went elsewhere.
+  return dbTimes.some((dbTime) => dbTime) ? 'none busy' : '—';
+};
+/** Reservations by attempts, in `attemptBuckets`' order (`812 / 90 / 12 / 1 / 0`), summed over the histograms given; a dash when one is missing. */
+export const attemptsText = (histograms: readonly (AttemptsHistogram | undefined)[]) =>
+  histograms.some((histogram) => histogram === undefined)
+    ? '—'
+    : attemptBuckets.map((bucket) => formatThousands(histograms.reduce((sum, histogram) => sum + (histogram?.[bucket] ?? 0), 0))).join(' / ');
+const attemptsCell = (group: TrialGroup) => attemptsText(group.trials.map(({ outcome }) => outcome.attempts_per_reservation));
+/** Summed over the trials, largest first. */
+const causesCell = (group: TrialGroup) => {
+  const counts = new Map<string, number>();
+  for (const { outcome } of group.trials) {
+    for (const [cause, count] of Object.entries(outcome.conflicts_by_sqlstate ?? {})) counts.set(cause, (counts.get(cause) ?? 0) + count);
+  }
+  const causes = [...counts].filter(([, count]) => count > 0).sort(([, a], [, b]) => b - a);
+  return causes.length === 0 ? '—' : causes.map(([cause, count]) => `${cause} ${formatThousands(count)}`).join(', ');
+};
+const topWaitHead = 'db time:\ntop wait';
+const dbTimeLegend = "db time: what the servers' sampled sessions waited on most (CPU: nothing); --wide: the top 4";
+
 const columns = {
   rank: column('#', (_, rank) => (rank === undefined ? '' : String(rank))),
   strategy: column('strategy', ({ label }) => label, 'left'),
@@ -112,15 +141,25 @@ const columns = {
     '422s\n/ res',
     ratioCell((outcome) => outcome.per_reservation.insufficient),
   ),
+  conflictCauses: column('409s by\ncause', causesCell, 'left'),
+  attempts: column(`reservations by attempts\n${attemptBuckets.join(' / ')}`, attemptsCell),
+  retriedPerReservation: column(
+    'retried\nms / res',
+    ratioCell((outcome) => (outcome.reservations > 0 ? (outcome.retried_attempts_ms ?? 0) / outcome.reservations : null)),
+  ),
+  topWaits: column('db time:\ntop waits', (group) => topWaits(group, 4), 'left'),
   verdict: column('verdict', ({ trials }) => verdictOverTrials(trials), 'left'),
 };
+
+/** Where the database's time went, in one cell: the top wait and its share. */
+const topWait = (short: boolean) => column(topWaitHead, (group) => topWaits(group, 1, short), 'left');
 
 /**
  * What a reader needs first, in 100 columns: the promise kept, goodput, what a user waits, and the
  * waste. Over several trials the intervals take the room of `rooms / contracted`, whose overbooking
  * the verdict then sums up.
  */
-const defaultColumns = (trials: number, errors: boolean, openLoop: boolean) => [
+const defaultColumns = (trials: number, errors: boolean, openLoop: boolean, wait: 'full' | 'short' | 'none') => [
   columns.rank,
   columns.strategy,
   // An open loop's rooms never sell out: what it offered says more.
@@ -129,6 +168,7 @@ const defaultColumns = (trials: number, errors: boolean, openLoop: boolean) => [
   columns.goodput,
   columns.waitP99,
   columns.conflictsPerReservation,
+  ...(wait === 'none' ? [] : [topWait(wait === 'short')]),
   // Failed requests are rare, and where they happen they are what the reader must see first.
   ...(errors ? [columns.errors] : []),
   columns.verdict,
@@ -146,6 +186,16 @@ function loadModels(results: readonly StrategyResult[]): string[] {
   );
   return [...models];
 }
+
+/** The default table's limit, in terminal columns. */
+const defaultWidth = 100;
+
+/** As cli-table3 draws it: each column as wide as its widest line plus two spaces, a border between each and at both ends. */
+const drawnWidth = (head: string[], rows: string[][]) =>
+  head.reduce((width, text, index) => {
+    const lines = [text, ...rows.map((row) => row[index] ?? '')].flatMap((cell) => cell.split('\n'));
+    return width + Math.max(...lines.map((line) => line.length)) + 3;
+  }, 1);
 
 /** The comparison table as data, for the terminal and for Markdown: heads, alignments, rows and the notes under it. */
 export interface ResultTable {
@@ -165,20 +215,30 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
   const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
   const errors = results.some(({ outcome }) => outcome.errors > 0);
   const openLoop = results.some(({ params }) => params.rate !== undefined);
-  const shown = options.wide ? everyColumn : defaultColumns(trials, errors, openLoop);
+  const cells = (shown: Column[]) => ranking.rows.map(({ group, rank }) => shown.map(({ cell }) => cell(group, rank)));
+  const sampled = results.some(({ outcome }) => outcome.db_time);
+  const fits = (shown: Column[]) =>
+    drawnWidth(
+      shown.map(({ head }) => head),
+      cells(shown),
+    ) <= defaultWidth;
+  // The top wait names its event where the table has room, its type alone where it has less, and leaves it to --wide where it has none.
+  const choices = sampled ? (['full', 'short'] as const).map((wait) => defaultColumns(trials, errors, openLoop, wait)) : [];
+  const shown = options.wide ? everyColumn : (choices.find(fits) ?? defaultColumns(trials, errors, openLoop, 'none'));
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
     ...(ranking.rows.some(({ rank }) => rank !== undefined)
       ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`]
       : []),
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
+    ...(!options.wide && shown.some(({ head }) => head === topWaitHead) ? [dbTimeLegend] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
     ...loadModels(results),
   ];
   return {
     head: shown.map(({ head }) => head),
     aligns: shown.map(({ align }) => align),
-    rows: ranking.rows.map(({ group, rank }) => shown.map(({ cell }) => cell(group, rank))),
+    rows: cells(shown),
     notes,
   };
 }

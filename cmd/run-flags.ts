@@ -36,6 +36,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     ...workloadConfig(flags),
     chaos: chaosConfig(flags),
     history: flags.history,
+    sampleMs: flags.sampleMs,
   };
 }
 

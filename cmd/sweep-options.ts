@@ -58,7 +58,7 @@ export function sweepOptions() {
     .addOption(
       new Option(
         '--slo <pN=time>',
-        'with --rate: the latency target each strategy is held to, e.g. p99=50ms (p95, p99 or p999 of the wait from each intended start); the sweep names each strategy\'s capacity',
+        "with --rate: the latency target each strategy is held to, e.g. p99=50ms (p95, p99 or p999 of the wait from each intended start); the sweep names each strategy's capacity",
       ).argParser(serviceLevel),
     )
     .addOption(

@@ -6,9 +6,11 @@ import { UsageError } from '../harness/errors.js';
 import { readHistory } from '../harness/history.js';
 import type { KeptSafe } from '../harness/history-safety.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { meanShares } from '../harness/wait-sampling.js';
 import type { Witness, WitnessOp } from '../harness/witness.js';
 import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
+import { attemptsText, waitText } from './report-table.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 
@@ -86,10 +88,18 @@ export function formatWitness(witness: Witness): string {
   ].join('\n');
 }
 
-export function formatKeptSafe(strategy: string, kept: KeptSafe): string {
+/** With the run's outcome, the line also cites what the table shows of it: its top waits in the database, and its reservations by attempts. */
+export function formatKeptSafe(strategy: string, kept: KeptSafe, outcome?: StrategyResult['outcome']): string {
   const amount = (count: number | null, ms: number | null) => (count === null ? 'unknown' : `${count.toLocaleString('en-US')} (${ms ?? 0} ms)`);
   const other = Object.entries(kept.other).map(([reason, { count, ms }]) => `${reason} ${amount(count, ms)}`);
-  return `how ${strategy} stayed safe: ${kept.mechanism} ${amount(kept.count, kept.ms)}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}`;
+  const waits = meanShares([outcome?.db_time]).slice(0, 3);
+  const cited = [
+    ...(waits.length > 0 ? [`database time ${waits.map((wait) => waitText(wait)).join(', ')}`] : []),
+    ...(outcome?.attempts_per_reservation
+      ? [`reservations by attempts (1 / 2 / 3-4 / 5-8 / 9+) ${attemptsText([outcome.attempts_per_reservation])}`]
+      : []),
+  ];
+  return `how ${strategy} stayed safe: ${kept.mechanism} ${amount(kept.count, kept.ms)}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
 }
 
 export function formatCheck(check: CheckResult): string {
@@ -121,7 +131,7 @@ export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Wi
   return [
     `${label}${trial}: ${result.history.operations.toLocaleString('en-US')} operations in ${result.history.file}`,
     ...(witnesses ?? []).map((witness) => (more ? `${formatWitness(witness)}\n${more(witness)}` : formatWitness(witness))),
-    ...(kept ? [formatKeptSafe(label, kept)] : []),
+    ...(kept ? [formatKeptSafe(label, kept, result.outcome)] : []),
     formatCheck(check),
     ...missing,
   ].join('\n');

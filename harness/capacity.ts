@@ -68,7 +68,13 @@ export function capacities(results: readonly StrategyResult[], level: ServiceLev
   return [...byStrategy].flatMap(([strategy, trials]) => {
     if (trials.some(({ verdict }) => verdict.promises_safety && !verdict.safe)) return [];
     const rates = [...new Set(trials.map(({ params }) => params.rate ?? 0))].sort((a, b) => a - b);
-    const points = rates.map((rate) => ratePoint(rate, trials.filter(({ params }) => params.rate === rate), level));
+    const points = rates.map((rate) =>
+      ratePoint(
+        rate,
+        trials.filter(({ params }) => params.rate === rate),
+        level,
+      ),
+    );
     const firstMissed = points.findIndex(({ met }) => !met);
     const lastMet = firstMissed === -1 ? points.at(-1) : points[firstMissed - 1];
     return [{ strategy, slo: level.text, rate: lastMet?.rate ?? null, points }];

@@ -116,9 +116,12 @@ export function comparableResult(value: unknown, where: string): ComparableResul
 
 const workloadOf = (result: ComparableResult) => result.workload ?? result.params.workload ?? 'rooms';
 
-/** What tells groups of the same strategy apart: the parameters but those that vary by run or name the group. */
+/**
+ * What tells groups of the same strategy apart: the parameters but those that vary by run, name
+ * the group, or only say how closely it was watched (`sample_ms`, absent from older files).
+ */
 const groupingParams = (result: ComparableResult) =>
-  Object.fromEntries(Object.entries(result.params).filter(([key]) => !['seed', 'strategy', 'workload'].includes(key)));
+  Object.fromEntries(Object.entries(result.params).filter(([key]) => !['seed', 'strategy', 'workload', 'sample_ms'].includes(key)));
 
 /** Parameters as `key.sub=value` pairs, so that nested ones (chaos, holds) can be told apart and printed. */
 function flatParams(params: Record<string, unknown>, prefix = ''): Map<string, string> {

@@ -1,6 +1,7 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import * as v from 'valibot';
-import { mergeEncoded, summarize } from '../client-sim/metrics.js';
+import { mergeEncoded, summarize, type AttemptsHistogram } from '../client-sim/metrics.js';
+import { countsBySqlstate } from '../strategies/sqlstate.js';
 import { at } from '../lib/at.js';
 import { UsageError } from './errors.js';
 import type { HotelOutcome, StrategyResult } from './result-schema.js';
@@ -200,6 +201,8 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const mismatches = outcomes.flatMap((outcome) => (outcome.log_mismatch === null ? [] : [outcome.log_mismatch]));
   const chaos = outcomes.flatMap((outcome) => (outcome.chaos ? [outcome.chaos] : []));
   const witnesses = outcomes.flatMap((outcome) => outcome.witnesses ?? []);
+  // Parts written before the histogram had it: summed only when every part has it.
+  const attemptsOf = outcomes.flatMap((outcome): AttemptsHistogram[] => (outcome.attempts_per_reservation ? [outcome.attempts_per_reservation] : []));
   const unsafe = results.filter(({ verdict }) => !verdict.safe);
   // Shards of a shared event each list it as they start, after the earliest may have sold some (or all): the largest listing is the run's.
   const earliest = results.reduce((widest, result) => (result.outcome.contracted > widest.outcome.contracted ? result : widest));
@@ -227,6 +230,9 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       drift: most((outcome) => outcome.drift),
       conflicts,
       conflicts_by_reason: sumRecords(outcomes.map((outcome) => outcome.conflicts_by_reason)),
+      conflicts_by_sqlstate: countsBySqlstate(sumRecords(outcomes.map((outcome) => outcome.conflicts_by_reason))),
+      ...(attemptsOf.length === outcomes.length && { attempts_per_reservation: sumRecords(attemptsOf) }),
+      retried_attempts_ms: total((outcome) => outcome.retried_attempts_ms ?? 0),
       retries: total((outcome) => outcome.retries),
       insufficient,
       errors: total((outcome) => outcome.errors),

@@ -14,6 +14,7 @@ import type { RunConfig } from './run-config.js';
 import { startPgBouncer, type Pooler, type PoolerInfo } from './pooler.js';
 import { startServers, type ServerFleet } from './servers.js';
 import { tenantRoleUrl } from './tenant-role.js';
+import { openWaitSampler, type WaitSampler, type WaitSampling } from './wait-sampling.js';
 import type { WorkloadName, WorkloadRun } from './workload.js';
 import { auditRun, workloads } from './workloads.js';
 
@@ -112,6 +113,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     throw error;
   }
   hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, serverPids: fleet.pids, pooler: pooler?.note });
+  const sampler = config.sampleMs ? openWaitSampler(database.url, config.sampleMs) : undefined;
   const shared: SharedLoad = {
     serverUrls: fleet.urls,
     clients: config.clients,
@@ -126,11 +128,12 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       hooks.onWarmup?.({ ms: config.warmupMs });
       await warmUp(database.sql, runs, options, shared, config.warmupMs);
     },
-    runTrial: (run, trial) => runTrial(database, fleet, shared, options, run, trial, pooler?.info),
+    runTrial: (run, trial) => runTrial({ database, fleet, shared, options, pooler: pooler?.info, sampler }, run, trial),
     async close() {
       try {
         await fleet.stop();
       } finally {
+        await sampler?.close();
         await pooler?.stop();
         await closeDatabase();
       }
@@ -159,15 +162,18 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   }
 }
 
-async function runTrial(
-  database: Database,
-  fleet: ServerFleet,
-  shared: SharedLoad,
-  options: RaceOptions,
-  raceRun: RaceRun,
-  trial: TrialInfo,
-  pooler: PoolerInfo | undefined,
-): Promise<Trial> {
+/** What every trial of a race runs on. */
+interface RaceSetting {
+  database: Database;
+  fleet: ServerFleet;
+  shared: SharedLoad;
+  options: RaceOptions;
+  pooler: PoolerInfo | undefined;
+  /** Unset with --sample-ms 0. */
+  sampler: WaitSampler | undefined;
+}
+
+async function runTrial({ database, fleet, shared, options, pooler, sampler }: RaceSetting, raceRun: RaceRun, trial: TrialInfo): Promise<Trial> {
   const { config, hooks = {} } = options;
   const { workload: name, strategy, seed = trial.seed } = raceRun;
   const { chaos } = config;
@@ -179,6 +185,8 @@ async function runTrial(
   const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
   // Started with the clients, once their connections are open: faults are injected while they run.
   let faults: ReturnType<typeof startChaos> | undefined;
+  let waits: WaitSampling | undefined;
+  let sampled: Awaited<ReturnType<WaitSampling['stop']>> | undefined;
   let load: LoadResult;
   try {
     load = await runLoad({
@@ -201,6 +209,7 @@ async function runTrial(
       replaceableServers: chaos && fleet,
       onClientsStart: () => {
         faults = chaos && startChaos(chaos, fleet, database.sql, seed);
+        waits = sampler?.start(fleet.applicationName);
       },
       onTick: (snapshot) => {
         hooks.onTick?.({ strategy, snapshot });
@@ -208,6 +217,7 @@ async function runTrial(
       },
     });
   } finally {
+    sampled = await waits?.stop();
     await faults?.stop();
     // The sweeper's last pass, so that the audit finds no hold left behind.
     await run.sweeper?.finish(options.signal);
@@ -239,6 +249,7 @@ async function runTrial(
     chaos: chaosOutcome,
     trial: { ...trial, seed },
     history,
+    dbTime: sampled === 'hidden' ? null : sampled,
   });
   if (options.sweep) result.sweep = options.sweep;
   await hooks.onResult?.(result, load.history);

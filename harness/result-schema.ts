@@ -5,6 +5,7 @@ import type { PoolerInfo } from './pooler.js';
 import type { CheckResult } from './checker.js';
 import type { HistoryInfo } from './history.js';
 import type { KeptSafe } from './history-safety.js';
+import type { DbTime } from './wait-sampling.js';
 import type { Witness } from './witness.js';
 import type { WorkloadName } from './workload.js';
 
@@ -49,6 +50,8 @@ export interface RunParams {
   latency_limit_ms?: number | null;
   /** Left out of the measured window at the start (--ramp); absent when nothing was. */
   ramp_ms?: number;
+  /** How often the database's waits were sampled (--sample-ms); 0: not sampled; absent in older files. */
+  sample_ms?: number;
 }
 
 export interface ChaosParams {
@@ -125,6 +128,17 @@ export interface StrategyResult {
     conflicts: number;
     /** The same 409s by the reason the server gave (serialization_failure, unique_violation, …). */
     conflicts_by_reason: Record<string, number>;
+    /** The same 409s by SQLSTATE (40001, 40P01, 55P03, 23505, 23P01), a strategy's own reasons (version_mismatch) by name. */
+    conflicts_by_sqlstate?: Record<string, number>;
+    /** Reservations acknowledged by how many attempts each took (1, 2, 3-4, 5-8, 9+); adds up to `acknowledged.reservations`. */
+    attempts_per_reservation?: LoadResult['attemptsPerReservation'];
+    /** Milliseconds clients spent, summed, on attempts answered 409 and then sent again. */
+    retried_attempts_ms?: number;
+    /**
+     * Where the database's time went while the clients ran (--sample-ms); null when the role could
+     * not see the servers' sessions; absent when not sampled (docs/where-time-goes.md).
+     */
+    db_time?: DbTime | null;
     retries: number;
     insufficient: number;
     errors: number;

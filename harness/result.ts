@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
+import { countsBySqlstate } from '../strategies/sqlstate.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
@@ -12,6 +13,7 @@ import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from
 import type { RunConfig } from './run-config.js';
 import { resultFileName } from './results-file.js';
 import { nothingMeasuredLabel } from './run-outcome.js';
+import type { DbTime } from './wait-sampling.js';
 import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
@@ -54,6 +56,7 @@ export function paramsOf(
       latency_limit_ms: config.openLoop.latencyLimitMs ?? null,
     }),
     ...(config.rampMs !== undefined && config.rampMs > 0 && { ramp_ms: config.rampMs }),
+    ...(config.sampleMs !== undefined && { sample_ms: config.sampleMs }),
   };
 }
 
@@ -110,6 +113,8 @@ export function buildResult(input: {
   trial: TrialInfo;
   /** With --history. */
   history?: HistoryAnalysis;
+  /** With wait sampling: null when the role could not see the servers' sessions. */
+  dbTime?: DbTime | null;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { rooms: audit, counts } = input.audit;
@@ -151,6 +156,10 @@ export function buildResult(input: {
       drift: audit.drift,
       conflicts: snapshot.conflicts,
       conflicts_by_reason: input.load.conflictsByReason,
+      conflicts_by_sqlstate: countsBySqlstate(input.load.conflictsByReason),
+      attempts_per_reservation: input.load.attemptsPerReservation,
+      retried_attempts_ms: input.load.retriedAttemptsMs,
+      ...(input.dbTime !== undefined && { db_time: input.dbTime }),
       retries: snapshot.retries,
       insufficient: snapshot.insufficient,
       errors: snapshot.errorsTotal,

@@ -84,4 +84,6 @@ export interface RunConfig {
   rampMs?: number;
   /** Run only this shard's clients (--shard i/N); every client when unset. */
   shard?: Shard;
+  /** How often the database's waits are sampled while the clients run (--sample-ms); 0 or unset: never. */
+  sampleMs?: number;
 }

@@ -4,6 +4,7 @@ import type { TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
+import { meanShares } from '../harness/wait-sampling.js';
 import { clientLanes } from '../harness/witness-timeline.js';
 import { at } from '../lib/at.js';
 import { browserScript } from './browser-script.js';
@@ -128,10 +129,48 @@ function percentileTable(section: ReportSection): string {
   return table(['strategy', 'request p50 ms', 'p90', 'p99', 'max', 'wait p50 ms', 'wait p99'], rows, 'medians over the trials');
 }
 
+/** A colour per wait, in the order the report first meets them, the same in every section. */
+const waitPalette = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** Every wait any run of the report was seen in, its largest share first: each keeps one colour. */
+function waitColours(results: readonly StrategyResult[]): Map<string, string> {
+  const keys = meanShares(results.map(({ outcome }) => outcome.db_time)).map(([key]) => key);
+  return new Map(keys.map((key, index) => [key, waitPalette[index % waitPalette.length] ?? '#999']));
+}
+
+/** A stacked bar per strategy of the shares of its database time (its trials' mean), in plain HTML. */
+function dbTimeBars(section: ReportSection, colours: ReadonlyMap<string, string>): string {
+  const rows = section.ranking.rows.flatMap(({ group }) => {
+    const shares = meanShares(group.trials.map(({ outcome }) => outcome.db_time));
+    if (shares.length === 0) return [];
+    const segments = shares
+      .map(([key, share]) => {
+        const title = escapeHtml(`${key} ${(share * 100).toFixed(1)}%`);
+        return `<span class="segment" style="width:${(share * 100).toFixed(2)}%;background:${colours.get(key) ?? '#999'}" title="${title}"></span>`;
+      })
+      .join('');
+    const top = shares.slice(0, 3).map(([key, share]) => `${escapeHtml(key)} ${Math.round(share * 100)}%`);
+    return [
+      `<div class="db-time"><span class="label">${escapeHtml(group.label)}</span><span class="bar">${segments}</span><span class="top">${top.join(', ')}</span></div>`,
+    ];
+  });
+  if (rows.length === 0)
+    return '<p class="note">These result files hold no database time (--sample-ms 0, or a role that could not see the servers\' sessions).</p>';
+  const used = [...colours].filter(([key]) =>
+    section.ranking.rows.some(({ group }) => group.trials.some(({ outcome }) => outcome.db_time?.shares[key])),
+  );
+  const legend = used.map(([key, colour]) => `<span class="swatch" style="background:${colour}"></span>${escapeHtml(key)}`).join(' ');
+  return `${rows.join('\n')}\n<p class="note">${legend}</p>\n<p class="note">${escapeHtml(dbTimeNote)}</p>`;
+}
+
+const dbTimeNote =
+  "Samples of the servers' database sessions in pg_stat_activity while the clients ran, each busy session counted under what it waited on: " +
+  'CPU when it waited on nothing, IdleInTransaction when it held a transaction open waiting for the server process; the mean over the trials.';
+
 const chartDiv = (key: string, title: string) =>
   `<div class="chart" data-chart="${key}" role="img" aria-label="${escapeHtml(title)}"><noscript>(a chart: needs JavaScript)</noscript></div>`;
 
-function sectionHtml(section: ReportSection, index: number, sections: number): string {
+function sectionHtml(section: ReportSection, index: number, sections: number, colours: ReadonlyMap<string, string>): string {
   const heading = sections > 1 ? `<h2 id="${section.id}">${escapeHtml(section.title)}</h2>` : '';
   const level = sections > 1 ? 'h3' : 'h2';
   return [
@@ -144,6 +183,8 @@ function sectionHtml(section: ReportSection, index: number, sections: number): s
     `<${level}>Latency percentile spectrum</${level}>`,
     percentileTable(section),
     ...section.spectra.map((chart, chartIndex) => chartDiv(`spectrum:${section.id}:${chartIndex}`, chart.title)),
+    `<${level}>Where the database's time went</${level}>`,
+    dbTimeBars(section, colours),
     `<${level}>Per second</${level}>`,
     section.perSecond[0]?.x.length
       ? section.perSecond.map((chart, chartIndex) => chartDiv(`series:${section.id}:${chartIndex}`, chart.title)).join('\n')
@@ -274,6 +315,11 @@ caption { caption-side: top; text-align: left; color: #555; font-style: italic; 
 .timeline .bar.witness { stroke: #000; stroke-width: 1.5; }
 .timeline text.witness { font-weight: bold; fill: #000; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 .witness-text { font-size: 0.92em; }
+.db-time { display: flex; align-items: center; gap: 0.6em; margin: 0.25em 0; }
+.db-time .label { width: 9em; }
+.db-time .bar { display: flex; width: 420px; height: 1.1em; border: 1px solid #999; }
+.db-time .segment { height: 100%; }
+.db-time .top { color: #555; font-size: 0.92em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.2em 0 0.5em; vertical-align: middle; border: 1px solid #999; }
 `;
 
@@ -281,6 +327,7 @@ caption { caption-side: top; text-align: left; color: #555; font-style: italic; 
 export function renderReport(results: StrategyResult[], meta: { sources: string; generatedAt?: Date; timelines?: ReportTimelines }): string {
   if (results.length === 0) throw new RangeError('a report of no results');
   const data = reportData(results);
+  const colours = waitColours(results);
   const { script, css } = assets();
   const kind = data.sweep.length > 0 ? 'sweep' : data.strategies.length > 1 ? 'race' : 'run';
   const generated = (meta.generatedAt ?? new Date()).toISOString();
@@ -304,7 +351,7 @@ export function renderReport(results: StrategyResult[], meta: { sources: string;
 <p>${number(results.length)} trial(s) of ${data.strategies.map(escapeHtml).join(', ')}, from ${escapeHtml(meta.sources)}; written ${escapeHtml(generated)}.</p>
 <nav>${contents.join(' · ')}</nav>
 ${sweepHtml(data)}
-${data.sections.map((section, index) => sectionHtml(section, index, data.sections.length)).join('\n')}
+${data.sections.map((section, index) => sectionHtml(section, index, data.sections.length, colours)).join('\n')}
 ${timelinesHtml(meta.timelines)}
 <h2 id="parameters">Parameters, seeds and environment</h2>
 ${parameterTable(results)}

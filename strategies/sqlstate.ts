@@ -25,6 +25,21 @@ const unavailableCodes = new Set([
   'EPIPE',
 ]);
 
+/**
+ * The SQLSTATE a conflict reason stands for, or the reason itself when no SQLSTATE does (a
+ * strategy's own, such as version_mismatch): how `conflicts_by_sqlstate` files them.
+ */
+export function sqlstateOf(reason: string): string {
+  return Object.entries(conflictCodes).find(([, known]) => known === reason)?.[0] ?? reason;
+}
+
+/** Conflicts counted by reason, counted again by SQLSTATE (`sqlstateOf`). */
+export function countsBySqlstate(byReason: Readonly<Record<string, number>>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(byReason)) counts[sqlstateOf(reason)] = (counts[sqlstateOf(reason)] ?? 0) + count;
+  return counts;
+}
+
 export type ErrorClass = { kind: 'conflict'; reason: ConflictReason } | { kind: 'unavailable' } | { kind: 'unexpected' };
 
 export function classifyError(error: unknown): ErrorClass {

@@ -345,6 +345,8 @@ function scaleResult(workload: WorkloadName, strategy: StrategyInfo, index: numb
       timeToReservationMs: time,
     },
     conflictsByReason: {},
+    attemptsPerReservation: { '1': reservations, '2': 0, '3-4': 0, '5-8': 0, '9+': 0 },
+    retriedAttemptsMs: 0,
     counts: {},
     stoppedBy: 'done',
     writes: { acknowledged: [], indeterminate: [] },
@@ -461,17 +463,17 @@ t.test('--wide: every column', async (t) => {
   t.ok((top ?? '').length > 100, 'wider than the default');
   t.match(
     first,
-    /^│ # │ strategy +│ trials │ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ verdict +│$/,
+    /^│ # │ strategy +│ trials │ reservations │ +rooms \/ │ overbooked │ drift │ conflicts │ retries │ errors │ +req\/s │ goodput │ rooms\/s │ request │ request │ +wait │ +wait │ requests │ +409s │ +422s │ 409s by │ reservations by attempts │ +retried │ db time: +│ verdict +│$/,
     'every heading',
   );
   t.match(
     second,
-    /│ +│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ +│$/,
+    /│ +│ +contracted │ +│ +│ +│ +│ +│ +│ +res\/s │ +│ +p50 ms │ +p99 ms │ p50 ms │ p99 ms │ +\/ res │ \/ res │ \/ res │ cause +│ +1 \/ 2 \/ 3-4 \/ 5-8 \/ 9\+ │ ms \/ res │ top waits │ +│$/,
     'with its unit',
   );
   t.match(
     wide,
-    /│ +│ atomic +│ +1 │ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ SAFE +│/,
+    /│ +│ atomic +│ +1 │ +10,037 │ 30,000 \/ 30,000 │ +0 │ +0 │ +213,456 │ 213,456 │ +0 │ 562,548 │ +12,361 │ +36,946 │ +98\.8 │ +987\.6 │ +98\.8 │ 1234\.6 │ +45\.51 │ 21\.27 │ +0\.98 │ — +│ +10,037 \/ 0 \/ 0 \/ 0 \/ 0 │ +0\.00 │ — +│ SAFE +│/,
     'a safe run, every figure',
   );
   t.match(wide, /│ +│ naive +│ +1 │ +10,000 │ 31,234 \/ 30,000 │ +1,234 │ .* │ +12,315 │ +38,466 │ .* │ OVERBOOKED by 1234 \* │/, 'an unsafe one');

@@ -2,7 +2,8 @@ import t from 'tap';
 import type { HistoryOp } from '../client-sim/history.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
-import { formatCheck } from '../cmd/witness.js';
+import { formatCheck, formatKeptSafe } from '../cmd/witness.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import { checkHistory } from '../harness/checker.js';
 import { keptSafe } from '../harness/history-safety.js';
 import type { HistoryTables } from '../harness/history-tables.js';
@@ -217,6 +218,24 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
     'unknown without commit times',
   );
   t.equal(keptSafe('rooms', 'naive', [waited]), undefined, 'nothing for a strategy that promises nothing');
+  const kept = keptSafe('rooms', 'pessimistic', [waited, clear]);
+  if (!kept) return t.fail('pessimistic is known');
+  const outcome = {
+    db_time: {
+      samples: 100,
+      interval_ms: 10,
+      backend_samples: 400,
+      shares: { 'Lock:tuple': 0.61, CPU: 0.2, IdleInTransaction: 0.15, 'Client:ClientRead': 0.04 },
+    },
+    attempts_per_reservation: { '1': 812, '2': 90, '3-4': 12, '5-8': 1, '9+': 0 },
+  } as Partial<StrategyResult['outcome']> as StrategyResult['outcome'];
+  t.equal(
+    formatKeptSafe('pessimistic', kept, outcome),
+    'how pessimistic stayed safe: lock waits 1 (0.5 ms); database time Lock:tuple 61%, CPU 20%, IdleInTransaction 15%; ' +
+      'reservations by attempts (1 / 2 / 3-4 / 5-8 / 9+) 812 / 90 / 12 / 1 / 0',
+    'the line cites the top waits and the attempts, as the table shows them',
+  );
+  t.equal(formatKeptSafe('pessimistic', kept), 'how pessimistic stayed safe: lock waits 1 (0.5 ms)', 'and without them, only what the history says');
 });
 
 t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {

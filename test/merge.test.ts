@@ -46,6 +46,8 @@ function shardPart(shard: Shard, waitsMicros: readonly number[], options: PartOp
     load: {
       snapshot: metrics.snapshot(),
       conflictsByReason: metrics.conflictsByReason(),
+      attemptsPerReservation: metrics.attemptsPerReservation(),
+      retriedAttemptsMs: metrics.retriedAttemptsMs(),
       counts: metrics.kinds(),
       stoppedBy: 'done',
       writes: metrics.writes(),

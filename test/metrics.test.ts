@@ -41,9 +41,9 @@ t.test('each reservation, booking, retry, 422 and client is recorded through its
   const metrics = createMetrics();
   metrics.clientStarted();
   metrics.clientStarted();
-  metrics.recordReservation(3, 100, 112.5);
-  metrics.recordBooking(performance.now());
-  metrics.recordRetry();
+  metrics.recordReservation(3, 100, 112.5, 3);
+  metrics.recordBooking(performance.now(), 1);
+  metrics.recordRetry(7.5);
   metrics.recordInsufficient();
   metrics.clientStopped();
   const snapshot = metrics.snapshot();
@@ -53,6 +53,8 @@ t.test('each reservation, booking, retry, 422 and client is recorded through its
   t.equal(snapshot.insufficient, 1, 'one 422');
   t.equal(snapshot.clientsActive, 1, 'two clients started, one stopped');
   t.equal(snapshot.timeToReservationMs.max, 12.5, 'the longest wait: from the first attempt at 100 ms to the 201 at 112.5 ms');
+  t.same(metrics.attemptsPerReservation(), { '1': 1, '2': 0, '3-4': 1, '5-8': 0, '9+': 0 }, 'the booking took one attempt, the reservation three');
+  t.equal(metrics.retriedAttemptsMs(), 7.5, 'the retried attempt took 7.5 ms');
   t.notOk('counts' in metrics, 'no counter is open to mutation from outside');
 });
 
