@@ -24,6 +24,7 @@ export async function runOpenLoop(options: {
   const startedAt = performance.now();
   const soldOut = new AbortController();
   const stopped = AbortSignal.any([signal, soldOut.signal]);
+  const running = () => !stopped.aborted;
 
   async function work(index: number, position: number) {
     const client = clientContext(index, plan, stopped);
@@ -31,7 +32,7 @@ export async function runOpenLoop(options: {
     while (!stopped.aborted) {
       const intendedAt = startedAt + next();
       await pause(intendedAt - performance.now(), stopped);
-      if (stopped.aborted) return;
+      if (!running()) return;
       const lagMs = performance.now() - intendedAt;
       if (openLoop.latencyLimitMs !== undefined && lagMs > openLoop.latencyLimitMs) {
         metrics.recordDropped();

@@ -118,7 +118,7 @@ const serviceLevelPattern = /^\s*(p95|p99|p999)\s*=\s*(.+)$/;
 
 /** "p99=50ms": a percentile of the wait from each intended start, and the most it may be. */
 export function serviceLevel(value: string): ServiceLevel {
-  const [, percentile, time = ''] = serviceLevelPattern.exec(value) ?? [];
+  const [, percentile = '', time = ''] = serviceLevelPattern.exec(value) ?? [];
   const ms = percentile ? durationMs(time) : NaN;
   if (!(ms > 0)) throw new InvalidArgumentError('expected pN=time with N one of 95, 99, 999 and a time with a unit, e.g. p99=50ms');
   return { percentile: percentile as ServiceLevel['percentile'], ms, text: `${percentile}=${time.trim()}` };

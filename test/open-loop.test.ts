@@ -73,7 +73,7 @@ t.test('coordinated omission shown: a stall the closed loop hides is in the open
   t.equal(open.params.rate, 200, 'the result names the rate');
   t.equal(open.params.arrivals, 'constant', 'and the arrivals');
   t.equal(closed.params.rate, undefined, 'a closed-loop result names none');
-  t.ok(Math.abs((open.outcome.offered_rate ?? 0) / 200 - 1) < 0.05, `offered ${open.outcome.offered_rate}/s`);
+  t.ok(Math.abs((open.outcome.offered_rate ?? 0) / 200 - 1) < 0.05, `offered ${String(open.outcome.offered_rate)}/s`);
 });
 
 t.test('--clients caps the attempts in flight, and --latency-limit drops and counts the arrivals that waited too long', async (t) => {
@@ -91,11 +91,14 @@ t.test('--clients caps the attempts in flight, and --latency-limit drops and cou
   });
   const { outcome } = at(results, 0);
   t.ok(outcome.reservations_per_s <= 42, `two clients at 50 ms an attempt: ${outcome.reservations_per_s} reservations/s`);
-  t.ok((outcome.dropped ?? 0) > 0, `arrivals dropped: ${outcome.dropped}`);
+  t.ok((outcome.dropped ?? 0) > 0, `arrivals dropped: ${String(outcome.dropped)}`);
   const offered = ((outcome.offered_rate ?? 0) * (outcome.window_ms?.to ?? 0)) / 1000;
   t.ok(outcome.reservations + (outcome.dropped ?? 0) <= offered + 2, 'each arrival was reserved, dropped or still waiting at the end');
   t.equal(outcome.window_ms?.from, 0, 'measured from the start');
-  t.ok((outcome.schedule_lag_ms?.p99 ?? 0) <= 200 + 60, `no attempt started later than the limit allows (p99 lag ${outcome.schedule_lag_ms?.p99} ms)`);
+  t.ok(
+    (outcome.schedule_lag_ms?.p99 ?? 0) <= 200 + 60,
+    `no attempt started later than the limit allows (p99 lag ${String(outcome.schedule_lag_ms?.p99)} ms)`,
+  );
 });
 
 /** A strategy that holds one lock for 10 ms per reservation: it cannot take more than about 100 a second. */
