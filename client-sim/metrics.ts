@@ -112,7 +112,7 @@ export function createMetrics() {
   let windowReservations = 0;
   const inWindow = (at: number) => {
     const ms = at - startedAt;
-    return ms >= windowFromMs && ms <= windowToMs;
+    return (windowFromMs === 0 || ms >= windowFromMs) && ms <= windowToMs;
   };
   const errors: Record<ErrorKind, number> = { network: 0, timeout: 0, http_5xx: 0, strategy_error: 0, unexpected_status: 0 };
   const counts = { requests: 0, reservations: 0, roomsReserved: 0, conflicts: 0, retries: 0, insufficient: 0, clientsActive: 0 };

@@ -159,8 +159,9 @@ const topWait = (short: boolean) => column(topWaitHead, (group) => topWaits(grou
  * waste. Over several trials the intervals take the room of `rooms / contracted`, whose overbooking
  * the verdict then sums up.
  */
-const defaultColumns = (trials: number, errors: boolean, openLoop: boolean, wait: 'full' | 'short' | 'none') => [
-  columns.rank,
+const defaultColumns = (ranked: boolean, trials: number, errors: boolean, openLoop: boolean, wait: 'full' | 'short' | 'none') => [
+  // With nothing ranked the column would stand empty; the note under the table says why.
+  ...(ranked ? [columns.rank] : []),
   columns.strategy,
   // An open loop's rooms never sell out: what it offered says more.
   ...(trials === 1 && !openLoop ? [columns.rooms] : []),
@@ -173,7 +174,8 @@ const defaultColumns = (trials: number, errors: boolean, openLoop: boolean, wait
   ...(errors ? [columns.errors] : []),
   columns.verdict,
 ];
-const everyColumn = Object.values(columns);
+/** Every column, but what was offered where nothing ran open-loop. */
+const everyColumn = (openLoop: boolean) => Object.values(columns).filter((column) => openLoop || column !== columns.offered);
 
 /** Which load the runs met: the closed loop, or arrivals on a schedule, with what that changes in the figures. */
 function loadModels(results: readonly StrategyResult[]): string[] {
@@ -215,6 +217,7 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
   const trials = Math.max(...ranking.rows.map(({ group }) => group.trials.length));
   const errors = results.some(({ outcome }) => outcome.errors > 0);
   const openLoop = results.some(({ params }) => params.rate !== undefined);
+  const ranked = ranking.rows.some(({ rank }) => rank !== undefined);
   const cells = (shown: Column[]) => ranking.rows.map(({ group, rank }) => shown.map(({ cell }) => cell(group, rank)));
   const sampled = results.some(({ outcome }) => outcome.db_time);
   const fits = (shown: Column[]) =>
@@ -223,13 +226,11 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
       cells(shown),
     ) <= defaultWidth;
   // The top wait names its event where the table has room, its type alone where it has less, and leaves it to --wide where it has none.
-  const choices = sampled ? (['full', 'short'] as const).map((wait) => defaultColumns(trials, errors, openLoop, wait)) : [];
-  const shown = options.wide ? everyColumn : (choices.find(fits) ?? defaultColumns(trials, errors, openLoop, 'none'));
+  const choices = sampled ? (['full', 'short'] as const).map((wait) => defaultColumns(ranked, trials, errors, openLoop, wait)) : [];
+  const shown = options.wide ? everyColumn(openLoop) : (choices.find(fits) ?? defaultColumns(ranked, trials, errors, openLoop, 'none'));
   const notes = [
     ...(ranking.unranked ? [ranking.unranked] : []),
-    ...(ranking.rows.some(({ rank }) => rank !== undefined)
-      ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`]
-      : []),
+    ...(ranked ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`] : []),
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(!options.wide && shown.some(({ head }) => head === topWaitHead) ? [dbTimeLegend] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
@@ -243,11 +244,16 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
   };
 }
 
+/** Past this, a run's name takes two lines in the terminal's table, its workload on the first. */
+const longestOneLineLabel = 24;
+const wrappedLabel = (label: string) => (label.length > longestOneLineLabel ? label.replace(':', ':\n') : label);
+
 /** The comparison table (`resultTable`) for the terminal. */
 export function formatResults(results: StrategyResult[], options: { wide?: boolean } = {}): string {
   const { head, aligns, rows, notes } = resultTable(results, options);
   const table = new Table({ head, colAligns: aligns, style: { head: [], border: [], compact: true } });
-  table.push(...rows);
+  const strategyColumn = head.indexOf(columns.strategy.head);
+  table.push(...rows.map((row) => row.map((cell, index) => (index === strategyColumn ? wrappedLabel(cell) : cell))));
   return [table.toString(), ...notes].join('\n');
 }
 

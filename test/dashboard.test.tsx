@@ -401,22 +401,27 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
   t.ok(widest <= 100, `every line fits in 100 columns (widest: ${widest})`);
   t.ok(
     lines.some((line) => line.includes('holds:repeatable-read')),
-    'the longest run name is in it',
+    'a long run name is in it whole',
   );
-  t.match(lines[1], /^│ +# │ strategy +│ +rooms \/ │ goodput │ +wait │ +409s │ verdict +│$/, 'the headings, first line');
-  t.match(lines[2], /^│ +│ +│ +contracted │ +res\/s │ p99 ms │ \/ res │ +│$/, 'the headings, second line');
-  const rows = lines.filter((line) => line.startsWith('│') && !/verdict|contracted/.test(line));
+  t.ok(
+    lines.some((line) => /^│ exclusion-on-conflict +│ +│/.test(line)),
+    'the longest, slots:exclusion-on-conflict, on two lines',
+  );
+  t.match(lines[1], /^│ strategy +│ +rooms \/ │ goodput │ +wait │ +409s │ verdict +│$/, 'the headings, first line: no rank column with nothing ranked');
+  t.match(lines[2], /^│ +│ +contracted │ +res\/s │ p99 ms │ \/ res │ +│$/, 'the headings, second line');
+  // A name too long for one line takes two, its second line holding no figure.
+  const rows = lines.filter((line) => line.startsWith('│') && !/verdict|contracted/.test(line) && /[0-9]/.test(line));
   t.equal(rows.length, results.length, 'one row per run, no separator rows between them');
   // Reservations grow with the index, so the safe slots runs lead.
   t.match(
     rows[0],
-    /^│ +│ slots:exclusion +│ +— │ +13,454 │ 1234\.6 │ 19\.54 │ SAFE +│$/,
+    /^│ slots: +│ +— │ +13,500 │ 1234\.6 │ 19\.47 │ SAFE +│$/,
     'first: the most reservations per second among the kept promises, unranked after one trial',
   );
-  t.match(rows[15], /^│ +│ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
+  t.match(rows[16], /^│ pessimistic +│ 30,000 \/ 30,000 │ +12,406 │ 1234\.6 │ 21\.19 │ SAFE +│$/, 'the last kept promise, the fewest');
   t.match(
     rows.find((row) => row.includes('│ naive ')),
-    /^│ +│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/,
+    /^│ naive +│ 31,234 \/ 30,000 │ +12,315 │ 1234\.6 │ 21\.35 │ OVERBOOKED by 1234 \* │$/,
     'an unsafe run: unranked, its verdict marked',
   );
   t.match(
@@ -424,9 +429,10 @@ t.test('the default table fits 100 columns: ranked by goodput, what a user waits
     /│ OVERLAPS 1234 \* +│$/,
     'a slots anomaly carries the marker too',
   );
-  t.equal(lines.at(-1), unsafeLegend, 'the legend under the table');
+  t.ok(lines.includes(unsafeLegend), 'the legend under the table');
+  t.equal(lines.at(-1), 'closed loop: 10,000 clients, each sending again once answered', 'and which load the runs met');
   t.ok(lines.includes('not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more'), 'why nothing is ranked');
-  t.same(rows.map((row) => at(row.split('│'), 1).trim()).filter(Boolean), [], 'one trial each: no rank at all');
+  t.notMatch(lines.join('\n'), /│ # │/, 'one trial each: no rank at all');
 
   const sixTrials = results.flatMap((result) =>
     Array.from({ length: 6 }, (_, trial) => ({
@@ -477,13 +483,13 @@ t.test('--wide: every column', async (t) => {
     'a safe run, every figure',
   );
   t.match(wide, /│ +│ naive +│ +1 │ +10,000 │ 31,234 \/ 30,000 │ +1,234 │ .* │ +12,315 │ +38,466 │ .* │ OVERBOOKED by 1234 \* │/, 'an unsafe one');
-  t.equal(wide.split('\n').at(-1), unsafeLegend, 'the legend');
+  t.ok(wide.split('\n').includes(unsafeLegend), 'the legend');
 });
 
 t.test('nothing reserved: no figure per reservation, a dash in the table', async (t) => {
   const none = scaleResult('rooms', strategyNamed('atomic'), 0, { reservations: 0 });
   t.same(none.outcome.per_reservation, { requests: null, conflicts: null, insufficient: null }, 'null, not a division by zero');
-  t.match(formatResults([none], { wide: true }), /│ +0 │ .* │ +— │ +— │ +— │ SAFE +│/, 'dashes');
+  t.match(formatResults([none], { wide: true }), /│ +0 │ .* │ +— │ +— │ +— │ .* │ NOTHING MEASURED +│/, 'dashes, and a verdict that is not SAFE');
   const some = scaleResult('rooms', strategyNamed('atomic'), 0);
   t.same(some.outcome.per_reservation, { requests: 45.68, conflicts: 21.35, insufficient: 0.99 }, 'each count over reservations, 2 decimals');
   t.equal(some.outcome.rooms_per_s, 36_945.8, 'rooms per second of the clients phase');

@@ -33,7 +33,8 @@ const killBackends = (results: string) => [
   '--hotels',
   '2',
   '--rooms',
-  '150',
+  // Enough to outlast several faults: a run that sells out before the first one proves nothing.
+  '1500',
   '--think-ms',
   '0',
   '--chaos',
