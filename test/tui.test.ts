@@ -60,7 +60,7 @@ t.test('run in a terminal: the dashboard, then the verdict and the table; termin
   t.match(screen, /evento run {2}\s*atomic/, 'the dashboard header names the strategy');
   t.match(screen, /1 servers · 2 hotels × 15 rooms/, 'and the parameters');
   t.match(screen, /✔ atomic {2}SAFE {2}30 \/ 30 rooms/, 'the final frame has the verdict');
-  t.match(screen, /│ +│ atomic +│ .*│ SAFE +│/, 'then the table, unranked: one strategy has nothing to be ranked against');
+  t.match(screen, /│ atomic +│ .*│ SAFE +│/, 'then the table, unranked: one strategy has nothing to be ranked against, so no rank column');
   t.ok(run.output.includes(hideCursor), 'the dashboard hid the cursor');
   t.ok(run.output.lastIndexOf(showCursor) > run.output.lastIndexOf(hideCursor), 'and showed it again before exiting');
   t.equal((await readdir(dir)).filter((name) => name.endsWith('-atomic.json')).length, 1, 'the result file is written');
