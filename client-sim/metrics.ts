@@ -98,6 +98,13 @@ export function summarize(histogram: hdr.Histogram): LatencySummary {
   return { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: microsToMs(histogram.maxValue) };
 }
 
+/** Every series as long as the longest, so that bucket i lines up across them. */
+function aligned({ requests, reservations, conflicts, errors }: PerSecondSeries): PerSecondSeries {
+  const buckets = Math.max(requests.length, reservations.length, conflicts.length, errors.length);
+  const padded = (counts: number[]) => [...counts, ...new Array<number>(buckets - counts.length).fill(0)];
+  return { requests: padded(requests), reservations: padded(reservations), conflicts: padded(conflicts), errors: padded(errors) };
+}
+
 /** Counters and latency histograms; cheap to update from every request. */
 export function createMetrics() {
   let startedAt = performance.now();
@@ -124,11 +131,17 @@ export function createMetrics() {
   const attempts: AttemptsHistogram = { '1': 0, '2': 0, '3-4': 0, '5-8': 0, '9+': 0 };
   let retriedMs = 0;
   const series: PerSecondSeries = { requests: [], reservations: [], conflicts: [], errors: [] };
-  /** Counted by the second the event happened in, so a late timer moves nothing from one second to the next. */
-  const countThisSecond = (counts: number[]) => {
-    const second = Math.max(0, Math.floor((performance.now() - startedAt) / 1000));
-    while (counts.length <= second) counts.push(0);
-    counts[second] = (counts[second] ?? 0) + 1;
+  // The same counts by tenth of a second, so that a run of a few seconds draws as more than a few dots.
+  const tenths: PerSecondSeries = { requests: [], reservations: [], conflicts: [], errors: [] };
+  const countIn = (counts: number[], bucket: number) => {
+    while (counts.length <= bucket) counts.push(0);
+    counts[bucket] = (counts[bucket] ?? 0) + 1;
+  };
+  /** Counted by the second (and tenth) the event happened in, so a late timer moves nothing from one to the next. */
+  const countThisSecond = (name: keyof PerSecondSeries) => {
+    const elapsed = Math.max(0, performance.now() - startedAt);
+    countIn(series[name], Math.floor(elapsed / 1000));
+    countIn(tenths[name], Math.floor(elapsed / 100));
   };
 
   /**
@@ -140,7 +153,7 @@ export function createMetrics() {
     counts.reservations += 1;
     attempts[attemptBucket(tries)] += 1;
     counts.roomsReserved += rooms;
-    countThisSecond(series.reservations);
+    countThisSecond('reservations');
     if (!inWindow(reservedAtMs)) return;
     windowReservations += 1;
     timeToReservationMicros.recordValue(msToMicros(reservedAtMs - firstAttemptAtMs));
@@ -159,7 +172,7 @@ export function createMetrics() {
     },
     recordRequest(startedAtMs: number, isReserve: boolean) {
       counts.requests += 1;
-      countThisSecond(series.requests);
+      countThisSecond('requests');
       const now = performance.now();
       if (isReserve && inWindow(now)) latencyMicros.recordValue(msToMicros(now - startedAtMs));
     },
@@ -198,12 +211,12 @@ export function createMetrics() {
     openLoop: () => ({ dropped, scheduleLagMs: summarize(scheduleLagMicros) }),
     recordError(kind: ErrorKind) {
       errors[kind] += 1;
-      countThisSecond(series.errors);
+      countThisSecond('errors');
     },
     /** A 409: one more conflict, filed under the reason the server gave. */
     recordConflict(reason: string) {
       counts.conflicts += 1;
-      countThisSecond(series.conflicts);
+      countThisSecond('conflicts');
       conflictsByReason[reason] = (conflictsByReason[reason] ?? 0) + 1;
     },
     conflictsByReason: () => ({ ...conflictsByReason }),
@@ -230,12 +243,9 @@ export function createMetrics() {
       };
     },
     /** Every series as long as the longest, so that second i lines up across them. */
-    perSecond(): PerSecondSeries {
-      const { requests, reservations, conflicts, errors } = series;
-      const seconds = Math.max(requests.length, reservations.length, conflicts.length, errors.length);
-      const padded = (counts: number[]) => [...counts, ...new Array<number>(seconds - counts.length).fill(0)];
-      return { requests: padded(requests), reservations: padded(reservations), conflicts: padded(conflicts), errors: padded(errors) };
-    },
+    perSecond: (): PerSecondSeries => aligned(series),
+    /** The same by tenth of a second. */
+    perTenthSecond: (): PerSecondSeries => aligned(tenths),
     histograms: (): EncodedHistograms => ({
       latency_us: hdr.encodeIntoCompressedBase64(latencyMicros),
       time_to_reservation_us: hdr.encodeIntoCompressedBase64(timeToReservationMicros),

@@ -65,6 +65,8 @@ export interface LoadResult {
   histograms: EncodedHistograms;
   /** Requests, reservations, conflicts and errors in each second, for the report's time series. */
   perSecond: PerSecondSeries;
+  /** The same in each tenth of a second. */
+  perTenthSecond?: PerSecondSeries;
   /** Every operation, in the order they completed; only when asked for. */
   history?: HistoryOp[];
   /** With an open loop: arrivals due in the measured window, those dropped, and how late the others started. */
@@ -139,6 +141,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     writes: metrics.writes(),
     histograms: metrics.histograms(),
     perSecond: metrics.perSecond(),
+    perTenthSecond: metrics.perTenthSecond(),
     history: history?.operations(),
     openLoop: openLoop && { offered: offeredIn(openLoop, options.plan.seed, metrics.window()), ...metrics.openLoop() },
     window: metrics.window(),

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { availableParallelism } from 'node:os';
 import { arrivalModels } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
-import type { ServiceLevel } from '../harness/capacity.js';
+import { serviceLevelOf, type ServiceLevel } from '../harness/capacity.js';
 import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
 
@@ -114,14 +114,11 @@ export function rate(value: string): number {
   return parsed;
 }
 
-const serviceLevelPattern = /^\s*(p95|p99|p999)\s*=\s*(.+)$/;
-
 /** "p99=50ms": a percentile of the wait from each intended start, and the most it may be. */
 export function serviceLevel(value: string): ServiceLevel {
-  const [, percentile = '', time = ''] = serviceLevelPattern.exec(value) ?? [];
-  const ms = percentile ? durationMs(time) : NaN;
-  if (!(ms > 0)) throw new InvalidArgumentError('expected pN=time with N one of 95, 99, 999 and a time with a unit, e.g. p99=50ms');
-  return { percentile: percentile as ServiceLevel['percentile'], ms, text: `${percentile}=${time.trim()}` };
+  const level = serviceLevelOf(value);
+  if (!level) throw new InvalidArgumentError('expected pN=time with N one of 95, 99, 999 and a time in ms or s, e.g. p99=50ms');
+  return level;
 }
 
 const rampTime = durationBetween(0, 3_600_000, '0 to 1h');

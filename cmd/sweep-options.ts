@@ -130,5 +130,8 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
     rooms: flags.duration !== undefined || flags.rate !== undefined ? unlimitedRooms : flags.rooms,
   });
   if (flags.slo && !flags.rate) throw new UsageError('--slo needs --rate: capacity is the highest offered rate that meets the target');
-  return { base, axes, points: sweepPoints(base, axes, flags.poolSize ? undefined : poolSizeFor), slo: flags.slo };
+  const points = sweepPoints(base, axes, flags.poolSize ? undefined : poolSizeFor);
+  // The target goes into every trial's result, so that a report of the files draws it too.
+  const judged = flags.slo ? points.map((point) => ({ ...point, coordinates: { ...point.coordinates, slo: flags.slo?.text } })) : points;
+  return { base, axes, points: judged, slo: flags.slo };
 }

@@ -73,9 +73,10 @@ export function formatCapacity(level: ServiceLevel, results: readonly StrategyRe
   return [
     `capacity: the highest offered rate up to which every point met ${level.text}, dropped at most ${maxDroppedShare * 100}% and reserved at least ${minAchievedShare * 100}% of what was offered (medians over the trials; ✗ missed)`,
     table.toString(),
-    order.agree
-      ? `by capacity as by goodput at ${formatThousands(order.topRate)}/s: ${order.byCapacity.join(' > ')}`
-      : `by capacity: ${order.byCapacity.join(' > ')}; by goodput at ${formatThousands(order.topRate)}/s: ${order.byGoodput.join(' > ')}: the orders disagree`,
+    `by capacity: ${order.tiers.map((tier) => tier.join(' = ')).join(' > ')}; by goodput at ${formatThousands(order.topRate)}/s: ${order.byGoodput.join(' > ')}`,
+    order.disagreements.length === 0
+      ? 'the two orders agree where capacity tells strategies apart'
+      : `they disagree: ${order.disagreements.map(({ higherCapacity, moreGoodput }) => `${higherCapacity} takes more traffic within the target, ${moreGoodput} reserves more at saturation`).join('; ')}`,
   ].join('\n');
 }
 

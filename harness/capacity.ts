@@ -35,6 +35,16 @@ export interface Capacity {
 
 const percentiles = { p95: 95, p99: 99, p999: 99.9 } as const;
 
+const serviceLevelPattern = /^\s*(p95|p99|p999)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\s*$/;
+
+/** "p99=50ms" or "p999=1.5s" as a target; undefined for anything else. */
+export function serviceLevelOf(text: string): ServiceLevel | undefined {
+  const [, percentile, amount, unit] = serviceLevelPattern.exec(text) ?? [];
+  const ms = Number(amount) * (unit === 's' ? 1000 : 1);
+  if (percentile === undefined || !(ms > 0)) return undefined;
+  return { percentile: percentile as ServiceLevel['percentile'], ms, text: `${percentile}=${String(amount)}${String(unit)}` };
+}
+
 /** A trial's wait at the target's percentile, read from its histogram so that any percentile is exact to the bucket. */
 function waitAt(result: StrategyResult, level: ServiceLevel): number {
   const { outcome } = result;
@@ -81,11 +91,26 @@ export function capacities(results: readonly StrategyResult[], level: ServiceLev
   });
 }
 
-/** The strategies by capacity, highest first (null last), and where that order differs from goodput at the highest rate offered. */
+/**
+ * The strategies in tiers of equal capacity, highest first (none last); their order by median
+ * goodput at the highest rate offered, the saturated figure a closed loop measures; and the pairs
+ * that one order puts one way and the other the other way.
+ */
 export function capacityOrder(capacity: readonly Capacity[], results: readonly StrategyResult[]) {
-  const byCapacity = [...capacity].sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1)).map(({ strategy }) => strategy);
-  const top = Math.max(...results.map(({ params }) => params.rate ?? 0));
-  const atTop = groupTrials(results.filter(({ params }) => params.rate === top)).filter(({ label }) => byCapacity.includes(label));
+  const rateOf = (strategy: string) => capacity.find((entry) => entry.strategy === strategy)?.rate ?? -1;
+  const tiers = [...new Set(capacity.map(({ rate }) => rate ?? -1))]
+    .sort((a, b) => b - a)
+    .map((rate) => capacity.filter((entry) => (entry.rate ?? -1) === rate).map(({ strategy }) => strategy));
+  const topRate = Math.max(...results.map(({ params }) => params.rate ?? 0));
+  const atTop = groupTrials(results.filter(({ params }) => params.rate === topRate)).filter(({ label }) =>
+    capacity.some(({ strategy }) => strategy === label),
+  );
+  const goodputOf = new Map(atTop.map(({ label, goodput }) => [label, goodput.median]));
   const byGoodput = [...atTop].sort((a, b) => b.goodput.median - a.goodput.median).map(({ label }) => label);
-  return { byCapacity, byGoodput, topRate: top, agree: byCapacity.join() === byGoodput.join() };
+  const disagreements = capacity.flatMap((a) =>
+    capacity
+      .filter((b) => rateOf(a.strategy) > rateOf(b.strategy) && (goodputOf.get(a.strategy) ?? 0) < (goodputOf.get(b.strategy) ?? 0))
+      .map((b) => ({ higherCapacity: a.strategy, moreGoodput: b.strategy })),
+  );
+  return { tiers, byGoodput, topRate, disagreements };
 }

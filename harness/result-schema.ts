@@ -159,6 +159,8 @@ export interface StrategyResult {
     histograms: LoadResult['histograms'];
     /** Requests, reservations (acknowledged), conflicts and errors in each second from the clients' start; absent in older files. */
     per_second?: LoadResult['perSecond'];
+    /** The same by tenth of a second, kept for runs under 10 s, whose per-second series would be a few dots. */
+    per_tenth_second?: LoadResult['perSecond'];
     /** What the clients were told (201 responses), beside what the tables hold. */
     acknowledged: { reservations: number; rooms: number };
     stopped_by: LoadResult['stoppedBy'];
@@ -235,6 +237,8 @@ export interface SqlAudit {
 export interface SweepCoordinates {
   point: number;
   axes: Record<string, string>;
+  /** With `sweep --slo`: the latency target capacity was judged by, as given ("p99=50ms"). */
+  slo?: string;
 }
 
 /** One hotel of an event as audited from the tables; `booked` counts confirmed and held rooms. */

@@ -87,6 +87,9 @@ export function verdictOf(
   return { promises_safety: strategy.promisesSafety, safe: problems.length === 0, label: problems.join(', ') || unbroken };
 }
 
+/** A run shorter than this keeps its counts by tenth of a second too. */
+const fineSeriesUnderMs = 10_000;
+
 /** `count` per second of `ms`, to one decimal. */
 export const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
 
@@ -173,6 +176,7 @@ export function buildResult(input: {
       per_reservation: perReservation(audit.reservations, snapshot),
       histograms: input.load.histograms,
       per_second: input.load.perSecond,
+      ...(input.load.perTenthSecond && snapshot.elapsedMs < fineSeriesUnderMs && { per_tenth_second: input.load.perTenthSecond }),
       acknowledged: { reservations: snapshot.reservations, rooms: snapshot.roomsReserved },
       stopped_by: input.load.stoppedBy,
       log_mismatch: logMismatch,

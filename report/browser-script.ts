@@ -24,7 +24,7 @@ export const browserScript = String.raw`
 
   document.querySelectorAll('[data-chart]').forEach((el) => {
     const [kind, section, index] = el.dataset.chart.split(':');
-    if (kind === 'sweep') return;
+    if (kind === 'sweep' || kind === 'capacity') return;
     const found = data.sections.find((s) => s.id === section);
     const chart = (kind === 'spectrum' ? found.spectra : found.perSecond)[Number(index)];
     const columns = [chart.x, ...chart.lines.map((line) => line.y)];
@@ -86,6 +86,20 @@ export const browserScript = String.raw`
       series,
       hooks: { draw: [markCrossovers] },
     }, columns);
+  });
+
+  document.querySelectorAll('[data-chart^="capacity:"]').forEach((el) => {
+    const chart = data.capacity[Number(el.dataset.chart.split(':')[1])];
+    draw(el, {
+      title: chart.title,
+      scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
+      axes: [{ label: 'offered, attempts/s' }, { label: 'ms' }],
+      series: [
+        { label: 'offered' },
+        ...lineSeries(chart.lines).map((series) => ({ ...series, points: { size: 7 } })),
+        { label: 'target ' + chart.slo, stroke: '#444', width: 1, dash: [6, 4], points: { show: false } },
+      ],
+    }, [chart.x, ...chart.lines.map((line) => line.y), chart.x.map(() => chart.targetMs)]);
   });
 
   // Jepsen's timeline: a lane per client (or server), a bar per operation from invocation to

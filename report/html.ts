@@ -223,6 +223,28 @@ function sweepHtml(data: ReportData): string {
   ].join('\n');
 }
 
+function capacityHtml(data: ReportData): string {
+  if (data.capacity.length === 0) return '';
+  const parts = data.capacity.map((chart, index) => {
+    const head = ['strategy', `capacity at ${escapeHtml(chart.slo)}`, ...chart.x.map((rate) => `${number(rate)}/s`)];
+    const rows = chart.lines.map((line) => [
+      escapeHtml(line.label),
+      line.capacity === null ? 'none' : `${number(line.capacity)}/s`,
+      ...line.y.map((wait) => (wait === null ? '—' : `${number(wait, 1)} ms`)),
+    ]);
+    return [
+      `<h3>${escapeHtml(chart.title)}</h3>`,
+      chartDiv(`capacity:${index}`, chart.title),
+      table(head, rows, 'the wait at the target percentile, median over the trials'),
+    ].join('\n');
+  });
+  return [
+    '<h2 id="capacity">Capacity</h2>',
+    '<p class="note">Capacity: the highest offered rate up to which every point met the target, dropped at most 1% of its arrivals and reserved at least 95% of what was offered. Both axes are logarithmic; the dashed line is the target.</p>',
+    ...parts,
+  ].join('\n');
+}
+
 /** Jepsen's colours: ok blue, fail pink, info orange. */
 const outcomeColours = { ok: '#6DB6FE', fail: '#FEB5DA', info: '#FFAA26' } as const;
 
@@ -333,6 +355,7 @@ export function renderReport(results: StrategyResult[], meta: { sources: string;
   const generated = (meta.generatedAt ?? new Date()).toISOString();
   const contents = [
     ...(data.sweep.length > 0 ? ['<a href="#sweep">sweep</a>'] : []),
+    ...(data.capacity.length > 0 ? ['<a href="#capacity">capacity</a>'] : []),
     ...(data.sections.length > 1 ? data.sections.map((section) => `<a href="#${section.id}">${escapeHtml(section.title)}</a>`) : []),
     ...(meta.timelines?.timelines.length ? ['<a href="#timelines">timelines</a>'] : []),
     '<a href="#parameters">parameters</a>',
@@ -351,11 +374,12 @@ export function renderReport(results: StrategyResult[], meta: { sources: string;
 <p>${number(results.length)} trial(s) of ${data.strategies.map(escapeHtml).join(', ')}, from ${escapeHtml(meta.sources)}; written ${escapeHtml(generated)}.</p>
 <nav>${contents.join(' · ')}</nav>
 ${sweepHtml(data)}
+${capacityHtml(data)}
 ${data.sections.map((section, index) => sectionHtml(section, index, data.sections.length, colours)).join('\n')}
 ${timelinesHtml(meta.timelines)}
 <h2 id="parameters">Parameters, seeds and environment</h2>
 ${parameterTable(results)}
-<script id="evento-data" type="application/json">${scriptJson({ sections: data.sections.map(({ id, spectra, perSecond }) => ({ id, spectra, perSecond })), sweep: data.sweep, strategies: data.strategies, timelines: timelineData(meta.timelines), outcomeColours })}</script>
+<script id="evento-data" type="application/json">${scriptJson({ sections: data.sections.map(({ id, spectra, perSecond }) => ({ id, spectra, perSecond })), sweep: data.sweep, capacity: data.capacity, strategies: data.strategies, timelines: timelineData(meta.timelines), outcomeColours })}</script>
 <script>${script}</script>
 <script>${browserScript}</script>
 </body>

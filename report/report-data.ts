@@ -1,4 +1,5 @@
 import { mergeEncoded } from '../client-sim/metrics.js';
+import { capacities, serviceLevelOf } from '../harness/capacity.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { median } from '../harness/stats.js';
@@ -34,10 +35,22 @@ export interface SweepChart {
   crossovers: SweepCrossover[];
 }
 
+/** An open-loop sweep's wait at its target's percentile against the offered rate, per strategy, and each one's capacity. */
+export interface CapacityChart {
+  title: string;
+  slo: string;
+  /** The target, ms: drawn as a line across the chart. */
+  targetMs: number;
+  /** Offered rates, attempts per second. */
+  x: number[];
+  lines: { label: string; y: (number | null)[]; capacity: number | null }[];
+}
+
 export interface ReportData {
   results: StrategyResult[];
   sections: ReportSection[];
   sweep: SweepChart[];
+  capacity: CapacityChart[];
   /** Every strategy of the input, in the order first met: each keeps its colour in every chart. */
   strategies: string[];
 }
@@ -70,20 +83,27 @@ function spectrum(groups: readonly TrialGroup[], field: 'latency_us' | 'time_to_
 
 const seriesNames = ['requests', 'reservations', 'conflicts', 'errors'] as const;
 
-/** Per second, the median over the trials that ran that long; a trial without samples adds nothing. */
+/**
+ * Per second, the median over the trials that ran that long; a trial without samples adds nothing.
+ * Where every trial kept tenths of a second (runs under 10 s), by tenth, as a rate per second.
+ */
 function perSecond(groups: readonly TrialGroup[]): ChartData[] {
-  const seconds = Math.max(0, ...groups.flatMap((group) => group.trials.map(({ outcome }) => outcome.per_second?.requests.length ?? 0)));
-  const x = Array.from({ length: seconds }, (_, second) => second + 1);
+  const trials = groups.flatMap((group) => group.trials);
+  const fine = trials.length > 0 && trials.every(({ outcome }) => outcome.per_tenth_second);
+  const seriesOf = (outcome: StrategyResult['outcome']) => (fine ? outcome.per_tenth_second : outcome.per_second);
+  const [bucketSeconds, perSecondFactor] = fine ? [0.1, 10] : [1, 1];
+  const buckets = Math.max(0, ...trials.map(({ outcome }) => seriesOf(outcome)?.requests.length ?? 0));
+  const x = Array.from({ length: buckets }, (_, bucket) => Math.round((bucket + 1) * bucketSeconds * 10) / 10);
   return seriesNames.map((name) => ({
     title: `${name} per second`,
     unit: `${name}/s`,
     x,
     lines: groups.map((group) => ({
       label: group.label,
-      y: x.map((_, second) => {
+      y: x.map((_, bucket) => {
         const values = group.trials.flatMap(({ outcome }) => {
-          const value = outcome.per_second?.[name][second];
-          return value === undefined ? [] : [value];
+          const value = seriesOf(outcome)?.[name][bucket];
+          return value === undefined ? [] : [value * perSecondFactor];
         });
         return values.length === 0 ? null : median(values);
       }),
@@ -127,6 +147,33 @@ function sweepCharts(results: readonly StrategyResult[], strategies: readonly st
   });
 }
 
+/** One chart per latency target found in an open-loop sweep's results. */
+function capacityCharts(results: readonly StrategyResult[]): CapacityChart[] {
+  const targets = [...new Set(results.flatMap(({ sweep, params }) => (sweep?.slo && params.rate !== undefined ? [sweep.slo] : [])))];
+  return targets.flatMap((text) => {
+    const level = serviceLevelOf(text);
+    if (!level) return [];
+    const capacity = capacities(
+      results.filter(({ sweep }) => sweep?.slo === text),
+      level,
+    );
+    const x = [...new Set(capacity.flatMap(({ points }) => points.map(({ rate }) => rate)))].sort((a, b) => a - b);
+    return [
+      {
+        title: `wait ${level.percentile} against the offered rate, with the target ${text}`,
+        slo: text,
+        targetMs: level.ms,
+        x,
+        lines: capacity.map(({ strategy, points, rate }) => ({
+          label: strategy,
+          y: x.map((offered) => points.find((point) => point.rate === offered)?.waitMs ?? null),
+          capacity: rate,
+        })),
+      },
+    ];
+  });
+}
+
 /** Everything the report shows, computed from the results alone. */
 export function reportData(results: StrategyResult[]): ReportData {
   const strategies = groupTrials(results).map(({ label }) => label);
@@ -139,5 +186,5 @@ export function reportData(results: StrategyResult[]): ReportData {
     }),
     ...(outside.length > 0 ? [section('runs', points.length > 0 ? 'runs outside the sweep' : 'the runs', outside)] : []),
   ];
-  return { results, sections, sweep: sweepCharts(results, strategies), strategies };
+  return { results, sections, sweep: sweepCharts(results, strategies), capacity: capacityCharts(results), strategies };
 }

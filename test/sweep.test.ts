@@ -203,6 +203,30 @@ t.test('a small fixed-time sweep: every trial in the JSON, every point audited, 
   for (const strategy of ['atomic', 'pessimistic']) t.match(page.text, strategy, `${strategy} named`);
 });
 
+t.test('an open-loop sweep with a target: the report draws the wait against the offered rate, with the target', async (t) => {
+  const dir = t.testdir();
+  const report = join(dir, 'capacity.html');
+  const run = await runCli(
+    [
+      'sweep',
+      ...['--strategies', 'atomic', '--rate', '50,100', '--slo', 'p99=500ms', '--duration', '600ms', '--repeat', '1'],
+      ...['--clients', '4', '--hotels', '1', '--warmup', '0', '--results-dir', join(dir, 'results'), '--report', report],
+    ],
+    { replayIn: t },
+  );
+  t.equal(run.code, 0, `exit 0 (${run.stderr.slice(-300)})`);
+  const html = await readFile(report, 'utf8');
+  t.match(html, /<h2 id="capacity">Capacity<\/h2>/, 'a capacity section');
+  t.match(html, /<td>atomic<\/td><td>[0-9,]+\/s<\/td>/, "with atomic's capacity in a plain table");
+  const page = await openReport(t, report, 'capacity-report-test.png');
+  if (!page) return;
+  t.same(
+    page.charts.filter(({ key }) => key.startsWith('capacity:')).map(({ drawn }) => drawn),
+    [true],
+    'the capacity chart drawn',
+  );
+});
+
 t.test('run --report writes the report of its one run', async (t) => {
   const dir = t.testdir();
   const report = join(dir, 'run.html');
