@@ -16,6 +16,7 @@ export interface MergePart {
 
 const count = v.pipe(v.number(), v.finite());
 const counts = v.record(v.string(), count);
+const series = v.record(v.string(), v.array(count));
 const latency = v.object({ p50: count, p90: count, p99: count, max: count });
 
 /** The fields a merge reads; the rest of a part is kept from the first part or left out. */
@@ -51,7 +52,8 @@ const partSchema = v.looseObject({
     latency_ms: latency,
     time_to_reservation_ms: latency,
     histograms: v.object({ latency_us: v.string(), time_to_reservation_us: v.string() }),
-    per_second: v.optional(v.record(v.string(), v.array(count))),
+    per_second: v.optional(series),
+    per_tenth_second: v.optional(series),
     acknowledged: v.object({ reservations: count, rooms: count }),
     stopped_by: v.picklist(['done', 'duration', 'timeout', 'interrupted']),
     log_mismatch: v.nullable(count),
@@ -131,6 +133,22 @@ function sumRecords<T extends Record<keyof T, number>>(records: readonly T[]): T
 }
 
 /** Second by second from each part's own start: the parts ran at once, each counting from when its clients started. */
+type SeriesField = 'per_second' | 'per_tenth_second';
+
+/** A time series of the parts summed bucket by bucket, as one run's; left out unless every part has it (older files lack it). */
+function summedSeries(field: SeriesField, outcomes: readonly Pick<Outcome, SeriesField>[]): Partial<Pick<Outcome, SeriesField>> {
+  const parts = outcomes.map((outcome) => outcome[field]);
+  if (!parts.every((part) => part !== undefined)) return {};
+  return {
+    [field]: {
+      requests: sumSeries(parts.map((part) => part.requests)),
+      reservations: sumSeries(parts.map((part) => part.reservations)),
+      conflicts: sumSeries(parts.map((part) => part.conflicts)),
+      errors: sumSeries(parts.map((part) => part.errors)),
+    },
+  };
+}
+
 function sumSeries(series: readonly number[][]): number[] {
   const seconds = Math.max(0, ...series.map((counts) => counts.length));
   return Array.from({ length: seconds }, (_, second) => sum(series.map((counts) => counts[second] ?? 0)));
@@ -197,7 +215,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const insufficient = total((outcome) => outcome.insufficient);
   const latency = mergeHistogram(results, 'latency');
   const wait = mergeHistogram(results, 'time_to_reservation');
-  const seriesOf = outcomes.map((outcome) => outcome.per_second);
+
   const mismatches = outcomes.flatMap((outcome) => (outcome.log_mismatch === null ? [] : [outcome.log_mismatch]));
   const chaos = outcomes.flatMap((outcome) => (outcome.chaos ? [outcome.chaos] : []));
   const witnesses = outcomes.flatMap((outcome) => outcome.witnesses ?? []);
@@ -245,14 +263,8 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       time_to_reservation_ms: wait.summary,
       per_reservation: perReservation(reservations, { requests, conflicts, insufficient }),
       histograms: { latency_us: encodeIntoCompressedBase64(latency.histogram), time_to_reservation_us: encodeIntoCompressedBase64(wait.histogram) },
-      ...(seriesOf.every((series) => series !== undefined) && {
-        per_second: {
-          requests: sumSeries(seriesOf.map((series) => series.requests)),
-          reservations: sumSeries(seriesOf.map((series) => series.reservations)),
-          conflicts: sumSeries(seriesOf.map((series) => series.conflicts)),
-          errors: sumSeries(seriesOf.map((series) => series.errors)),
-        },
-      }),
+      ...summedSeries('per_second', outcomes),
+      ...summedSeries('per_tenth_second', outcomes),
       acknowledged: {
         reservations: total((outcome) => outcome.acknowledged.reservations),
         rooms: total((outcome) => outcome.acknowledged.rooms),

@@ -220,7 +220,8 @@ t.test('evento run --chaos: all three faults at once, reported under the table a
       '--hotels',
       '2',
       '--rooms',
-      '150',
+      // Enough to outlast several faults: a run that sells out before the first one shows nothing.
+      '1500',
       '--think-ms',
       '0',
       '--chaos',
