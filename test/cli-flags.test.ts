@@ -140,7 +140,8 @@ function helpEntries(help: string): string[] {
 }
 
 // A value load takes for each flag that needs one.
-const loadSamples: Record<string, string> = {
+// A value, or a value and the flags it only applies with.
+const loadSamples: Record<string, string | string[]> = {
   '--strategy': 'my-route',
   '--shard': '2/2',
   '--start-at': '+1s',
@@ -154,6 +155,10 @@ const loadSamples: Record<string, string> = {
   '--pick': 'random',
   '--in-flight': '8',
   '--duration': '1s',
+  '--rate': '100',
+  '--arrivals': ['constant', '--rate', '100'],
+  '--latency-limit': ['100', '--rate', '100'],
+  '--ramp': ['200ms', '--duration', '1s'],
   '--timeout': '10',
   '--json': 'part.json',
   '--report': 'part.html',
@@ -191,7 +196,7 @@ t.test("every command's help gives each default once, and load's offers only the
     const args = [
       ...loadHost.filter((arg, position) => !(arg === flag || loadHost[position - 1] === flag)),
       flag,
-      ...(takesValue ? [sample ?? ''] : []),
+      ...(takesValue ? [sample ?? ''].flat() : []),
     ];
     const { code, stderr } = await parsedCli(args);
     t.equal(code, 0, `load ${flag}: offered and taken (${stderr.trim()})`);
