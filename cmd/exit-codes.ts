@@ -1,8 +1,9 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { AssertionFailed, EnvironmentError, UsageError } from '../harness/errors.js';
+import { exitCodeOfStatus } from '../harness/run-outcome.js';
 
-// Exit codes (docs/cli.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error.
-const exitCodes = { assertion: 1, usage: 2, environment: 3 } as const;
+// Exit codes (docs/cli.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error; a run's own come from its outcome.
+const exitCodes = { assertion: exitCodeOfStatus['assertion-failed'], usage: 2, environment: exitCodeOfStatus['environment-error'] } as const;
 
 /** A stack helps whoever debugs evento, not whoever runs it: shown only when asked for. */
 const debugging = (env: NodeJS.ProcessEnv) => env.EVENTO_DEBUG !== undefined && env.EVENTO_DEBUG !== '' && env.EVENTO_DEBUG !== '0';

@@ -13,6 +13,10 @@ export const statusWords: Record<RunStatus, string> = {
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
+export const timedOutDetail = (seconds: number | undefined) => `the clients had not finished after --timeout ${String(seconds)}s`;
+
+export const unmeasuredDetail = (runs: readonly string[]) => `no reservation succeeded in ${runs.join(', ')}: a run that sold nothing proves nothing`;
+
 /** What the status means for this run, in one sentence without its word. */
 export function outcomeDetail(outcome: RunOutcome): string {
   switch (outcome.status) {
@@ -25,11 +29,9 @@ export function outcomeDetail(outcome: RunOutcome): string {
     case 'environment-error':
       return outcome.environmentError ?? 'the run could not be completed';
     case 'timed-out':
-      return `the clients had not finished after --timeout ${String(outcome.timeoutSeconds)}s`;
+      return timedOutDetail(outcome.timeoutSeconds);
     case 'nothing-measured':
-      return outcome.unmeasured.length > 0
-        ? `no reservation succeeded in ${outcome.unmeasured.join(', ')}: a run that sold nothing proves nothing`
-        : 'no run finished';
+      return outcome.unmeasured.length > 0 ? unmeasuredDetail(outcome.unmeasured) : 'no run finished';
     case 'interrupted':
       return 'stopped before the run ended';
   }

@@ -1,5 +1,5 @@
 import type { RunOutcome } from '../harness/run-outcome.js';
-import { outcomeDetail, outcomeSentence } from './outcome-text.js';
+import { outcomeSentence, statusWords, timedOutDetail, unmeasuredDetail } from './outcome-text.js';
 
 /**
  * What a run says on stderr around its progress: notices, the files it wrote and how it ended.
@@ -25,8 +25,8 @@ export function plainMessages(stream: NodeJS.WritableStream): RunMessages {
     ended(outcome) {
       if (outcome.failures.length > 0) line(`assertion failed: ${outcome.failures.join('; ')}`);
       if (outcome.environmentError !== undefined) line(outcome.environmentError);
-      if (outcome.timeoutSeconds !== undefined) line(`${outcomeDetail({ ...outcome, status: 'timed-out' })}; ${timeoutAdvice}`);
-      if (outcome.unmeasured.length > 0) line(`${outcomeSentence({ ...outcome, status: 'nothing-measured' })}; ${unmeasuredAdvice}`);
+      if (outcome.timeoutSeconds !== undefined) line(`${timedOutDetail(outcome.timeoutSeconds)}; ${timeoutAdvice}`);
+      if (outcome.unmeasured.length > 0) line(`${statusWords['nothing-measured']}: ${unmeasuredDetail(outcome.unmeasured)}; ${unmeasuredAdvice}`);
     },
   };
 }

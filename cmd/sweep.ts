@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { capacities, capacityOrder, capacityRule, type ServiceLevel } from '../harness/capacity.js';
+import { capacities, capacityOrder, capacityRule, type Capacity, type ServiceLevel } from '../harness/capacity.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
@@ -46,14 +46,15 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
   const sweep = await endedRace(
     runSweep({ runs, points: plan.points, trials: flags.repeat, signal: interrupt.signal, hooks }).finally(() => interrupt.release()),
   );
-  const printed = results.length > 0 ? formatSweep(plan, results).trimEnd() : '';
-  const jsonDocument = sweepDocument(plan.axes, results, plan.slo);
+  // Judged once, for the table and the JSON alike: each judgement decodes every trial's histogram.
+  const capacity = plan.slo && capacities(results, plan.slo);
+  const printed = results.length > 0 ? formatSweep(plan, results, capacity).trimEnd() : '';
+  const jsonDocument = sweepDocument(plan.axes, results, capacity);
   return finishRun({ command: 'sweep', results, ...sweep, printed, resultFiles, jsonDocument, seed: plan.base.seed }, flags, messages);
 }
 
 /** Each strategy's capacity at the target, with the wait and the verdict at every rate offered, and how capacity orders them. */
-export function formatCapacity(level: ServiceLevel, results: readonly StrategyResult[]): string {
-  const capacity = capacities(results, level);
+export function formatCapacity(level: ServiceLevel, capacity: readonly Capacity[], results: readonly StrategyResult[]): string {
   if (capacity.length === 0) return '';
   const rates = at(capacity, 0).points.map(({ rate }) => rate);
   const table = new Table({
@@ -81,7 +82,7 @@ export function formatCapacity(level: ServiceLevel, results: readonly StrategyRe
 }
 
 /** One table per point, headed by its coordinates, then the crossovers in sentences. */
-export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: readonly StrategyResult[]): string {
+export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: readonly StrategyResult[], capacity?: readonly Capacity[]): string {
   const points = pointsOf(results);
   const tables = points.map(({ coordinates, results }) => {
     const labels = plan.axes.map(({ name }) => pointLabel(name, coordinates.axes[name] ?? '', at(results, 0).params));
@@ -92,6 +93,6 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: read
     crossovers.length > 0
       ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
       : ['no crossover: no two strategies that kept their promise swapped places with a significant difference on both sides'];
-  const capacity = plan.slo ? formatCapacity(plan.slo, results) : '';
-  return `${[...tables, ...closing, ...(capacity ? ['', capacity] : [])].join('\n')}\n`;
+  const capacityText = plan.slo && capacity ? formatCapacity(plan.slo, capacity, results) : '';
+  return `${[...tables, ...closing, ...(capacityText ? ['', capacityText] : [])].join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { at } from '../lib/at.js';
-import { capacities, type ServiceLevel } from './capacity.js';
+import type { Capacity } from './capacity.js';
 import { findCrossovers, type Crossover } from './crossover.js';
 import { openDatabase } from './database.js';
 import { toolVersion } from './paths.js';
@@ -210,7 +210,7 @@ export function sweepCrossovers(results: readonly StrategyResult[]): SweepCrosso
  * What `sweep --json` writes: the axes, each point's goodput per strategy (median and 95%
  * interval; null bounds below 6 trials), the crossovers, and every trial's result.
  */
-export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[], slo?: ServiceLevel) {
+export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[], capacity?: readonly Capacity[]) {
   return {
     tool: { name: 'evento', version: toolVersion },
     kind: 'sweep',
@@ -227,7 +227,7 @@ export function sweepDocument(axes: readonly SweepAxis[], results: readonly Stra
       })),
     })),
     crossovers: sweepCrossovers(results),
-    ...(slo && { capacity: capacities(results, slo).map(({ strategy, slo, rate }) => ({ strategy, slo, rate })) }),
+    ...(capacity && { capacity: capacity.map(({ strategy, slo, rate }) => ({ strategy, slo, rate })) }),
     results,
   };
 }
