@@ -183,7 +183,7 @@ function loadModels(results: readonly StrategyResult[]): string[] {
     results.map(({ params }) =>
       params.rate === undefined
         ? `closed loop: ${formatThousands(params.clients)} clients, each sending again once answered`
-        : `open loop: ${formatThousands(params.rate)} attempts/s offered (${params.arrivals ?? 'poisson'}), at most ${formatThousands(params.clients)} in flight; waits count from each attempt's intended start`,
+        : `open loop: ${formatThousands(params.rate)} attempts/s (${params.arrivals ?? 'poisson'}), at most ${formatThousands(params.clients)} in flight; waits from each intended start`,
     ),
   );
   return [...models];

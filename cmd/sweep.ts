@@ -71,13 +71,17 @@ export function formatCapacity(level: ServiceLevel, capacity: readonly Capacity[
   }
   const order = capacityOrder(capacity, results);
   const { maxDroppedShare, minAchievedShare } = capacityRule;
+  const ranks = order.ranks.map(({ strategy, rank }) => `${strategy} ${rank === undefined ? '-' : String(rank)}`).join(', ');
+  const top = `${formatThousands(order.topRate)}/s`;
   return [
-    `capacity: the highest offered rate up to which every point met ${level.text}, dropped at most ${maxDroppedShare * 100}% and reserved at least ${minAchievedShare * 100}% of what was offered (medians over the trials; ✗ missed)`,
+    `capacity: the highest rate offered up to which every point met ${level.text},`,
+    `dropped at most ${maxDroppedShare * 100}% and reserved at least ${minAchievedShare * 100}% of the offer (medians over the trials; ✗ missed)`,
     table.toString(),
-    `by capacity: ${order.tiers.map((tier) => tier.join(' = ')).join(' > ')}; by goodput at ${formatThousands(order.topRate)}/s: ${order.byGoodput.join(' > ')}`,
-    order.disagreements.length === 0
-      ? 'the two orders agree where capacity tells strategies apart'
-      : `they disagree: ${order.disagreements.map(({ higherCapacity, moreGoodput }) => `${higherCapacity} takes more traffic within the target, ${moreGoodput} reserves more at saturation`).join('; ')}`,
+    `goodput at ${top}, ranked where the trials differ (Mann-Whitney U):`,
+    `  ${order.unranked ?? ranks}`,
+    ...order.disagreements.map(
+      ({ higherCapacity, moreGoodput }) => `${higherCapacity} met the target at a higher rate, yet ${moreGoodput} reserved significantly more at ${top}`,
+    ),
   ].join('\n');
 }
 
@@ -92,7 +96,7 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: read
   const closing =
     crossovers.length > 0
       ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
-      : ['no crossover: no two strategies that kept their promise swapped places with a significant difference on both sides'];
+      : ['no crossover: no two strategies that kept their promise swapped places,', 'with a significant difference on both sides'];
   const capacityText = plan.slo && capacity ? formatCapacity(plan.slo, capacity, results) : '';
   return `${[...tables, ...closing, ...(capacityText ? ['', capacityText] : [])].join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { mergeEncoded } from '../client-sim/metrics.js';
-import { groupTrials } from './ranking.js';
+import { groupTrials, rankGroups } from './ranking.js';
 import type { StrategyResult } from './result-schema.js';
 import { median } from './stats.js';
 import { runLabel } from './workload.js';
@@ -92,25 +92,23 @@ export function capacities(results: readonly StrategyResult[], level: ServiceLev
 }
 
 /**
- * The strategies in tiers of equal capacity, highest first (none last); their order by median
- * goodput at the highest rate offered, the saturated figure a closed loop measures; and the pairs
- * that one order puts one way and the other the other way.
+ * Goodput at the highest rate offered (the saturated figure a closed loop measures), ranked as a
+ * race ranks it: only where the trials showed a difference. A disagreement is a strategy with the
+ * higher capacity that ranked significantly behind another there; none can be claimed unranked.
  */
 export function capacityOrder(capacity: readonly Capacity[], results: readonly StrategyResult[]) {
-  const rateOf = (strategy: string) => capacity.find((entry) => entry.strategy === strategy)?.rate ?? -1;
-  const tiers = [...new Set(capacity.map(({ rate }) => rate ?? -1))]
-    .sort((a, b) => b - a)
-    .map((rate) => capacity.filter((entry) => (entry.rate ?? -1) === rate).map(({ strategy }) => strategy));
   const topRate = Math.max(...results.map(({ params }) => params.rate ?? 0));
-  const atTop = groupTrials(results.filter(({ params }) => params.rate === topRate)).filter(({ label }) =>
-    capacity.some(({ strategy }) => strategy === label),
-  );
-  const goodputOf = new Map(atTop.map(({ label, goodput }) => [label, goodput.median]));
-  const byGoodput = [...atTop].sort((a, b) => b.goodput.median - a.goodput.median).map(({ label }) => label);
-  const disagreements = capacity.flatMap((a) =>
+  const judged = new Set(capacity.map(({ strategy }) => strategy));
+  const ranking = rankGroups(groupTrials(results.filter(({ params }) => params.rate === topRate)).filter(({ label }) => judged.has(label)));
+  const rankOf = new Map(ranking.rows.map(({ group, rank }) => [group.label, rank]));
+  const rateOf = (strategy: string) => capacity.find((entry) => entry.strategy === strategy)?.rate ?? -1;
+  const disagreements = capacity.flatMap((higher) =>
     capacity
-      .filter((b) => rateOf(a.strategy) > rateOf(b.strategy) && (goodputOf.get(a.strategy) ?? 0) < (goodputOf.get(b.strategy) ?? 0))
-      .map((b) => ({ higherCapacity: a.strategy, moreGoodput: b.strategy })),
+      .filter((other) => {
+        const [higherRank, otherRank] = [rankOf.get(higher.strategy), rankOf.get(other.strategy)];
+        return rateOf(higher.strategy) > rateOf(other.strategy) && higherRank !== undefined && otherRank !== undefined && otherRank < higherRank;
+      })
+      .map((other) => ({ higherCapacity: higher.strategy, moreGoodput: other.strategy })),
   );
-  return { tiers, byGoodput, topRate, disagreements };
+  return { topRate, ranks: ranking.rows.map(({ group, rank }) => ({ strategy: group.label, rank })), unranked: ranking.unranked, disagreements };
 }

@@ -146,7 +146,7 @@ t.test('capacity at a latency target: a strategy slowed on purpose gets less tha
   t.comment(run.stdout.slice(run.stdout.indexOf('capacity:')));
   t.match(capacityOf('atomic'), { slo: 'p99=200ms' }, "atomic's capacity is in the JSON");
   t.ok((capacityOf('atomic')?.rate ?? 0) > (capacityOf('one-at-a-time')?.rate ?? 0), 'the slowed strategy has the lower capacity');
-  t.match(run.stdout, /capacity: the highest offered rate/, 'the table names it');
+  t.match(run.stdout, /capacity: the highest rate offered/, 'the table names it');
   const none = capacities(document.results, { percentile: 'p99', ms: 0.001, text: 'p99=1us' });
   t.same(
     none.map(({ rate }) => rate),
@@ -154,4 +154,19 @@ t.test('capacity at a latency target: a strategy slowed on purpose gets less tha
     'a target no point meets: rate null, not an error',
   );
   t.equal(none.length, 2, 'one entry per strategy');
+  const level = { percentile: 'p99', ms: 200, text: 'p99=200ms' } as const;
+  const atomicBroke = document.results.map((result) =>
+    result.params.strategy === 'atomic' ? { ...result, verdict: { ...result.verdict, safe: false, label: 'OVERBOOKED by 1' } } : result,
+  );
+  t.same(
+    capacities(atomicBroke, level).map(({ strategy }) => strategy),
+    ['one-at-a-time'],
+    'a strategy that broke its promise in a trial is given no capacity',
+  );
+  const widest = Math.max(...run.stdout.split('\n').map((line) => line.length));
+  t.ok(
+    widest <= 100,
+    `every line the sweep printed fits 100 columns (widest: ${widest}: ${run.stdout.split('\n').find((line) => line.length === widest) ?? ''})`,
+  );
+  t.match(run.stdout, /goodput at 400\/s, ranked where the trials differ \(Mann-Whitney U\):\n {2}not ranked/, 'one trial a point: nothing ranked');
 });
