@@ -107,8 +107,6 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     const target = targetOf(flags, command, name);
     const config = shardedRunConfigOf(flags);
     if (target) {
-      if (flags.via.includes('direct'))
-        throw new UsageError('--via direct calls the strategies in this process, which --target leaves to its servers: use --via http');
       invocation = { command: 'run-target', target, config, flags };
       return;
     }
