@@ -2,6 +2,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { ChaosConfig } from '../harness/chaos.js';
 import type { RaceOptions, RaceRun } from '../harness/race.js';
+import { groupTrials } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase } from './helpers.js';
 
@@ -63,6 +64,11 @@ t.test('a race of both paths: the same verdicts, each result naming its path', a
     results.map(({ params }) => params.via),
     ['http', 'direct'],
     'one run per path, in order',
+  );
+  t.same(
+    groupTrials(results).map(({ label }) => label),
+    ['atomic', 'atomic (direct)'],
+    'the table names the direct path',
   );
   held(t, results);
 });
