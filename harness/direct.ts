@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { format } from 'node:util';
 import type { DirectServers } from '../client-sim/transport.js';
 import { connect, patchedPostgres } from '../db/connection.js';
 import { at } from '../lib/at.js';
@@ -31,7 +32,7 @@ export async function openDirectServers(
   count: number,
   databaseUrl: string,
   poolSize: number,
-  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'prepare' | 'chaos'> = {},
+  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'prepare' | 'chaos' | 'output'> = {},
 ): Promise<DirectFleet> {
   // Faults crash postgres.js as published, and a crash would read as the strategy's failure.
   if (options.chaos && !patchedPostgres)
@@ -43,6 +44,9 @@ export async function openDirectServers(
   );
   const stopSweepers = pools.map((sql) => startKeySweeper(sql, idempotencyOptions.ttlMs));
   const routes = pools.map((sql) => roomRoutes(sql, idempotency(sql, idempotencyOptions)));
+  const { output } = options;
+  // What a server would print goes where the servers' lines go.
+  const print = output ? (message: unknown) => format(message).split('\n').forEach(output) : undefined;
   const close = async () => {
     stopSweepers.forEach((stop) => stop());
     pauseAfterReads(0);
@@ -62,7 +66,7 @@ export async function openDirectServers(
       request(server, method, path, body, headers) {
         const answer = roomRequest(at(routes, server), method, path, body, headers);
         if (!answer) return Promise.reject(new Error(`--via direct answers the rooms workload's requests only, not ${method} ${path}`));
-        return answer().catch(errorReply);
+        return answer().catch((error: unknown) => errorReply(error, print));
       },
     },
     close,

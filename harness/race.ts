@@ -108,6 +108,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
       prepare: !pooler,
       chaos: chaos !== undefined,
+      output: hooks.onServerOutput,
     };
     if (vias.has('direct')) direct = await openDirectServers(config.servers, serverUrl, config.poolSize, serverOptions);
     if (vias.has('http')) {
@@ -115,7 +116,6 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
         ...serverOptions,
         tenantDatabaseUrl: serverTenantUrl,
         strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
-        output: hooks.onServerOutput,
       });
     }
   } catch (error) {
