@@ -101,6 +101,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     fleet = await startServers(config.servers, serverUrl, config.poolSize, {
       idempotency: config.retries?.idempotency ?? (historyIdsOnly(config) ? false : undefined),
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
+      batchMs: config.batchMs,
       tenantDatabaseUrl: serverTenantUrl,
       prepare: !pooler,
       chaos: chaos !== undefined,
@@ -239,7 +240,7 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
     }));
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler }),
+    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler, batches: strategy.batches }),
     startedAt,
     database: { kind: database.kind, postgresVersion: database.postgresVersion },
     eventId: event.event_id,
