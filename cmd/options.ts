@@ -247,7 +247,7 @@ export function loadOptions() {
       new Option(
         '--batch-ms <ms>',
         `strategies that batch (batched): how long each server gathers the claims on a hotel before settling them together (default: ${defaultBatchMs})`,
-      ).argParser(integer(0, 1000)),
+      ).argParser(integer(1, 1000)),
     )
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
     .addOption(

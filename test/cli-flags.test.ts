@@ -34,7 +34,7 @@ const numeric: [flag: string, values: [notNumeric: string, below: string, above:
   ['--rate', ['abc', '0', '1000001'], 'expected attempts per second, a number above 0 and at most 1000000'],
   ['--latency-limit', ['50ms', '0', '3600001'], integer(1, 3_600_000)],
   ['--ramp', ['1', '-1s', '2h'], 'from 0 to 1h'],
-  ['--batch-ms', ['2ms', '-1', '1001'], integer(0, 1000)],
+  ['--batch-ms', ['2ms', '0', '1001'], integer(1, 1000)],
 ];
 
 // Values that are fine alone and wrong together.
