@@ -31,8 +31,8 @@ export function inBatches(settle: (sql: Sql, claims: Claims) => Promise<ReserveO
   // Per pool: claims that came through different databases are never settled together.
   const open = new WeakMap<Sql, Map<string, Batch>>();
   return async (sql: Sql, request: ReserveRequest): Promise<ReserveOutcome> => {
-    const batches = open.get(sql) ?? new Map<string, Batch>();
-    open.set(sql, batches);
+    let batches = open.get(sql);
+    if (!batches) open.set(sql, (batches = new Map<string, Batch>()));
     const hotel = `${request.eventId}/${request.hotelId}`;
     const gathering = batches.get(hotel);
     if (gathering) {

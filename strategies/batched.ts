@@ -1,10 +1,11 @@
+import type { Sql } from '../db/connection.js';
 import { inBatches, type Claims } from './batch.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { claimInTurn, readRooms } from './rooms.js';
 import type { Strategy } from './types.js';
 
 /** One transaction for a batch: lock the row once, then grant the claims in turn and write them together. */
-export const settleBatch = (sql: Parameters<Strategy['reserve']>[0], claims: Claims) =>
+export const settleBatch = (sql: Sql, claims: Claims) =>
   pipelinedTransaction(sql, beginAt('read committed'), async (tx, commit) =>
     claimInTurn(tx, claims, await readRooms(tx, claims[0], 'for update'), commit),
   );
