@@ -5,6 +5,7 @@ import type { Shard } from '../client-sim/shard.js';
 import { serviceLevelOf, type ServiceLevel } from '../harness/capacity.js';
 import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
+import { defaultBatchMs } from '../strategies/batch.js';
 
 /**
  * Connections per server process: as many as cores. More only queue in PostgreSQL and lose
@@ -241,6 +242,12 @@ export function loadOptions() {
       new Option('--sample-ms <ms>', "sample the servers' database sessions this often while the clients run, for where the time went; 0: off")
         .argParser(integer(0, 60_000))
         .default(10),
+    )
+    .addOption(
+      new Option(
+        '--batch-ms <ms>',
+        `strategies that batch (batched): how long each server gathers the claims on a hotel before settling them together (default: ${defaultBatchMs})`,
+      ).argParser(integer(1, 1000)),
     )
     .addOption(new Option('--no-tui', 'plain progress lines on stderr even on a terminal'))
     .addOption(

@@ -9,7 +9,7 @@ import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, shardOption, startAtOption, uuid } from './options.js';
 import type { AuditFlags } from './audit.js';
-import { runConfigOf, shardedRunConfigOf, type RunFlags } from './run-flags.js';
+import { refuseUnusedBatchMs, runConfigOf, shardedRunConfigOf, type RunFlags } from './run-flags.js';
 import {
   auditSqlOption,
   eventOption,
@@ -112,7 +112,9 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     }
     // A target's route may be called anything; evento's own servers know only their strategies and the modules they load.
     if (!isStrategyArgument(name)) throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${strategyChoices}`);
-    invocation = { command: 'run', runs: planRuns('run', flags, await withStrategyModules([name])), config, flags };
+    const runs = planRuns('run', flags, await withStrategyModules([name]));
+    refuseUnusedBatchMs(runs, flags.batchMs);
+    invocation = { command: 'run', runs, config, flags };
   });
 
   const load = program
@@ -145,6 +147,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       ),
   ).action(async (flags) => {
     const runs = planRuns('race', flags, flags.strategies && (await withStrategyModules(flags.strategies)));
+    refuseUnusedBatchMs(runs, flags.batchMs);
     invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
   });
 
@@ -172,7 +175,9 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       flags.strategies ??= quickSweep.strategies;
     }
     const named = flags.strategies && (await withStrategyModules(flags.strategies));
-    invocation = { command: 'sweep', runs: planRuns('race', flags, named), plan: sweepPlanOf(flags), flags };
+    const runs = planRuns('race', flags, named);
+    refuseUnusedBatchMs(runs, flags.batchMs);
+    invocation = { command: 'sweep', runs, plan: sweepPlanOf(flags), flags };
   });
 
   program

@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Shard } from '../client-sim/shard.js';
 import { UsageError } from '../harness/errors.js';
+import type { RaceRun } from '../harness/race.js';
 import type { RunConfig } from '../harness/run-config.js';
+import { strategies } from '../strategies/registry.js';
 import { chaosConfig, type ChaosFlags } from './chaos-options.js';
 import type { CiFlags } from './ci-options.js';
 import { poolSizeFor, type LoadFlags } from './options.js';
@@ -41,6 +43,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     chaos,
     history: flags.history,
     sampleMs: flags.sampleMs,
+    batchMs: flags.batchMs,
   };
 }
 
@@ -78,4 +81,11 @@ export function shardedRunConfigOf(flags: RunFlags & { shard?: Shard }): RunConf
     throw new UsageError(`--shard ${shard.index}/${shard.count} has no clients: of --clients ${clients}, only shards 1 to ${clients} get any`);
   }
   return { ...config, shard };
+}
+
+/** `--batch-ms` sets the window of the strategies that batch; refused for runs of none, which would ignore it. */
+export function refuseUnusedBatchMs(runs: RaceRun[], batchMs: number | undefined) {
+  if (batchMs === undefined || runs.some(({ strategy }) => strategy.batches)) return;
+  const batching = strategies.filter((strategy) => strategy.batches).map(({ name }) => name);
+  throw new UsageError(`--batch-ms applies to strategies that batch (${batching.join(', ')}): run one of them, or drop --batch-ms`);
 }

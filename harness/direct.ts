@@ -7,6 +7,7 @@ import { roomRequest } from '../server/fast-path.js';
 import { idempotency, idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
 import { errorReply } from '../server/replies.js';
 import { roomRoutes } from '../server/room-routes.js';
+import { defaultBatchMs, gatherFor } from '../strategies/batch.js';
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { EnvironmentError } from './errors.js';
 import type { ServerOptions } from './servers.js';
@@ -32,7 +33,7 @@ export async function openDirectServers(
   count: number,
   databaseUrl: string,
   poolSize: number,
-  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'prepare' | 'chaos' | 'output'> = {},
+  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'batchMs' | 'prepare' | 'chaos' | 'output'> = {},
 ): Promise<DirectFleet> {
   // Faults crash postgres.js as published, and a crash would read as the strategy's failure.
   if (options.chaos && !patchedPostgres)
@@ -50,6 +51,7 @@ export async function openDirectServers(
   const close = async () => {
     stopSweepers.forEach((stop) => stop());
     pauseAfterReads(0);
+    gatherFor(defaultBatchMs);
     await Promise.all(pools.map((sql) => sql.end({ timeout: 2 })));
   };
   try {
@@ -59,6 +61,7 @@ export async function openDirectServers(
     throw new EnvironmentError(`the direct path's pools could not reach the database: ${String(error)}`);
   }
   if (options.readPauseMs) pauseAfterReads(options.readPauseMs);
+  if (options.batchMs !== undefined) gatherFor(options.batchMs);
   return {
     applicationName,
     servers: {

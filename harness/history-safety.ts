@@ -27,6 +27,9 @@ function mechanismOf(workload: WorkloadName, strategy: string): Mechanism | unde
   }
   const mechanisms: Record<string, Mechanism> = {
     pessimistic: lock,
+    'no-key-update': lock,
+    // Each batch's transaction waits for the row lock once for all its claims.
+    batched: lock,
     advisory: lock,
     optimistic: { mechanism: 'version conflicts retried', by: 'conflict', reason: 'version_mismatch' },
     'event-log': { mechanism: 'version conflicts retried (taken stream versions)', by: 'conflict', reason: 'unique_violation' },

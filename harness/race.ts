@@ -106,6 +106,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     const serverOptions = {
       idempotency: config.retries?.idempotency ?? (historyIdsOnly(config) ? false : undefined),
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
+      batchMs: config.batchMs,
       prepare: !pooler,
       chaos: chaos !== undefined,
       output: hooks.onServerOutput,
@@ -285,7 +286,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
     }));
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler, via }),
+    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler, via, batches: strategy.batches }),
     startedAt,
     database: { kind: database.kind, postgresVersion: database.postgresVersion },
     eventId: event.event_id,

@@ -55,6 +55,8 @@ export interface RunParams {
   ramp_ms?: number;
   /** How often the database's waits were sampled (--sample-ms); 0: not sampled; absent in older files. */
   sample_ms?: number;
+  /** How long each server gathered a hotel's claims before settling them (--batch-ms); only for a strategy that batches. */
+  batch_ms?: number;
 }
 
 export interface ChaosParams {

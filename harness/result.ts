@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import type { Via } from './direct.js';
 import type { LoadResult } from '../client-sim/runner.js';
+import { defaultBatchMs } from '../strategies/batch.js';
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import type { ChaosOutcome } from './chaos.js';
@@ -20,7 +21,7 @@ import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
 export function paramsOf(
   config: RunConfig,
-  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo; via?: Via },
+  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo; via?: Via; batches?: boolean },
 ): RunParams {
   const { holds, slots, tenants } = run.own;
   const { retries, chaos } = config;
@@ -59,6 +60,7 @@ export function paramsOf(
     }),
     ...(config.rampMs !== undefined && config.rampMs > 0 && { ramp_ms: config.rampMs }),
     ...(config.sampleMs !== undefined && { sample_ms: config.sampleMs }),
+    ...(run.batches && { batch_ms: config.batchMs ?? defaultBatchMs }),
   };
 }
 

@@ -84,6 +84,8 @@ export interface RunConfig {
   rampMs?: number;
   /** Run only this shard's clients (--shard i/N); every client when unset. */
   shard?: Shard;
+  /** How long each server gathers a hotel's claims for a strategy that batches (--batch-ms); its default when unset. */
+  batchMs?: number;
   /** How often the database's waits are sampled while the clients run (--sample-ms); 0 or unset: never. */
   sampleMs?: number;
 }

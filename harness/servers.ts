@@ -30,6 +30,8 @@ export interface ServerOptions {
   idempotency?: boolean;
   /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
   readPauseMs?: number;
+  /** How long a strategy that batches gathers a hotel's claims (--batch-ms); its default when unset. */
+  batchMs?: number;
   /** Where the tenants workload's queries connect, as the role row-level security holds. */
   tenantDatabaseUrl?: string;
   /** Off behind a pooler that does not keep prepared statements. */
@@ -105,6 +107,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
     EVENTO_APPLICATION_NAME: applicationName,
     ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
+    ...(options.batchMs !== undefined && { EVENTO_BATCH_MS: String(options.batchMs) }),
     ...(options.tenantDatabaseUrl && { EVENTO_TENANT_DATABASE_URL: options.tenantDatabaseUrl }),
     ...(options.prepare === false && { EVENTO_PREPARE: 'off' }),
     ...(options.chaos && { EVENTO_CHAOS: 'on' }),

@@ -2,6 +2,7 @@
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { loadStrategyModule } from '../strategies/module.js';
 import { registerStrategy } from '../strategies/registry.js';
+import { gatherFor } from '../strategies/batch.js';
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect, patchedPostgres } from '../db/connection.js';
@@ -32,6 +33,7 @@ async function main() {
     : undefined;
   const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (latencyMs > 0) pauseAfterReads(latencyMs);
+  if (process.env.EVENTO_BATCH_MS !== undefined) gatherFor(Number(process.env.EVENTO_BATCH_MS));
   await sql`select 1`;
   if (tenantSql) await tenantSql`select 1`;
   const idempotency = idempotencyOptionsFrom(process.env);

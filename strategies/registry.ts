@@ -1,10 +1,12 @@
 import { advisory } from './advisory.js';
 import { atomic } from './atomic.js';
+import { batched } from './batched.js';
 import { eventLog } from './event-log.js';
 import { exclusionOnConflict } from './exclusion-on-conflict.js';
 import { exclusion } from './exclusion.js';
 import { naiveSlots } from './naive-slots.js';
 import { naive } from './naive.js';
+import { noKeyUpdate } from './no-key-update.js';
 import { optimistic } from './optimistic.js';
 import { pessimisticSlots } from './pessimistic-slots.js';
 import { pessimistic } from './pessimistic.js';
@@ -20,7 +22,19 @@ import { transactionSlots } from './transaction-slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
-const roomStrategies: Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
+const roomStrategies: Strategy[] = [
+  naive,
+  transaction,
+  pessimistic,
+  atomic,
+  optimistic,
+  repeatableRead,
+  serializable,
+  advisory,
+  eventLog,
+  noKeyUpdate,
+  batched,
+];
 
 /** The room strategies: the built-ins, then any strategy module registered in this process. */
 export const strategies: readonly Strategy[] = roomStrategies;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection.js';
 import type { Decision, Reservation, ReserveOutcome, ReserveRequest } from './types.js';
 
@@ -62,13 +63,20 @@ export function noteRead(
   });
 }
 
-export function readRooms(db: Db, request: ReserveRequest, lock: 'for update' | 'no lock' = 'no lock') {
-  const forUpdate = lock === 'for update' ? db`for update` : db``;
+/**
+ * How a read locks the row it decides on. `for no key update` does not conflict with the
+ * `KEY SHARE` lock that inserting a reservation takes on the row its foreign key names.
+ */
+export type RowLock = 'for update' | 'for no key update' | 'no lock';
+
+const lockClause = (db: Db, lock: RowLock) => (lock === 'for update' ? db`for update` : lock === 'for no key update' ? db`for no key update` : db``);
+
+export function readRooms(db: Db, request: ReserveRequest, lock: RowLock = 'no lock') {
   return db<(RoomRow & Pick<Decision, 'read_xmin' | 'began_us'>)[]>`
     select id, contracted, reserved, locked, version ${readProvenance(db, request)}
     from event_hotel_rooms
     where event_id = ${request.eventId} and hotel_id = ${request.hotelId}
-    ${forUpdate}
+    ${lockClause(db, lock)}
   `.then((rows) => {
     noteRead(request, rows[0]);
     return afterRead(db, rows[0]);
@@ -117,12 +125,7 @@ function claimOf(db: Db, request: ReserveRequest) {
  * together, in this order, without waiting on each other (neither needs the other's answer);
  * in a pipelined transaction `commit` sends the COMMIT right behind them.
  */
-export async function checkThenWrite(
-  db: Db,
-  request: ReserveRequest,
-  lock: 'for update' | 'no lock',
-  commit?: () => Promise<unknown>,
-): Promise<ReserveOutcome> {
+export async function checkThenWrite(db: Db, request: ReserveRequest, lock: RowLock, commit?: () => Promise<unknown>): Promise<ReserveOutcome> {
   return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
     const { counter, status, expiresAt } = claimOf(db, request);
     // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
@@ -164,6 +167,54 @@ export async function conditionalClaim(db: Db, request: ReserveRequest, conditio
     returning id, xmin::text as txid
   `;
   return row && noteWrite(request, row);
+}
+
+/**
+ * Claims on one row, read under its lock, settled in the order they arrived: each takes its rooms
+ * while they last, or is refused with what was left. One update adds the granted rooms and one
+ * insert writes their reservations, so the granted claims are all written or none is; their
+ * outcomes are answered only once the commit has.
+ */
+export async function claimInTurn(
+  db: Db,
+  claims: ReserveRequest[],
+  row: (RoomRow & Pick<Decision, 'read_xmin' | 'began_us'>) | undefined,
+  commit: () => Promise<unknown>,
+): Promise<ReserveOutcome[]> {
+  if (!row) return claims.map(() => ({ status: 'not_found' }));
+  let taken = 0;
+  const outcomes = claims.map((claim): ReserveOutcome => {
+    noteRead(claim, { ...row, reserved: row.reserved + taken });
+    const available = availableIn(row) - taken;
+    if (available < claim.rooms) return { status: 'insufficient', available };
+    taken += claim.rooms;
+    return reserved(randomUUID(), claim);
+  });
+  const granted = claims.flatMap((claim, index) => {
+    const outcome = outcomes[index];
+    return outcome?.status === 'reserved' ? [{ claim, id: outcome.reservation.id }] : [];
+  });
+  if (granted.length === 0) return outcomes;
+  const update = db<[{ written_version: string }]>`
+    update event_hotel_rooms set reserved = reserved + ${taken}, version = version + 1, updated_at = now()
+    where id = ${row.id}
+    returning version::text as written_version
+  `.execute();
+  const insert = db<[{ txid: string }]>`
+    insert into reservations (id, event_hotel_rooms_id, email, number_of_rooms, status, request_id, created_at)
+    select claim.id, ${row.id}, claim.email, claim.rooms, 'CONFIRMED', claim.request_id, now()
+    from unnest(
+      ${granted.map(({ id }) => id)}::uuid[], ${granted.map(({ claim }) => claim.email)}::text[],
+      ${granted.map(({ claim }) => claim.rooms)}::int[], ${granted.map(({ claim }) => claim.requestId)}::text[]
+    ) as claim(id, email, rooms, request_id)
+    returning xmin::text as txid
+  `.execute();
+  const [[updated], [inserted]] = await Promise.all([update, insert, commit()]);
+  for (const { claim, id } of granted) {
+    if (claim.decision) claim.decision.written_version = updated.written_version;
+    noteWrite(claim, { id, txid: inserted.txid });
+  }
+  return outcomes;
 }
 
 /** The reservation a request with this request_id wrote, if any: a re-run answers from it instead of writing again. */

@@ -91,6 +91,8 @@ export interface StrategyInfo {
   isolation?: IsolationRung;
   /** The file a strategy module was loaded from (docs/write-a-strategy.md); unset for the built-ins. */
   module?: string;
+  /** Settles the claims each server gathered on a hotel over `--batch-ms` together: the window is one of its parameters. */
+  batches?: boolean;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
   unavailable?(sql: Sql): Promise<string | undefined>;
 }

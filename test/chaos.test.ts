@@ -7,6 +7,7 @@ import { seedEvent } from '../harness/event.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { advisory } from '../strategies/advisory.js';
 import { atomic } from '../strategies/atomic.js';
+import { batched } from '../strategies/batched.js';
 import { eventLog } from '../strategies/event-log.js';
 import { exclusion } from '../strategies/exclusion.js';
 import { naive } from '../strategies/naive.js';
@@ -172,7 +173,7 @@ t.test('kill-backends: safe strategies hold, and servers reconnect instead of cr
 
 t.test('kill-backends with one connection per server: a strategy on a connection of its own gives back or loses only its own', async (t) => {
   // The default at 4 servers on 2 cores; a reserved connection lost mid-request must not be handed out again.
-  const ownConnection = [pessimistic, repeatableRead, serializable, advisory, optimistic, eventLog];
+  const ownConnection = [pessimistic, repeatableRead, serializable, advisory, optimistic, eventLog, batched];
   const { results } = await underFaults(t, { faults: ['kill-backends'], everyMs: 150 }, 100, { strategies: ownConnection, poolSize: 1, servers: 4 });
   heldUnder(t, results, ownConnection);
   t.ok(total(results, 'backends_terminated') > 0, `${total(results, 'backends_terminated')} connections terminated`);

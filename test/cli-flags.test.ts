@@ -34,6 +34,7 @@ const numeric: [flag: string, values: [notNumeric: string, below: string, above:
   ['--rate', ['abc', '0', '1000001'], 'expected attempts per second, a number above 0 and at most 1000000'],
   ['--latency-limit', ['50ms', '0', '3600001'], integer(1, 3_600_000)],
   ['--ramp', ['1', '-1s', '2h'], 'from 0 to 1h'],
+  ['--batch-ms', ['2ms', '0', '1001'], integer(1, 1000)],
 ];
 
 // Values that are fine alone and wrong together.
@@ -60,6 +61,13 @@ const conflicting: [args: string[], message: string][] = [
   [['sweep', '--rate', '100,200', '--slo', 'p42=1ms'], "--slo <pN=time>' argument 'p42=1ms' is invalid. expected pN=time"],
   [['sweep', '--rate', '100,0'], "--rate <list>' argument '100,0' is invalid. each item: expected attempts per second"],
   [['sweep', '--clients', '1,2', '--slo', 'p99=50ms'], '--slo needs --rate'],
+  [['run', '--batch-ms', '5'], '--batch-ms applies to strategies that batch (batched): run one of them, or drop --batch-ms'],
+  [['race', '--strategies', 'atomic,pessimistic', '--batch-ms', '5'], '--batch-ms applies to strategies that batch (batched)'],
+  [['sweep', '--clients', '1,2', '--strategies', 'atomic', '--batch-ms', '5'], '--batch-ms applies to strategies that batch (batched)'],
+  [
+    ['run', '--target', 'http://127.0.0.1:9', '--event', '00000000-0000-4000-8000-000000000000', '--strategy', 'batched', '--batch-ms', '5'],
+    '--batch-ms does not apply with --target',
+  ],
   [
     ['run', '--chaos', 'kill-server,unplug'],
     "--chaos <faults>' argument 'kill-server,unplug' is invalid. expected a comma-separated list of: kill-server, kill-backends, slow-db",

@@ -33,6 +33,8 @@ const safe: [string, ConflictReason | undefined][] = [
   ['serializable', 'serialization_failure'],
   ['advisory', undefined],
   ['event-log', 'unique_violation'],
+  ['no-key-update', undefined],
+  ['batched', undefined],
 ];
 
 for (const [name, reason] of safe) {

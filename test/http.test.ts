@@ -49,8 +49,10 @@ t.test('POST reserve with query parameters, as the Evento client sends them', as
 });
 
 t.test('POST reserve with a JSON body, for every strategy', async (t) => {
+  // A hotel of its own, a room for each strategy: hotel B keeps rooms for the tests after this one.
+  const own = await seedEvent(database.sql, 1, strategyNames.length);
   for (const strategy of strategyNames) {
-    const reply = await call('POST', reservePath(strategy, '', hotelB.hotel_id), {
+    const reply = await call('POST', `/${own.event_id}/${at(own.hotels, 0).hotel_id}/reserve/${strategy}`, {
       rooms: 1,
       email: `${strategy}@b.test`,
       request_id: `r-${strategy}`,

@@ -137,7 +137,7 @@ t.test('kill-server under load, every cut request resent: each answered, none tw
   const fleet = await startServers(2, database.url, 4, { readPauseMs: 20 });
   t.teardown(() => fleet.stop());
   const event = await seedEvent(sql, 2, 1000);
-  const strategies = ['atomic', 'pessimistic', 'optimistic', 'advisory', 'serializable', 'event-log'];
+  const strategies = ['atomic', 'pessimistic', 'optimistic', 'advisory', 'serializable', 'event-log', 'no-key-update', 'batched'];
   const clients = 24;
   const perClient = 6;
   let running = clients;
