@@ -1,6 +1,6 @@
 import { runLoad, type LoadOptions, type LoadResult } from '../client-sim/runner.js';
 import type { Sql } from '../db/connection.js';
-import type { StrategyInfo } from '../strategies/types.js';
+import { notDeclared, type StrategyInfo } from '../strategies/types.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from './database.js';
 import { EnvironmentError } from './errors.js';
@@ -225,14 +225,16 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
   const audit = await auditRun(database.sql, workload, event.event_id, load.counts);
+  const knowledge = workload.knowledgeOf(strategy, config) ?? { safeguard: notDeclared, anomaly: notDeclared };
   // Only a strategy that writes the log is expected to agree with its replay.
-  const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
+  const logReplay = knowledge.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
   const history =
     load.history &&
     (await analyseHistory(database.sql, {
       workload: name,
       strategy: strategy.name,
       promisesSafety: strategy.promisesSafety,
+      knowledge,
       eventId: event.event_id,
       audit: audit.rooms,
       operations: load.history,
