@@ -26,8 +26,8 @@ export interface Strategy {
    */
   safeguard?: Safeguard;
   /**
-   * Which family of anomaly its overbooking belongs to, which names its witnesses; left out, they
-   * are named "not declared".
+   * Which family of anomaly its overbooking belongs to, which names its witnesses; left out, a
+   * strategy that promises nothing has them named "not declared".
    */
   anomaly?: AnomalyFamily;
   reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;
