@@ -20,7 +20,7 @@ import { transactionSlots } from './transaction-slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
-const roomStrategies: readonly Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
+const roomStrategies: Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
 
 /** The built-in room strategies; a registry adds the strategy modules a process loads. */
 export const strategies: readonly Strategy[] = roomStrategies;
