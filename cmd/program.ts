@@ -21,15 +21,7 @@ import {
   type TargetRun,
 } from './target-options.js';
 import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './sweep-options.js';
-import {
-  defaultStrategyOf,
-  isStrategyArgument,
-  planRuns,
-  strategyChoices,
-  strategyList,
-  withStrategyModules,
-  workloadOptions,
-} from './workload-options.js';
+import { defaultStrategyOf, isStrategyArgument, planRuns, strategyChoices, strategyList, workloadOptions } from './workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */
 function withLoadOptions<Opts extends OptionValues>(command: Command<[], Opts>) {
@@ -112,7 +104,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
     }
     // A target's route may be called anything; evento's own servers know only their strategies and the modules they load.
     if (!isStrategyArgument(name)) throw new UsageError(`--${flags.strategy ? 'strategy' : 'mode'} ${name}: expected one of ${strategyChoices}`);
-    const runs = planRuns('run', flags, await withStrategyModules([name]));
+    const runs = await planRuns('run', flags, [name]);
     refuseUnusedBatchMs(runs, flags.batchMs);
     invocation = { command: 'run', runs, config, flags };
   });
@@ -146,7 +138,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
         ).argParser(strategyList),
       ),
   ).action(async (flags) => {
-    const runs = planRuns('race', flags, flags.strategies && (await withStrategyModules(flags.strategies)));
+    const runs = await planRuns('race', flags, flags.strategies);
     refuseUnusedBatchMs(runs, flags.batchMs);
     invocation = { command: 'race', runs, config: runConfigOf(flags), flags };
   });
@@ -174,8 +166,7 @@ export async function parseArguments(argv: string[], writeErr: (text: string) =>
       if (defaulted('warmup')) flags.warmup = quickSweep.warmupMs;
       flags.strategies ??= quickSweep.strategies;
     }
-    const named = flags.strategies && (await withStrategyModules(flags.strategies));
-    const runs = planRuns('race', flags, named);
+    const runs = await planRuns('race', flags, flags.strategies);
     refuseUnusedBatchMs(runs, flags.batchMs);
     invocation = { command: 'sweep', runs, plan: sweepPlanOf(flags), flags };
   });

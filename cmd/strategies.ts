@@ -9,21 +9,25 @@ export function listStrategies(
   tenants: readonly StrategyInfo[] = [],
 ): string {
   const rows = [
-    ...rooms.map(({ name, promisesSafety, summary, holds, isolation }) => ({
+    ...rooms.map(({ name, promisesSafety, summary, holds, isolation, safeguard, anomaly }) => ({
       name,
       workloads: holds ? ['rooms', 'holds'] : ['rooms'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overbooks' : 'unsafe: overbooks',
       summary,
       isolation: isolation ?? null,
+      safeguard,
+      anomaly,
     })),
-    ...slots.map(({ name, promisesSafety, summary, isolation }) => ({
+    ...slots.map(({ name, promisesSafety, summary, isolation, safeguard, anomaly }) => ({
       name,
       workloads: ['slots'],
       promises_safety: promisesSafety,
       guarantee: promisesSafety ? 'never overlaps' : 'unsafe: overlaps',
       summary,
       isolation: isolation ?? null,
+      safeguard,
+      anomaly,
     })),
     ...tenants.map(({ name, promisesSafety, summary }) => ({
       name,

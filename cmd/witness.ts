@@ -10,6 +10,7 @@ import { meanShares } from '../harness/wait-sampling.js';
 import type { Witness, WitnessOp } from '../harness/witness.js';
 import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
+import { notDeclared } from '../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
@@ -99,7 +100,9 @@ export function formatKeptSafe(strategy: string, kept: KeptSafe, outcome?: Strat
       ? [`reservations by attempts (1 / 2 / 3-4 / 5-8 / 9+) ${attemptsText([outcome.attempts_per_reservation])}`]
       : []),
   ];
-  return `how ${strategy} stayed safe: ${kept.mechanism} ${amount(kept.count, kept.ms)}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
+  // A safeguard not declared has nothing to count: the note says so.
+  const counted = kept.mechanism === notDeclared ? '' : ` ${amount(kept.count, kept.ms)}`;
+  return `how ${strategy} stayed safe: ${kept.mechanism}${counted}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
 }
 
 export function formatCheck(check: CheckResult): string {

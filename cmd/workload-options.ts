@@ -11,7 +11,7 @@ import { workloadNames, type WorkloadName } from '../harness/workload.js';
 import { workloads } from '../harness/workloads.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
 import { extensionList, isModulePath } from '../strategies/module.js';
-import { builtInStrategyNames, tenantLocks } from '../strategies/registry.js';
+import { builtInStrategyNames, StrategyRegistry, tenantLocks } from '../strategies/registry.js';
 import { integer } from './options.js';
 
 /** Every strategy name, whatever it books: what `--strategy` and `--strategies` accept, beside strategy modules. */
@@ -71,13 +71,13 @@ export function strategyList(value: string): string[] {
   return [...new Set(items)];
 }
 
-/** The items with every strategy module loaded, checked and registered, and named by its strategy's name. */
-export async function withStrategyModules(items: string[]): Promise<string[]> {
+/** The items with every strategy module loaded, checked and registered with `registry`, and named by its strategy's name. */
+async function withStrategyModules(registry: StrategyRegistry, items: string[]): Promise<string[]> {
   const named: string[] = [];
   for (const item of items) {
     const [workload, name] = splitItem(item);
     if (!isModulePath(name)) named.push(item);
-    else named.push(workload ? `${workload}:${await useStrategyModule(name)}` : await useStrategyModule(name));
+    else named.push(workload ? `${workload}:${await useStrategyModule(registry, name)}` : await useStrategyModule(registry, name));
   }
   return named;
 }
@@ -159,28 +159,31 @@ export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 
   };
 }
 
-const strategiesOf = (workload: WorkloadName) => workloads[workload].strategies.map((strategy) => strategy.name);
+const strategiesOf = (registry: StrategyRegistry, workload: WorkloadName) => workloads[workload].strategiesIn(registry).map((strategy) => strategy.name);
 
 /**
  * `run --workload W --strategy S` or `race --workload W1,W2 --strategies a,W:b`: the runs, in
  * order, each once. A plain name runs in each listed workload that has it; W:name in W only. No
- * list: every strategy of each workload.
+ * list: every strategy of each workload. Strategy modules among `items` are loaded into a registry
+ * of this command's own.
  */
-export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload' | 'via'>, named?: string[]): RaceRun[] {
+export async function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload' | 'via'>, items?: string[]): Promise<RaceRun[]> {
+  const registry = new StrategyRegistry();
+  const named = items && (await withStrategyModules(registry, items));
   if (command === 'run' && flags.workload.length > 1) {
     throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
   }
   if (command === 'run' && flags.via.length > 1) throw new UsageError(`run takes one --via (${vias.join(' or ')}); race and sweep take http,direct`);
-  const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
-  const runs = items.flatMap((item) => {
+  const listed = named ?? flags.workload.flatMap((workload) => strategiesOf(registry, workload).map((name) => `${workload}:${name}`));
+  const runs = listed.flatMap((item) => {
     const [pinned, name] = splitItem(item);
     const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {
-      const strategy = workloads[workload].find(name);
+      const strategy = workloads[workload].strategiesIn(registry).find((listed) => listed.name === name);
       return strategy ? [{ workload, strategy }] : [];
     });
     if (runs.length === 0) {
       const where = pinned ?? flags.workload.join(', ');
-      const fit = (pinned ? [pinned] : flags.workload).map((workload) => `${workload}: ${strategiesOf(workload).join(', ')}`).join('; ');
+      const fit = (pinned ? [pinned] : flags.workload).map((workload) => `${workload}: ${strategiesOf(registry, workload).join(', ')}`).join('; ');
       throw new UsageError(`strategy ${name} cannot run the ${where} workload; those that can: ${fit}`);
     }
     return runs;

@@ -8,7 +8,8 @@ import { idempotency, idempotencyOptionsFrom, serverConnectionSettings, startKey
 import { errorReply } from '../server/replies.js';
 import { roomRoutes } from '../server/room-routes.js';
 import { defaultBatchMs, gatherFor } from '../strategies/batch.js';
-import { pauseAfterReads } from '../strategies/rooms.js';
+import { loadStrategyModule } from '../strategies/module.js';
+import { StrategyRegistry } from '../strategies/registry.js';
 import { EnvironmentError } from './errors.js';
 import type { ServerOptions } from './servers.js';
 
@@ -33,7 +34,7 @@ export async function openDirectServers(
   count: number,
   databaseUrl: string,
   poolSize: number,
-  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'batchMs' | 'prepare' | 'chaos' | 'output'> = {},
+  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'batchMs' | 'prepare' | 'chaos' | 'output' | 'strategyModules'> = {},
 ): Promise<DirectFleet> {
   // Faults crash postgres.js as published, and a crash would read as the strategy's failure.
   if (options.chaos && !patchedPostgres)
@@ -44,13 +45,15 @@ export async function openDirectServers(
     connect(databaseUrl, poolSize, applicationName, { prepare: options.prepare !== false, settings: serverConnectionSettings }),
   );
   const stopSweepers = pools.map((sql) => startKeySweeper(sql, idempotencyOptions.ttlMs));
-  const routes = pools.map((sql) => roomRoutes(sql, idempotency(sql, idempotencyOptions)));
+  const registry = new StrategyRegistry();
+  for (const file of options.strategyModules ?? []) registry.register(await loadStrategyModule(file, registry));
+  const served = { registry, readPauseMs: options.readPauseMs };
+  const routes = pools.map((sql) => roomRoutes(sql, idempotency(sql, idempotencyOptions), served));
   const { output } = options;
   // What a server would print goes where the servers' lines go.
   const print = output ? (message: unknown) => format(message).split('\n').forEach(output) : undefined;
   const close = async () => {
     stopSweepers.forEach((stop) => stop());
-    pauseAfterReads(0);
     gatherFor(defaultBatchMs);
     await Promise.all(pools.map((sql) => sql.end({ timeout: 2 })));
   };
@@ -60,7 +63,6 @@ export async function openDirectServers(
     await close();
     throw new EnvironmentError(`the direct path's pools could not reach the database: ${String(error)}`);
   }
-  if (options.readPauseMs) pauseAfterReads(options.readPauseMs);
   if (options.batchMs !== undefined) gatherFor(options.batchMs);
   return {
     applicationName,

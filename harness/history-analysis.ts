@@ -6,6 +6,7 @@ import { addCommitTimes, type HistoryInfo } from './history.js';
 import { keptSafe, type KeptSafe } from './history-safety.js';
 import { readHistoryTables } from './history-tables.js';
 import { findWitnesses, type Witness } from './witness.js';
+import type { StrategyKnowledge } from '../strategies/types.js';
 import type { WorkloadName } from './workload.js';
 
 /** What a run's history says, for its result. */
@@ -27,15 +28,30 @@ const readsSkipped: Partial<Record<WorkloadName, string>> = {
  */
 export async function analyseHistory(
   sql: Sql,
-  run: { workload: WorkloadName; strategy: string; promisesSafety: boolean; eventId: string; audit: EventAudit; operations: HistoryOp[] },
+  run: {
+    workload: WorkloadName;
+    strategy: string;
+    promisesSafety: boolean;
+    knowledge: StrategyKnowledge;
+    eventId: string;
+    audit: EventAudit;
+    operations: HistoryOp[];
+  },
 ): Promise<HistoryAnalysis> {
   const { commit_order, missing } = await addCommitTimes(sql, run.operations);
   const tables = await readHistoryTables(sql, run.eventId);
   const contracted = new Map(run.audit.hotels.map((hotel) => [hotel.hotel_id, hotel.contracted]));
   return {
     info: { operations: run.operations.length, commit_order, missing },
-    witnesses: findWitnesses({ workload: run.workload, strategy: run.strategy, operations: run.operations, tables, hotels: run.audit.hotels }),
+    witnesses: findWitnesses({
+      workload: run.workload,
+      strategy: run.strategy,
+      anomaly: run.knowledge.anomaly,
+      operations: run.operations,
+      tables,
+      hotels: run.audit.hotels,
+    }),
     check: checkHistory({ operations: run.operations, tables, contracted, skipReads: readsSkipped[run.workload] }),
-    keptSafe: run.promisesSafety ? keptSafe(run.workload, run.strategy, run.operations) : undefined,
+    keptSafe: run.promisesSafety ? keptSafe(run.knowledge.safeguard, run.operations) : undefined,
   };
 }

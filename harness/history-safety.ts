@@ -1,5 +1,5 @@
 import type { HistoryOp } from '../client-sim/history.js';
-import type { WorkloadName } from './workload.js';
+import { notDeclared, type Safeguard, type StrategyKnowledge } from '../strategies/types.js';
 
 /** How a safe strategy kept its promise, counted from the history (docs/histories.md). */
 export interface KeptSafe {
@@ -12,31 +12,6 @@ export interface KeptSafe {
   note?: string;
   /** Every other way requests were turned back, by the 409's reason. */
   other: Record<string, { count: number; ms: number }>;
-}
-
-type Mechanism = { mechanism: string } & ({ by: 'lock' } | { by: 'conflict'; reason: string } | { by: 'refusal'; status: number; reason?: string });
-
-const lock: Mechanism = { mechanism: 'lock waits', by: 'lock' };
-
-/** What each safe strategy relies on, by workload and name. */
-function mechanismOf(workload: WorkloadName, strategy: string): Mechanism | undefined {
-  if (workload === 'slots') {
-    if (strategy === 'exclusion' || strategy === 'exclusion-on-conflict')
-      return { mechanism: 'refusals by the exclusion constraint', by: 'refusal', status: 409, reason: 'exclusion_violation' };
-    return strategy === 'pessimistic' ? lock : undefined;
-  }
-  const mechanisms: Record<string, Mechanism> = {
-    pessimistic: lock,
-    'no-key-update': lock,
-    // Each batch's transaction waits for the row lock once for all its claims.
-    batched: lock,
-    advisory: lock,
-    optimistic: { mechanism: 'version conflicts retried', by: 'conflict', reason: 'version_mismatch' },
-    'event-log': { mechanism: 'version conflicts retried (taken stream versions)', by: 'conflict', reason: 'unique_violation' },
-    serializable: { mechanism: 'serialization failures retried', by: 'conflict', reason: 'serialization_failure' },
-    atomic: { mechanism: "claims the update's condition refused", by: 'refusal', status: 422 },
-  };
-  return mechanisms[strategy];
 }
 
 const spentMs = (operations: HistoryOp[]) => Math.round(operations.reduce((sum, op) => sum + (op.complete_ns - op.invoke_ns), 0) / 1e4) / 100;
@@ -54,21 +29,28 @@ function lockWaits(operations: HistoryOp[]): Pick<KeptSafe, 'count' | 'ms' | 'no
   return { count: waited.length, ms: Math.round(waitedUs / 10) / 100 };
 }
 
-/** The line for a strategy that promises safety; undefined for one that does not, or is not known here. */
-export function keptSafe(workload: WorkloadName, strategy: string, operations: HistoryOp[]): KeptSafe | undefined {
-  const mechanism = mechanismOf(workload, strategy);
-  if (!mechanism) return undefined;
+/**
+ * The line for a strategy that promises safety, from the safeguard it declares; undefined for one
+ * that promises nothing; "not declared" for a strategy module that does not say.
+ */
+export function keptSafe(safeguard: StrategyKnowledge['safeguard'], operations: HistoryOp[]): KeptSafe | undefined {
+  if (safeguard === null) return undefined;
   const conflicts = operations.filter((op) => op.status === 409 && op.reason !== undefined);
   const other: KeptSafe['other'] = {};
   for (const reason of new Set(conflicts.flatMap((op) => (op.reason === undefined ? [] : [op.reason])))) {
-    if (mechanism.by !== 'lock' && mechanism.reason === reason) continue;
+    if (safeguard !== notDeclared && safeguard.by !== 'lock' && safeguard.reason === reason) continue;
     const these = conflicts.filter((op) => op.reason === reason);
     other[reason] = { count: these.length, ms: spentMs(these) };
   }
-  if (mechanism.by === 'lock') return { mechanism: mechanism.mechanism, ...lockWaits(operations), other };
-  const acted =
-    mechanism.by === 'conflict'
-      ? conflicts.filter((op) => op.reason === mechanism.reason)
-      : operations.filter((op) => op.status === mechanism.status && (mechanism.reason === undefined || op.reason === mechanism.reason));
-  return { mechanism: mechanism.mechanism, count: acted.length, ms: spentMs(acted), other };
+  if (safeguard === notDeclared) return { mechanism: notDeclared, count: null, ms: null, note: 'the strategy does not declare its safeguard', other };
+  if (safeguard.by === 'lock') return { mechanism: safeguard.mechanism, ...lockWaits(operations), other };
+  const acted = actedOn(safeguard, operations);
+  return { mechanism: safeguard.mechanism, count: acted.length, ms: spentMs(acted), other };
+}
+
+/** The operations a safeguard that turns claims back turned back. */
+function actedOn(safeguard: Exclude<Safeguard, { by: 'lock' }>, operations: HistoryOp[]) {
+  return safeguard.by === 'conflict'
+    ? operations.filter((op) => op.status === 409 && op.reason === safeguard.reason)
+    : operations.filter((op) => op.status === safeguard.status && (safeguard.reason === undefined || op.reason === safeguard.reason));
 }

@@ -1,6 +1,6 @@
 import { runLoad, type LoadOptions, type LoadResult } from '../client-sim/runner.js';
 import type { Sql } from '../db/connection.js';
-import type { StrategyInfo } from '../strategies/types.js';
+import { notDeclared, type StrategyInfo } from '../strategies/types.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from './database.js';
 import { openDirectServers, type DirectFleet, type Via } from './direct.js';
@@ -110,13 +110,13 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       prepare: !pooler,
       chaos: chaos !== undefined,
       output: hooks.onServerOutput,
+      strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
     };
     if (vias.has('direct')) direct = await openDirectServers(config.servers, serverUrl, config.poolSize, serverOptions);
     if (vias.has('http')) {
       fleet = await startServers(config.servers, serverUrl, config.poolSize, {
         ...serverOptions,
         tenantDatabaseUrl: serverTenantUrl,
-        strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
       });
     }
   } catch (error) {
@@ -272,14 +272,16 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
   const audit = await auditRun(database.sql, workload, event.event_id, load.counts);
+  const knowledge = workload.knowledgeOf(strategy, config) ?? { safeguard: notDeclared, anomaly: notDeclared };
   // Only a strategy that writes the log is expected to agree with its replay.
-  const logReplay = 'eventSourced' in strategy && strategy.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
+  const logReplay = knowledge.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
   const history =
     load.history &&
     (await analyseHistory(database.sql, {
       workload: name,
       strategy: strategy.name,
       promisesSafety: strategy.promisesSafety,
+      knowledge,
       eventId: event.event_id,
       audit: audit.rooms,
       operations: load.history,

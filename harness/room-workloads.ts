@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/connection.js';
 import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
-import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { startLoop } from './background-loop.js';
 import { auditEvent, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
 import type { HoldConfig } from './run-config.js';
+import type { Strategy } from '../strategies/types.js';
 import type { Workload } from './workload.js';
 
 // A hold must outlive a confirmation's round trip under load, or most confirmations come too late.
@@ -15,8 +15,8 @@ export const defaultHoldConfig: HoldConfig = { confirmRatio: 0.6, cancelRatio: 0
 export const roomsWorkload: Workload = {
   name: 'rooms',
   summary: 'reserve rooms until every hotel is sold out',
-  strategies,
-  find: findStrategy,
+  strategiesIn: (registry) => registry.strategies,
+  knowledgeOf: (strategy: Strategy) => strategy,
   async start(sql, config, eventName) {
     return { event: await seedEvent(sql, config.hotels, config.rooms, eventName), config: {}, plan: {} };
   },
@@ -25,13 +25,11 @@ export const roomsWorkload: Workload = {
   },
 };
 
-const holdStrategies = strategies.filter((strategy) => strategy.holds);
-
 export const holdsWorkload: Workload = {
   name: 'holds',
   summary: 'hold rooms, then confirm, cancel or abandon each hold; a sweeper expires lapsed ones',
-  strategies: holdStrategies,
-  find: (name) => holdStrategies.find((strategy) => strategy.name === name),
+  strategiesIn: (registry) => registry.holdStrategies,
+  knowledgeOf: (strategy: Strategy) => strategy,
   async start(sql, config, eventName) {
     const holds = config.holds ?? defaultHoldConfig;
     const event = await seedEvent(sql, config.hotels, config.rooms, eventName);

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
-import { findSlotStrategy, slotStrategies } from '../strategies/registry.js';
+import { slotStrategies } from '../strategies/registry.js';
+import type { SlotStrategy } from '../strategies/slots.js';
 import { projectPath } from './paths.js';
 import type { SlotConfig } from './run-config.js';
 import type { Workload } from './workload.js';
@@ -30,8 +31,8 @@ interface ResourceAudit {
 export const slotsWorkload: Workload = {
   name: 'slots',
   summary: 'book time windows [start, end) on a few resources, chosen to overlap often',
-  strategies: slotStrategies,
-  find: findSlotStrategy,
+  strategiesIn: () => slotStrategies,
+  knowledgeOf: (strategy: SlotStrategy) => strategy,
   async start(sql, config, eventName) {
     const slots = config.slots ?? defaultSlotConfig;
     const seeded = await seedSlots(sql, slots.resources, eventName);

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/connection.js';
-import { findTenantContext, tenantContexts } from '../strategies/registry.js';
+import { findTenantLock, tenantContexts } from '../strategies/registry.js';
 import { auditEvent, auditOfHotels, seedEvent, type EventAudit } from './event.js';
 import { projectPath } from './paths.js';
 import type { TenantConfig } from './run-config.js';
@@ -38,8 +38,8 @@ const together = (audits: EventAudit[]): EventAudit => auditOfHotels(audits.flat
 export const tenantsWorkload: Workload = {
   name: 'tenants',
   summary: 'tenants reserve in their own events and read their reservations back; every row they are given must be theirs',
-  strategies: tenantContexts,
-  find: findTenantContext,
+  strategiesIn: () => tenantContexts,
+  knowledgeOf: (_context, config) => findTenantLock((config.tenants ?? defaultTenantConfig).lock),
   async start(sql, config, eventName) {
     const tenants = config.tenants ?? defaultTenantConfig;
     const seeded = await seedTenants(sql, tenants.tenants, config.hotels, config.rooms, eventName);

@@ -2,6 +2,7 @@ import type { HistoryOp } from '../client-sim/history.js';
 import { at } from '../lib/at.js';
 import type { HotelAudit } from './event.js';
 import type { HistoryTables, TableRow } from './history-tables.js';
+import { notDeclared, type StrategyKnowledge } from '../strategies/types.js';
 import type { WorkloadName } from './workload.js';
 
 /** One operation of a witness, named T1, T2, … in the witness's `order`, with where the tables have it. */
@@ -48,13 +49,12 @@ export interface Witness {
 export interface WitnessInput {
   workload: WorkloadName;
   strategy: string;
+  /** The family the strategy declares its anomalies to be of, which names them. */
+  anomaly: StrategyKnowledge['anomaly'];
   operations: HistoryOp[];
   tables: HistoryTables;
   hotels: Pick<HotelAudit, 'hotel_id' | 'hotel_name' | 'contracted' | 'reserved' | 'locked' | 'confirmed' | 'held' | 'overbooked' | 'drift'>[];
 }
-
-/** Strategies whose read and write are separate transactions: no isolation level is involved. */
-const statementsApart = new Set(['naive', 'naive-slots']);
 
 /** Duplicates shown one by one; the first says how many there are. */
 const duplicatesShown = 3;
@@ -122,21 +122,64 @@ function staleGroups(claims: HistoryOp[]) {
   });
 }
 
-function overbookingNaming(strategy: string) {
-  if (statementsApart.has(strategy)) {
-    return {
-      anomaly: 'check-then-act across transactions (no isolation anomaly)',
-      explanation:
-        `${strategy} runs its read, its update and its insert as separate statements, each its own transaction: ` +
-        'no isolation level is broken. Every increment lands (no lost update); each claim acted on a check that a committed claim had already made stale.',
-    };
+/** Check and write in separate transactions: no isolation level is involved. */
+const checkThenAct = 'check-then-act across transactions (no isolation anomaly)';
+
+/** What the strategy's declaration says an anomaly it shows is, when it declares none that names it. */
+function undeclaredNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
+  return input.anomaly === null
+    ? {
+        anomaly: 'none expected: the strategy promises safety',
+        explanation: `${input.strategy} promises safety, so it declares no anomaly family; the operations show where its safeguard failed.`,
+      }
+    : {
+        anomaly: notDeclared,
+        explanation: `${input.strategy} does not declare which family of anomaly it shows, so the witness names none; the operations show what happened.`,
+      };
+}
+
+function overbookingNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
+  switch (input.anomaly) {
+    case 'statements-apart':
+      return {
+        anomaly: checkThenAct,
+        explanation:
+          `${input.strategy} runs its read, its update and its insert as separate statements, each its own transaction: ` +
+          'no isolation level is broken. Every increment lands (no lost update); each claim acted on a check that a committed claim had already made stale.',
+      };
+    case 'G-single':
+      return {
+        anomaly: 'G-single (Adya): read skew on one row',
+        explanation:
+          'each later transaction read the version the first also read (T2 -rw-> T1), then updated the row after T1 had (T1 -ww-> T2): a cycle with one anti-dependency, G-single. ' +
+          'READ COMMITTED proscribes only G0 and G1, and Hermitage shows PostgreSQL allowing G-single there. Not a lost update (P4): both increments land; the check rested on a read made stale.',
+      };
+    case 'G2':
+      return {
+        anomaly: 'G2 (Adya): write skew',
+        explanation: "each read what the other's write then changed (T1 -rw-> T2 -rw-> T1): G2, which only SERIALIZABLE proscribes.",
+      };
+    default:
+      return undeclaredNaming(input);
   }
-  return {
-    anomaly: 'G-single (Adya): read skew on one row',
-    explanation:
-      'each later transaction read the version the first also read (T2 -rw-> T1), then updated the row after T1 had (T1 -ww-> T2): a cycle with one anti-dependency, G-single. ' +
-      'READ COMMITTED proscribes only G0 and G1, and Hermitage shows PostgreSQL allowing G-single there. Not a lost update (P4): both increments land; the check rested on a read made stale.',
-  };
+}
+
+function overlapNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
+  switch (input.anomaly) {
+    case 'statements-apart':
+      return {
+        anomaly: checkThenAct,
+        explanation: `${input.strategy} looks for an overlap and inserts in separate statements: each insert acted on a check the other's insert made stale.`,
+      };
+    case 'G2':
+      return {
+        anomaly: 'G2 (Adya): write skew on a predicate',
+        explanation:
+          "each read the predicate (bookings overlapping its window) that the other's insert then changed: T1 -rw-> T2 -rw-> T1, G2, which only SERIALIZABLE proscribes.",
+      };
+    default:
+      return input.anomaly === 'G-single' ? overbookingNaming(input) : undeclaredNaming(input);
+  }
 }
 
 /**
@@ -182,7 +225,7 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
-    ...overbookingNaming(input.strategy),
+    ...overbookingNaming(input),
     summary:
       `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
       `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} ${firstWord(order)}, and the decisions of ${later} rested on a state it had already changed` +
@@ -324,7 +367,7 @@ function staleWitness(
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
-    ...overbookingNaming(input.strategy),
+    ...overbookingNaming(input),
     summary:
       `${chainSteps(chain, operations, writes, hotel)}, ` +
       `and together they took ${beyond} room(s) beyond what was left, ${Math.min(hotel.overbooked, beyond)} of the ${hotel.overbooked} over contract ` +
@@ -344,17 +387,13 @@ function overlapWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Wit
     seen.add(resource_id);
     const operations = named(pair.sort(byCommit), rows);
     const [t1, t2] = operations as [WitnessOp, WitnessOp];
-    const apart = statementsApart.has(input.strategy);
     const free = (op: WitnessOp) => (op.read_available === 1 ? 'found its window free' : 'booked');
     return [
       {
         kind: 'overlap',
         place: resource_id,
-        anomaly: apart ? 'check-then-act across transactions (no isolation anomaly)' : 'G2 (Adya): write skew on a predicate',
+        ...overlapNaming(input),
         summary: `${t1.name} (${t1.start ?? '?'} to ${t1.end ?? '?'}) ${free(t1)} and ${t2.name} (${t2.start ?? '?'} to ${t2.end ?? '?'}) ${free(t2)}; both committed, and the windows overlap`,
-        explanation: apart
-          ? `${input.strategy} looks for an overlap and inserts in separate statements: each insert acted on a check the other's insert made stale.`
-          : "each read the predicate (bookings overlapping its window) that the other's insert then changed: T1 -rw-> T2 -rw-> T1, G2, which only SERIALIZABLE proscribes.",
         operations,
       },
     ];

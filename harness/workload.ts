@@ -1,6 +1,7 @@
 import type { ClientPlan } from '../client-sim/client.js';
 import type { Sql } from '../db/connection.js';
-import type { StrategyInfo } from '../strategies/types.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+import type { StrategyInfo, StrategyKnowledge } from '../strategies/types.js';
 import type { EventAudit, SeededEvent } from './event.js';
 import type { HoldConfig, RunConfig, SlotConfig, TenantConfig } from './run-config.js';
 
@@ -33,9 +34,14 @@ export interface WorkloadAudit {
 export interface Workload {
   name: WorkloadName;
   summary: string;
-  /** The strategies that can run it; `find` looks one up by name. */
-  strategies: readonly StrategyInfo[];
-  find(name: string): StrategyInfo | undefined;
+  /** The strategies of `registry` that can run it. */
+  strategiesIn(registry: StrategyRegistry): readonly StrategyInfo[];
+  /**
+   * What the analysis of a run's history knows of the strategy that decided its claims: the run's
+   * strategy's own declarations (it is one of `strategiesIn`), or (tenants) those of the lock its
+   * reservations go through.
+   */
+  knowledgeOf(strategy: StrategyInfo, config: RunConfig): StrategyKnowledge | undefined;
   /** Seeds a new event, named `eventName` when given (the warm-up's says so). */
   start(sql: Sql, config: RunConfig, eventName?: string): Promise<WorkloadRun>;
   /** `clientCounts`: what the clients counted, for an audit that needs their side (rows they were given). */

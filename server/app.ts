@@ -2,11 +2,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
+import { StrategyRegistry } from '../strategies/registry.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { decisionFor, errorReply, send } from './replies.js';
 import { roomRoutes } from './room-routes.js';
+import type { ServedStrategies } from './served-strategies.js';
 import { slotRoutes } from './slot-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 
@@ -20,6 +22,10 @@ export interface AppOptions {
   idempotency?: IdempotencyOptions;
   /** The pool that connects as evento_tenant, for the tenants workload's routes; without it they answer 503. */
   tenantSql?: Sql;
+  /** The strategies it routes to; the built-ins alone unless told otherwise. */
+  registry?: StrategyRegistry;
+  /** Fault injection (slow-db): the pause after each read a strategy decides on. */
+  readPauseMs?: number;
 }
 
 /** The server's request handler: Express, behind a fast path for the Evento client's two calls. */
@@ -42,16 +48,17 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
   const json = express.json({ limit: bodyLimitBytes, strict: false });
-  const rooms = roomRoutes(sql, idempotent);
+  const served: ServedStrategies = { registry: options.registry ?? new StrategyRegistry(), readPauseMs: options.readPauseMs };
+  const rooms = roomRoutes(sql, idempotent, served);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));
   app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) =>
     send(res, await rooms.reserve(req.params, req.query, req.body, decisionFor(req.headers))),
   );
 
-  app.use(lifecycleRoutes(sql, idempotent, json));
+  app.use(lifecycleRoutes(sql, idempotent, json, served));
   app.use(slotRoutes(sql, idempotent, json));
-  app.use(tenantRoutes(options.tenantSql, idempotent, json));
+  app.use(tenantRoutes(options.tenantSql, idempotent, json, served));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', detail: `no route for ${req.method} ${req.path}` });

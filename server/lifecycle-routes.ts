@@ -1,21 +1,21 @@
 import express, { Router } from 'express';
 import { readReservation, transition, transitionWrittenBy } from '../strategies/hold-lifecycle.js';
 import { reservationWrittenBy } from '../strategies/rooms.js';
-import { findStrategy, holdStrategyNames } from '../strategies/registry.js';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
 import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
+import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
 
 /** Holds and their lifecycle: place a hold, confirm or cancel it, read it with its history. */
-export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler) {
+export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler, { registry, readPauseMs }: ServedStrategies) {
   const router = Router();
 
   router.post('/:eventId/:hotelId/hold/:strategy', json, async (req, res) => {
     const name = String(req.params.strategy);
-    const strategy = findStrategy(name);
+    const strategy = registry.find(name);
     if (!strategy?.holds) {
-      invalidRequest(res, `strategy "${name}" cannot place holds`, { strategies: holdStrategyNames });
+      invalidRequest(res, `strategy "${name}" cannot place holds`, { strategies: registry.holdStrategies.map(({ name }) => name) });
       return;
     }
     const parsed = parseHoldRequest(req.params, req.query, req.body);
@@ -35,7 +35,7 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       request.requestId,
       { route: 'hold', strategy: strategy.name, ...request },
       async () => {
-        const outcome = await strategy.reserve(sql, { ...request, decision });
+        const outcome = await strategy.reserve(sql, { ...request, decision, readPauseMs });
         return { ...(outcome.status === 'reserved' ? await replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel')), decision };
       },
       async (requestId) => {

@@ -1,9 +1,8 @@
 // A server process forked by `evento run`: it reports its port to the parent over IPC and
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { loadStrategyModule } from '../strategies/module.js';
-import { registerStrategy } from '../strategies/registry.js';
+import { StrategyRegistry } from '../strategies/registry.js';
 import { gatherFor } from '../strategies/batch.js';
-import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
 import { connect, patchedPostgres } from '../db/connection.js';
 import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from './idempotency.js';
@@ -23,7 +22,8 @@ async function main() {
     );
   }
   // Strategy modules, by absolute path: the CLI checked them already, so a failure here is the environment's.
-  for (const file of JSON.parse(process.env.EVENTO_STRATEGY_MODULES ?? '[]') as string[]) registerStrategy(await loadStrategyModule(file));
+  const registry = new StrategyRegistry();
+  for (const file of JSON.parse(process.env.EVENTO_STRATEGY_MODULES ?? '[]') as string[]) registry.register(await loadStrategyModule(file, registry));
   const poolSize = Number(process.env.EVENTO_POOL_SIZE ?? 8);
   const prepare = process.env.EVENTO_PREPARE !== 'off';
   const sql = connect(url, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare, settings: serverConnectionSettings });
@@ -31,14 +31,17 @@ async function main() {
   const tenantSql = tenantUrl
     ? connect(tenantUrl, poolSize, process.env.EVENTO_APPLICATION_NAME, { prepare, settings: serverConnectionSettings })
     : undefined;
-  const latencyMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
-  if (latencyMs > 0) pauseAfterReads(latencyMs);
+  const readPauseMs = Number(process.env.EVENTO_CHAOS_LATENCY_MS ?? 0);
   if (process.env.EVENTO_BATCH_MS !== undefined) gatherFor(Number(process.env.EVENTO_BATCH_MS));
   await sql`select 1`;
   if (tenantSql) await tenantSql`select 1`;
   const idempotency = idempotencyOptionsFrom(process.env);
   const stopSweeper = startKeySweeper(sql, idempotency.ttlMs);
-  const { server, port } = await listen(createApp(sql, { idempotency, tenantSql }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
+  const { server, port } = await listen(
+    createApp(sql, { idempotency, tenantSql, registry, readPauseMs: readPauseMs > 0 ? readPauseMs : undefined }),
+    process.env.EVENTO_HOST ?? '127.0.0.1',
+    0,
+  );
   let stopping = false;
   // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
   const stop = () => {

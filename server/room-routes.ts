@@ -1,13 +1,13 @@
-import { findStrategy, strategyNames } from '../strategies/registry.js';
 import { listAvailable, reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
 import type { Decision } from '../strategies/types.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo } from './replies.js';
+import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
 
 /** The two routes the Evento client calls, as plain functions: Express and the fast path share them. */
-export function roomRoutes(sql: Sql, idempotent: Idempotent) {
+export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPauseMs }: ServedStrategies) {
   return {
     async available(eventId: string): Promise<Reply> {
       if (!isUuid(eventId)) return invalid('event_id must be a uuid');
@@ -21,15 +21,15 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent) {
       body: unknown,
       decision?: Decision,
     ): Promise<Reply> {
-      const strategy = findStrategy(params.strategy);
-      if (!strategy) return invalid(`unknown strategy "${params.strategy}"`, { strategies: strategyNames });
+      const strategy = registry.find(params.strategy);
+      if (!strategy) return invalid(`unknown strategy "${params.strategy}"`, { strategies: registry.strategyNames });
       const parsed = parseReserveRequest(params, query, body);
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
       return idempotent(
         request.requestId,
         { route: 'reserve', strategy: strategy.name, ...request },
-        async () => ({ ...replyTo(await strategy.reserve(sql, { ...request, decision }), 'event or hotel'), decision }),
+        async () => ({ ...replyTo(await strategy.reserve(sql, { ...request, decision, readPauseMs }), 'event or hotel'), decision }),
         async (requestId) => {
           const id = await reservationWrittenBy(sql, requestId);
           return id === undefined ? undefined : replyTo(reserved(id, request), 'event or hotel');

@@ -6,6 +6,7 @@ import { listAvailable } from '../strategies/rooms.js';
 import type { TenantContext } from '../strategies/tenant-context.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo, send } from './replies.js';
+import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
 
 /** A reservation as a tenant reads it back, with the tenant it belongs to, so a client can check. */
@@ -50,7 +51,7 @@ function limitOf(value: unknown): number | undefined {
  * tenant from X-Tenant-ID; `sql` connects as evento_tenant, which row-level security holds to
  * the tenant set. Without it (a server started without one) the routes answer 503.
  */
-export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json: express.RequestHandler) {
+export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json: express.RequestHandler, { readPauseMs }: ServedStrategies) {
   const router = Router();
   const answer = (handle: (req: express.Request, sql: Sql) => Promise<Reply>): express.RequestHandler => {
     return async (req, res) => {
@@ -112,7 +113,7 @@ export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json:
       const request = parsed.value;
       const { tenantId, context } = tenant;
       return idempotent(request.requestId, { route: 'tenant-reserve', tenantId, context: context.name, lock: lock.name, ...request }, async () =>
-        replyTo(await context.reserve(sql, tenantId, lock, request), 'event or hotel'),
+        replyTo(await context.reserve(sql, tenantId, lock, { ...request, readPauseMs }), 'event or hotel'),
       );
     }),
   );

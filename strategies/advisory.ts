@@ -1,3 +1,4 @@
+import { lockWaits } from './safeguards.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
@@ -6,6 +7,8 @@ export const advisory: Strategy = {
   name: 'advisory',
   summary: 'pg_advisory_xact_lock on a key hashed from the event-hotel row id, then check, update and insert in the same transaction',
   promisesSafety: true,
+  safeguard: lockWaits,
+  anomaly: null,
   holds: true,
   oneTransaction: true,
   reserve: (sql, request) =>

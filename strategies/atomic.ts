@@ -5,6 +5,8 @@ export const atomic: Strategy = {
   name: 'atomic',
   summary: 'one statement: UPDATE … WHERE contracted - (reserved + locked) >= n, inserting the reservation only if it matched',
   promisesSafety: true,
+  safeguard: { mechanism: "claims the update's condition refused", by: 'refusal', status: 422 },
+  anomaly: null,
   holds: true,
   async reserve(sql, request) {
     const id = await conditionalClaim(sql, request, sql`contracted - (reserved + locked) >= ${request.rooms}`);

@@ -1,3 +1,4 @@
+import { lockWaits } from './safeguards.js';
 import type { Sql } from '../db/connection.js';
 import { inBatches, type Claims } from './batch.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
@@ -16,6 +17,8 @@ export const batched: Strategy = {
   summary:
     'each server gathers the claims on a hotel for --batch-ms, then one transaction locks the row (FOR UPDATE), grants them in arrival order while rooms last and writes them together',
   promisesSafety: true,
+  safeguard: lockWaits,
+  anomaly: null,
   batches: true,
   reserve: inBatches(settleBatch),
 };

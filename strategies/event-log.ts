@@ -25,7 +25,7 @@ export function loadStream(db: Db, request: ReserveRequest) {
     where ehr.event_id = ${request.eventId} and ehr.hotel_id = ${request.hotelId}
   `.then((rows) => {
     noteRead(request, rows[0]);
-    return afterRead(db, rows[0]);
+    return afterRead(db, request, rows[0]);
   });
 }
 
@@ -65,6 +65,8 @@ export const eventLog: Strategy = {
   summary:
     'read the stream version and projected availability, append ROOMS_RESERVED at version + 1 under unique (stream_id, version) and project it in the same statement; a taken version (23505) is a 409 and the client retries',
   promisesSafety: true,
+  safeguard: { mechanism: 'version conflicts retried (taken stream versions)', by: 'conflict', reason: 'unique_violation' },
+  anomaly: null,
   eventSourced: true,
   reserve: (sql, request) =>
     onOwnConnection(sql, async (db) =>

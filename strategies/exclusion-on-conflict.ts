@@ -1,3 +1,4 @@
+import { exclusionRefusals } from './safeguards.js';
 import { exclusionUnavailable } from './exclusion.js';
 import { insertBooking, resourceExists, type SlotStrategy } from './slots.js';
 
@@ -9,6 +10,8 @@ export const exclusionOnConflict: SlotStrategy = {
   name,
   summary: 'insert … ON CONFLICT DO NOTHING, so that the exclusion constraint skips an overlapping window instead of raising 23P01 (a 409)',
   promisesSafety: true,
+  safeguard: exclusionRefusals,
+  anomaly: null,
   unavailable: (sql) => exclusionUnavailable(sql, name),
   async book(sql, request) {
     const missing = await exclusionUnavailable(sql, name);

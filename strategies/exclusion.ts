@@ -1,3 +1,4 @@
+import { exclusionRefusals } from './safeguards.js';
 import type { Sql } from 'postgres';
 import { insertBooking, type SlotStrategy } from './slots.js';
 import { classifyError } from './sqlstate.js';
@@ -40,6 +41,8 @@ export const exclusion: SlotStrategy = {
   summary:
     'insert, and let EXCLUDE USING gist (resource_id WITH =, during WITH &&) refuse an overlapping window (23P01, a 409); overlapping inserts can deadlock (40P01, a 409 the client retries)',
   promisesSafety: true,
+  safeguard: exclusionRefusals,
+  anomaly: null,
   unavailable: (sql) => exclusionUnavailable(sql, 'exclusion'),
   async book(sql, request) {
     // Without the constraint this would be a plain insert: refuse rather than overlap silently.

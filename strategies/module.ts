@@ -3,9 +3,9 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
 import type { Strategy as PublicStrategy } from './public.js';
-import { builtInStrategyNames, findStrategy } from './registry.js';
+import { builtInStrategyNames, type StrategyRegistry } from './registry.js';
 import { classifyError } from './sqlstate.js';
-import { conflictReasons, type ReserveOutcome, type Strategy } from './types.js';
+import { anomalyFamilies, conflictReasons, notDeclared, type ReserveOutcome, type Strategy } from './types.js';
 import type { NamespacedUnregister } from 'tsx/esm/api';
 
 /** The files a strategy module may be: JavaScript, or TypeScript loaded without a build step. */
@@ -32,10 +32,18 @@ export class StrategyError extends Error {
 // Lower case, digits and dashes, as the built-ins are named: safe in a URL path, a file name and a `workload:strategy` item.
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+const safeguardSchema = v.variant('by', [
+  v.object({ mechanism: v.string(), by: v.literal('lock') }),
+  v.object({ mechanism: v.string(), by: v.literal('conflict'), reason: v.picklist(conflictReasons) }),
+  v.object({ mechanism: v.string(), by: v.literal('refusal'), status: v.picklist([409, 422]), reason: v.optional(v.picklist(conflictReasons)) }),
+]);
+
 const strategySchema = v.object({
   name: v.pipe(v.string(), v.regex(namePattern, 'expected lower-case letters, digits and dashes, starting with a letter or digit')),
   summary: v.string(),
   promisesSafety: v.boolean(),
+  safeguard: v.optional(safeguardSchema),
+  anomaly: v.optional(v.picklist(anomalyFamilies)),
   reserve: v.function(),
 });
 
@@ -96,9 +104,9 @@ function defaultExport(module: Record<string, unknown>): unknown {
 /**
  * Loads the strategy module at `path` (relative to the working directory), checks its default
  * export and wraps its `reserve` so that what it answers is checked too. Throws a
- * StrategyModuleError naming the file and the problem.
+ * StrategyModuleError naming the file and the problem; `registry` holds the modules loaded before it.
  */
-export async function loadStrategyModule(path: string): Promise<Strategy & { module: string }> {
+export async function loadStrategyModule(path: string, registry: StrategyRegistry): Promise<Strategy & { module: string }> {
   const file = resolve(path);
   const fail = (problem: string) => new StrategyModuleError(`strategy module ${path}: ${problem}`);
   if (!moduleExtensions.includes(extname(file))) throw fail(`expected a ${extensionList} file`);
@@ -114,15 +122,19 @@ export async function loadStrategyModule(path: string): Promise<Strategy & { mod
   if (exported === undefined) throw fail('has no default export; export default { name, summary, promisesSafety, reserve }');
   const parsed = v.safeParse(strategySchema, exported);
   if (!parsed.success) throw fail(`its default export is not a Strategy: ${firstIssue(parsed.issues)}`);
-  const { name, summary, promisesSafety } = parsed.output;
+  const { name, summary, promisesSafety, safeguard, anomaly } = parsed.output;
+  if (safeguard && !promisesSafety) throw fail('it declares a safeguard but promisesSafety is false; drop the safeguard or promise safety');
   if (builtInStrategyNames.includes(name)) throw fail(`its name "${name}" is a built-in strategy's; give it another`);
-  const namesake = findStrategy(name)?.module;
+  const namesake = registry.find(name)?.module;
   if (namesake !== undefined && namesake !== file) throw fail(`its name "${name}" is taken by the strategy module ${namesake}`);
   const strategy = exported as PublicStrategy;
   return {
     name,
     summary,
     promisesSafety,
+    // What it leaves out is said to be so, never guessed: no lock, no anomaly family by default.
+    safeguard: promisesSafety ? (safeguard ?? notDeclared) : null,
+    anomaly: anomaly ?? (promisesSafety ? null : notDeclared),
     module: file,
     async reserve(sql, request): Promise<ReserveOutcome> {
       let outcome: unknown;

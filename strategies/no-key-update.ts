@@ -1,3 +1,4 @@
+import { lockWaits } from './safeguards.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
@@ -7,6 +8,8 @@ export const noKeyUpdate: Strategy = {
   name: 'no-key-update',
   summary: 'SELECT … FOR NO KEY UPDATE on the event-hotel row, then check, update and insert in one transaction',
   promisesSafety: true,
+  safeguard: lockWaits,
+  anomaly: null,
   holds: true,
   oneTransaction: true,
   reserve: (sql, request) =>

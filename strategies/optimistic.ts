@@ -6,6 +6,8 @@ export const optimistic: Strategy = {
   name: 'optimistic',
   summary: 'read the row and its version, then update only WHERE version = the one read; a mismatch is a 409 and the client retries',
   promisesSafety: true,
+  safeguard: { mechanism: 'version conflicts retried', by: 'conflict', reason: 'version_mismatch' },
+  anomaly: null,
   holds: true,
   reserve: (sql, request) =>
     onOwnConnection(sql, async (db) =>

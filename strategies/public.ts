@@ -1,8 +1,8 @@
 // What a strategy module sees of evento: `import type { Strategy } from 'evento'` (docs/write-a-strategy.md).
 import type { Sql } from '../db/connection.js';
-import type { ConflictReason, Reservation, ReserveOutcome, ReserveRequest as RoomRequest } from './types.js';
+import type { AnomalyFamily, ConflictReason, Reservation, ReserveOutcome, ReserveRequest as RoomRequest, Safeguard } from './types.js';
 
-export type { ConflictReason, Reservation, ReserveOutcome, Sql };
+export type { AnomalyFamily, ConflictReason, Reservation, ReserveOutcome, Safeguard, Sql };
 
 /** One reservation request, validated by the server: ids are uuids, `rooms` a whole number from 1 up. */
 export type ReserveRequest = Readonly<Pick<RoomRequest, 'eventId' | 'hotelId' | 'rooms' | 'email' | 'requestId'>>;
@@ -20,5 +20,15 @@ export interface Strategy {
   summary: string;
   /** Whether it promises that rooms are never overbooked: `--assert-no-overbooking` holds it to that. */
   promisesSafety: boolean;
+  /**
+   * How it keeps that promise, so that a run with `--history` counts it ("how it stayed safe");
+   * left out, the line says "not declared". Only for a strategy that promises safety.
+   */
+  safeguard?: Safeguard;
+  /**
+   * Which family of anomaly its overbooking belongs to, which names its witnesses; left out, a
+   * strategy that promises nothing has them named "not declared".
+   */
+  anomaly?: AnomalyFamily;
   reserve(sql: Sql, request: ReserveRequest): Promise<ReserveOutcome>;
 }

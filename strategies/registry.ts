@@ -36,15 +36,14 @@ const roomStrategies: Strategy[] = [
   batched,
 ];
 
-/** The room strategies: the built-ins, then any strategy module registered in this process. */
+/** The built-in room strategies; a registry adds the strategy modules a process loads. */
 export const strategies: readonly Strategy[] = roomStrategies;
 
-const roomStrategyNames = strategies.map((strategy) => strategy.name);
-
-export const strategyNames: readonly string[] = roomStrategyNames;
+export const strategyNames: readonly string[] = strategies.map((strategy) => strategy.name);
 
 const byName = new Map(strategies.map((strategy) => [strategy.name, strategy]));
 
+/** A built-in room strategy, by name. */
 export function findStrategy(name: string): Strategy | undefined {
   return byName.get(name);
 }
@@ -85,15 +84,32 @@ export const findTenantLock = (name: string) => tenantLocks.find((strategy) => s
 export const builtInStrategyNames: readonly string[] = [...new Set([...strategyNames, ...slotStrategyNames, ...tenantContexts.map(({ name }) => name)])];
 
 /**
- * Adds a strategy module's strategy to the room strategies of this process (the CLI's, to plan
- * its runs; each server's, to route to it), in place of one of the same name.
+ * The room strategies one process knows (the CLI's, to plan its runs; each server's, to route to
+ * them): the built-ins, then the strategy modules registered with it. Lists are read from it
+ * when asked, so they include every module registered so far.
  */
-export function registerStrategy(strategy: Strategy & { module: string }) {
-  byName.set(strategy.name, strategy);
-  const index = roomStrategies.findIndex(({ name }) => name === strategy.name);
-  if (index >= 0) roomStrategies[index] = strategy;
-  else {
-    roomStrategies.push(strategy);
-    roomStrategyNames.push(strategy.name);
+export class StrategyRegistry {
+  readonly #modules = new Map<string, Strategy & { module: string }>();
+
+  get strategies(): readonly Strategy[] {
+    return [...strategies, ...this.#modules.values()];
+  }
+
+  get strategyNames(): string[] {
+    return this.strategies.map((strategy) => strategy.name);
+  }
+
+  /** Those that can place holds; module strategies cannot, as they are given no `holdMs`. */
+  get holdStrategies(): readonly Strategy[] {
+    return this.strategies.filter((strategy) => strategy.holds);
+  }
+
+  find(name: string): Strategy | undefined {
+    return findStrategy(name) ?? this.#modules.get(name);
+  }
+
+  /** Adds a strategy module's strategy, in place of one of the same name. */
+  register(strategy: Strategy & { module: string }) {
+    this.#modules.set(strategy.name, strategy);
   }
 }

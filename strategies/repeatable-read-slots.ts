@@ -7,6 +7,8 @@ export const repeatableReadSlots: SlotStrategy = {
   summary:
     'look for an overlapping active booking, then insert, in one REPEATABLE READ transaction: two bookings write different rows, so both commit (write skew)',
   promisesSafety: false,
+  safeguard: null,
+  anomaly: 'G2',
   isolation: { level: 'repeatable read', anomaly: 'G2', hermitage: 'allowed' },
   book: (sql, request) => checkThenBookAt(sql, 'repeatable read', request, 'repeatable-read', 'no lock'),
 };

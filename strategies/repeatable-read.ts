@@ -1,3 +1,4 @@
+import { serializationFailuresRetried } from './safeguards.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
@@ -11,6 +12,8 @@ export const repeatableRead: Strategy = {
   summary:
     'the check, update and insert in one REPEATABLE READ transaction, no explicit lock; the second writer of the row fails with 40001, a 409 the client retries',
   promisesSafety: true,
+  safeguard: serializationFailuresRetried,
+  anomaly: null,
   holds: true,
   oneTransaction: true,
   isolation: { level: 'repeatable read', anomaly: 'P4', hermitage: 'prevented' },

@@ -12,21 +12,10 @@ interface RoomRow {
   version: string;
 }
 
-/** Seconds of pg_sleep after each read a strategy decides on; 0 unless fault injection set it. */
-let readPauseSeconds = 0;
-
-/**
- * Fault injection (`--chaos slow-db`): every read that a decision rests on is followed by a
- * pause in the same transaction, so the window between a strategy's read and its write is wide.
- * Set once per server process; off, it costs one comparison.
- */
-export function pauseAfterReads(ms: number) {
-  readPauseSeconds = ms / 1000;
-}
-
-/** `value`, after the slow-db pause when it is on. */
-export function afterRead<T>(db: Db, value: T): T | Promise<T> {
-  return readPauseSeconds > 0 ? db`select pg_sleep(${readPauseSeconds})`.then(() => value) : value;
+/** `value`, after the request's slow-db pause when it has one; off, it costs one comparison. */
+export function afterRead<T>(db: Db, request: ReserveRequest, value: T): T | Promise<T> {
+  const ms = request.readPauseMs ?? 0;
+  return ms > 0 ? db`select pg_sleep(${ms / 1000})`.then(() => value) : value;
 }
 
 /**
@@ -79,7 +68,7 @@ export function readRooms(db: Db, request: ReserveRequest, lock: RowLock = 'no l
     ${lockClause(db, lock)}
   `.then((rows) => {
     noteRead(request, rows[0]);
-    return afterRead(db, rows[0]);
+    return afterRead(db, request, rows[0]);
   });
 }
 

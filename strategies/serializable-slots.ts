@@ -1,3 +1,4 @@
+import { serializationFailuresRetried } from './safeguards.js';
 import { checkThenBookAt, type SlotStrategy } from './slots.js';
 
 // Serializable snapshot isolation remembers what each check read (a predicate lock) and aborts
@@ -8,6 +9,8 @@ export const serializableSlots: SlotStrategy = {
   summary:
     'look for an overlapping active booking, then insert, in one SERIALIZABLE transaction; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
+  safeguard: serializationFailuresRetried,
+  anomaly: null,
   isolation: { level: 'serializable', anomaly: 'G2', hermitage: 'prevented' },
   book: (sql, request) => checkThenBookAt(sql, 'serializable', request, 'serializable', 'no lock'),
 };

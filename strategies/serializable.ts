@@ -1,3 +1,4 @@
+import { serializationFailuresRetried } from './safeguards.js';
 import { beginAt, pipelinedTransaction } from './pipelined.js';
 import { checkThenWrite } from './rooms.js';
 import type { Strategy } from './types.js';
@@ -10,6 +11,8 @@ export const serializable: Strategy = {
   summary:
     'the check, update and insert in one SERIALIZABLE transaction, no explicit lock; a serialization failure (40001) is a 409 and the client retries',
   promisesSafety: true,
+  safeguard: serializationFailuresRetried,
+  anomaly: null,
   holds: true,
   oneTransaction: true,
   isolation: { level: 'serializable', anomaly: 'P4', hermitage: 'prevented' },

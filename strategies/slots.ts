@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Db } from '../db/connection.js';
-import type { Decision, Isolation, StrategyInfo } from './types.js';
+import type { Decision, Isolation, StrategyInfo, StrategyKnowledge } from './types.js';
 
 /**
  * The time-slot workload: one booking per resource per moment. A booking holds `during`, a
@@ -37,7 +37,7 @@ export type BookOutcome =
   /** The database lacks what the strategy relies on (the exclusion constraint). */
   | { status: 'unavailable'; detail: string };
 
-export interface SlotStrategy extends StrategyInfo {
+export interface SlotStrategy extends StrategyInfo, StrategyKnowledge {
   book(sql: Sql, request: SlotRequest): Promise<BookOutcome>;
 }
 

@@ -6,6 +6,8 @@ export const transactionSlots: SlotStrategy = {
   name: 'transaction',
   summary: 'look for an overlapping active booking, then insert, in one READ COMMITTED transaction, no lock: two requests both find the window free',
   promisesSafety: false,
+  safeguard: null,
+  anomaly: 'G2',
   isolation: { level: 'read committed', anomaly: 'G2', hermitage: 'allowed' },
   book: (sql, request) => checkThenBookAt(sql, 'read committed', request, 'transaction', 'no lock'),
 };

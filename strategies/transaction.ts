@@ -8,6 +8,8 @@ export const transaction: Strategy = {
   name: 'transaction',
   summary: 'the naive check, update and insert inside one READ COMMITTED transaction, no lock',
   promisesSafety: false,
+  safeguard: null,
+  anomaly: 'G-single',
   holds: true,
   oneTransaction: true,
   isolation: { level: 'read committed', anomaly: 'P4', hermitage: 'allowed' },

@@ -11,6 +11,12 @@ export interface ReserveRequest {
   holdMs?: number;
   /** Set when the caller records a history: the strategy notes here what it decided on. */
   decision?: Decision;
+  /**
+   * Fault injection (`--chaos slow-db`), from the server's configuration: every read a decision
+   * rests on is followed by a pause this long in the same transaction, so the window between a
+   * strategy's read and its write is wide.
+   */
+  readPauseMs?: number;
 }
 
 /**
@@ -81,6 +87,40 @@ export interface IsolationRung {
   hermitage: 'allowed' | 'prevented';
 }
 
+/**
+ * How a strategy that promises safety keeps it, as a history counts it (docs/histories.md): by
+ * `lock` waits, by 409s of one `conflict` reason that the client retries, or by a `refusal` (the
+ * status, and the reason when it is a 409) that tells the client the claim cannot be had.
+ */
+export type Safeguard = { mechanism: string } & (
+  { by: 'lock' } | { by: 'conflict'; reason: ConflictReason } | { by: 'refusal'; status: 409 | 422; reason?: ConflictReason }
+);
+
+/**
+ * The family of anomaly an unsafe strategy's overbooking (slots: overlap) belongs to, which names
+ * its witnesses: `statements-apart`, a check and a write in separate transactions (no isolation
+ * anomaly); `G-single`, read skew on one row (Adya); `G2`, write skew over rows or a predicate.
+ */
+export const anomalyFamilies = ['statements-apart', 'G-single', 'G2'] as const;
+export type AnomalyFamily = (typeof anomalyFamilies)[number];
+
+/** What a strategy module that leaves out a field of its knowledge gets in its place. */
+export const notDeclared = 'not declared';
+export type NotDeclared = typeof notDeclared;
+
+/**
+ * What the analysis of a history knows of a strategy that books (rooms, slots), declared by the
+ * strategy as data: every built-in declares both fields; a strategy module may.
+ */
+export interface StrategyKnowledge {
+  /** How it keeps its promise; null when it promises nothing. */
+  safeguard: Safeguard | null | NotDeclared;
+  /** What its overbooking (slots: overlap) is, when it breaks; null when it promises safety. */
+  anomaly: AnomalyFamily | null | NotDeclared;
+  /** Writes through the room_events log: the audit also replays the log against the tables. */
+  eventSourced?: boolean;
+}
+
 /** What `evento strategies` lists of any strategy, whatever it books. */
 export interface StrategyInfo {
   name: string;
@@ -97,11 +137,9 @@ export interface StrategyInfo {
   unavailable?(sql: Sql): Promise<string | undefined>;
 }
 
-export interface Strategy extends StrategyInfo {
+export interface Strategy extends StrategyInfo, StrategyKnowledge {
   /** Honours `holdMs`, so it can place holds; strategies made of the rooms.ts steps get it free. */
   holds?: boolean;
-  /** Writes through the room_events log: the audit also replays the log against the tables. */
-  eventSourced?: boolean;
   /**
    * Sends every statement inside the one transaction it opens (pipelinedTransaction), so a setting
    * local to that transaction covers them all: what the set-local tenant context needs.

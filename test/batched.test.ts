@@ -3,6 +3,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { RaceRun } from '../harness/race.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
+import { StrategyRegistry } from '../strategies/registry.js';
 import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -29,10 +30,12 @@ t.test('batched: claims settled together, and every 201 has its row (history che
 });
 
 t.test('a batch that answers 201 to a claim it could not cover: the audit sees nothing, the history check does', async (t) => {
-  const name = await useStrategyModule(fileURLToPath(new URL('broken-batch.js', import.meta.url)));
+  const registry = new StrategyRegistry();
+  const brokenBatch = registry.find(await useStrategyModule(registry, fileURLToPath(new URL('broken-batch.js', import.meta.url))));
+  if (!brokenBatch) return t.fail('the module was registered');
   const {
     results: [result],
-  } = await withHistory(t, roomRuns([strategyNamed(name)]));
+  } = await withHistory(t, roomRuns([brokenBatch]));
   if (!result) return t.fail('a result');
   const { outcome, verdict } = result;
   t.equal(verdict.label, 'SAFE', 'the tables hold no more rooms than contracted');

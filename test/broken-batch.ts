@@ -1,3 +1,4 @@
+import { lockWaits } from '../strategies/safeguards.js';
 import { randomUUID } from 'node:crypto';
 import { at } from '../lib/at.js';
 import { inBatches } from '../strategies/batch.js';
@@ -10,6 +11,8 @@ const brokenBatch: Strategy = {
   name: 'broken-batch',
   summary: 'batched, answering 201 to the claims its batch could not cover',
   promisesSafety: true,
+  safeguard: lockWaits,
+  anomaly: null,
   reserve: inBatches(async (sql, claims) =>
     (await settleBatch(sql, claims)).map((outcome, index) => (outcome.status === 'insufficient' ? reserved(randomUUID(), at(claims, index)) : outcome)),
   ),

@@ -9,6 +9,10 @@ import { keptSafe } from '../harness/history-safety.js';
 import type { HistoryTables } from '../harness/history-tables.js';
 import { findWitnesses } from '../harness/witness.js';
 import { timelineOf } from '../harness/witness-timeline.js';
+import { naive } from '../strategies/naive.js';
+import { optimistic } from '../strategies/optimistic.js';
+import { pessimistic } from '../strategies/pessimistic.js';
+import { transaction } from '../strategies/transaction.js';
 
 // Crafted histories of one hotel with 10 rooms, in ms for reading; the checker sees nanoseconds.
 const hotel = 'h1';
@@ -116,6 +120,7 @@ t.test('drift: the witness names the rooms counted without a row and the claims 
   const witnesses = findWitnesses({
     workload: 'rooms',
     strategy: 'naive',
+    anomaly: naive.anomaly,
     operations: writes,
     tables,
     hotels: [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 10, reserved: 11, locked: 0, confirmed: 7, held: 0, overbooked: 0, drift: 4 }],
@@ -145,7 +150,7 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b'), stale(3, 1, 3_000, 'c')];
   const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
+  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
   t.match(witness, { kind: 'overbooking', anomaly: /G-single/, excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
@@ -184,7 +189,7 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
   const operations = [wrote(1, 0, 3, 1, 2, 1_000, 'a'), wrote(3, 1, 1, 2, 1, 2_000, 'c'), wrote(2, 0, 3, 3, 1, 3_000, 'b')];
   const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', operations, tables: rows, hotels });
+  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
   t.match(witness, { kind: 'overbooking', anomaly: /G-single/ }, 'G-single');
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
@@ -203,22 +208,22 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
 
 t.test('how a safe strategy stayed safe, from crafted operations', async (t) => {
   const conflict = (reason: string): HistoryOp => ({ ...claim(1, 0, 2, 1, 'fail'), status: 409, reason });
-  const optimistic = keptSafe('rooms', 'optimistic', [conflict('version_mismatch'), conflict('version_mismatch'), conflict('deadlock')]);
-  t.match(optimistic, { mechanism: 'version conflicts retried', count: 2, ms: 4, other: { deadlock: { count: 1, ms: 2 } } }, 'optimistic');
+  const retried = keptSafe(optimistic.safeguard, [conflict('version_mismatch'), conflict('version_mismatch'), conflict('deadlock')]);
+  t.match(retried, { mechanism: 'version conflicts retried', count: 2, ms: 4, other: { deadlock: { count: 1, ms: 2 } } }, 'optimistic');
   const waited: HistoryOp = { ...claim(1, 0, 2, 1, 'ok'), began_us: '1000', read_xmin: '5', read_committed_us: 1_500 };
   const clear: HistoryOp = { ...claim(2, 0, 2, 1, 'ok'), began_us: '2000', read_xmin: '6', read_committed_us: 1_800 };
   t.match(
-    keptSafe('rooms', 'pessimistic', [waited, clear]),
+    keptSafe(pessimistic.safeguard, [waited, clear]),
     { mechanism: 'lock waits', count: 1, ms: 0.5 },
     'one read waited for a commit after its transaction began',
   );
   t.match(
-    keptSafe('rooms', 'pessimistic', [{ ...waited, read_committed_us: undefined }]),
+    keptSafe(pessimistic.safeguard, [{ ...waited, read_committed_us: undefined }]),
     { count: null, note: /no commit times/ },
     'unknown without commit times',
   );
-  t.equal(keptSafe('rooms', 'naive', [waited]), undefined, 'nothing for a strategy that promises nothing');
-  const kept = keptSafe('rooms', 'pessimistic', [waited, clear]);
+  t.equal(keptSafe(naive.safeguard, [waited]), undefined, 'nothing for a strategy that promises nothing');
+  const kept = keptSafe(pessimistic.safeguard, [waited, clear]);
   if (!kept) return t.fail('pessimistic is known');
   const outcome = {
     db_time: {
@@ -236,6 +241,35 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
     'the line cites the top waits and the attempts, as the table shows them',
   );
   t.equal(formatKeptSafe('pessimistic', kept), 'how pessimistic stayed safe: lock waits 1 (0.5 ms)', 'and without them, only what the history says');
+});
+
+t.test('what a strategy does not declare is said to be so: no safeguard counted, no anomaly named by default', async (t) => {
+  const conflict: HistoryOp = { ...claim(1, 0, 2, 1, 'fail'), status: 409, reason: 'lock_timeout' };
+  const kept = keptSafe('not declared', [conflict]);
+  t.match(kept, { mechanism: 'not declared', count: null, ms: null, other: { lock_timeout: { count: 1 } } }, 'nothing counted, every 409 listed');
+  if (!kept) return;
+  t.equal(
+    formatKeptSafe('mine', kept),
+    'how mine stayed safe: not declared (the strategy does not declare its safeguard); also turned back: lock_timeout 1 (2 ms)',
+    'the line says so',
+  );
+  const stale = (client: number, rooms: number, committed: number, id: string): HistoryOp => ({
+    ...claim(client, 1, 5, rooms, 'ok', id),
+    read_version: '41',
+    read_available: 3,
+    txid: String(700 + client),
+    committed_us: committed,
+  });
+  const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
+  const tables = { rows: [row('a', 3), row('b', 3)], overlaps: [] };
+  const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 6, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 0 }];
+  const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) =>
+    findWitnesses({ workload: 'rooms', strategy: 'mine', anomaly, operations, tables, hotels })[0];
+  t.match(named('not declared'), { kind: 'overbooking', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
+  t.notMatch(named('not declared')?.anomaly, /G-single|READ COMMITTED/, 'never the read-committed anomaly by default');
+  t.match(named(null), { anomaly: /none expected/, explanation: /mine promises safety/ }, 'a safe strategy that broke: no family to name');
+  t.match(named('statements-apart'), { anomaly: /check-then-act across transactions/ }, 'a declared family names it');
+  t.match(named('G2'), { anomaly: /^G2/ }, 'whichever it is');
 });
 
 t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {

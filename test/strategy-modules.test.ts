@@ -5,7 +5,9 @@ import t from 'tap';
 import { seedEvent } from '../harness/event.js';
 import { projectPath } from '../harness/paths.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
+import { formatKeptSafe } from '../cmd/witness.js';
 import { at } from '../lib/at.js';
+import { slotStrategies, strategies, StrategyRegistry } from '../strategies/registry.js';
 import { claimStatement, contendedRace, parsedCli, raceIn, readResult, roomRuns, runCli, serveApp, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -13,7 +15,13 @@ const dir = await mkdtemp(join(tmpdir(), 'evento-modules-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 
 const example = (file: string) => projectPath(`examples/strategies/${file}`);
-const moduleStrategy = async (path: string) => strategyNamed(await useStrategyModule(path));
+// The modules this file loads, as one command's registry holds them.
+const registry = new StrategyRegistry();
+const moduleStrategy = async (path: string) => {
+  const strategy = registry.find(await useStrategyModule(registry, path));
+  if (!strategy) throw new Error(`${path} was not registered`);
+  return strategy;
+};
 
 /** Writes a module into the scratch folder (no package.json there: a .ts file loads as CommonJS) and returns its path. */
 async function moduleFile(name: string, text: string) {
@@ -75,6 +83,71 @@ t.test('local-count, a .mjs module, overbooks under contention and the audit cat
   t.fail(`no overbooking in ${attempts} contended runs`);
 });
 
+t.test('every built-in declares how it keeps safe, or which anomaly family it shows', async (t) => {
+  for (const strategy of [...strategies, ...slotStrategies]) {
+    t.not(strategy.safeguard, 'not declared', `${strategy.name}: its safeguard declared`);
+    t.not(strategy.anomaly, 'not declared', `${strategy.name}: its anomaly family declared`);
+    t.equal(strategy.safeguard !== null, strategy.promisesSafety, `${strategy.name}: a safeguard exactly when it promises safety`);
+    t.equal(strategy.anomaly !== null, !strategy.promisesSafety, `${strategy.name}: an anomaly family exactly when it promises none`);
+  }
+});
+
+t.test('a module that declares how it keeps safe gets it in its result and witness line; one that does not, "not declared"', async (t) => {
+  const module = (name: string, declared: string) =>
+    moduleFile(
+      `${name}.mjs`,
+      `export default {
+        name: '${name}',
+        summary: 'the one-statement claim',
+        promisesSafety: true,
+        ${declared}
+        async reserve(sql, { eventId, hotelId, rooms, email, requestId }) {
+          ${claim}
+        },
+      };`,
+    );
+  const declared = await moduleStrategy(
+    await module('declares', "safeguard: { mechanism: 'claims the condition refused', by: 'refusal', status: 422 },"),
+  );
+  const silent = await moduleStrategy(await module('silent', ''));
+  t.match(declared, { safeguard: { by: 'refusal', status: 422 }, anomaly: null }, 'the declaration is kept');
+  t.match(silent, { safeguard: 'not declared', anomaly: null }, 'what is left out is said to be so');
+  const config = { ...contendedRace.config, clients: 20, history: true };
+  const { results } = await raceIn(t, { ...contendedRace, config, databaseUrl: database.url, runs: roomRuns([declared, silent]) });
+  const [mine, theirs] = results.map((result) => result.outcome.kept_safe);
+  t.match(mine, { mechanism: 'claims the condition refused', count: Number }, 'declared: counted from the history');
+  t.match(theirs, { mechanism: 'not declared', count: null }, 'not declared: nothing counted, no mechanism guessed');
+  if (mine && theirs) {
+    t.match(formatKeptSafe('declares', mine), /^how declares stayed safe: claims the condition refused \d+ \(/, 'its witness line says how');
+    t.match(formatKeptSafe('silent', theirs), /^how silent stayed safe: not declared \(the strategy does not declare its safeguard\)/, 'and says so');
+  }
+});
+
+t.test('a registry is an instance: it lists what was registered after it was made, and no other registry sees it', async (t) => {
+  const mine = new StrategyRegistry();
+  const before = mine.strategyNames;
+  mine.register({ ...strategyNamed('atomic'), name: 'later', module: '/later.mjs' });
+  t.same(mine.strategyNames, [...before, 'later'], 'the names, read after, include it');
+  t.equal(mine.find('later')?.module, '/later.mjs', 'found by name');
+  t.ok(
+    mine.holdStrategies.some(({ name }) => name === 'later'),
+    'every list derived from it sees it',
+  );
+  t.equal(new StrategyRegistry().find('later'), undefined, 'another registry does not');
+  t.notOk(
+    strategies.some(({ name }) => name === 'later'),
+    'nor do the built-ins',
+  );
+});
+
+t.test('a module that declares a safeguard without promising safety is refused', async (t) => {
+  const path = await moduleFile(
+    'contradiction.mjs',
+    `export default { name: 'contradiction', summary: 's', promisesSafety: false, safeguard: { mechanism: 'm', by: 'lock' }, async reserve() { return { status: 'not_found' }; } };`,
+  );
+  await t.rejects(useStrategyModule(registry, path), /strategy module .*contradiction\.mjs: it declares a safeguard but promisesSafety is false/);
+});
+
 t.test('a reserve that throws or answers no outcome is a strategy_error 500; a lost race it throws is a 409', async (t) => {
   const picky = await moduleFile(
     'picky.mjs',
@@ -90,8 +163,8 @@ t.test('a reserve that throws or answers no outcome is a strategy_error 500; a l
       },
     };`,
   );
-  await useStrategyModule(picky);
-  const { call } = await serveApp(t, database.url);
+  await useStrategyModule(registry, picky);
+  const { call } = await serveApp(t, database.url, { registry });
   const event = await seedEvent(database.sql, 1, 10);
   const path = `/${event.event_id}/${at(event.hotels, 0).hotel_id}/reserve/picky`;
   const thrown = await call('POST', path, { rooms: 1, email: 'throw@evento.test' });
@@ -165,7 +238,6 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
       /its default export is not a Strategy: name: expected lower-case letters, digits and dashes/,
     ],
     ['atomic.mjs', `export default ${strategy('atomic')};`, /its name "atomic" is a built-in strategy's/],
-    ['twin.mjs', `export default ${strategy('picky')};`, /its name "picky" is taken by the strategy module .*picky\.mjs/],
     ['strategy.json', '{}', /expected a \.js, \.mjs, \.ts or \.mts file/],
   ];
   // An ES module package, as a project's strategies live in: these checks run in the test process, which carries
@@ -189,6 +261,17 @@ t.test('a module that cannot be used stops the command line with exit 2 and one 
         `${file} (${at(args, 0)}): names the file and the problem`,
       );
     }
+  }
+  // Two modules of one command under one name: the second is refused.
+  const [first, second] = [join(esm, 'first.mjs'), join(esm, 'second.mjs')];
+  for (const path of [first, second]) await writeFile(path, `export default ${strategy('twin')};`);
+  for (const args of [
+    ['race', '--strategies', `${first},${second}`],
+    ['sweep', '--strategies', `${first},${second}`, '--clients', '10,20'],
+  ]) {
+    const { code, stderr } = await parsedCli(args);
+    t.equal(code, 2, `a namesake (${at(args, 0)}): exit 2`);
+    t.match(stderr, /strategy module .*second\.mjs: its name "twin" is taken by the strategy module .*first\.mjs/, 'names both files');
   }
   const holds = await parsedCli(['run', '--workload', 'holds', '--strategy', example('nowait.ts')]);
   t.equal(holds.code, 2, 'a module strategy runs the rooms workload only');

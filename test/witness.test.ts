@@ -157,6 +157,7 @@ const craftedWitnesses = (operations: HistoryOp[], contracted: number, overbooke
   findWitnesses({
     workload: 'rooms',
     strategy: 'transaction',
+    anomaly: 'G-single',
     operations,
     tables: {
       rows: operations.map((op) => ({

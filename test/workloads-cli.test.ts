@@ -47,13 +47,13 @@ t.test('evento strategies lists every strategy with its workloads and guarantee'
   const rows = JSON.parse(run.stdout) as { name: string; workloads: string[]; guarantee: string }[];
   t.match(
     rows.find((row) => row.name === 'exclusion'),
-    { workloads: ['slots'], guarantee: 'never overlaps' },
-    'exclusion',
+    { workloads: ['slots'], guarantee: 'never overlaps', safeguard: { by: 'refusal', status: 409, reason: 'exclusion_violation' }, anomaly: null },
+    'exclusion, with how it keeps safe',
   );
   t.match(
     rows.find((row) => row.name === 'naive-slots'),
-    { workloads: ['slots'], guarantee: 'unsafe: overlaps' },
-    'naive-slots',
+    { workloads: ['slots'], guarantee: 'unsafe: overlaps', safeguard: null, anomaly: 'statements-apart' },
+    'naive-slots, with the anomaly it shows',
   );
   t.match(
     rows.find((row) => row.name === 'atomic'),

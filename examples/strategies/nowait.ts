@@ -6,6 +6,7 @@ const nowait: Strategy = {
   name: 'nowait',
   summary: 'SELECT … FOR UPDATE NOWAIT on the event-hotel row, then check, update and insert; a locked row is a 409 at once',
   promisesSafety: true,
+  safeguard: { mechanism: 'locked rows retried', by: 'conflict', reason: 'lock_timeout' },
   async reserve(sql, { eventId, hotelId, rooms, email, requestId }) {
     try {
       return await sql.begin(async (tx): Promise<ReserveOutcome> => {

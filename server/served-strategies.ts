@@ -1,0 +1,9 @@
+import type { StrategyRegistry } from '../strategies/registry.js';
+
+/** What a server's routes need of its configuration to run a strategy. */
+export interface ServedStrategies {
+  /** The strategies it routes to: the built-ins, and the strategy modules it loaded. */
+  registry: StrategyRegistry;
+  /** Fault injection (slow-db): after each read a strategy decides on, a pause this long in the same transaction. */
+  readPauseMs?: number;
+}
