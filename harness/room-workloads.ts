@@ -4,7 +4,7 @@ import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.j
 import { findStrategy, strategies } from '../strategies/registry.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { startLoop } from './background-loop.js';
-import { auditEvent, seedEvent } from './event.js';
+import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
 import type { HoldConfig } from './run-config.js';
 import type { Workload } from './workload.js';
@@ -17,11 +17,15 @@ export const roomsWorkload: Workload = {
   summary: 'reserve rooms until every hotel is sold out',
   strategies,
   find: findStrategy,
-  async start(sql, config, eventName) {
-    return { event: await seedEvent(sql, config.hotels, config.rooms, eventName), config: {}, plan: {} };
+  async start(sql, config, eventName, inventory) {
+    const event = await seedEvent(sql, config.hotels, config.rooms, eventName);
+    if (!inventory) return { event, config: {}, plan: {} };
+    const buckets = config.buckets ?? defaultBuckets;
+    await keepRooms(sql, event.event_id, inventory, buckets);
+    return { event, config: inventory === 'buckets' ? { buckets } : {}, plan: {} };
   },
-  async audit(sql, eventId) {
-    return { rooms: await auditEvent(sql, eventId), counts: {}, problems: [] };
+  async audit(sql, eventId, _counts, inventory) {
+    return { rooms: await auditEvent(sql, eventId, inventory), counts: {}, problems: [] };
   },
 };
 

@@ -1,5 +1,7 @@
 import { advisory } from './advisory.js';
 import { atomic } from './atomic.js';
+import { bucketsSingle } from './buckets-single.js';
+import { buckets } from './buckets.js';
 import { eventLog } from './event-log.js';
 import { exclusionOnConflict } from './exclusion-on-conflict.js';
 import { exclusion } from './exclusion.js';
@@ -14,13 +16,27 @@ import { serializableSlots } from './serializable-slots.js';
 import { serializable } from './serializable.js';
 import { sessionSet } from './session-set.js';
 import { setLocal } from './set-local.js';
+import { skipLocked } from './skip-locked.js';
 import type { SlotStrategy } from './slots.js';
 import type { TenantContext } from './tenant-context.js';
 import { transactionSlots } from './transaction-slots.js';
 import { transaction } from './transaction.js';
 import type { Strategy } from './types.js';
 
-const roomStrategies: Strategy[] = [naive, transaction, pessimistic, atomic, optimistic, repeatableRead, serializable, advisory, eventLog];
+const roomStrategies: Strategy[] = [
+  naive,
+  transaction,
+  pessimistic,
+  atomic,
+  optimistic,
+  repeatableRead,
+  serializable,
+  advisory,
+  eventLog,
+  buckets,
+  bucketsSingle,
+  skipLocked,
+];
 
 /** The room strategies: the built-ins, then any strategy module registered in this process. */
 export const strategies: readonly Strategy[] = roomStrategies;

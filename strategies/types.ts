@@ -81,6 +81,12 @@ export interface IsolationRung {
   hermitage: 'allowed' | 'prevented';
 }
 
+/**
+ * Which rows keep a hotel's rooms: the event-hotel row's counter, bucket rows that split it
+ * (room_buckets), or one row per room (room_units). The listing and the audit read the same ones.
+ */
+export type Inventory = 'counter' | 'buckets' | 'room_units';
+
 /** What `evento strategies` lists of any strategy, whatever it books. */
 export interface StrategyInfo {
   name: string;
@@ -91,6 +97,8 @@ export interface StrategyInfo {
   isolation?: IsolationRung;
   /** The file a strategy module was loaded from (docs/write-a-strategy.md); unset for the built-ins. */
   module?: string;
+  /** Where it keeps the rooms it sells, when not in the counter: each run seeds its event so. */
+  inventory?: Exclude<Inventory, 'counter'>;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
   unavailable?(sql: Sql): Promise<string | undefined>;
 }

@@ -1,0 +1,18 @@
+import { claimUnits, countFreeUnits } from './room-rows.js';
+import { reserved } from './rooms.js';
+import type { Strategy } from './types.js';
+
+export const skipLocked: Strategy = {
+  name: 'skip-locked',
+  summary:
+    'one row per room: SELECT … FOR UPDATE SKIP LOCKED LIMIT n takes n free rooms that no other claim holds and writes the reservation into them, all or nothing; finding fewer is a 422, even while others hold the rest',
+  promisesSafety: true,
+  inventory: 'room_units',
+  async reserve(sql, request) {
+    const claim = await claimUnits(sql, request);
+    if ('id' in claim) return reserved(claim.id, request);
+    // Fewer than n free and unheld: the refusal says how many are free, those others hold included.
+    const available = await countFreeUnits(sql, request);
+    return available === undefined ? { status: 'not_found' } : { status: 'insufficient', available };
+  },
+};
