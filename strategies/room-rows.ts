@@ -113,10 +113,11 @@ export const takeAcrossBuckets = (sql: Sql, request: ReserveRequest) =>
 /**
  * One statement: lock n free units of the hotel, skipping those other claims hold (FOR UPDATE
  * SKIP LOCKED), and only if it found n, insert the reservation and write its id into them: all
- * or nothing. Returns the reservation id, or how many free units it could lock.
+ * or nothing. Returns the reservation id; or, when it found fewer, the hotel's units and how
+ * many of them were free in the statement's snapshot, those other claims held included.
  */
-export async function claimUnits(db: Db, request: ReserveRequest): Promise<{ id: string } | { found: number }> {
-  const [row] = await db<[{ id: string | null; txid: string | null; found: number }]>`
+export async function claimUnits(db: Db, request: ReserveRequest): Promise<{ id: string } | { units: number; free: number }> {
+  const [row] = await db<[{ id: string; txid: string; units: null; free: null } | { id: null; txid: null; units: number; free: number }]>`
     with free as (
       select event_hotel_rooms_id, unit from room_units
       where event_hotel_rooms_id = ${hotelRow(db, request)} and reservation_id is null
@@ -132,17 +133,12 @@ export async function claimUnits(db: Db, request: ReserveRequest): Promise<{ id:
       from reservation, free
       where u.event_hotel_rooms_id = free.event_hotel_rooms_id and u.unit = free.unit
     )
-    select reservation.id, reservation.txid, (select count(*) from free)::int as found
+    select reservation.id, reservation.txid,
+      case when reservation.id is null then
+        (select count(*) from room_units where event_hotel_rooms_id = ${hotelRow(db, request)})::int end as units,
+      case when reservation.id is null then
+        (select count(*) from room_units where event_hotel_rooms_id = ${hotelRow(db, request)} and reservation_id is null)::int end as free
     from (values (1)) as one left join reservation on true
   `;
-  return row.id !== null && row.txid !== null ? { id: noteWrite(request, { id: row.id, txid: row.txid }) } : { found: row.found };
-}
-
-/** The hotel's free units as committed, those other claims hold included; undefined when it has none kept. */
-export async function countFreeUnits(db: Db, request: ReserveRequest) {
-  const [row] = await db<{ units: number; free: number }[]>`
-    select count(*)::int as units, count(*) filter (where reservation_id is null)::int as free
-    from room_units where event_hotel_rooms_id = ${hotelRow(db, request)}
-  `;
-  return row && row.units > 0 ? row.free : undefined;
+  return row.id === null ? { units: row.units, free: row.free } : { id: noteWrite(request, row) };
 }

@@ -1,4 +1,4 @@
-import { claimUnits, countFreeUnits } from './room-rows.js';
+import { claimUnits } from './room-rows.js';
 import { reserved } from './rooms.js';
 import type { Strategy } from './types.js';
 
@@ -11,8 +11,7 @@ export const skipLocked: Strategy = {
   async reserve(sql, request) {
     const claim = await claimUnits(sql, request);
     if ('id' in claim) return reserved(claim.id, request);
-    // Fewer than n free and unheld: the refusal says how many are free, those others hold included.
-    const available = await countFreeUnits(sql, request);
-    return available === undefined ? { status: 'not_found' } : { status: 'insufficient', available };
+    // Fewer than n free and unheld: the refusal says how many were free, those other claims held included.
+    return claim.units === 0 ? { status: 'not_found' } : { status: 'insufficient', available: claim.free };
   },
 };
