@@ -144,13 +144,17 @@ const strategiesOf = (workload: WorkloadName) => workloads[workload].strategies.
 /**
  * `run --workload W --strategy S` or `race --workload W1,W2 --strategies a,W:b`: the runs, in
  * order, each once. A plain name runs in each listed workload that has it; W:name in W only. No
- * list: every strategy of each workload.
+ * list: every strategy of each workload but the variants that are there to show a price.
  */
 export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload'>, named?: string[]): RaceRun[] {
   if (command === 'run' && flags.workload.length > 1) {
     throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
   }
-  const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
+  const items =
+    named ??
+    flags.workload.flatMap((workload) =>
+      workloads[workload].strategies.filter((strategy) => !strategy.notRacedByDefault).map(({ name }) => `${workload}:${name}`),
+    );
   const runs = items.flatMap((item) => {
     const [pinned, name] = splitItem(item);
     const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {

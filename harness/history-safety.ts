@@ -32,6 +32,9 @@ function mechanismOf(workload: WorkloadName, strategy: string): Mechanism | unde
     'event-log': { mechanism: 'version conflicts retried (taken stream versions)', by: 'conflict', reason: 'unique_violation' },
     serializable: { mechanism: 'serialization failures retried', by: 'conflict', reason: 'serialization_failure' },
     atomic: { mechanism: "claims the update's condition refused", by: 'refusal', status: 422 },
+    buckets: { mechanism: "claims the buckets' conditions refused", by: 'refusal', status: 422 },
+    'buckets-single': { mechanism: "claims the buckets' conditions refused", by: 'refusal', status: 422 },
+    'skip-locked': { mechanism: 'claims that found fewer free rooms than asked, skipping those held', by: 'refusal', status: 422 },
   };
   return mechanisms[strategy];
 }

@@ -8,5 +8,6 @@ export const bucketsSingle: Strategy = {
     'buckets without the last pass: n is taken from one bucket or not at all, so near sell-out a request is refused (422) while the rooms it asks for remain, spread over several buckets',
   promisesSafety: true,
   inventory: 'buckets',
+  notRacedByDefault: true,
   reserve: (sql, request) => claimFromBuckets(sql, request, (available) => Promise.resolve({ status: 'insufficient', available })),
 };

@@ -97,6 +97,8 @@ export interface StrategyInfo {
   isolation?: IsolationRung;
   /** The file a strategy module was loaded from (docs/write-a-strategy.md); unset for the built-ins. */
   module?: string;
+  /** Set on a variant that is there to show a price: a race that names no strategies leaves it out. */
+  notRacedByDefault?: true;
   /** Where it keeps the rooms it sells, when not in the counter: each run seeds its event so. */
   inventory?: Exclude<Inventory, 'counter'>;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
