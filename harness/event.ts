@@ -57,6 +57,12 @@ export interface EventAudit {
   drift: number;
 }
 
+/** The rows an event's rooms are kept in, as its seeding set them (one inventory for all its hotels). */
+export async function inventoryOf(sql: Sql, eventId: string): Promise<Inventory> {
+  const [row] = await sql<{ inventory: Inventory }[]>`select inventory from event_hotel_rooms where event_id = ${eventId} limit 1`;
+  return row?.inventory ?? 'counter';
+}
+
 /** The check of the rows each inventory keeps rooms in, beside the counter's. */
 const keptRoomsAudits = { buckets: 'sql/audit-buckets.sql', room_units: 'sql/audit-room-units.sql' };
 

@@ -14,7 +14,7 @@ import { listAvailable } from '../strategies/rooms.js';
 import { skipLocked } from '../strategies/skip-locked.js';
 import { transaction } from '../strategies/transaction.js';
 import type { Strategy } from '../strategies/types.js';
-import { useDatabase } from './helpers.js';
+import { runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
 const { sql } = database;
@@ -160,4 +160,16 @@ t.test('room units: skip-locked refuses while others hold the rooms; the audit c
   const drifted = await auditEvent(sql, event.event_id, 'room_units');
   t.equal(drifted.drift, 2, 'one unit short in all, and one reservation a unit short');
   t.equal(verdictOf(skipLocked, drifted).label, 'DRIFT 2', 'verdict');
+});
+
+t.test('evento audit --event checks an event by the rows its rooms are kept in', async (t) => {
+  const { event, row, ask } = await keptHotel(10, 'buckets', 2);
+  t.equal((await buckets.reserve(sql, ask(3))).status, 'reserved', '3 rooms');
+  const audit = () => runCli(['audit', '--event', event.event_id, '--assert-no-overbooking'], { env: { DATABASE_URL: database.url } });
+  const clean = await audit();
+  t.equal(clean.code, 0, `the buckets agree with the rows: exit 0 (stderr: ${clean.stderr})`);
+  await sql`update room_buckets set reserved = 0 where event_hotel_rooms_id = ${row}`;
+  const drifted = await audit();
+  t.equal(drifted.code, 1, 'a bucket that lost its update: exit 1');
+  t.match(drifted.stdout, /DRIFT 3/, 'named in the verdict');
 });
