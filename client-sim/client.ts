@@ -209,7 +209,7 @@ export async function runClient(index: number, server: number, api: Api, plan: C
     if (reply === 'reserved') client.waitOver();
     if (reply === 'reserved' && plan.holds) settled = await settleHold(id, rooms, plan.holds, { firstAttemptAtMs, heldAtMs: answeredAtMs, attempts });
     else if (reply === 'reserved') metrics.recordReservation(rooms, firstAttemptAtMs, answeredAtMs, attempts);
-    if (reply === 'insufficient') metrics.recordInsufficient();
+    if (reply === 'insufficient') metrics.recordInsufficient(rooms, attempt.available);
     if (!settled) {
       if (await client.failed()) continue;
       return;

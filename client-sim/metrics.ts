@@ -144,6 +144,10 @@ export function createMetrics() {
     countIn(tenths[name], Math.floor(elapsed / 100));
   };
 
+  function count(kind: string, by = 1) {
+    kinds[kind] = (kinds[kind] ?? 0) + by;
+  }
+
   /**
    * A reservation acknowledged to a client: `rooms` more sold, waited for from
    * `firstAttemptAtMs` to the 201 at `reservedAtMs` (a hold's, for a confirmed hold), in
@@ -191,9 +195,14 @@ export function createMetrics() {
       counts.retries += 1;
       retriedMs += attemptMs;
     },
-    /** A 422: fewer rooms left than asked for. */
-    recordInsufficient() {
+    /**
+     * A 422: fewer rooms left than asked for. When the answer says `available` rooms remain and
+     * they cover the `asked`, the hotel still had them: a refusal that a design's price (rooms
+     * spread over buckets, rows held by other claims) explains, counted as refused_while_available.
+     */
+    recordInsufficient(asked?: number, available?: number) {
       counts.insufficient += 1;
+      if (asked !== undefined && available !== undefined && available >= asked) count('refused_while_available');
     },
     recordReservation,
     /** A slot booking acknowledged: a reservation of a window, not of rooms. */
@@ -224,9 +233,7 @@ export function createMetrics() {
     /** Milliseconds, to one decimal. */
     retriedAttemptsMs: () => Math.round(retriedMs * 10) / 10,
     /** One more of a workload's own events (`holds_confirmed`, `responses_dropped`, …). */
-    count(kind: string, by = 1) {
-      kinds[kind] = (kinds[kind] ?? 0) + by;
-    },
+    count,
     kinds: () => ({ ...kinds }),
     recordWrite(outcome: keyof WriteLog, requestId: string) {
       writes[outcome].push(requestId);

@@ -43,7 +43,7 @@ export async function runOpenLoop(options: {
       if (attempt.step === 'sold-out') soldOut.abort();
       if (attempt.step !== 'claimed') continue;
       if (attempt.reply === 'reserved') metrics.recordReservation(attempt.rooms, intendedAt, attempt.answeredAtMs, attempt.attempts);
-      if (attempt.reply === 'insufficient') metrics.recordInsufficient();
+      if (attempt.reply === 'insufficient') metrics.recordInsufficient(attempt.rooms, attempt.available);
     }
   }
 

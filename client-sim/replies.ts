@@ -15,8 +15,9 @@ export interface TenantRow {
   tenant_id: string | null;
 }
 
-/** A reserve call's reply, with the new reservation's id when there is one. */
-export type Claim = { reply: 'reserved'; id: string } | { reply: Exclude<ReserveReply, 'reserved'>; id?: undefined };
+/** A reserve call's reply, with the new reservation's id when there is one, and a 422's rooms left. */
+export type Claim =
+  { reply: 'reserved'; id: string; available?: undefined } | { reply: Exclude<ReserveReply, 'reserved'>; id?: undefined; available?: number };
 
 /** A confirm or cancel: `moved`, or `refused` (409: the reservation is no longer HELD). */
 export type TransitionReply = 'moved' | 'refused' | 'conflict' | 'failed';
@@ -31,6 +32,12 @@ type Received = Delivered | 'unanswered' | undefined;
 function conflictReasonOf(body: unknown): string {
   const reason = typeof body === 'object' && body !== null && 'reason' in body ? body.reason : undefined;
   return typeof reason === 'string' ? reason : 'unknown';
+}
+
+/** A 422 body's `available`; undefined when it has none (the original Evento server sends none). */
+function availableIn(body: unknown): number | undefined {
+  const available = typeof body === 'object' && body !== null && 'available' in body ? body.available : undefined;
+  return typeof available === 'number' ? available : undefined;
 }
 
 /** Reads what the server answered as what a client acts on, counting conflicts and surprises in the metrics. */
@@ -73,7 +80,7 @@ export function createReplies(metrics: Metrics) {
       if (recordWrite(reply, requestId, 201) || reply === 'unanswered' || !reply) return { reply: 'failed' };
       if (reply.status === 201) return { reply: 'reserved', id: (reply.body as { reservation: { id: string } }).reservation.id };
       if (reply.status === 409 && isRetryable(reply)) return { reply: 'conflict' };
-      if (reply.status === 422) return { reply: 'insufficient' };
+      if (reply.status === 422) return { reply: 'insufficient', available: availableIn(reply.body) };
       return { reply: unexpected(reply) };
     },
 

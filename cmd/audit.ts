@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { writeFile } from 'node:fs/promises';
 import { openDatabase } from '../harness/database.js';
 import { AssertionFailed, UsageError } from '../harness/errors.js';
-import { auditEvent } from '../harness/event.js';
+import { auditEvent, inventoryOf } from '../harness/event.js';
 import type { SqlAudit } from '../harness/result-schema.js';
 import { auditWithSql, keyAuditOfEvent, openAuditDatabase, sqlAuditOf } from '../harness/target-audit.js';
 import { formatThousands } from './report-table.js';
@@ -73,7 +73,7 @@ async function auditOfQuery(url: string, file: string, eventId: string): Promise
 async function auditOfOwnTables(eventId: string): Promise<AuditReport> {
   const database = await openDatabase();
   try {
-    const audit = await auditEvent(database.sql, eventId);
+    const audit = await auditEvent(database.sql, eventId, await inventoryOf(database.sql, eventId));
     if (audit.hotels.length === 0) throw new UsageError(`--event ${eventId}: no such event in evento's tables (--audit-sql audits your own)`);
     const rows = sqlAuditOf('sql/audit.sql', keyAuditOfEvent(audit));
     return { event_id: eventId, audited_by: 'evento', ...rows, drift: audit.drift, verdict: verdictOf(rows.overbooked, audit.drift) };

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { arrivalModels } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
 import { serviceLevelOf, type ServiceLevel } from '../harness/capacity.js';
+import { defaultBuckets } from '../harness/event.js';
 import type { ThinkRange } from '../harness/run-config.js';
 import { isUuid } from '../server/validate.js';
 import { defaultBatchMs } from '../strategies/batch.js';
@@ -170,6 +171,11 @@ export function loadOptions() {
     .addOption(new Option('--rooms <R>', 'contracted rooms per hotel').argParser(integer(1, 1_000_000)).default(200))
     .addOption(new Option('--hotels <H>', 'hotels in the event').argParser(integer(1, 1000)).default(3))
     .addOption(new Option('--max-rooms <K>', 'most rooms one request asks for').argParser(integer(1, 1000)).default(5))
+    .addOption(
+      new Option('--buckets <K>', 'bucket rows per hotel for the strategies that split its rooms (buckets, buckets-single)')
+        .argParser(integer(1, 1000))
+        .default(defaultBuckets),
+    )
     .addOption(new Option('--think-ms <A-B>', "pause between a client's requests, in ms").argParser(thinkRange).default(thinkRange('0-300'), '0-300'))
     .addOption(
       new Option('--seed <X>', "seed for the clients' random choices (default: random, recorded in the results)").argParser(integer(0, 2 ** 31 - 1)),

@@ -31,6 +31,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     hotels: flags.hotels,
     rooms: flags.rooms,
     maxRooms: flags.maxRooms,
+    buckets: flags.buckets,
     thinkMs: flags.thinkMs,
     seed: flags.seed ?? randomInt(2 ** 31 - 1),
     pick: flags.pick,

@@ -164,8 +164,8 @@ const strategiesOf = (registry: StrategyRegistry, workload: WorkloadName) => wor
 /**
  * `run --workload W --strategy S` or `race --workload W1,W2 --strategies a,W:b`: the runs, in
  * order, each once. A plain name runs in each listed workload that has it; W:name in W only. No
- * list: every strategy of each workload. Strategy modules among `items` are loaded into a registry
- * of this command's own.
+ * list: every strategy of each workload but the variants that are there to show a price. Strategy
+ * modules among `items` are loaded into a registry of this command's own.
  */
 export async function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload' | 'via'>, items?: string[]): Promise<RaceRun[]> {
   const registry = new StrategyRegistry();
@@ -174,7 +174,14 @@ export async function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlag
     throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
   }
   if (command === 'run' && flags.via.length > 1) throw new UsageError(`run takes one --via (${vias.join(' or ')}); race and sweep take http,direct`);
-  const listed = named ?? flags.workload.flatMap((workload) => strategiesOf(registry, workload).map((name) => `${workload}:${name}`));
+  const listed =
+    named ??
+    flags.workload.flatMap((workload) =>
+      workloads[workload]
+        .strategiesIn(registry)
+        .filter((strategy) => !strategy.notRacedByDefault)
+        .map(({ name }) => `${workload}:${name}`),
+    );
   const runs = listed.flatMap((item) => {
     const [pinned, name] = splitItem(item);
     const runs = (pinned ? [pinned] : flags.workload).flatMap((workload) => {

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/connection.js';
+import type { Inventory } from '../strategies/types.js';
 import { auditEvent } from './event.js';
 import { hotelOutcomes } from './result.js';
 import type { HotelOutcome } from './result-schema.js';
@@ -8,13 +9,13 @@ import type { HotelOutcome } from './result-schema.js';
  * per-hotel overbooking and drift as the tables have them. A slow audit skips ticks rather
  * than piling queries onto the database under test.
  */
-export function liveAudit(sql: Sql, eventId: string, report: (hotels: HotelOutcome[]) => void) {
+export function liveAudit(sql: Sql, eventId: string, inventory: Inventory | undefined, report: (hotels: HotelOutcome[]) => void) {
   let pending: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
   return {
     tick() {
       if (pending || failure) return;
-      pending = auditEvent(sql, eventId)
+      pending = auditEvent(sql, eventId, inventory)
         .then(
           (audit) => report(hotelOutcomes(audit)),
           (error: unknown) => {

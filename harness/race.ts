@@ -225,10 +225,10 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   const { chaos } = config;
   const workload = workloads[name];
   const startedAt = new Date();
-  const run = await workload.start(database.sql, config);
+  const run = await workload.start(database.sql, config, undefined, strategy.inventory);
   const { event } = run;
   hooks.onStart?.({ strategy, workload: name, via, event });
-  const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
+  const live = hooks.onAudit && liveAudit(database.sql, event.event_id, strategy.inventory, (hotels) => hooks.onAudit?.({ strategy, hotels }));
   // Started with the clients, once their connections are open: faults are injected while they run.
   let faults: ReturnType<typeof startChaos> | undefined;
   let waits: WaitSampling | undefined;
@@ -271,7 +271,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   }
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
-  const audit = await auditRun(database.sql, workload, event.event_id, load.counts);
+  const audit = await auditRun(database.sql, workload, event.event_id, load.counts, strategy.inventory);
   const knowledge = workload.knowledgeOf(strategy, config) ?? { safeguard: notDeclared, anomaly: notDeclared };
   // Only a strategy that writes the log is expected to agree with its replay.
   const logReplay = knowledge.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
@@ -322,6 +322,9 @@ function basePlan(config: RunConfig, strategy: StrategyInfo, run: WorkloadRun) {
 /** Per hotel in the warm-up's event: more than its clients can book, so they never stop early. */
 const warmupRooms = 1_000_000;
 
+/** The same where every room is a row of its own: a warm-up's share sells far fewer, and a million rows would take seconds to seed. */
+const warmupRoomUnits = 20_000;
+
 /**
  * Unmeasured load before the first run: each run's strategy in turn, for an equal share of
  * `warmupMs`, on a throwaway event whose rooms never sell out, at think 0 and over random hotels
@@ -334,7 +337,8 @@ async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: S
   const share = Math.max(1, Math.round(warmupMs / runs.length));
   for (const { workload: name, strategy, via } of runs) {
     if (options.signal?.aborted) return;
-    const run = await workloads[name].start(sql, { ...config, rooms: warmupRooms }, `evento warm-up ${new Date().toISOString()} (not measured)`);
+    const rooms = strategy.inventory === 'room_units' ? warmupRoomUnits : warmupRooms;
+    const run = await workloads[name].start(sql, { ...config, rooms }, `evento warm-up ${new Date().toISOString()} (not measured)`, strategy.inventory);
     try {
       await runLoad({
         ...shared,

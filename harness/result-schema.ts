@@ -33,6 +33,8 @@ export interface RunParams {
   holds?: HoldParams;
   /** The slots workload's parameters; only in its runs. */
   slots?: SlotParams;
+  /** Bucket rows per hotel (--buckets); only in the runs of a strategy that keeps its rooms in buckets. */
+  buckets?: number;
   /** The tenants workload's parameters; only in its runs. */
   tenants?: { tenants: number; lock: string };
   /** The pooler between the servers and the database (--pooler); unset without. */
@@ -146,6 +148,13 @@ export interface StrategyResult {
     db_time?: DbTime | null;
     retries: number;
     insufficient: number;
+    /**
+     * 422s whose answer said the hotel still had the rooms asked for (its `available` covered
+     * them): refused by a design's price, not by a sold-out hotel; 0 in files written before.
+     */
+    refused_while_available?: number;
+    /** Contracted rooms neither confirmed nor held when the run ended, by the audit; absent in files written before. */
+    unsold_rooms?: number;
     errors: number;
     errors_by_kind: Record<string, number>;
     duration_ms: number;

@@ -23,7 +23,7 @@ export function paramsOf(
   config: RunConfig,
   run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo; via?: Via; batches?: boolean },
 ): RunParams {
-  const { holds, slots, tenants } = run.own;
+  const { holds, slots, tenants, buckets } = run.own;
   const { retries, chaos } = config;
   return {
     strategy: run.strategy,
@@ -43,6 +43,8 @@ export function paramsOf(
     holds: holds && { confirm_ratio: holds.confirmRatio, cancel_ratio: holds.cancelRatio, hold_ttl_ms: holds.holdTtlMs, sweep_ms: holds.sweepMs },
     slots: slots && { resources: slots.resources, hours: slots.hours, attempts: slots.attempts },
     tenants: tenants && { tenants: tenants.tenants, lock: tenants.lock },
+    // Only where the rooms were kept in buckets.
+    ...(buckets !== undefined && { buckets }),
     pooler: run.pooler,
     via: run.via ?? 'http',
     retries: retries && {
@@ -169,6 +171,8 @@ export function buildResult(input: {
       ...(input.dbTime !== undefined && { db_time: input.dbTime }),
       retries: snapshot.retries,
       insufficient: snapshot.insufficient,
+      refused_while_available: input.load.counts.refused_while_available ?? 0,
+      unsold_rooms: Math.max(0, audit.contracted - (audit.confirmed + audit.held)),
       errors: snapshot.errorsTotal,
       errors_by_kind: snapshot.errors,
       duration_ms: snapshot.elapsedMs,

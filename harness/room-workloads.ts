@@ -3,7 +3,7 @@ import type { Sql } from '../db/connection.js';
 import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { startLoop } from './background-loop.js';
-import { auditEvent, seedEvent } from './event.js';
+import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
 import type { HoldConfig } from './run-config.js';
 import type { Strategy } from '../strategies/types.js';
@@ -17,11 +17,15 @@ export const roomsWorkload: Workload = {
   summary: 'reserve rooms until every hotel is sold out',
   strategiesIn: (registry) => registry.strategies,
   knowledgeOf: (strategy: Strategy) => strategy,
-  async start(sql, config, eventName) {
-    return { event: await seedEvent(sql, config.hotels, config.rooms, eventName), config: {}, plan: {} };
+  async start(sql, config, eventName, inventory) {
+    const event = await seedEvent(sql, config.hotels, config.rooms, eventName);
+    if (!inventory) return { event, config: {}, plan: {} };
+    const buckets = config.buckets ?? defaultBuckets;
+    await keepRooms(sql, event.event_id, inventory, buckets);
+    return { event, config: inventory === 'buckets' ? { buckets } : {}, plan: {} };
   },
-  async audit(sql, eventId) {
-    return { rooms: await auditEvent(sql, eventId), counts: {}, problems: [] };
+  async audit(sql, eventId, _counts, inventory) {
+    return { rooms: await auditEvent(sql, eventId, inventory), counts: {}, problems: [] };
   },
 };
 

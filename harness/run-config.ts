@@ -51,6 +51,8 @@ export interface RunConfig {
   hotels: number;
   rooms: number;
   maxRooms: number;
+  /** Bucket rows per hotel for a strategy that keeps its rooms in buckets (--buckets); the default when unset. */
+  buckets?: number;
   thinkMs: ThinkRange;
   seed: number;
   pick: 'first' | 'random';

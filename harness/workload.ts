@@ -1,7 +1,7 @@
 import type { ClientPlan } from '../client-sim/client.js';
 import type { Sql } from '../db/connection.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
-import type { StrategyInfo, StrategyKnowledge } from '../strategies/types.js';
+import type { Inventory, StrategyInfo, StrategyKnowledge } from '../strategies/types.js';
 import type { EventAudit, SeededEvent } from './event.js';
 import type { HoldConfig, RunConfig, SlotConfig, TenantConfig } from './run-config.js';
 
@@ -17,7 +17,7 @@ export type WorkloadName = (typeof workloadNames)[number];
 export interface WorkloadRun {
   event: SeededEvent;
   /** The workload's own settings as used, for the result file. */
-  config: { holds?: HoldConfig; slots?: SlotConfig; tenants?: TenantConfig };
+  config: { holds?: HoldConfig; slots?: SlotConfig; tenants?: TenantConfig; buckets?: number };
   plan: Pick<ClientPlan, 'holds' | 'slots' | 'tenants'>;
   /** The holds sweeper, expiring lapsed holds beside the clients; finish() after they stop makes its last pass. */
   sweeper?: { finish(signal?: AbortSignal): Promise<void> };
@@ -42,10 +42,16 @@ export interface Workload {
    * reservations go through.
    */
   knowledgeOf(strategy: StrategyInfo, config: RunConfig): StrategyKnowledge | undefined;
-  /** Seeds a new event, named `eventName` when given (the warm-up's says so). */
-  start(sql: Sql, config: RunConfig, eventName?: string): Promise<WorkloadRun>;
-  /** `clientCounts`: what the clients counted, for an audit that needs their side (rows they were given). */
-  audit(sql: Sql, eventId: string, clientCounts?: Record<string, number>): Promise<WorkloadAudit>;
+  /**
+   * Seeds a new event, named `eventName` when given (the warm-up's says so), its rooms kept in
+   * `inventory` (the run's strategy's).
+   */
+  start(sql: Sql, config: RunConfig, eventName?: string, inventory?: StrategyInfo['inventory']): Promise<WorkloadRun>;
+  /**
+   * `clientCounts`: what the clients counted, for an audit that needs their side (rows they were
+   * given); `inventory`: the rows the run's strategy kept the rooms in.
+   */
+  audit(sql: Sql, eventId: string, clientCounts?: Record<string, number>, inventory?: Inventory): Promise<WorkloadAudit>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { advisory } from './advisory.js';
 import { atomic } from './atomic.js';
 import { batched } from './batched.js';
+import { bucketsSingle } from './buckets-single.js';
+import { buckets } from './buckets.js';
 import { eventLog } from './event-log.js';
 import { exclusionOnConflict } from './exclusion-on-conflict.js';
 import { exclusion } from './exclusion.js';
@@ -16,6 +18,7 @@ import { serializableSlots } from './serializable-slots.js';
 import { serializable } from './serializable.js';
 import { sessionSet } from './session-set.js';
 import { setLocal } from './set-local.js';
+import { skipLocked } from './skip-locked.js';
 import type { SlotStrategy } from './slots.js';
 import type { TenantContext } from './tenant-context.js';
 import { transactionSlots } from './transaction-slots.js';
@@ -34,6 +37,9 @@ const roomStrategies: Strategy[] = [
   eventLog,
   noKeyUpdate,
   batched,
+  buckets,
+  bucketsSingle,
+  skipLocked,
 ];
 
 /** The built-in room strategies; a registry adds the strategy modules a process loads. */

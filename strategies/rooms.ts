@@ -20,14 +20,22 @@ export function afterRead<T>(db: Db, request: ReserveRequest, value: T): T | Pro
 
 /**
  * The event's hotels with rooms left, in name order; undefined when the event does not exist (or,
- * under row-level security, is not the tenant's).
+ * under row-level security, is not the tenant's). Rooms left are counted in the rows the hotel's
+ * inventory keeps them in: its counter, its buckets or its free room units.
  */
 export async function listAvailable(db: Db, eventId: string) {
   const hotels = await db<{ hotel_id: string; available: number }[]>`
-    select ehr.hotel_id, ehr.contracted - (ehr.reserved + ehr.locked) as available
-    from event_hotel_rooms ehr join hotels h on h.id = ehr.hotel_id
-    where ehr.event_id = ${eventId} and ehr.contracted - (ehr.reserved + ehr.locked) > 0
-    order by h.name
+    select hotel_id, available from (
+      select ehr.hotel_id, h.name, case ehr.inventory
+        when 'buckets' then (select sum(b.contracted - b.reserved) from room_buckets b where b.event_hotel_rooms_id = ehr.id)
+        when 'room_units' then (select count(*) from room_units u where u.event_hotel_rooms_id = ehr.id and u.reservation_id is null)
+        else ehr.contracted - (ehr.reserved + ehr.locked)
+      end::int as available
+      from event_hotel_rooms ehr join hotels h on h.id = ehr.hotel_id
+      where ehr.event_id = ${eventId}
+    ) listed
+    where available > 0
+    order by name
   `;
   if (hotels.length > 0) return hotels;
   const [event] = await db`select 1 from events where id = ${eventId}`;

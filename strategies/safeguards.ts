@@ -12,3 +12,5 @@ export const exclusionRefusals: Safeguard = {
   status: 409,
   reason: 'exclusion_violation',
 };
+
+export const bucketRefusals: Safeguard = { mechanism: "claims the buckets' conditions refused", by: 'refusal', status: 422 };

@@ -121,6 +121,12 @@ export interface StrategyKnowledge {
   eventSourced?: boolean;
 }
 
+/**
+ * Which rows keep a hotel's rooms: the event-hotel row's counter, bucket rows that split it
+ * (room_buckets), or one row per room (room_units). The listing and the audit read the same ones.
+ */
+export type Inventory = 'counter' | 'buckets' | 'room_units';
+
 /** What `evento strategies` lists of any strategy, whatever it books. */
 export interface StrategyInfo {
   name: string;
@@ -133,6 +139,10 @@ export interface StrategyInfo {
   module?: string;
   /** Settles the claims each server gathered on a hotel over `--batch-ms` together: the window is one of its parameters. */
   batches?: boolean;
+  /** Set on a variant that is there to show a price: a race that names no strategies leaves it out. */
+  notRacedByDefault?: true;
+  /** Where it keeps the rooms it sells, when not in the counter: each run seeds its event so. */
+  inventory?: Exclude<Inventory, 'counter'>;
   /** Why this database cannot run the strategy (a missing extension), or undefined when it can. */
   unavailable?(sql: Sql): Promise<string | undefined>;
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { Test } from 'tap';
+import type { StrategyResult } from '../harness/result-schema.js';
 import type { ConflictReason } from '../strategies/types.js';
 import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
@@ -35,6 +36,8 @@ const safe: [string, ConflictReason | undefined][] = [
   ['event-log', 'unique_violation'],
   ['no-key-update', undefined],
   ['batched', undefined],
+  ['buckets', undefined],
+  ['skip-locked', undefined],
 ];
 
 for (const [name, reason] of safe) {
@@ -61,3 +64,58 @@ for (const [name, reason] of safe) {
       );
   });
 }
+
+/** Races of one strategy, each a fresh contended event, until one shows what `shown` looks for (a bounded number). */
+async function untilShown(
+  t: Test,
+  name: string,
+  config: Partial<typeof contendedRace.config>,
+  shown: (result: StrategyResult) => boolean,
+  attempts = 8,
+) {
+  const results: StrategyResult[] = [];
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const {
+      results: [result],
+    } = await raceIn(t, {
+      ...contendedRace,
+      config: { ...contendedRace.config, ...config, seed: contendedRace.config.seed + attempt },
+      databaseUrl: database.url,
+      runs: roomRuns([strategyNamed(name)]),
+    });
+    if (!result) break;
+    results.push(result);
+    if (shown(result)) break;
+  }
+  return results;
+}
+
+const refusedWithRooms = (result: StrategyResult) => (result.outcome.refused_while_available ?? 0) > 0;
+
+t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while the rooms remain; buckets never is', async (t) => {
+  const config = { buckets: 4, maxRooms: 5 };
+  const single = await untilShown(t, 'buckets-single', config, refusedWithRooms);
+  t.ok(single.some(refusedWithRooms), `a request refused while its rooms remained, spread over buckets, within ${single.length} runs`);
+  for (const [index, { outcome, verdict, params }] of single.entries()) {
+    t.equal(params.buckets, 4, `run ${index}: 4 buckets, recorded in the params`);
+    t.equal(verdict.safe, true, `run ${index}: SAFE (no overbooking, the buckets agree with the rows)`);
+    // Refused, the clients ask again for what is listed: every room is sold in the end.
+    t.equal(outcome.unsold_rooms, 0, `run ${index}: no room unsold`);
+  }
+  const remedied = await untilShown(t, 'buckets', config, refusedWithRooms, 4);
+  t.equal(remedied.length, 4, 'buckets (with the last pass) ran 4 times');
+  t.ok(
+    remedied.every((result) => result.verdict.safe && result.outcome.refused_while_available === 0 && result.outcome.unsold_rooms === 0),
+    'and never refused a request while the rooms remained',
+  );
+});
+
+t.test('skip-locked counts the requests refused while other claims held the rooms', async (t) => {
+  const results = await untilShown(t, 'skip-locked', {}, refusedWithRooms);
+  t.ok(results.some(refusedWithRooms), `a request found fewer than n free rooms while others held them, within ${results.length} runs`);
+  for (const [index, { outcome, verdict }] of results.entries()) {
+    t.equal(verdict.safe, true, `run ${index}: SAFE (no overbooking, the units agree with the rows)`);
+    t.equal(outcome.unsold_rooms, 0, `run ${index}: no room unsold`);
+    t.ok((outcome.refused_while_available ?? 0) <= outcome.insufficient, `run ${index}: each such refusal is one of the 422s`);
+  }
+});

@@ -12,7 +12,19 @@ const direct = (names: string[]): RaceRun[] => names.map((name) => ({ workload: 
 const race = (t: Test, runs: RaceRun[], config: Partial<RaceOptions['config']> = {}) =>
   raceIn(t, { ...contendedRace, config: { ...contendedRace.config, ...config }, databaseUrl: database.url, runs });
 
-const safe = ['pessimistic', 'atomic', 'optimistic', 'repeatable-read', 'serializable', 'advisory', 'event-log', 'no-key-update', 'batched'];
+const safe = [
+  'pessimistic',
+  'atomic',
+  'optimistic',
+  'repeatable-read',
+  'serializable',
+  'advisory',
+  'event-log',
+  'no-key-update',
+  'batched',
+  'buckets',
+  'skip-locked',
+];
 
 /** What a safe strategy keeps on either path: sold out, no overbooking or drift, audited SAFE; without faults, every room told of. */
 function held(t: Test, results: StrategyResult[]) {

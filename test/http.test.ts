@@ -2,8 +2,8 @@ import t from 'tap';
 import { createApp } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
-import { seedEvent } from '../harness/event.js';
-import { strategyNames } from '../strategies/registry.js';
+import { keepRooms, seedEvent } from '../harness/event.js';
+import { findStrategy, strategyNames } from '../strategies/registry.js';
 import { at } from '../lib/at.js';
 import { fieldOf, listingOf, serveApp, useDatabase } from './helpers.js';
 
@@ -13,6 +13,18 @@ const { call, sql } = await serveApp(t, database.url);
 const event = await seedEvent(database.sql, 2, 10);
 const [hotelA, hotelB] = [at(event.hotels, 0), at(event.hotels, 1)];
 const reservePath = (strategy: string, query = '', hotel = hotelA.hotel_id) => `/${event.event_id}/${hotel}/reserve/${strategy}${query}`;
+
+/**
+ * Where `strategy` can sell: hotel B (or A) of the shared event, or, for a strategy that keeps
+ * its rooms in rows of their own, the first hotel of an event seeded so.
+ */
+async function pathFor(strategy: string, query = '', hotel = hotelB.hotel_id) {
+  const inventory = findStrategy(strategy)?.inventory;
+  if (!inventory) return reservePath(strategy, query, hotel);
+  const kept = await seedEvent(database.sql, 1, 10);
+  await keepRooms(database.sql, kept.event_id, inventory);
+  return `/${kept.event_id}/${at(kept.hotels, 0).hotel_id}/reserve/${strategy}${query}`;
+}
 
 t.test('GET /health answers once the pool does', async (t) => {
   const reply = await call('GET', '/health');
@@ -52,7 +64,9 @@ t.test('POST reserve with a JSON body, for every strategy', async (t) => {
   // A hotel of its own, a room for each strategy: hotel B keeps rooms for the tests after this one.
   const own = await seedEvent(database.sql, 1, strategyNames.length);
   for (const strategy of strategyNames) {
-    const reply = await call('POST', `/${own.event_id}/${at(own.hotels, 0).hotel_id}/reserve/${strategy}`, {
+    // A strategy that keeps its rooms in rows of their own gets an event so seeded (pathFor).
+    const path = findStrategy(strategy)?.inventory ? await pathFor(strategy) : `/${own.event_id}/${at(own.hotels, 0).hotel_id}/reserve/${strategy}`;
+    const reply = await call('POST', path, {
       rooms: 1,
       email: `${strategy}@b.test`,
       request_id: `r-${strategy}`,
@@ -67,7 +81,7 @@ t.test('422 when rooms are short, with what is left', async (t) => {
   t.equal(reply.status, 422, 'status');
   t.same(reply.json, { error: 'insufficient_rooms', available: 7 }, 'body');
   for (const strategy of strategyNames) {
-    const each = await call('POST', reservePath(strategy, '?rooms=100&email=a%40b.test'));
+    const each = await call('POST', await pathFor(strategy, '?rooms=100&email=a%40b.test', hotelA.hotel_id));
     t.equal(each.status, 422, `${strategy}: 422`);
   }
 });

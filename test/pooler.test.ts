@@ -23,7 +23,18 @@ t.test(
   async (t) => {
     const database = await useDatabase(t);
     const config: RunConfig = { ...contendedRace.config, pooler: 'pgbouncer', tenants: { tenants: 4, lock: 'pessimistic' } };
-    const safe = ['pessimistic', 'atomic', 'optimistic', 'serializable', 'advisory', 'event-log', 'no-key-update', 'batched'].map(strategyNamed);
+    const safe = [
+      'pessimistic',
+      'atomic',
+      'optimistic',
+      'serializable',
+      'advisory',
+      'event-log',
+      'no-key-update',
+      'batched',
+      'buckets',
+      'skip-locked',
+    ].map(strategyNamed);
     const setLocal = findTenantContext('set-local');
     if (!setLocal) throw new Error('no tenant context is named set-local');
     const runs: RaceRun[] = [...roomRuns(safe), { workload: 'tenants', strategy: setLocal }];

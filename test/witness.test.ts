@@ -338,7 +338,18 @@ t.test('crafted: a long history is drawn as the window around its witness, lanes
 });
 
 // What each safe strategy must have done on one hot row at think 0, with 100 clients.
-const mechanisms = ['pessimistic', 'advisory', 'optimistic', 'serializable', 'event-log', 'atomic', 'no-key-update', 'batched'];
+const mechanisms = [
+  'pessimistic',
+  'advisory',
+  'optimistic',
+  'serializable',
+  'event-log',
+  'atomic',
+  'no-key-update',
+  'batched',
+  'buckets',
+  'skip-locked',
+];
 
 t.test('safe strategies, contended: no witness, a valid history, and the mechanism that kept them safe acted', async (t) => {
   // Lock waits are read from commit times, which a DATABASE_URL server may not keep (count null).
