@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import type { LoadResult } from '../client-sim/runner.js';
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import type { StrategyInfo } from '../strategies/types.js';
+import type { AppPhases } from './app-phases.js';
 import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
 import { historyFileOf } from './history.js';
@@ -118,6 +119,8 @@ export function buildResult(input: {
   history?: HistoryAnalysis;
   /** With wait sampling: null when the role could not see the servers' sessions. */
   dbTime?: DbTime | null;
+  /** From evento's own servers, when they timed any reservation. */
+  appPhases?: AppPhases;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { rooms: audit, counts } = input.audit;
@@ -163,6 +166,7 @@ export function buildResult(input: {
       attempts_per_reservation: input.load.attemptsPerReservation,
       retried_attempts_ms: input.load.retriedAttemptsMs,
       ...(input.dbTime !== undefined && { db_time: input.dbTime }),
+      ...(input.appPhases && { app_phases: input.appPhases }),
       retries: snapshot.retries,
       insufficient: snapshot.insufficient,
       errors: snapshot.errorsTotal,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
+import type { PhaseRecorder } from '../strategies/phases.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
@@ -20,6 +21,8 @@ export interface AppOptions {
   idempotency?: IdempotencyOptions;
   /** The pool that connects as evento_tenant, for the tenants workload's routes; without it they answer 503. */
   tenantSql?: Sql;
+  /** Where each reservation's (and slot booking's) time in the app tier is recorded; untimed when unset. */
+  phases?: PhaseRecorder;
 }
 
 /** The server's request handler: Express, behind a fast path for the Evento client's two calls. */
@@ -42,7 +45,7 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
   const json = express.json({ limit: bodyLimitBytes, strict: false });
-  const rooms = roomRoutes(sql, idempotent);
+  const rooms = roomRoutes(sql, idempotent, options.phases);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));
   app.post('/:eventId/:hotelId/reserve/:strategy', json, async (req, res) =>
@@ -50,7 +53,7 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   );
 
   app.use(lifecycleRoutes(sql, idempotent, json));
-  app.use(slotRoutes(sql, idempotent, json));
+  app.use(slotRoutes(sql, idempotent, json, options.phases));
   app.use(tenantRoutes(options.tenantSql, idempotent, json));
 
   app.use((req, res) => {

@@ -1,6 +1,7 @@
 // A server process forked by `evento run`: it reports its port to the parent over IPC and
 // exits when told to, or when the parent disappears (the IPC channel closes).
 import { loadStrategyModule } from '../strategies/module.js';
+import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
 import { registerStrategy } from '../strategies/registry.js';
 import { pauseAfterReads } from '../strategies/rooms.js';
 import { createApp } from './app.js';
@@ -10,7 +11,16 @@ import { listen } from './listen.js';
 
 export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
 
-const send = (message: ServerMessage) => process.send?.(message);
+/** The answer to `phases`: the reservations' app-tier phases since the last such answer. */
+export interface PhasesMessage {
+  type: 'phases';
+  phases: EncodedPhases;
+}
+
+/** What the harness tells a server: stop, or hand over (and start again) the phases recorded so far. */
+export type HarnessMessage = 'stop' | 'phases';
+
+const send = (message: ServerMessage | PhasesMessage) => process.send?.(message);
 
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
@@ -36,7 +46,8 @@ async function main() {
   if (tenantSql) await tenantSql`select 1`;
   const idempotency = idempotencyOptionsFrom(process.env);
   const stopSweeper = startKeySweeper(sql, idempotency.ttlMs);
-  const { server, port } = await listen(createApp(sql, { idempotency, tenantSql }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
+  const phases = createPhaseRecorder();
+  const { server, port } = await listen(createApp(sql, { idempotency, tenantSql, phases }), process.env.EVENTO_HOST ?? '127.0.0.1', 0);
   let stopping = false;
   // An event handler's returned promise is dropped, so a failure to close the pool is reported here.
   const stop = () => {
@@ -55,8 +66,9 @@ async function main() {
   };
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);
-  process.on('message', (message) => {
+  process.on('message', (message: HarnessMessage) => {
     if (message === 'stop') stop();
+    if (message === 'phases') send({ type: 'phases', phases: phases.take() });
   });
   send({ type: 'listening', port, pid: process.pid });
 }

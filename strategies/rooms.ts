@@ -121,7 +121,7 @@ export async function checkThenWrite(
   db: Db,
   request: ReserveRequest,
   lock: 'for update' | 'no lock',
-  commit?: () => Promise<unknown>,
+  commit?: (after: Promise<unknown>) => Promise<unknown>,
 ): Promise<ReserveOutcome> {
   return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
     const { counter, status, expiresAt } = claimOf(db, request);
@@ -138,7 +138,7 @@ export async function checkThenWrite(
       values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
       returning id, xmin::text as txid
     `.execute();
-    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.()]);
+    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.(insert)]);
     if (request.decision) request.decision.written_version = updated?.written_version;
     return reserved(noteWrite(request, inserted), request);
   });
