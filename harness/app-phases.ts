@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { mergeEncoded, summarize } from '../client-sim/metrics.js';
 import { phaseNames, type EncodedPhases, type PhaseName } from '../strategies/phases.js';
+import { median } from './stats.js';
 
 /** One phase over a run's reservations, in milliseconds. */
 export interface PhaseSummary {
@@ -75,3 +76,17 @@ export function summarizeAppPhases(parts: readonly EncodedPhases[], requestMeanM
 export function meanOfEncoded(encoded: string, values: number): number {
   return mergeEncoded([{ encoded, values }]).mean / 1000;
 }
+
+/** The median over trials of one figure of their app phases; undefined unless every trial has them. */
+export function medianPhase(trials: readonly (AppPhases | undefined)[], figure: (phases: AppPhases) => number): number | undefined {
+  const timed = trials.filter((phases) => phases !== undefined);
+  return timed.length > 0 && timed.length === trials.length ? median(timed.map(figure)) : undefined;
+}
+
+/** The split of a request's mean time, as the table and the report show it: client and HTTP, pool wait, the database (statements and commit), handling. */
+export const requestSplit = [
+  { name: 'client+HTTP', figure: (phases: AppPhases) => phases.request_mean_ms.client_and_http },
+  { name: 'pool wait', figure: (phases: AppPhases) => phases.request_mean_ms.pool_wait },
+  { name: 'db', figure: (phases: AppPhases) => phases.request_mean_ms.statements + phases.request_mean_ms.commit },
+  { name: 'handling', figure: (phases: AppPhases) => phases.request_mean_ms.handling },
+] as const;

@@ -69,7 +69,11 @@ t.test('in-process: a connection held by another is pool wait; a pause before CO
 
 t.test('a hot row: pessimistic spends longer in its statements (the row lock) than atomic, which takes no connection of its own', async (t) => {
   // A connection for every client: what pessimistic waits on is the row's lock, not the pool.
-  const { run, phasesOf, results } = await race(t, ['--strategies', 'atomic,pessimistic', '--rooms', '1500', '--clients', '16', '--pool-size', '8']);
+  const report = join(await mkdtemp(join(tmpdir(), 'evento-app-phases-report-')), 'report.html');
+  const { run, phasesOf, results } = await race(t, [
+    ...['--strategies', 'atomic,pessimistic', '--rooms', '1500', '--clients', '16', '--pool-size', '8'],
+    ...['--wide', '--report', report],
+  ]);
   t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
   const atomic = phasesOf('atomic');
   const pessimistic = phasesOf('pessimistic');
@@ -85,6 +89,9 @@ t.test('a hot row: pessimistic spends longer in its statements (the row lock) th
   }
   t.equal(atomic.pool_wait_ms.p99, 0, 'atomic sends its one statement to the pool: no connection of its own to wait for');
   t.equal(atomic.commit_ms.p99, 0, 'and no transaction of its own to commit');
+  t.match(run.stdout, /request mean ms:.*\n.*client\+HTTP \/ pool wait \/ db \/ handling/, `--wide shows the split\n${run.stdout}`);
+  t.match(run.stdout, /│ +[0-9.]+ \/ 0\.0 \/ [0-9.]+ \/ [0-9.]+ │ +0\.0 \/ 0\.0 │/, 'atomic: no pool wait, its database time beside the rest');
+  t.match(await readFile(report, 'utf8'), /Where a request's time went.*client\+HTTP/s, 'the report has it too');
   const database = (phases: AppPhases) => phases.statements_ms.mean + phases.commit_ms.mean;
   t.ok(
     database(pessimistic) > database(atomic),
