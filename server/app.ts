@@ -21,7 +21,7 @@ export interface AppOptions {
   idempotency?: IdempotencyOptions;
   /** The pool that connects as evento_tenant, for the tenants workload's routes; without it they answer 503. */
   tenantSql?: Sql;
-  /** Where each reservation's (and slot booking's) time in the app tier is recorded; untimed when unset. */
+  /** Where each reservation's time in the app tier is recorded (holds, slot bookings and tenants' too); untimed when unset. */
   phases?: PhaseRecorder;
 }
 
@@ -52,9 +52,9 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
     send(res, await rooms.reserve(req.params, req.query, req.body, decisionFor(req.headers))),
   );
 
-  app.use(lifecycleRoutes(sql, idempotent, json));
+  app.use(lifecycleRoutes(sql, idempotent, json, options.phases));
   app.use(slotRoutes(sql, idempotent, json, options.phases));
-  app.use(tenantRoutes(options.tenantSql, idempotent, json));
+  app.use(tenantRoutes(options.tenantSql, idempotent, json, options.phases));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', detail: `no route for ${req.method} ${req.path}` });
