@@ -2,7 +2,8 @@ import { seedEvent } from '../harness/event.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
-import { atomicScript, runPgbench } from './pgbench.js';
+import type { Via } from '../harness/direct.js';
+import { atomicScript, readThenClaimScript, runPgbench } from './pgbench.js';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
 import { groupBy, median, round2 } from './stats.js';
 
@@ -36,6 +37,8 @@ export interface CeilingOptions extends Omit<CliOptions, 'limitMs' | 'watchRss'>
 export interface Sample {
   clients: number;
   servers?: number;
+  /** evento's path (--via); undefined for pgbench, and for evento where only http was run. */
+  via?: Via;
   rate: number;
   /** evento's rate over pgbench's in the same round; undefined for pgbench or without it. */
   ratio?: number;
@@ -50,16 +53,16 @@ export interface CeilingCell extends Sample {
   rates: number[];
 }
 
-async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: number): Promise<Sample> {
+async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: number, scriptOf = atomicScript): Promise<Sample> {
   const event = await seedEvent(options.sql, hotRows.hotels, hotRows.rooms);
-  const { script, variables } = await atomicScript(options.databaseUrl, event, hotRows.maxRooms);
+  const { script, variables } = await scriptOf(options.databaseUrl, event, hotRows.maxRooms);
   const before = await sampleCpu(reapedChildrenTicks, options.postgresPid);
   const run = await runPgbench(pgbench, options.databaseUrl, { script, variables, clients, seconds: options.seconds });
   const cpu = cpuSplit(before, await sampleCpu(reapedChildrenTicks, options.postgresPid));
   return { clients, rate: run.tps, p99Ms: run.p99Ms, cpu: options.postgresPid ? cpu : undefined, errors: 0 };
 }
 
-async function eventoSample(options: CeilingOptions, clients: number, servers: number, ceiling?: number): Promise<Sample> {
+async function eventoSample(options: CeilingOptions, clients: number, servers: number, ceiling?: number, via?: Via): Promise<Sample> {
   const args = [
     '--strategy',
     'atomic',
@@ -72,12 +75,22 @@ async function eventoSample(options: CeilingOptions, clients: number, servers: n
     '--servers',
     String(servers),
     ...hotRowArgs,
+    ...(via ? ['--via', via] : []),
   ];
   const run = await runEvento(args, { ...options, limitMs: options.seconds * 1000 + 60_000 });
   const { outcome, verdict } = run.result;
   if (!verdict.safe) throw new Error(`atomic was not safe in a bench run: ${verdict.label}`);
   const rate = outcome.reservations_per_s;
-  return { clients, servers, rate, ratio: ceiling ? rate / ceiling : undefined, p99Ms: outcome.latency_ms.p99, cpu: run.cpu, errors: outcome.errors };
+  return {
+    clients,
+    servers,
+    via,
+    rate,
+    ratio: ceiling ? rate / ceiling : undefined,
+    p99Ms: outcome.latency_ms.p99,
+    cpu: run.cpu,
+    errors: outcome.errors,
+  };
 }
 
 /**
@@ -103,9 +116,15 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingCe
       }
     }
   }
-  return groupBy(samples, (sample) => `${sample.clients}/${String(sample.servers)}`).map((group) => ({
+  return cellsOf(samples);
+}
+
+/** Medians over the runs of each clients × runner combination, in the order they first ran. */
+function cellsOf(samples: Sample[]): CeilingCell[] {
+  return groupBy(samples, (sample) => `${sample.clients}/${String(sample.servers)}/${String(sample.via)}`).map((group) => ({
     clients: at(group, 0).clients,
     servers: at(group, 0).servers,
+    via: at(group, 0).via,
     rate: Math.round(median(group.map((sample) => sample.rate))),
     ratio: at(group, 0).ratio === undefined ? undefined : round2(median(group.map((sample) => sample.ratio).filter((ratio) => ratio !== undefined))),
     p99Ms: median(group.map((sample) => sample.p99Ms)),
@@ -113,4 +132,32 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingCe
     rates: group.map((sample) => sample.rate),
     errors: Math.max(...group.map((sample) => sample.errors)),
   }));
+}
+
+/**
+ * evento's atomic through its servers (--via http) and called in its own process (--via direct)
+ * on `servers` pools, against pgbench running the two statements its clients cause per
+ * reservation (the availability read, then the claim), in alternation round after round: the
+ * app tier's share is the gap between the two paths, the harness's the gap to pgbench.
+ */
+export async function measurePaths(options: Omit<CeilingOptions, 'servers'> & { servers: number }): Promise<CeilingCell[]> {
+  const samples: Sample[] = [];
+  for (let round = 1; round <= options.runs; round += 1) {
+    for (const clients of options.clients) {
+      let ceiling: number | undefined;
+      if (options.pgbench) {
+        const sample = await pgbenchSample({ ...options, servers: [options.servers] }, options.pgbench, clients, readThenClaimScript);
+        options.log(`round ${round}: pgbench read then claim, ${clients} clients: ${sample.rate} tps`);
+        samples.push(sample);
+        ceiling = sample.rate;
+      }
+      for (const via of ['http', 'direct'] as const) {
+        const sample = await eventoSample({ ...options, servers: [options.servers] }, clients, options.servers, ceiling, via);
+        const ratio = sample.ratio !== undefined ? ` (${sample.ratio.toFixed(2)}× pgbench)` : '';
+        options.log(`round ${round}: evento via ${via}, ${clients} clients: ${sample.rate} reservations/s${ratio}`);
+        samples.push(sample);
+      }
+    }
+  }
+  return cellsOf(samples);
 }

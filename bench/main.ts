@@ -1,6 +1,7 @@
 // `npm run bench`: evento's atomic throughput against pgbench's ceiling on the same database,
 // a 10,000-client scale run, the clients phase beside the original Evento's figures, and what
-// recording a history (--history) costs in goodput, and evento's clients beside autocannon.
+// recording a history (--history) costs in goodput, and evento's clients beside autocannon; atomic
+// through the servers and called in evento's process (--via), beside pgbench's same two statements.
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { integer } from '../cmd/options.js';
 import { openDatabase } from '../harness/database.js';
 import { toolVersion } from '../harness/paths.js';
-import { hotRows, measureCeiling } from './ceiling.js';
+import { hotRows, measureCeiling, measurePaths } from './ceiling.js';
 import { historyBudget, measureHistoryOverhead, measureSamplingOverhead, samplingBudget } from './history.js';
 import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
@@ -25,10 +26,14 @@ import {
   formatProfile,
   formatReportBench,
   formatScale,
+  pathsSummary,
 } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
+const phaseNames = ['ceiling', 'paths', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
+
+/** The paths phase's servers (evento's default): one pool each, of a server's size, on the direct path. */
+const pathServers = 2;
 
 const list =
   <T>(parse: (value: string) => T) =>
@@ -101,6 +106,19 @@ try {
     const summary = ceilingSummary(cells);
     if (summary) out(summary);
     report.ceiling = { hot_rows: hotRows, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
+  }
+  if (settings.phases.includes('paths')) {
+    const pgbench = await findPgbench();
+    if (!pgbench) log('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin: the paths phase runs evento only');
+    const cells = await measurePaths({ ...common, sql: database.sql, pgbench, ...settings, servers: pathServers, log });
+    out(`\nAtomic via http and via direct, ${pathServers} servers, ${hotRows.hotels} hot rows, think 0, ${settings.seconds} s per run; ${medianOf}.`);
+    out(
+      "pgbench runs what evento's clients cause per reservation: the availability read, then the atomic claim; direct calls the strategy in evento's process, without HTTP or server processes.",
+    );
+    out(formatCeiling(cells));
+    const summary = pathsSummary(cells);
+    if (summary) out(summary);
+    report.paths = { hot_rows: hotRows, servers: pathServers, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
   }
   if (settings.phases.includes('scale')) {
     const scale = await measureScale({

@@ -5,9 +5,10 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { SeededEvent } from '../harness/event.js';
-import { postgresTarget } from '../db/connection.js';
+import { postgresTarget, type Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
+import { listAvailable } from '../strategies/rooms.js';
 
 /** pgbench as the ceiling: PostgreSQL running the atomic strategy's statement with no HTTP in between. */
 
@@ -40,16 +41,23 @@ const probeEmail = 'pgbench@evento.test';
 interface Statement {
   /** The statement for one hotel's variable, e.g. `:hotel_1`. */
   text(hotelVariable: string): string;
+  /** Whether it names a hotel, so that the script picks one per transaction. */
+  perHotel: boolean;
   /** Values of the statement's constant parameters (a status, …), as pgbench variables. */
   constants: Record<string, string>;
 }
 
 /**
- * The atomic strategy's statement as it reaches PostgreSQL, captured from one real call, with
- * its parameters turned into pgbench variables. pgbench has no null variable: a null parameter
- * (the request_id the Evento client does not send) becomes the literal null.
+ * The one statement `call` sends, as it reaches PostgreSQL, captured from one real call, with its
+ * parameters turned into pgbench variables (`prefix` names its constants). pgbench has no null
+ * variable: a null parameter (the request_id the Evento client does not send) becomes the literal null.
  */
-async function atomicStatement(url: string, event: SeededEvent): Promise<Statement> {
+async function capturedStatement(
+  url: string,
+  event: SeededEvent,
+  prefix: string,
+  call: (sql: Sql, hotelId: string) => Promise<unknown>,
+): Promise<Statement> {
   const captured: { query: string; parameters: unknown[] }[] = [];
   const target = postgresTarget(url);
   const sql = postgres(target.url, {
@@ -64,12 +72,10 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<Stateme
   });
   try {
     const hotelId = at(event.hotels, 0).hotel_id;
-    const outcome = await atomic.reserve(sql, { eventId: event.event_id, hotelId, rooms: probeRooms, email: probeEmail, requestId: null });
+    await call(sql, hotelId);
     // postgres.js reports a statement when it describes it and again when it runs it.
     const statements = new Set(captured.map(({ query }) => query));
-    if (outcome.status !== 'reserved' || statements.size !== 1) {
-      throw new Error(`expected one reserving statement from the atomic strategy, saw ${statements.size} (${outcome.status})`);
-    }
+    if (statements.size !== 1) throw new Error(`expected one statement, saw ${statements.size}`);
     const { query, parameters } = at(captured, 0);
     const constants: Record<string, string> = {};
     // What each $n becomes; the hotel's variable differs per branch of the script.
@@ -81,28 +87,60 @@ async function atomicStatement(url: string, event: SeededEvent): Promise<Stateme
       if (value === null) return 'null';
       if (typeof value !== 'string' && typeof value !== 'number')
         throw new Error(`parameter $${index + 1} is a ${typeof value}, which pgbench cannot take as a variable`);
-      constants[`p${index + 1}`] = String(value);
-      return `:p${index + 1}`;
+      constants[`${prefix}${index + 1}`] = String(value);
+      return `:${prefix}${index + 1}`;
     });
     const oneLine = query.replace(/\s+/g, ' ').trim();
     const text = (hotel: string) => `${oneLine.replace(/\$([0-9]+)/g, (_, n: string) => names[Number(n) - 1] ?? hotel)};`;
-    return { text, constants };
+    return { text, perHotel: names.includes(undefined), constants };
   } finally {
     await sql.end({ timeout: 2 });
   }
 }
 
-/** A custom script: 1..maxRooms rooms at one of the event's hotels, chosen at random per transaction. */
-export async function atomicScript(url: string, event: SeededEvent, maxRooms: number): Promise<{ script: string; variables: Record<string, string> }> {
-  const statement = await atomicStatement(url, event);
-  const lines = [`\\set rooms random(1, ${maxRooms})`, `\\set hotel random(1, ${event.hotels.length})`];
-  event.hotels.forEach((_, index) => {
-    lines.push(`${index === 0 ? '\\if' : '\\elif'} :hotel = ${index + 1}`, statement.text(`:hotel_${index + 1}`));
+/** The atomic strategy's claim: the one statement of a reservation that takes the rooms. */
+const atomicClaim = (url: string, event: SeededEvent) =>
+  capturedStatement(url, event, 'p', async (sql, hotelId) => {
+    const outcome = await atomic.reserve(sql, { eventId: event.event_id, hotelId, rooms: probeRooms, email: probeEmail, requestId: null });
+    if (outcome.status !== 'reserved') throw new Error(`the atomic strategy's probe claim was ${outcome.status}`);
   });
-  lines.push('\\endif');
-  const variables: Record<string, string> = { event_id: event.event_id, email: probeEmail, ...statement.constants };
+
+/** The availability read every client sends before it claims (GET /{event}/available). */
+const availabilityRead = (url: string, event: SeededEvent) =>
+  capturedStatement(url, event, 'r', async (sql) => {
+    if (!(await listAvailable(sql, event.event_id))?.length) throw new Error('the availability probe listed no hotel');
+  });
+
+/**
+ * A custom script of `statements`, in order, per transaction: 1..maxRooms rooms at one of the
+ * event's hotels, chosen at random per transaction, for those that name a hotel.
+ */
+function scriptOf(statements: Statement[], event: SeededEvent, maxRooms: number): { script: string; variables: Record<string, string> } {
+  const lines = [`\\set rooms random(1, ${maxRooms})`, `\\set hotel random(1, ${event.hotels.length})`];
+  for (const statement of statements) {
+    if (!statement.perHotel) {
+      lines.push(statement.text(''));
+      continue;
+    }
+    event.hotels.forEach((_, index) => {
+      lines.push(`${index === 0 ? '\\if' : '\\elif'} :hotel = ${index + 1}`, statement.text(`:hotel_${index + 1}`));
+    });
+    lines.push('\\endif');
+  }
+  const variables: Record<string, string> = { event_id: event.event_id, email: probeEmail };
+  for (const statement of statements) Object.assign(variables, statement.constants);
   event.hotels.forEach((hotel, index) => (variables[`hotel_${index + 1}`] = hotel.hotel_id));
   return { script: `${lines.join('\n')}\n`, variables };
+}
+
+/** A custom script of the atomic strategy's claim alone. */
+export async function atomicScript(url: string, event: SeededEvent, maxRooms: number) {
+  return scriptOf([await atomicClaim(url, event)], event, maxRooms);
+}
+
+/** What evento's clients send per reservation, as pgbench runs it: the availability read, then the atomic claim. */
+export async function readThenClaimScript(url: string, event: SeededEvent, maxRooms: number) {
+  return scriptOf([await availabilityRead(url, event), await atomicClaim(url, event)], event, maxRooms);
 }
 
 export interface PgbenchResult {

@@ -26,7 +26,7 @@ export function formatCeiling(cells: CeilingCell[]): string {
   for (const cell of cells) {
     table.push([
       cell.clients,
-      cell.servers === undefined ? 'pgbench (tps)' : `evento, ${cell.servers} server(s)`,
+      cell.servers === undefined ? 'pgbench (tps)' : `evento${cell.via ? ` via ${cell.via}` : ''}, ${cell.servers} server(s)`,
       roundedCount(cell.rate),
       ratioText(cell.ratio),
       cell.p99Ms.toFixed(1),
@@ -50,6 +50,26 @@ export function ceilingSummary(cells: CeilingCell[]): string | undefined {
     `best evento: ${roundedCount(evento.rate)} reservations/s (${evento.clients} clients, ${String(evento.servers)} server(s))${same}; ` +
     `best pgbench: ${roundedCount(pgbench.rate)} tps (${pgbench.clients} clients), ${(evento.rate / pgbench.rate).toFixed(2)}× of it`
   );
+}
+
+/** Each path's best against pgbench's best on the same two statements, and the app tier's share of the time per reservation. */
+export function pathsSummary(cells: CeilingCell[]): string | undefined {
+  const best = (runner: (cell: CeilingCell) => boolean) =>
+    cells.filter(runner).reduce<CeilingCell | undefined>((top, cell) => (!top || cell.rate > top.rate ? cell : top), undefined);
+  const [http, direct, pgbench] = [
+    best((cell) => cell.via === 'http'),
+    best((cell) => cell.via === 'direct'),
+    best((cell) => cell.servers === undefined),
+  ];
+  if (!http || !direct) return undefined;
+  const against = (cell: CeilingCell) => (pgbench ? `, ${(cell.rate / pgbench.rate).toFixed(2)}× pgbench's best` : '');
+  return [
+    `best via http: ${roundedCount(http.rate)} reservations/s (${http.clients} clients)${against(http)}`,
+    `best via direct: ${roundedCount(direct.rate)} reservations/s (${direct.clients} clients)${against(direct)}`,
+    ...(pgbench ? [`best pgbench, read then claim: ${roundedCount(pgbench.rate)} tps (${pgbench.clients} clients)`] : []),
+    // Time per reservation is the inverse of goodput: what HTTP and the server processes add to the direct path's.
+    `the app tier's share of the time per reservation at the best: ${Math.round((1 - http.rate / direct.rate) * 100)}%`,
+  ].join('\n');
 }
 
 export function formatScale(scale: ScaleReport): string {

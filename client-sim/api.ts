@@ -4,7 +4,9 @@ import type { Metrics } from './metrics.js';
 import { createReplies, type BookReply, type Claim, type ListedHotel, type TenantRow, type TransitionReply } from './replies.js';
 import { createResendingPost } from './resend.js';
 import { createResponseLoss, type ResendPlan } from './response-loss.js';
+import { directTransport } from './direct.js';
 import { createServerPools, type ReplaceableServers } from './server-pools.js';
+import type { DirectServers } from './transport.js';
 
 /** A reserve or a hold; as a JSON body (resent when its answer is lost) or as Evento sends it, in the query. */
 export interface ClaimRequest {
@@ -46,6 +48,8 @@ export interface ApiOptions {
   history?: History;
   /** Sent with every request, e.g. a target's `authorization`. */
   headers?: Record<string, string>;
+  /** The servers' routes in this process, called instead of the servers at their URLs (--via direct). */
+  direct?: DirectServers;
 }
 
 /** A read's request fields: it has no request_id. */
@@ -67,12 +71,12 @@ export interface Caller {
 const tenantHeader = (caller: TenantCaller) => ({ 'x-tenant-id': caller.tenantId });
 
 /**
- * The Evento HTTP API as the simulated clients use it: keep-alive pools, one per server, and one
- * bound on requests in flight across all of them.
+ * The Evento HTTP API as the simulated clients use it: keep-alive pools, one per server (or the
+ * servers' routes in this process), and one bound on requests in flight across all of them.
  */
 export function createApi(serverUrls: string[], options: ApiOptions) {
   const { history } = options;
-  const pools = createServerPools(serverUrls, options);
+  const pools = options.direct ? directTransport(options.direct) : createServerPools(serverUrls, options);
   const loss = createResponseLoss(options.resend);
   const { call, plain } = createHttpCall(pools, loss, { ...options, history: history !== undefined });
   const post = createResendingPost(call, loss, options.metrics);

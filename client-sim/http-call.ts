@@ -2,21 +2,12 @@ import pLimit from 'p-limit';
 import { errors as undiciErrors } from 'undici';
 import type { ErrorKind, Metrics } from './metrics.js';
 import type { ResponseLoss } from './response-loss.js';
-import type { ServerPools } from './server-pools.js';
+import type { Delivered, Transport } from './transport.js';
 
-/** A response that reached the client. */
-export interface Delivered {
-  status: number;
-  body: unknown;
-  /** The server answered from its idempotency record: a duplicate prevented. */
-  replayed: boolean;
-  /** What the server's strategy decided on, when the request asked for it (a history): the header's JSON text, parsed once the run is over. */
-  decision?: string;
-}
+export type { Delivered } from './transport.js';
 
-/** Asks the server for its strategy's decision; the reply carries it in `decisionHeader`. */
+/** Asks the server for its strategy's decision; the reply carries it in `evento-decision`. */
 const historyHeaders = { 'evento-history': '1' };
-const decisionHeader = 'evento-decision';
 
 /**
  * 'lost' when the client gave up waiting (--client-timeout-ms); 'unanswered' when a request with
@@ -42,9 +33,9 @@ const isStrategyError = (body: unknown) => typeof body === 'object' && body !== 
 /** A refused connection never carried the request; any other failure may have come after it arrived. */
 const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
 
-/** HTTP calls, at most `inFlight` at once over all servers, each counted and timed in the metrics. */
+/** Calls, at most `inFlight` at once over all servers, each counted and timed in the metrics, whatever carries them. */
 export function createHttpCall(
-  pools: ServerPools,
+  transport: Transport,
   loss: ResponseLoss,
   options: { inFlight: number; metrics: Metrics; signal: AbortSignal; history?: boolean; headers?: Record<string, string> },
 ) {
@@ -54,24 +45,15 @@ export function createHttpCall(
 
   const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers: Record<string, string> = {}) =>
     limit(async (): Promise<CallReply> => {
-      const pool = await pools.poolFor(server);
+      await transport.ready(server);
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
       const attempt = json ? loss.patience() : undefined;
       try {
-        const response = await pool.request({
-          method,
-          path,
-          signal: attempt,
-          headers: json ? { 'content-type': 'application/json', ...asked, ...headers } : { ...asked, ...headers },
-          ...(json && { body: JSON.stringify(json) }),
-        });
-        const body: unknown = await response.body.json();
+        const reply = await transport.send(server, method, path, { ...asked, ...headers }, json, attempt);
         metrics.recordRequest(startedAt, isReserve);
-        if (response.statusCode >= 500) metrics.recordError(isStrategyError(body) ? 'strategy_error' : 'http_5xx');
-        const { statusCode: status, headers: answered } = response;
-        const decision = answered[decisionHeader];
-        return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: typeof decision === 'string' ? decision : undefined };
+        if (reply.status >= 500) metrics.recordError(isStrategyError(reply.body) ? 'strategy_error' : 'http_5xx');
+        return reply;
       } catch (error) {
         const unanswered = json && !neverSent(error) ? 'unanswered' : undefined;
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the run may have stopped during the await; the checker keeps the check from before it.

@@ -13,12 +13,15 @@ import {
 } from './metrics.js';
 import { runOpenLoop } from './open-loop.js';
 import type { ReplaceableServers } from './server-pools.js';
+import type { DirectServers } from './transport.js';
 import { shardClients, type Shard } from './shard.js';
 import { runSlotClient } from './slot-client.js';
 import { runTenantClient } from './tenant-client.js';
 
 export interface LoadOptions {
   serverUrls: string[];
+  /** The servers' routes in this process, called instead of `serverUrls` (--via direct). */
+  direct?: DirectServers;
   clients: number;
   inFlight: number;
   plan: ClientPlan;
@@ -97,7 +100,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     replaceableServers: options.replaceableServers,
     history,
     headers: options.headers,
+    direct: options.direct,
   });
+  const serverCount = options.direct?.count ?? options.serverUrls.length;
   // Each client keeps its index in the whole run, so its random choices and request ids are those it has unsharded.
   const indices = shardClients(options.clients, options.shard);
   await api.openConnections(indices.length);
@@ -114,10 +119,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { openLoop } = options;
   // Spread by position, not index: a shard's indices share a residue that would send them all to a few servers.
   const clients = openLoop
-    ? [runOpenLoop({ workers: indices, serverCount: options.serverUrls.length, api, plan: options.plan, openLoop, metrics, signal: stop.signal })]
+    ? [runOpenLoop({ workers: indices, serverCount, api, plan: options.plan, openLoop, metrics, signal: stop.signal })]
     : indices.map((index, position) => {
         metrics.clientStarted();
-        return runOne(index, position % options.serverUrls.length, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
+        return runOne(index, position % serverCount, api, options.plan, metrics, stop.signal).finally(() => metrics.clientStopped());
       });
   try {
     await Promise.all(clients);

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { at } from '../lib/at.js';
+import type { Delivered, Transport } from './transport.js';
 
 /** Servers that may be replaced mid-run (fault injection): a killed one comes back on a new port. */
 export interface ReplaceableServers {
@@ -18,8 +19,11 @@ export interface ServerPoolsOptions {
   replaceableServers?: ReplaceableServers;
 }
 
+/** Where a server's reply carries its strategy's decision (server/replies.ts). */
+const decisionHeader = 'evento-decision';
+
 /** Keep-alive connection pools, one per server, that follow a server to its new URL when it is replaced. */
-export function createServerPools(serverUrls: string[], options: ServerPoolsOptions) {
+export function createServerPools(serverUrls: string[], options: ServerPoolsOptions): Transport {
   const { signal, replaceableServers } = options;
   const connections = Math.max(1, Math.ceil(options.inFlight / serverUrls.length));
   const openPool = (url: string) =>
@@ -46,11 +50,21 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
   }
 
   return {
-    /** The pool of the server that `server` (a client's index, say) is sent to, once it is up. */
-    async poolFor(server: number): Promise<Pool> {
-      const index = server % pools.length;
-      if (replaceableServers) await follow(replaceableServers, index);
-      return at(pools, index);
+    /** Waits while the server that `server` (a client's index, say) is sent to is being replaced. */
+    ready: (server) => (replaceableServers ? follow(replaceableServers, server % pools.length) : undefined),
+
+    async send(server, method, path, headers, json, patience): Promise<Delivered> {
+      const response = await at(pools, server % pools.length).request({
+        method,
+        path,
+        signal: patience,
+        headers: json ? { 'content-type': 'application/json', ...headers } : headers,
+        ...(json && { body: JSON.stringify(json) }),
+      });
+      const body: unknown = await response.body.json();
+      const { statusCode: status, headers: answered } = response;
+      const decision = answered[decisionHeader];
+      return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: typeof decision === 'string' ? decision : undefined };
     },
 
     /**
@@ -74,5 +88,3 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
     },
   };
 }
-
-export type ServerPools = ReturnType<typeof createServerPools>;

@@ -53,7 +53,7 @@ function runError(result: StrategyResult, outcome: RunOutcome): JunitCase['error
   if (stoppedBy === 'timeout' || stoppedBy === 'interrupted') {
     return { type: stoppedBy, message: `the clients were stopped (${stoppedBy}) before they finished` };
   }
-  if (measuredNothing(result) && outcome.unmeasured.includes(runLabel(result.workload, result.params.strategy))) {
+  if (measuredNothing(result) && outcome.unmeasured.includes(runLabel(result.workload, result.params.strategy, result.params.via))) {
     return { type: 'nothing-measured', message: 'no reservation succeeded: a run that sold nothing proves nothing' };
   }
   return undefined;

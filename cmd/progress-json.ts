@@ -12,7 +12,8 @@ export function progressJson(stream: NodeJS.WritableStream): RaceHooks {
   return {
     onReady: (info) => write({ type: 'ready', ...info }),
     onWarmup: ({ ms }) => write({ type: 'warmup', ms }),
-    onStart: ({ strategy, workload = 'rooms', event }) => write({ type: 'start', workload, strategy: strategy.name, event_id: event.event_id }),
+    onStart: ({ strategy, workload = 'rooms', via = 'http', event }) =>
+      write({ type: 'start', workload, strategy: strategy.name, via, event_id: event.event_id }),
     onTick: ({ strategy, snapshot }) => write({ type: 'tick', strategy: strategy.name, snapshot }),
     onServerOutput: (line) => write({ type: 'server', line }),
     onResult: ({ workload, params, trial, outcome, verdict }) =>

@@ -299,7 +299,7 @@ export function formatChaos(results: StrategyResult[]): string {
         ...(latency_ms !== null ? [`slow-db ${latency_ms} ms`] : []),
       ].join(', ');
       return [
-        `chaos ${runLabel(workload, params.strategy)} (${injected}): servers killed ${formatThousands(chaos.servers_killed)}, ` +
+        `chaos ${runLabel(workload, params.strategy, params.via)} (${injected}): servers killed ${formatThousands(chaos.servers_killed)}, ` +
           `connections terminated ${formatThousands(chaos.backends_terminated)}, server crashes ${formatThousands(chaos.server_crashes)}; ` +
           `indeterminate writes ${formatThousands(chaos.indeterminate)} (committed ${formatThousands(chaos.indeterminate_committed)}); ` +
           `unaccounted ${formatThousands(chaos.unaccounted)}, lost ${formatThousands(chaos.lost)}, stuck ${formatThousands(chaos.stuck)}`,

@@ -18,6 +18,10 @@ export function runConfigOf(flags: RunFlags): RunConfig {
   if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
     throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
   }
+  const chaos = chaosConfig(flags);
+  if (flags.via.includes('direct') && chaos?.faults.includes('kill-server')) {
+    throw new UsageError('--chaos kill-server has no server process to kill with --via direct: use kill-backends or slow-db, or --via http');
+  }
   return {
     ...openLoopConfig(flags),
     clients: flags.clients,
@@ -34,7 +38,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     warmupMs: flags.warmup,
     timeoutMs: flags.timeout * 1000,
     ...workloadConfig(flags),
-    chaos: chaosConfig(flags),
+    chaos,
     history: flags.history,
     sampleMs: flags.sampleMs,
   };

@@ -54,8 +54,10 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   await checkOutputs(flags);
   const messages = runMessages(flags.progress);
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop, once the view is up.
-  const view = await progressView({ command, strategies: runs.map(({ workload, strategy }) => runLabel(workload, strategy.name)), seed }, flags, () =>
-    interrupt.stop(),
+  const view = await progressView(
+    { command, strategies: runs.map(({ workload, strategy, via }) => runLabel(workload, strategy.name, via)), seed },
+    flags,
+    () => interrupt.stop(),
   );
   const interrupt = stopOnSignal(() => view.stopping(), messages);
 

@@ -125,7 +125,7 @@ export function formatCheck(check: CheckResult): string {
 export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Witness) => string): string {
   const { witnesses, kept_safe: kept, history_check: check } = result.outcome;
   if (!result.history || !check) return '';
-  const label = runLabel(result.workload, result.params.strategy);
+  const label = runLabel(result.workload, result.params.strategy, result.params.via);
   const trial = result.trial && result.trial.count > 1 ? ` (trial ${result.trial.index})` : '';
   const missing = result.history.missing.map((text) => `history lacks ${text}`);
   return [

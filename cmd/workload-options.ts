@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { vias, type Via } from '../harness/direct.js';
 import { UsageError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
 import { defaultHoldConfig } from '../harness/room-workloads.js';
@@ -45,6 +46,17 @@ export function workloadList(value: string): WorkloadName[] {
     throw new InvalidArgumentError(`expected a comma-separated list of: ${workloadNames.join(', ')}`);
   }
   return [...new Set(names as WorkloadName[])];
+}
+
+export function viaList(value: string): Via[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0 || names.some((name) => !vias.includes(name as Via))) {
+    throw new InvalidArgumentError(`expected ${vias.join(' or ')}, or both comma-separated (race and sweep)`);
+  }
+  return [...new Set(names as Via[])];
 }
 
 /** "atomic", "holds:atomic" or "./my-strategy.js": a strategy, optionally pinned to one workload. */
@@ -114,7 +126,15 @@ export function workloadOptions() {
       ),
     )
     .addOption(new Option('--drop-responses <P>', 'share of responses the clients lose and send again (0 to 1)').argParser(ratio).default(0))
-    .addOption(new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'));
+    .addOption(new Option('--no-idempotency', 'servers run a resent request_id again instead of answering from their record'))
+    .addOption(
+      new Option(
+        '--via <path>',
+        "how requests reach the strategies: http (the server processes) or direct (called in evento's process, a pool per server: the database without the app tier); race and sweep: http,direct runs both",
+      )
+        .argParser(viaList)
+        .default<Via[]>(['http'], 'http'),
+    );
 }
 
 /** The flags of `workloadOptions()`, as commander parses them. */
@@ -146,10 +166,11 @@ const strategiesOf = (workload: WorkloadName) => workloads[workload].strategies.
  * order, each once. A plain name runs in each listed workload that has it; W:name in W only. No
  * list: every strategy of each workload.
  */
-export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload'>, named?: string[]): RaceRun[] {
+export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload' | 'via'>, named?: string[]): RaceRun[] {
   if (command === 'run' && flags.workload.length > 1) {
     throw new UsageError(`run takes one --workload (${workloadNames.join(', ')}); race takes several`);
   }
+  if (command === 'run' && flags.via.length > 1) throw new UsageError(`run takes one --via (${vias.join(' or ')}); race and sweep take http,direct`);
   const items = named ?? flags.workload.flatMap((workload) => strategiesOf(workload).map((name) => `${workload}:${name}`));
   const runs = items.flatMap((item) => {
     const [pinned, name] = splitItem(item);
@@ -164,7 +185,11 @@ export function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'wo
     }
     return runs;
   });
-  return runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
+  const unique = runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
+  const indirect = flags.via.includes('direct') ? unique.find(({ workload }) => workload !== 'rooms') : undefined;
+  if (indirect) throw new UsageError(`--via direct runs the rooms workload only, not ${indirect.workload}: use --via http for it`);
+  // Each strategy's paths side by side, so that a table shows its app tier's share on adjacent rows.
+  return unique.flatMap((run) => flags.via.map((via) => ({ ...run, via })));
 }
 
 const defaultStrategies: Partial<Record<WorkloadName, string>> = { slots: 'exclusion', tenants: 'set-local' };

@@ -72,7 +72,7 @@ export function capacities(results: readonly StrategyResult[], level: ServiceLev
   const byStrategy = new Map<string, StrategyResult[]>();
   for (const result of results) {
     if (result.params.rate === undefined) continue;
-    const label = runLabel(result.workload, result.params.strategy);
+    const label = runLabel(result.workload, result.params.strategy, result.params.via);
     byStrategy.set(label, [...(byStrategy.get(label) ?? []), result]);
   }
   return [...byStrategy].flatMap(([strategy, trials]) => {

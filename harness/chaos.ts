@@ -107,7 +107,7 @@ async function heldIds(sql: Sql, eventId: string, limitMs: number) {
  * Injects the kill faults at random moments, `seed` choosing when and whom, until finish():
  * which stops them, lets the database settle, and reconciles the clients' writes.
  */
-export function startChaos(config: ChaosConfig, fleet: ServerFleet, sql: Sql, seed: number) {
+export function startChaos(config: ChaosConfig, fleet: Pick<ServerFleet, 'urls' | 'applicationName' | 'crashes' | 'replace'>, sql: Sql, seed: number) {
   const rng = xoroshiro128plus(seed);
   const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
   const kills = config.faults.filter((fault) => fault !== 'slow-db');

@@ -121,7 +121,10 @@ const workloadOf = (result: ComparableResult) => result.workload ?? result.param
  * the group, or only say how closely it was watched (`sample_ms`, absent from older files).
  */
 const groupingParams = (result: ComparableResult) =>
-  Object.fromEntries(Object.entries(result.params).filter(([key]) => !['seed', 'strategy', 'workload', 'sample_ms'].includes(key)));
+  Object.fromEntries(
+    // A file from before --via took the only path there was.
+    Object.entries({ via: 'http', ...result.params }).filter(([key]) => !['seed', 'strategy', 'workload', 'sample_ms'].includes(key)),
+  );
 
 /** Parameters as `key.sub=value` pairs, so that nested ones (chaos, holds) can be told apart and printed. */
 function flatParams(params: Record<string, unknown>, prefix = ''): Map<string, string> {

@@ -1,6 +1,7 @@
 import type { HistoryOp } from '../client-sim/history.js';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { StrategyInfo } from '../strategies/types.js';
+import type { Via } from './direct.js';
 import type { SeededEvent } from './event.js';
 import type { HotelOutcome, StrategyResult } from './result-schema.js';
 import type { WorkloadName } from './workload.js';
@@ -12,11 +13,18 @@ export interface RaceHooks {
    * fleet's own lists, kept current as servers are replaced (--chaos kill-server); `pooler` says
    * what sits between the servers and the database, when something does.
    */
-  onReady?(info: { database: 'embedded' | 'url'; host: string; servers: string[]; serverPids: readonly number[]; pooler?: string }): void;
+  onReady?(info: {
+    database: 'embedded' | 'url';
+    host: string;
+    servers: string[];
+    serverPids: readonly number[];
+    pooler?: string;
+    directPools?: number;
+  }): void;
   /** The warm-up begins; no result comes of it. */
   onWarmup?(info: { ms: number }): void;
   /** `workload` is always set by the race; views written before workloads may ignore it. */
-  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; event: SeededEvent }): void;
+  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; via?: Via; event: SeededEvent }): void;
   onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
   /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
   onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;

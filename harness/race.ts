@@ -4,6 +4,7 @@ import type { StrategyInfo } from '../strategies/types.js';
 import { meanOfEncoded, summarizeAppPhases } from './app-phases.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from './database.js';
+import { openDirectServers, type DirectFleet, type Via } from './direct.js';
 import { EnvironmentError } from './errors.js';
 import { analyseHistory } from './history-analysis.js';
 import { liveAudit } from './live-audit.js';
@@ -25,6 +26,8 @@ export interface RaceRun {
   strategy: StrategyInfo;
   /** This run's seed instead of the race's (config.seed), e.g. for many runs of one scenario. */
   seed?: number;
+  /** How its clients' requests reach the strategy; http when unset. */
+  via?: Via;
 }
 
 export interface RaceOptions {
@@ -87,7 +90,9 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
   const { config, runs, hooks = {} } = options;
   const database = options.database ?? (await openDatabase(options.databaseUrl));
   const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
-  let fleet: ServerFleet;
+  const vias = new Set(runs.map(({ via = 'http' }) => via));
+  let fleet: ServerFleet | undefined;
+  let direct: DirectFleet | undefined;
   let pooler: Pooler | undefined;
   try {
     for (const { strategy } of runs) {
@@ -99,24 +104,38 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     pooler = config.pooler === 'pgbouncer' ? await startPgBouncer(urls, config.servers * config.poolSize, config.servers * config.poolSize) : undefined;
     const [serverUrl = database.url, serverTenantUrl] = pooler?.urls ?? urls;
     const { chaos } = config;
-    fleet = await startServers(config.servers, serverUrl, config.poolSize, {
+    const serverOptions = {
       idempotency: config.retries?.idempotency ?? (historyIdsOnly(config) ? false : undefined),
       readPauseMs: chaos?.faults.includes('slow-db') ? chaos.latencyMs : undefined,
-      tenantDatabaseUrl: serverTenantUrl,
       prepare: !pooler,
       chaos: chaos !== undefined,
-      strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
       output: hooks.onServerOutput,
-    });
+    };
+    if (vias.has('direct')) direct = await openDirectServers(config.servers, serverUrl, config.poolSize, serverOptions);
+    if (vias.has('http')) {
+      fleet = await startServers(config.servers, serverUrl, config.poolSize, {
+        ...serverOptions,
+        tenantDatabaseUrl: serverTenantUrl,
+        strategyModules: [...new Set(runs.flatMap(({ strategy }) => (strategy.module ? [strategy.module] : [])))],
+      });
+    }
   } catch (error) {
+    await direct?.close();
     await pooler?.stop();
     await closeDatabase();
     throw error;
   }
-  hooks.onReady?.({ database: database.kind, host: describeUrl(database.url), servers: fleet.urls, serverPids: fleet.pids, pooler: pooler?.note });
+  hooks.onReady?.({
+    database: database.kind,
+    host: describeUrl(database.url),
+    servers: fleet?.urls ?? [],
+    serverPids: fleet?.pids ?? [],
+    pooler: pooler?.note,
+    ...(direct && { directPools: config.servers }),
+  });
   const sampler = config.sampleMs ? openWaitSampler(database.url, config.sampleMs) : undefined;
+  const paths = { http: fleet, direct };
   const shared: SharedLoad = {
-    serverUrls: fleet.urls,
     clients: config.clients,
     shard: config.shard,
     inFlight: config.inFlight,
@@ -127,12 +146,12 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     async warmUp() {
       if (!config.warmupMs) return;
       hooks.onWarmup?.({ ms: config.warmupMs });
-      await warmUp(database.sql, runs, options, shared, config.warmupMs);
+      await warmUp(database.sql, runs, options, shared, paths, config.warmupMs);
     },
-    runTrial: (run, trial) => runTrial({ database, fleet, shared, options, pooler: pooler?.info, sampler }, run, trial),
+    runTrial: (run, trial) => runTrial({ database, paths, shared, options, pooler: pooler?.info, sampler }, run, trial),
     async close() {
       try {
-        await fleet.stop();
+        await Promise.all([fleet?.stop(), direct?.close()]);
       } finally {
         await sampler?.close();
         await pooler?.stop();
@@ -163,10 +182,36 @@ export async function runRace(options: RaceOptions): Promise<RaceOutcome> {
   }
 }
 
+/** The servers of each path a race's runs take; unset for a path none of them takes. */
+interface Paths {
+  http: ServerFleet | undefined;
+  direct: DirectFleet | undefined;
+}
+
+/**
+ * Where a run's clients send their requests, whom faults kill, and whose connections are the
+ * servers': the server processes, or the pools in this process, which have no process to kill.
+ */
+function pathOf(paths: Paths, via: Via = 'http') {
+  const { http, direct } = paths;
+  if (via === 'direct' && direct) {
+    const servers = {
+      urls: [],
+      applicationName: direct.applicationName,
+      crashes: () => 0,
+      replace: () => Promise.reject(new Error('--via direct has no server process to kill')),
+      takePhases: () => direct.takePhases(),
+    };
+    return { load: { serverUrls: [], direct: direct.servers }, servers, replaceable: undefined };
+  }
+  if (via === 'http' && http) return { load: { serverUrls: http.urls }, servers: http, replaceable: http };
+  throw new Error(`the race did not open its ${via} path`);
+}
+
 /** What every trial of a race runs on. */
 interface RaceSetting {
   database: Database;
-  fleet: ServerFleet;
+  paths: Paths;
   shared: SharedLoad;
   options: RaceOptions;
   pooler: PoolerInfo | undefined;
@@ -174,15 +219,16 @@ interface RaceSetting {
   sampler: WaitSampler | undefined;
 }
 
-async function runTrial({ database, fleet, shared, options, pooler, sampler }: RaceSetting, raceRun: RaceRun, trial: TrialInfo): Promise<Trial> {
+async function runTrial({ database, paths, shared, options, pooler, sampler }: RaceSetting, raceRun: RaceRun, trial: TrialInfo): Promise<Trial> {
   const { config, hooks = {} } = options;
-  const { workload: name, strategy, seed = trial.seed } = raceRun;
+  const { workload: name, strategy, seed = trial.seed, via = 'http' } = raceRun;
+  const { load: route, servers: fleet, replaceable } = pathOf(paths, via);
   const { chaos } = config;
   const workload = workloads[name];
   const startedAt = new Date();
   const run = await workload.start(database.sql, config);
   const { event } = run;
-  hooks.onStart?.({ strategy, workload: name, event });
+  hooks.onStart?.({ strategy, workload: name, via, event });
   const live = hooks.onAudit && liveAudit(database.sql, event.event_id, (hotels) => hooks.onAudit?.({ strategy, hotels }));
   // Started with the clients, once their connections are open: faults are injected while they run.
   let faults: ReturnType<typeof startChaos> | undefined;
@@ -194,6 +240,7 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
   try {
     load = await runLoad({
       ...shared,
+      ...route,
       plan: {
         ...basePlan(config, strategy, run),
         thinkMs: config.thinkMs,
@@ -209,7 +256,7 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
       rampMs: config.rampMs,
       history: config.history,
       tickMs: options.tickMs,
-      replaceableServers: chaos && fleet,
+      replaceableServers: chaos && replaceable,
       onClientsStart: () => {
         faults = chaos && startChaos(chaos, fleet, database.sql, seed);
         waits = sampler?.start(fleet.applicationName);
@@ -243,7 +290,7 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
     }));
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler }),
+    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler, via }),
     startedAt,
     database: { kind: database.kind, postgresVersion: database.postgresVersion },
     eventId: event.event_id,
@@ -262,7 +309,7 @@ async function runTrial({ database, fleet, shared, options, pooler, sampler }: R
 }
 
 /** What every load of a race shares, warm-up or measured. */
-type SharedLoad = Pick<LoadOptions, 'serverUrls' | 'clients' | 'shard' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
+type SharedLoad = Pick<LoadOptions, 'clients' | 'shard' | 'inFlight' | 'requestTimeoutMs' | 'signal'>;
 
 /**
  * A history gives every claim a request_id to name it by; when nothing is ever resent, the
@@ -285,15 +332,16 @@ const warmupRooms = 1_000_000;
  * each process: cold, the first run paid for that and the race's later runs did not
  * (figures in docs/performance.md).
  */
-async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, warmupMs: number) {
+async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, paths: Paths, warmupMs: number) {
   const { config } = options;
   const share = Math.max(1, Math.round(warmupMs / runs.length));
-  for (const { workload: name, strategy } of runs) {
+  for (const { workload: name, strategy, via } of runs) {
     if (options.signal?.aborted) return;
     const run = await workloads[name].start(sql, { ...config, rooms: warmupRooms }, `evento warm-up ${new Date().toISOString()} (not measured)`);
     try {
       await runLoad({
         ...shared,
+        ...pathOf(paths, via).load,
         // A run that records a history warms the code that records it too; the warm-up's own is dropped.
         plan: { ...basePlan(config, strategy, run), thinkMs: { min: 0, max: 0 }, pick: 'random', seed: config.seed, history: config.history },
         timeoutMs: share + config.timeoutMs,

@@ -20,7 +20,7 @@ export interface TrialGroup {
 export function groupTrials(results: readonly StrategyResult[]): TrialGroup[] {
   const byLabel = new Map<string, StrategyResult[]>();
   for (const result of results) {
-    const label = runLabel(result.workload, result.params.strategy);
+    const label = runLabel(result.workload, result.params.strategy, result.params.via);
     byLabel.set(label, [...(byLabel.get(label) ?? []), result]);
   }
   return [...byLabel].map(([label, trials]) => ({

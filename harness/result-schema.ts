@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import type { AppPhases } from './app-phases.js';
+import type { Via } from './direct.js';
 import type { ChaosFault, ChaosOutcome } from './chaos.js';
 import type { PoolerInfo } from './pooler.js';
 import type { CheckResult } from './checker.js';
@@ -37,6 +38,8 @@ export interface RunParams {
   tenants?: { tenants: number; lock: string };
   /** The pooler between the servers and the database (--pooler); unset without. */
   pooler?: PoolerInfo;
+  /** How the clients' requests reached the strategy (--via): through the server processes, or called in evento's process; absent in older files (http). */
+  via?: Via;
   /** Lost responses and the retries they cause; unset when no response is ever lost. */
   retries?: RetryParams;
   /** Faults injected while the clients ran (--chaos); unset without. */

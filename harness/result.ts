@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { Via } from './direct.js';
 import type { LoadResult } from '../client-sim/runner.js';
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import type { StrategyInfo } from '../strategies/types.js';
@@ -20,7 +21,7 @@ import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
 /** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
 export function paramsOf(
   config: RunConfig,
-  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo },
+  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo; via?: Via },
 ): RunParams {
   const { holds, slots, tenants } = run.own;
   const { retries, chaos } = config;
@@ -43,6 +44,7 @@ export function paramsOf(
     slots: slots && { resources: slots.resources, hours: slots.hours, attempts: slots.attempts },
     tenants: tenants && { tenants: tenants.tenants, lock: tenants.lock },
     pooler: run.pooler,
+    via: run.via ?? 'http',
     retries: retries && {
       client_timeout_ms: retries.clientTimeoutMs ?? null,
       drop_responses: retries.dropResponses,

@@ -56,7 +56,7 @@ export interface OutcomeInput {
 export function decideOutcome({ results, stoppedBy, timeoutSeconds, assertions, environmentError, partOfShards = false }: OutcomeInput): RunOutcome {
   const broken = failedAssertions([...results], { assertNoOverbooking: assertions.assertNoOverbooking });
   const missed = failedAssertions([...results], { expectOverbooking: assertions.expectOverbooking });
-  const unmeasured = partOfShards ? [] : results.filter(measuredNothing).map(({ workload, params }) => runLabel(workload, params.strategy));
+  const unmeasured = partOfShards ? [] : results.filter(measuredNothing).map(({ workload, params }) => runLabel(workload, params.strategy, params.via));
   const timedOut = stoppedBy === 'timeout';
   const applying: [RunStatus, boolean][] = [
     ['interrupted', stoppedBy === 'interrupted'],

@@ -42,5 +42,9 @@ export interface Workload {
   audit(sql: Sql, eventId: string, clientCounts?: Record<string, number>): Promise<WorkloadAudit>;
 }
 
-/** How a run is named in tables and progress lines: `atomic`, `holds:atomic`, `slots:exclusion`. */
-export const runLabel = (workload: WorkloadName, strategy: string) => (workload === 'rooms' ? strategy : `${workload}:${strategy}`);
+/**
+ * How a run is named in tables and progress lines: `atomic`, `holds:atomic`, `slots:exclusion`,
+ * and `atomic (direct)` when its strategy was called in evento's process (--via direct).
+ */
+export const runLabel = (workload: WorkloadName, strategy: string, via?: string) =>
+  `${workload === 'rooms' ? strategy : `${workload}:${strategy}`}${via === 'direct' ? ' (direct)' : ''}`;

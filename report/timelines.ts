@@ -55,7 +55,7 @@ export async function reportTimelines(
     const point = result.sweep ? `, sweep point ${result.sweep.point + 1}` : '';
     timelines.push({
       id: `timeline-${index + 1}`,
-      title: `${runLabel(result.workload, result.params.strategy)}${trial}${point}`,
+      title: `${runLabel(result.workload, result.params.strategy, result.params.via)}${trial}${point}`,
       witnesses: witnesses.map((witness) => `${witness.kind} at ${witness.place}: ${witness.anomaly}. ${witness.summary}.`),
       ...(await readTimelineWindow(path, witnesses)),
     });

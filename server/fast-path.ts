@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { Reply } from './idempotency.js';
 import { decisionFor, errorReply, send } from './replies.js';
 import type { RoomRoutes } from './room-routes.js';
 
@@ -13,27 +12,38 @@ const reservePath = new RegExp(`^/${segment}/${segment}/reserve/${segment}(?:\\?
 const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 
 /**
+ * The answer to the two requests every simulated client sends, in their plain form: GET
+ * /{event}/available with no query, and POST /{event}/{hotel}/reserve/{strategy} with query
+ * parameters and `body` (parsed JSON) if any; undefined for any other request. The fast path and
+ * the direct path (--via direct) both route by it.
+ */
+export function roomRequest(
+  routes: RoomRoutes,
+  method: string | undefined,
+  url: string,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>,
+) {
+  if (method === 'GET') {
+    const eventId = availablePath.exec(url)?.[1];
+    return eventId === undefined ? undefined : () => routes.available(eventId);
+  }
+  const match = method === 'POST' ? reservePath.exec(url) : null;
+  if (!match) return undefined;
+  const [, eventId, hotelId, strategy, query] = match as unknown as [string, string, string, string, string | undefined];
+  return () => routes.reserve({ eventId, hotelId, strategy }, parseQuery(query ?? ''), body, decisionFor(headers));
+}
+
+/**
  * The two requests every simulated client sends, answered without Express: its per-request
  * machinery costs several times what the handler does (docs/performance.md). Only their
- * plain form is taken: GET /{event}/available with no query, and POST
- * /{event}/{hotel}/reserve/{strategy} with query parameters and no body, from an authorized
- * client. Everything else (other forms, other routes, errors) goes to Express, which answers
- * from the same route functions. Returns whether it took the request.
+ * plain form (roomRequest) without a body is taken, from an authorized client. Everything else
+ * (other forms, other routes, errors) goes to Express, which answers from the same route
+ * functions. Returns whether it took the request.
  */
 export function fastPath(routes: RoomRoutes, authorized: (req: IncomingMessage) => boolean) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url ?? '';
-    let answer: (() => Promise<Reply>) | undefined;
-    if (req.method === 'GET') {
-      const eventId = availablePath.exec(url)?.[1];
-      if (eventId !== undefined) answer = () => routes.available(eventId);
-    } else if (req.method === 'POST' && !hasBody(req)) {
-      const match = reservePath.exec(url);
-      if (match) {
-        const [, eventId, hotelId, strategy, query] = match as unknown as [string, string, string, string, string | undefined];
-        answer = () => routes.reserve({ eventId, hotelId, strategy }, parseQuery(query ?? ''), undefined, decisionFor(req.headers));
-      }
-    }
+    const answer = req.method === 'POST' && hasBody(req) ? undefined : roomRequest(routes, req.method, req.url ?? '', undefined, req.headers);
     if (!answer || !authorized(req)) return false;
     answer().then(
       (reply) => send(res, reply),

@@ -70,16 +70,19 @@ export const invalidRequest = (res: ServerResponse, detail: string, extra: objec
 // A module strategy that fails often would fill the run's output: its first failure is printed, all are counted.
 let strategyErrorPrinted = false;
 
-/** A thrown error that is not the client's mistake: a lost race is 409, a lost database 503, a module strategy's own failure 500. */
-export function errorReply(error: unknown): Reply {
+/**
+ * A thrown error that is not the client's mistake: a lost race is 409, a lost database 503, a
+ * module strategy's own failure 500. `print` says what went wrong where the server's output goes.
+ */
+export function errorReply(error: unknown, print: (message: unknown) => void = console.error): Reply {
   if (error instanceof StrategyError) {
-    if (!strategyErrorPrinted) console.error(`evento server: ${error.message} (further strategy errors are counted, not printed)`);
+    if (!strategyErrorPrinted) print(`evento server: ${error.message} (further strategy errors are counted, not printed)`);
     strategyErrorPrinted = true;
     return { status: 500, body: { error: 'strategy_error', detail: error.message } };
   }
   const errorClass = classifyError(error);
   if (errorClass.kind === 'conflict') return { status: 409, body: { error: 'conflict', retryable: true, reason: errorClass.reason } };
   if (errorClass.kind === 'unavailable') return { status: 503, body: { error: 'unavailable' } };
-  console.error(error);
+  print(error);
   return { status: 500, body: { error: 'internal' } };
 }

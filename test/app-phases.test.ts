@@ -117,3 +117,17 @@ t.test('pool wait grows when the pool is smaller than the clients; --sample-ms 0
     'no db_time without sampling',
   );
 });
+
+t.test('--via direct times the same phases around the same routes, with no HTTP in what the servers did not see', async (t) => {
+  const { run, results } = await race(t, ['--strategies', 'pessimistic', '--via', 'http,direct', '--rooms', '600', '--clients', '16']);
+  t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(-300)})`);
+  const [http, direct] = (['http', 'direct'] as const).map((via) => results.find(({ params }) => params.via === via)?.outcome.app_phases);
+  if (!http || !direct) return t.fail(`both paths have app_phases: ${JSON.stringify({ http, direct })}`);
+  checkConsistent(t, 'direct', direct);
+  t.equal(direct.servers, 2, 'one recorder for each of its pools');
+  t.ok(direct.pool_wait_ms.mean > 0, `its strategy calls waited for their pools' connections too (${direct.pool_wait_ms.mean} ms)`);
+  t.ok(
+    direct.request_mean_ms.client_and_http < http.request_mean_ms.client_and_http,
+    `without HTTP, less of a request is outside the servers' clocks (${direct.request_mean_ms.client_and_http} ms against ${http.request_mean_ms.client_and_http})`,
+  );
+});

@@ -91,9 +91,9 @@ t.test('compare on real races: the same runs against themselves hold, a run slow
     return file;
   };
   const base = await race('base', []);
-  // Every locked read sleeps 100 ms in the database with the hotel's row locked, so reservations
-  // queue at under 10 a second: an effect far larger than a busy host's noise, and still safe.
-  const slowed = await race('slowed', ['--chaos', 'slow-db', '--chaos-latency-ms', '100']);
+  // Every locked read sleeps 25 ms in the database with the hotel's row locked, so reservations
+  // queue at under 40 a second: an effect far larger than a busy host's noise, and still safe.
+  const slowed = await race('slowed', ['--chaos', 'slow-db', '--chaos-latency-ms', '25']);
 
   const same = await runCli(['compare', base, base]);
   t.equal(same.code, 0, `the same runs: exit 0 (${same.stderr})`);

@@ -56,7 +56,7 @@ export interface StrategySummary {
 export function summaryOf({ event_id, workload, params, verdict, hotels, outcome, trial }: StrategyResult): StrategySummary {
   return {
     eventId: event_id,
-    strategy: runLabel(workload, params.strategy),
+    strategy: runLabel(workload, params.strategy, params.via),
     verdict,
     hotels,
     roomsReserved: outcome.rooms_reserved,

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { format } from 'node:util';
+import type { DirectServers } from '../client-sim/transport.js';
+import { connect, patchedPostgres } from '../db/connection.js';
+import { at } from '../lib/at.js';
+import { roomRequest } from '../server/fast-path.js';
+import { idempotency, idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
+import { errorReply } from '../server/replies.js';
+import { roomRoutes } from '../server/room-routes.js';
+import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
+import { pauseAfterReads } from '../strategies/rooms.js';
+import { EnvironmentError } from './errors.js';
+import type { ServerOptions } from './servers.js';
+
+/** How the clients' requests reach the strategies: through the server processes, or called in evento's own process. */
+export const vias = ['http', 'direct'] as const;
+export type Via = (typeof vias)[number];
+
+/** The servers' routes in this process (--via direct), each "server" a pool of its own. */
+export interface DirectFleet {
+  servers: DirectServers;
+  /** The application_name of the pools' connections, and of no one else's. */
+  applicationName: string;
+  /** Each pool's app-tier phases since the last call, as a server process hands over its own (ServerFleet.takePhases). */
+  takePhases(): Promise<EncodedPhases[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * `count` servers without their processes: each a pool of `poolSize` connections, set up as a
+ * server process sets up its own (server/main.ts), behind the same route functions, so that a
+ * run measures the database's cost without the app tier's.
+ */
+export async function openDirectServers(
+  count: number,
+  databaseUrl: string,
+  poolSize: number,
+  options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'prepare' | 'chaos' | 'output'> = {},
+): Promise<DirectFleet> {
+  // Faults crash postgres.js as published, and a crash would read as the strategy's failure.
+  if (options.chaos && !patchedPostgres)
+    throw new EnvironmentError("--chaos needs evento's postgres.js fixes (vendor/postgres): install evento again without --ignore-scripts");
+  const applicationName = `evento-${randomBytes(4).toString('hex')}`;
+  const idempotencyOptions = { ...idempotencyOptionsFrom(process.env), enabled: options.idempotency !== false };
+  const pools = Array.from({ length: count }, () =>
+    connect(databaseUrl, poolSize, applicationName, { prepare: options.prepare !== false, settings: serverConnectionSettings }),
+  );
+  const stopSweepers = pools.map((sql) => startKeySweeper(sql, idempotencyOptions.ttlMs));
+  // Timed as a server process times its own, around each strategy call.
+  const recorders = pools.map(() => createPhaseRecorder());
+  const routes = pools.map((sql, index) => roomRoutes(sql, idempotency(sql, idempotencyOptions), at(recorders, index)));
+  const { output } = options;
+  // What a server would print goes where the servers' lines go.
+  const print = output ? (message: unknown) => format(message).split('\n').forEach(output) : undefined;
+  const close = async () => {
+    stopSweepers.forEach((stop) => stop());
+    pauseAfterReads(0);
+    await Promise.all(pools.map((sql) => sql.end({ timeout: 2 })));
+  };
+  try {
+    await Promise.all(pools.map((sql) => sql`select 1`));
+  } catch (error) {
+    await close();
+    throw new EnvironmentError(`the direct path's pools could not reach the database: ${String(error)}`);
+  }
+  if (options.readPauseMs) pauseAfterReads(options.readPauseMs);
+  return {
+    applicationName,
+    takePhases: () => Promise.resolve(recorders.map((recorder) => recorder.take())),
+    servers: {
+      count,
+      request(server, method, path, body, headers) {
+        const answer = roomRequest(at(routes, server), method, path, body, headers);
+        if (!answer) return Promise.reject(new Error(`--via direct answers the rooms workload's requests only, not ${method} ${path}`));
+        return answer().catch((error: unknown) => errorReply(error, print));
+      },
+    },
+    close,
+  };
+}
