@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { microsHistogram } from '../lib/micros-histogram.js';
 import { conflictReasons } from '../strategies/types.js';
 
 /** `strategy_error`: a 500 from a strategy module that threw or answered no outcome; `http_5xx`: any other 5xx. */
@@ -65,16 +66,6 @@ export const attemptBucket = (attempts: number): keyof AttemptsHistogram =>
 
 const microsToMs = (value: number) => Math.round(value / 10) / 100;
 const msToMicros = (ms: number) => Math.max(1, Math.round(ms * 1000));
-
-// Grows past its first range rather than throwing: a wait for a reservation is bounded only by --timeout.
-const microsHistogram = () =>
-  hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-    useWebAssembly: false,
-  });
 
 /**
  * The narrowest counts that hold a histogram of `values` recorded values (a run's requests bound

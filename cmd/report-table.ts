@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { medianPhase, requestSplit, type AppPhases, type PhaseSummary } from '../harness/app-phases.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
@@ -101,6 +102,19 @@ const causesCell = (group: TrialGroup) => {
   const causes = [...counts].filter(([, count]) => count > 0).sort(([, a], [, b]) => b - a);
   return causes.length === 0 ? '—' : causes.map(([cause, count]) => `${cause} ${formatThousands(count)}`).join(', ');
 };
+/** `a / b` of app-phase figures, medians over the trials, in ms; a dash when a trial has none (a run against a target). */
+const phasesCell =
+  (...figures: ((phases: AppPhases) => number)[]) =>
+  (group: TrialGroup) => {
+    const trials = group.trials.map(({ outcome }) => outcome.app_phases);
+    const values = figures.map((figure) => medianPhase(trials, figure));
+    return values.some((value) => value === undefined) ? '—' : values.map((value) => msText(value ?? 0)).join(' / ');
+  };
+const percentilesCell = (phase: (phases: AppPhases) => PhaseSummary) =>
+  phasesCell(
+    (phases) => phase(phases).p50,
+    (phases) => phase(phases).p99,
+  );
 const topWaitHead = 'db time:\ntop wait';
 const dbTimeLegend = "db time: what the servers' sampled sessions waited on most (CPU: nothing); --wide: the top 4";
 
@@ -148,6 +162,19 @@ const columns = {
     ratioCell((outcome) => (outcome.reservations > 0 ? (outcome.retried_attempts_ms ?? 0) / outcome.reservations : null)),
   ),
   topWaits: column('db time:\ntop waits', (group) => topWaits(group, 4), 'left'),
+  requestSplit: column(`request mean ms:\n${requestSplit.map(({ name }) => name).join(' / ')}`, phasesCell(...requestSplit.map(({ figure }) => figure))),
+  poolWait: column(
+    'pool wait ms\np50 / p99',
+    percentilesCell((phases) => phases.pool_wait_ms),
+  ),
+  statements: column(
+    'statements ms\np50 / p99',
+    percentilesCell((phases) => phases.statements_ms),
+  ),
+  commit: column(
+    'commit ms\np50 / p99',
+    percentilesCell((phases) => phases.commit_ms),
+  ),
   verdict: column('verdict', ({ trials }) => verdictOverTrials(trials), 'left'),
 };
 

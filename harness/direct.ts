@@ -10,6 +10,7 @@ import { roomRoutes } from '../server/room-routes.js';
 import { defaultBatchMs, gatherFor } from '../strategies/batch.js';
 import { loadStrategyModule } from '../strategies/module.js';
 import { StrategyRegistry } from '../strategies/registry.js';
+import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
 import { EnvironmentError } from './errors.js';
 import type { ServerOptions } from './servers.js';
 
@@ -22,6 +23,8 @@ export interface DirectFleet {
   servers: DirectServers;
   /** The application_name of the pools' connections, and of no one else's. */
   applicationName: string;
+  /** Each pool's app-tier phases since the last call, as a server process hands over its own (ServerFleet.takePhases). */
+  takePhases(): Promise<EncodedPhases[]>;
   close(): Promise<void>;
 }
 
@@ -47,8 +50,11 @@ export async function openDirectServers(
   const stopSweepers = pools.map((sql) => startKeySweeper(sql, idempotencyOptions.ttlMs));
   const registry = new StrategyRegistry();
   for (const file of options.strategyModules ?? []) registry.register(await loadStrategyModule(file, registry));
-  const served = { registry, readPauseMs: options.readPauseMs };
-  const routes = pools.map((sql) => roomRoutes(sql, idempotency(sql, idempotencyOptions), served));
+  // Timed as a server process times its own, around each strategy call.
+  const recorders = pools.map(() => createPhaseRecorder());
+  const routes = pools.map((sql, index) =>
+    roomRoutes(sql, idempotency(sql, idempotencyOptions), { registry, readPauseMs: options.readPauseMs, phases: at(recorders, index) }),
+  );
   const { output } = options;
   // What a server would print goes where the servers' lines go.
   const print = output ? (message: unknown) => format(message).split('\n').forEach(output) : undefined;
@@ -66,6 +72,7 @@ export async function openDirectServers(
   if (options.batchMs !== undefined) gatherFor(options.batchMs);
   return {
     applicationName,
+    takePhases: () => Promise.resolve(recorders.map((recorder) => recorder.take())),
     servers: {
       count,
       request(server, method, path, body, headers) {

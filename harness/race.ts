@@ -1,6 +1,7 @@
 import { runLoad, type LoadOptions, type LoadResult } from '../client-sim/runner.js';
 import type { Sql } from '../db/connection.js';
 import { notDeclared, type StrategyInfo } from '../strategies/types.js';
+import { meanOfEncoded, summarizeAppPhases } from './app-phases.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from './database.js';
 import { openDirectServers, type DirectFleet, type Via } from './direct.js';
@@ -200,6 +201,7 @@ function pathOf(paths: Paths, via: Via = 'http') {
       applicationName: direct.applicationName,
       crashes: () => 0,
       replace: () => Promise.reject(new Error('--via direct has no server process to kill')),
+      takePhases: () => direct.takePhases(),
     };
     return { load: { serverUrls: [], direct: direct.servers }, servers, replaceable: undefined };
   }
@@ -234,6 +236,8 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   let waits: WaitSampling | undefined;
   let sampled: Awaited<ReturnType<WaitSampling['stop']>> | undefined;
   let load: LoadResult;
+  // What the servers timed before (the warm-up, earlier trials) is not this run's.
+  await fleet.takePhases();
   try {
     load = await runLoad({
       ...shared,
@@ -269,6 +273,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
     // The sweeper's last pass, so that the audit finds no hold left behind.
     await run.sweeper?.finish(options.signal);
   }
+  const phases = await fleet.takePhases();
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
   const audit = await auditRun(database.sql, workload, event.event_id, load.counts, strategy.inventory);
@@ -299,6 +304,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
     trial: { ...trial, seed },
     history,
     dbTime: sampled === 'hidden' ? null : sampled,
+    appPhases: summarizeAppPhases(phases, meanOfEncoded(load.histograms.latency_us, load.snapshot.requests)),
   });
   if (options.sweep) result.sweep = options.sweep;
   await hooks.onResult?.(result, load.history);

@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
+import type { AppPhases } from './app-phases.js';
 import type { Via } from './direct.js';
 import type { ChaosFault, ChaosOutcome } from './chaos.js';
 import type { PoolerInfo } from './pooler.js';
@@ -146,6 +147,8 @@ export interface StrategyResult {
      * not see the servers' sessions; absent when not sampled (docs/where-time-goes.md).
      */
     db_time?: DbTime | null;
+    /** Where reservations' time went in evento's own servers: pool wait, statements, commit, handling; absent against a --target. */
+    app_phases?: AppPhases;
     retries: number;
     insufficient: number;
     /**

@@ -4,6 +4,7 @@ import type { LoadResult } from '../client-sim/runner.js';
 import { defaultBatchMs } from '../strategies/batch.js';
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import type { StrategyInfo } from '../strategies/types.js';
+import type { AppPhases } from './app-phases.js';
 import type { ChaosOutcome } from './chaos.js';
 import type { EventAudit } from './event.js';
 import { historyFileOf } from './history.js';
@@ -124,6 +125,8 @@ export function buildResult(input: {
   history?: HistoryAnalysis;
   /** With wait sampling: null when the role could not see the servers' sessions. */
   dbTime?: DbTime | null;
+  /** From evento's own servers, when they timed any reservation. */
+  appPhases?: AppPhases;
 }): StrategyResult {
   const { snapshot } = input.load;
   const { rooms: audit, counts } = input.audit;
@@ -169,6 +172,7 @@ export function buildResult(input: {
       attempts_per_reservation: input.load.attemptsPerReservation,
       retried_attempts_ms: input.load.retriedAttemptsMs,
       ...(input.dbTime !== undefined && { db_time: input.dbTime }),
+      ...(input.appPhases && { app_phases: input.appPhases }),
       retries: snapshot.retries,
       insufficient: snapshot.insufficient,
       refused_while_available: input.load.counts.refused_while_available ?? 0,

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { at } from '../lib/at.js';
-import type { ServerMessage } from '../server/main.js';
+import type { HarnessMessage, PhasesMessage, ServerMessage } from '../server/main.js';
+import type { EncodedPhases } from '../strategies/phases.js';
 import { EnvironmentError } from './errors.js';
 
 export interface ServerFleet {
@@ -18,6 +19,11 @@ export interface ServerFleet {
   restarting(index: number): Promise<void> | undefined;
   /** SIGKILLs server `index`, requests in flight and all, and starts another in its place on a new port. */
   replace(index: number): Promise<void>;
+  /**
+   * Each running server's app-tier phases since the last call (or its start), and it starts again:
+   * a server that does not answer in time, or was replaced meanwhile, gives nothing of the time before.
+   */
+  takePhases(): Promise<EncodedPhases[]>;
   stop(): Promise<void>;
 }
 
@@ -90,9 +96,33 @@ const exited = (child: ChildProcess) => (hasExited(child) ? Promise.resolve() : 
 function stopServer(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return Promise.resolve();
   const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-  if (child.connected) child.send('stop');
+  if (child.connected) child.send('stop' satisfies HarnessMessage);
   else child.kill('SIGTERM');
   return exited(child).finally(() => clearTimeout(force));
+}
+
+/** Generous, as for a start: a server busy with a run's last requests answers late, not never. */
+const phasesTimeoutMs = 10_000;
+
+/** Asks one server for its phases over IPC; undefined when it is gone or does not answer in time. */
+function takePhasesOf(child: ChildProcess): Promise<EncodedPhases | undefined> {
+  if (!child.connected) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const done = (phases: EncodedPhases | undefined) => {
+      clearTimeout(timer);
+      child.off('message', answered);
+      child.off('exit', gone);
+      resolve(phases);
+    };
+    const answered = (message: ServerMessage | PhasesMessage) => {
+      if (message.type === 'phases') done(message.phases);
+    };
+    const gone = () => done(undefined);
+    const timer = setTimeout(gone, phasesTimeoutMs);
+    child.on('message', answered);
+    child.once('exit', gone);
+    child.send('phases' satisfies HarnessMessage);
+  });
 }
 
 const urlOf = ({ port }: Started) => `http://127.0.0.1:${port}`;
@@ -163,6 +193,10 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
       const restarting = restarts[index] ?? restart(index).finally(() => (restarts[index] = undefined));
       restarts[index] = restarting;
       return restarting;
+    },
+    async takePhases() {
+      const taken = await Promise.all(children.map(({ child }) => takePhasesOf(child)));
+      return taken.filter((phases) => phases !== undefined);
     },
     stop,
   };

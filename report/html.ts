@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { medianPhase, requestSplit, type AppPhases } from '../harness/app-phases.js';
 import type { TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
@@ -163,6 +164,33 @@ function dbTimeBars(section: ReportSection, colours: ReadonlyMap<string, string>
   return `${rows.join('\n')}\n<p class="note">${legend}</p>\n<p class="note">${escapeHtml(dbTimeNote)}</p>`;
 }
 
+/** A row per strategy of where its requests' time went, from the servers' own clocks: the mean split, then the phases' p99s. */
+function appPhasesTable(section: ReportSection): string {
+  const rows = section.ranking.rows.flatMap(({ group }) => {
+    const trials = group.trials.map(({ outcome }) => outcome.app_phases);
+    const of = (figure: (phases: AppPhases) => number) => number(medianPhase(trials, figure) ?? 0, 1);
+    if (medianPhase(trials, (phases) => phases.reservations) === undefined) return [];
+    return [
+      [
+        escapeHtml(group.label),
+        of((phases) => phases.request_mean_ms.request),
+        ...requestSplit.map(({ figure }) => of(figure)),
+        of((phases) => phases.pool_wait_ms.p99),
+        of((phases) => phases.statements_ms.p99),
+        of((phases) => phases.commit_ms.p99),
+      ],
+    ];
+  });
+  if (rows.length === 0)
+    return '<p class="note">These result files hold no app-tier phases (runs against a --target, or from before they were timed).</p>';
+  const head = ['strategy', 'request mean ms', ...requestSplit.map(({ name }) => escapeHtml(name)), 'pool wait p99', 'statements p99', 'commit p99'];
+  return `${table(head, rows, 'medians over the trials')}\n<p class="note">${escapeHtml(appPhasesNote)}</p>`;
+}
+
+const appPhasesNote =
+  "A reserve request's mean time as its client saw it, split by the servers' own clocks: waiting for a pooled connection, the database (statements and commit), " +
+  "the server's handling around them, and the rest, which the servers did not see: the client and HTTP both ways.";
+
 const dbTimeNote =
   "Samples of the servers' database sessions in pg_stat_activity while the clients ran, each busy session counted under what it waited on: " +
   'CPU when it waited on nothing, IdleInTransaction when it held a transaction open waiting for the server process; the mean over the trials.';
@@ -185,6 +213,8 @@ function sectionHtml(section: ReportSection, index: number, sections: number, co
     ...section.spectra.map((chart, chartIndex) => chartDiv(`spectrum:${section.id}:${chartIndex}`, chart.title)),
     `<${level}>Where the database's time went</${level}>`,
     dbTimeBars(section, colours),
+    `<${level}>Where a request's time went</${level}>`,
+    appPhasesTable(section),
     `<${level}>Per second</${level}>`,
     section.perSecond[0]?.x.length
       ? section.perSecond.map((chart, chartIndex) => chartDiv(`series:${section.id}:${chartIndex}`, chart.title)).join('\n')

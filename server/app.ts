@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
 import { StrategyRegistry } from '../strategies/registry.js';
+import type { PhaseRecorder } from '../strategies/phases.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   registry?: StrategyRegistry;
   /** Fault injection (slow-db): the pause after each read a strategy decides on. */
   readPauseMs?: number;
+  /** Where each reservation's time in the app tier is recorded (holds, slot bookings and tenants' too); untimed when unset. */
+  phases?: PhaseRecorder;
 }
 
 /** The server's request handler: Express, behind a fast path for the Evento client's two calls. */
@@ -48,7 +51,7 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
   const json = express.json({ limit: bodyLimitBytes, strict: false });
-  const served: ServedStrategies = { registry: options.registry ?? new StrategyRegistry(), readPauseMs: options.readPauseMs };
+  const served: ServedStrategies = { registry: options.registry ?? new StrategyRegistry(), readPauseMs: options.readPauseMs, phases: options.phases };
   const rooms = roomRoutes(sql, idempotent, served);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));
@@ -57,7 +60,7 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   );
 
   app.use(lifecycleRoutes(sql, idempotent, json, served));
-  app.use(slotRoutes(sql, idempotent, json));
+  app.use(slotRoutes(sql, idempotent, json, options.phases));
   app.use(tenantRoutes(options.tenantSql, idempotent, json, served));
 
   app.use((req, res) => {

@@ -2,13 +2,14 @@ import express, { Router } from 'express';
 import { readReservation, transition, transitionWrittenBy } from '../strategies/hold-lifecycle.js';
 import { reservationWrittenBy } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
+import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
 import type { Idempotent } from './idempotency.js';
 import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
 
-/** Holds and their lifecycle: place a hold, confirm or cancel it, read it with its history. */
-export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler, { registry, readPauseMs }: ServedStrategies) {
+/** Holds and their lifecycle: place a hold (timed into `phases` when given), confirm or cancel it, read it with its history. */
+export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler, { registry, readPauseMs, phases }: ServedStrategies) {
   const router = Router();
 
   router.post('/:eventId/:hotelId/hold/:strategy', json, async (req, res) => {
@@ -31,18 +32,19 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       if (!reservation) throw new Error(`hold ${id} was placed but cannot be read back`);
       return replyTo({ status: 'reserved', reservation }, 'event or hotel');
     };
+    const timer = startPhaseTimer(phases);
     const reply = await idempotent(
       request.requestId,
       { route: 'hold', strategy: strategy.name, ...request },
       async () => {
-        const outcome = await strategy.reserve(sql, { ...request, decision, readPauseMs });
+        const outcome = await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs }));
         return { ...(outcome.status === 'reserved' ? await replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel')), decision };
       },
       async (requestId) => {
         const id = await reservationWrittenBy(sql, requestId);
         return id === undefined ? undefined : replyWith(id);
       },
-    );
+    ).finally(() => timer.end());
     send(res, reply);
   });
 

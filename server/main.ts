@@ -3,6 +3,7 @@
 import { loadStrategyModule } from '../strategies/module.js';
 import { StrategyRegistry } from '../strategies/registry.js';
 import { gatherFor } from '../strategies/batch.js';
+import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
 import { createApp } from './app.js';
 import { connect, patchedPostgres } from '../db/connection.js';
 import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from './idempotency.js';
@@ -10,7 +11,16 @@ import { listen } from './listen.js';
 
 export type ServerMessage = { type: 'listening'; port: number; pid: number } | { type: 'failed'; message: string; code?: string };
 
-const send = (message: ServerMessage) => process.send?.(message);
+/** The answer to `phases`: the reservations' app-tier phases since the last such answer. */
+export interface PhasesMessage {
+  type: 'phases';
+  phases: EncodedPhases;
+}
+
+/** What the harness tells a server: stop, or hand over (and start again) the phases recorded so far. */
+export type HarnessMessage = 'stop' | 'phases';
+
+const send = (message: ServerMessage | PhasesMessage) => process.send?.(message);
 
 async function main() {
   const url = process.env.EVENTO_DATABASE_URL;
@@ -37,8 +47,9 @@ async function main() {
   if (tenantSql) await tenantSql`select 1`;
   const idempotency = idempotencyOptionsFrom(process.env);
   const stopSweeper = startKeySweeper(sql, idempotency.ttlMs);
+  const phases = createPhaseRecorder();
   const { server, port } = await listen(
-    createApp(sql, { idempotency, tenantSql, registry, readPauseMs: readPauseMs > 0 ? readPauseMs : undefined }),
+    createApp(sql, { idempotency, tenantSql, registry, readPauseMs: readPauseMs > 0 ? readPauseMs : undefined, phases }),
     process.env.EVENTO_HOST ?? '127.0.0.1',
     0,
   );
@@ -60,8 +71,9 @@ async function main() {
   };
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);
-  process.on('message', (message) => {
+  process.on('message', (message: HarnessMessage) => {
     if (message === 'stop') stop();
+    if (message === 'phases') send({ type: 'phases', phases: phases.take() });
   });
   send({ type: 'listening', port, pid: process.pid });
 }

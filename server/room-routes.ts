@@ -1,13 +1,17 @@
 import { listAvailable, reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
+import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
 import type { Decision } from '../strategies/types.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo } from './replies.js';
 import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseReserveRequest } from './validate.js';
 
-/** The two routes the Evento client calls, as plain functions: Express and the fast path share them. */
-export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPauseMs }: ServedStrategies) {
+/**
+ * The two routes the Evento client calls, as plain functions: Express and the fast path share them.
+ * With `phases`, each reservation's time in the app tier is recorded there.
+ */
+export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPauseMs, phases }: ServedStrategies) {
   return {
     async available(eventId: string): Promise<Reply> {
       if (!isUuid(eventId)) return invalid('event_id must be a uuid');
@@ -26,15 +30,19 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPau
       const parsed = parseReserveRequest(params, query, body);
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
+      const timer = startPhaseTimer(phases);
       return idempotent(
         request.requestId,
         { route: 'reserve', strategy: strategy.name, ...request },
-        async () => ({ ...replyTo(await strategy.reserve(sql, { ...request, decision, readPauseMs }), 'event or hotel'), decision }),
+        async () => ({
+          ...replyTo(await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs })), 'event or hotel'),
+          decision,
+        }),
         async (requestId) => {
           const id = await reservationWrittenBy(sql, requestId);
           return id === undefined ? undefined : replyTo(reserved(id, request), 'event or hotel');
         },
-      );
+      ).finally(() => timer.end());
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { PhaseRecorder } from '../strategies/phases.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 
 /** What a server's routes need of its configuration to run a strategy. */
@@ -6,4 +7,6 @@ export interface ServedStrategies {
   registry: StrategyRegistry;
   /** Fault injection (slow-db): after each read a strategy decides on, a pause this long in the same transaction. */
   readPauseMs?: number;
+  /** Where each reservation's time in the app tier is recorded; untimed when unset. */
+  phases?: PhaseRecorder;
 }

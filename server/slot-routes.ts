@@ -3,12 +3,13 @@ import express, { Router } from 'express';
 import { findSlotStrategy, slotStrategyNames } from '../strategies/registry.js';
 import { bookingWrittenBy, queryBookings } from '../strategies/slots.js';
 import type { Sql } from '../db/connection.js';
+import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
 import type { Idempotent } from './idempotency.js';
 import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import { parseSlotQuery, parseSlotRequest } from './validate.js';
 
-/** Time slots: book a window on a resource through a slot strategy; stream bookings as NDJSON. */
-export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler) {
+/** Time slots: book a window on a resource through a slot strategy (timed into `phases` when given); stream bookings as NDJSON. */
+export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler, phases?: PhaseRecorder) {
   const router = Router();
 
   router.post('/slots/:strategy', json, async (req, res) => {
@@ -25,15 +26,16 @@ export function slotRoutes(sql: Sql, idempotent: Idempotent, json: express.Reque
     }
     const request = parsed.value;
     const decision = decisionFor(req.headers);
+    const timer = startPhaseTimer(phases);
     const reply = await idempotent(
       request.requestId,
       { route: 'slots', strategy: strategy.name, ...request },
-      async () => ({ ...replyTo(await strategy.book(sql, { ...request, decision }), 'resource'), decision }),
+      async () => ({ ...replyTo(await timer.strategy(sql, (db) => strategy.book(db, { ...request, decision })), 'resource'), decision }),
       async (requestId) => {
         const booking = await bookingWrittenBy(sql, requestId);
         return booking && replyTo({ status: 'booked', booking }, 'resource');
       },
-    );
+    ).finally(() => timer.end());
     send(res, reply);
   });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { Router } from 'express';
 import type { Db, Sql } from '../db/connection.js';
+import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
 import { findTenantContext, findTenantLock, tenantContexts, tenantLocks } from '../strategies/registry.js';
 import { listAvailable } from '../strategies/rooms.js';
 import type { TenantContext } from '../strategies/tenant-context.js';
@@ -51,7 +52,7 @@ function limitOf(value: unknown): number | undefined {
  * tenant from X-Tenant-ID; `sql` connects as evento_tenant, which row-level security holds to
  * the tenant set. Without it (a server started without one) the routes answer 503.
  */
-export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json: express.RequestHandler, { readPauseMs }: ServedStrategies) {
+export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json: express.RequestHandler, { readPauseMs, phases }: ServedStrategies) {
   const router = Router();
   const answer = (handle: (req: express.Request, sql: Sql) => Promise<Reply>): express.RequestHandler => {
     return async (req, res) => {
@@ -112,9 +113,10 @@ export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json:
       if (!parsed.ok) return invalid(parsed.detail);
       const request = parsed.value;
       const { tenantId, context } = tenant;
+      const timer = startPhaseTimer(phases);
       return idempotent(request.requestId, { route: 'tenant-reserve', tenantId, context: context.name, lock: lock.name, ...request }, async () =>
-        replyTo(await context.reserve(sql, tenantId, lock, { ...request, readPauseMs }), 'event or hotel'),
-      );
+        replyTo(await timer.strategy(sql, (db) => context.reserve(db, tenantId, lock, { ...request, readPauseMs })), 'event or hotel'),
+      ).finally(() => timer.end());
     }),
   );
 

@@ -106,7 +106,7 @@ export const takeAcrossBuckets = (sql: Sql, request: ReserveRequest) =>
       with hotel as (select ${hotel}::uuid as event_hotel_rooms_id)
       ${reservationFrom(tx, request, 'hotel')}
     `.execute();
-    const [, [inserted]] = await Promise.all([take, insert, commit()]);
+    const [, [inserted]] = await Promise.all([take, insert, commit(insert)]);
     return reserved(noteWrite(request, inserted), request);
   });
 

@@ -122,7 +122,12 @@ function claimOf(db: Db, request: ReserveRequest) {
  * together, in this order, without waiting on each other (neither needs the other's answer);
  * in a pipelined transaction `commit` sends the COMMIT right behind them.
  */
-export async function checkThenWrite(db: Db, request: ReserveRequest, lock: RowLock, commit?: () => Promise<unknown>): Promise<ReserveOutcome> {
+export async function checkThenWrite(
+  db: Db,
+  request: ReserveRequest,
+  lock: RowLock,
+  commit?: (after: Promise<unknown>) => Promise<unknown>,
+): Promise<ReserveOutcome> {
   return whenAvailable(await readRooms(db, request, lock), request, async (row) => {
     const { counter, status, expiresAt } = claimOf(db, request);
     // execute() queues each now; awaiting them through Promise.all would queue them a tick later, after `commit`.
@@ -138,7 +143,7 @@ export async function checkThenWrite(db: Db, request: ReserveRequest, lock: RowL
       values (gen_random_uuid(), ${row.id}, ${request.email}, ${request.rooms}, ${status}, ${request.requestId}, ${expiresAt}, now())
       returning id, xmin::text as txid
     `.execute();
-    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.()]);
+    const [[updated], [inserted]] = await Promise.all([update, insert, commit?.(insert)]);
     if (request.decision) request.decision.written_version = updated?.written_version;
     return reserved(noteWrite(request, inserted), request);
   });
@@ -176,7 +181,7 @@ export async function claimInTurn(
   db: Db,
   claims: ReserveRequest[],
   row: (RoomRow & Pick<Decision, 'read_xmin' | 'began_us'>) | undefined,
-  commit: () => Promise<unknown>,
+  commit: (after: Promise<unknown>) => Promise<unknown>,
 ): Promise<ReserveOutcome[]> {
   if (!row) return claims.map(() => ({ status: 'not_found' }));
   let taken = 0;
@@ -206,7 +211,7 @@ export async function claimInTurn(
     ) as claim(id, email, rooms, request_id)
     returning xmin::text as txid
   `.execute();
-  const [[updated], [inserted]] = await Promise.all([update, insert, commit()]);
+  const [[updated], [inserted]] = await Promise.all([update, insert, commit(insert)]);
   for (const { claim, id } of granted) {
     if (claim.decision) claim.decision.written_version = updated.written_version;
     noteWrite(claim, { id, txid: inserted.txid });
