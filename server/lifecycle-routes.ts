@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { readReservation, transition, transitionWrittenBy } from '../strategies/hold-lifecycle.js';
 import { reservationWrittenBy } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
-import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
+import { startPhaseTimer } from '../strategies/phases.js';
 import type { Idempotent } from './idempotency.js';
 import { decisionFor, invalidRequest, replyTo, send } from './replies.js';
 import type { ServedStrategies } from './served-strategies.js';

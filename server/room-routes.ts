@@ -1,6 +1,6 @@
 import { listAvailable, reservationWrittenBy, reserved } from '../strategies/rooms.js';
 import type { Sql } from '../db/connection.js';
-import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
+import { startPhaseTimer } from '../strategies/phases.js';
 import type { Decision } from '../strategies/types.js';
 import type { Idempotent, Reply } from './idempotency.js';
 import { availableReply, invalid, replyTo } from './replies.js';

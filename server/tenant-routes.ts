@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { Router } from 'express';
 import type { Db, Sql } from '../db/connection.js';
-import { startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
+import { startPhaseTimer } from '../strategies/phases.js';
 import { findTenantContext, findTenantLock, tenantContexts, tenantLocks } from '../strategies/registry.js';
 import { listAvailable } from '../strategies/rooms.js';
 import type { TenantContext } from '../strategies/tenant-context.js';

@@ -28,11 +28,12 @@ interface Batch {
  * the next.
  */
 export function inBatches(settle: (sql: Sql, claims: Claims) => Promise<ReserveOutcome[]>) {
-  // Per pool: claims that came through different databases are never settled together.
-  const open = new WeakMap<Sql, Map<string, Batch>>();
+  // Per pool: claims that came through different databases are never settled together. A pool is
+  // known by its options object, which stays the same when a caller hands over a wrapped pool (the phase timer's).
+  const open = new WeakMap<Sql['options'], Map<string, Batch>>();
   return async (sql: Sql, request: ReserveRequest): Promise<ReserveOutcome> => {
-    let batches = open.get(sql);
-    if (!batches) open.set(sql, (batches = new Map<string, Batch>()));
+    let batches = open.get(sql.options);
+    if (!batches) open.set(sql.options, (batches = new Map<string, Batch>()));
     const hotel = `${request.eventId}/${request.hotelId}`;
     const gathering = batches.get(hotel);
     if (gathering) {

@@ -43,7 +43,7 @@ const strategySchema = v.object({
   summary: v.string(),
   promisesSafety: v.boolean(),
   safeguard: v.optional(safeguardSchema),
-  anomaly: v.optional(v.picklist(anomalyFamilies)),
+  anomaly: v.optional(v.nullable(v.picklist(anomalyFamilies))),
   reserve: v.function(),
 });
 
