@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Test } from 'tap';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { at } from '../lib/at.js';
 import type { ConflictReason } from '../strategies/types.js';
 import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
@@ -93,8 +95,9 @@ async function untilShown(
 const refusedWithRooms = (result: StrategyResult) => (result.outcome.refused_while_available ?? 0) > 0;
 
 t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while the rooms remain; buckets never is', async (t) => {
-  const config = { buckets: 4, maxRooms: 5 };
-  const single = await untilShown(t, 'buckets-single', config, refusedWithRooms);
+  // Eight hotels: eight end-games a run, each a chance for the last rooms to be spread over buckets.
+  const config = { buckets: 4, maxRooms: 5, hotels: 8 };
+  const single = await untilShown(t, 'buckets-single', config, refusedWithRooms, 12);
   t.ok(single.some(refusedWithRooms), `a request refused while its rooms remained, spread over buckets, within ${single.length} runs`);
   for (const [index, { outcome, verdict, params }] of single.entries()) {
     t.equal(params.buckets, 4, `run ${index}: 4 buckets, recorded in the params`);
@@ -110,12 +113,51 @@ t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while t
   );
 });
 
-t.test('skip-locked counts the requests refused while other claims held the rooms', async (t) => {
-  const results = await untilShown(t, 'skip-locked', {}, refusedWithRooms);
-  t.ok(results.some(refusedWithRooms), `a request found fewer than n free rooms while others held them, within ${results.length} runs`);
-  for (const [index, { outcome, verdict }] of results.entries()) {
-    t.equal(verdict.safe, true, `run ${index}: SAFE (no overbooking, the units agree with the rows)`);
-    t.equal(outcome.unsold_rooms, 0, `run ${index}: no room unsold`);
-    t.ok((outcome.refused_while_available ?? 0) <= outcome.insufficient, `run ${index}: each such refusal is one of the 422s`);
+/**
+ * Another claim, as slow as a claim can be: from the run's start it holds the hotel's last `count`
+ * units in an open transaction, until every other unit is sold (bounded), then lets them go.
+ */
+async function holdLastUnits(eventId: string, count: number) {
+  const other = await database.sql.reserve();
+  try {
+    await other`begin`;
+    const held = await other<{ event_hotel_rooms_id: string }[]>`
+      select u.event_hotel_rooms_id from room_units u join event_hotel_rooms ehr on ehr.id = u.event_hotel_rooms_id
+      where ehr.event_id = ${eventId} order by u.unit desc limit ${count} for update of u`;
+    const hotel = at(held, 0).event_hotel_rooms_id;
+    for (let waited = 0; waited < 20_000; waited += 50) {
+      const [{ free }] = await database.sql<[{ free: number }]>`
+        select count(*)::int as free from room_units where event_hotel_rooms_id = ${hotel} and reservation_id is null`;
+      if (free <= count) break;
+      await sleep(50);
+    }
+    // The race's claims meet the held units a while longer, then they are theirs to sell.
+    await sleep(300);
+    await other`rollback`;
+  } finally {
+    other.release();
   }
+}
+
+t.test('skip-locked counts the requests refused while another claim held the rooms', async (t) => {
+  let holding: Promise<void> | undefined;
+  const {
+    results: [result],
+  } = await raceIn(t, {
+    ...contendedRace,
+    config: { ...contendedRace.config, hotels: 1 },
+    databaseUrl: database.url,
+    runs: roomRuns([strategyNamed('skip-locked')]),
+    hooks: { onStart: ({ event }) => (holding = holdLastUnits(event.event_id, 3)) },
+  });
+  await holding;
+  if (!result) return t.fail('a result');
+  const { outcome, verdict } = result;
+  t.ok(
+    (outcome.refused_while_available ?? 0) > 0,
+    `${outcome.refused_while_available} requests found fewer than n free rooms unheld while another claim held them`,
+  );
+  t.ok((outcome.refused_while_available ?? 0) <= outcome.insufficient, 'each such refusal is one of the 422s');
+  t.equal(verdict.safe, true, 'SAFE (no overbooking, the units agree with the rows)');
+  t.equal(outcome.unsold_rooms, 0, 'every room sold once the other claim let go');
 });
