@@ -148,7 +148,11 @@ t.test('skip-locked counts the requests refused while another claim held the roo
     config: { ...contendedRace.config, hotels: 1 },
     databaseUrl: database.url,
     runs: roomRuns([strategyNamed('skip-locked')]),
-    hooks: { onStart: ({ event }) => (holding = holdLastUnits(event.event_id, 3)) },
+    hooks: {
+      onStart: ({ event }) => {
+        holding = holdLastUnits(event.event_id, 3);
+      },
+    },
   });
   await holding;
   if (!result) return t.fail('a result');
