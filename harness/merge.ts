@@ -213,6 +213,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const roomsReserved = total((outcome) => outcome.rooms_reserved);
   const conflicts = total((outcome) => outcome.conflicts);
   const insufficient = total((outcome) => outcome.insufficient);
+  const unsold = outcomes.flatMap((outcome) => (outcome.unsold_rooms === undefined ? [] : [outcome.unsold_rooms]));
   const latency = mergeHistogram(results, 'latency');
   const wait = mergeHistogram(results, 'time_to_reservation');
 
@@ -253,6 +254,11 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
       retried_attempts_ms: total((outcome) => outcome.retried_attempts_ms ?? 0),
       retries: total((outcome) => outcome.retries),
       insufficient,
+      ...(outcomes.some((outcome) => outcome.refused_while_available !== undefined) && {
+        refused_while_available: total((outcome) => outcome.refused_while_available ?? 0),
+      }),
+      // Every part audited the same tables at its own end: the last to end saw the fewest unsold.
+      ...(unsold.length > 0 && { unsold_rooms: Math.min(...unsold) }),
       errors: total((outcome) => outcome.errors),
       errors_by_kind: sumRecords(outcomes.map((outcome) => outcome.errors_by_kind)),
       duration_ms: durationMs,
