@@ -4,6 +4,7 @@ import type { ChaosConfig } from '../harness/chaos.js';
 import type { RaceOptions, RaceRun } from '../harness/race.js';
 import { groupTrials } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { strategies } from '../strategies/registry.js';
 import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase } from './helpers.js';
 
 // --via direct: the same clients, audit, history and faults, with the strategies called in this process.
@@ -12,19 +13,8 @@ const direct = (names: string[]): RaceRun[] => names.map((name) => ({ workload: 
 const race = (t: Test, runs: RaceRun[], config: Partial<RaceOptions['config']> = {}) =>
   raceIn(t, { ...contendedRace, config: { ...contendedRace.config, ...config }, databaseUrl: database.url, runs });
 
-const safe = [
-  'pessimistic',
-  'atomic',
-  'optimistic',
-  'repeatable-read',
-  'serializable',
-  'advisory',
-  'event-log',
-  'no-key-update',
-  'batched',
-  'buckets',
-  'skip-locked',
-];
+// Every strategy that promises safety and is raced by default: the direct path must keep each SAFE.
+const safe = strategies.filter((strategy) => strategy.promisesSafety && !strategy.notRacedByDefault).map(({ name }) => name);
 
 /** What a safe strategy keeps on either path: sold out, no overbooking or drift, audited SAFE; without faults, every room told of. */
 function held(t: Test, results: StrategyResult[]) {
