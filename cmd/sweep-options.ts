@@ -27,7 +27,7 @@ export function listOf<T>(parse: (value: string) => T) {
 }
 
 /** The flags `run` and `race` take as one value and `sweep` as a list of them. */
-const sweptFlags = ['clients', 'thinkMs', 'maxRooms', 'poolSize', 'servers', 'rate'] as const;
+const sweptFlags = ['clients', 'thinkMs', 'maxRooms', 'rooms', 'poolSize', 'servers', 'rate'] as const;
 
 /** What `--quick` sets unless given: a sweep that finishes in under a minute and can still show a difference. */
 export const quickSweep = { hotRows: [1, 16], strategies: ['pessimistic', 'optimistic'], repeat: 4, durationMs: 1000, warmupMs: 500, clients: 32 };
@@ -46,6 +46,11 @@ export function sweepOptions() {
         .default<ThinkRange[]>([thinkRange('0-300')], '0-300'),
     )
     .addOption(new Option('--max-rooms <list>', 'most rooms one request asks for').argParser(listOf(integer(1, 1000))).default<number[]>([5], '5'))
+    .addOption(
+      new Option('--rooms <list>', 'contracted rooms per hotel; as an axis, how much of each run is its approach to sell-out')
+        .argParser(listOf(integer(1, 1_000_000)))
+        .default<number[]>([200], '200'),
+    )
     .addOption(
       new Option('--pool-size <list>', 'database connections per server process (default: CPU cores ÷ servers)').argParser(listOf(integer(1, 100))),
     )
@@ -103,6 +108,7 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
     { name: 'clients', values: flags.clients },
     { name: 'think-ms', values: flags.thinkMs },
     { name: 'max-rooms', values: flags.maxRooms },
+    { name: 'rooms', values: flags.rooms },
     { name: 'pool-size', values: flags.poolSize },
     { name: 'servers', values: flags.servers },
     { name: 'rate', values: flags.rate },
@@ -113,6 +119,9 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
   }
   if (axes.length > 2)
     throw new UsageError(`sweep takes one or two axes at a time, not ${axes.length}: ${axes.map(({ name }) => `--${name}`).join(', ')}`);
+  const fixedTime = flags.duration !== undefined || flags.rate !== undefined;
+  // A fixed-time point never sells out, so its hotels' size would change nothing.
+  if (fixedTime && flags.rooms.length > 1) throw new UsageError('--rooms as an axis runs each point to sell-out: leave out --duration and --rate');
   const first = <T>(values: T[] | undefined) => (values ? at(values, 0) : undefined);
   const base = runConfigOf({
     ...flags,
@@ -127,7 +136,7 @@ export function sweepPlanOf(flags: SweepFlags): SweepPlan {
     hotels: first(flags.hotRows) ?? flags.hotels,
     pick: flags.hotRows ? 'random' : flags.pick,
     // Fixed-time points measure a steady state: no hotel may sell out before the clock stops.
-    rooms: flags.duration !== undefined || flags.rate !== undefined ? unlimitedRooms : flags.rooms,
+    rooms: fixedTime ? unlimitedRooms : at(flags.rooms, 0),
   });
   if (flags.slo && !flags.rate) throw new UsageError('--slo needs --rate: capacity is the highest offered rate that meets the target');
   const points = sweepPoints(base, axes, flags.poolSize ? undefined : poolSizeFor);

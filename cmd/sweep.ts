@@ -4,7 +4,8 @@ import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { writeResultFile } from '../harness/results-file.js';
 import { alpha } from '../harness/stats.js';
-import { pointLabel, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
+import { groupTrials } from '../harness/ranking.js';
+import { pointLabel, pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
 import { checkOutputs, finishRun } from './finish-run.js';
 import { progressLines } from './progress-lines.js';
@@ -85,12 +86,28 @@ export function formatCapacity(level: ServiceLevel, capacity: readonly Capacity[
   ].join('\n');
 }
 
-/** One table per point, headed by its coordinates, then the crossovers in sentences. */
+/**
+ * Under a point's table, what each rooms run paid beside its goodput: `buckets 2 / 0` is a median
+ * of 2 requests refused while the hotel had their rooms and 0 rooms unsold; empty for slots.
+ */
+export function pricesLine(results: readonly StrategyResult[]): string {
+  const figure = (value: number | null) => (value === null ? '—' : formatThousands(value));
+  const runs = groupTrials(results)
+    .filter(({ trials }) => at(trials, 0).workload !== 'slots')
+    .map(({ label, trials }) => {
+      const { refused_while_available, unsold_rooms } = pointPrices(trials);
+      return `${label} ${figure(refused_while_available)} / ${figure(unsold_rooms)}`;
+    });
+  return runs.length === 0 ? '' : `refused while rooms remained / rooms unsold (medians): ${runs.join(', ')}`;
+}
+
+/** One table per point, headed by its coordinates, with its prices, then the crossovers in sentences. */
 export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: readonly StrategyResult[], capacity?: readonly Capacity[]): string {
   const points = pointsOf(results);
   const tables = points.map(({ coordinates, results }) => {
     const labels = plan.axes.map(({ name }) => pointLabel(name, coordinates.axes[name] ?? '', at(results, 0).params));
-    return `point ${coordinates.point + 1}/${points.length}: ${labels.join(', ')}\n${formatResults(results)}\n`;
+    const prices = pricesLine(results);
+    return `point ${coordinates.point + 1}/${points.length}: ${labels.join(', ')}\n${formatResults(results)}\n${prices ? `${prices}\n` : ''}`;
   });
   const crossovers = sweepCrossovers(results);
   const closing =

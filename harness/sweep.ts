@@ -6,10 +6,11 @@ import { toolVersion } from './paths.js';
 import { prepareRace, trialOrder, type RaceOptions, type RaceRun } from './race.js';
 import type { RaceHooks } from './race-hooks.js';
 import { groupTrials } from './ranking.js';
+import { median } from './stats.js';
 import type { RunParams, StrategyResult, SweepCoordinates } from './result-schema.js';
 import type { RunConfig, ThinkRange } from './run-config.js';
 
-export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'pool-size', 'servers', 'rate'] as const;
+export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'rooms', 'pool-size', 'servers', 'rate'] as const;
 export type AxisName = (typeof axisNames)[number];
 
 /** One swept flag and its values, in the order the user listed them. */
@@ -37,6 +38,8 @@ function withAxis(config: RunConfig, axis: SweepAxis, index: number, poolSizeOf:
       return { ...config, clients: value };
     case 'max-rooms':
       return { ...config, maxRooms: value };
+    case 'rooms':
+      return { ...config, rooms: value };
     case 'pool-size':
       return { ...config, poolSize: value };
     case 'servers':
@@ -131,6 +134,8 @@ export function pointLabel(axis: string, text: string, params: Pick<RunParams, '
       return `think ${text} ms`;
     case 'max-rooms':
       return `at most ${plural(text, 'room')} a request`;
+    case 'rooms':
+      return `${plural(text, 'room')} a hotel, to sell-out`;
     case 'pool-size':
       return `${plural(text, 'connection')} per server`;
     case 'rate':
@@ -206,9 +211,28 @@ export function sweepCrossovers(results: readonly StrategyResult[]): SweepCrosso
   });
 }
 
+/** What a design pays at a point that goodput does not show; medians over its trials, null where a trial's file lacks the figure. */
+export interface PointPrices {
+  /** 422s answered while the hotel still had the rooms asked for. */
+  refused_while_available: number | null;
+  /** Contracted rooms neither confirmed nor held when the trial ended. */
+  unsold_rooms: number | null;
+}
+
+export function pointPrices(trials: readonly StrategyResult[]): PointPrices {
+  const medianOf = (figure: (outcome: StrategyResult['outcome']) => number | undefined) => {
+    const values = trials.map(({ outcome }) => figure(outcome));
+    return values.every((value) => value !== undefined) ? median(values) : null;
+  };
+  return {
+    refused_while_available: medianOf((outcome) => outcome.refused_while_available),
+    unsold_rooms: medianOf((outcome) => outcome.unsold_rooms),
+  };
+}
+
 /**
  * What `sweep --json` writes: the axes, each point's goodput per strategy (median and 95%
- * interval; null bounds below 6 trials), the crossovers, and every trial's result.
+ * interval; null bounds below 6 trials) and prices, the crossovers, and every trial's result.
  */
 export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[], capacity?: readonly Capacity[]) {
   return {
@@ -223,6 +247,7 @@ export function sweepDocument(axes: readonly SweepAxis[], results: readonly Stra
         goodput_median: goodput.median,
         goodput_low: Number.isFinite(goodput.low) ? goodput.low : null,
         goodput_high: Number.isFinite(goodput.high) ? goodput.high : null,
+        ...pointPrices(trials),
         kept,
       })),
     })),

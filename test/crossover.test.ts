@@ -1,8 +1,10 @@
 import t from 'tap';
 import { parseArguments } from '../cmd/program.js';
+import { pricesLine } from '../cmd/sweep.js';
 import { findCrossovers, type CrossoverPoint } from '../harness/crossover.js';
+import type { StrategyResult } from '../harness/result-schema.js';
 import type { RunConfig } from '../harness/run-config.js';
-import { pointLabel, sweepPoints } from '../harness/sweep.js';
+import { pointLabel, sweepDocument, sweepPoints } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
 
 // Six trials a side: the U test can reach p = 0.002, far below 0.05, when the samples do not overlap.
@@ -152,4 +154,72 @@ t.test('sweep flags: lists, one or two axes, --quick fills only what is not give
   await t.rejects(sweep('--clients', '8'), /sweep needs an axis/, 'one value is not an axis');
   await t.rejects(sweep('--clients', '8,16', '--servers', '1,2', '--max-rooms', '1,5'), /one or two axes at a time, not 3/, 'three axes refused');
   await t.rejects(sweep('--hot-rows', '1,x'), /expected an integer/, 'a bad item refused');
+});
+
+t.test('sweep over --rooms: to sell-out of each hotel size, never with a fixed time', async (t) => {
+  const sweep = async (...args: string[]) => {
+    const invocation = await parseArguments(['node', 'evento', 'sweep', ...args], () => undefined);
+    if (invocation.command !== 'sweep') throw new Error('not a sweep');
+    return invocation;
+  };
+  const fill = await sweep('--hotels', '1', '--clients', '4,64', '--rooms', '400,8000', '--strategies', 'atomic,skip-locked');
+  t.same(
+    fill.plan.axes.map(({ name }) => name),
+    ['clients', 'rooms'],
+    'clients first: crossovers run along clients, at each hotel size',
+  );
+  t.same(
+    fill.plan.points.map(({ config }) => [config.clients, config.rooms, config.hotels]),
+    [
+      [4, 400, 1],
+      [64, 400, 1],
+      [4, 8000, 1],
+      [64, 8000, 1],
+    ],
+    'each point sells out a hotel of its size',
+  );
+  t.equal(pointLabel('rooms', '400', { clients: 64, hotels: 1 }), '400 rooms a hotel, to sell-out', 'the label says the point sells out');
+  t.equal(at((await sweep('--clients', '4,64', '--rooms', '50')).plan.points, 0).config.rooms, 50, 'one value is the hotel size, as before');
+  await t.rejects(sweep('--rooms', '400,8000', '--duration', '2s'), /--rooms as an axis runs each point to sell-out/, 'with --duration refused');
+});
+
+t.test("a sweep's prices: refusals while rooms remained and rooms unsold, per point and strategy, medians over the trials", async (t) => {
+  const trial = (strategy: string, position: number, refused: number | undefined, unsold: number | undefined, workload = 'rooms') =>
+    ({
+      workload,
+      params: { strategy, clients: 64, hotels: 1 },
+      sweep: { point: 0, axes: { clients: '64' } },
+      trial: { index: position + 1, count: 3, seed: 1, position },
+      outcome: {
+        reservations: 100,
+        reservations_per_s: 1000 + position,
+        time_to_reservation_ms: { p50: 1, p90: 2, p99: 3, max: 4 },
+        ...(refused !== undefined && { refused_while_available: refused }),
+        ...(unsold !== undefined && { unsold_rooms: unsold }),
+      },
+      verdict: { promises_safety: true, safe: true, label: 'SAFE' },
+    }) as unknown as StrategyResult;
+  const results = [
+    trial('buckets-single', 0, 3, 0),
+    trial('buckets-single', 1, 10, 0),
+    trial('buckets-single', 2, 69, 2),
+    trial('atomic', 0, 0, 0),
+    trial('atomic', 1, 0, 0),
+    trial('atomic', 2, 0, undefined),
+  ];
+  const [point] = sweepDocument([{ name: 'clients', values: [64] }], results).points;
+  t.same(
+    point?.strategies.map(({ strategy, refused_while_available, unsold_rooms }) => [strategy, refused_while_available, unsold_rooms]),
+    [
+      ['buckets-single', 10, 0],
+      ['atomic', 0, null],
+    ],
+    'the JSON gives each median, null where a file lacks the figure',
+  );
+  t.equal(
+    pricesLine(results),
+    'refused while rooms remained / rooms unsold (medians): buckets-single 10 / 0, atomic 0 / —',
+    'the line under the table says the same',
+  );
+  t.equal(pricesLine([trial('exclusion', 0, 0, 0, 'slots')]), '', 'no line for slots, which have no rooms');
 });

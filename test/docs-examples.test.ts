@@ -53,7 +53,9 @@ function smaller(args: readonly string[], resultsDir: string): string[] {
       .split(',')
       .slice(0, 2)
       .map((value) => String(Math.min(Number(value), 8)));
-    extra.push('--clients', clients.join(','), '--repeat', '2', '--duration', '300ms');
+    // Hotel sizes as an axis run each point to sell-out, which a fixed time would forbid.
+    const roomsAxis = flagValue(args, '--rooms')?.includes(',') ?? false;
+    extra.push('--clients', clients.join(','), '--repeat', '2', ...(roomsAxis ? ['--rooms', '20,40'] : ['--duration', '300ms']));
   } else if (Number(flagValue(args, '--clients') ?? 200) > 8) extra.push('--clients', '8');
   return [...args, ...extra];
 }
