@@ -45,7 +45,7 @@ function failureDetail(result: StrategyResult): string {
 
 const runFigures = ({ verdict, outcome }: StrategyResult) =>
   `${verdict.label}; ${formatThousands(outcome.reservations)} reservations, ${formatThousands(outcome.reservations_per_s)} res/s, ` +
-  `wait p99 ${outcome.time_to_reservation_ms.p99.toFixed(1)} ms, ${formatThousands(outcome.conflicts)} conflicts`;
+  `wait p99 ${outcome.time_to_reservation_ms ? `${outcome.time_to_reservation_ms.p99.toFixed(1)} ms` : '—'}, ${formatThousands(outcome.conflicts)} conflicts`;
 
 /** Why a run's testcase is in error: its clients were stopped before they finished, or it sold nothing. */
 function runError(result: StrategyResult, outcome: RunOutcome): JunitCase['error'] {

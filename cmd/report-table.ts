@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
+import { groupTrials, rankGroups, waitsOf, type TrialGroup } from '../harness/ranking.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { attemptBuckets, type AttemptsHistogram } from '../client-sim/metrics.js';
@@ -127,8 +127,11 @@ const columns = {
   roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
   requestP50: medianColumn('request\np50 ms', (outcome) => outcome.latency_ms.p50, msText),
   requestP99: medianColumn('request\np99 ms', (outcome) => outcome.latency_ms.p99, msText),
-  waitP50: medianColumn('wait\np50 ms', (outcome) => outcome.time_to_reservation_ms.p50, msText),
-  waitP99: column('wait\np99 ms', ({ waitP99 }) => summaryText(waitP99, msText)),
+  waitP50: column('wait\np50 ms', ({ trials }) => {
+    const waits = waitsOf(trials, 'p50');
+    return waits ? msText(median(waits)) : '—';
+  }),
+  waitP99: column('wait\np99 ms', ({ waitP99 }) => (waitP99 ? summaryText(waitP99, msText) : '—')),
   requestsPerReservation: column(
     'requests\n/ res',
     ratioCell((outcome) => outcome.per_reservation.requests),

@@ -1,6 +1,7 @@
 import { UsageError } from './errors.js';
 import { alpha, compareSamples, summarize, type SampleComparison, type Summary } from './stats.js';
-import { runLabel, workloadNames, type WorkloadName } from './workload.js';
+import type { StrategyResult } from './result-schema.js';
+import { runLabel, type WorkloadName } from './workload.js';
 
 /** The fields of a result file that a comparison reads; a `StrategyResult` has them all. */
 export interface ComparableResult {
@@ -83,35 +84,11 @@ export interface Comparison {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function fieldAt(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), value);
-}
-
-const requiredFields: [path: string, kind: 'string' | 'number' | 'boolean', hint?: string][] = [
-  ['params.strategy', 'string'],
-  ['outcome.reservations_per_s', 'number'],
-  ['outcome.time_to_reservation_ms.p99', 'number', ' (a result written before time to reservation was measured?)'],
-  ['verdict.promises_safety', 'boolean'],
-  ['verdict.safe', 'boolean'],
-];
-
-/** Checks that `value` is a result a comparison can read; otherwise one line naming `where` and the field. */
-export function comparableResult(value: unknown, where: string): ComparableResult {
-  if (!isObject(value) || fieldAt(value, 'tool.name') !== 'evento') {
-    throw new UsageError(`${where}: not an evento result (no tool.name "evento")`);
-  }
-  for (const [path, kind, hint = ''] of requiredFields) {
-    const field = fieldAt(value, path);
-    if (field === undefined) throw new UsageError(`${where}: ${path} is missing${hint}`);
-    if (typeof field !== kind || (kind === 'number' && !Number.isFinite(field))) {
-      throw new UsageError(`${where}: ${path} is ${JSON.stringify(field)}, not a ${kind}`);
-    }
-  }
-  const workload = workloadOf(value as unknown as ComparableResult);
-  if (!(workloadNames as readonly string[]).includes(workload)) {
-    throw new UsageError(`${where}: workload "${workload}" is not one of ${workloadNames.join(', ')}`);
-  }
-  return value as unknown as ComparableResult;
+/** A result (as `resultOf` read it) as a comparison reads it; one line naming `where` for a file written before time to reservation was measured. */
+export function comparableResult(result: StrategyResult, where: string): ComparableResult {
+  const { time_to_reservation_ms: wait } = result.outcome;
+  if (!wait) throw new UsageError(`${where}: outcome.time_to_reservation_ms.p99 is missing (a result written before time to reservation was measured?)`);
+  return { ...result, outcome: { ...result.outcome, time_to_reservation_ms: wait } };
 }
 
 const workloadOf = (result: ComparableResult) => result.workload ?? result.params.workload ?? 'rooms';

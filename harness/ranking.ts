@@ -10,11 +10,19 @@ export interface TrialGroup {
   trials: StrategyResult[];
   /** Reservations per second over the trials. */
   goodput: Summary;
-  /** The p99 of time to a reservation over the trials. */
-  waitP99: Summary;
+  /** The p99 of time to a reservation over the trials; null when a trial's file predates its measurement (format 1). */
+  waitP99: Summary | null;
   /** Promises safety and kept it in every trial, each of which sold something: only these are ranked. */
   kept: boolean;
 }
+
+/** A percentile of time to a reservation from every trial; null when one trial's file predates its measurement (format 1). */
+export function waitsOf(trials: readonly StrategyResult[], percentile: 'p50' | 'p99'): number[] | null {
+  const waits = trials.flatMap(({ outcome }) => (outcome.time_to_reservation_ms ? [outcome.time_to_reservation_ms[percentile]] : []));
+  return waits.length === trials.length ? waits : null;
+}
+
+const summaryOf = (samples: number[] | null) => samples && summarize(samples);
 
 /** Trials grouped by run, in the order each run first came. */
 export function groupTrials(results: readonly StrategyResult[]): TrialGroup[] {
@@ -27,7 +35,7 @@ export function groupTrials(results: readonly StrategyResult[]): TrialGroup[] {
     label,
     trials,
     goodput: summarize(trials.map(({ outcome }) => outcome.reservations_per_s)),
-    waitP99: summarize(trials.map(({ outcome }) => outcome.time_to_reservation_ms.p99)),
+    waitP99: summaryOf(waitsOf(trials, 'p99')),
     kept: trials.every((trial) => trial.verdict.promises_safety && trial.verdict.safe && !measuredNothing(trial)),
   }));
 }

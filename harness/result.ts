@@ -9,7 +9,7 @@ import type { HistoryAnalysis } from './history-analysis.js';
 import { toolVersion } from './paths.js';
 import type { PoolerInfo } from './pooler.js';
 import type { LogReplay } from './replay.js';
-import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
+import { resultFormat, type HotelOutcome, type RunParams, type StrategyResult, type TrialInfo, type Verdict } from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { resultFileName } from './results-file.js';
 import { nothingMeasuredLabel } from './run-outcome.js';
@@ -138,6 +138,7 @@ export function buildResult(input: {
     ...(chaos && chaos.stuck > 0 ? [`STUCK ${chaos.stuck}`] : []),
   ];
   return {
+    format: resultFormat,
     tool: { name: 'evento', version: toolVersion },
     workload: input.params.workload ?? 'rooms',
     started_at: startedAt,

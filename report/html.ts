@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { TrialGroup } from '../harness/ranking.js';
+import { waitsOf, type TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
 import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
@@ -102,7 +102,7 @@ function goodputTable(section: ReportSection): string {
     escapeHtml(group.label),
     String(group.trials.length),
     ...summaryCells(group.goodput),
-    ...summaryCells(group.waitP99),
+    ...(group.waitP99 ? summaryCells(group.waitP99) : ['—', '—', '—']),
     number(median(group.trials.map(({ outcome }) => outcome.latency_ms.p99)), 1),
   ]);
   const notes = [
@@ -122,8 +122,10 @@ function percentileTable(section: ReportSection): string {
       of((o) => o.latency_ms.p90),
       of((o) => o.latency_ms.p99),
       of((o) => o.latency_ms.max),
-      of((o) => o.time_to_reservation_ms.p50),
-      of((o) => o.time_to_reservation_ms.p99),
+      ...(['p50', 'p99'] as const).map((percentile) => {
+        const waits = waitsOf(group.trials, percentile);
+        return waits ? number(median(waits), 1) : '—';
+      }),
     ];
   });
   return table(['strategy', 'request p50 ms', 'p90', 'p99', 'max', 'wait p50 ms', 'wait p99'], rows, 'medians over the trials');
