@@ -327,7 +327,10 @@ function expectedAt(issue: v.BaseIssue<unknown>): string {
   let schema: v.GenericSchema | undefined = resultSchema;
   for (const { key } of issue.path ?? []) schema = schema && (typeof key === 'number' ? itemOf(schema) : entriesOf(schema)?.[String(key)]);
   const expects = schema?.expects ?? issue.expected ?? 'something else';
-  return expects.replace(/\bObject\b/g, 'an object').replace(/\bArray\b/g, 'a list');
+  return expects
+    .replace(/^\((.*)\)$/, '$1')
+    .replace(/\bObject\b/g, 'an object')
+    .replace(/\bArray\b/g, 'a list');
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -373,9 +376,10 @@ function shown(input: unknown): string {
 
 /** A schema issue as a reader prints it: where, the field's path, what it holds and what was expected. */
 function issueText(where: string, issue: v.BaseIssue<unknown>): string {
-  const path = v.getDotPath(issue) ?? '(the result)';
-  if (issue.kind === 'validation') return `${where}: ${path}: ${issue.message} (got ${shown(issue.input)})`;
-  return `${where}: ${path}: ${shown(issue.input)}, expected ${expectedAt(issue)}`;
+  const path = (issue.path ?? []).reduce((at, { key }) => (typeof key === 'number' ? `${at}[${key}]` : `${at}${at ? '.' : ''}${String(key)}`), '');
+  const field = path || '(the result)';
+  if (issue.kind === 'validation') return `${where}: ${field}: ${issue.message} (got ${shown(issue.input)})`;
+  return `${where}: ${field}: ${shown(issue.input)}, expected ${expectedAt(issue)}`;
 }
 
 /**

@@ -11,7 +11,8 @@ export interface SampleOptions {
   /** 0-based; the trial's index is one more. */
   trial?: number;
   trials?: number;
-  params?: Partial<StrategyResult['params']>;
+  /** Over the defaults; fields the schema does not name pass through, as they do in a file. */
+  params?: Partial<StrategyResult['params']> & Record<string, unknown>;
 }
 
 /** A result written today: time to reservation measured. */

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { formatThousands, verdictText } from '../report-table.js';
+import { verdictText } from '../../report/verdict-text.js';
+import { formatThousands } from '../report-table.js';
 import type { StrategySummary } from './dashboard-state.js';
 import { HotelList } from './hotel-list.js';
 
