@@ -3,8 +3,7 @@ import { mergeEncoded, summarize, type AttemptsHistogram } from '../client-sim/m
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import { at } from '../lib/at.js';
 import { UsageError } from './errors.js';
-import { resultFormat, resultOf, type HotelOutcome, type StrategyResult } from './result-schema.js';
-import { perReservation, perSecond } from './result.js';
+import { perReservation, perSecond, resultFormat, resultOf, type HotelOutcome, type StrategyResult } from './result-schema.js';
 import { acknowledgedVerdict } from './target.js';
 
 /** One shard's result file, as read. */

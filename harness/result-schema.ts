@@ -326,7 +326,8 @@ export function schemaFields(schema: v.GenericSchema = resultSchema, prefix = ''
 function expectedAt(issue: v.BaseIssue<unknown>): string {
   let schema: v.GenericSchema | undefined = resultSchema;
   for (const { key } of issue.path ?? []) schema = schema && (typeof key === 'number' ? itemOf(schema) : entriesOf(schema)?.[String(key)]);
-  const expects = schema?.expects ?? issue.expected ?? 'something else';
+  // A custom check (an analysis's record) says what it expects in its message.
+  const expects = schema?.type === 'custom' ? issue.message : (schema?.expects ?? issue.expected ?? 'something else');
   return expects
     .replace(/^\((.*)\)$/, '$1')
     .replace(/\bObject\b/g, 'an object')
@@ -334,8 +335,17 @@ function expectedAt(issue: v.BaseIssue<unknown>): string {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const perSecond = (value: number, ms: number) => (ms > 0 ? Math.round((value * 10_000) / ms) / 10 : 0);
-const perReservation = (value: number, reservations: number) => (reservations > 0 ? Math.round((value * 100) / reservations) / 100 : null);
+/** `count` per second of `ms`, to one decimal. */
+export const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
+
+/** Each count spent divided by the reservations, to two decimals; null when nothing was reserved. */
+export function perReservation(
+  reservations: number,
+  spent: { requests: number; conflicts: number; insufficient: number },
+): StrategyResult['outcome']['per_reservation'] {
+  const each = (count: number) => (reservations > 0 ? Math.round((count * 100) / reservations) / 100 : null);
+  return { requests: each(spent.requests), conflicts: each(spent.conflicts), insufficient: each(spent.insufficient) };
+}
 const numberAt = (record: Record<string, unknown>, key: string) => (typeof record[key] === 'number' ? record[key] : 0);
 
 /**
@@ -346,18 +356,17 @@ const numberAt = (record: Record<string, unknown>, key: string) => (typeof recor
 function fromFormatOne(value: Record<string, unknown>): Record<string, unknown> {
   const outcome = value.outcome;
   if (!isObject(outcome)) return value;
-  const reservations = numberAt(outcome, 'reservations');
   return {
     ...value,
     workload: value.workload ?? (isObject(value.params) ? value.params.workload : undefined) ?? 'rooms',
     outcome: {
       conflicts_by_reason: {},
       rooms_per_s: perSecond(numberAt(outcome, 'rooms_reserved'), numberAt(outcome, 'duration_ms')),
-      per_reservation: {
-        requests: perReservation(numberAt(outcome, 'requests'), reservations),
-        conflicts: perReservation(numberAt(outcome, 'conflicts'), reservations),
-        insufficient: perReservation(numberAt(outcome, 'insufficient'), reservations),
-      },
+      per_reservation: perReservation(numberAt(outcome, 'reservations'), {
+        requests: numberAt(outcome, 'requests'),
+        conflicts: numberAt(outcome, 'conflicts'),
+        insufficient: numberAt(outcome, 'insufficient'),
+      }),
       histograms: { latency_us: '', time_to_reservation_us: '' },
       log_mismatch: null,
       counts: {},

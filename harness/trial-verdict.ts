@@ -14,9 +14,9 @@ export interface TrialsVerdict {
   trials: number;
   /** The trials the kind is about: the broken ones, those that sold nothing, or all of them. */
   count: number;
-  /** The broken trials' verdict labels, each once, in trial order. */
+  /** The verdict labels of the trials the kind is about, each once, in trial order (`SAFE`, `UNAUDITED`, `OVERBOOKED by 12`). */
   labels: string[];
-  /** What broke, each kind of problem once (`OVERBOOKED`, `DRIFT`): the labels without their figures. */
+  /** What broke, each kind of problem once (`OVERBOOKED`, `DRIFT`): the broken trials' labels without their figures; empty when none broke. */
   problems: string[];
   /** The fewest and most rooms over contract among the broken trials that overbooked; null when none did. */
   overbooked: { least: number; most: number } | null;
@@ -27,16 +27,18 @@ export function trialsVerdict(trials: readonly Pick<StrategyResult, 'verdict' | 
   const { promises_safety } = at(trials, 0).verdict;
   const broken = trials.filter(({ verdict }) => !verdict.safe);
   const unmeasured = trials.filter(measuredNothing);
-  const labels = [...new Set(broken.map(({ verdict }) => verdict.label))];
   const overbooked = broken.map(({ outcome }) => outcome.overbooked_rooms).filter((rooms) => rooms > 0);
   const kind = broken.length > 0 ? 'broken' : unmeasured.length > 0 ? 'nothing-measured' : promises_safety ? 'safe' : 'held';
+  const counted = kind === 'broken' ? broken : kind === 'nothing-measured' ? unmeasured : trials;
+  const labels = [...new Set(counted.map(({ verdict }) => verdict.label))];
   return {
     kind,
     promises_safety,
     trials: trials.length,
-    count: kind === 'broken' ? broken.length : kind === 'nothing-measured' ? unmeasured.length : trials.length,
+    count: counted.length,
     labels,
-    problems: [...new Set(labels.flatMap((label) => label.split(', ').map((problem) => problem.replace(/( by)? [0-9]+$/, ''))))],
+    problems:
+      kind === 'broken' ? [...new Set(labels.flatMap((label) => label.split(', ').map((problem) => problem.replace(/( by)? [0-9]+$/, ''))))] : [],
     overbooked: overbooked.length === 0 ? null : { least: Math.min(...overbooked), most: Math.max(...overbooked) },
   };
 }

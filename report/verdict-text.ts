@@ -25,15 +25,17 @@ export function verdictText(verdict: Verdict, marker = unsafeMarker): string {
 export function trialsVerdictText(verdict: TrialsVerdict, marker = unsafeMarker): string {
   const share = `${verdict.count}/${verdict.trials}`;
   const unsafe = (text: string) => [text, verdict.promises_safety ? '' : marker].filter(Boolean).join(' ');
+  const labels = verdict.labels.join(', ');
   switch (verdict.kind) {
     case 'safe':
-      return verdict.trials === 1 ? 'SAFE' : `SAFE ${share}`;
+      // The audit's own word (SAFE, or UNAUDITED for a target judged by its 201s).
+      return verdict.trials === 1 ? labels : `${labels} ${share}`;
     case 'held':
       return unsafe(verdict.trials === 1 ? 'held this run' : `held ${share}`);
     case 'nothing-measured':
       return verdict.trials === 1 ? nothingMeasuredLabel : `${nothingMeasuredLabel} ${share}`;
     case 'broken': {
-      if (verdict.trials === 1) return unsafe(verdict.labels.join(', '));
+      if (verdict.trials === 1) return unsafe(labels);
       const { overbooked } = verdict;
       const range = !overbooked ? '' : overbooked.least === overbooked.most ? ` (+${overbooked.least})` : ` (+${overbooked.least}..+${overbooked.most})`;
       return unsafe(`${verdict.problems.join(', ')} ${share}${range}`);
