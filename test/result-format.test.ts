@@ -11,6 +11,7 @@ import { resultFormat, resultOf, schemaFields, type StrategyResult } from '../ha
 import { decideOutcome } from '../harness/run-outcome.js';
 import { at } from '../lib/at.js';
 import { renderReport } from '../report/html.js';
+import { reportData } from '../report/report-data.js';
 import { trialsVerdictText } from '../report/verdict-text.js';
 import { runCli } from './helpers.js';
 import { sampleResult, type SampleOptions } from './result-fixtures.js';
@@ -239,4 +240,26 @@ t.test('report pools trials only when their settings match, and says so when the
   t.match(html, `<p class="note">${note}</p>`, 'the report says so');
   t.equal(reportVerdicts(html).get('naive rooms=200'), 'bad: OVERBOOKED 3/3 (+212..+371)', 'the race keeps its own three trials');
   t.notMatch(html, /4\/4|1\/4/, 'no count over four trials');
+});
+
+t.test("a sweep's points each pool their own trials: one line per strategy across the points", async (t) => {
+  const point = (index: number, clients: number) =>
+    ['atomic', 'naive'].flatMap((strategy) =>
+      trials({ strategy, goodput: 100 * (index + 1), params: { clients } }, [0, 0, 0]).map((result) => ({
+        ...result,
+        sweep: { point: index, axes: { clients: String(clients) } },
+      })),
+    );
+  const data = reportData([...point(0, 16), ...point(1, 64)]);
+  t.same(data.strategies, ['atomic', 'naive'], 'each strategy once, as each point labels it');
+  t.same(
+    data.sweep.map((chart) => chart.strategies.map(({ label, median }) => [label, median])),
+    [
+      [
+        ['atomic', [100, 200]],
+        ['naive', [100, 200]],
+      ],
+    ],
+    'goodput at each point, per strategy',
+  );
 });
