@@ -15,7 +15,8 @@ import { AssertionFailed } from '../harness/errors.js';
 import type { CiFlags } from './ci-options.js';
 import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
-import { distinctRuns, jsonFilesAt, readResultsIn } from './result-files.js';
+import { readResultsIn } from '../harness/results-file.js';
+import { distinctRuns, jsonFilesAt } from './result-files.js';
 
 export interface CompareFlags extends CiFlags {
   threshold: number;

@@ -10,7 +10,7 @@ import type { Witness, WitnessOp } from '../harness/witness.js';
 import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
 import { attemptsText, waitText } from './report-table.js';
-import { readResultFile } from './result-files.js';
+import { readResultFile } from '../harness/results-file.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { renderReport } from '../report/html.js';
 import { reportTimelines } from '../report/timelines.js';
-import { distinctRuns, jsonFilesAt, readResultsIn } from './result-files.js';
+import { readResultsIn } from '../harness/results-file.js';
+import { distinctRuns, jsonFilesAt } from './result-files.js';
 
 /**
  * Writes the HTML report of `results` to `file` and returns the file's name; `folderOf` says

@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
-import { readResultFile, readResultsIn } from '../cmd/result-files.js';
+import { readResultFile, readResultsIn } from '../harness/results-file.js';
 import { openDatabase, type Database } from '../harness/database.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
