@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../harness/paths.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { readResultFile } from '../harness/results-file.js';
 import { at } from '../lib/at.js';
 import { cpuSplit, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 
@@ -97,7 +98,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     const wallMs = Math.round(performance.now() - startedAt);
     const peaks = await rss?.stop();
     if (code !== 0) throw new Error(`evento run ${args.join(' ')} exited with ${String(code)}:\n${stderr}`);
-    const result = JSON.parse(await readFile(jsonFile, 'utf8')) as StrategyResult;
+    const result = await readResultFile(jsonFile);
     return {
       result,
       wallMs,

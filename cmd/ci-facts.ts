@@ -33,7 +33,7 @@ export function parameterRows(results: readonly StrategyResult[]): [name: string
   const strategies = [...new Set(results.map(({ workload, params }) => `${workload}:${params.strategy}`))].join(', ');
   return [
     ['strategies', strategies],
-    ...Object.entries(params).flatMap(([name, value]): [string, string][] =>
+    ...(Object.entries(params) as [string, (typeof params)[keyof typeof params]][]).flatMap(([name, value]): [string, string][] =>
       name === 'strategy' || value === undefined ? [] : [[name, typeof value === 'object' ? JSON.stringify(value) : String(value)]],
     ),
     ['trials', String(trial?.count ?? 1)],

@@ -6,7 +6,7 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import type { RunOutcome } from '../harness/run-outcome.js';
 import type { CiFlags } from './ci-options.js';
 import { parameterRows, replayCommand } from './ci-facts.js';
-import { comparisonCases, junitXml, resultCases } from './junit.js';
+import { comparisonCases, junitXml, resultCases, verdictProperties } from './junit.js';
 import { comparisonSummary, runSummary } from './summary-md.js';
 
 /**
@@ -49,6 +49,7 @@ export async function writeRunReports(
       ['exit_code', String(outcome.exitCode)],
       ['replay', replay],
       ...(results.length > 0 ? parameterRows(results) : []),
+      ...verdictProperties(results),
     ];
     await writeFile(flags.junit, junitXml({ name: `evento ${command}`, startedAt, properties, cases: resultCases(command, results, judged) }));
     written.push(flags.junit);

@@ -11,11 +11,12 @@ import {
   type MetricRow,
   type VerdictRow,
 } from '../harness/compare.js';
-import { AssertionFailed, UsageError } from '../harness/errors.js';
+import { AssertionFailed } from '../harness/errors.js';
 import type { CiFlags } from './ci-options.js';
 import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
-import { distinctRuns, jsonFilesAt, readJsonFile } from './result-files.js';
+import { readResultsIn } from '../harness/results-file.js';
+import { distinctRuns, jsonFilesAt } from './result-files.js';
 
 export interface CompareFlags extends CiFlags {
   threshold: number;
@@ -38,14 +39,11 @@ export async function compareCommand(basePath: string, newPath: string, flags: C
 /** A result file, a `--json` list of results, or a directory of either. */
 async function readSide(path: string): Promise<ComparedSide> {
   const results: ComparableResult[] = [];
-  for (const file of await jsonFilesAt(path)) results.push(...readResults(await readJsonFile(file), file));
+  for (const file of await jsonFilesAt(path)) {
+    const read = await readResultsIn(file);
+    results.push(...read.map((result, index) => comparableResult(result, read.length === 1 ? file : `${file}[${index}]`)));
+  }
   return { name: path, results: distinctRuns(results) };
-}
-
-function readResults(value: unknown, file: string): ComparableResult[] {
-  if (!Array.isArray(value)) return [comparableResult(value, file)];
-  if (value.length === 0) throw new UsageError(`${file}: an empty list, no result to compare`);
-  return value.map((item, index) => comparableResult(item, `${file}[${index}]`));
 }
 
 const metricLabels: Record<MetricName, string> = { goodput: 'goodput /s', 'p99 time to reservation': 'ttr p99 ms' };

@@ -2,10 +2,12 @@ import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
 import { assertionFailure, type AssertionFlags } from '../harness/assertions.js';
 import { quantity, regressionText, type Comparison } from '../harness/compare.js';
+import { groupTrials } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { measuredNothing, type RunOutcome } from '../harness/run-outcome.js';
 import { runLabel } from '../harness/workload.js';
 import { testcaseName, witnessTexts } from './ci-facts.js';
+import { trialsVerdictText, verdictText } from '../report/verdict-text.js';
 import { formatThousands, summaryText } from './report-table.js';
 
 /** One testcase: it passed, failed (a promise or an expectation broke), or is in error (its run did not finish). */
@@ -43,9 +45,14 @@ function failureDetail(result: StrategyResult): string {
   ].join('\n');
 }
 
+// The trial's verdict as the table words it, without the marker its legend explains: XML has no legend.
 const runFigures = ({ verdict, outcome }: StrategyResult) =>
-  `${verdict.label}; ${formatThousands(outcome.reservations)} reservations, ${formatThousands(outcome.reservations_per_s)} res/s, ` +
-  `wait p99 ${outcome.time_to_reservation_ms.p99.toFixed(1)} ms, ${formatThousands(outcome.conflicts)} conflicts`;
+  `${verdictText(verdict, '')}; ${formatThousands(outcome.reservations)} reservations, ${formatThousands(outcome.reservations_per_s)} res/s, ` +
+  `wait p99 ${outcome.time_to_reservation_ms ? `${outcome.time_to_reservation_ms.p99.toFixed(1)} ms` : '—'}, ${formatThousands(outcome.conflicts)} conflicts`;
+
+/** The verdict over each run's trials, as suite properties (`verdict naive` = `OVERBOOKED 3/3 (+4..+9)`): the table's, without its marker. */
+export const verdictProperties = (results: readonly StrategyResult[]): [name: string, value: string][] =>
+  groupTrials(results).map((group) => [`verdict ${group.label}`, trialsVerdictText(group.verdict, '')]);
 
 /** Why a run's testcase is in error: its clients were stopped before they finished, or it sold nothing. */
 function runError(result: StrategyResult, outcome: RunOutcome): JunitCase['error'] {

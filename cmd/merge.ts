@@ -1,17 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import { UsageError } from '../harness/errors.js';
 import { mergePartOf, mergeParts } from '../harness/merge.js';
 import { formatResults } from './report-table.js';
-import { readJsonFile } from './result-files.js';
+import { readResultFile } from '../harness/results-file.js';
 
 /** `evento merge PART… [--json FILE]`: prints the shards' result files as one run's table, and writes that run's result. */
 export async function mergeCommand(files: readonly string[], flags: { json?: string }): Promise<void> {
   const parts = [];
-  for (const file of files) {
-    const value = await readJsonFile(file);
-    if (Array.isArray(value)) throw new UsageError(`${file}: a list of results; give one result file per shard`);
-    parts.push(mergePartOf(value, file));
-  }
+  for (const file of files) parts.push(mergePartOf(await readResultFile(file), file));
   const merged = mergeParts(parts);
   process.stdout.write(`${formatResults([merged], { wide: false })}\n`);
   if (flags.json) {

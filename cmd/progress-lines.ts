@@ -1,7 +1,7 @@
 import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { runLabel, type WorkloadName } from '../harness/workload.js';
-import { unsafeLegend, verdictText } from './report-table.js';
+import { unsafeLegend, verdictText } from '../report/verdict-text.js';
 
 /** A timed-out run is not "done": its verdict covers what was written before the clients were stopped. */
 const stoppedHow: Record<StrategyResult['outcome']['stopped_by'], string> = {

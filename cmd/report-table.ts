@@ -1,29 +1,16 @@
 import Table from 'cli-table3';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { medianPhase, requestSplit, type AppPhases, type PhaseSummary } from '../harness/app-phases.js';
-import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
-import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
+import { groupTrials, rankGroups, unpooledRuns, waitsOf, type TrialGroup } from '../harness/ranking.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { attemptBuckets, type AttemptsHistogram } from '../client-sim/metrics.js';
 import { meanShares } from '../harness/wait-sampling.js';
 import { runLabel } from '../harness/workload.js';
 import { at } from '../lib/at.js';
+import { trialsVerdictText, unpooledText, unsafeLegend } from '../report/verdict-text.js';
 
 /** A count with thousands separators: 12,345. */
 export const formatThousands = (value: number) => value.toLocaleString('en-US');
-
-const unsafeMarker = '*';
-/** Printed under a table whose verdicts carry the marker. */
-export const unsafeLegend = `${unsafeMarker} unsafe by design: promises nothing; its overbooking is what it is raced to show`;
-
-/**
- * The verdict as a reader needs it: an unsafe strategy's overbooking is what it was raced to show,
- * and a run in which it happened not to overbook proves nothing about the next one.
- */
-export function verdictText(verdict: StrategyResult['verdict']): string {
-  if (verdict.promises_safety || verdict.label === nothingMeasuredLabel) return verdict.label;
-  return `${verdict.safe ? 'held this run' : verdict.label} ${unsafeMarker}`;
-}
 
 /** `12,345 ± 4%`: a median and the farther bound of its interval, in percent (benchstat's ±); the value alone for one trial. */
 export function summaryText({ n, median, low, high }: Summary, format: (value: number) => string): string {
@@ -31,26 +18,6 @@ export function summaryText({ n, median, low, high }: Summary, format: (value: n
   if (!Number.isFinite(low) || !Number.isFinite(high)) return `${format(median)} ± ∞`;
   if (median === 0) return `${format(median)} ± ${low === 0 && high === 0 ? '0%' : '?'}`;
   return `${format(median)} ± ${Math.round(Math.max(high / median - 1, 1 - low / median) * 100)}%`;
-}
-
-/**
- * The verdict over every trial of a run: one trial's as it is; over several, how many held or
- * broke the promise, and by how much they overbooked (`OVERBOOKED 10/10 (+212..+371)`).
- */
-export function verdictOverTrials(trials: readonly StrategyResult[]): string {
-  if (trials.length === 1) return verdictText(at(trials, 0).verdict);
-  const { promises_safety } = at(trials, 0).verdict;
-  const broken = trials.filter(({ verdict }) => !verdict.safe);
-  const share = (count: number) => `${count}/${trials.length}`;
-  const unmeasured = trials.filter(measuredNothing);
-  if (broken.length === 0 && unmeasured.length > 0) return `${nothingMeasuredLabel} ${share(unmeasured.length)}`;
-  if (broken.length === 0) return promises_safety ? `SAFE ${share(trials.length)}` : `held ${share(trials.length)} ${unsafeMarker}`;
-  const kinds = [...new Set(broken.flatMap(({ verdict }) => verdict.label.split(', ').map((problem) => problem.replace(/( by)? [0-9]+$/, ''))))];
-  const overbooked = broken.map(({ outcome }) => outcome.overbooked_rooms).filter((rooms) => rooms > 0);
-  const least = Math.min(...overbooked);
-  const most = Math.max(...overbooked);
-  const range = overbooked.length === 0 ? '' : least === most ? ` (+${least})` : ` (+${least}..+${most})`;
-  return `${kinds.join(', ')} ${share(broken.length)}${range}${promises_safety ? '' : ` ${unsafeMarker}`}`;
 }
 
 interface Column {
@@ -141,8 +108,11 @@ const columns = {
   roomsPerSecond: column('rooms/s', roomsCell(medianCell((outcome) => outcome.rooms_per_s, perSecondText))),
   requestP50: medianColumn('request\np50 ms', (outcome) => outcome.latency_ms.p50, msText),
   requestP99: medianColumn('request\np99 ms', (outcome) => outcome.latency_ms.p99, msText),
-  waitP50: medianColumn('wait\np50 ms', (outcome) => outcome.time_to_reservation_ms.p50, msText),
-  waitP99: column('wait\np99 ms', ({ waitP99 }) => summaryText(waitP99, msText)),
+  waitP50: column('wait\np50 ms', ({ trials }) => {
+    const waits = waitsOf(trials, 'p50');
+    return waits ? msText(median(waits)) : '—';
+  }),
+  waitP99: column('wait\np99 ms', ({ waitP99 }) => (waitP99 ? summaryText(waitP99, msText) : '—')),
   requestsPerReservation: column(
     'requests\n/ res',
     ratioCell((outcome) => outcome.per_reservation.requests),
@@ -175,7 +145,7 @@ const columns = {
     'commit ms\np50 / p99',
     percentilesCell((phases) => phases.commit_ms),
   ),
-  verdict: column('verdict', ({ trials }) => verdictOverTrials(trials), 'left'),
+  verdict: column('verdict', ({ verdict }) => trialsVerdictText(verdict), 'left'),
 };
 
 /** Where the database's time went, in one cell: the top wait and its share. */
@@ -261,6 +231,7 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(!options.wide && shown.some(({ head }) => head === topWaitHead) ? [dbTimeLegend] : []),
     ...(results.some(({ verdict }) => !verdict.promises_safety) ? [unsafeLegend] : []),
+    ...unpooledRuns(ranking.rows.map(({ group }) => group)).map(unpooledText),
     ...loadModels(results),
   ];
   return {

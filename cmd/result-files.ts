@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { causeOf, codeOf, UsageError } from '../harness/errors.js';
 
@@ -11,18 +11,6 @@ export async function jsonFilesAt(path: string): Promise<string[]> {
   const names = (await readdir(path)).filter((name) => name.endsWith('.json')).sort();
   if (names.length === 0) throw new UsageError(`${path}: a directory without any .json result file`);
   return names.map((name) => join(path, name));
-}
-
-/** A file's JSON, or a usage error naming the file. */
-export async function readJsonFile(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new UsageError(`${file}: cannot be read (${causeOf(error)})`);
-  });
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file}: not valid JSON (${causeOf(error).replace(/\s+/g, ' ')})`);
-  }
 }
 
 /** The same run read twice (its result file beside a --json list that holds it) is one sample. */

@@ -4,7 +4,8 @@ import type { StrategyResult } from '../harness/result-schema.js';
 import type { RunOutcome } from '../harness/run-outcome.js';
 import { outcomeDetail, statusWords } from './outcome-text.js';
 import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
-import { resultTable, verdictText } from './report-table.js';
+import { verdictText } from '../report/verdict-text.js';
+import { resultTable } from './report-table.js';
 
 /** Text that Markdown must show as it is: `*` marks unsafe strategies, `#` starts a note, `|` splits cells. */
 const plain = (text: string) => text.replace(/[\\`*_|#<>[\]]/g, (character) => `\\${character}`);

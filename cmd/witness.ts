@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HistoryOp } from '../client-sim/history.js';
 import type { CheckResult } from '../harness/checker.js';
@@ -12,6 +11,7 @@ import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
 import { notDeclared } from '../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';
+import { readResultFile } from '../harness/results-file.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 
@@ -167,12 +167,7 @@ export function formatTimeOrder(witness: Witness, history: HistoryOp[]): string 
 
 /** `evento witness RESULT`: the witnesses of a result file, each with its operations in time order. */
 export async function witnessCommand(file: string): Promise<string> {
-  let result: StrategyResult;
-  try {
-    result = JSON.parse(await readFile(file, 'utf8')) as StrategyResult;
-  } catch (error) {
-    throw new UsageError(`cannot read ${file} as a result file: ${(error as Error).message.split('\n')[0] ?? ''}`);
-  }
+  const result = await readResultFile(file);
   if (!result.history || !result.outcome.history_check) {
     throw new UsageError(`${file} was written without --history: run again with --history to record what a witness needs`);
   }

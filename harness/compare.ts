@@ -1,6 +1,8 @@
 import { UsageError } from './errors.js';
 import { alpha, compareSamples, summarize, type SampleComparison, type Summary } from './stats.js';
-import { runLabel, workloadNames, type WorkloadName } from './workload.js';
+import type { StrategyResult } from './result-schema.js';
+import { differingSettings, settingsOf, settingsText } from './run-settings.js';
+import { runLabel, type WorkloadName } from './workload.js';
 
 /** The fields of a result file that a comparison reads; a `StrategyResult` has them all. */
 export interface ComparableResult {
@@ -81,61 +83,14 @@ export interface Comparison {
   exit_code: 0 | 1;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function fieldAt(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), value);
-}
-
-const requiredFields: [path: string, kind: 'string' | 'number' | 'boolean', hint?: string][] = [
-  ['params.strategy', 'string'],
-  ['outcome.reservations_per_s', 'number'],
-  ['outcome.time_to_reservation_ms.p99', 'number', ' (a result written before time to reservation was measured?)'],
-  ['verdict.promises_safety', 'boolean'],
-  ['verdict.safe', 'boolean'],
-];
-
-/** Checks that `value` is a result a comparison can read; otherwise one line naming `where` and the field. */
-export function comparableResult(value: unknown, where: string): ComparableResult {
-  if (!isObject(value) || fieldAt(value, 'tool.name') !== 'evento') {
-    throw new UsageError(`${where}: not an evento result (no tool.name "evento")`);
-  }
-  for (const [path, kind, hint = ''] of requiredFields) {
-    const field = fieldAt(value, path);
-    if (field === undefined) throw new UsageError(`${where}: ${path} is missing${hint}`);
-    if (typeof field !== kind || (kind === 'number' && !Number.isFinite(field))) {
-      throw new UsageError(`${where}: ${path} is ${JSON.stringify(field)}, not a ${kind}`);
-    }
-  }
-  const workload = workloadOf(value as unknown as ComparableResult);
-  if (!(workloadNames as readonly string[]).includes(workload)) {
-    throw new UsageError(`${where}: workload "${workload}" is not one of ${workloadNames.join(', ')}`);
-  }
-  return value as unknown as ComparableResult;
+/** A result (as `resultOf` read it) as a comparison reads it; one line naming `where` for a file written before time to reservation was measured. */
+export function comparableResult(result: StrategyResult, where: string): ComparableResult {
+  const { time_to_reservation_ms: wait } = result.outcome;
+  if (!wait) throw new UsageError(`${where}: outcome.time_to_reservation_ms.p99 is missing (a result written before time to reservation was measured?)`);
+  return { ...result, outcome: { ...result.outcome, time_to_reservation_ms: wait } };
 }
 
 const workloadOf = (result: ComparableResult) => result.workload ?? result.params.workload ?? 'rooms';
-
-/**
- * What tells groups of the same strategy apart: the parameters but those that vary by run, name
- * the group, or only say how closely it was watched (`sample_ms`, absent from older files).
- */
-const groupingParams = (result: ComparableResult) =>
-  Object.fromEntries(
-    // A file from before --via took the only path there was.
-    Object.entries({ via: 'http', ...result.params }).filter(([key]) => !['seed', 'strategy', 'workload', 'sample_ms'].includes(key)),
-  );
-
-/** Parameters as `key.sub=value` pairs, so that nested ones (chaos, holds) can be told apart and printed. */
-function flatParams(params: Record<string, unknown>, prefix = ''): Map<string, string> {
-  const flat = new Map<string, string>();
-  for (const [key, value] of Object.entries(params).sort(([a], [b]) => a.localeCompare(b))) {
-    if (value === undefined) continue;
-    if (isObject(value)) for (const [sub, text] of flatParams(value, `${prefix}${key}.`)) flat.set(sub, text);
-    else flat.set(`${prefix}${key}`, typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return flat;
-}
 
 interface Group {
   key: string;
@@ -149,7 +104,7 @@ function groupsOf(results: ComparableResult[], options: CompareOptions): Map<str
   const groups = new Map<string, Group>();
   for (const result of results) {
     const workload = workloadOf(result) as WorkloadName;
-    const params = options.ignoreParams ? new Map<string, string>() : flatParams(groupingParams(result));
+    const params = options.ignoreParams ? new Map<string, string>() : settingsOf(result.params);
     const key = JSON.stringify([workload, result.params.strategy, [...params]]);
     const group = groups.get(key) ?? { key, workload, strategy: result.params.strategy, params, results: [] };
     group.results.push(result);
@@ -160,9 +115,8 @@ function groupsOf(results: ComparableResult[], options: CompareOptions): Map<str
 
 /** Names each group by its workload and strategy, plus the parameters in which groups differ. */
 function labeller(groups: Group[]): (group: Group) => string {
-  const keys = new Set(groups.flatMap((group) => [...group.params.keys()]));
-  const differing = [...keys].filter((key) => new Set(groups.map((group) => group.params.get(key) ?? '—')).size > 1);
-  return (group) => [runLabel(group.workload, group.strategy), ...differing.map((key) => `${key}=${group.params.get(key) ?? '—'}`)].join(' ');
+  const differing = differingSettings(groups.map((group) => group.params));
+  return (group) => [runLabel(group.workload, group.strategy), ...settingsText(group.params, differing)].join(' ');
 }
 
 const deltaPct = (base: number, next: number) => (base === next ? 0 : base === 0 ? null : (next / base - 1) * 100);

@@ -1,11 +1,9 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import * as v from 'valibot';
 import { mergeEncoded, summarize, type AttemptsHistogram } from '../client-sim/metrics.js';
 import { countsBySqlstate } from '../strategies/sqlstate.js';
 import { at } from '../lib/at.js';
 import { UsageError } from './errors.js';
-import type { HotelOutcome, StrategyResult } from './result-schema.js';
-import { perReservation, perSecond } from './result.js';
+import { perReservation, perSecond, resultFormat, resultOf, type HotelOutcome, type StrategyResult } from './result-schema.js';
 import { acknowledgedVerdict } from './target.js';
 
 /** One shard's result file, as read. */
@@ -14,68 +12,13 @@ export interface MergePart {
   result: StrategyResult;
 }
 
-const count = v.pipe(v.number(), v.finite());
-const counts = v.record(v.string(), count);
-const series = v.record(v.string(), v.array(count));
-const latency = v.object({ p50: count, p90: count, p99: count, max: count });
-
-/** The fields a merge reads; the rest of a part is kept from the first part or left out. */
-const partSchema = v.looseObject({
-  tool: v.looseObject({ name: v.literal('evento'), version: v.string() }),
-  started_at: v.string(),
-  event_id: v.string(),
-  params: v.looseObject({
-    strategy: v.string(),
-    seed: count,
-    clients: count,
-    shard: v.optional(
-      v.pipe(
-        v.object({ index: v.pipe(v.number(), v.integer()), count: v.pipe(v.number(), v.integer()) }),
-        v.check(({ index, count }) => index >= 1 && index <= count, 'a shard i/N has 1 <= i <= N'),
-      ),
-    ),
-  }),
-  outcome: v.looseObject({
-    requests: count,
-    reservations: count,
-    rooms_reserved: count,
-    contracted: count,
-    overbooked_rooms: count,
-    drift: count,
-    conflicts: count,
-    conflicts_by_reason: counts,
-    retries: count,
-    insufficient: count,
-    errors: count,
-    errors_by_kind: counts,
-    duration_ms: count,
-    latency_ms: latency,
-    time_to_reservation_ms: latency,
-    histograms: v.object({ latency_us: v.string(), time_to_reservation_us: v.string() }),
-    per_second: v.optional(series),
-    per_tenth_second: v.optional(series),
-    acknowledged: v.object({ reservations: count, rooms: count }),
-    stopped_by: v.picklist(['done', 'duration', 'timeout', 'interrupted']),
-    log_mismatch: v.nullable(count),
-    counts,
-    chaos: v.nullable(counts),
-  }),
-  hotels: v.array(v.looseObject({ hotel_id: v.string(), contracted: count, booked: count, overbooked: count, drift: count })),
-  verdict: v.looseObject({ promises_safety: v.boolean(), safe: v.boolean(), label: v.string() }),
-});
-
-/** A part as a merge reads it, or a usage error naming the file and the first field that is missing or wrong. */
+/** A part as a merge reads it (`resultOf`), or a usage error naming the file and the first field that is missing or wrong. */
 export function mergePartOf(value: unknown, file: string): MergePart {
-  const parsed = v.safeParse(partSchema, value);
-  if (!parsed.success) {
-    const issue = at(parsed.issues, 0);
-    const path = v.getDotPath(issue);
-    throw new UsageError(`${file}: ${path ? `${path}: ` : ''}${issue.message}; not a result file evento can merge`);
-  }
-  if (!parsed.output.params.shard) {
+  const result = resultOf(value, file);
+  if (!result.params.shard) {
     throw new UsageError(`${file}: not a shard (no params.shard); parts come from runs with --shard i/N`);
   }
-  return { file, result: value as StrategyResult };
+  return { file, result };
 }
 
 /** What every part of one sharded run shares, flattened to dotted paths: all but the shard's index. */
@@ -185,7 +128,8 @@ function mergeHotels(parts: readonly StrategyResult[]): HotelOutcome[] {
  */
 function mergeHistogram(parts: readonly StrategyResult[], field: 'latency' | 'time_to_reservation') {
   const histogram = mergeEncoded(parts.map(({ outcome }) => ({ encoded: outcome.histograms[`${field}_us`], values: outcome.requests })));
-  const max = Math.max(...parts.map(({ outcome }) => outcome[`${field}_ms`].max));
+  // Shards were written after time to reservation was measured: each part has it.
+  const max = Math.max(...parts.map(({ outcome }) => outcome[`${field}_ms`]?.max ?? 0));
   const { p50, p90, p99 } = summarize(histogram);
   return { histogram, summary: { p50: Math.min(p50, max), p90: Math.min(p90, max), p99: Math.min(p99, max), max } };
 }
@@ -233,6 +177,7 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   delete params.shard;
 
   return {
+    format: resultFormat,
     tool: first.tool,
     workload: first.workload,
     started_at: results.map((result) => result.started_at).sort()[0] ?? first.started_at,

@@ -12,7 +12,16 @@ import type { HistoryAnalysis } from './history-analysis.js';
 import { toolVersion } from './paths.js';
 import type { PoolerInfo } from './pooler.js';
 import type { LogReplay } from './replay.js';
-import type { HotelOutcome, RunParams, StrategyResult, TrialInfo, Verdict } from './result-schema.js';
+import {
+  perReservation,
+  perSecond,
+  resultFormat,
+  type HotelOutcome,
+  type RunParams,
+  type StrategyResult,
+  type TrialInfo,
+  type Verdict,
+} from './result-schema.js';
 import type { RunConfig } from './run-config.js';
 import { resultFileName } from './results-file.js';
 import { nothingMeasuredLabel } from './run-outcome.js';
@@ -97,18 +106,6 @@ export function verdictOf(
 /** A run shorter than this keeps its counts by tenth of a second too. */
 const fineSeriesUnderMs = 10_000;
 
-/** `count` per second of `ms`, to one decimal. */
-export const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count * 10_000) / ms) / 10 : 0);
-
-/** Each count spent divided by the reservations, to two decimals; null when nothing was reserved. */
-export function perReservation(
-  reservations: number,
-  spent: { requests: number; conflicts: number; insufficient: number },
-): StrategyResult['outcome']['per_reservation'] {
-  const each = (count: number) => (reservations > 0 ? Math.round((count * 100) / reservations) / 100 : null);
-  return { requests: each(spent.requests), conflicts: each(spent.conflicts), insufficient: each(spent.insufficient) };
-}
-
 export function buildResult(input: {
   strategy: StrategyInfo;
   params: RunParams;
@@ -147,6 +144,7 @@ export function buildResult(input: {
     ...(chaos && chaos.stuck > 0 ? [`STUCK ${chaos.stuck}`] : []),
   ];
   return {
+    format: resultFormat,
     tool: { name: 'evento', version: toolVersion },
     workload: input.params.workload ?? 'rooms',
     started_at: startedAt,

@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { medianPhase, requestSplit, type AppPhases } from '../harness/app-phases.js';
-import type { TrialGroup } from '../harness/ranking.js';
+import { unpooledRuns, waitsOf, type TrialGroup } from '../harness/ranking.js';
 import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
-import { measuredNothing, nothingMeasuredLabel } from '../harness/run-outcome.js';
 import { alpha, median, type Summary } from '../harness/stats.js';
 import { meanShares } from '../harness/wait-sampling.js';
 import { clientLanes } from '../harness/witness-timeline.js';
 import { at } from '../lib/at.js';
+import type { TrialsVerdict } from '../harness/trial-verdict.js';
 import { browserScript } from './browser-script.js';
 import { reportData, type ReportData, type ReportSection } from './report-data.js';
 import { timelinesShown, type ReportTimeline, type ReportTimelines } from './timelines.js';
+import { trialsVerdictText, unpooledText } from './verdict-text.js';
 
 /** uPlot's script and stylesheet, inlined so that the file needs no network; read once. */
 let uplotAssets: { script: string; css: string } | undefined;
@@ -48,22 +49,17 @@ const worstTrial = (group: TrialGroup) =>
       : worst,
   );
 
+/** Held is no promise kept: a strategy that promises nothing and happened not to overbook is neither good nor bad. */
+const verdictClass: Record<TrialsVerdict['kind'], string> = { safe: 'good', held: 'held', broken: 'bad', 'nothing-measured': 'bad' };
+
 function verdictTable(section: ReportSection): string {
   const rows = section.ranking.rows.map(({ group }) => {
-    const broken = group.trials.filter(({ verdict }) => !verdict.safe);
-    const promise = at(group.trials, 0).verdict.promises_safety;
     const worst = worstTrial(group).outcome;
-    const labels = [...new Set(broken.map(({ verdict }) => verdict.label))].map(escapeHtml).join('; ');
-    const unmeasured = group.trials.filter(measuredNothing).length;
-    const verdict =
-      broken.length > 0
-        ? `<span class="bad">${broken.length}/${group.trials.length} broken: ${labels}</span>`
-        : unmeasured > 0
-          ? `<span class="bad">${nothingMeasuredLabel} ${unmeasured}/${group.trials.length}</span>`
-          : `<span class="good">SAFE ${group.trials.length}/${group.trials.length}</span>`;
+    // The promise column says which strategies promise nothing: the verdict needs no marker here.
+    const verdict = `<span class="${verdictClass[group.verdict.kind]}">${escapeHtml(trialsVerdictText(group.verdict, ''))}</span>`;
     return [
       escapeHtml(group.label),
-      promise ? 'never overbooks' : 'none (unsafe by design)',
+      group.verdict.promises_safety ? 'never overbooks' : 'none (unsafe by design)',
       String(group.trials.length),
       `${number(worst.rooms_reserved)} / ${number(worst.contracted)}`,
       excessCell(worst.overbooked_rooms),
@@ -71,7 +67,8 @@ function verdictTable(section: ReportSection): string {
       verdict,
     ];
   });
-  return table(['strategy', 'promise', 'trials', 'rooms sold / contracted (worst trial)', 'excess', 'drift', 'verdict'], rows);
+  const notes = unpooledRuns(section.ranking.rows.map(({ group }) => group)).map((run) => `<p class="note">${escapeHtml(unpooledText(run))}</p>`);
+  return [table(['strategy', 'promise', 'trials', 'rooms sold / contracted (worst trial)', 'excess', 'drift', 'verdict'], rows), ...notes].join('\n');
 }
 
 /** Hotels shown one a row; past this, only those that went over their contract, and a count of the rest. */
@@ -103,7 +100,7 @@ function goodputTable(section: ReportSection): string {
     escapeHtml(group.label),
     String(group.trials.length),
     ...summaryCells(group.goodput),
-    ...summaryCells(group.waitP99),
+    ...(group.waitP99 ? summaryCells(group.waitP99) : ['—', '—', '—']),
     number(median(group.trials.map(({ outcome }) => outcome.latency_ms.p99)), 1),
   ]);
   const notes = [
@@ -123,8 +120,10 @@ function percentileTable(section: ReportSection): string {
       of((o) => o.latency_ms.p90),
       of((o) => o.latency_ms.p99),
       of((o) => o.latency_ms.max),
-      of((o) => o.time_to_reservation_ms.p50),
-      of((o) => o.time_to_reservation_ms.p99),
+      ...(['p50', 'p99'] as const).map((percentile) => {
+        const waits = waitsOf(group.trials, percentile);
+        return waits ? number(median(waits), 1) : '—';
+      }),
     ];
   });
   return table(['strategy', 'request p50 ms', 'p90', 'p99', 'max', 'wait p50 ms', 'wait p99'], rows, 'medians over the trials');
@@ -358,6 +357,7 @@ th:first-child, td:first-child, td:nth-child(2) { text-align: left; }
 caption { caption-side: top; text-align: left; color: #555; font-style: italic; }
 .bad { color: #c00; font-weight: bold; }
 .good { color: #070; }
+.held { color: #555; }
 .note { color: #555; font-size: 0.92em; }
 .chart { margin: 0.8em 0; min-height: 40px; }
 .crossovers li { font-weight: bold; }

@@ -176,7 +176,6 @@ function capacityCharts(results: readonly StrategyResult[]): CapacityChart[] {
 
 /** Everything the report shows, computed from the results alone. */
 export function reportData(results: StrategyResult[]): ReportData {
-  const strategies = groupTrials(results).map(({ label }) => label);
   const points = pointsOf(results);
   const outside = results.filter((result) => !result.sweep);
   const sections = [
@@ -186,5 +185,7 @@ export function reportData(results: StrategyResult[]): ReportData {
     }),
     ...(outside.length > 0 ? [section('runs', points.length > 0 ? 'runs outside the sweep' : 'the runs', outside)] : []),
   ];
+  // Labelled as each section's rows are: a sweep's points each pool their own trials, whatever the axes.
+  const strategies = [...new Set([...points.map(({ results }) => results), outside].flatMap((trials) => groupTrials(trials).map(({ label }) => label)))];
   return { results, sections, sweep: sweepCharts(results, strategies), capacity: capacityCharts(results), strategies };
 }

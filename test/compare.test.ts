@@ -6,43 +6,15 @@ import { formatComparison } from '../cmd/compare.js';
 import { compareResults, type ComparableResult, type Comparison } from '../harness/compare.js';
 import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
+import { sampleResult } from './result-fixtures.js';
 
 // Run-to-run spread of a few percent, as repeated runs on one machine show.
 const spread = [1, 1.04, 0.97, 1.02, 0.99, 1.05];
 
-/** A result file as `evento run` writes it, with the fields a comparison reads and a few beside. */
+/** A result file as `evento run` writes it, one trial of six. */
 function resultOf(strategy: string, trial: number, goodput: number, p99: number, verdict?: { safe: boolean; label: string }) {
-  const promisesSafety = strategy !== 'naive';
-  return {
-    tool: { name: 'evento', version: '0.1.0' },
-    workload: 'rooms',
-    started_at: `2026-01-01T00:00:${String(trial).padStart(2, '0')}.000Z`,
-    params: {
-      strategy,
-      clients: 200,
-      servers: 2,
-      hotels: 3,
-      rooms: 200,
-      max_rooms: 5,
-      think_ms: '0',
-      seed: 7000 + trial,
-      pick: 'first',
-      in_flight: 256,
-      pool_size: 1,
-    },
-    environment: { node: '20.19.0', postgres: '17', cpus: 2, database: 'embedded' },
-    event_id: `00000000-0000-4000-8000-${String(goodput * 100 + trial).padStart(12, '0')}`,
-    outcome: {
-      reservations: 300,
-      reservations_per_s: goodput,
-      latency_ms: { p50: 4, p90: 9, p99: 20, max: 31 },
-      time_to_reservation_ms: { p50: p99 / 4, p90: p99 / 2, p99, max: p99 * 1.5 },
-    },
-    verdict: verdict
-      ? { promises_safety: promisesSafety, ...verdict }
-      : { promises_safety: promisesSafety, safe: promisesSafety, label: promisesSafety ? 'SAFE' : 'OVERBOOKED by 40' },
-    trial: { index: trial + 1, count: spread.length, seed: 7000 + trial, position: trial },
-  };
+  const result = sampleResult({ strategy, trial, trials: spread.length, goodput, waitP99: p99, overbooked: strategy === 'naive' ? 40 : 0 });
+  return verdict ? { ...result, verdict: { ...result.verdict, ...verdict } } : result;
 }
 
 /** Six trials of a strategy: goodput around `goodput`, p99 around 40 ms, each scaled by `factor`. */
@@ -224,7 +196,7 @@ t.test('unreadable or incomparable input: exit 2 with one line naming the file a
     [
       'a field of the wrong type',
       [good, await jsonFile(dir, 'typo.json', { ...resultOf('atomic', 0, 400, 40), verdict: { promises_safety: true, safe: 'yes' } })],
-      /typo\.json: verdict\.safe is "yes", not a boolean/,
+      /typo\.json: verdict\.safe: "yes", expected boolean/,
     ],
     [
       'nothing in common',

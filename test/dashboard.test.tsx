@@ -8,7 +8,9 @@ import type { WorkloadName } from '../harness/workload.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
-import { formatResults, unsafeLegend, verdictOverTrials, verdictText } from '../cmd/report-table.js';
+import { formatResults } from '../cmd/report-table.js';
+import { trialsVerdict } from '../harness/trial-verdict.js';
+import { trialsVerdictText, unsafeLegend, verdictText } from '../report/verdict-text.js';
 import { groupTrials, rankGroups } from '../harness/ranking.js';
 import { at } from '../lib/at.js';
 import {
@@ -223,6 +225,9 @@ function trialsOf(name: string, promises_safety: boolean, goodputs: number[], ov
       }) as StrategyResult,
   );
 }
+
+/** The table's verdict cell of these trials. */
+const verdictOverTrials = (trials: StrategyResult[]) => trialsVerdictText(trialsVerdict(trials));
 
 const rankOf = (ranking: ReturnType<typeof rankGroups>) => ranking.rows.map(({ group, rank }) => [group.label, rank ?? null]);
 

@@ -8,6 +8,7 @@ import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
+import { readResultFile, readResultsIn } from '../harness/results-file.js';
 import { openDatabase, type Database } from '../harness/database.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
@@ -180,11 +181,17 @@ export function countOf(outcome: Pick<StrategyResult['outcome'], 'counts'>, kind
   return count;
 }
 
-/** A result file, or what `run --json` wrote: one run, as the harness writes it. */
-export const readResult = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as StrategyResult;
+/** A result file, or what `run --json` wrote: one run, read as every command reads it. */
+export const readResult = readResultFile;
 
 /** What `race --json` wrote: every run, in order. */
-export const readResults = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as StrategyResult[];
+export const readResults = readResultsIn;
+
+/** Time to a reservation, which every result written since format 2 has. */
+export function waitOf(outcome: Pick<StrategyResult['outcome'], 'time_to_reservation_ms'>) {
+  if (!outcome.time_to_reservation_ms) throw new Error('no time_to_reservation_ms in a result written today');
+  return outcome.time_to_reservation_ms;
+}
 
 /**
  * The app in this process on 127.0.0.1:0, with its own pool. `call` sends an object as JSON, or a

@@ -46,7 +46,8 @@ export interface StrategySummary {
   /** Goodput: reservations per second. */
   reservationsPerS: number;
   /** Time to a reservation, retries included, at p99. */
-  waitP99Ms: number;
+  /** Null for a result file written before time to reservation was measured. */
+  waitP99Ms: number | null;
   durationMs: number;
   stoppedBy: LoadResult['stoppedBy'];
   /** `trial 2/5` under --repeat; empty for a single trial. */
@@ -62,7 +63,7 @@ export function summaryOf({ event_id, workload, params, verdict, hotels, outcome
     roomsReserved: outcome.rooms_reserved,
     contracted: outcome.contracted,
     reservationsPerS: outcome.reservations_per_s,
-    waitP99Ms: outcome.time_to_reservation_ms.p99,
+    waitP99Ms: outcome.time_to_reservation_ms?.p99 ?? null,
     durationMs: outcome.duration_ms,
     stoppedBy: outcome.stopped_by,
     trial: trial && trial.count > 1 ? `trial ${trial.index}/${trial.count}` : '',

@@ -1,5 +1,5 @@
 import { Box, Static, Text } from 'ink';
-import { unsafeLegend } from '../report-table.js';
+import { unsafeLegend } from '../../report/verdict-text.js';
 import type { DashboardState } from './dashboard-state.js';
 import { FinishedStrategy } from './finished-strategy.js';
 import { Header } from './header.js';

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { formatThousands, verdictText } from '../report-table.js';
+import { verdictText } from '../../report/verdict-text.js';
+import { formatThousands } from '../report-table.js';
 import type { StrategySummary } from './dashboard-state.js';
 import { HotelList } from './hotel-list.js';
 
@@ -27,7 +28,7 @@ export function FinishedStrategy({
   const head = `${verdict.safe ? '✔' : '✘'} ${summary.strategy}${summary.trial && ` ${summary.trial}`}  ${verdictText(verdict)}`;
   const figures =
     `${formatThousands(summary.roomsReserved)} / ${formatThousands(summary.contracted)} rooms · ` +
-    `${formatThousands(Math.round(summary.reservationsPerS))} res/s · wait p99 ${summary.waitP99Ms.toFixed(1)} ms · ` +
+    `${formatThousands(Math.round(summary.reservationsPerS))} res/s · wait p99 ${summary.waitP99Ms === null ? '—' : `${summary.waitP99Ms.toFixed(1)} ms`} · ` +
     `${(summary.durationMs / 1000).toFixed(2)}s${stoppedBy[summary.stoppedBy]}`;
   const oneLine = head.length + 2 + figures.length <= width;
   return (
