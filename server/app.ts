@@ -27,6 +27,8 @@ export interface AppOptions {
   registry?: StrategyRegistry;
   /** Fault injection (slow-db): the pause after each read a strategy decides on. */
   readPauseMs?: number;
+  /** How long a strategy that batches gathers a hotel's claims (--batch-ms); its default when unset. */
+  batchMs?: number;
   /** Where each reservation's time in the app tier is recorded (holds, slot bookings and tenants' too); untimed when unset. */
   phases?: PhaseRecorder;
 }
@@ -51,7 +53,12 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
   const json = express.json({ limit: bodyLimitBytes, strict: false });
-  const served: ServedStrategies = { registry: options.registry ?? new StrategyRegistry(), readPauseMs: options.readPauseMs, phases: options.phases };
+  const served: ServedStrategies = {
+    registry: options.registry ?? new StrategyRegistry(),
+    readPauseMs: options.readPauseMs,
+    batchMs: options.batchMs,
+    phases: options.phases,
+  };
   const rooms = roomRoutes(sql, idempotent, served);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));

@@ -7,6 +7,8 @@ export interface ServedStrategies {
   registry: StrategyRegistry;
   /** Fault injection (slow-db): after each read a strategy decides on, a pause this long in the same transaction. */
   readPauseMs?: number;
+  /** How long a strategy that batches gathers a hotel's claims before settling them; its default when unset. */
+  batchMs?: number;
   /** Where each reservation's time in the app tier is recorded; untimed when unset. */
   phases?: PhaseRecorder;
 }
