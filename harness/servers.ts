@@ -35,24 +35,13 @@ const serverEntry = fileURLToPath(new URL('../server/main.js', import.meta.url))
 // Generous: on a busy host a server's start (loading express and postgres.js, a first query) is slow, not stuck.
 const startTimeoutMs = 120_000;
 
-export interface ServerOptions {
-  /** Off: a retried request runs again (the unsafe twin of idempotent retries). */
+/** What a race sets of its servers' configuration (server/config.ts says what each is), and where their lines go. */
+export type ServerOptions = Pick<ServerConfigInput, 'tenantDatabaseUrl' | 'prepare' | 'chaos' | 'strategyModules' | 'readPauseMs' | 'batchMs'> & {
+  /** Off: a retried request runs again (the unsafe twin of idempotent retries); as EVENTO_IDEMPOTENCY says when unset. */
   idempotency?: boolean;
-  /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
-  readPauseMs?: number;
-  /** How long a strategy that batches gathers a hotel's claims (--batch-ms); its default when unset. */
-  batchMs?: number;
-  /** Where the tenants workload's queries connect, as the role row-level security holds. */
-  tenantDatabaseUrl?: string;
-  /** Off behind a pooler that does not keep prepared statements. */
-  prepare?: boolean;
-  /** Faults will be injected: a server without the postgres.js fixes refuses to start. */
-  chaos?: boolean;
-  /** Strategy modules every server loads, by absolute path. */
-  strategyModules?: string[];
   /** Each line the servers print, when it must not go to evento's own stdout and stderr as it is. */
   output?: (line: string) => void;
-}
+};
 
 interface Started {
   child: ChildProcess;

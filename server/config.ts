@@ -1,17 +1,14 @@
 import * as v from 'valibot';
-import { defaultIdempotencyLeaseMs, defaultIdempotencyTtlMs } from './idempotency.js';
+import { defaultIdempotencyLeaseMs, defaultIdempotencyTtlMs, type IdempotencyOptions } from './idempotency.js';
 
 const wholeAtLeast = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
-/** How a server handles request_id (docs/http-api.md, "Request ids: leases and crashes"). */
+/** How a server handles request_id: the fields of `IdempotencyOptions`, which says what each means. */
 const idempotencySchema = v.strictObject({
-  /** Off: request_id is only recorded, and a retried request runs again (the unsafe twin). */
   enabled: v.optional(v.boolean(), true),
-  /** How long a request_id is remembered; after that it may be used for a new request. */
   ttlMs: v.optional(wholeAtLeast(1), defaultIdempotencyTtlMs),
-  /** How long an unanswered claim holds its request_id unless its server renews it. */
   leaseMs: v.optional(wholeAtLeast(1), defaultIdempotencyLeaseMs),
-});
+}) satisfies v.GenericSchema<Partial<IdempotencyOptions>, Required<IdempotencyOptions>>;
 
 /**
  * Everything a server is set up with, declared once: the harness builds it for the processes it
