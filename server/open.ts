@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import { connect, patchedPostgres } from '../db/connection.js';
+import { connect, patchedPostgres, type Sql } from '../db/connection.js';
 import { loadStrategyModule } from '../strategies/module.js';
 import type { PhaseRecorder } from '../strategies/phases.js';
 import { StrategyRegistry } from '../strategies/registry.js';
@@ -10,9 +9,9 @@ import { listen } from './listen.js';
 
 /** A server listening, and how to end it. */
 export interface OpenServer {
-  server: Server;
   port: number;
-  sql: ReturnType<typeof connect>;
+  /** Its pool, for work beside the routes (`evento serve` sweeps lapsed holds through it). */
+  sql: Sql;
   /** Stops listening, drops its connections and closes its pools. */
   close: () => Promise<void>;
 }
@@ -47,7 +46,6 @@ export async function openServer(config: ServerConfig, phases?: PhaseRecorder): 
       config.port,
     );
     return {
-      server,
       port,
       sql,
       async close() {
