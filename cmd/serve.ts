@@ -2,10 +2,8 @@ import { once } from 'node:events';
 import { openDatabase } from '../harness/database.js';
 import { EnvironmentError, causeOf, codeOf } from '../harness/errors.js';
 import { seedEvent } from '../harness/event.js';
-import { createApp } from '../server/app.js';
-import { idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
-import { connect } from '../db/connection.js';
-import { listen } from '../server/listen.js';
+import { serverConfigOf } from '../harness/servers.js';
+import { openServer } from '../server/open.js';
 import { expireHolds } from '../strategies/hold-lifecycle.js';
 
 /** Outside clients' abandoned holds expire as they do in a run. */
@@ -16,11 +14,11 @@ const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 /** One server in the foreground until Ctrl-C; seeds an event when the database is embedded. */
 export async function serveCommand(flags: { port: number; host: string; hotels: number; rooms: number; poolSize: number; token?: string }) {
   const database = await openDatabase();
-  const sql = connect(database.url, flags.poolSize, undefined, { settings: serverConnectionSettings });
   try {
     const event = database.kind === 'embedded' ? await seedEvent(database.sql, flags.hotels, flags.rooms) : undefined;
-    const idempotency = idempotencyOptionsFrom(process.env);
-    const { server, port } = await listen(createApp(sql, { token: flags.token, idempotency }), flags.host, flags.port).catch((error: unknown) => {
+    const config = serverConfigOf(database.url, flags.poolSize, { host: flags.host, port: flags.port, token: flags.token });
+    const { port, sql, close } = await openServer(config).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).syscall !== 'listen') throw error;
       const cause = codeOf(error) === 'EADDRINUSE' ? `port ${flags.port} is in use; pick another with --port (0 for any)` : causeOf(error);
       throw new EnvironmentError(`cannot listen on ${flags.host}:${flags.port}: ${cause}`);
     });
@@ -33,14 +31,13 @@ export async function serveCommand(flags: { port: number; host: string; hotels: 
     const sweeper = setInterval(() => {
       expireHolds(sql).catch((error: unknown) => process.stderr.write(`evento: the hold sweeper failed: ${causeOf(error)}\n`));
     }, sweepEveryMs);
-    const stopKeySweeper = startKeySweeper(sql, idempotency.ttlMs);
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    clearInterval(sweeper);
-    stopKeySweeper();
-    server.closeAllConnections();
-    server.close();
+    try {
+      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    } finally {
+      clearInterval(sweeper);
+      await close();
+    }
   } finally {
-    await sql.end({ timeout: 2 });
     await database.close();
   }
 }

@@ -3,7 +3,6 @@ import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../client-sim/metrics.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
-import { idempotencyOptionsFrom } from '../server/idempotency.js';
 import { startLoop } from './background-loop.js';
 import { projectPath } from './paths.js';
 import type { ServerFleet } from './servers.js';
@@ -107,7 +106,12 @@ async function heldIds(sql: Sql, eventId: string, limitMs: number) {
  * Injects the kill faults at random moments, `seed` choosing when and whom, until finish():
  * which stops them, lets the database settle, and reconciles the clients' writes.
  */
-export function startChaos(config: ChaosConfig, fleet: Pick<ServerFleet, 'urls' | 'applicationName' | 'crashes' | 'replace'>, sql: Sql, seed: number) {
+export function startChaos(
+  config: ChaosConfig,
+  fleet: Pick<ServerFleet, 'urls' | 'applicationName' | 'leaseMs' | 'crashes' | 'replace'>,
+  sql: Sql,
+  seed: number,
+) {
   const rng = xoroshiro128plus(seed);
   const random = (min: number, max: number) => unsafeUniformIntDistribution(min, max, rng);
   const kills = config.faults.filter((fault) => fault !== 'slow-db');
@@ -133,7 +137,7 @@ export function startChaos(config: ChaosConfig, fleet: Pick<ServerFleet, 'urls' 
       await this.stop();
       await settle(sql, fleet.applicationName, Math.max(5_000, 2 * (config.latencyMs ?? 0)));
       // The servers' own lease, with a second to spare for the last renewal before a kill.
-      const stuck = await heldIds(sql, eventId, idempotencyOptionsFrom(process.env).leaseMs + 1_000);
+      const stuck = await heldIds(sql, eventId, fleet.leaseMs + 1_000);
       return {
         ...done,
         server_crashes: fleet.crashes() - crashesBefore,

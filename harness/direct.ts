@@ -4,15 +4,15 @@ import type { DirectServers } from '../client-sim/transport.js';
 import { connect, patchedPostgres } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { roomRequest } from '../server/fast-path.js';
-import { idempotency, idempotencyOptionsFrom, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
+import { idempotency, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
+import { chaosNeedsPatchedPostgres } from '../server/open.js';
 import { errorReply } from '../server/replies.js';
 import { roomRoutes } from '../server/room-routes.js';
-import { defaultBatchMs, gatherFor } from '../strategies/batch.js';
 import { loadStrategyModule } from '../strategies/module.js';
 import { StrategyRegistry } from '../strategies/registry.js';
 import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
 import { EnvironmentError } from './errors.js';
-import type { ServerOptions } from './servers.js';
+import { serverConfigOf, type ServerOptions } from './servers.js';
 
 /** How the clients' requests reach the strategies: through the server processes, or called in evento's own process. */
 export const vias = ['http', 'direct'] as const;
@@ -23,6 +23,8 @@ export interface DirectFleet {
   servers: DirectServers;
   /** The application_name of the pools' connections, and of no one else's. */
   applicationName: string;
+  /** How long its request-id claims hold unrenewed, as a server's do. */
+  leaseMs: number;
   /** Each pool's app-tier phases since the last call, as a server process hands over its own (ServerFleet.takePhases). */
   takePhases(): Promise<EncodedPhases[]>;
   close(): Promise<void>;
@@ -39,28 +41,30 @@ export async function openDirectServers(
   poolSize: number,
   options: Pick<ServerOptions, 'idempotency' | 'readPauseMs' | 'batchMs' | 'prepare' | 'chaos' | 'output' | 'strategyModules'> = {},
 ): Promise<DirectFleet> {
-  // Faults crash postgres.js as published, and a crash would read as the strategy's failure.
-  if (options.chaos && !patchedPostgres)
-    throw new EnvironmentError("--chaos needs evento's postgres.js fixes (vendor/postgres): install evento again without --ignore-scripts");
   const applicationName = `evento-${randomBytes(4).toString('hex')}`;
-  const idempotencyOptions = { ...idempotencyOptionsFrom(process.env), enabled: options.idempotency !== false };
+  const config = serverConfigOf(databaseUrl, poolSize, { ...options, applicationName });
+  if (config.chaos && !patchedPostgres) throw new EnvironmentError(chaosNeedsPatchedPostgres);
   const pools = Array.from({ length: count }, () =>
-    connect(databaseUrl, poolSize, applicationName, { prepare: options.prepare !== false, settings: serverConnectionSettings }),
+    connect(databaseUrl, poolSize, applicationName, { prepare: config.prepare, settings: serverConnectionSettings }),
   );
-  const stopSweepers = pools.map((sql) => startKeySweeper(sql, idempotencyOptions.ttlMs));
+  const stopSweepers = pools.map((sql) => startKeySweeper(sql, config.idempotency.ttlMs));
   const registry = new StrategyRegistry();
-  for (const file of options.strategyModules ?? []) registry.register(await loadStrategyModule(file, registry));
+  for (const file of config.strategyModules) registry.register(await loadStrategyModule(file, registry));
   // Timed as a server process times its own, around each strategy call.
   const recorders = pools.map(() => createPhaseRecorder());
   const routes = pools.map((sql, index) =>
-    roomRoutes(sql, idempotency(sql, idempotencyOptions), { registry, readPauseMs: options.readPauseMs, phases: at(recorders, index) }),
+    roomRoutes(sql, idempotency(sql, config.idempotency), {
+      registry,
+      readPauseMs: config.readPauseMs,
+      batchMs: config.batchMs,
+      phases: at(recorders, index),
+    }),
   );
   const { output } = options;
   // What a server would print goes where the servers' lines go.
   const print = output ? (message: unknown) => format(message).split('\n').forEach(output) : undefined;
   const close = async () => {
     stopSweepers.forEach((stop) => stop());
-    gatherFor(defaultBatchMs);
     await Promise.all(pools.map((sql) => sql.end({ timeout: 2 })));
   };
   try {
@@ -69,9 +73,9 @@ export async function openDirectServers(
     await close();
     throw new EnvironmentError(`the direct path's pools could not reach the database: ${String(error)}`);
   }
-  if (options.batchMs !== undefined) gatherFor(options.batchMs);
   return {
     applicationName,
+    leaseMs: config.idempotency.leaseMs,
     takePhases: () => Promise.resolve(recorders.map((recorder) => recorder.take())),
     servers: {
       count,

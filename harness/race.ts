@@ -199,6 +199,7 @@ function pathOf(paths: Paths, via: Via = 'http') {
     const servers = {
       urls: [],
       applicationName: direct.applicationName,
+      leaseMs: direct.leaseMs,
       crashes: () => 0,
       replace: () => Promise.reject(new Error('--via direct has no server process to kill')),
       takePhases: () => direct.takePhases(),

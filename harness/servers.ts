@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { at } from '../lib/at.js';
+import { ServerConfigError, serverConfig, serverConfigVariable, type ServerConfig, type ServerConfigInput } from '../server/config.js';
+import { idempotencyOptionsFrom } from '../server/idempotency.js';
 import type { HarnessMessage, PhasesMessage, ServerMessage } from '../server/main.js';
 import type { EncodedPhases } from '../strategies/phases.js';
-import { EnvironmentError } from './errors.js';
+import { EnvironmentError, UsageError } from './errors.js';
 
 export interface ServerFleet {
   /** Base URLs, one per server process; a replaced server's entry changes in place. */
@@ -15,6 +17,8 @@ export interface ServerFleet {
   applicationName: string;
   /** Server processes that exited on their own: neither stopped nor killed by replace(). */
   crashes(): number;
+  /** How long its servers' request-id claims hold unrenewed (a dead server's lapse after this). */
+  leaseMs: number;
   /** Pending while server `index` is being replaced. */
   restarting(index: number): Promise<void> | undefined;
   /** SIGKILLs server `index`, requests in flight and all, and starts another in its place on a new port. */
@@ -31,30 +35,50 @@ const serverEntry = fileURLToPath(new URL('../server/main.js', import.meta.url))
 // Generous: on a busy host a server's start (loading express and postgres.js, a first query) is slow, not stuck.
 const startTimeoutMs = 120_000;
 
-export interface ServerOptions {
-  /** Off: a retried request runs again (the unsafe twin of idempotent retries). */
+/** What a race sets of its servers' configuration (server/config.ts says what each is), and where their lines go. */
+export type ServerOptions = Pick<ServerConfigInput, 'tenantDatabaseUrl' | 'prepare' | 'chaos' | 'strategyModules' | 'readPauseMs' | 'batchMs'> & {
+  /** Off: a retried request runs again (the unsafe twin of idempotent retries); as EVENTO_IDEMPOTENCY says when unset. */
   idempotency?: boolean;
-  /** Fault injection (slow-db): pg_sleep this long after each read a strategy decides on. */
-  readPauseMs?: number;
-  /** How long a strategy that batches gathers a hotel's claims (--batch-ms); its default when unset. */
-  batchMs?: number;
-  /** Where the tenants workload's queries connect, as the role row-level security holds. */
-  tenantDatabaseUrl?: string;
-  /** Off behind a pooler that does not keep prepared statements. */
-  prepare?: boolean;
-  /** Faults will be injected: a server without the postgres.js fixes refuses to start. */
-  chaos?: boolean;
-  /** Strategy modules every server loads, by absolute path. */
-  strategyModules?: string[];
   /** Each line the servers print, when it must not go to evento's own stdout and stderr as it is. */
   output?: (line: string) => void;
-}
+};
 
 interface Started {
   child: ChildProcess;
   port: number;
   /** As the server reported it once listening: the child's pid, which a started process has. */
   pid: number;
+}
+
+/** Where a server is and who may call it: what `evento serve` sets, and a race's servers leave to their defaults. */
+export type ServerPlace = Pick<ServerConfigInput, 'applicationName' | 'host' | 'port' | 'token'>;
+
+/**
+ * A server's configuration, for a race's server processes, the direct path's pools or `evento
+ * serve`: request ids as the documented variables set them (docs/http-api.md) unless the options
+ * say, the rest from the options. A variable set to what is not a number is the user's to fix.
+ */
+export function serverConfigOf(databaseUrl: string, poolSize: number, options: ServerOptions & ServerPlace, env = process.env): ServerConfig {
+  const fromEnvironment = idempotencyOptionsFrom(env);
+  try {
+    return serverConfig({
+      databaseUrl,
+      poolSize,
+      applicationName: options.applicationName,
+      host: options.host,
+      port: options.port,
+      token: options.token,
+      tenantDatabaseUrl: options.tenantDatabaseUrl,
+      prepare: options.prepare,
+      chaos: options.chaos,
+      strategyModules: options.strategyModules,
+      readPauseMs: options.readPauseMs,
+      batchMs: options.batchMs,
+      idempotency: { ...fromEnvironment, enabled: options.idempotency ?? fromEnvironment.enabled },
+    });
+  } catch (error) {
+    throw error instanceof ServerConfigError ? new UsageError(error.message) : error;
+  }
 }
 
 function startServer(env: NodeJS.ProcessEnv, output: ServerOptions['output']): Promise<Started> {
@@ -130,19 +154,8 @@ const urlOf = ({ port }: Started) => `http://127.0.0.1:${port}`;
 /** N server processes, each with its own pool, on 127.0.0.1 and a port the OS chose. */
 export async function startServers(count: number, databaseUrl: string, poolSize: number, options: ServerOptions = {}): Promise<ServerFleet> {
   const applicationName = `evento-${randomBytes(4).toString('hex')}`;
-  const env = {
-    ...process.env,
-    EVENTO_DATABASE_URL: databaseUrl,
-    EVENTO_POOL_SIZE: String(poolSize),
-    EVENTO_IDEMPOTENCY: options.idempotency === false ? 'off' : 'on',
-    EVENTO_APPLICATION_NAME: applicationName,
-    ...(options.readPauseMs && { EVENTO_CHAOS_LATENCY_MS: String(options.readPauseMs) }),
-    ...(options.batchMs !== undefined && { EVENTO_BATCH_MS: String(options.batchMs) }),
-    ...(options.tenantDatabaseUrl && { EVENTO_TENANT_DATABASE_URL: options.tenantDatabaseUrl }),
-    ...(options.prepare === false && { EVENTO_PREPARE: 'off' }),
-    ...(options.chaos && { EVENTO_CHAOS: 'on' }),
-    ...(options.strategyModules?.length && { EVENTO_STRATEGY_MODULES: JSON.stringify(options.strategyModules) }),
-  };
+  const config = serverConfigOf(databaseUrl, poolSize, { ...options, applicationName });
+  const env = { ...process.env, [serverConfigVariable]: JSON.stringify(config) };
   // Exits the fleet asked for; any other is a crash.
   const expected = new WeakSet<ChildProcess>();
   let crashes = 0;
@@ -187,6 +200,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     urls,
     pids,
     applicationName,
+    leaseMs: config.idempotency.leaseMs,
     crashes: () => crashes,
     restarting: (index) => restarts[index],
     replace(index) {

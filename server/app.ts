@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
 import { StrategyRegistry } from '../strategies/registry.js';
 import type { PhaseRecorder } from '../strategies/phases.js';
+import type { ServerConfigInput } from './config.js';
 import { fastPath } from './fast-path.js';
 import { defaultIdempotencyTtlMs, idempotency, type IdempotencyOptions } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
@@ -16,17 +17,14 @@ import { tenantRoutes } from './tenant-routes.js';
 /** Request bodies are tiny; anything larger is refused with 413 before it is parsed. */
 export const bodyLimitBytes = 16 * 1024;
 
-export interface AppOptions {
-  /** When set, every route but /health requires `Authorization: Bearer <token>`. */
-  token?: string;
+/** Its settings as a server's configuration says (server/config.ts), and what it serves with. */
+export interface AppOptions extends Pick<ServerConfigInput, 'token' | 'readPauseMs' | 'batchMs'> {
   /** request_id handling; on, with a 24 h memory, unless told otherwise. */
   idempotency?: IdempotencyOptions;
   /** The pool that connects as evento_tenant, for the tenants workload's routes; without it they answer 503. */
   tenantSql?: Sql;
   /** The strategies it routes to; the built-ins alone unless told otherwise. */
   registry?: StrategyRegistry;
-  /** Fault injection (slow-db): the pause after each read a strategy decides on. */
-  readPauseMs?: number;
   /** Where each reservation's time in the app tier is recorded (holds, slot bookings and tenants' too); untimed when unset. */
   phases?: PhaseRecorder;
 }
@@ -51,7 +49,12 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
   }
   const idempotent = idempotency(sql, options.idempotency ?? { enabled: true, ttlMs: defaultIdempotencyTtlMs });
   const json = express.json({ limit: bodyLimitBytes, strict: false });
-  const served: ServedStrategies = { registry: options.registry ?? new StrategyRegistry(), readPauseMs: options.readPauseMs, phases: options.phases };
+  const served: ServedStrategies = {
+    registry: options.registry ?? new StrategyRegistry(),
+    readPauseMs: options.readPauseMs,
+    batchMs: options.batchMs,
+    phases: options.phases,
+  };
   const rooms = roomRoutes(sql, idempotent, served);
 
   app.get('/:eventId/available', async (req, res) => send(res, await rooms.available(req.params.eventId)));

@@ -28,7 +28,7 @@ export interface IdempotencyOptions {
 export const defaultIdempotencyTtlMs = 24 * 3_600_000;
 export const defaultIdempotencyLeaseMs = 5_000;
 
-/** A server's request_id handling as its environment sets it (EVENTO_IDEMPOTENCY, _TTL_MS, _LEASE_MS). */
+/** request_id handling as the documented variables set it (EVENTO_IDEMPOTENCY, _TTL_MS, _LEASE_MS), for a server's configuration. */
 export function idempotencyOptionsFrom(env: NodeJS.ProcessEnv): Required<IdempotencyOptions> {
   return {
     enabled: env.EVENTO_IDEMPOTENCY !== 'off',

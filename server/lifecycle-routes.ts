@@ -9,7 +9,12 @@ import type { ServedStrategies } from './served-strategies.js';
 import { isUuid, parseHoldRequest, parseTransitionRequest } from './validate.js';
 
 /** Holds and their lifecycle: place a hold (timed into `phases` when given), confirm or cancel it, read it with its history. */
-export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.RequestHandler, { registry, readPauseMs, phases }: ServedStrategies) {
+export function lifecycleRoutes(
+  sql: Sql,
+  idempotent: Idempotent,
+  json: express.RequestHandler,
+  { registry, readPauseMs, batchMs, phases }: ServedStrategies,
+) {
   const router = Router();
 
   router.post('/:eventId/:hotelId/hold/:strategy', json, async (req, res) => {
@@ -37,7 +42,7 @@ export function lifecycleRoutes(sql: Sql, idempotent: Idempotent, json: express.
       request.requestId,
       { route: 'hold', strategy: strategy.name, ...request },
       async () => {
-        const outcome = await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs }));
+        const outcome = await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs, batchMs }));
         return { ...(outcome.status === 'reserved' ? await replyWith(outcome.reservation.id) : replyTo(outcome, 'event or hotel')), decision };
       },
       async (requestId) => {

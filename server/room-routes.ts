@@ -11,7 +11,7 @@ import { isUuid, parseReserveRequest } from './validate.js';
  * The two routes the Evento client calls, as plain functions: Express and the fast path share them.
  * With `phases`, each reservation's time in the app tier is recorded there.
  */
-export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPauseMs, phases }: ServedStrategies) {
+export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPauseMs, batchMs, phases }: ServedStrategies) {
   return {
     async available(eventId: string): Promise<Reply> {
       if (!isUuid(eventId)) return invalid('event_id must be a uuid');
@@ -35,7 +35,7 @@ export function roomRoutes(sql: Sql, idempotent: Idempotent, { registry, readPau
         request.requestId,
         { route: 'reserve', strategy: strategy.name, ...request },
         async () => ({
-          ...replyTo(await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs })), 'event or hotel'),
+          ...replyTo(await timer.strategy(sql, (db) => strategy.reserve(db, { ...request, decision, readPauseMs, batchMs })), 'event or hotel'),
           decision,
         }),
         async (requestId) => {

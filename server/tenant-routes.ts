@@ -52,7 +52,12 @@ function limitOf(value: unknown): number | undefined {
  * tenant from X-Tenant-ID; `sql` connects as evento_tenant, which row-level security holds to
  * the tenant set. Without it (a server started without one) the routes answer 503.
  */
-export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json: express.RequestHandler, { readPauseMs, phases }: ServedStrategies) {
+export function tenantRoutes(
+  sql: Sql | undefined,
+  idempotent: Idempotent,
+  json: express.RequestHandler,
+  { readPauseMs, batchMs, phases }: ServedStrategies,
+) {
   const router = Router();
   const answer = (handle: (req: express.Request, sql: Sql) => Promise<Reply>): express.RequestHandler => {
     return async (req, res) => {
@@ -115,7 +120,7 @@ export function tenantRoutes(sql: Sql | undefined, idempotent: Idempotent, json:
       const { tenantId, context } = tenant;
       const timer = startPhaseTimer(phases);
       return idempotent(request.requestId, { route: 'tenant-reserve', tenantId, context: context.name, lock: lock.name, ...request }, async () =>
-        replyTo(await timer.strategy(sql, (db) => context.reserve(db, tenantId, lock, { ...request, readPauseMs })), 'event or hotel'),
+        replyTo(await timer.strategy(sql, (db) => context.reserve(db, tenantId, lock, { ...request, readPauseMs, batchMs })), 'event or hotel'),
       ).finally(() => timer.end());
     }),
   );

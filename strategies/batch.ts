@@ -8,13 +8,6 @@ export type Claims = [ReserveRequest, ...ReserveRequest[]];
 
 export const defaultBatchMs = 2;
 
-let windowMs = defaultBatchMs;
-
-/** `--batch-ms`: how long a server gathers the claims on a hotel before settling them. Set once per server process. */
-export function gatherFor(ms: number) {
-  windowMs = ms;
-}
-
 interface Batch {
   claims: Claims;
   /** Each claim's outcome, in the claims' order, once the batch is settled. */
@@ -22,7 +15,7 @@ interface Batch {
 }
 
 /**
- * A strategy's reserve that gathers the claims on one hotel for the window, then has `settle`
+ * A strategy's reserve that gathers the claims on one hotel for the window its first claim brings (batchMs), then has `settle`
  * answer them all at once, each in its place; if settling fails, every claim of the batch fails
  * with it. The first claim opens the batch; a claim that arrives while one is being settled opens
  * the next.
@@ -41,7 +34,8 @@ export function inBatches(settle: (sql: Sql, claims: Claims) => Promise<ReserveO
       return at(await gathering.outcomes, place);
     }
     const claims: Claims = [request];
-    const outcomes = sleep(windowMs).then(() => {
+    // The claim that opens the batch sets its window: every claim of a server comes with the same one.
+    const outcomes = sleep(request.batchMs ?? defaultBatchMs).then(() => {
       batches.delete(hotel);
       return settle(sql, claims);
     });

@@ -17,6 +17,8 @@ export interface ReserveRequest {
    * strategy's read and its write is wide.
    */
   readPauseMs?: number;
+  /** From the server's configuration (--batch-ms): how long a strategy that batches gathers a hotel's claims; its default when unset. */
+  batchMs?: number;
 }
 
 /**

@@ -1,9 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { Test } from 'tap';
 import type { RaceRun } from '../harness/race.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
+import type { Sql } from '../db/connection.js';
+import { inBatches } from '../strategies/batch.js';
 import { StrategyRegistry } from '../strategies/registry.js';
+import type { ReserveOutcome, ReserveRequest } from '../strategies/types.js';
 import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -42,4 +46,23 @@ t.test('a batch that answers 201 to a claim it could not cover: the audit sees n
   t.equal(outcome.history_check?.valid, false, 'the history check fails');
   const lost = outcome.history_check?.anomalies_by_kind.lost_write ?? 0;
   t.ok(lost > 0, `201s without their row: ${lost}`);
+});
+
+t.test("a batch's window is the one its first claim brings from the server's configuration", async (t) => {
+  const sizes: number[] = [];
+  const reserve = inBatches((_sql, claims) => {
+    sizes.push(claims.length);
+    return Promise.resolve(claims.map((): ReserveOutcome => ({ status: 'not_found' })));
+  });
+  // Batches are kept per pool, known by its options: nothing here reaches a database.
+  const pool = { options: {} } as unknown as Sql;
+  const claim = (batchMs: number): ReserveRequest => ({ eventId: 'e', hotelId: 'h', rooms: 1, email: 'a@example.com', requestId: null, batchMs });
+  const startedAt = performance.now();
+  const first = reserve(pool, claim(400));
+  await sleep(100);
+  await Promise.all([first, reserve(pool, claim(400))]);
+  t.ok(performance.now() - startedAt >= 390, 'the first claim waited out its window');
+  t.same(sizes, [2], 'a claim that came within the window joined it');
+  await Promise.all([reserve(pool, claim(0)), sleep(50).then(() => reserve(pool, claim(0)))]);
+  t.same(sizes, [2, 1, 1], 'with no window, claims 50 ms apart are settled apart');
 });

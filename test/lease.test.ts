@@ -9,7 +9,7 @@ import { connect } from '../db/connection.js';
 import { idempotency, sweepExpiredKeys } from '../server/idempotency.js';
 import { randomUUID, useDatabase } from './helpers.js';
 
-// Servers started here inherit it: a claim whose server died lapses within a second.
+// Servers started here are configured with it, as the documented variable: a claim whose server died lapses within a second.
 const leaseMs = 1_000;
 process.env.EVENTO_IDEMPOTENCY_LEASE_MS = String(leaseMs);
 
