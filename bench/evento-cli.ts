@@ -6,7 +6,7 @@ import { projectPath } from '../harness/paths.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { readResultFile } from '../harness/results-file.js';
 import { at } from '../lib/at.js';
-import { cpuSplit, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
+import { cpuSplit, ownTicks, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 
 export interface CliRun {
   result: StrategyResult;
@@ -78,7 +78,12 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
     const { pid } = child;
     if (pid === undefined) throw new Error(`cannot start ${process.execPath}`);
     const rss = options.watchRss ? watchPeakRss(pid) : undefined;
-    const sample = () => sampleCpu(() => treeTicks(pid), options.postgresPid);
+    const sample = () =>
+      sampleCpu(
+        () => treeTicks(pid),
+        options.postgresPid,
+        () => ownTicks(pid),
+      );
     const samples: Promise<CpuSample>[] = [];
     let stderr = '';
     let partial = '';

@@ -22,9 +22,10 @@ export interface FlagOverhead {
   rounds: { without: number; with: number }[];
   /**
    * Where the CPU went, in µs per reservation, medians over the runs: evento's CLI and its
-   * servers, and PostgreSQL (NaN when the database does not run on this machine).
+   * servers together and apart (clients: the CLI's own process), and PostgreSQL (NaN when the
+   * database does not run on this machine).
    */
-  cpuPerReservation: Record<'evento' | 'postgres', { without: number; with: number }>;
+  cpuPerReservation: Record<CpuPart, { without: number; with: number }>;
 }
 
 /** Goodput with and without `--history`, and the operations each history held. */
@@ -37,10 +38,19 @@ const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
 
+const cpuParts = ['evento', 'clients', 'servers', 'postgres'] as const;
+type CpuPart = (typeof cpuParts)[number];
+
 /** A run's CPU per reservation, in µs, from its share of all cores while the clients ran; NaN where not measured. */
-function cpuPerReservation(run: CliRun, postgresMeasured: boolean) {
+export function cpuPerReservation(run: CliRun, postgresMeasured: boolean): Record<CpuPart, number> {
   const microseconds = (percent = NaN) => ((percent / 100) * cpus().length * 1_000_000) / run.result.outcome.reservations_per_s;
-  return { evento: microseconds(run.cpu?.harness), postgres: postgresMeasured ? microseconds(run.cpu?.postgres) : NaN };
+  const { cpu } = run;
+  return {
+    evento: microseconds(cpu?.harness),
+    clients: microseconds(cpu?.cli),
+    servers: microseconds(cpu && cpu.harness - cpu.cli),
+    postgres: postgresMeasured ? microseconds(cpu?.postgres) : NaN,
+  };
 }
 
 type OverheadOptions = Omit<CliOptions, 'limitMs'> & { runs: number; seconds: number; log(line: string): void };
@@ -75,7 +85,7 @@ async function measureFlagOverhead(
       options.log(`${flag.name} round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
       rounds.push(goodput);
     }
-    const mediansOf = (part: 'evento' | 'postgres') => ({
+    const mediansOf = (part: CpuPart) => ({
       without: median(cpu.without.map((run) => run[part])),
       with: median(cpu.with.map((run) => run[part])),
     });
@@ -89,7 +99,7 @@ async function measureFlagOverhead(
       high: round2(ratios.high),
       budget: ratios.low >= flag.budget ? 'within' : ratios.high < flag.budget ? 'over' : 'unresolved',
       rounds,
-      cpuPerReservation: { evento: mediansOf('evento'), postgres: mediansOf('postgres') },
+      cpuPerReservation: Object.fromEntries(cpuParts.map((part) => [part, mediansOf(part)])) as FlagOverhead['cpuPerReservation'],
     });
   }
   return overheads;

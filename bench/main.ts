@@ -159,7 +159,7 @@ try {
         `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatFlagOverhead(overheads));
-    out("CPU per reservation, µs, medians over the runs: evento's CLI and servers, and PostgreSQL.");
+    out("CPU per reservation, µs, medians over the runs: evento's clients (its CLI process), its servers, and PostgreSQL.");
     out(formatFlagCpu(overheads));
     report.history = overheads;
   }
@@ -170,7 +170,7 @@ try {
         `Budget: with ≥ ${samplingBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
     );
     out(formatFlagOverhead(overheads));
-    out("CPU per reservation, µs, medians over the runs: evento's CLI and servers (the sampler's connection among them), and PostgreSQL.");
+    out("CPU per reservation, µs, medians over the runs: evento's clients (its CLI process, the sampler among them), its servers, and PostgreSQL.");
     out(formatFlagCpu(overheads));
     report.sampling = overheads;
   }

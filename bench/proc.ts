@@ -41,6 +41,11 @@ export async function treeTicks(root: number): Promise<number> {
   return self.own + self.reaped + children.reduce((sum, child) => sum + (child?.own ?? 0), 0);
 }
 
+/** A process's own ticks, without its children's: evento's CLI apart from its servers. */
+export async function ownTicks(pid: number): Promise<number> {
+  return (await procStat(pid))?.own ?? 0;
+}
+
 /** Ticks of this process's children that exited and were waited for, e.g. a finished pgbench. */
 export async function reapedChildrenTicks(): Promise<number> {
   const self = await procStat('self');
@@ -60,20 +65,36 @@ async function machineBusyTicks(): Promise<number> {
 export interface CpuSample {
   at: number;
   harness: number;
+  /** The load generator's own process, apart from the processes it started (0 when not asked). */
+  root: number;
   postgres: number;
   machine: number;
 }
 
-/** `harnessTicks` counts the load generator; `postgresPid` is the postmaster (no figure when unknown). */
-export async function sampleCpu(harnessTicks: () => Promise<number>, postgresPid: number | undefined): Promise<CpuSample> {
-  const [harness, postgres, machine] = await Promise.all([harnessTicks(), postgresPid ? treeTicks(postgresPid) : 0, machineBusyTicks()]);
-  return { at: performance.now(), harness, postgres, machine };
+/**
+ * `harnessTicks` counts the load generator, `rootTicks` its own process alone (evento's CLI
+ * without its servers); `postgresPid` is the postmaster (no figure when unknown).
+ */
+export async function sampleCpu(
+  harnessTicks: () => Promise<number>,
+  postgresPid: number | undefined,
+  rootTicks: () => Promise<number> = () => Promise.resolve(0),
+): Promise<CpuSample> {
+  const [harness, root, postgres, machine] = await Promise.all([
+    harnessTicks(),
+    rootTicks(),
+    postgresPid ? treeTicks(postgresPid) : 0,
+    machineBusyTicks(),
+  ]);
+  return { at: performance.now(), harness, root, postgres, machine };
 }
 
 /** Where the machine's CPU went between two samples, in % of all cores over the wall time. */
 export interface CpuSplit {
   /** The load generator: evento's CLI and server processes, or pgbench. */
   harness: number;
+  /** Of the harness, its own process: evento's CLI, where the clients run (its servers are the rest); 0 when not sampled. */
+  cli: number;
   postgres: number;
   /** Everything else on the machine (other users' work): the noise of the figure. */
   other: number;
@@ -85,6 +106,7 @@ export function medianCpu(splits: (CpuSplit | undefined)[]): CpuSplit | undefine
   if (known.length === 0) return undefined;
   return {
     harness: median(known.map((split) => split.harness)),
+    cli: median(known.map((split) => split.cli)),
     postgres: median(known.map((split) => split.postgres)),
     other: median(known.map((split) => split.other)),
   };
@@ -92,11 +114,13 @@ export function medianCpu(splits: (CpuSplit | undefined)[]): CpuSplit | undefine
 
 export function cpuSplit(before: CpuSample, after: CpuSample): CpuSplit {
   const capacity = (((after.at - before.at) / 1000) * ticksPerSecond * cpus().length) / 100;
-  const percent = (ticks: number) => Math.round(ticks / capacity);
+  // Tenths of a percent: a CPU share per reservation is read to a few percent.
+  const percent = (ticks: number) => Math.round((ticks / capacity) * 10) / 10;
   const harness = after.harness - before.harness;
   const postgres = after.postgres - before.postgres;
   return {
     harness: percent(harness),
+    cli: percent(after.root - before.root),
     postgres: percent(postgres),
     other: percent(Math.max(0, after.machine - before.machine - harness - postgres)),
   };

@@ -170,12 +170,12 @@ export function formatFlagOverhead(overheads: (FlagOverhead | HistoryOverhead)[]
 /** Where the CPU went with and without a flag, per reservation. */
 export function formatFlagCpu(overheads: FlagOverhead[]): string {
   const table = new Table({
-    head: ['strategy', 'evento µs/res without', 'with', 'PostgreSQL µs/res without', 'with'],
-    colAligns: ['left', 'right', 'right', 'right', 'right'],
+    head: ['strategy', 'clients µs/res without', 'with', 'servers without', 'with', 'PostgreSQL without', 'with'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ...plain,
   });
   for (const { strategy, cpuPerReservation: cpu } of overheads) {
-    table.push([strategy, ...[cpu.evento, cpu.postgres].flatMap((part) => [roundedCount(part.without), roundedCount(part.with)])]);
+    table.push([strategy, ...[cpu.clients, cpu.servers, cpu.postgres].flatMap((part) => [roundedCount(part.without), roundedCount(part.with)])]);
   }
   return table.toString();
 }

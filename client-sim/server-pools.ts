@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { at } from '../lib/at.js';
 import type { Delivered, Transport } from './transport.js';
 
@@ -21,6 +21,61 @@ export interface ServerPoolsOptions {
 
 /** Where a server's reply carries its strategy's decision (server/replies.ts). */
 const decisionHeader = 'evento-decision';
+
+/**
+ * One request through undici's dispatcher, its reply read from the handler's callbacks: no
+ * response stream, promise or async resource per request as `pool.request` makes. `patience`
+ * aborts the wait for the answer.
+ */
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions, patience?: AbortSignal): Promise<Delivered> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let replayed = false;
+    let decision: string | undefined;
+    const chunks: Buffer[] = [];
+    let stopWatching: (() => void) | undefined;
+    pool.dispatch(options, {
+      onRequestStart(controller) {
+        if (!patience) return;
+        const giveUp = () => {
+          controller.abort(patience.reason as Error);
+        };
+        if (patience.aborted) {
+          giveUp();
+          return;
+        }
+        patience.addEventListener('abort', giveUp, { once: true });
+        stopWatching = () => {
+          patience.removeEventListener('abort', giveUp);
+        };
+      },
+      onResponseStart(_controller, statusCode, headers) {
+        // An informational (1xx) reply comes before the real one.
+        if (statusCode < 200) return;
+        status = statusCode;
+        replayed = headers['idempotent-replayed'] === 'true';
+        const decided = headers[decisionHeader];
+        decision = typeof decided === 'string' ? decided : undefined;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        stopWatching?.();
+        try {
+          const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          resolve({ status, body, replayed, decision });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+      onResponseError(_controller, error) {
+        stopWatching?.();
+        reject(error);
+      },
+    });
+  });
+}
 
 /** Keep-alive connection pools, one per server, that follow a server to its new URL when it is replaced. */
 export function createServerPools(serverUrls: string[], options: ServerPoolsOptions): Transport {
@@ -53,18 +108,17 @@ export function createServerPools(serverUrls: string[], options: ServerPoolsOpti
     /** Waits while the server that `server` (a client's index, say) is sent to is being replaced. */
     ready: (server) => (replaceableServers ? follow(replaceableServers, server % pools.length) : undefined),
 
-    async send(server, method, path, headers, json, patience): Promise<Delivered> {
-      const response = await at(pools, server % pools.length).request({
-        method,
-        path,
-        signal: patience,
-        headers: json ? { 'content-type': 'application/json', ...headers } : headers,
-        ...(json && { body: JSON.stringify(json) }),
-      });
-      const body: unknown = await response.body.json();
-      const { statusCode: status, headers: answered } = response;
-      const decision = answered[decisionHeader];
-      return { status, body, replayed: answered['idempotent-replayed'] === 'true', decision: typeof decision === 'string' ? decision : undefined };
+    send(server, method, path, headers, json, patience) {
+      return exchange(
+        at(pools, server % pools.length),
+        {
+          method,
+          path,
+          headers: json ? { 'content-type': 'application/json', ...headers } : headers,
+          ...(json && { body: JSON.stringify(json) }),
+        },
+        patience,
+      );
     },
 
     /**

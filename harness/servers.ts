@@ -84,8 +84,9 @@ export function serverConfigOf(databaseUrl: string, poolSize: number, options: S
 function startServer(env: NodeJS.ProcessEnv, output: ServerOptions['output']): Promise<Started> {
   const child = fork(serverEntry, [], {
     env,
-    // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down.
-    execArgv: [],
+    // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down;
+    // the bench profiles servers by naming Node flags for them alone.
+    execArgv: process.env.EVENTO_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
     stdio: ['ignore', output ? 'pipe' : 'inherit', output ? 'pipe' : 'inherit', 'ipc'],
