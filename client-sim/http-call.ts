@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { errors as undiciErrors } from 'undici';
 import type { ErrorKind, Metrics } from './metrics.js';
 import type { ResponseLoss } from './response-loss.js';
@@ -32,35 +33,6 @@ const isStrategyError = (body: unknown) => typeof body === 'object' && body !== 
 /** A refused connection never carried the request; any other failure may have come after it arrived. */
 const neverSent = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
 
-/**
- * At most `most` tasks at once, the rest started in arrival order as others end. A task with
- * room starts at once: p-limit defers every task a tick and wraps it in promises of its own.
- */
-function concurrencyLimit(most: number) {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  let next = 0;
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running < most) running += 1;
-    else await new Promise<void>((start) => waiting.push(start));
-    try {
-      return await task();
-    } finally {
-      // The slot passes to the longest waiting task, if any.
-      const start = waiting[next];
-      if (start) {
-        next += 1;
-        // Drop the started ones now and then, so that the array stays about as long as what waits.
-        if (next >= 1024 || next === waiting.length) {
-          waiting.splice(0, next);
-          next = 0;
-        }
-        start();
-      } else running -= 1;
-    }
-  };
-}
-
 /** Calls, at most `inFlight` at once over all servers, each counted and timed in the metrics, whatever carries them. */
 export function createHttpCall(
   transport: Transport,
@@ -69,17 +41,16 @@ export function createHttpCall(
 ) {
   const { metrics, signal } = options;
   const asked = { ...options.headers, ...(options.history && historyHeaders) };
-  const limit = concurrencyLimit(options.inFlight);
+  const limit = pLimit(options.inFlight);
 
-  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers?: Record<string, string>) =>
+  const call = (server: number, method: 'GET' | 'POST', path: string, isReserve: boolean, json?: object, headers: Record<string, string> = {}) =>
     limit(async (): Promise<CallReply> => {
-      const replaced = transport.ready(server);
-      if (replaced) await replaced;
+      await transport.ready(server);
       if (signal.aborted) return undefined;
       const startedAt = performance.now();
       const attempt = json ? loss.patience() : undefined;
       try {
-        const reply = await transport.send(server, method, path, headers ? { ...asked, ...headers } : asked, json, attempt);
+        const reply = await transport.send(server, method, path, { ...asked, ...headers }, json, attempt);
         metrics.recordRequest(startedAt, isReserve);
         if (reply.status >= 500) metrics.recordError(isStrategyError(reply.body) ? 'strategy_error' : 'http_5xx');
         return reply;
