@@ -139,14 +139,16 @@ t.test('drift: the witness names the rooms counted without a row and the claims 
   );
 });
 
+/** A claim that read version 41 with 3 rooms left and committed at `committed` µs. */
+const stale = (client: number, rooms: number, committed: number, id: string): HistoryOp => ({
+  ...claim(client, 1, 5, rooms, 'ok', id),
+  read_version: '41',
+  read_available: 3,
+  txid: String(700 + client),
+  committed_us: committed,
+});
+
 t.test('a crafted overbooking: the fewest claims that read the same version and took more than it had', async (t) => {
-  const stale = (client: number, rooms: number, committed: number, id: string): HistoryOp => ({
-    ...claim(client, 1, 5, rooms, 'ok', id),
-    read_version: '41',
-    read_available: 3,
-    txid: String(700 + client),
-    committed_us: committed,
-  });
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b'), stale(3, 1, 3_000, 'c')];
   const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
@@ -253,13 +255,6 @@ t.test('what a strategy does not declare is said to be so: no safeguard counted,
     'how mine stayed safe: not declared (the strategy does not declare its safeguard); also turned back: lock_timeout 1 (2 ms)',
     'the line says so',
   );
-  const stale = (client: number, rooms: number, committed: number, id: string): HistoryOp => ({
-    ...claim(client, 1, 5, rooms, 'ok', id),
-    read_version: '41',
-    read_available: 3,
-    txid: String(700 + client),
-    committed_us: committed,
-  });
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
   const tables = { rows: [row('a', 3), row('b', 3)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 6, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 0 }];
