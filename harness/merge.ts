@@ -75,7 +75,6 @@ function sumRecords<T extends Record<keyof T, number>>(records: readonly T[]): T
   return total as T;
 }
 
-/** Second by second from each part's own start: the parts ran at once, each counting from when its clients started. */
 type SeriesField = 'per_second' | 'per_tenth_second';
 
 /** A time series of the parts summed bucket by bucket, as one run's; left out unless every part has it (older files lack it). */
@@ -92,6 +91,7 @@ function summedSeries(field: SeriesField, outcomes: readonly Pick<Outcome, Serie
   };
 }
 
+/** Second by second from each part's own start: the parts ran at once, each counting from when its clients started. */
 function sumSeries(series: readonly number[][]): number[] {
   const seconds = Math.max(0, ...series.map((counts) => counts.length));
   return Array.from({ length: seconds }, (_, second) => sum(series.map((counts) => counts[second] ?? 0)));
@@ -160,7 +160,6 @@ export function mergeParts(parts: readonly MergePart[]): StrategyResult {
   const unsold = outcomes.flatMap((outcome) => (outcome.unsold_rooms === undefined ? [] : [outcome.unsold_rooms]));
   const latency = mergeHistogram(results, 'latency');
   const wait = mergeHistogram(results, 'time_to_reservation');
-
   const mismatches = outcomes.flatMap((outcome) => (outcome.log_mismatch === null ? [] : [outcome.log_mismatch]));
   const chaos = outcomes.flatMap((outcome) => (outcome.chaos ? [outcome.chaos] : []));
   const witnesses = outcomes.flatMap((outcome) => outcome.witnesses ?? []);
