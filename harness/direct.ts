@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
 import type { DirectServers } from '../client-sim/transport.js';
-import { connect, patchedPostgres } from '../db/connection.js';
+import { patchedPostgres } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { roomRequest } from '../server/fast-path.js';
-import { idempotency, serverConnectionSettings, startKeySweeper } from '../server/idempotency.js';
-import { chaosNeedsPatchedPostgres } from '../server/open.js';
+import { idempotency, startKeySweeper } from '../server/idempotency.js';
+import { chaosNeedsPatchedPostgres, servedRegistry, serverPool } from '../server/open.js';
 import { errorReply } from '../server/replies.js';
 import { roomRoutes } from '../server/room-routes.js';
-import { loadStrategyModule } from '../strategies/module.js';
-import { StrategyRegistry } from '../strategies/registry.js';
 import { createPhaseRecorder, type EncodedPhases } from '../strategies/phases.js';
 import { EnvironmentError } from './errors.js';
 import { serverConfigOf, type ServerOptions } from './servers.js';
@@ -44,12 +42,9 @@ export async function openDirectServers(
   const applicationName = `evento-${randomBytes(4).toString('hex')}`;
   const config = serverConfigOf(databaseUrl, poolSize, { ...options, applicationName });
   if (config.chaos && !patchedPostgres) throw new EnvironmentError(chaosNeedsPatchedPostgres);
-  const pools = Array.from({ length: count }, () =>
-    connect(databaseUrl, poolSize, applicationName, { prepare: config.prepare, settings: serverConnectionSettings }),
-  );
+  const pools = Array.from({ length: count }, () => serverPool(config));
   const stopSweepers = pools.map((sql) => startKeySweeper(sql, config.idempotency.ttlMs));
-  const registry = new StrategyRegistry();
-  for (const file of config.strategyModules) registry.register(await loadStrategyModule(file, registry));
+  const registry = await servedRegistry(config);
   // Timed as a server process times its own, around each strategy call.
   const recorders = pools.map(() => createPhaseRecorder());
   const routes = pools.map((sql, index) =>

@@ -21,18 +21,29 @@ export const chaosNeedsPatchedPostgres =
   "--chaos needs evento's postgres.js fixes (vendor/postgres, built from patches/ by npm install or npm pack in evento's source) and this installation lacks them: install it again without --ignore-scripts, or run without --chaos";
 
 /**
+ * The strategies a server routes to: the built-ins and its configuration's strategy modules, by
+ * absolute path (the CLI checked them already, so a failure here is the environment's).
+ */
+export async function servedRegistry(config: Pick<ServerConfig, 'strategyModules'>): Promise<StrategyRegistry> {
+  const registry = new StrategyRegistry();
+  for (const file of config.strategyModules) registry.register(await loadStrategyModule(file, registry));
+  return registry;
+}
+
+/** A pool of the server's size and name, its connections set up as a server's, to `url` (its database by default). */
+export const serverPool = (config: ServerConfig, url = config.databaseUrl): Sql =>
+  connect(url, config.poolSize, config.applicationName, { prepare: config.prepare, settings: serverConnectionSettings });
+
+/**
  * Sets a server up as its configuration says: its pools (checked with a first query), its
  * strategy modules, its request-id sweeper; then listens. With `phases`, each reservation's
  * time in the app tier is recorded there.
  */
 export async function openServer(config: ServerConfig, phases?: PhaseRecorder): Promise<OpenServer> {
   if (config.chaos && !patchedPostgres) throw new Error(chaosNeedsPatchedPostgres);
-  // Strategy modules, by absolute path: the CLI checked them already, so a failure here is the environment's.
-  const registry = new StrategyRegistry();
-  for (const file of config.strategyModules) registry.register(await loadStrategyModule(file, registry));
-  const pool = (url: string) => connect(url, config.poolSize, config.applicationName, { prepare: config.prepare, settings: serverConnectionSettings });
-  const sql = pool(config.databaseUrl);
-  const tenantSql = config.tenantDatabaseUrl === undefined ? undefined : pool(config.tenantDatabaseUrl);
+  const registry = await servedRegistry(config);
+  const sql = serverPool(config);
+  const tenantSql = config.tenantDatabaseUrl === undefined ? undefined : serverPool(config, config.tenantDatabaseUrl);
   const endPools = () => Promise.all([sql.end({ timeout: 2 }), tenantSql?.end({ timeout: 2 })]);
   let stopSweeper: (() => void) | undefined;
   try {
