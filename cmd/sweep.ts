@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import wrapAnsi from 'wrap-ansi';
 import { capacities, capacityOrder, capacityRule, type Capacity, type ServiceLevel } from '../harness/capacity.js';
 import type { RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
@@ -86,6 +87,14 @@ export function formatCapacity(level: ServiceLevel, capacity: readonly Capacity[
   ].join('\n');
 }
 
+const noBreak = '\u00a0';
+
+/** `text` in lines of at most 100 columns, the first after `first`, the others after `rest`. */
+function wrapped(text: string, first: string, rest: string): string {
+  const lines = wrapAnsi(text, 100 - Math.max(first.length, rest.length), { hard: true }).split('\n');
+  return lines.map((line, index) => `${index === 0 ? first : rest}${line}`).join('\n');
+}
+
 /**
  * Under a point's table, what each rooms run paid beside its goodput: `buckets 2 / 0` is a median
  * of 2 requests refused while the hotel had their rooms and 0 rooms unsold; empty for slots.
@@ -98,7 +107,10 @@ export function pricesLine(results: readonly StrategyResult[]): string {
       const { refused_while_available, unsold_rooms } = pointPrices(trials);
       return `${label} ${figure(refused_while_available)} / ${figure(unsold_rooms)}`;
     });
-  return runs.length === 0 ? '' : `refused while rooms remained / rooms unsold (medians): ${runs.join(', ')}`;
+  if (runs.length === 0) return '';
+  // Each run's figures stay on one line: held together by no-break spaces while the line is wrapped.
+  const unbroken = runs.map((run) => run.replaceAll(' ', noBreak)).join(', ');
+  return wrapped(`refused while rooms remained / rooms unsold (medians): ${unbroken}`, '', '  ').replaceAll(noBreak, ' ');
 }
 
 /** One table per point, headed by its coordinates, with its prices, then the crossovers in sentences. */
@@ -112,7 +124,10 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: read
   const crossovers = sweepCrossovers(results);
   const closing =
     crossovers.length > 0
-      ? [`crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`, ...crossovers.map(({ sentence }) => `  ${sentence}`)]
+      ? [
+          `crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`,
+          ...crossovers.map(({ sentence }) => wrapped(sentence, '  ', '    ')),
+        ]
       : ['no crossover: no two strategies that kept their promise swapped places,', 'with a significant difference on both sides'];
   const capacityText = plan.slo && capacity ? formatCapacity(plan.slo, capacity, results) : '';
   return `${[...tables, ...closing, ...(capacityText ? ['', capacityText] : [])].join('\n')}\n`;

@@ -222,4 +222,15 @@ t.test("a sweep's prices: refusals while rooms remained and rooms unsold, per po
     'the line under the table says the same',
   );
   t.equal(pricesLine([trial('exclusion', 0, 0, 0, 'slots')]), '', 'no line for slots, which have no rooms');
+  const many = ['atomic', 'pessimistic', 'buckets', 'skip-locked', 'batched', 'buckets-single'].map((name) => trial(name, 0, 1234, 0));
+  const lines = pricesLine(many).split('\n');
+  t.ok(
+    lines.length > 1 && lines.every((line) => line.length <= 100),
+    `six strategies' prices in lines of 100 columns at most (${lines.map((line) => line.length).join(', ')})`,
+  );
+  t.match(lines.slice(1).join('\n'), /^ {2}\S/, 'the lines after the first indented');
+  t.ok(
+    lines.every((line) => /[a-z-]+ [0-9,]+ \/ [0-9—]+,?$/.test(line)) && lines.slice(1).every((line) => /^ {2}[a-z-]+ [0-9,]+ \/ /.test(line)),
+    "each line starts and ends on a whole run's figures: no run split across lines",
+  );
 });
