@@ -15,9 +15,9 @@ import { openDatabase } from '../harness/database.js';
 import { chaosFaults } from '../harness/chaos.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { defaultHoldConfig } from '../harness/room-workloads.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { runLabel, type WorkloadName } from '../harness/workload.js';
+import { workloadSettings } from '../harness/workload-settings.js';
 import { findStrategy, strategies, strategyNames } from '../strategies/registry.js';
 
 const safeNames = strategies.filter((strategy) => strategy.promisesSafety).map((strategy) => strategy.name);
@@ -62,7 +62,9 @@ const chaos = (() => {
   }
 })();
 const workloads: WorkloadName[] = chaos ? ['rooms', 'holds'] : ['rooms'];
-const kinds = chosen.flatMap((strategy) => workloads.flatMap((workload) => (workload === 'rooms' || strategy.holds ? [{ workload, strategy }] : [])));
+const kinds = chosen.flatMap((strategy) =>
+  workloads.flatMap((workload) => (workload === 'rooms' || strategy.holds ? [{ settings: workloadSettings({ workload }), strategy }] : [])),
+);
 
 // Request ids are claimed for a short lease under faults, and forgotten after a minute, so that
 // the soak sees claims taken over and the swept table stay bounded; either may be set outside.
@@ -82,7 +84,7 @@ const scenario: Omit<RunConfig, 'servers' | 'seed'> = {
   poolSize: 8,
   // Under faults a run on a busy host can take minutes to sell out: the bound is for hangs, not speed.
   timeoutMs: chaos ? 300_000 : 60_000,
-  ...(chaos && { chaos, holds: defaultHoldConfig }),
+  ...(chaos && { chaos }),
 };
 
 const soakSeed = flags.seed ?? randomInt(2 ** 31 - 1);
@@ -96,9 +98,9 @@ const random = (min: number, max: number) => unsafeUniformIntDistribution(min, m
 function draw(rounds: number) {
   const byServers = new Map<number, RaceRun[]>();
   for (let round = 0; round < rounds; round += 1) {
-    for (const { workload, strategy } of kinds) {
+    for (const { settings, strategy } of kinds) {
       const servers = random(1, flags.maxServers);
-      byServers.set(servers, [...(byServers.get(servers) ?? []), { workload, strategy, seed: random(0, 2 ** 31 - 1) }]);
+      byServers.set(servers, [...(byServers.get(servers) ?? []), { settings, strategy, seed: random(0, 2 ** 31 - 1) }]);
     }
   }
   return [...byServers].sort(([a], [b]) => a - b);
@@ -130,7 +132,7 @@ const columns = [
 type Totals = Record<(typeof columns)[number], number>;
 const zero = () => Object.fromEntries(columns.map((column) => [column, 0])) as Totals;
 const labelOf = ({ workload, params }: StrategyResult) => runLabel(workload, params.strategy);
-const byRun = new Map(kinds.map(({ workload, strategy }) => [runLabel(workload, strategy.name), zero()]));
+const byRun = new Map(kinds.map(({ settings, strategy }) => [runLabel(settings.workload, strategy.name), zero()]));
 const all = zero();
 const failing: StrategyResult[] = [];
 const startedAt = performance.now();

@@ -7,7 +7,7 @@ import { strategies } from '../strategies/registry.js';
 import { chaosConfig, type ChaosFlags } from './chaos-options.js';
 import type { CiFlags } from './ci-options.js';
 import { poolSizeFor, type LoadFlags } from './options.js';
-import { workloadConfig, type WorkloadFlags } from './workload-options.js';
+import { retriesAndPooler, type WorkloadFlags } from './workload-options.js';
 
 /** A fixed-time run leaves out its first fifth, never more than this, unless --ramp says otherwise. */
 const maxDefaultRampMs = 1000;
@@ -31,7 +31,6 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     hotels: flags.hotels,
     rooms: flags.rooms,
     maxRooms: flags.maxRooms,
-    buckets: flags.buckets,
     thinkMs: flags.thinkMs,
     seed: flags.seed ?? randomInt(2 ** 31 - 1),
     pick: flags.pick,
@@ -40,7 +39,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     durationMs: flags.duration,
     warmupMs: flags.warmup,
     timeoutMs: flags.timeout * 1000,
-    ...workloadConfig(flags),
+    ...retriesAndPooler(flags),
     chaos,
     history: flags.history,
     sampleMs: flags.sampleMs,

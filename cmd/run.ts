@@ -55,7 +55,7 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
   const messages = runMessages(flags.progress);
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop, once the view is up.
   const view = await progressView(
-    { command, strategies: runs.map(({ workload, strategy, via }) => runLabel(workload, strategy.name, via)), seed },
+    { command, strategies: runs.map(({ settings, strategy, via }) => runLabel(settings.workload, strategy.name, via)), seed },
     flags,
     () => interrupt.stop(),
   );

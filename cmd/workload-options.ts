@@ -2,12 +2,16 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { vias, type Via } from '../harness/direct.js';
 import { UsageError } from '../harness/errors.js';
 import type { RaceRun } from '../harness/race.js';
-import { defaultHoldConfig } from '../harness/room-workloads.js';
 import type { RunConfig } from '../harness/run-config.js';
-import { defaultSlotConfig } from '../harness/slots-workload.js';
-import { defaultTenantConfig } from '../harness/tenants-workload.js';
 import { poolerNames } from '../harness/pooler.js';
 import { workloadNames, type WorkloadName } from '../harness/workload.js';
+import {
+  defaultHoldSettings,
+  defaultSlotSettings,
+  defaultTenantSettings,
+  workloadSettings,
+  type WorkloadSettings,
+} from '../harness/workload-settings.js';
 import { workloads } from '../harness/workloads.js';
 import { useStrategyModule } from '../harness/strategy-modules.js';
 import { extensionList, isModulePath } from '../strategies/module.js';
@@ -84,22 +88,22 @@ async function withStrategyModules(registry: StrategyRegistry, items: string[]):
 
 /** The flags of the holds and slots workloads and of lost responses, shared by `run` and `race`. */
 export function workloadOptions() {
-  const holds = defaultHoldConfig;
-  const slots = defaultSlotConfig;
+  const holds = defaultHoldSettings;
+  const slots = defaultSlotSettings;
   return new Command()
     .addOption(
       new Option('--workload <list>', `what the clients do: ${workloadNames.join(', ')} (race: a comma-separated list)`)
         .argParser(workloadList)
         .default<WorkloadName[]>(['rooms'], 'rooms'),
     )
-    .addOption(new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirmRatio))
+    .addOption(new Option('--confirm-ratio <r>', 'holds: share of holds confirmed').argParser(ratio).default(holds.confirm_ratio))
     .addOption(
       new Option('--cancel-ratio <r>', 'holds: share of holds cancelled (the rest are abandoned to the sweeper)')
         .argParser(ratio)
-        .default(holds.cancelRatio),
+        .default(holds.cancel_ratio),
     )
-    .addOption(new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.holdTtlMs))
-    .addOption(new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweepMs))
+    .addOption(new Option('--hold-ttl-ms <ms>', 'holds: how long a hold lasts').argParser(integer(1, 86_400_000)).default(holds.hold_ttl_ms))
+    .addOption(new Option('--sweep-ms <ms>', 'holds: how often the sweeper expires lapsed holds').argParser(integer(1, 60_000)).default(holds.sweep_ms))
     .addOption(new Option('--resources <n>', 'slots: resources to book').argParser(integer(1, 1000)).default(slots.resources))
     .addOption(
       new Option('--hours <n>', 'slots: whole hours windows may start in (windows last 1 to 4 hours)')
@@ -108,12 +112,12 @@ export function workloadOptions() {
     )
     .addOption(new Option('--attempts <n>', 'slots: bookings each client tries').argParser(integer(1, 100_000)).default(slots.attempts))
     .addOption(
-      new Option('--tenants <n>', 'tenants: tenants, each with an event of its own').argParser(integer(1, 100)).default(defaultTenantConfig.tenants),
+      new Option('--tenants <n>', 'tenants: tenants, each with an event of its own').argParser(integer(1, 100)).default(defaultTenantSettings.tenants),
     )
     .addOption(
       new Option('--tenant-lock <name>', "tenants: the locking strategy of each tenant's reservation")
         .choices(tenantLocks.map(({ name }) => name))
-        .default(defaultTenantConfig.lock),
+        .default(defaultTenantSettings.lock),
     )
     .addOption(
       new Option('--pooler <name>', 'what sits between the servers and the database: none, or PgBouncer in transaction pooling mode')
@@ -140,16 +144,27 @@ export function workloadOptions() {
 /** The flags of `workloadOptions()`, as commander parses them. */
 export type WorkloadFlags = ReturnType<ReturnType<typeof workloadOptions>['opts']>;
 
-/** The settings of the workloads and of the retries these flags ask for. */
-export function workloadConfig(flags: WorkloadFlags): Pick<RunConfig, 'holds' | 'slots' | 'tenants' | 'retries' | 'pooler'> {
-  if (flags.confirmRatio + flags.cancelRatio > 1) {
-    throw new UsageError(`--confirm-ratio ${flags.confirmRatio} and --cancel-ratio ${flags.cancelRatio} add up to more than 1`);
+/** Workload `workload`'s settings as these flags give them (`buckets` is a flag of `loadOptions`). */
+export function workloadSettingsOf(flags: WorkloadFlags & { buckets?: number }, workload: WorkloadName): WorkloadSettings {
+  switch (workload) {
+    case 'rooms':
+      return workloadSettings({ workload, buckets: flags.buckets });
+    case 'holds':
+      return workloadSettings({
+        workload,
+        holds: { confirm_ratio: flags.confirmRatio, cancel_ratio: flags.cancelRatio, hold_ttl_ms: flags.holdTtlMs, sweep_ms: flags.sweepMs },
+      });
+    case 'slots':
+      return workloadSettings({ workload, slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts } });
+    case 'tenants':
+      return workloadSettings({ workload, tenants: { tenants: flags.tenants, lock: flags.tenantLock } });
   }
+}
+
+/** The pooler and the retries these flags ask for. */
+export function retriesAndPooler(flags: WorkloadFlags): Pick<RunConfig, 'retries' | 'pooler'> {
   const lossy = flags.dropResponses > 0 || flags.clientTimeoutMs !== undefined;
   return {
-    holds: { confirmRatio: flags.confirmRatio, cancelRatio: flags.cancelRatio, holdTtlMs: flags.holdTtlMs, sweepMs: flags.sweepMs },
-    slots: { resources: flags.resources, hours: flags.hours, attempts: flags.attempts },
-    tenants: { tenants: flags.tenants, lock: flags.tenantLock },
     pooler: flags.pooler === 'none' ? undefined : flags.pooler,
     // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
     retries:
@@ -167,7 +182,7 @@ const strategiesOf = (registry: StrategyRegistry, workload: WorkloadName) => wor
  * list: every strategy of each workload but the variants that are there to show a price. Strategy
  * modules among `items` are loaded into a registry of this command's own.
  */
-export async function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlags, 'workload' | 'via'>, items?: string[]): Promise<RaceRun[]> {
+export async function planRuns(command: 'run' | 'race', flags: WorkloadFlags & { buckets?: number }, items?: string[]): Promise<RaceRun[]> {
   const registry = new StrategyRegistry();
   const named = items && (await withStrategyModules(registry, items));
   if (command === 'run' && flags.workload.length > 1) {
@@ -198,8 +213,11 @@ export async function planRuns(command: 'run' | 'race', flags: Pick<WorkloadFlag
   const unique = runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
   const indirect = flags.via.includes('direct') ? unique.find(({ workload }) => workload !== 'rooms') : undefined;
   if (indirect) throw new UsageError(`--via direct runs the rooms workload only, not ${indirect.workload}: use --via http for it`);
+  const settings = new Map(flags.workload.map((workload) => [workload, workloadSettingsOf(flags, workload)]));
   // Each strategy's paths side by side, so that a table shows its app tier's share on adjacent rows.
-  return unique.flatMap((run) => flags.via.map((via) => ({ ...run, via })));
+  return unique.flatMap(({ workload, strategy }) =>
+    flags.via.map((via) => ({ settings: settings.get(workload) ?? workloadSettingsOf(flags, workload), strategy, via })),
+  );
 }
 
 const defaultStrategies: Partial<Record<WorkloadName, string>> = { slots: 'exclusion', tenants: 'set-local' };

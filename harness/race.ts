@@ -17,12 +17,14 @@ import { startPgBouncer, type Pooler, type PoolerInfo } from './pooler.js';
 import { startServers, type ServerFleet } from './servers.js';
 import { tenantRoleUrl } from './tenant-role.js';
 import { openWaitSampler, type WaitSampler, type WaitSampling } from './wait-sampling.js';
-import type { WorkloadName, WorkloadRun } from './workload.js';
-import { auditRun, workloads } from './workloads.js';
+import type { WorkloadRun } from './workload.js';
+import type { WorkloadSettings } from './workload-settings.js';
+import { auditRun, workloadOf } from './workloads.js';
 
 /** One strategy under one workload; a race is a list of them, in any mix. */
 export interface RaceRun {
-  workload: WorkloadName;
+  /** Which workload the clients run, with its own settings. */
+  settings: WorkloadSettings;
   strategy: StrategyInfo;
   /** This run's seed instead of the race's (config.seed), e.g. for many runs of one scenario. */
   seed?: number;
@@ -99,7 +101,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       const missing = await strategy.unavailable?.(database.sql);
       if (missing) throw new EnvironmentError(missing);
     }
-    const tenantUrl = runs.some((run) => run.workload === 'tenants') ? await tenantRoleUrl(database.sql, database.url) : undefined;
+    const tenantUrl = runs.some(({ settings }) => settings.workload === 'tenants') ? await tenantRoleUrl(database.sql, database.url) : undefined;
     const urls = [database.url, ...(tenantUrl ? [tenantUrl] : [])];
     pooler = config.pooler === 'pgbouncer' ? await startPgBouncer(urls, config.servers * config.poolSize, config.servers * config.poolSize) : undefined;
     const [serverUrl = database.url, serverTenantUrl] = pooler?.urls ?? urls;
@@ -223,12 +225,13 @@ interface RaceSetting {
 
 async function runTrial({ database, paths, shared, options, pooler, sampler }: RaceSetting, raceRun: RaceRun, trial: TrialInfo): Promise<Trial> {
   const { config, hooks = {} } = options;
-  const { workload: name, strategy, seed = trial.seed, via = 'http' } = raceRun;
+  const { settings, strategy, seed = trial.seed, via = 'http' } = raceRun;
+  const { workload: name } = settings;
   const { load: route, servers: fleet, replaceable } = pathOf(paths, via);
   const { chaos } = config;
-  const workload = workloads[name];
+  const workload = workloadOf(settings);
   const startedAt = new Date();
-  const run = await workload.start(database.sql, config, undefined, strategy.inventory);
+  const run = await workload.start(database.sql, config, settings, undefined, strategy.inventory);
   const { event } = run;
   hooks.onStart?.({ strategy, workload: name, via, event });
   const live = hooks.onAudit && liveAudit(database.sql, event.event_id, strategy.inventory, (hotels) => hooks.onAudit?.({ strategy, hotels }));
@@ -278,7 +281,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   await live?.settle();
   const chaosOutcome = await faults?.finish(event.event_id, load.writes);
   const audit = await auditRun(database.sql, workload, event.event_id, load.counts, strategy.inventory);
-  const knowledge = workload.knowledgeOf(strategy, config) ?? { safeguard: notDeclared, anomaly: notDeclared };
+  const knowledge = workload.knowledgeOf(strategy, settings) ?? { safeguard: notDeclared, anomaly: notDeclared };
   // Only a strategy that writes the log is expected to agree with its replay.
   const logReplay = knowledge.eventSourced ? await replayLog(database.sql, event.event_id) : undefined;
   const history =
@@ -294,7 +297,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
     }));
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: name, seed, own: run.config, pooler, via, batches: strategy.batches }),
+    params: paramsOf(config, { strategy: strategy.name, settings: run.settings, seed, pooler, via, batches: strategy.batches }),
     startedAt,
     database: { kind: database.kind, postgresVersion: database.postgresVersion },
     eventId: event.event_id,
@@ -342,10 +345,16 @@ const warmupRoomUnits = 20_000;
 async function warmUp(sql: Sql, runs: RaceRun[], options: RaceOptions, shared: SharedLoad, paths: Paths, warmupMs: number) {
   const { config } = options;
   const share = Math.max(1, Math.round(warmupMs / runs.length));
-  for (const { workload: name, strategy, via } of runs) {
+  for (const { settings, strategy, via } of runs) {
     if (options.signal?.aborted) return;
     const rooms = strategy.inventory === 'room_units' ? warmupRoomUnits : warmupRooms;
-    const run = await workloads[name].start(sql, { ...config, rooms }, `evento warm-up ${new Date().toISOString()} (not measured)`, strategy.inventory);
+    const run = await workloadOf(settings).start(
+      sql,
+      { ...config, rooms },
+      settings,
+      `evento warm-up ${new Date().toISOString()} (not measured)`,
+      strategy.inventory,
+    );
     try {
       await runLoad({
         ...shared,

@@ -5,6 +5,7 @@ import type { CheckResult } from './checker.js';
 import { UsageError } from './errors.js';
 import type { KeptSafe } from './history-safety.js';
 import type { Witness } from './witness.js';
+import { bucketsSetting, settingsEntries, workloadNames } from './workload-settings.js';
 
 /**
  * The result file's format, written in every file as `format`. A file without one is format 1
@@ -26,23 +27,6 @@ const series = record({ requests: v.array(count), reservations: v.array(count), 
 /** A nested record produced by an analysis, checked as an object here and described in its own document. */
 const analysis = <T>(what: string) => v.custom<T>((input) => typeof input === 'object' && input !== null, `${what} (an object)`);
 
-const holdParams = record({
-  /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
-  confirm_ratio: count,
-  cancel_ratio: count,
-  hold_ttl_ms: count,
-  /** How often the sweeper expires lapsed holds while the clients run. */
-  sweep_ms: count,
-});
-
-const slotParams = record({
-  resources: count,
-  /** Whole hours that windows may start in; windows are 1 to 4 hours long. */
-  hours: count,
-  /** Bookings each client tries. */
-  attempts: count,
-});
-
 const retryParams = record({
   client_timeout_ms: v.nullable(count),
   /** Share of responses lost on the way back; the client resends the same request. */
@@ -59,7 +43,7 @@ const chaosParams = record({
   latency_ms: v.nullable(count),
 });
 
-const workload = v.picklist(['rooms', 'holds', 'slots', 'tenants']);
+const workload = v.picklist(workloadNames);
 
 /** The parameters of a run, named as in the result file. */
 const params = record({
@@ -80,12 +64,12 @@ const params = record({
   warmup_ms: v.optional(count),
   /** `rooms` when unset. */
   workload: v.optional(workload),
-  /** The holds workload's parameters; only in its runs. */
-  holds: v.optional(holdParams),
-  /** The slots workload's parameters; only in its runs. */
-  slots: v.optional(slotParams),
-  /** The tenants workload's parameters; only in its runs. */
-  tenants: v.optional(record({ tenants: count, lock: text })),
+  /** The holds workload's settings (harness/workload-settings.ts); only in its runs. */
+  holds: v.optional(record(settingsEntries.holds)),
+  /** The slots workload's settings; only in its runs. */
+  slots: v.optional(record(settingsEntries.slots)),
+  /** The tenants workload's settings; only in its runs. */
+  tenants: v.optional(record(settingsEntries.tenants)),
   /** The pooler between the servers and the database (--pooler); unset without. */
   pooler: v.optional(record({ name: v.literal('pgbouncer'), version: text, pool_mode: v.literal('transaction'), prepared_statements: v.boolean() })),
   /** Lost responses and the retries they cause; unset when no response is ever lost. */
@@ -112,7 +96,7 @@ const params = record({
   /** How the clients' requests reached the strategy (--via): through the server processes, or called in evento's process; absent in older files (http). */
   via: v.optional(v.picklist(vias)),
   /** Bucket rows per hotel (--buckets); only in the runs of a strategy that keeps its rooms in buckets. */
-  buckets: v.optional(count),
+  buckets: v.optional(bucketsSetting),
   /** How long each server gathered a hotel's claims before settling them (--batch-ms); only for a strategy that batches. */
   batch_ms: v.optional(count),
 });
@@ -315,8 +299,6 @@ type Output<Schema extends v.GenericSchema> = Known<v.InferOutput<Schema>>;
 
 export type StrategyResult = Output<typeof resultSchema>;
 export type RunParams = StrategyResult['params'];
-export type HoldParams = Output<typeof holdParams>;
-export type SlotParams = Output<typeof slotParams>;
 export type RetryParams = Output<typeof retryParams>;
 export type ChaosParams = Output<typeof chaosParams>;
 export type Verdict = StrategyResult['verdict'];

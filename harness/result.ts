@@ -26,14 +26,17 @@ import type { RunConfig } from './run-config.js';
 import { resultFileName } from './results-file.js';
 import { nothingMeasuredLabel } from './run-outcome.js';
 import type { DbTime } from './wait-sampling.js';
-import type { WorkloadAudit, WorkloadName, WorkloadRun } from './workload.js';
+import type { WorkloadAudit } from './workload.js';
+import type { WorkloadSettings } from './workload-settings.js';
 
-/** The run's configuration as the result file names it: the one place camelCase becomes snake_case. */
+/**
+ * The run's configuration as the result file names it: the one place camelCase becomes snake_case.
+ * The workload's settings (as used) already bear the file's names and go in as they are.
+ */
 export function paramsOf(
   config: RunConfig,
-  run: { strategy: string; workload: WorkloadName; seed: number; own: WorkloadRun['config']; pooler?: PoolerInfo; via?: Via; batches?: boolean },
+  run: { strategy: string; settings: WorkloadSettings; seed: number; pooler?: PoolerInfo; via?: Via; batches?: boolean },
 ): RunParams {
-  const { holds, slots, tenants, buckets } = run.own;
   const { retries, chaos } = config;
   return {
     strategy: run.strategy,
@@ -49,12 +52,7 @@ export function paramsOf(
     pool_size: config.poolSize,
     duration_ms: config.durationMs,
     warmup_ms: config.warmupMs,
-    workload: run.workload,
-    holds: holds && { confirm_ratio: holds.confirmRatio, cancel_ratio: holds.cancelRatio, hold_ttl_ms: holds.holdTtlMs, sweep_ms: holds.sweepMs },
-    slots: slots && { resources: slots.resources, hours: slots.hours, attempts: slots.attempts },
-    tenants: tenants && { tenants: tenants.tenants, lock: tenants.lock },
-    // Only where the rooms were kept in buckets.
-    ...(buckets !== undefined && { buckets }),
+    ...run.settings,
     pooler: run.pooler,
     via: run.via ?? 'http',
     retries: retries && {

@@ -3,52 +3,48 @@ import type { Sql } from '../db/connection.js';
 import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { startLoop } from './background-loop.js';
-import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
+import { auditEvent, keepRooms, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
-import type { HoldConfig } from './run-config.js';
 import type { Strategy } from '../strategies/types.js';
 import type { Workload } from './workload.js';
+import { roomSettingsUsed } from './workload-settings.js';
 
-// A hold must outlive a confirmation's round trip under load, or most confirmations come too late.
-export const defaultHoldConfig: HoldConfig = { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 100 };
-
-export const roomsWorkload: Workload = {
+export const roomsWorkload: Workload<'rooms'> = {
   name: 'rooms',
   summary: 'reserve rooms until every hotel is sold out',
   strategiesIn: (registry) => registry.strategies,
   knowledgeOf: (strategy: Strategy) => strategy,
-  async start(sql, config, eventName, inventory) {
+  async start(sql, config, settings, eventName, inventory) {
     const event = await seedEvent(sql, config.hotels, config.rooms, eventName);
-    if (!inventory) return { event, config: {}, plan: {} };
-    const buckets = config.buckets ?? defaultBuckets;
-    await keepRooms(sql, event.event_id, inventory, buckets);
-    return { event, config: inventory === 'buckets' ? { buckets } : {}, plan: {} };
+    const used = roomSettingsUsed(settings, inventory === 'buckets');
+    if (inventory) await keepRooms(sql, event.event_id, inventory, used.buckets);
+    return { event, settings: used, plan: {} };
   },
   async audit(sql, eventId, _counts, inventory) {
     return { rooms: await auditEvent(sql, eventId, inventory), counts: {}, problems: [] };
   },
 };
 
-export const holdsWorkload: Workload = {
+export const holdsWorkload: Workload<'holds'> = {
   name: 'holds',
   summary: 'hold rooms, then confirm, cancel or abandon each hold; a sweeper expires lapsed ones',
   strategiesIn: (registry) => registry.holdStrategies,
   knowledgeOf: (strategy: Strategy) => strategy,
-  async start(sql, config, eventName) {
-    const holds = config.holds ?? defaultHoldConfig;
+  async start(sql, config, settings, eventName) {
+    const { holds } = settings;
     const event = await seedEvent(sql, config.hotels, config.rooms, eventName);
     return {
       event,
-      config: { holds },
+      settings,
       plan: {
         holds: {
-          confirmRatio: holds.confirmRatio,
-          cancelRatio: holds.cancelRatio,
-          ttlMs: holds.holdTtlMs,
-          releaseMs: holds.holdTtlMs + holds.sweepMs,
+          confirmRatio: holds.confirm_ratio,
+          cancelRatio: holds.cancel_ratio,
+          ttlMs: holds.hold_ttl_ms,
+          releaseMs: holds.hold_ttl_ms + holds.sweep_ms,
         },
       },
-      sweeper: startSweeper(sql, event.event_id, holds.sweepMs),
+      sweeper: startSweeper(sql, event.event_id, holds.sweep_ms),
     };
   },
   async audit(sql, eventId) {

@@ -10,29 +10,6 @@ export interface ThinkRange {
   text: string;
 }
 
-export interface HoldConfig {
-  /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
-  confirmRatio: number;
-  cancelRatio: number;
-  holdTtlMs: number;
-  /** How often the sweeper expires lapsed holds while the clients run. */
-  sweepMs: number;
-}
-
-export interface SlotConfig {
-  resources: number;
-  /** Whole hours that windows may start in; windows are 1 to 4 hours long. */
-  hours: number;
-  /** Bookings each client tries. */
-  attempts: number;
-}
-
-export interface TenantConfig {
-  tenants: number;
-  /** The locking strategy each tenant's reservation goes through. */
-  lock: string;
-}
-
 export interface RetryConfig {
   clientTimeoutMs?: number;
   /** Share of responses lost on the way back; the client resends the same request. */
@@ -43,7 +20,7 @@ export interface RetryConfig {
 
 /**
  * Everything a race's runs share, as the program uses it; the result file names it in snake_case
- * (harness/result.ts `paramsOf`).
+ * (harness/result.ts `paramsOf`). Each run's workload settings are its own (`RaceRun.settings`).
  */
 export interface RunConfig {
   clients: number;
@@ -51,8 +28,6 @@ export interface RunConfig {
   hotels: number;
   rooms: number;
   maxRooms: number;
-  /** Bucket rows per hotel for a strategy that keeps its rooms in buckets (--buckets); the default when unset. */
-  buckets?: number;
   thinkMs: ThinkRange;
   seed: number;
   pick: 'first' | 'random';
@@ -66,12 +41,6 @@ export interface RunConfig {
   timeoutMs: number;
   /** A client gives up on one HTTP request after this long (30 s when unset). */
   requestTimeoutMs?: number;
-  /** The holds workload's settings; its defaults when unset. */
-  holds?: HoldConfig;
-  /** The slots workload's settings; its defaults when unset. */
-  slots?: SlotConfig;
-  /** The tenants workload's settings; its defaults when unset. */
-  tenants?: TenantConfig;
   /** Lost responses and the resends they cause; unset when no response is ever lost. */
   retries?: RetryConfig;
   /** What sits between the servers and the database; none when unset. */

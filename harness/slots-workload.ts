@@ -3,10 +3,7 @@ import { at } from '../lib/at.js';
 import { slotStrategies } from '../strategies/registry.js';
 import type { SlotStrategy } from '../strategies/slots.js';
 import { projectPath } from './paths.js';
-import type { SlotConfig } from './run-config.js';
 import type { Workload } from './workload.js';
-
-export const defaultSlotConfig: SlotConfig = { resources: 3, hours: 24, attempts: 10 };
 
 /** Every run books the same day; its resources are its own, so runs never meet. */
 const slotsStartAt = Date.UTC(2030, 0, 1);
@@ -28,17 +25,17 @@ interface ResourceAudit {
   overlapping_pairs: number;
 }
 
-export const slotsWorkload: Workload = {
+export const slotsWorkload: Workload<'slots'> = {
   name: 'slots',
   summary: 'book time windows [start, end) on a few resources, chosen to overlap often',
   strategiesIn: () => slotStrategies,
   knowledgeOf: (strategy: SlotStrategy) => strategy,
-  async start(sql, config, eventName) {
-    const slots = config.slots ?? defaultSlotConfig;
+  async start(sql, _config, settings, eventName) {
+    const { slots } = settings;
     const seeded = await seedSlots(sql, slots.resources, eventName);
     return {
       event: { event_id: seeded.event_id, hotels: [] },
-      config: { slots },
+      settings,
       plan: {
         slots: {
           resources: seeded.resources.map((resource) => resource.resource_id),

@@ -169,7 +169,7 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
     strategy,
     // No warm-up runs against a target: it would sell the event's rooms.
     params: {
-      ...paramsOf({ ...config, warmupMs: undefined }, { strategy: target.strategy, workload: 'rooms', seed: config.seed, own: {} }),
+      ...paramsOf({ ...config, warmupMs: undefined }, { strategy: target.strategy, settings: { workload: 'rooms' }, seed: config.seed }),
       servers: target.urls.length,
     },
     startedAt,

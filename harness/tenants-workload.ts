@@ -2,10 +2,7 @@ import type { Sql } from '../db/connection.js';
 import { findTenantLock, tenantContexts } from '../strategies/registry.js';
 import { auditEvent, auditOfHotels, seedEvent, type EventAudit } from './event.js';
 import { projectPath } from './paths.js';
-import type { TenantConfig } from './run-config.js';
 import type { Workload } from './workload.js';
-
-export const defaultTenantConfig: TenantConfig = { tenants: 4, lock: 'pessimistic' };
 
 /**
  * `tenants` tenants, each with an event of its own (`hotels` hotels of `rooms` rooms), all
@@ -35,19 +32,19 @@ export async function seedTenants(sql: Sql, tenants: number, hotels: number, roo
 /** One audit over several events: their hotels together, their totals summed. */
 const together = (audits: EventAudit[]): EventAudit => auditOfHotels(audits.flatMap((audit) => audit.hotels));
 
-export const tenantsWorkload: Workload = {
+export const tenantsWorkload: Workload<'tenants'> = {
   name: 'tenants',
   summary: 'tenants reserve in their own events and read their reservations back; every row they are given must be theirs',
   strategiesIn: () => tenantContexts,
-  knowledgeOf: (_context, config) => findTenantLock((config.tenants ?? defaultTenantConfig).lock),
-  async start(sql, config, eventName) {
-    const tenants = config.tenants ?? defaultTenantConfig;
+  knowledgeOf: (_context, settings) => findTenantLock(settings.tenants.lock),
+  async start(sql, config, settings, eventName) {
+    const { tenants } = settings;
     const seeded = await seedTenants(sql, tenants.tenants, config.hotels, config.rooms, eventName);
     const [first] = seeded.events;
     if (!first) throw new Error('a tenants run seeds at least one tenant');
     return {
       event: { event_id: first.event_id, hotels: seeded.events.flatMap((event) => event.hotels) },
-      config: { tenants },
+      settings,
       plan: { tenants: { tenants: seeded.tenants, lock: tenants.lock } },
     };
   },

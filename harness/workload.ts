@@ -3,21 +3,16 @@ import type { Sql } from '../db/connection.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { Inventory, StrategyInfo, StrategyKnowledge } from '../strategies/types.js';
 import type { EventAudit, SeededEvent } from './event.js';
-import type { HoldConfig, RunConfig, SlotConfig, TenantConfig } from './run-config.js';
+import type { RunConfig } from './run-config.js';
+import type { SettingsOf, WorkloadName, WorkloadSettings } from './workload-settings.js';
 
-/**
- * What the clients do to the database, beside which strategy they go through: `rooms` (reserve
- * until sold out), `holds` (hold, then confirm, cancel or abandon), `slots` (book time windows)
- * and `tenants` (reserve and read back as one of several tenants, behind row-level security).
- */
-export const workloadNames = ['rooms', 'holds', 'slots', 'tenants'] as const;
-export type WorkloadName = (typeof workloadNames)[number];
+export { workloadNames, type WorkloadName } from './workload-settings.js';
 
 /** One run's event, seeded, with what the clients and the audit need of it. */
 export interface WorkloadRun {
   event: SeededEvent;
   /** The workload's own settings as used, for the result file. */
-  config: { holds?: HoldConfig; slots?: SlotConfig; tenants?: TenantConfig; buckets?: number };
+  settings: WorkloadSettings;
   plan: Pick<ClientPlan, 'holds' | 'slots' | 'tenants'>;
   /** The holds sweeper, expiring lapsed holds beside the clients; finish() after they stop makes its last pass. */
   sweeper?: { finish(signal?: AbortSignal): Promise<void> };
@@ -31,8 +26,9 @@ export interface WorkloadAudit {
   problems: string[];
 }
 
-export interface Workload {
-  name: WorkloadName;
+/** A workload, driven by its own settings (`W`'s). */
+export interface Workload<W extends WorkloadName = WorkloadName> {
+  name: W;
   summary: string;
   /** The strategies of `registry` that can run it. */
   strategiesIn(registry: StrategyRegistry): readonly StrategyInfo[];
@@ -41,12 +37,12 @@ export interface Workload {
    * strategy's own declarations (it is one of `strategiesIn`), or (tenants) those of the lock its
    * reservations go through.
    */
-  knowledgeOf(strategy: StrategyInfo, config: RunConfig): StrategyKnowledge | undefined;
+  knowledgeOf(strategy: StrategyInfo, settings: SettingsOf<W>): StrategyKnowledge | undefined;
   /**
    * Seeds a new event, named `eventName` when given (the warm-up's says so), its rooms kept in
    * `inventory` (the run's strategy's).
    */
-  start(sql: Sql, config: RunConfig, eventName?: string, inventory?: StrategyInfo['inventory']): Promise<WorkloadRun>;
+  start(sql: Sql, config: RunConfig, settings: SettingsOf<W>, eventName?: string, inventory?: StrategyInfo['inventory']): Promise<WorkloadRun>;
   /**
    * `clientCounts`: what the clients counted, for an audit that needs their side (rows they were
    * given); `inventory`: the rows the run's strategy kept the rooms in.

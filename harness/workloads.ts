@@ -5,8 +5,9 @@ import { slotsWorkload } from './slots-workload.js';
 import { tenantsWorkload } from './tenants-workload.js';
 import type { Inventory } from '../strategies/types.js';
 import type { Workload, WorkloadAudit, WorkloadName } from './workload.js';
+import type { WorkloadSettings } from './workload-settings.js';
 
-export const workloads: Record<WorkloadName, Workload> = {
+export const workloads: { [W in WorkloadName]: Workload<W> } = {
   rooms: roomsWorkload,
   holds: holdsWorkload,
   slots: slotsWorkload,
@@ -14,12 +15,18 @@ export const workloads: Record<WorkloadName, Workload> = {
 };
 
 /**
+ * The workload that `settings` are for, taking them: each workload takes only its own settings,
+ * which TypeScript cannot tie to an index by their `workload`.
+ */
+export const workloadOf = (settings: WorkloadSettings) => workloads[settings.workload] as Workload;
+
+/**
  * The workload's audit, plus what any workload can suffer once clients resend lost requests:
  * a request applied twice (sql/audit-duplicates.sql).
  */
 export async function auditRun(
   sql: Sql,
-  workload: Workload,
+  workload: Pick<Workload, 'audit'>,
   eventId: string,
   clientCounts: Record<string, number> = {},
   inventory?: Inventory,

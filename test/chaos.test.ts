@@ -16,7 +16,7 @@ import { pessimistic } from '../strategies/pessimistic.js';
 import { strategies } from '../strategies/registry.js';
 import { repeatableRead } from '../strategies/repeatable-read.js';
 import { serializable } from '../strategies/serializable.js';
-import { contendedRace, raceIn, readResult, roomRuns, runCli, useDatabase } from './helpers.js';
+import { contendedRace, raceIn, readResult, roomRuns, runCli, useDatabase, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const safe = strategies.filter((strategy) => strategy.promisesSafety);
@@ -120,14 +120,12 @@ t.test('holds and slots under every fault: nothing overbooked, every write accou
       ...contendedRace.config,
       rooms: 100,
       chaos,
-      holds: { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 50 },
-      slots: { resources: 3, hours: 24, attempts: 5 },
     },
     databaseUrl: database.url,
     runs: [
-      { workload: 'holds', strategy: pessimistic },
-      { workload: 'holds', strategy: atomic },
-      { workload: 'slots', strategy: exclusion },
+      runOf({ workload: 'holds', holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 } }, pessimistic),
+      runOf({ workload: 'holds', holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 } }, atomic),
+      runOf({ workload: 'slots', slots: { resources: 3, hours: 24, attempts: 5 } }, exclusion),
     ],
   });
   t.equal(results.length, 3, 'every run ran');

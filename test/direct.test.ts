@@ -5,11 +5,11 @@ import type { RaceOptions, RaceRun } from '../harness/race.js';
 import { groupTrials } from '../harness/ranking.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { strategies } from '../strategies/registry.js';
-import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase, runOf } from './helpers.js';
 
 // --via direct: the same clients, audit, history and faults, with the strategies called in this process.
 const database = await useDatabase(t);
-const direct = (names: string[]): RaceRun[] => names.map((name) => ({ workload: 'rooms', strategy: strategyNamed(name), via: 'direct' }));
+const direct = (names: string[]): RaceRun[] => names.map((name) => runOf({ workload: 'rooms' }, strategyNamed(name), { via: 'direct' }));
 const race = (t: Test, runs: RaceRun[], config: Partial<RaceOptions['config']> = {}) =>
   raceIn(t, { ...contendedRace, config: { ...contendedRace.config, ...config }, databaseUrl: database.url, runs });
 
@@ -60,7 +60,7 @@ t.test('direct: every safe strategy sells out SAFE, two contended runs each, wit
 });
 
 t.test('a race of both paths: the same verdicts, each result naming its path', async (t) => {
-  const runs: RaceRun[] = (['http', 'direct'] as const).map((via) => ({ workload: 'rooms', strategy: strategyNamed('atomic'), via }));
+  const runs: RaceRun[] = (['http', 'direct'] as const).map((via) => runOf({ workload: 'rooms' }, strategyNamed('atomic'), { via }));
   const { results } = await race(t, runs);
   t.same(
     results.map(({ params }) => params.via),

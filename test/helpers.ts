@@ -12,6 +12,7 @@ import { readResultFile, readResultsIn } from '../harness/results-file.js';
 import { openDatabase, type Database } from '../harness/database.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race.js';
 import type { StrategyResult } from '../harness/result-schema.js';
+import { workloadSettings, type WorkloadSettingsInput } from '../harness/workload-settings.js';
 import type { ReservationView } from '../strategies/hold-lifecycle.js';
 import { findStrategy } from '../strategies/registry.js';
 import type { Strategy, StrategyInfo } from '../strategies/types.js';
@@ -100,7 +101,7 @@ export function replayCommand(args: string[], stderr: string): string {
 export function raceIn(t: Test, options: RaceOptions): ReturnType<typeof runRace> {
   t.teardown(() => {
     if (t.passing()) return;
-    const runs = options.runs.map(({ workload, strategy }) => `${workload}:${strategy.name}`).join(', ');
+    const runs = options.runs.map(({ settings, strategy }) => `${JSON.stringify(settings)}:${strategy.name}`).join(', ');
     t.comment(`replay: runRace of ${runs} with seed ${options.config.seed} and ${JSON.stringify(options.config)}`);
   });
   return runRace(options);
@@ -248,8 +249,15 @@ export function strategyNamed(name: string): Strategy {
   return strategy;
 }
 
+/** A run of `strategy` under the workload `settings` name, their defaults filled in. */
+export const runOf = (settings: WorkloadSettingsInput, strategy: StrategyInfo, more: Pick<RaceRun, 'via' | 'seed'> = {}): RaceRun => ({
+  settings: workloadSettings(settings),
+  strategy,
+  ...more,
+});
+
 /** Runs of the rooms workload, one per strategy, in order. */
-export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => ({ workload: 'rooms', strategy }));
+export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => runOf({ workload: 'rooms' }, strategy));
 
 /** What `evento <args>` answers, parsed in this process as the CLI parses it: the exit code and what it wrote to stderr. */
 export async function parsedCli(args: string[]) {

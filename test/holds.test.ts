@@ -12,7 +12,7 @@ import { pessimistic } from '../strategies/pessimistic.js';
 import { repeatableRead } from '../strategies/repeatable-read.js';
 import { holdStrategyNames } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
-import { contendedRace, countOf, fieldOf, listingOf, serveApp, useDatabase, type AppReply, raceIn } from './helpers.js';
+import { contendedRace, countOf, fieldOf, listingOf, serveApp, useDatabase, type AppReply, raceIn, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
@@ -155,10 +155,11 @@ t.test('bad input is 400 with a JSON body; unknown ids are 404', async (t) => {
 // confirm 60 %, cancel 20 % and abandon the rest to the sweeper.
 const contended: Omit<RaceOptions, 'runs'> = {
   ...contendedRace,
-  config: { ...contendedRace.config, seed: 11, holds: { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 400, sweepMs: 50 } },
+  config: { ...contendedRace.config, seed: 11 },
   databaseUrl: database.url,
 };
-const holdRuns = (strategies: Strategy[]) => strategies.map((strategy) => ({ workload: 'holds' as const, strategy }));
+const holds = { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 400, sweep_ms: 50 };
+const holdRuns = (strategies: Strategy[]) => strategies.map((strategy) => runOf({ workload: 'holds', holds }, strategy));
 
 t.test('naive holds overbook under contention: the audit counts held and confirmed rooms', async (t) => {
   const attempts = 6;

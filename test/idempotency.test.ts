@@ -7,7 +7,7 @@ import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { naiveSlots } from '../strategies/naive-slots.js';
 import { pessimistic } from '../strategies/pessimistic.js';
-import { countOf, fieldOf, serveApp, useDatabase, raceIn } from './helpers.js';
+import { countOf, fieldOf, serveApp, useDatabase, raceIn, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call, sql } = await serveApp(t, database.url);
@@ -124,8 +124,6 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
     inFlight: 256,
     poolSize: 8,
     timeoutMs: 300_000,
-    holds: { confirmRatio: 0.7, cancelRatio: 0.2, holdTtlMs: 1000, sweepMs: 50 },
-    slots: { resources: 3, hours: 24, attempts: 5 },
     retries: { dropResponses: 0.3, idempotency },
   },
   databaseUrl: database.url,
@@ -133,9 +131,9 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
 
 t.test('with idempotency, resent requests never make a duplicate, in any workload', async (t) => {
   const runs = [
-    { workload: 'rooms' as const, strategy: atomic },
-    { workload: 'holds' as const, strategy: pessimistic },
-    { workload: 'slots' as const, strategy: naiveSlots },
+    runOf({ workload: 'rooms' }, atomic),
+    runOf({ workload: 'holds', holds: { confirm_ratio: 0.7, cancel_ratio: 0.2, hold_ttl_ms: 1000, sweep_ms: 50 } }, pessimistic),
+    runOf({ workload: 'slots', slots: { resources: 3, hours: 24, attempts: 5 } }, naiveSlots),
   ];
   const { results } = await raceIn(t, { ...lossy(true), runs });
   for (const { workload, params, outcome, verdict } of results) {
@@ -149,7 +147,7 @@ t.test('with idempotency, resent requests never make a duplicate, in any workloa
 });
 
 t.test('without idempotency, the same resent requests are applied twice and the audit counts them', async (t) => {
-  const { results } = await raceIn(t, { ...lossy(false), runs: [{ workload: 'rooms', strategy: atomic }] });
+  const { results } = await raceIn(t, { ...lossy(false), runs: [runOf({ workload: 'rooms' }, atomic)] });
   const [{ outcome, verdict }] = results as [StrategyResult];
   t.ok(countOf(outcome, 'duplicates') > 0, `${countOf(outcome, 'duplicates')} duplicate reservations`);
   t.equal(outcome.counts.duplicates_prevented ?? 0, 0, 'no replayed answer');
@@ -169,7 +167,7 @@ const timedOut = (idempotency: boolean): RaceOptions => ({
     chaos: { faults: ['slow-db'], everyMs: 2000, latencyMs: 100 },
   },
   databaseUrl: database.url,
-  runs: [{ workload: 'rooms', strategy: pessimistic }],
+  runs: [runOf({ workload: 'rooms' }, pessimistic)],
 });
 
 t.test('a request given up on while it runs: resent, applied once with idempotency, twice without', async (t) => {

@@ -39,7 +39,7 @@ function shardPart(shard: Shard, waitsMicros: readonly number[], options: PartOp
   const config = { ...contendedRace.config, clients: options.clients ?? 100, seed, shard };
   const result = buildResult({
     strategy,
-    params: paramsOf(config, { strategy: strategy.name, workload: 'rooms', seed, own: {} }),
+    params: paramsOf(config, { strategy: strategy.name, settings: { workload: 'rooms' }, seed }),
     startedAt: new Date(),
     database: { kind: 'embedded', postgresVersion: '17' },
     eventId: options.eventId ?? 'a5a5a5a5-0000-4000-8000-000000000001',

@@ -4,7 +4,7 @@ import { pgbouncerBinary } from '../harness/pooler.js';
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { findTenantContext } from '../strategies/registry.js';
-import { contendedRace, countOf, roomRuns, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, countOf, roomRuns, strategyNamed, useDatabase, runOf } from './helpers.js';
 
 t.test('without the binary, --pooler pgbouncer is an environment error that says how to install it', async (t) => {
   const error: unknown = await pgbouncerBinary('/nonexistent', '/nonexistent').catch((caught: unknown) => caught);
@@ -22,7 +22,7 @@ t.test(
   { skip: installed ? false : 'pgbouncer is not installed (apt install pgbouncer)' },
   async (t) => {
     const database = await useDatabase(t);
-    const config: RunConfig = { ...contendedRace.config, pooler: 'pgbouncer', tenants: { tenants: 4, lock: 'pessimistic' } };
+    const config: RunConfig = { ...contendedRace.config, pooler: 'pgbouncer' };
     const safe = [
       'pessimistic',
       'atomic',
@@ -37,7 +37,7 @@ t.test(
     ].map(strategyNamed);
     const setLocal = findTenantContext('set-local');
     if (!setLocal) throw new Error('no tenant context is named set-local');
-    const runs: RaceRun[] = [...roomRuns(safe), { workload: 'tenants', strategy: setLocal }];
+    const runs: RaceRun[] = [...roomRuns(safe), runOf({ workload: 'tenants', tenants: { tenants: 4, lock: 'pessimistic' } }, setLocal)];
     const { results, stoppedBy } = await runRace({ config, databaseUrl: database.url, runs });
     t.equal(stoppedBy, 'done', 'every run ended by selling out');
     t.equal(results.length, runs.length, 'one result per run');

@@ -13,7 +13,7 @@ import { repeatableReadSlots } from '../strategies/repeatable-read-slots.js';
 import { serializableSlots } from '../strategies/serializable-slots.js';
 import type { SlotStrategy } from '../strategies/slots.js';
 import { transactionSlots } from '../strategies/transaction-slots.js';
-import { countOf, fieldOf, serveApp, useDatabase, type BookingJson, raceIn } from './helpers.js';
+import { countOf, fieldOf, serveApp, useDatabase, type BookingJson, raceIn, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const { call } = await serveApp(t, database.url);
@@ -129,11 +129,11 @@ const contended: Omit<RaceOptions, 'runs'> = {
     inFlight: 256,
     poolSize: 8,
     timeoutMs: 300_000,
-    slots: { resources: 3, hours: 24, attempts: 10 },
   },
   databaseUrl: database.url,
 };
-const slotRuns = (strategies: SlotStrategy[]) => strategies.map((strategy) => ({ workload: 'slots' as const, strategy }));
+const slotRuns = (strategies: SlotStrategy[], slots = { resources: 3, hours: 24, attempts: 10 }) =>
+  strategies.map((strategy) => runOf({ workload: 'slots', slots }, strategy));
 
 // naive-slots, and the same check and insert in one transaction at READ COMMITTED and at
 // REPEATABLE READ: Hermitage records that PostgreSQL allows G2 (write skew) at both.
@@ -217,8 +217,8 @@ t.test('where exclusion deadlocks (40P01), exclusion-on-conflict does not; neith
   const durationMs = 8_000;
   const { results, stoppedBy } = await raceIn(t, {
     ...contended,
-    config: { ...contended.config, clients, durationMs, slots: { resources: 1, hours: 4, attempts } },
-    runs: slotRuns([exclusionOnConflict, exclusion]),
+    config: { ...contended.config, clients, durationMs },
+    runs: slotRuns([exclusionOnConflict, exclusion], { resources: 1, hours: 4, attempts }),
   });
   t.equal(stoppedBy, 'done', 'both runs ended');
   for (const { params, outcome, verdict } of results) {

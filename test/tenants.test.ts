@@ -6,18 +6,18 @@ import { tenantRoleUrl } from '../harness/tenant-role.js';
 import { seedTenants, tenantsWorkload } from '../harness/tenants-workload.js';
 import { at } from '../lib/at.js';
 import { findTenantContext } from '../strategies/registry.js';
-import { countOf, contendedRace, randomUUID, serveApp, useDatabase } from './helpers.js';
+import { countOf, contendedRace, randomUUID, serveApp, useDatabase, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const tenantUrl = await tenantRoleUrl(database.sql, database.url);
 
 /** The contended scenario, split over 4 tenants with one hotel of 20 rooms each. */
-const config: RunConfig = { ...contendedRace.config, hotels: 1, tenants: { tenants: 4, lock: 'pessimistic' } };
+const config: RunConfig = { ...contendedRace.config, hotels: 1 };
 
 function tenantRuns(name: string, count: number): RaceRun[] {
   const strategy = findTenantContext(name);
   if (!strategy) throw new Error(`no tenant context is named ${name}`);
-  return Array.from({ length: count }, () => ({ workload: 'tenants', strategy }));
+  return Array.from({ length: count }, () => runOf({ workload: 'tenants', tenants: { tenants: 4, lock: 'pessimistic' } }, strategy));
 }
 
 t.test('the servers role is held by row-level security: without the setting it reads nothing, with it only its tenant', async (t) => {

@@ -11,7 +11,7 @@ import type { HistoryOp } from '../client-sim/history.js';
 import { findWitnesses, type Witness } from '../harness/witness.js';
 import { readTimelineWindow, timelineBars } from '../harness/witness-timeline.js';
 import { findSlotStrategy } from '../strategies/registry.js';
-import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase, runOf } from './helpers.js';
 
 const database = await useDatabase(t);
 const contended: Omit<RaceOptions, 'runs'> = { ...contendedRace, config: { ...contendedRace.config, history: true }, databaseUrl: database.url };
@@ -23,8 +23,8 @@ const contended: Omit<RaceOptions, 'runs'> = { ...contendedRace, config: { ...co
 async function raceTrials(t: Test, runs: RaceRun[], trials: number, found: (result: StrategyResult) => boolean, options = contended) {
   const { results } = await runRace({ ...options, runs, trials });
   return runs.map((run) => {
-    const label = `${run.workload}:${run.strategy.name}`;
-    const mine = results.filter((result) => result.workload === run.workload && result.params.strategy === run.strategy.name);
+    const label = `${run.settings.workload}:${run.strategy.name}`;
+    const mine = results.filter((result) => result.workload === run.settings.workload && result.params.strategy === run.strategy.name);
     const hit = mine.find(found);
     if (hit) t.pass(`${label}: trial ${hit.trial?.index ?? 1} of ${trials}: ${hit.verdict.label}`);
     else t.fail(`${label}: not seen in ${trials} contended trials`);
@@ -379,9 +379,15 @@ t.test('slots: naive-slots overlaps, witnessed by two bookings that both found t
   if (!naiveSlots) throw new Error('no naive-slots');
   const slots = {
     ...contended,
-    config: { ...contended.config, hotels: 1, rooms: 1, maxRooms: 1, seed: 5, slots: { resources: 3, hours: 24, attempts: 10 } },
+    config: { ...contended.config, hotels: 1, rooms: 1, maxRooms: 1, seed: 5 },
   };
-  const [found] = await raceTrials(t, [{ workload: 'slots', strategy: naiveSlots }], 4, (r) => (r.outcome.counts.overlapping_pairs ?? 0) > 0, slots);
+  const [found] = await raceTrials(
+    t,
+    [runOf({ workload: 'slots', slots: { resources: 3, hours: 24, attempts: 10 } }, naiveSlots)],
+    4,
+    (r) => (r.outcome.counts.overlapping_pairs ?? 0) > 0,
+    slots,
+  );
   const result = found?.hit;
   const witness = result?.outcome.witnesses?.find((w) => w.kind === 'overlap');
   if (!witness) return t.fail('an overlap witness');
@@ -399,8 +405,9 @@ t.test('slots: naive-slots overlaps, witnessed by two bookings that both found t
 });
 
 t.test('holds: naive overbooks with holds, witnessed by holds that read the same version', async (t) => {
-  const holds = { ...contended, config: { ...contended.config, seed: 11, holds: { confirmRatio: 0.6, cancelRatio: 0.2, holdTtlMs: 400, sweepMs: 50 } } };
-  const [found] = await raceTrials(t, [{ workload: 'holds', strategy: strategyNamed('naive') }], 4, (r) => r.outcome.overbooked_rooms > 0, holds);
+  const holds = { ...contended, config: { ...contended.config, seed: 11 } };
+  const settings = { workload: 'holds', holds: { confirm_ratio: 0.6, cancel_ratio: 0.2, hold_ttl_ms: 400, sweep_ms: 50 } } as const;
+  const [found] = await raceTrials(t, [runOf(settings, strategyNamed('naive'))], 4, (r) => r.outcome.overbooked_rooms > 0, holds);
   const result = found?.hit;
   const witness = result?.outcome.witnesses?.find((w) => w.kind === 'overbooking');
   if (!witness) return t.fail('an overbooking witness');
