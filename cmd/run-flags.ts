@@ -15,8 +15,12 @@ const maxDefaultRampMs = 1000;
 /** The flags of `run` and `race`, as commander parses them. */
 export type RunFlags = LoadFlags & WorkloadFlags & ChaosFlags & CiFlags;
 
-/** The run's configuration from the flags of `run` and `race`; throws a UsageError for flags that contradict each other. */
-export function runConfigOf(flags: RunFlags): RunConfig {
+/**
+ * The run's configuration from the flags of `run` and `race`, and the servers' Node flags from
+ * EVENTO_SERVER_NODE_ARGS (space-separated, as the bench profiles servers); throws a UsageError
+ * for flags that contradict each other.
+ */
+export function runConfigOf(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): RunConfig {
   if (flags.duration !== undefined && flags.duration >= flags.timeout * 1000) {
     throw new UsageError(`--duration must be shorter than --timeout (${flags.timeout}s); raise --timeout`);
   }
@@ -44,6 +48,7 @@ export function runConfigOf(flags: RunFlags): RunConfig {
     history: flags.history,
     sampleMs: flags.sampleMs,
     batchMs: flags.batchMs,
+    serverNodeArgs: env.EVENTO_SERVER_NODE_ARGS?.split(' ').filter(Boolean),
   };
 }
 

@@ -120,6 +120,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
       fleet = await startServers(config.servers, serverUrl, config.poolSize, {
         ...serverOptions,
         tenantDatabaseUrl: serverTenantUrl,
+        nodeArgs: config.serverNodeArgs,
       });
     }
   } catch (error) {

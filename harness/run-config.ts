@@ -59,4 +59,6 @@ export interface RunConfig {
   batchMs?: number;
   /** How often the database's waits are sampled while the clients run (--sample-ms); 0 or unset: never. */
   sampleMs?: number;
+  /** Node flags for the server processes alone (`--cpu-prof`, to profile them); none when unset. */
+  serverNodeArgs?: string[];
 }

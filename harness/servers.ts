@@ -41,6 +41,8 @@ export type ServerOptions = Pick<ServerConfigInput, 'tenantDatabaseUrl' | 'prepa
   idempotency?: boolean;
   /** Each line the servers print, when it must not go to evento's own stdout and stderr as it is. */
   output?: (line: string) => void;
+  /** Node flags for the server processes alone (`--cpu-prof`, to profile them); none when unset. */
+  nodeArgs?: readonly string[];
 };
 
 interface Started {
@@ -81,12 +83,11 @@ export function serverConfigOf(databaseUrl: string, poolSize: number, options: S
   }
 }
 
-function startServer(env: NodeJS.ProcessEnv, output: ServerOptions['output']): Promise<Started> {
+function startServer(env: NodeJS.ProcessEnv, { output, nodeArgs = [] }: Pick<ServerOptions, 'output' | 'nodeArgs'>): Promise<Started> {
   const child = fork(serverEntry, [], {
     env,
-    // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down;
-    // the bench profiles servers by naming Node flags for them alone.
-    execArgv: process.env.EVENTO_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    // A server is its own program: the harness's own Node flags (a test runner's loaders, for one) only slow it down.
+    execArgv: [...nodeArgs],
     // Its own process group: a terminal Ctrl-C goes to evento, which stops servers in order.
     detached: true,
     stdio: ['ignore', output ? 'pipe' : 'inherit', output ? 'pipe' : 'inherit', 'ipc'],
@@ -167,7 +168,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     return server;
   };
   const restarts: (Promise<void> | undefined)[] = [];
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env, options.output).then(watch)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startServer(env, options).then(watch)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async () => {
     await Promise.allSettled(restarts.filter((restart) => restart !== undefined));
@@ -191,7 +192,7 @@ export async function startServers(count: number, databaseUrl: string, poolSize:
     expected.add(child);
     child.kill('SIGKILL');
     await exited(child);
-    const next = watch(await startServer(env, options.output));
+    const next = watch(await startServer(env, options));
     children[index] = next;
     urls[index] = urlOf(next);
     pids[index] = next.pid;

@@ -1,9 +1,11 @@
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import t from 'tap';
+import { parseArguments } from '../cmd/program.js';
+import { runConfigOf } from '../cmd/run-flags.js';
 import { UsageError } from '../harness/errors.js';
 import { projectPath } from '../harness/paths.js';
-import { serverConfigOf } from '../harness/servers.js';
+import { serverConfigOf, startServers } from '../harness/servers.js';
 import { ServerConfigError, serverConfig, serverConfigVariable } from '../server/config.js';
 import type { ServerMessage } from '../server/main.js';
 
@@ -46,6 +48,19 @@ t.test('request ids are timed as the documented variables say, and one that is n
   const error = refusal(() => serverConfigOf(databaseUrl, 2, {}, { EVENTO_IDEMPOTENCY_TTL_MS: 'a day' }));
   t.ok(error instanceof UsageError);
   t.match((error as Error).message, /idempotency\.ttlMs: /);
+});
+
+t.test("the servers' Node flags are an option of the harness, which the CLI reads from EVENTO_SERVER_NODE_ARGS", async (t) => {
+  const refused = await startServers(1, databaseUrl, 1, { nodeArgs: ['--no-such-node-flag'] }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  t.match(refused, { name: 'EnvironmentError', message: /did not start: exited with code 9/ }, 'Node refused the flag: it reached the server process');
+  const invocation = await parseArguments(['node', 'evento', 'run']);
+  if (invocation.command !== 'run') throw new Error(`parsed as ${invocation.command}`);
+  const config = runConfigOf(invocation.flags, { EVENTO_SERVER_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=prof ' });
+  t.same(config.serverNodeArgs, ['--cpu-prof', '--cpu-prof-dir=prof'], 'split on spaces');
+  t.equal(runConfigOf(invocation.flags, {}).serverNodeArgs, undefined, 'none unless set');
 });
 
 t.test('a forked server refuses a malformed configuration over IPC, before it connects anywhere', async (t) => {
