@@ -169,7 +169,7 @@ export function retriesAndPooler(flags: WorkloadFlags): Pick<RunConfig, 'retries
     // Nothing is ever resent without lost responses, so idempotency alone changes nothing.
     retries:
       lossy || !flags.idempotency
-        ? { clientTimeoutMs: flags.clientTimeoutMs, dropResponses: flags.dropResponses, idempotency: flags.idempotency }
+        ? { client_timeout_ms: flags.clientTimeoutMs ?? null, drop_responses: flags.dropResponses, idempotency: flags.idempotency }
         : undefined,
   };
 }

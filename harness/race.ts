@@ -254,7 +254,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
         // Under faults every claim carries a request_id, so the audit can reconcile those left in doubt.
         requestIds: chaos !== undefined,
         history: config.history,
-        resend: config.retries && { dropResponses: config.retries.dropResponses, clientTimeoutMs: config.retries.clientTimeoutMs },
+        resend: config.retries && { dropResponses: config.retries.drop_responses, clientTimeoutMs: config.retries.client_timeout_ms ?? undefined },
       },
       timeoutMs: config.timeoutMs,
       durationMs: config.durationMs,

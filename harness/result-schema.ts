@@ -5,7 +5,7 @@ import type { CheckResult } from './checker.js';
 import { UsageError } from './errors.js';
 import type { KeptSafe } from './history-safety.js';
 import type { Witness } from './witness.js';
-import { bucketsSetting, settingsEntries, workloadNames } from './workload-settings.js';
+import { bucketsSetting, retryEntries, settingsEntries, workloadNames } from './workload-settings.js';
 
 /**
  * The result file's format, written in every file as `format`. A file without one is format 1
@@ -27,13 +27,7 @@ const series = record({ requests: v.array(count), reservations: v.array(count), 
 /** A nested record produced by an analysis, checked as an object here and described in its own document. */
 const analysis = <T>(what: string) => v.custom<T>((input) => typeof input === 'object' && input !== null, `${what} (an object)`);
 
-const retryParams = record({
-  client_timeout_ms: v.nullable(count),
-  /** Share of responses lost on the way back; the client resends the same request. */
-  drop_responses: count,
-  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
-  idempotency: v.boolean(),
-});
+const retryParams = record(retryEntries);
 
 const chaosParams = record({
   faults: v.array(v.picklist(['kill-server', 'kill-backends', 'slow-db'])),
@@ -299,7 +293,6 @@ type Output<Schema extends v.GenericSchema> = Known<v.InferOutput<Schema>>;
 
 export type StrategyResult = Output<typeof resultSchema>;
 export type RunParams = StrategyResult['params'];
-export type RetryParams = Output<typeof retryParams>;
 export type ChaosParams = Output<typeof chaosParams>;
 export type Verdict = StrategyResult['verdict'];
 export type TrialInfo = Output<typeof trial>;

@@ -55,11 +55,7 @@ export function paramsOf(
     ...run.settings,
     pooler: run.pooler,
     via: run.via ?? 'http',
-    retries: retries && {
-      client_timeout_ms: retries.clientTimeoutMs ?? null,
-      drop_responses: retries.dropResponses,
-      idempotency: retries.idempotency,
-    },
+    retries,
     chaos: chaos && { faults: chaos.faults, every_ms: chaos.everyMs, latency_ms: chaos.latencyMs ?? null },
     shard: config.shard && { index: config.shard.index, count: config.shard.count },
     // Only where they apply, so that a closed-loop run's parameters read as they always have (compare pairs by them).

@@ -2,20 +2,13 @@ import type { OpenLoopPlan } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
 import type { ChaosConfig } from './chaos.js';
 import type { PoolerName } from './pooler.js';
+import type { RetrySettings } from './workload-settings.js';
 
 /** A pause drawn from [min, max] ms; `text` is how the user wrote it ("0-300"). */
 export interface ThinkRange {
   min: number;
   max: number;
   text: string;
-}
-
-export interface RetryConfig {
-  clientTimeoutMs?: number;
-  /** Share of responses lost on the way back; the client resends the same request. */
-  dropResponses: number;
-  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
-  idempotency: boolean;
 }
 
 /**
@@ -42,7 +35,7 @@ export interface RunConfig {
   /** A client gives up on one HTTP request after this long (30 s when unset). */
   requestTimeoutMs?: number;
   /** Lost responses and the resends they cause; unset when no response is ever lost. */
-  retries?: RetryConfig;
+  retries?: RetrySettings;
   /** What sits between the servers and the database; none when unset. */
   pooler?: PoolerName;
   /** Faults injected while the clients run (--chaos); unset without. */

@@ -33,6 +33,20 @@ export const settingsEntries = {
   },
 } as const;
 
+/**
+ * Lost responses and the resends they cause: every workload's alike, so a run's setting rather
+ * than a workload's, declared here the same way (`params.retries`).
+ */
+export const retryEntries = {
+  /** Clients give up on a response after this long and resend; null: they wait for it. */
+  client_timeout_ms: v.nullable(whole),
+  /** Share of responses lost on the way back; the client resends the same request. */
+  drop_responses: share,
+  /** Whether the servers answer a resent request_id from their record (off: they run it again). */
+  idempotency: v.boolean(),
+};
+export type RetrySettings = v.InferOutput<v.StrictObjectSchema<typeof retryEntries, undefined>>;
+
 /** Bucket rows per hotel for a strategy that keeps its rooms in buckets (--buckets). */
 export const bucketsSetting = whole;
 

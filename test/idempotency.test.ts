@@ -124,7 +124,7 @@ const lossy = (idempotency: boolean): Omit<RaceOptions, 'runs'> => ({
     inFlight: 256,
     poolSize: 8,
     timeoutMs: 300_000,
-    retries: { dropResponses: 0.3, idempotency },
+    retries: { client_timeout_ms: null, drop_responses: 0.3, idempotency },
   },
   databaseUrl: database.url,
 });
@@ -163,7 +163,7 @@ const timedOut = (idempotency: boolean): RaceOptions => ({
     clients: 6,
     hotels: 3,
     rooms: 24,
-    retries: { clientTimeoutMs: 40, dropResponses: 0, idempotency },
+    retries: { client_timeout_ms: 40, drop_responses: 0, idempotency },
     chaos: { faults: ['slow-db'], everyMs: 2000, latencyMs: 100 },
   },
   databaseUrl: database.url,

@@ -434,7 +434,7 @@ t.test('duplicates: a resent request applied twice is witnessed by its rows and 
       maxRooms: 3,
       seed: 3,
       pick: 'random' as const,
-      retries: { dropResponses: 0.3, idempotency: false },
+      retries: { client_timeout_ms: null, drop_responses: 0.3, idempotency: false },
     },
   };
   const [result] = (await runRace({ ...lossy, runs: roomRuns([strategyNamed('atomic')]) })).results;

@@ -37,7 +37,7 @@ t.test("a workload's settings refuse another workload's, and values out of range
   t.same(workloadSettings({ workload: 'slots' }), { workload: 'slots', slots }, 'defaults filled in');
 });
 
-t.test('flags become settings, and settings the params of the result file as they are', async (t) => {
+t.test('flags become settings, and settings (and retries) the params of the result file as they are', async (t) => {
   const invocation: Invocation = await parseArguments([
     'node',
     'evento',
@@ -58,9 +58,12 @@ t.test('flags become settings, and settings the params of the result file as the
     '2',
     '--tenant-lock',
     'serializable',
+    '--drop-responses',
+    '0.3',
   ]);
   if (invocation.command !== 'race') throw new Error(`parsed as ${invocation.command}`);
   const { runs, config } = invocation;
+  t.same(config.retries, { client_timeout_ms: null, drop_responses: 0.3, idempotency: true }, "the race's retries, in the same names");
   t.same(
     runs.map(({ settings }) => settings),
     [
@@ -78,7 +81,7 @@ t.test('flags become settings, and settings the params of the result file as the
     const params = paramsOf(config, { strategy: strategy.name, settings: used, seed: config.seed });
     const read = resultOf({ ...sampleResult({ strategy: strategy.name }), workload: settings.workload, params }, 'a result').params;
     const { workload, ...own } = used;
-    t.match(read, { workload, ...own }, `${workload}:${strategy.name}: the file names the settings as they are`);
+    t.match(read, { workload, ...own, retries: config.retries }, `${workload}:${strategy.name}: the file names the settings as they are`);
     for (const other of ['holds', 'slots', 'tenants', 'buckets'].filter((key) => !(key in own))) {
       t.notOk(other in read, `${workload}:${strategy.name}: no ${other}`);
     }
