@@ -213,11 +213,13 @@ export async function planRuns(command: 'run' | 'race', flags: WorkloadFlags & {
   const unique = runs.filter((run, index) => runs.findIndex((other) => other.workload === run.workload && other.strategy === run.strategy) === index);
   const indirect = flags.via.includes('direct') ? unique.find(({ workload }) => workload !== 'rooms') : undefined;
   if (indirect) throw new UsageError(`--via direct runs the rooms workload only, not ${indirect.workload}: use --via http for it`);
-  const settings = new Map(flags.workload.map((workload) => [workload, workloadSettingsOf(flags, workload)]));
+  // Every workload's, whether it runs or not: flags that contradict each other are the user's to fix either way.
+  const settings = Object.fromEntries(workloadNames.map((workload) => [workload, workloadSettingsOf(flags, workload)])) as Record<
+    WorkloadName,
+    WorkloadSettings
+  >;
   // Each strategy's paths side by side, so that a table shows its app tier's share on adjacent rows.
-  return unique.flatMap(({ workload, strategy }) =>
-    flags.via.map((via) => ({ settings: settings.get(workload) ?? workloadSettingsOf(flags, workload), strategy, via })),
-  );
+  return unique.flatMap(({ workload, strategy }) => flags.via.map((via) => ({ settings: settings[workload], strategy, via })));
 }
 
 const defaultStrategies: Partial<Record<WorkloadName, string>> = { slots: 'exclusion', tenants: 'set-local' };

@@ -54,8 +54,7 @@ const holds = v.pipe(
   v.strictObject(settingsEntries.holds),
   v.check(
     ({ confirm_ratio, cancel_ratio }) => confirm_ratio + cancel_ratio <= 1,
-    ({ input }) =>
-      `confirm_ratio ${String(input.confirm_ratio)} and cancel_ratio ${String(input.cancel_ratio)} add up to more than 1 (--confirm-ratio, --cancel-ratio)`,
+    ({ input }) => `--confirm-ratio ${String(input.confirm_ratio)} and --cancel-ratio ${String(input.cancel_ratio)} add up to more than 1`,
   ),
 );
 const slots = v.strictObject(settingsEntries.slots);
@@ -107,7 +106,7 @@ function refusal(given: unknown, issue: v.BaseIssue<unknown>): string {
     const own = ownKeys(workload);
     return `the ${workload} workload takes no ${String(step.key)} settings; its own: ${own.length > 0 ? own.join(', ') : 'none'}`;
   }
-  return `${workload} settings: ${v.getDotPath(issue) ?? '(the settings)'}: ${issue.message}`;
+  return `${v.getDotPath(issue) ?? workload}: ${issue.message}`;
 }
 
 /** `input` as one workload's settings, defaults filled in; a usage error in one line when it mixes workloads or a value is out of range. */

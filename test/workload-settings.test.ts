@@ -25,9 +25,9 @@ t.test("a workload's settings refuse another workload's, and values out of range
     [{ workload: 'cars' }, 'workload: expected one of rooms, holds, slots, tenants, got "cars"'],
     [
       { workload: 'holds', holds: { confirm_ratio: 0.8, cancel_ratio: 0.5, hold_ttl_ms: 300, sweep_ms: 50 } },
-      'holds settings: holds: confirm_ratio 0.8 and cancel_ratio 0.5 add up to more than 1 (--confirm-ratio, --cancel-ratio)',
+      'holds: --confirm-ratio 0.8 and --cancel-ratio 0.5 add up to more than 1',
     ],
-    [{ workload: 'slots', slots: { ...slots, resources: 0 } }, /^slots settings: slots\.resources: .*1/],
+    [{ workload: 'slots', slots: { ...slots, resources: 0 } }, /^slots\.resources: .*1/],
   ] as const;
   for (const [input, expected] of refusals) {
     const message = refusalOf(input);
