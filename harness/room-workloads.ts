@@ -3,11 +3,15 @@ import type { Sql } from '../db/connection.js';
 import { expireHolds, untilLastHoldLapses } from '../strategies/hold-lifecycle.js';
 import { classifyError } from '../strategies/sqlstate.js';
 import { startLoop } from './background-loop.js';
-import { auditEvent, keepRooms, seedEvent } from './event.js';
+import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
 import { projectPath } from './paths.js';
 import type { Strategy } from '../strategies/types.js';
 import type { Workload } from './workload.js';
-import { roomSettingsUsed } from './workload-settings.js';
+import type { SettingsOf } from './workload-settings.js';
+
+/** The rooms settings a run used: buckets (the default when unset) only for a strategy that keeps its rooms in them. */
+export const roomSettingsUsed = (settings: SettingsOf<'rooms'>, keepsBuckets: boolean): SettingsOf<'rooms'> =>
+  keepsBuckets ? { workload: 'rooms', buckets: settings.buckets ?? defaultBuckets } : { workload: 'rooms' };
 
 export const roomsWorkload: Workload<'rooms'> = {
   name: 'rooms',

@@ -1,15 +1,14 @@
 import * as v from 'valibot';
 import { UsageError } from './errors.js';
-import { defaultBuckets } from './event.js';
+
+const whole = v.pipe(v.number(), v.integer(), v.minValue(1));
+const share = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 /**
  * A workload's own settings, declared once in the names the result file gives them: the flags
  * build them, the race seeds and drives its runs by them, and a run's `params` holds them as they
  * were used. A result file reads them with `settingsEntries` (harness/result-schema.ts).
  */
-const whole = v.pipe(v.number(), v.integer(), v.minValue(1));
-const share = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
-
 export const settingsEntries = {
   holds: {
     /** Shares of holds confirmed and cancelled; the rest are abandoned to the sweeper. */
@@ -115,7 +114,3 @@ export function workloadSettings(input: WorkloadSettingsInput | Record<string, u
   if (!parsed.success) throw new UsageError(refusal(input.workload, parsed.issues[0]));
   return parsed.output;
 }
-
-/** The rooms settings a run used: buckets (the default when unset) only for a strategy that keeps its rooms in them. */
-export const roomSettingsUsed = (settings: SettingsOf<'rooms'>, keepsBuckets: boolean): SettingsOf<'rooms'> =>
-  keepsBuckets ? { workload: 'rooms', buckets: settings.buckets ?? defaultBuckets } : { workload: 'rooms' };

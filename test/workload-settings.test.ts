@@ -3,7 +3,8 @@ import { parseArguments, type Invocation } from '../cmd/program.js';
 import { UsageError } from '../harness/errors.js';
 import { paramsOf } from '../harness/result.js';
 import { resultOf } from '../harness/result-schema.js';
-import { roomSettingsUsed, workloadSettings } from '../harness/workload-settings.js';
+import { roomSettingsUsed } from '../harness/room-workloads.js';
+import { workloadSettings } from '../harness/workload-settings.js';
 import { sampleResult } from './result-fixtures.js';
 
 /** The one line `workloadSettings` refuses `input` with. */
