@@ -58,6 +58,53 @@ module.exports = {
       to: { path: '^(cmd|report)/' },
     },
     {
+      name: 'harness-model-is-its-floor',
+      severity: 'error',
+      comment:
+        'harness/model/ declares what the rest of the harness shares (the result format, a run\'s settings, the findings): it imports nothing of the harness above it.',
+      from: { path: '^harness/model/' },
+      to: { path: '^harness/', pathNot: '^harness/model/' },
+    },
+    {
+      name: 'harness-analysis-is-pure',
+      severity: 'error',
+      comment:
+        'harness/analysis/ turns results into numbers and verdicts: no I/O (no node: modules, no database), and nothing of the harness but the model, so any front end can call it on any file.',
+      from: { path: '^harness/analysis/' },
+      to: {
+        path: ['^harness/(?!model/|analysis/)', '^(db|server)/', '^client-sim/(runner|client|http-call|transport|direct)\\.ts$', '^vendor/'],
+      },
+    },
+    {
+      name: 'harness-analysis-no-io',
+      severity: 'error',
+      comment: 'harness/analysis/ reads and writes nothing: it gets values and returns values.',
+      from: { path: '^harness/analysis/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'harness-results-below-the-race',
+      severity: 'error',
+      comment: 'harness/results/ reads, writes and merges result files for any command: it knows the model and the analyses, never how a race runs.',
+      from: { path: '^harness/results/' },
+      to: { path: '^harness/(race|workloads|database)/' },
+    },
+    {
+      name: 'harness-parts-below-the-race',
+      severity: 'error',
+      comment:
+        'The database, the workloads and the history are parts the race puts together: none of them reaches up into harness/race/, so each can be used and tested without a race.',
+      from: { path: '^harness/(database|workloads|history|results|analysis|model)/' },
+      to: { path: '^harness/race/' },
+    },
+    {
+      name: 'harness-only-the-race-runs-servers-and-clients',
+      severity: 'error',
+      comment: 'Only harness/race/ starts servers and simulated clients; the other parts of the harness see them as types and plain values.',
+      from: { path: '^harness/', pathNot: '^harness/race/' },
+      to: { path: ['^server/', '^client-sim/(runner|client|open-loop|direct|transport)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'report-not-cmd',
       severity: 'error',
       comment:

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '../harness/paths.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { readResultFile } from '../harness/results-file.js';
+import { projectPath } from '../harness/model/paths.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { readResultFile } from '../harness/results/results-file.js';
 import { at } from '../lib/at.js';
 import { cpuSplit, ownTicks, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { summarize } from '../harness/stats.js';
+import { summarize } from '../harness/analysis/stats.js';
 import { runEvento, type CliOptions, type CliRun } from './evento-cli.js';
 import { median, round2 } from './stats.js';
 

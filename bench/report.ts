@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { median } from '../harness/stats.js';
+import { median } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
 import type { FlagOverhead, HistoryOverhead } from './history.js';

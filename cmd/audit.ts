@@ -1,10 +1,10 @@
 import Table from 'cli-table3';
 import { writeFile } from 'node:fs/promises';
-import { openDatabase } from '../harness/database.js';
-import { AssertionFailed, UsageError } from '../harness/errors.js';
-import { auditEvent, inventoryOf } from '../harness/event.js';
-import type { SqlAudit } from '../harness/result-schema.js';
-import { auditWithSql, keyAuditOfEvent, openAuditDatabase, sqlAuditOf } from '../harness/target-audit.js';
+import { openDatabase } from '../harness/database/database.js';
+import { AssertionFailed, UsageError } from '../harness/model/errors.js';
+import { auditEvent, inventoryOf } from '../harness/workloads/event.js';
+import type { SqlAudit } from '../harness/model/result-schema.js';
+import { auditWithSql, keyAuditOfEvent, openAuditDatabase, sqlAuditOf } from '../harness/workloads/target-audit.js';
 import { formatThousands } from './report-table.js';
 
 export interface AuditFlags {

@@ -1,4 +1,4 @@
-import type { StrategyResult } from '../harness/result-schema.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';
 import { formatWitness } from './witness.js';
 

@@ -1,5 +1,5 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import type { AssertionFlags } from '../harness/assertions.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
 
 /** `--junit FILE`, whose help says what a testcase is for the command. */
 export const junitOption = (testcases: string) => new Option('--junit <file>', `also write a JUnit XML file: ${testcases}`);

@@ -1,9 +1,9 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { AssertionFlags } from '../harness/assertions.js';
-import type { Comparison } from '../harness/compare.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { RunOutcome } from '../harness/run-outcome.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import type { Comparison } from '../harness/analysis/compare.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import type { CiFlags } from './ci-options.js';
 import { parameterRows, replayCommand } from './ci-facts.js';
 import { comparisonCases, junitXml, resultCases, verdictProperties } from './junit.js';

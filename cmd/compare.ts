@@ -10,12 +10,12 @@ import {
   type MetricName,
   type MetricRow,
   type VerdictRow,
-} from '../harness/compare.js';
-import { AssertionFailed } from '../harness/errors.js';
+} from '../harness/analysis/compare.js';
+import { AssertionFailed } from '../harness/model/errors.js';
 import type { CiFlags } from './ci-options.js';
 import { writeComparisonReports } from './ci-output.js';
 import { summaryText } from './report-table.js';
-import { readResultsIn } from '../harness/results-file.js';
+import { readResultsIn } from '../harness/results/results-file.js';
 import { distinctRuns, jsonFilesAt } from './result-files.js';
 
 export interface CompareFlags extends CiFlags {

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AssertionFlags } from '../harness/assertions.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { decideOutcome } from '../harness/run-outcome.js';
-import { ensureWritableFolder } from '../harness/writable.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { decideOutcome } from '../harness/analysis/run-outcome.js';
+import { ensureWritableFolder } from '../harness/results/writable.js';
 import { judgedAssertions, type CiFlags } from './ci-options.js';
 import { writeRunReports } from './ci-output.js';
 import { outcomeFooter } from './outcome-text.js';

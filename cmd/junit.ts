@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
-import { assertionFailure, type AssertionFlags } from '../harness/assertions.js';
-import { quantity, regressionText, type Comparison } from '../harness/compare.js';
-import { groupTrials } from '../harness/ranking.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { measuredNothing, type RunOutcome } from '../harness/run-outcome.js';
-import { runLabel } from '../harness/workload.js';
+import { assertionFailure, type AssertionFlags } from '../harness/analysis/assertions.js';
+import { quantity, regressionText, type Comparison } from '../harness/analysis/compare.js';
+import { groupTrials } from '../harness/analysis/ranking.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { measuredNothing, type RunOutcome } from '../harness/analysis/run-outcome.js';
+import { runLabel } from '../harness/model/workload.js';
 import { testcaseName, witnessTexts } from './ci-facts.js';
 import { trialsVerdictText, verdictText } from '../report/verdict-text.js';
 import { formatThousands, summaryText } from './report-table.js';

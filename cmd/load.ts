@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shard } from '../client-sim/shard.js';
-import type { RunConfig } from '../harness/run-config.js';
-import { listTarget, type ReadyTarget } from '../harness/target.js';
+import type { RunConfig } from '../harness/model/run-config.js';
+import { listTarget, type ReadyTarget } from '../harness/race/target.js';
 import type { RunFlags } from './run-flags.js';
 import type { RunMessages } from './run-messages.js';
 import { runTargetCommand } from './run-target.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { mergePartOf, mergeParts } from '../harness/merge.js';
+import { mergePartOf, mergeParts } from '../harness/results/merge.js';
 import { formatResults } from './report-table.js';
-import { readResultFile } from '../harness/results-file.js';
+import { readResultFile } from '../harness/results/results-file.js';
 
 /** `evento merge PART… [--json FILE]`: prints the shards' result files as one run's table, and writes that run's result. */
 export async function mergeCommand(files: readonly string[], flags: { json?: string }): Promise<void> {

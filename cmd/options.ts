@@ -2,9 +2,9 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { availableParallelism } from 'node:os';
 import { arrivalModels } from '../client-sim/arrivals.js';
 import type { Shard } from '../client-sim/shard.js';
-import { serviceLevelOf, type ServiceLevel } from '../harness/capacity.js';
-import { defaultBuckets } from '../harness/event.js';
-import type { ThinkRange } from '../harness/run-config.js';
+import { serviceLevelOf, type ServiceLevel } from '../harness/analysis/capacity.js';
+import { defaultBuckets } from '../harness/workloads/event.js';
+import type { ThinkRange } from '../harness/model/run-config.js';
 import { isUuid } from '../server/validate.js';
 import { defaultBatchMs } from '../strategies/batch.js';
 

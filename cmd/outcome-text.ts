@@ -1,4 +1,4 @@
-import type { RunOutcome, RunStatus } from '../harness/run-outcome.js';
+import type { RunOutcome, RunStatus } from '../harness/analysis/run-outcome.js';
 
 /** The status as one word or two, for headings: what a CI page shows first. */
 export const statusWords: Record<RunStatus, string> = {

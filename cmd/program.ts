@@ -1,9 +1,9 @@
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Shard } from '../client-sim/shard.js';
-import type { RaceRun } from '../harness/race.js';
-import { UsageError } from '../harness/errors.js';
-import { toolVersion } from '../harness/paths.js';
-import type { RunConfig } from '../harness/run-config.js';
+import type { RaceRun } from '../harness/race/race.js';
+import { UsageError } from '../harness/model/errors.js';
+import { toolVersion } from '../harness/model/paths.js';
+import type { RunConfig } from '../harness/model/run-config.js';
 import { at } from '../lib/at.js';
 import { chaosOptions } from './chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './ci-options.js';

@@ -1,4 +1,4 @@
-import type { RaceHooks } from '../harness/race-hooks.js';
+import type { RaceHooks } from '../harness/model/race-hooks.js';
 
 /**
  * One JSON object per line on stderr (`--progress json`), for programs that follow a race: the

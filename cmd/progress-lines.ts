@@ -1,6 +1,6 @@
-import type { RaceHooks } from '../harness/race-hooks.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { runLabel, type WorkloadName } from '../harness/workload.js';
+import type { RaceHooks } from '../harness/model/race-hooks.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { runLabel, type WorkloadName } from '../harness/model/workload.js';
 import { unsafeLegend, verdictText } from '../report/verdict-text.js';
 
 /** A timed-out run is not "done": its verdict covers what was written before the clients were stopped. */

@@ -1,4 +1,4 @@
-import type { RaceHooks } from '../harness/race-hooks.js';
+import type { RaceHooks } from '../harness/model/race-hooks.js';
 
 /** How a race shows its progress: the hooks it feeds, and the stop and the end. */
 export interface ProgressView {

@@ -1,6 +1,6 @@
-import { openDatabase } from '../harness/database.js';
-import { AssertionFailed, UsageError } from '../harness/errors.js';
-import { replayLog } from '../harness/replay.js';
+import { openDatabase } from '../harness/database/database.js';
+import { AssertionFailed, UsageError } from '../harness/model/errors.js';
+import { replayLog } from '../harness/workloads/replay.js';
 
 /**
  * Replays an event's room_events into a fresh projection and prints it beside the stored one.

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { causeOf, codeOf, UsageError } from '../harness/errors.js';
+import { causeOf, codeOf, UsageError } from '../harness/model/errors.js';
 
 /** The file itself, or the .json files of a directory, sorted; a usage error when there is none. */
 export async function jsonFilesAt(path: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { RunOutcome } from '../harness/run-outcome.js';
+import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import { outcomeSentence, statusWords, timedOutDetail, unmeasuredDetail } from './outcome-text.js';
 
 /**

@@ -1,9 +1,9 @@
-import type { RaceHooks } from '../harness/race-hooks.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { writeResultFile } from '../harness/results-file.js';
-import type { RunConfig } from '../harness/run-config.js';
-import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../harness/target.js';
-import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
+import type { RaceHooks } from '../harness/model/race-hooks.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { writeResultFile } from '../harness/results/results-file.js';
+import type { RunConfig } from '../harness/model/run-config.js';
+import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../harness/race/target.js';
+import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/workloads/target-audit.js';
 import { formatKeyAudit } from './audit.js';
 import { checkOutputs, finishRun } from './finish-run.js';
 import { progressJson } from './progress-json.js';

@@ -1,6 +1,6 @@
-import { openDatabase } from '../harness/database.js';
-import { UsageError } from '../harness/errors.js';
-import { seedEvent } from '../harness/event.js';
+import { openDatabase } from '../harness/database/database.js';
+import { UsageError } from '../harness/model/errors.js';
+import { seedEvent } from '../harness/workloads/event.js';
 
 export async function seedCommand(flags: { hotels: number; rooms: number }) {
   if (!process.env.DATABASE_URL) {

@@ -1,7 +1,7 @@
 import { markdownTable } from 'markdown-table';
-import type { Comparison } from '../harness/compare.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { RunOutcome } from '../harness/run-outcome.js';
+import type { Comparison } from '../harness/analysis/compare.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import { outcomeDetail, statusWords } from './outcome-text.js';
 import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
 import { verdictText } from '../report/verdict-text.js';

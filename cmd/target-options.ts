@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { existsSync } from 'node:fs';
-import { UsageError } from '../harness/errors.js';
-import type { Target } from '../harness/target.js';
+import { UsageError } from '../harness/model/errors.js';
+import type { Target } from '../harness/race/target.js';
 import { uuid } from './options.js';
 
 /** "http://10.0.0.5:8080,http://10.0.0.6:8080": servers by origin, at least one. */

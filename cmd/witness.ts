@@ -1,17 +1,17 @@
 import { dirname, join } from 'node:path';
 import type { HistoryOp } from '../client-sim/history.js';
-import type { CheckResult } from '../harness/checker.js';
-import { UsageError } from '../harness/errors.js';
-import { readHistory } from '../harness/history.js';
-import type { KeptSafe } from '../harness/history-safety.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { meanShares } from '../harness/wait-sampling.js';
-import type { Witness, WitnessOp } from '../harness/witness.js';
-import { describeOperation } from '../harness/witness-timeline.js';
-import { runLabel } from '../harness/workload.js';
+import type { CheckResult } from '../harness/model/history-findings.js';
+import { UsageError } from '../harness/model/errors.js';
+import { readHistory } from '../harness/history/history.js';
+import type { KeptSafe } from '../harness/model/history-findings.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { meanShares } from '../harness/race/wait-sampling.js';
+import type { Witness, WitnessOp } from '../harness/model/history-findings.js';
+import { describeOperation } from '../harness/history/witness-timeline.js';
+import { runLabel } from '../harness/model/workload.js';
 import { notDeclared } from '../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';
-import { readResultFile } from '../harness/results-file.js';
+import { readResultFile } from '../harness/results/results-file.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { StrategyResult } from '../harness/result-schema.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { renderReport } from '../report/html.js';
 import { reportTimelines } from '../report/timelines.js';
-import { readResultsIn } from '../harness/results-file.js';
+import { readResultsIn } from '../harness/results/results-file.js';
 import { distinctRuns, jsonFilesAt } from './result-files.js';
 
 /**

@@ -9,9 +9,9 @@ import { judgedAssertions } from '../cmd/ci-options.js';
 import { writeRunReports } from '../cmd/ci-output.js';
 import { junitXml, resultCases } from '../cmd/junit.js';
 import { runSummary } from '../cmd/summary-md.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { AssertionFlags } from '../harness/assertions.js';
-import { decideOutcome } from '../harness/run-outcome.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import { decideOutcome } from '../harness/analysis/run-outcome.js';
 import { at } from '../lib/at.js';
 import { readResults, runCli, useDatabase } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { formatComparison } from '../cmd/compare.js';
-import { compareResults, type ComparableResult, type Comparison } from '../harness/compare.js';
+import { compareResults, type ComparableResult, type Comparison } from '../harness/analysis/compare.js';
 import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
 import { sampleResult } from './result-fixtures.js';

@@ -2,16 +2,16 @@ import type { ReactElement } from 'react';
 import t from 'tap';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
-import { buildResult } from '../harness/result.js';
-import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
-import type { WorkloadName } from '../harness/workload.js';
+import { buildResult } from '../harness/race/result.js';
+import type { HotelOutcome, StrategyResult } from '../harness/model/result-schema.js';
+import type { WorkloadName } from '../harness/model/workload.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress-view.js';
 import { formatResults } from '../cmd/report-table.js';
-import { trialsVerdict } from '../harness/trial-verdict.js';
+import { trialsVerdict } from '../harness/analysis/trial-verdict.js';
 import { trialsVerdictText, unsafeLegend, verdictText } from '../report/verdict-text.js';
-import { groupTrials, rankGroups } from '../harness/ranking.js';
+import { groupTrials, rankGroups } from '../harness/analysis/ranking.js';
 import { at } from '../lib/at.js';
 import {
   initialState,

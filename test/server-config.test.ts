@@ -1,9 +1,9 @@
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import t from 'tap';
-import { UsageError } from '../harness/errors.js';
-import { projectPath } from '../harness/paths.js';
-import { serverConfigOf } from '../harness/servers.js';
+import { UsageError } from '../harness/model/errors.js';
+import { projectPath } from '../harness/model/paths.js';
+import { serverConfigOf } from '../harness/race/servers.js';
 import { ServerConfigError, serverConfig, serverConfigVariable } from '../server/config.js';
 import type { ServerMessage } from '../server/main.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { alpha, compareSamples, median, smallestP, summarize } from '../harness/stats.js';
+import { alpha, compareSamples, median, smallestP, summarize } from '../harness/analysis/stats.js';
 
 // Ten goodputs with some spread, and the same run 30% faster and 30% slower.
 const base = [412, 398, 455, 430, 371, 441, 402, 425, 389, 460];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { AuditReport } from '../cmd/audit.js';
 import { parseArguments } from '../cmd/program.js';
-import { seedEvent } from '../harness/event.js';
+import { seedEvent } from '../harness/workloads/event.js';
 import { at } from '../lib/at.js';
 import { fixtureAuditSql, startFixtureService, startHtmlServer } from './fixture-service.js';
 import { readResult, runCli, useDatabase } from './helpers.js';

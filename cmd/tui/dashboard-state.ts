@@ -1,8 +1,8 @@
 import type { MetricsSnapshot } from '../../client-sim/metrics.js';
 import type { LoadResult } from '../../client-sim/runner.js';
-import type { RaceHooks } from '../../harness/race-hooks.js';
-import type { HotelOutcome, StrategyResult, Verdict } from '../../harness/result-schema.js';
-import { runLabel } from '../../harness/workload.js';
+import type { RaceHooks } from '../../harness/model/race-hooks.js';
+import type { HotelOutcome, StrategyResult, Verdict } from '../../harness/model/result-schema.js';
+import { runLabel } from '../../harness/model/workload.js';
 
 /** What the race was asked to do: fixed for the whole race. */
 export interface RacePlan {

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { HotelOutcome } from '../../harness/result-schema.js';
+import type { HotelOutcome } from '../../harness/model/result-schema.js';
 import { formatThousands } from '../report-table.js';
 
 export interface HotelBarProps {

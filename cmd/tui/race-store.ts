@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RaceHooks } from '../../harness/race-hooks.js';
+import type { RaceHooks } from '../../harness/model/race-hooks.js';
 import { initialState, reduce, type DashboardState, type RaceEvent, type RacePlan } from './dashboard-state.js';
 
 /** Subscribes `listener` to `event` and returns the unsubscribe, as React's effects want it. */
