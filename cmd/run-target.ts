@@ -6,10 +6,10 @@ import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/target-audit.js';
 import { formatKeyAudit } from './audit.js';
 import { checkOutputs, finishRun } from './finish-run.js';
+import { stopOnSignal } from './lifecycle.js';
 import { progressJson } from './progress-json.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults } from './report-table.js';
-import { stopOnSignal } from './run.js';
 import type { RunFlags } from './run-flags.js';
 import { runMessages, type RunMessages } from './run-messages.js';
 import type { TargetRun } from './target-options.js';

@@ -9,9 +9,9 @@ import { groupTrials } from '../harness/ranking.js';
 import { pointLabel, pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/sweep.js';
 import { at } from '../lib/at.js';
 import { checkOutputs, finishRun } from './finish-run.js';
+import { endedRace, stopOnSignal } from './lifecycle.js';
 import { progressLines } from './progress-lines.js';
 import { formatResults, formatThousands } from './report-table.js';
-import { endedRace, stopOnSignal } from './run.js';
 import { runMessages } from './run-messages.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
 
