@@ -1,39 +1,40 @@
 import { runRace, type RaceRun } from '../harness/race.js';
 import type { RaceHooks } from '../harness/race-hooks.js';
 import type { StrategyResult } from '../harness/result-schema.js';
-import { writeResultFile } from '../harness/results-file.js';
 import type { RunConfig } from '../harness/run-config.js';
 import { runLabel } from '../harness/workload.js';
-import { checkOutputs, finishRun } from './finish-run.js';
+import { finishRun } from './finish-run.js';
 import { endedRace, stopOnSignal } from './lifecycle.js';
+import { keepResult, openOutputs } from './outputs.js';
 import { progressView } from './progress-view.js';
 import { formatChaos, formatResults } from './report-table.js';
 import type { RunFlags } from './run-flags.js';
-import { runMessages } from './run-messages.js';
 import { formatHistoryOutcome } from './witness.js';
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {
   const { seed, chaos } = config;
-  await checkOutputs(flags);
-  const messages = runMessages(flags.progress);
+  const chosen = await openOutputs(command, flags);
+  const { messages } = chosen;
+  const { clients, servers, hotels, rooms } = flags;
+  const strategies = runs.map(({ workload, strategy, via }) => runLabel(workload, strategy.name, via));
   // Ctrl-C, SIGTERM, or q and Ctrl-C on the dashboard: the same clean stop, once the view is up.
   const view = await progressView(
-    { command, strategies: runs.map(({ workload, strategy, via }) => runLabel(workload, strategy.name, via)), seed },
-    flags,
+    chosen.progress,
+    { command, strategies, seed, clients, servers, hotels, rooms, thinkMs: flags.thinkMs.text },
     () => interrupt.stop(),
+    () => messages.notice('stopping', 'stopping the clients; what was written is still audited (again to quit now)'),
   );
   const interrupt = stopOnSignal(() => view.stopping(), messages);
 
   const results: StrategyResult[] = [];
-  const resultFiles: string[] = [];
   const progress = view.hooks;
   const hooks: RaceHooks = {
     ...progress,
     async onResult(result, history) {
       await progress.onResult?.(result);
       results.push(result);
-      resultFiles.push(await writeResultFile(flags.resultsDir, result, history));
+      await keepResult(chosen.outputs, result, history);
     },
   };
 
@@ -53,6 +54,6 @@ export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], co
       .map((history) => `\n${history}`),
   ].join('\n');
   // run writes its one result; race, and run with --repeat, the list, even when it holds one.
-  const jsonDocument = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
-  return finishRun({ command, results, ...race, printed, resultFiles, jsonDocument, seed }, flags, messages);
+  const document = command === 'run' && flags.repeat === 1 ? (results[0] ?? null) : results;
+  return finishRun({ command, results, ...race, printed, document, seed }, flags, chosen);
 }
