@@ -1,36 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shard } from '../client-sim/shard.js';
-import type { RunConfig } from '../harness/model/run-config.js';
 import { listTarget, type ReadyTarget } from '../harness/race/target.js';
-import type { RunFlags } from './run-flags.js';
 import type { RunMessages } from './run-messages.js';
-import { runTargetCommand } from './run-target.js';
 import type { TargetRun } from './target-options.js';
 
 /**
- * The target as listed when this shard's clients start. Before waiting for `startAt` it is asked
- * once already, so that a wrong URL or token fails now rather than at the start; the listing at
- * the start is what the shard is judged against. A sold-out event is a part with zero
- * reservations, not an error: another shard started together may have sold every room first.
+ * `evento load`'s start: the target as listed when this shard's clients start. Before waiting for
+ * `startAt` it is asked once already, so that a wrong URL or token fails now rather than at the
+ * start; the listing at the start is what the shard is judged against. A sold-out event is a part
+ * with zero reservations, not an error: another shard started together may have sold every room first.
  */
-async function listedAtStart(request: TargetRun, shard: Shard, startAt: number | undefined, messages: RunMessages): Promise<ReadyTarget> {
-  const name = `shard ${shard.index}/${shard.count}`;
-  if (startAt !== undefined && startAt > Date.now()) {
-    await listTarget(request);
-    const waitMs = Math.max(0, startAt - Date.now());
-    messages.notice('waiting', `${name} starts at ${new Date(startAt).toISOString()}, in ${(waitMs / 1000).toFixed(1)}s`, {
-      start_at: new Date(startAt).toISOString(),
-    });
-    await sleep(waitMs);
-  }
-  const target = await listTarget(request);
-  if (target.listed.length === 0) {
-    messages.notice('nothing-to-book', `${name} finds nothing left to book in event ${request.eventId}; its part holds zero reservations`);
-  }
-  return target;
-}
-
-/** `evento load`: one load host's shard of a run against running servers, from `startAt` on, written as a part for `evento merge`. */
-export function loadCommand(request: TargetRun, config: RunConfig, flags: RunFlags, shard: Shard, startAt: number | undefined): Promise<number> {
-  return runTargetCommand(request, config, flags, (_, messages) => listedAtStart(request, shard, startAt, messages));
-}
+export const shardStart =
+  (shard: Shard, startAt: number | undefined) =>
+  async (request: TargetRun, messages: RunMessages): Promise<ReadyTarget> => {
+    const name = `shard ${shard.index}/${shard.count}`;
+    if (startAt !== undefined && startAt > Date.now()) {
+      await listTarget(request);
+      const waitMs = Math.max(0, startAt - Date.now());
+      messages.notice('waiting', `${name} starts at ${new Date(startAt).toISOString()}, in ${(waitMs / 1000).toFixed(1)}s`, {
+        start_at: new Date(startAt).toISOString(),
+      });
+      await sleep(waitMs);
+    }
+    const target = await listTarget(request);
+    if (target.listed.length === 0) {
+      messages.notice('nothing-to-book', `${name} finds nothing left to book in event ${request.eventId}; its part holds zero reservations`);
+    }
+    return target;
+  };

@@ -15,8 +15,9 @@ async function run(invocation: Invocation): Promise<number> {
       return runTargetCommand(invocation.target, invocation.config, invocation.flags);
     }
     case 'load': {
-      const { loadCommand } = await import('./load.js');
-      return loadCommand(invocation.target, invocation.config, invocation.flags, invocation.shard, invocation.startAt);
+      // A run against the target like run --target's, written as a part for evento merge.
+      const [{ runTargetCommand }, { shardStart }] = await Promise.all([import('./run-target.js'), import('./load.js')]);
+      return runTargetCommand(invocation.target, invocation.config, invocation.flags, shardStart(invocation.shard, invocation.startAt));
     }
     case 'audit': {
       const { auditCommand } = await import('./audit.js');

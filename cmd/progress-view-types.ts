@@ -10,3 +10,6 @@ export interface ProgressView {
   /** The race is over: leave the terminal ready for the table. */
   close(): Promise<void>;
 }
+
+/** The dashboard on a terminal with a person at it; plain lines for logs and CI; one JSON object per line for programs. */
+export type ProgressChoice = 'dashboard' | 'lines' | 'json';

@@ -1,7 +1,7 @@
-import type { LoadFlags } from './options.js';
+import type { RaceHooks } from '../harness/model/race-hooks.js';
 import { progressJson } from './progress-json.js';
 import { progressLines } from './progress-lines.js';
-import type { ProgressView } from './progress-view-types.js';
+import type { ProgressChoice, ProgressView } from './progress-view-types.js';
 import type { RacePlan } from './tui/dashboard-state.js';
 
 /** The dashboard needs a terminal and a person at it; pipes, logs and CI get plain lines. */
@@ -10,23 +10,20 @@ export function wantsDashboard(tui: boolean, stdout: { isTTY?: boolean }, env: N
   return tui && stdout.isTTY === true && !inCi;
 }
 
-export async function progressView(
-  race: Pick<RacePlan, 'command' | 'strategies' | 'seed'>,
-  flags: LoadFlags,
-  onStop: () => void,
-): Promise<ProgressView> {
-  if (flags.progress === 'json') {
-    return { hooks: progressJson(process.stderr), stopping: () => undefined, close: () => Promise.resolve() };
-  }
-  if (flags.progress === 'auto' && wantsDashboard(flags.tui, process.stdout, process.env)) {
+/** The views that need no terminal, on stderr; the lines count `roomsPerEvent` and name the seed to replay with. */
+export function plainProgress(format: Exclude<ProgressChoice, 'dashboard'>, roomsPerEvent: number, seed: number): RaceHooks {
+  return format === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, roomsPerEvent, seed);
+}
+
+/**
+ * The progress view chosen (`chooseOutputs`), started: `onStop` is the dashboard's own stop (q,
+ * Ctrl-C); `stopping` says, in the plain views, that the clients are being stopped.
+ */
+export async function progressView(choice: ProgressChoice, race: RacePlan, onStop: () => void, stopping: () => void): Promise<ProgressView> {
+  if (choice === 'dashboard') {
     // ink and React are loaded only when a dashboard is drawn.
     const { startDashboard } = await import('./tui/start-dashboard.js');
-    const { clients, servers, hotels, rooms } = flags;
-    return startDashboard({ ...race, clients, servers, hotels, rooms, thinkMs: flags.thinkMs.text }, onStop);
+    return startDashboard(race, onStop);
   }
-  return {
-    hooks: progressLines(process.stderr, flags.hotels * flags.rooms, race.seed),
-    stopping: () => process.stderr.write('evento: stopping the clients; what was written is still audited (again to quit now)\n'),
-    close: () => Promise.resolve(),
-  };
+  return { hooks: plainProgress(choice, race.hotels * race.rooms, race.seed), stopping, close: () => Promise.resolve() };
 }

@@ -1,17 +1,15 @@
-import type { RaceHooks } from '../harness/model/race-hooks.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
-import { writeResultFile } from '../harness/results/results-file.js';
 import type { RunConfig } from '../harness/model/run-config.js';
 import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../harness/race/target.js';
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../harness/workloads/target-audit.js';
 import { formatKeyAudit } from './audit.js';
-import { checkOutputs, finishRun } from './finish-run.js';
-import { progressJson } from './progress-json.js';
-import { progressLines } from './progress-lines.js';
+import { finishRun } from './finish-run.js';
+import { stopOnSignal } from './lifecycle.js';
+import { keepResult, openOutputs } from './outputs.js';
+import { plainProgress } from './progress-view.js';
 import { formatResults } from './report-table.js';
-import { stopOnSignal } from './run.js';
 import type { RunFlags } from './run-flags.js';
-import { runMessages, type RunMessages } from './run-messages.js';
+import type { RunMessages } from './run-messages.js';
 import type { TargetRun } from './target-options.js';
 
 /** What is printed under the table of a run judged by its 201s alone. */
@@ -47,10 +45,10 @@ export async function runTargetCommand(
   flags: RunFlags,
   ready: (request: TargetRun, messages: RunMessages) => Promise<ReadyTarget> = readTarget,
 ): Promise<number> {
-  await checkOutputs(flags);
-  const messages = runMessages(flags.progress);
+  const chosen = await openOutputs(config.shard ? 'load' : 'run-target', flags);
+  const { messages } = chosen;
   const target = await ready(request, messages);
-  const hooks: RaceHooks = flags.progress === 'json' ? progressJson(process.stderr) : progressLines(process.stderr, listedRooms(target), config.seed);
+  const hooks = plainProgress(chosen.progress === 'json' ? 'json' : 'lines', listedRooms(target), config.seed);
   messages.notice('target', `target ${target.urls.join(' ')}, seed ${config.seed}`, { urls: target.urls, seed: config.seed });
   const interrupt = stopOnSignal(
     () => messages.notice('stopping', 'stopping the clients; what they were told is still reported (again to quit now)'),
@@ -59,14 +57,14 @@ export async function runTargetCommand(
   const run = await runAgainstTarget({ target, config, signal: interrupt.signal, hooks }).finally(() => interrupt.release());
   const result = await audited(run.result, request.auditSql, target.eventId);
   await hooks.onResult?.(result);
+  await keepResult(chosen.outputs, result);
 
   const audit = result.outcome.audit_sql;
   const printed = `${formatResults([result], { wide: flags.wide })}\n${audit ? formatKeyAudit(audit) : unauditedNote(result)}`;
   if (!audit && flags.assertNoOverbooking) {
     messages.notice('warning', '--assert-no-overbooking without --audit-sql can only catch more rooms acknowledged than listed');
   }
-  const resultFiles = [await writeResultFile(flags.resultsDir, result)];
   const stoppedBy = run.stoppedBy === 'duration' ? 'done' : run.stoppedBy;
-  const ending = { command: config.shard ? 'load' : 'run', results: [result], stoppedBy, printed, resultFiles, jsonDocument: result };
-  return finishRun({ ...ending, target: true, partOfShards: config.shard !== undefined, seed: config.seed }, flags, messages);
+  const ending = { command: config.shard ? 'load' : 'run', results: [result], stoppedBy, printed, document: result };
+  return finishRun({ ...ending, target: true, partOfShards: config.shard !== undefined, seed: config.seed }, flags, chosen);
 }

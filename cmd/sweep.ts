@@ -3,46 +3,47 @@ import wrapAnsi from 'wrap-ansi';
 import { capacities, capacityOrder, capacityRule, type Capacity, type ServiceLevel } from '../harness/analysis/capacity.js';
 import type { RaceRun } from '../harness/race/race.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
-import { writeResultFile } from '../harness/results/results-file.js';
 import { alpha } from '../harness/analysis/stats.js';
 import { groupTrials } from '../harness/analysis/ranking.js';
 import { pointLabel, pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../harness/race/sweep.js';
 import { at } from '../lib/at.js';
-import { checkOutputs, finishRun } from './finish-run.js';
-import { progressLines } from './progress-lines.js';
+import { finishRun } from './finish-run.js';
+import { endedRace, stopOnSignal } from './lifecycle.js';
+import { keepResult, openOutputs } from './outputs.js';
+import { plainProgress } from './progress-view.js';
 import { formatResults, formatThousands } from './report-table.js';
-import { endedRace, stopOnSignal } from './run.js';
-import { runMessages } from './run-messages.js';
 import type { SweepFlags, SweepPlan } from './sweep-options.js';
 
 /** `evento sweep`: a table per point, then the crossovers; the exit code, or a typed error. */
 export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: SweepFlags): Promise<number> {
-  await checkOutputs(flags);
-  const messages = runMessages('lines');
+  const chosen = await openOutputs('sweep', flags);
+  const { messages } = chosen;
   const interrupt = stopOnSignal(
     () => messages.notice('stopping', 'stopping the clients; what was written is still audited (again to quit now)'),
     messages,
   );
 
   const results: StrategyResult[] = [];
-  const resultFiles: string[] = [];
   // Each point has its own hotels, so its progress lines count its own rooms.
-  let lines = progressLines(process.stderr, plan.base.hotels * plan.base.rooms, plan.base.seed);
+  const format = chosen.progress === 'json' ? 'json' : 'lines';
+  let progress = plainProgress(format, plan.base.hotels * plan.base.rooms, plan.base.seed);
   const hooks: SweepHooks = {
-    onReady: (info) => lines.onReady?.(info),
-    onWarmup: (info) => lines.onWarmup?.(info),
-    onStart: (info) => lines.onStart?.(info),
-    onTick: (info) => lines.onTick?.(info),
+    onReady: (info) => progress.onReady?.(info),
+    onWarmup: (info) => progress.onWarmup?.(info),
+    onStart: (info) => progress.onStart?.(info),
+    onTick: (info) => progress.onTick?.(info),
+    // Only a view that takes the servers' lines gets them; otherwise they go to this process's own output.
+    ...(progress.onServerOutput && { onServerOutput: (line: string) => progress.onServerOutput?.(line) }),
     onPoint({ index, count, coordinates }) {
       const { config } = at(plan.points, index);
-      lines = progressLines(process.stderr, config.hotels * config.rooms, config.seed);
+      progress = plainProgress(format, config.hotels * config.rooms, config.seed);
       const where = Object.entries(coordinates.axes).map(([axis, value]) => `--${axis} ${value}`);
       messages.notice('point', `sweep point ${index + 1}/${count}: ${where.join(' ')}`);
     },
     async onResult(result, history) {
-      await lines.onResult?.(result);
+      await progress.onResult?.(result);
       results.push(result);
-      resultFiles.push(await writeResultFile(flags.resultsDir, result, history));
+      await keepResult(chosen.outputs, result, history);
     },
   };
   const sweep = await endedRace(
@@ -51,8 +52,8 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
   // Judged once, for the table and the JSON alike: each judgement decodes every trial's histogram.
   const capacity = plan.slo && capacities(results, plan.slo);
   const printed = results.length > 0 ? formatSweep(plan, results, capacity).trimEnd() : '';
-  const jsonDocument = sweepDocument(plan.axes, results, capacity);
-  return finishRun({ command: 'sweep', results, ...sweep, printed, resultFiles, jsonDocument, seed: plan.base.seed }, flags, messages);
+  const document = sweepDocument(plan.axes, results, capacity);
+  return finishRun({ command: 'sweep', results, ...sweep, printed, document, seed: plan.base.seed }, flags, chosen);
 }
 
 /** Each strategy's capacity at the target, with the wait and the verdict at every rate offered, and how capacity orders them. */
