@@ -29,7 +29,7 @@ export interface CliOptions {
   nodeArgs?: string[];
 }
 
-/** The `--progress json` lines' types (cmd/progress-json.ts), one object per line. */
+/** The `--progress json` lines' types (cmd/progress/progress-json.ts), one object per line. */
 function progressTypes(lines: string[]): string[] {
   // Other stderr lines (the files written, a warning) are not progress.
   return lines.filter((line) => line.startsWith('{"type":')).map((line) => (JSON.parse(line) as { type: string }).type);

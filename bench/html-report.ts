@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reportCommand } from '../cmd/write-report.js';
+import { reportCommand } from '../cmd/commands/report.js';
 import { projectPath } from '../harness/model/paths.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { poolSizeFor } from '../cmd/options.js';
+import { poolSizeFor } from '../cmd/flags/options.js';
 import type { Sql } from '../db/connection.js';
 import { seedEvent } from '../harness/workloads/event.js';
 import { startServers } from '../harness/race/servers.js';

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { integer } from '../cmd/options.js';
+import { integer } from '../cmd/flags/options.js';
 import { openDatabase } from '../harness/database/database.js';
 import { toolVersion } from '../harness/model/paths.js';
 import { hotRows, measureCeiling, measurePaths } from './ceiling.js';

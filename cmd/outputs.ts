@@ -6,17 +6,17 @@ import type { StrategyResult } from '../harness/model/result-schema.js';
 import { writeResultFile } from '../harness/results/results-file.js';
 import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import { ensureWritableFolder } from '../harness/results/writable.js';
-import { parameterRows } from './ci-facts.js';
-import type { CiFlags } from './ci-options.js';
-import { writeSummary } from './ci-output.js';
-import { junitXml, resultCases, verdictProperties } from './junit.js';
-import type { ProgressFormat } from './options.js';
-import { outcomeFooter } from './outcome-text.js';
-import type { ProgressChoice } from './progress-view-types.js';
-import { wantsDashboard } from './progress-view.js';
-import { runMessages, type RunMessages } from './run-messages.js';
-import { runSummary } from './summary-md.js';
-import { writeReport } from './write-report.js';
+import { parameterRows } from './output/ci-facts.js';
+import type { CiFlags } from './flags/ci-options.js';
+import { writeSummary } from './output/ci-output.js';
+import { junitXml, resultCases, verdictProperties } from './output/junit.js';
+import type { ProgressFormat } from './flags/options.js';
+import { outcomeFooter } from './output/outcome-text.js';
+import type { ProgressChoice } from './progress/progress-view-types.js';
+import { wantsDashboard } from './progress/progress-view.js';
+import { runMessages, type RunMessages } from './output/run-messages.js';
+import { runSummary } from './output/summary-md.js';
+import { writeReport } from './output/write-report.js';
 
 /** What every output of a command that ran load is given at its end: plain values, the outcome decided once. */
 export interface RunEnd {

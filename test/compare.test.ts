@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { formatComparison } from '../cmd/compare.js';
+import { formatComparison } from '../cmd/commands/compare.js';
 import { compareResults, type ComparableResult, type Comparison } from '../harness/analysis/compare.js';
 import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';

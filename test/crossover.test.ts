@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseArguments } from '../cmd/program.js';
-import { pricesLine } from '../cmd/sweep.js';
+import { pricesLine } from '../cmd/commands/sweep.js';
 import { findCrossovers, type CrossoverPoint } from '../harness/analysis/crossover.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import type { RunConfig } from '../harness/model/run-config.js';

@@ -5,7 +5,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
 import { clientContext, type ClientPlan } from '../client-sim/client.js';
 import { shardClients } from '../client-sim/shard.js';
-import { parseShard } from '../cmd/options.js';
+import { parseShard } from '../cmd/flags/options.js';
 import { parseArguments } from '../cmd/program.js';
 import { seedEvent } from '../harness/workloads/event.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';

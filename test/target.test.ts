@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { AuditReport } from '../cmd/audit.js';
+import type { AuditReport } from '../cmd/commands/audit.js';
 import { parseArguments } from '../cmd/program.js';
 import { seedEvent } from '../harness/workloads/event.js';
 import { at } from '../lib/at.js';
