@@ -184,3 +184,35 @@ export function compareSamples(a: readonly number[], b: readonly number[]): Samp
           );
   return { n1, n2, u, p, method, enough, significant: enough && p <= alpha };
 }
+
+/** A median ratio of paired runs (with ÷ without, one per round), its interval, and whether it keeps to a budget. */
+export interface RatioSummary {
+  /** Median over the rounds of with ÷ without, to three decimals. */
+  ratio: number;
+  /** The median's confidence interval, as `summarize` gives it (unbounded below 6 rounds). */
+  low: number;
+  high: number;
+  /**
+   * Against the budget: `within` when the whole interval keeps to it, `over` when none of it
+   * does, `unresolved` when the rounds cannot tell.
+   */
+  budget: 'within' | 'over' | 'unresolved';
+}
+
+/**
+ * The median of the rounds' ratios with its order-statistic interval, judged by `keeps`. Rounds
+ * without a figure (a part not measured) are left out; none at all gives NaN, unresolved.
+ */
+export function ratioSummary(ratios: readonly number[], keeps: (ratio: number) => boolean): RatioSummary {
+  const finite = ratios.filter(Number.isFinite);
+  if (finite.length === 0) return { ratio: NaN, low: NaN, high: NaN, budget: 'unresolved' };
+  const { median, low, high } = summarize(finite);
+  // Three decimals: a budget of 2 % is judged, and shown, closer than two would allow.
+  const round3 = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    ratio: round3(median),
+    low: round3(low),
+    high: round3(high),
+    budget: keeps(low) && keeps(high) ? 'within' : !keeps(low) && !keeps(high) ? 'over' : 'unresolved',
+  };
+}

@@ -16,27 +16,6 @@ export interface DbTime {
   shares: Record<string, number>;
 }
 
-/** An active backend that waits on nothing is running (or waiting for a core, which PostgreSQL cannot tell apart). */
-export const cpuKey = 'CPU';
-/**
- * A transaction held open while the database waits for the app tier's next statement: PostgreSQL
- * reports it as Client:ClientRead, as it does an idle session, so it gets a name of its own.
- */
-export const idleInTransactionKey = 'IdleInTransaction';
-
-interface BackendRow {
-  state: string | null;
-  wait_event_type: string | null;
-  wait_event: string | null;
-}
-
-/** What one sampled backend counts under; undefined when it was idle (not in a transaction). */
-export function waitKey({ state, wait_event_type, wait_event }: BackendRow): string | undefined {
-  if (state === 'idle in transaction' || state === 'idle in transaction (aborted)') return idleInTransactionKey;
-  if (state !== 'active') return undefined;
-  return wait_event_type && wait_event ? `${wait_event_type}:${wait_event}` : cpuKey;
-}
-
 /** Counts as shares of their sum, rounded to 4 decimals, largest first. */
 export function sharesOf(counts: ReadonlyMap<string, number>): Record<string, number> {
   const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
@@ -65,6 +44,30 @@ export function openWaitSampler(url: string, intervalMs: number): WaitSampler {
   };
 }
 
+/**
+ * The run's busy sessions in one snapshot, counted by the key each counts under: grouped by
+ * PostgreSQL, so that a few rows cross per sample however many sessions the servers hold. A
+ * session this role may not see has a null state, and so a null key.
+ */
+function busySessions(sql: Sql, applicationName: string) {
+  // IdleInTransaction: a transaction held open while the database waits for the app tier's next
+  // statement, which PostgreSQL reports as Client:ClientRead, as it does an idle session. CPU: an
+  // active session waiting on nothing runs, or waits for a core, which PostgreSQL cannot tell apart.
+  return sql<{ key: string | null; sessions: number }[]>`
+    select case
+        when state is null then null
+        when state <> 'active' then 'IdleInTransaction'
+        when wait_event is null then 'CPU'
+        else wait_event_type || ':' || wait_event
+      end as key,
+      count(*)::int as sessions
+    from pg_stat_activity
+    where application_name = ${applicationName}
+      and (state is null or state in ('active', 'idle in transaction', 'idle in transaction (aborted)'))
+    group by 1
+  `;
+}
+
 function sampleWaits(sql: Sql, applicationName: string, intervalMs: number): WaitSampling {
   const counts = new Map<string, number>();
   let samples = 0;
@@ -74,14 +77,11 @@ function sampleWaits(sql: Sql, applicationName: string, intervalMs: number): Wai
   const loop = startLoop(
     async () => {
       stepStartedAt = performance.now();
-      const rows = await sql<BackendRow[]>`
-        select state, wait_event_type, wait_event from pg_stat_activity where application_name = ${applicationName}
-      `;
+      const keys = await busySessions(sql, applicationName);
       samples += 1;
-      for (const row of rows) {
-        if (row.state === null) hidden = true;
-        const key = waitKey(row);
-        if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+      for (const { key, sessions } of keys) {
+        if (key === null) hidden = true;
+        else counts.set(key, (counts.get(key) ?? 0) + sessions);
       }
     },
     // Samples start `intervalMs` apart however long each one took, unless one took longer.
