@@ -3,7 +3,7 @@ const layers = '^(cmd|report|harness|server|client-sim|strategies|db|lib)/';
 // Every source file lives in a folder with a place; bench/, test/, scripts/ and examples/ sit above all the layers.
 // vendor/ holds the patched postgres.js that db/ loads, a package like those in node_modules/.
 const known = ['^(cmd|report|harness|server|client-sim|strategies|db|lib|bench|test|scripts|examples)/', '^[^/]+$', 'node_modules/', '^vendor/'];
-const ui = ['^cmd/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
+const ui = ['^cmd/progress/tui/', '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -58,12 +58,89 @@ module.exports = {
       to: { path: '^(cmd|report)/' },
     },
     {
+      name: 'harness-model-is-its-floor',
+      severity: 'error',
+      comment:
+        "harness/model/ declares what the rest of the harness shares (the result format, a run's settings, the findings): it imports nothing of the harness above it.",
+      from: { path: '^harness/model/' },
+      to: { path: '^harness/', pathNot: '^harness/model/' },
+    },
+    {
+      name: 'harness-analysis-is-pure',
+      severity: 'error',
+      comment:
+        'harness/analysis/ turns results into numbers and verdicts: no I/O (no node: modules, no database), and nothing of the harness but the model, so any front end can call it on any file.',
+      from: { path: '^harness/analysis/' },
+      to: {
+        path: ['^harness/(?!model/|analysis/)', '^(db|server)/', '^client-sim/(runner|client|http-call|transport|direct)\\.ts$', '^vendor/'],
+      },
+    },
+    {
+      name: 'harness-analysis-no-io',
+      severity: 'error',
+      comment: 'harness/analysis/ reads and writes nothing: it gets values and returns values.',
+      from: { path: '^harness/analysis/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'harness-results-below-the-race',
+      severity: 'error',
+      comment: 'harness/results/ reads, writes and merges result files for any command: it knows the model and the analyses, never how a race runs.',
+      from: { path: '^harness/results/' },
+      to: { path: '^harness/(race|workloads|database)/' },
+    },
+    {
+      name: 'harness-parts-below-the-race',
+      severity: 'error',
+      comment:
+        'The database, the workloads and the history are parts the race puts together: none of them reaches up into harness/race/, so each can be used and tested without a race.',
+      from: { path: '^harness/(database|workloads|history|results|analysis|model)/' },
+      to: { path: '^harness/race/' },
+    },
+    {
+      name: 'harness-only-the-race-runs-servers-and-clients',
+      severity: 'error',
+      comment: 'Only harness/race/ starts servers and simulated clients; the other parts of the harness see them as types and plain values.',
+      from: { path: '^harness/', pathNot: '^harness/race/' },
+      to: { path: ['^server/', '^client-sim/(runner|client|open-loop|direct|transport)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'report-not-cmd',
       severity: 'error',
       comment:
         'report/ turns results into an HTML file for any front end (the CLI, the bench): it reads harness/ and knows nothing of the command line.',
       from: { path: '^report/' },
       to: { path: '^cmd/' },
+    },
+    {
+      name: 'cmd-commands-apart',
+      severity: 'error',
+      comment:
+        'A command is one thing a user asks for: what two commands share lives in flags/, output/, progress/ or the root, never in another command.',
+      from: { path: '^cmd/commands/' },
+      to: { path: '^cmd/commands/' },
+    },
+    {
+      name: 'cmd-printers-take-plain-values',
+      severity: 'error',
+      comment:
+        'output/ and progress/ print values they are given: they know neither the flags nor the commands nor the wiring at the root of cmd/, so any command can use them and a test can call them with plain values.',
+      from: { path: '^cmd/(output|progress)/' },
+      to: { path: '^cmd/(commands/|flags/|[^/]+$)' },
+    },
+    {
+      name: 'cmd-flags-only-parse',
+      severity: 'error',
+      comment: 'flags/ turns the command line into typed values and knows nothing else of cmd/.',
+      from: { path: '^cmd/flags/' },
+      to: { path: '^cmd/', pathNot: '^cmd/flags/' },
+    },
+    {
+      name: 'ink-only-in-the-dashboard',
+      severity: 'error',
+      comment: 'ink and react draw the dashboard, cmd/progress/tui/; every other printer writes plain text.',
+      from: { pathNot: ['^cmd/progress/tui/', '^test/', 'node_modules/'] },
+      to: { path: '(^|/)node_modules/(ink|ink-[^/]+|react|react-[^/]+|@types/react)/' },
     },
     {
       name: 'ui-only-in-cmd',

@@ -40,7 +40,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['cmd/tui/**/*.{ts,tsx}', 'test/**/*.tsx'],
+    files: ['cmd/progress/tui/**/*.{ts,tsx}', 'test/**/*.tsx'],
     extends: [reactHooks.configs.flat.recommended],
   },
   {

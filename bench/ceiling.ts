@@ -1,8 +1,8 @@
-import { seedEvent } from '../harness/event.js';
+import { seedEvent } from '../harness/workloads/event.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
-import type { Via } from '../harness/direct.js';
+import type { Via } from '../harness/model/run-config.js';
 import { atomicScript, readThenClaimScript, runPgbench } from './pgbench.js';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
 import { groupBy, median, round2 } from './stats.js';

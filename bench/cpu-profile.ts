@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { projectPath } from '../harness/paths.js';
+import { projectPath } from '../harness/model/paths.js';
 
 /** The parts of a V8 `.cpuprofile` (as `node --cpu-prof` writes it) that a summary reads. */
 interface CpuProfile {

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '../harness/paths.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { readResultFile } from '../harness/results-file.js';
+import { projectPath } from '../harness/model/paths.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { readResultFile } from '../harness/results/results-file.js';
 import { at } from '../lib/at.js';
 import { cpuSplit, ownTicks, sampleCpu, treeTicks, watchPeakRss, type CpuSample, type CpuSplit } from './proc.js';
 
@@ -29,7 +29,7 @@ export interface CliOptions {
   nodeArgs?: string[];
 }
 
-/** The `--progress json` lines' types (cmd/progress-json.ts), one object per line. */
+/** The `--progress json` lines' types (cmd/progress/progress-json.ts), one object per line. */
 function progressTypes(lines: string[]): string[] {
   // Other stderr lines (the files written, a warning) are not progress.
   return lines.filter((line) => line.startsWith('{"type":')).map((line) => (JSON.parse(line) as { type: string }).type);

@@ -1,51 +1,48 @@
 import { cpus } from 'node:os';
-import { summarize } from '../harness/stats.js';
+import { ratioSummary, type RatioSummary } from '../harness/analysis/stats.js';
+import { at } from '../lib/at.js';
 import { runEvento, type CliOptions, type CliRun } from './evento-cli.js';
-import { median, round2 } from './stats.js';
+import { median } from './stats.js';
 
 /** Goodput and CPU per reservation with and without a flag (`--history`, `--sample-ms`), for one strategy. */
-export interface FlagOverhead {
+export interface FlagOverhead extends RatioSummary {
   strategy: string;
-  /** Medians over the rounds, reservations per second. */
+  /** Medians over the rounds, reservations per second; the ratio and its budget (with ≥ (1 - cost) × without) are goodput's. */
   without: number;
   with: number;
-  /** Median over the rounds of with ÷ without, each round's pair run back to back. */
-  ratio: number;
-  /** The median ratio's 95 % confidence interval (unbounded below 6 rounds). */
-  low: number;
-  high: number;
-  /**
-   * Against the budget (with ≥ `budget` × without): `within` when the whole interval is at or
-   * above it, `over` when the whole interval is below, `unresolved` when the rounds cannot tell.
-   */
-  budget: 'within' | 'over' | 'unresolved';
   rounds: { without: number; with: number }[];
   /**
-   * Where the CPU went, in µs per reservation, medians over the runs: evento's CLI and its
-   * servers together and apart (clients: the CLI's own process), and PostgreSQL (NaN when the
-   * database does not run on this machine).
+   * Where the CPU went, in µs per reservation, medians over the runs: all processes, evento's CLI
+   * and its servers together and apart (clients: the CLI's own process), and PostgreSQL (NaN when
+   * the database does not run on this machine).
    */
   cpuPerReservation: Record<CpuPart, { without: number; with: number }>;
+  /** Each part's CPU per reservation with ÷ without, by round; the budget (with ≤ (1 + cost) × without) is judged on `all` alone. */
+  cpuRatios: Record<CpuPart, RatioSummary>;
+  /** Each round's CPU per reservation, µs, by part. */
+  cpuRounds: { without: Record<CpuPart, number>; with: Record<CpuPart, number> }[];
 }
 
 /** Goodput with and without `--history`, and the operations each history held. */
 export type HistoryOverhead = FlagOverhead & { operations: number[] };
 
-export const historyBudget = 0.9;
-/** Sampling the database's waits (--sample-ms, default 10) may cost at most 2 % of goodput. */
-export const samplingBudget = 0.98;
+/** Recording a history may cost at most 10 %: of goodput, and of CPU per reservation. */
+export const historyCost = 0.1;
+/** Sampling the database's waits (--sample-ms, default 10) may cost at most 2 %: of goodput, and of CPU per reservation. */
+export const samplingCost = 0.02;
 const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
 
-const cpuParts = ['evento', 'clients', 'servers', 'postgres'] as const;
-type CpuPart = (typeof cpuParts)[number];
+const cpuParts = ['all', 'evento', 'clients', 'servers', 'postgres'] as const;
+export type CpuPart = (typeof cpuParts)[number];
 
 /** A run's CPU per reservation, in µs, from its share of all cores while the clients ran; NaN where not measured. */
 export function cpuPerReservation(run: CliRun, postgresMeasured: boolean): Record<CpuPart, number> {
   const microseconds = (percent = NaN) => ((percent / 100) * cpus().length * 1_000_000) / run.result.outcome.reservations_per_s;
   const { cpu } = run;
   return {
+    all: postgresMeasured ? microseconds(cpu && cpu.harness + cpu.postgres) : NaN,
     evento: microseconds(cpu?.harness),
     clients: microseconds(cpu?.cli),
     servers: microseconds(cpu && cpu.harness - cpu.cli),
@@ -62,7 +59,7 @@ type OverheadOptions = Omit<CliOptions, 'limitMs'> & { runs: number; seconds: nu
  */
 async function measureFlagOverhead(
   options: OverheadOptions,
-  flag: { name: string; without: string[]; with: string[]; budget: number },
+  flag: { name: string; without: string[]; with: string[]; cost: number },
   onRun: (strategy: string, run: CliRun, flagged: boolean) => void = () => undefined,
 ): Promise<FlagOverhead[]> {
   const args = ['--clients', '64', '--servers', '2', '--hotels', '3', '--rooms', String(rooms), '--think-ms', '0', '--pick', 'random', '--warmup', '1s'];
@@ -82,24 +79,35 @@ async function measureFlagOverhead(
         cpu[side].push(cpuPerReservation(run, options.postgresPid !== undefined));
         onRun(strategy, run, flagged);
       }
-      options.log(`${flag.name} round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with`);
+      const allCpu = (side: 'without' | 'with') => Math.round(at(cpu[side], round - 1).all);
+      options.log(
+        `${flag.name} round ${round} ${strategy}: ${goodput.without} res/s without, ${goodput.with} with; ` +
+          `CPU, all processes: ${allCpu('without')} µs/res without, ${allCpu('with')} with`,
+      );
       rounds.push(goodput);
     }
+    const cpuRounds = cpu.without.map((without, index) => ({ without, with: at(cpu.with, index) }));
     const mediansOf = (part: CpuPart) => ({
       without: median(cpu.without.map((run) => run[part])),
       with: median(cpu.with.map((run) => run[part])),
     });
-    const ratios = summarize(rounds.map((r) => (r.without > 0 ? r.with / r.without : 0)));
+    const cpuRatioOf = (part: CpuPart) =>
+      ratioSummary(
+        cpuRounds.map((round) => round.with[part] / round.without[part]),
+        (ratio) => ratio <= 1 + flag.cost,
+      );
     overheads.push({
       strategy,
       without: median(rounds.map((r) => r.without)),
       with: median(rounds.map((r) => r.with)),
-      ratio: round2(ratios.median),
-      low: round2(ratios.low),
-      high: round2(ratios.high),
-      budget: ratios.low >= flag.budget ? 'within' : ratios.high < flag.budget ? 'over' : 'unresolved',
+      ...ratioSummary(
+        rounds.map((r) => (r.without > 0 ? r.with / r.without : 0)),
+        (ratio) => ratio >= 1 - flag.cost,
+      ),
       rounds,
       cpuPerReservation: Object.fromEntries(cpuParts.map((part) => [part, mediansOf(part)])) as FlagOverhead['cpuPerReservation'],
+      cpuRatios: Object.fromEntries(cpuParts.map((part) => [part, cpuRatioOf(part)])) as FlagOverhead['cpuRatios'],
+      cpuRounds,
     });
   }
   return overheads;
@@ -110,7 +118,7 @@ export async function measureHistoryOverhead(options: OverheadOptions): Promise<
   const operations = new Map<string, number[]>();
   const overheads = await measureFlagOverhead(
     options,
-    { name: 'history', without: [], with: ['--history'], budget: historyBudget },
+    { name: 'history', without: [], with: ['--history'], cost: historyCost },
     (strategy, run, flagged) => {
       if (flagged) operations.set(strategy, [...(operations.get(strategy) ?? []), run.result.history?.operations ?? 0]);
     },
@@ -120,5 +128,5 @@ export async function measureHistoryOverhead(options: OverheadOptions): Promise<
 
 /** What sampling the database's waits at the default interval costs, against no sampling. */
 export function measureSamplingOverhead(options: OverheadOptions): Promise<FlagOverhead[]> {
-  return measureFlagOverhead(options, { name: 'wait sampling', without: ['--sample-ms', '0'], with: ['--sample-ms', '10'], budget: samplingBudget });
+  return measureFlagOverhead(options, { name: 'wait sampling', without: ['--sample-ms', '0'], with: ['--sample-ms', '10'], cost: samplingCost });
 }

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reportCommand } from '../cmd/write-report.js';
-import { projectPath } from '../harness/paths.js';
-import type { StrategyResult } from '../harness/result-schema.js';
+import { reportCommand } from '../cmd/commands/report.js';
+import { projectPath } from '../harness/model/paths.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';
 
 /** What the report's two budgets measured: a race's report under 1 MB, `evento report` over 1,000 files under 2 s. */

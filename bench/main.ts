@@ -6,11 +6,11 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { integer } from '../cmd/options.js';
-import { openDatabase } from '../harness/database.js';
-import { toolVersion } from '../harness/paths.js';
+import { integer } from '../cmd/flags/options.js';
+import { openDatabase } from '../harness/database/database.js';
+import { toolVersion } from '../harness/model/paths.js';
 import { hotRows, measureCeiling, measurePaths } from './ceiling.js';
-import { historyBudget, measureHistoryOverhead, measureSamplingOverhead, samplingBudget } from './history.js';
+import { historyCost, measureHistoryOverhead, measureSamplingOverhead, samplingCost } from './history.js';
 import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
@@ -19,8 +19,7 @@ import { postmasterOf } from './proc.js';
 import {
   ceilingSummary,
   formatCeiling,
-  formatFlagCpu,
-  formatFlagOverhead,
+  flagOverheadText,
   formatLoadgen,
   formatOriginal,
   formatProfile,
@@ -154,24 +153,20 @@ try {
   }
   if (settings.phases.includes('history')) {
     const overheads = await measureHistoryOverhead({ ...common, runs: settings.runs, seconds: settings.seconds, log });
-    out(
-      `\nHistory overhead: the ratio of goodput with --history to without, think 0, ${settings.seconds} s per run; ${medianOf}.\n` +
-        `Budget: with ≥ ${historyBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
-    );
-    out(formatFlagOverhead(overheads));
-    out("CPU per reservation, µs, medians over the runs: evento's clients (its CLI process), its servers, and PostgreSQL.");
-    out(formatFlagCpu(overheads));
+    out(`\nHistory overhead: --history against none, think 0, ${settings.seconds} s per run, ${settings.runs} rounds.`);
+    out(flagOverheadText(overheads, historyCost, "evento's clients (its CLI process), its servers, and PostgreSQL"));
     report.history = overheads;
   }
   if (settings.phases.includes('sampling')) {
     const overheads = await measureSamplingOverhead({ ...common, runs: settings.runs, seconds: settings.seconds, log });
+    out(`\nWait sampling: --sample-ms 10 against --sample-ms 0, think 0, ${settings.seconds} s per run, ${settings.runs} rounds.`);
     out(
-      `\nWait sampling: the ratio of goodput with --sample-ms 10 to --sample-ms 0, think 0, ${settings.seconds} s per run; ${medianOf}.\n` +
-        `Budget: with ≥ ${samplingBudget * 100}% of without, met or missed only when the ratio's 95% interval lies on one side of it.`,
+      flagOverheadText(
+        overheads,
+        samplingCost,
+        "evento's clients (its CLI process, the sampler among them), its servers, and PostgreSQL (the sampler's backend among them)",
+      ),
     );
-    out(formatFlagOverhead(overheads));
-    out("CPU per reservation, µs, medians over the runs: evento's clients (its CLI process, the sampler among them), its servers, and PostgreSQL.");
-    out(formatFlagCpu(overheads));
     report.sampling = overheads;
   }
   if (settings.phases.includes('loadgen')) {

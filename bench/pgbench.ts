@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
-import type { SeededEvent } from '../harness/event.js';
+import type { SeededEvent } from '../harness/model/seeded-event.js';
 import { postgresTarget, type Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';

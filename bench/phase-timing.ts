@@ -2,8 +2,8 @@
 // process, in CPU per reservation, without the database's own time in the way: the same calls,
 // timed and untimed, interleaved over rounds, on a pool whose connection is always free.
 import { connect } from '../db/connection.js';
-import { openDatabase } from '../harness/database.js';
-import { median } from '../harness/stats.js';
+import { openDatabase } from '../harness/database/database.js';
+import { median } from '../harness/analysis/stats.js';
 import { onOwnConnection } from '../strategies/own-connection.js';
 import { createPhaseRecorder, startPhaseTimer, type PhaseRecorder } from '../strategies/phases.js';
 

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
-import { median } from '../harness/stats.js';
+import { median, type RatioSummary } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
-import type { FlagOverhead, HistoryOverhead } from './history.js';
+import type { CpuPart, FlagOverhead, HistoryOverhead } from './history.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
@@ -145,8 +145,13 @@ export function formatReportBench(bench: ReportBench): string {
   return table.toString();
 }
 
+const intervalText = (summary: RatioSummary, digits: number) =>
+  Number.isFinite(summary.low) ? `${summary.low.toFixed(digits)}–${summary.high.toFixed(digits)}` : Number.isNaN(summary.low) ? '-' : 'n < 6';
+const budgetText = (summary: RatioSummary) => ({ within: 'yes', over: 'NO', unresolved: 'not shown' })[summary.budget];
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+
 /** Goodput with and without a flag; a history's runs also say how many operations they recorded. */
-export function formatFlagOverhead(overheads: (FlagOverhead | HistoryOverhead)[]): string {
+function formatFlagGoodput(overheads: (FlagOverhead | HistoryOverhead)[]): string {
   const operations = overheads.some((overhead) => 'operations' in overhead);
   const table = new Table({
     head: ['strategy', 'without res/s', 'with res/s', 'ratio', '95% interval', ...(operations ? ['operations'] : []), 'within budget'],
@@ -159,25 +164,63 @@ export function formatFlagOverhead(overheads: (FlagOverhead | HistoryOverhead)[]
       roundedCount(overhead.without),
       roundedCount(overhead.with),
       ratioText(overhead.ratio),
-      Number.isFinite(overhead.low) ? `${ratioText(overhead.low)}–${ratioText(overhead.high)}` : 'n < 6',
+      intervalText(overhead, 2),
       ...('operations' in overhead ? [roundedCount(median(overhead.operations))] : []),
-      { within: 'yes', over: 'NO', unresolved: 'not shown' }[overhead.budget],
+      budgetText(overhead),
     ]);
   }
   return table.toString();
 }
 
-/** Where the CPU went with and without a flag, per reservation. */
-export function formatFlagCpu(overheads: FlagOverhead[]): string {
+const cpuPartNames: [CpuPart, string][] = [
+  ['all', 'all processes'],
+  ['clients', 'clients'],
+  ['servers', 'servers'],
+  ['postgres', 'PostgreSQL'],
+];
+
+/** Where the CPU went with and without a flag, per reservation, by process, each with its ratio and interval; the budget is judged on all processes. */
+function formatFlagCpu(overheads: FlagOverhead[]): string {
   const table = new Table({
-    head: ['strategy', 'clients µs/res without', 'with', 'servers without', 'with', 'PostgreSQL without', 'with'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: ['strategy', 'process', 'without µs/res', 'with µs/res', 'ratio', '95% interval', 'within budget'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
     ...plain,
   });
-  for (const { strategy, cpuPerReservation: cpu } of overheads) {
-    table.push([strategy, ...[cpu.clients, cpu.servers, cpu.postgres].flatMap((part) => [roundedCount(part.without), roundedCount(part.with)])]);
+  for (const { strategy, cpuPerReservation, cpuRatios } of overheads) {
+    for (const [part, name] of cpuPartNames) {
+      const ratio = cpuRatios[part];
+      table.push([
+        part === 'all' ? strategy : '',
+        name,
+        roundedCount(cpuPerReservation[part].without),
+        roundedCount(cpuPerReservation[part].with),
+        Number.isFinite(ratio.ratio) ? ratio.ratio.toFixed(3) : '-',
+        intervalText(ratio, 3),
+        part === 'all' ? budgetText(ratio) : '',
+      ]);
+    }
   }
   return table.toString();
+}
+
+/**
+ * A flag's cost: goodput, then CPU per reservation by process (`parts` says what they are), each
+ * with its budget of `cost`, and one line per strategy to quote.
+ */
+export function flagOverheadText(overheads: (FlagOverhead | HistoryOverhead)[], cost: number, parts: string): string {
+  const summaries = overheads.map(({ strategy, ratio, low, high, cpuRatios: { all } }) => {
+    const goodput = `goodput ×${ratioText(ratio)} (${intervalText({ ratio, low, high, budget: 'unresolved' }, 2)})`;
+    return `${strategy}: CPU per reservation, all processes, ×${Number.isFinite(all.ratio) ? all.ratio.toFixed(3) : '-'} (95% interval ${intervalText(all, 3)}), within ${percent(cost)}: ${budgetText(all)}; ${goodput}`;
+  });
+  return [
+    `Goodput, medians over the rounds; ratio: the median over the rounds of with ÷ without (each round's pair back to back, the order alternating), and its 95% interval.`,
+    `Budget: with ≥ ${percent(1 - cost)} of without, met or missed only when the interval lies on one side of it.`,
+    formatFlagGoodput(overheads),
+    `CPU per reservation, µs, medians over the rounds: all processes, then ${parts}; ratio and interval as above.`,
+    `Budget: all processes with ≤ ${percent(1 + cost)} of without, met or missed only when the interval lies on one side of it.`,
+    formatFlagCpu(overheads),
+    ...summaries,
+  ].join('\n');
 }
 
 export function formatLoadgen(cells: LoadgenCell[]): string {

@@ -1,4 +1,4 @@
-import { median as medianOfSamples } from '../harness/stats.js';
+import { median as medianOfSamples } from '../harness/analysis/stats.js';
 
 /** The middle finite value (the mean of the two middle ones for an even count); NaN for none. */
 export function median(values: number[]): number {

@@ -1,14 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { AssertionFlags } from '../harness/assertions.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { decideOutcome } from '../harness/run-outcome.js';
-import { ensureWritableFolder } from '../harness/writable.js';
-import { judgedAssertions, type CiFlags } from './ci-options.js';
-import { writeRunReports } from './ci-output.js';
-import { outcomeFooter } from './outcome-text.js';
-import type { RunMessages } from './run-messages.js';
-import { writeReport } from './write-report.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import { decideOutcome } from '../harness/analysis/run-outcome.js';
+import { replayCommand } from './output/ci-facts.js';
+import { judgedAssertions, type CiFlags } from './flags/ci-options.js';
+import type { ChosenOutputs, RunEnd } from './outputs.js';
 
 /** Said once, however many runs could not be sampled. */
 const dbTimeHidden =
@@ -16,34 +10,12 @@ const dbTimeHidden =
   '(it needs superuser, pg_read_all_stats or pg_monitor); db_time is null in the result files';
 
 /** The flags every command that runs load ends by. */
-export type EndingFlags = AssertionFlags &
-  CiFlags & { json?: string; report?: string; resultsDir: string; timeout: number; wide?: boolean; progress?: string };
-
-/** Refuses, before anything is measured, a run whose results or outputs could not be written at its end. */
-export async function checkOutputs(flags: EndingFlags): Promise<void> {
-  await ensureWritableFolder(flags.resultsDir, '--results-dir');
-  const outputs: [string, string | undefined][] = [
-    ['--json', flags.json],
-    ['--report', flags.report],
-    ['--junit', flags.junit],
-    ['--summary-md', flags.summaryMd],
-  ];
-  for (const [flag, file] of outputs) if (file !== undefined) await ensureWritableFolder(dirname(file), flag);
-}
+export type EndingFlags = AssertionFlags & CiFlags & { timeout: number };
 
 /** How a command that ran load got to its end, for `finishRun`. */
-export interface RunEnding {
-  /** As JUnit and the summary name it: run, race, sweep or load. */
-  command: string;
-  results: readonly StrategyResult[];
+export interface RunEnding extends Pick<RunEnd, 'command' | 'results' | 'printed' | 'document'> {
   stoppedBy: 'done' | 'timeout' | 'interrupted';
   environmentError?: string;
-  /** What stdout shows above the outcome's footer: the table and what goes with it; empty when nothing ran. */
-  printed: string;
-  /** The result files written as the runs ended. */
-  resultFiles: readonly string[];
-  /** What `--json` holds for this command. */
-  jsonDocument: unknown;
   /** A run against `--target`: it promises only what `--assert-no-overbooking` says. */
   target?: boolean;
   /** A load shard's part, judged with the others by `evento merge`. */
@@ -52,11 +24,12 @@ export interface RunEnding {
 }
 
 /**
- * The one ending of `run`, `race`, `sweep` and `load`: the outcome decided once, the table's
- * footer, the output files, the "wrote" line and the closing lines; returns the exit code.
+ * The one ending of `run`, `race`, `sweep` and `load`: the outcome decided once, every output
+ * finished with it, one "wrote" line for all the files they wrote, and the closing lines; returns
+ * the exit code.
  */
-export async function finishRun(ending: RunEnding, flags: EndingFlags, messages: RunMessages): Promise<number> {
-  const { command, results, resultFiles } = ending;
+export async function finishRun(ending: RunEnding, flags: EndingFlags, { outputs, messages }: ChosenOutputs): Promise<number> {
+  const { command, results } = ending;
   const assertions = judgedAssertions(flags, { target: ending.target === true });
   const outcome = decideOutcome({
     results,
@@ -66,16 +39,11 @@ export async function finishRun(ending: RunEnding, flags: EndingFlags, messages:
     environmentError: ending.environmentError,
     partOfShards: ending.partOfShards,
   });
-  if (ending.printed !== '') process.stdout.write(`${ending.printed}\n${outcomeFooter(outcome)}\n`);
+  const replay = replayCommand(process.argv.slice(2), ending.seed);
+  const end: RunEnd = { command, results, outcome, assertions, replay, printed: ending.printed, document: ending.document };
+  const written: string[] = [];
+  for (const output of outputs) written.push(...(await output.finish(end)));
   if (results.some(({ outcome }) => outcome.db_time === null)) messages.notice('db-time-hidden', dbTimeHidden);
-  // Trials make many files: past a few, their folder and count say where they are in one line.
-  const written = resultFiles.length <= 3 ? [...resultFiles] : [`${resultFiles.length} result files in ${flags.resultsDir}/`];
-  if (flags.json !== undefined) {
-    await writeFile(flags.json, `${JSON.stringify(ending.jsonDocument, null, 2)}\n`);
-    written.push(flags.json);
-  }
-  written.push(...(await writeRunReports(command, results, { outcome, assertions }, flags, { args: process.argv.slice(2), seed: ending.seed })));
-  if (flags.report !== undefined && results.length > 0) written.push(await writeReport(flags.report, [...results], () => flags.resultsDir));
   messages.wrote(written);
   messages.ended(outcome);
   return outcome.exitCode;

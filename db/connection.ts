@@ -19,7 +19,7 @@ export const patchedPostgres = driver.patched;
 /**
  * A URL as postgres.js takes it. A socket directory given the libpq way (`?host=/dir`, as psql
  * and pgbench read it) becomes postgres.js's `path`, which it reads from no URL: local
- * connections then skip TCP. The embedded database is reached so (see harness/embedded-postgres.ts).
+ * connections then skip TCP. The embedded database is reached so (see harness/database/embedded-postgres.ts).
  */
 export function postgresTarget(url: string): { url: string; path?: string } {
   let parsed: URL;

@@ -1,9 +1,9 @@
 import { mergeEncoded } from '../client-sim/metrics.js';
-import { capacities, serviceLevelOf } from '../harness/capacity.js';
-import { groupTrials, rankGroups, type TrialGroup } from '../harness/ranking.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { median } from '../harness/stats.js';
-import { pointLabel, pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/sweep.js';
+import { capacities, serviceLevelOf } from '../harness/analysis/capacity.js';
+import { groupTrials, rankGroups, type TrialGroup } from '../harness/analysis/ranking.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { median } from '../harness/analysis/stats.js';
+import { pointLabel, pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/race/sweep.js';
 import { at } from '../lib/at.js';
 
 /** Lines of one chart over a shared x: one per strategy, null where a strategy has no value. */

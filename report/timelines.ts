@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { readTimelineWindow, type TimelineWindow } from '../harness/witness-timeline.js';
-import { runLabel } from '../harness/workload.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { readTimelineWindow, type TimelineWindow } from '../harness/history/witness-timeline.js';
+import { runLabel } from '../harness/model/workload.js';
 
 /** Timelines a report draws at most: those of results with a witness first, then in the results' order. */
 export const timelinesShown = 6;

@@ -1,6 +1,6 @@
-import { nothingMeasuredLabel } from '../harness/run-outcome.js';
-import type { TrialsVerdict } from '../harness/trial-verdict.js';
-import type { Verdict } from '../harness/result-schema.js';
+import { nothingMeasuredLabel } from '../harness/analysis/run-outcome.js';
+import type { TrialsVerdict } from '../harness/analysis/trial-verdict.js';
+import type { Verdict } from '../harness/model/result-schema.js';
 
 /** Follows the verdict of a strategy that promises nothing, where a legend explains it. */
 export const unsafeMarker = '*';

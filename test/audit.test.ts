@@ -1,8 +1,8 @@
 import t from 'tap';
-import { failedAssertions } from '../harness/assertions.js';
-import { auditEvent, keepRooms, seedEvent } from '../harness/event.js';
-import { verdictOf } from '../harness/result.js';
-import type { StrategyResult } from '../harness/result-schema.js';
+import { failedAssertions } from '../harness/analysis/assertions.js';
+import { auditEvent, keepRooms, seedEvent } from '../harness/workloads/event.js';
+import { verdictOf } from '../harness/analysis/verdict.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { bucketsSingle } from '../strategies/buckets-single.js';

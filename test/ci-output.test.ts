@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import t from 'tap';
 import { convert } from 'xmlbuilder2';
 import { validateXML } from 'xmllint-wasm';
-import { testcaseName } from '../cmd/ci-facts.js';
-import { judgedAssertions } from '../cmd/ci-options.js';
-import { writeRunReports } from '../cmd/ci-output.js';
-import { junitXml, resultCases } from '../cmd/junit.js';
-import { runSummary } from '../cmd/summary-md.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { AssertionFlags } from '../harness/assertions.js';
-import { decideOutcome } from '../harness/run-outcome.js';
+import { testcaseName } from '../cmd/output/ci-facts.js';
+import { judgedAssertions } from '../cmd/flags/ci-options.js';
+import { junitXml, resultCases } from '../cmd/output/junit.js';
+import { junitOutput } from '../cmd/outputs.js';
+import { runSummary } from '../cmd/output/summary-md.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import { decideOutcome } from '../harness/analysis/run-outcome.js';
 import { at } from '../lib/at.js';
 import { readResults, runCli, useDatabase } from './helpers.js';
 
@@ -184,7 +184,8 @@ t.test('a broken promise fails its testcase under --junit alone, and the exit ju
   t.same(judgedBy(judgedAssertions({}, { target: true })).outcome.failures, [], 'a target promises nothing unless told');
   t.equal(judgedBy(judgedAssertions({ junit: 'j.xml' }, { target: true })).outcome.exitCode, 1, 'with --junit, a target is held to it');
   t.equal(judgedBy(judgedAssertions({ assertNoOverbooking: true }, { target: true })).outcome.exitCode, 1, 'as with --assert-no-overbooking');
-  const written = await writeRunReports('race', [broken], own, { junit: join(dir, 'broken.xml') }, { args: ['race'], seed: 9, env: {} });
+  const end = { command: 'race', results: [broken], ...own, replay: 'npx evento race --seed 9', printed: '', document: [broken] };
+  const written = await junitOutput(join(dir, 'broken.xml')).finish(end);
   t.same(written, [join(dir, 'broken.xml')], 'the JUnit file is written');
   t.match(await readFile(join(dir, 'broken.xml'), 'utf8'), /<property name="outcome" value="promise-broken"\/>/, 'naming the outcome');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
-import type { SeededEvent } from '../harness/event.js';
+import type { SeededEvent } from '../harness/model/seeded-event.js';
 import { at } from '../lib/at.js';
 import { slotStrategyNames, strategyNames, tenantContexts } from '../strategies/registry.js';
 import { processesTagged, randomUUID, readResult, runCli, tagGone, useDatabase, waitOf } from './helpers.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Test } from 'tap';
-import type { StrategyResult } from '../harness/result-schema.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';
 import type { ConflictReason } from '../strategies/types.js';
 import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { parseArguments } from '../cmd/program.js';
-import { pricesLine } from '../cmd/sweep.js';
-import { findCrossovers, type CrossoverPoint } from '../harness/crossover.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { RunConfig } from '../harness/run-config.js';
-import { pointLabel, sweepDocument, sweepPoints } from '../harness/sweep.js';
+import { pricesLine } from '../cmd/commands/sweep.js';
+import { findCrossovers, type CrossoverPoint } from '../harness/analysis/crossover.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { RunConfig } from '../harness/model/run-config.js';
+import { pointLabel, sweepDocument, sweepPoints } from '../harness/race/sweep.js';
 import { at } from '../lib/at.js';
 
 // Six trials a side: the U test can reach p = 0.002, far below 0.05, when the samples do not overlap.

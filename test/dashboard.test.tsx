@@ -2,16 +2,16 @@ import type { ReactElement } from 'react';
 import t from 'tap';
 import type { MetricsSnapshot } from '../client-sim/metrics.js';
 import type { LoadResult } from '../client-sim/runner.js';
-import { buildResult } from '../harness/result.js';
-import type { HotelOutcome, StrategyResult } from '../harness/result-schema.js';
-import type { WorkloadName } from '../harness/workload.js';
+import { buildResult } from '../harness/race/result.js';
+import type { HotelOutcome, StrategyResult } from '../harness/model/result-schema.js';
+import type { WorkloadName } from '../harness/model/workload.js';
 import { slotStrategies, strategies } from '../strategies/registry.js';
 import type { StrategyInfo } from '../strategies/types.js';
-import { wantsDashboard } from '../cmd/progress-view.js';
-import { formatResults } from '../cmd/report-table.js';
-import { trialsVerdict } from '../harness/trial-verdict.js';
+import { wantsDashboard } from '../cmd/progress/progress-view.js';
+import { formatResults } from '../cmd/output/report-table.js';
+import { trialsVerdict } from '../harness/analysis/trial-verdict.js';
 import { trialsVerdictText, unsafeLegend, verdictText } from '../report/verdict-text.js';
-import { groupTrials, rankGroups } from '../harness/ranking.js';
+import { groupTrials, rankGroups } from '../harness/analysis/ranking.js';
 import { at } from '../lib/at.js';
 import {
   initialState,
@@ -21,17 +21,17 @@ import {
   type DashboardState,
   type RacePlan,
   type StrategySummary,
-} from '../cmd/tui/dashboard-state.js';
+} from '../cmd/progress/tui/dashboard-state.js';
 import { strategyNamed } from './helpers.js';
 
 // Colours are what the frames are about: force them before ink (and its chalk) load.
 process.env.FORCE_COLOR = '1';
 const { render } = await import('ink-testing-library');
-const { HotelBar } = await import('../cmd/tui/hotel-bar.js');
-const { HotelList } = await import('../cmd/tui/hotel-list.js');
-const { Dashboard } = await import('../cmd/tui/dashboard.js');
-const { App } = await import('../cmd/tui/app.js');
-const { createRaceStore } = await import('../cmd/tui/race-store.js');
+const { HotelBar } = await import('../cmd/progress/tui/hotel-bar.js');
+const { HotelList } = await import('../cmd/progress/tui/hotel-list.js');
+const { Dashboard } = await import('../cmd/progress/tui/dashboard.js');
+const { App } = await import('../cmd/progress/tui/app.js');
+const { createRaceStore } = await import('../cmd/progress/tui/race-store.js');
 
 const red = '\u001b[31m';
 // eslint-disable-next-line no-control-regex -- a colour is an escape sequence, which begins with the ESC control character.

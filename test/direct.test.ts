@@ -1,9 +1,9 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import type { ChaosConfig } from '../harness/chaos.js';
-import type { RaceOptions, RaceRun } from '../harness/race.js';
-import { groupTrials } from '../harness/ranking.js';
-import type { StrategyResult } from '../harness/result-schema.js';
+import type { ChaosConfig } from '../harness/model/faults.js';
+import type { RaceOptions, RaceRun } from '../harness/race/race.js';
+import { groupTrials } from '../harness/analysis/ranking.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { strategies } from '../strategies/registry.js';
 import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase, runOf } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
-import { auditEvent, seedEvent, type SeededEvent } from '../harness/event.js';
-import { replayLog } from '../harness/replay.js';
-import { verdictOf } from '../harness/result.js';
+import { auditEvent, seedEvent } from '../harness/workloads/event.js';
+import { type SeededEvent } from '../harness/model/seeded-event.js';
+import { replayLog } from '../harness/workloads/replay.js';
+import { verdictOf } from '../harness/analysis/verdict.js';
 import { connect, type Db } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { appendReserved, eventLog, loadStream } from '../strategies/event-log.js';

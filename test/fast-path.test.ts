@@ -1,5 +1,5 @@
 import t from 'tap';
-import { seedEvent } from '../harness/event.js';
+import { seedEvent } from '../harness/workloads/event.js';
 import { at } from '../lib/at.js';
 import { serveApp, useDatabase, type AppReply } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { seedEvent } from '../harness/event.js';
-import type { RaceOptions } from '../harness/race.js';
-import { holdsWorkload } from '../harness/room-workloads.js';
+import { seedEvent } from '../harness/workloads/event.js';
+import type { RaceOptions } from '../harness/race/race.js';
+import { holdsWorkload } from '../harness/workloads/room-workloads.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { expireHolds } from '../strategies/hold-lifecycle.js';

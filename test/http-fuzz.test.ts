@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { auditEvent, seedEvent } from '../harness/event.js';
+import { auditEvent, seedEvent } from '../harness/workloads/event.js';
 import { strategyNames } from '../strategies/registry.js';
 import { serveApp, useDatabase } from './helpers.js';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createApp } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
-import { keepRooms, seedEvent } from '../harness/event.js';
+import { keepRooms, seedEvent } from '../harness/workloads/event.js';
 import { findStrategy, strategyNames } from '../strategies/registry.js';
 import { at } from '../lib/at.js';
 import { fieldOf, listingOf, serveApp, useDatabase } from './helpers.js';

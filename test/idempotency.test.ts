@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { seedEvent } from '../harness/event.js';
-import type { RaceOptions } from '../harness/race.js';
-import type { StrategyResult } from '../harness/result-schema.js';
+import { seedEvent } from '../harness/workloads/event.js';
+import type { RaceOptions } from '../harness/race/race.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { at } from '../lib/at.js';
 import { atomic } from '../strategies/atomic.js';
 import { naiveSlots } from '../strategies/naive-slots.js';

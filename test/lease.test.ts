@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { reconcileWrites } from '../harness/chaos.js';
-import { seedEvent } from '../harness/event.js';
-import { projectPath } from '../harness/paths.js';
-import { startServers, type ServerFleet } from '../harness/servers.js';
+import { reconcileWrites } from '../harness/race/chaos.js';
+import { seedEvent } from '../harness/workloads/event.js';
+import { projectPath } from '../harness/model/paths.js';
+import { startServers, type ServerFleet } from '../harness/race/servers.js';
 import { at } from '../lib/at.js';
 import { connect } from '../db/connection.js';
 import { idempotency, sweepExpiredKeys } from '../server/idempotency.js';

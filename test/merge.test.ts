@@ -3,10 +3,10 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
 import { createMetrics } from '../client-sim/metrics.js';
 import type { Shard } from '../client-sim/shard.js';
-import { UsageError } from '../harness/errors.js';
-import { auditOfHotels } from '../harness/event.js';
-import { mergePartOf, mergeParts, type MergePart } from '../harness/merge.js';
-import { buildResult, paramsOf } from '../harness/result.js';
+import { UsageError } from '../harness/model/errors.js';
+import { auditOfHotels } from '../harness/workloads/event.js';
+import { mergePartOf, mergeParts, type MergePart } from '../harness/results/merge.js';
+import { buildResult, paramsOf } from '../harness/race/result.js';
 import { at } from '../lib/at.js';
 import { contendedRace, strategyNamed, waitOf } from './helpers.js';
 

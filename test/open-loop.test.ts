@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { OpenLoopPlan } from '../client-sim/arrivals.js';
 import { mergeEncoded } from '../client-sim/metrics.js';
-import { capacities } from '../harness/capacity.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { RunConfig } from '../harness/run-config.js';
+import { capacities } from '../harness/analysis/capacity.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { RunConfig } from '../harness/model/run-config.js';
 import { at } from '../lib/at.js';
 import { raceIn, roomRuns, runCli, strategyNamed, useDatabase, waitOf } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { RunStatus } from '../harness/run-outcome.js';
+import type { RunStatus } from '../harness/analysis/run-outcome.js';
 import { at } from '../lib/at.js';
 import { readResult, runCli, useDatabase, type CliRun } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { projectPath } from '../harness/paths.js';
+import { projectPath } from '../harness/model/paths.js';
 import { claimStatement, runCli, useDatabase } from './helpers.js';
 
 // evento as a dependency of another project: packed, installed from the tarball into an empty

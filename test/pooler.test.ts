@@ -1,8 +1,8 @@
 import t from 'tap';
-import { EnvironmentError } from '../harness/errors.js';
-import { pgbouncerBinary } from '../harness/pooler.js';
-import { runRace, type RaceRun } from '../harness/race.js';
-import type { RunConfig } from '../harness/run-config.js';
+import { EnvironmentError } from '../harness/model/errors.js';
+import { pgbouncerBinary } from '../harness/database/pooler.js';
+import { runRace, type RaceRun } from '../harness/race/race.js';
+import type { RunConfig } from '../harness/model/run-config.js';
 import { findTenantContext } from '../strategies/registry.js';
 import { contendedRace, countOf, roomRuns, strategyNamed, useDatabase, runOf } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import { resultFormat, type StrategyResult } from '../harness/result-schema.js';
+import { resultFormat, type StrategyResult } from '../harness/model/result-schema.js';
 
 /** What a fixture varies; the rest is a small race's, as `evento run` writes it. */
 export interface SampleOptions {

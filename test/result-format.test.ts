@@ -2,13 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { createMetrics } from '../client-sim/metrics.js';
-import { junitXml, resultCases, verdictProperties } from '../cmd/junit.js';
-import { formatResults } from '../cmd/report-table.js';
-import { runSummary } from '../cmd/summary-md.js';
-import { mergePartOf, mergeParts } from '../harness/merge.js';
-import { groupTrials } from '../harness/ranking.js';
-import { resultFormat, resultOf, schemaFields, type StrategyResult } from '../harness/result-schema.js';
-import { decideOutcome } from '../harness/run-outcome.js';
+import { junitXml, resultCases, verdictProperties } from '../cmd/output/junit.js';
+import { formatResults } from '../cmd/output/report-table.js';
+import { runSummary } from '../cmd/output/summary-md.js';
+import { mergePartOf, mergeParts } from '../harness/results/merge.js';
+import { groupTrials } from '../harness/analysis/ranking.js';
+import { resultFormat, resultOf, schemaFields, type StrategyResult } from '../harness/model/result-schema.js';
+import { decideOutcome } from '../harness/analysis/run-outcome.js';
 import { at } from '../lib/at.js';
 import { renderReport } from '../report/html.js';
 import { reportData } from '../report/report-data.js';
@@ -16,7 +16,7 @@ import { trialsVerdictText } from '../report/verdict-text.js';
 import { runCli } from './helpers.js';
 import { sampleResult, type SampleOptions } from './result-fixtures.js';
 
-/** A result as the first release wrote it (harness/result.ts at 7168df3): no format, workload, time to reservation or histograms. */
+/** A result as the first release wrote it (harness/race/result.ts at 7168df3): no format, workload, time to reservation or histograms. */
 const firstRelease = {
   tool: { name: 'evento', version: '0.1.0' },
   started_at: '2026-11-21T23:30:00.000Z',

@@ -2,10 +2,10 @@ import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import t from 'tap';
 import { parseArguments } from '../cmd/program.js';
-import { runConfigOf } from '../cmd/run-flags.js';
-import { UsageError } from '../harness/errors.js';
-import { projectPath } from '../harness/paths.js';
-import { serverConfigOf, startServers } from '../harness/servers.js';
+import { runConfigOf } from '../cmd/flags/run-flags.js';
+import { UsageError } from '../harness/model/errors.js';
+import { projectPath } from '../harness/model/paths.js';
+import { serverConfigOf, startServers } from '../harness/race/servers.js';
 import { ServerConfigError, serverConfig, serverConfigVariable } from '../server/config.js';
 import type { ServerMessage } from '../server/main.js';
 

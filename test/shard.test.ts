@@ -5,11 +5,11 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import t from 'tap';
 import { clientContext, type ClientPlan } from '../client-sim/client.js';
 import { shardClients } from '../client-sim/shard.js';
-import { parseShard } from '../cmd/options.js';
+import { parseShard } from '../cmd/flags/options.js';
 import { parseArguments } from '../cmd/program.js';
-import { seedEvent } from '../harness/event.js';
-import type { StrategyResult } from '../harness/result-schema.js';
-import { startServers } from '../harness/servers.js';
+import { seedEvent } from '../harness/workloads/event.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import { startServers } from '../harness/race/servers.js';
 import { randomUUID, readResult, runCli, useDatabase } from './helpers.js';
 
 // Sharded load: N load hosts with one seed send exactly the demand one host would.

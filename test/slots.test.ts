@@ -1,7 +1,7 @@
 import t from 'tap';
-import { migrate } from '../harness/migrations.js';
-import type { RaceOptions } from '../harness/race.js';
-import { seedSlots } from '../harness/slots-workload.js';
+import { migrate } from '../harness/database/migrations.js';
+import type { RaceOptions } from '../harness/race/race.js';
+import { seedSlots } from '../harness/workloads/slots-workload.js';
 import { connect } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { exclusionOnConflict } from '../strategies/exclusion-on-conflict.js';

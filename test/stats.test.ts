@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { alpha, compareSamples, median, smallestP, summarize } from '../harness/stats.js';
+import { alpha, compareSamples, median, ratioSummary, smallestP, summarize } from '../harness/analysis/stats.js';
 
 // Ten goodputs with some spread, and the same run 30% faster and 30% slower.
 const base = [412, 398, 455, 430, 371, 441, 402, 425, 389, 460];
@@ -106,4 +106,21 @@ t.test('the exact p equals a count of every split, ties included', async (t) => 
     { seed: 20240611, numRuns: 300 },
   );
   t.pass('300 random small samples with ties agree');
+});
+
+t.test('a ratio keeps to its budget only when its whole interval does, and breaks it only when its whole interval does', async (t) => {
+  const atMost2Percent = (ratio: number) => ratio <= 1.02;
+  const cheap = ratioSummary([1.004, 1.012, 0.998, 1.009, 1.001, 1.015], atMost2Percent);
+  t.equal(cheap.budget, 'within', `every round under 2 %: ${JSON.stringify(cheap)}`);
+  t.equal(cheap.ratio, 1.007, 'the median of the rounds, to three decimals');
+  t.same([cheap.low, cheap.high], [0.998, 1.015], 'six rounds: the interval from the lowest to the highest');
+  const costly = ratioSummary([1.05, 1.04, 1.08, 1.03, 1.06, 1.05], atMost2Percent);
+  t.equal(costly.budget, 'over', `a 5 % cost in every round is caught: ${JSON.stringify(costly)}`);
+  t.equal(ratioSummary([1.0, 1.01, 1.03, 1.0, 1.04, 1.01], atMost2Percent).budget, 'unresolved', 'an interval across the limit shows neither');
+  const few = ratioSummary([1.0, 1.0, 1.0], atMost2Percent);
+  t.same([few.low, few.high, few.budget], [-Infinity, Infinity, 'unresolved'], 'under 6 rounds there is no interval, and no verdict');
+  const unmeasured = ratioSummary([NaN, NaN], atMost2Percent);
+  t.ok(Number.isNaN(unmeasured.ratio) && unmeasured.budget === 'unresolved', 'a part never measured has no ratio');
+  const goodput = ratioSummary([0.97, 0.96, 0.95, 0.97, 0.94, 0.96], (ratio) => ratio >= 0.98);
+  t.equal(goodput.budget, 'over', 'a lower bound works the same way: goodput 4 % lower in every round breaks a 2 % budget');
 });

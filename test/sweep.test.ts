@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import t, { type Test } from 'tap';
-import type { StrategyResult } from '../harness/result-schema.js';
-import type { sweepDocument } from '../harness/sweep.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { sweepDocument } from '../harness/race/sweep.js';
 import { runCli } from './helpers.js';
 
 type SweepJson = ReturnType<typeof sweepDocument>;

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { connect, type Db } from '../db/connection.js';
-import { runRace, type RaceRun } from '../harness/race.js';
-import type { RunConfig } from '../harness/run-config.js';
-import { tenantRoleUrl } from '../harness/tenant-role.js';
-import { seedTenants, tenantsWorkload } from '../harness/tenants-workload.js';
+import { runRace, type RaceRun } from '../harness/race/race.js';
+import type { RunConfig } from '../harness/model/run-config.js';
+import { tenantRoleUrl } from '../harness/database/tenant-role.js';
+import { seedTenants, tenantsWorkload } from '../harness/workloads/tenants-workload.js';
 import { at } from '../lib/at.js';
 import { findTenantContext } from '../strategies/registry.js';
 import { countOf, contendedRace, randomUUID, serveApp, useDatabase, runOf } from './helpers.js';

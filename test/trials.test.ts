@@ -2,8 +2,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { groupTrials, rankGroups } from '../harness/ranking.js';
-import type { StrategyResult } from '../harness/result-schema.js';
+import { groupTrials, rankGroups } from '../harness/analysis/ranking.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { StrategyResult } from '../harness/result-schema.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { runCli, useDatabase } from './helpers.js';
 
 const database = await useDatabase(t);

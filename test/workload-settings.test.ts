@@ -1,10 +1,10 @@
 import t from 'tap';
 import { parseArguments, type Invocation } from '../cmd/program.js';
-import { UsageError } from '../harness/errors.js';
-import { paramsOf } from '../harness/result.js';
-import { resultOf } from '../harness/result-schema.js';
-import { roomSettingsUsed } from '../harness/room-workloads.js';
-import { workloadSettings } from '../harness/workload-settings.js';
+import { UsageError } from '../harness/model/errors.js';
+import { paramsOf } from '../harness/race/result.js';
+import { resultOf } from '../harness/model/result-schema.js';
+import { roomSettingsUsed } from '../harness/workloads/room-workloads.js';
+import { workloadSettings } from '../harness/model/workload-settings.js';
 import { sampleResult } from './result-fixtures.js';
 
 /** The one line `workloadSettings` refuses `input` with. */

@@ -1,0 +1,258 @@
+import { at } from '../../lib/at.js';
+import type { Capacity } from '../analysis/capacity.js';
+import { findCrossovers, type Crossover } from '../analysis/crossover.js';
+import { openDatabase } from '../database/database.js';
+import { toolVersion } from '../model/paths.js';
+import { prepareRace, trialOrder, type RaceOptions, type RaceRun } from './race.js';
+import type { RaceHooks } from '../model/race-hooks.js';
+import { groupTrials } from '../analysis/ranking.js';
+import { median } from '../analysis/stats.js';
+import type { RunParams, StrategyResult, SweepCoordinates } from '../model/result-schema.js';
+import type { RunConfig, ThinkRange } from '../model/run-config.js';
+
+export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'rooms', 'pool-size', 'servers', 'rate'] as const;
+export type AxisName = (typeof axisNames)[number];
+
+/** One swept flag and its values, in the order the user listed them. */
+export type SweepAxis = { name: Exclude<AxisName, 'think-ms'>; values: number[] } | { name: 'think-ms'; values: ThinkRange[] };
+
+/** One combination of the axes' values and the configuration it runs with. */
+export interface SweepPoint {
+  coordinates: SweepCoordinates;
+  config: RunConfig;
+}
+
+/** Rooms per hotel in a fixed-time sweep: more than its clients can book, so no point sells out. */
+export const unlimitedRooms = 1_000_000;
+
+export const valueText = (value: number | ThinkRange) => (typeof value === 'number' ? String(value) : value.text);
+
+/** `base` with one axis set; hot rows are hotels that the clients pick at random, so contention is clients per hot row. */
+function withAxis(config: RunConfig, axis: SweepAxis, index: number, poolSizeOf: (servers: number) => number, poolSwept: boolean): RunConfig {
+  if (axis.name === 'think-ms') return { ...config, thinkMs: at(axis.values, index) };
+  const value = at(axis.values, index);
+  switch (axis.name) {
+    case 'hot-rows':
+      return { ...config, hotels: value, pick: 'random' };
+    case 'clients':
+      return { ...config, clients: value };
+    case 'max-rooms':
+      return { ...config, maxRooms: value };
+    case 'rooms':
+      return { ...config, rooms: value };
+    case 'pool-size':
+      return { ...config, poolSize: value };
+    case 'servers':
+      // Unless the pool is swept or given, each point keeps about as many connections as cores.
+      return { ...config, servers: value, poolSize: poolSwept ? config.poolSize : poolSizeOf(value) };
+    case 'rate':
+      return { ...config, openLoop: { arrivals: 'poisson', ...config.openLoop, rate: value } };
+  }
+}
+
+/**
+ * Every combination of the axes' values, the first axis varying fastest, so that the points of
+ * one line (the first axis at one value of the second) follow each other.
+ */
+export function sweepPoints(base: RunConfig, axes: readonly SweepAxis[], poolSizeOf: (servers: number) => number = () => base.poolSize): SweepPoint[] {
+  const poolSwept = axes.some((axis) => axis.name === 'pool-size');
+  let combos: number[][] = [[]];
+  for (const axis of axes) combos = combos.flatMap((combo) => axis.values.map((_, index) => [...combo, index]));
+  // The first axis varies fastest: order by the last axis first.
+  combos.sort((a, b) => {
+    for (let axis = axes.length - 1; axis >= 0; axis--) if (at(a, axis) !== at(b, axis)) return at(a, axis) - at(b, axis);
+    return 0;
+  });
+  return combos.map((combo, point) => {
+    const config = axes.reduce((config, axis, which) => withAxis(config, axis, at(combo, which), poolSizeOf, poolSwept), base);
+    const coordinates = Object.fromEntries(
+      axes.map((axis, which) => [axis.name, valueText(at(axis.values as readonly (number | ThinkRange)[], at(combo, which)))]),
+    );
+    return { coordinates: { point, axes: coordinates }, config };
+  });
+}
+
+export interface SweepOptions extends Pick<RaceOptions, 'runs' | 'databaseUrl' | 'signal' | 'tickMs'> {
+  points: SweepPoint[];
+  trials: number;
+  hooks?: SweepHooks;
+}
+
+/** A race's hooks, and one more as each point begins. */
+export interface SweepHooks extends RaceHooks {
+  /** A point's runs begin; `index` counts from 0, in `points`. */
+  onPoint?(info: { index: number; count: number; coordinates: SweepCoordinates }): void;
+}
+
+export interface SweepOutcome {
+  results: StrategyResult[];
+  stoppedBy: 'done' | 'timeout' | 'interrupted';
+}
+
+/**
+ * Each point in turn, on one database: its own servers (the point may change their number or
+ * pool), a warm-up, then every run's trials interleaved, each on a fresh event and audited.
+ */
+export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
+  const { runs, points, hooks = {} } = options;
+  const database = await openDatabase(options.databaseUrl);
+  const results: StrategyResult[] = [];
+  try {
+    for (const [index, { coordinates, config }] of points.entries()) {
+      if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
+      hooks.onPoint?.({ index, count: points.length, coordinates });
+      const race = await prepareRace({ runs, config, database, sweep: coordinates, signal: options.signal, tickMs: options.tickMs, hooks });
+      try {
+        await race.warmUp();
+        for (const { run, trial } of trialOrder<RaceRun>(runs, options.trials, config.seed)) {
+          if (options.signal?.aborted) return { results, stoppedBy: 'interrupted' };
+          const { result, stoppedBy } = await race.runTrial(run, trial);
+          results.push(result);
+          if (stoppedBy === 'timeout' || stoppedBy === 'interrupted') return { results, stoppedBy };
+        }
+      } finally {
+        await race.close();
+      }
+    }
+    return { results, stoppedBy: 'done' };
+  } finally {
+    await database.close();
+  }
+}
+
+const oneDecimal = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+const plural = (count: number | string, one: string, many = `${one}s`) => `${count} ${Number(count) === 1 ? one : many}`;
+
+/** How a sentence names an axis's value at a point: "64 hot rows (3.1 clients per hot row)". */
+export function pointLabel(axis: string, text: string, params: Pick<RunParams, 'clients' | 'hotels'>): string {
+  switch (axis) {
+    case 'hot-rows':
+      return `${plural(text, 'hot row')} (${plural(oneDecimal(params.clients / params.hotels), 'client')} per hot row)`;
+    case 'clients':
+      return params.hotels === 1 ? `${text} clients on one hot row` : `${text} clients (${oneDecimal(Number(text) / params.hotels)} per hot row)`;
+    case 'think-ms':
+      return `think ${text} ms`;
+    case 'max-rooms':
+      return `at most ${plural(text, 'room')} a request`;
+    case 'rooms':
+      return `${plural(text, 'room')} a hotel, to sell-out`;
+    case 'pool-size':
+      return `${plural(text, 'connection')} per server`;
+    case 'rate':
+      return `${text} attempts/s offered`;
+    default:
+      return plural(text, 'server');
+  }
+}
+
+/** The trials of one sweep point, and the point's coordinates. */
+export interface PointTrials {
+  coordinates: SweepCoordinates;
+  results: StrategyResult[];
+}
+
+/** A sweep's trials by point, in the sweep's order; results without sweep coordinates are left out. */
+export function pointsOf(results: readonly StrategyResult[]): PointTrials[] {
+  const byPoint = new Map<number, PointTrials>();
+  for (const result of results) {
+    if (!result.sweep) continue;
+    const point = byPoint.get(result.sweep.point) ?? { coordinates: result.sweep, results: [] };
+    point.results.push(result);
+    byPoint.set(result.sweep.point, point);
+  }
+  return [...byPoint.values()].sort((a, b) => a.coordinates.point - b.coordinates.point);
+}
+
+/** Points that differ only along the first axis: one line of a sweep's chart, one search for crossovers. */
+export interface SweepLine {
+  /** The swept axis the line runs along. */
+  axis: string;
+  /** The other axes' values, "servers 2"; empty with one axis. */
+  fixed: string;
+  points: PointTrials[];
+}
+
+export function sweepLines(points: readonly PointTrials[]): SweepLine[] {
+  const lines = new Map<string, SweepLine>();
+  for (const point of points) {
+    const [axis = '', ...others] = Object.keys(point.coordinates.axes);
+    const fixed = others.map((name) => `${name} ${point.coordinates.axes[name] ?? ''}`).join(', ');
+    const line = lines.get(fixed) ?? { axis, fixed, points: [] };
+    line.points.push(point);
+    lines.set(fixed, line);
+  }
+  return [...lines.values()];
+}
+
+/** A crossover along one line; `until` and `from` index the line's points. */
+export interface SweepCrossover extends Crossover {
+  fixed: string;
+}
+
+/**
+ * The crossovers of a sweep: along the first axis, for each value of the second, between the
+ * strategies that promise safety and kept it in every trial of the point.
+ */
+export function sweepCrossovers(results: readonly StrategyResult[]): SweepCrossover[] {
+  return sweepLines(pointsOf(results)).flatMap((line) => {
+    const crossoverPoints = line.points.map(({ coordinates, results }) => ({
+      label: pointLabel(line.axis, coordinates.axes[line.axis] ?? '', at(results, 0).params),
+      samples: Object.fromEntries(
+        groupTrials(results)
+          .filter((group) => group.kept)
+          .map((group) => [group.label, group.trials.map(({ outcome }) => outcome.reservations_per_s)]),
+      ),
+    }));
+    return findCrossovers(crossoverPoints).map((crossover) => ({
+      ...crossover,
+      fixed: line.fixed,
+      sentence: line.fixed ? `at ${line.fixed}: ${crossover.sentence}` : crossover.sentence,
+    }));
+  });
+}
+
+/** What a design pays at a point that goodput does not show; medians over its trials, null where a trial's file lacks the figure. */
+export interface PointPrices {
+  /** 422s answered while the hotel still had the rooms asked for. */
+  refused_while_available: number | null;
+  /** Contracted rooms neither confirmed nor held when the trial ended. */
+  unsold_rooms: number | null;
+}
+
+export function pointPrices(trials: readonly StrategyResult[]): PointPrices {
+  const medianOf = (figure: (outcome: StrategyResult['outcome']) => number | undefined) => {
+    const values = trials.map(({ outcome }) => figure(outcome));
+    return values.every((value) => value !== undefined) ? median(values) : null;
+  };
+  return {
+    refused_while_available: medianOf((outcome) => outcome.refused_while_available),
+    unsold_rooms: medianOf((outcome) => outcome.unsold_rooms),
+  };
+}
+
+/**
+ * What `sweep --json` writes: the axes, each point's goodput per strategy (median and 95%
+ * interval; null bounds below 6 trials) and prices, the crossovers, and every trial's result.
+ */
+export function sweepDocument(axes: readonly SweepAxis[], results: readonly StrategyResult[], capacity?: readonly Capacity[]) {
+  return {
+    tool: { name: 'evento', version: toolVersion },
+    kind: 'sweep',
+    axes: axes.map(({ name, values }) => ({ name, values: (values as readonly (number | ThinkRange)[]).map(valueText) })),
+    points: pointsOf(results).map(({ coordinates, results }) => ({
+      ...coordinates,
+      strategies: groupTrials(results).map(({ label, trials, goodput, kept }) => ({
+        strategy: label,
+        trials: trials.length,
+        goodput_median: goodput.median,
+        goodput_low: Number.isFinite(goodput.low) ? goodput.low : null,
+        goodput_high: Number.isFinite(goodput.high) ? goodput.high : null,
+        ...pointPrices(trials),
+        kept,
+      })),
+    })),
+    crossovers: sweepCrossovers(results),
+    ...(capacity && { capacity: capacity.map(({ strategy, slo, rate }) => ({ strategy, slo, rate })) }),
+    results,
+  };
+}
