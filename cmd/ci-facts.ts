@@ -16,7 +16,8 @@ export function testcaseName({ workload, params, trial, sweep }: Pick<StrategyRe
 }
 
 /** The witnesses of what went wrong in a run (`outcome.witnesses`, with --history), as `evento witness` prints them. */
-export const witnessTexts = (result: StrategyResult): string[] => (result.outcome.witnesses ?? []).map(formatWitness);
+export const witnessTexts = (result: StrategyResult): string[] =>
+  (result.outcome.witnesses ?? []).map((witness) => formatWitness(witness, result.params.strategy));
 
 /** An argument as a POSIX shell reads it back: bare when it holds nothing the shell would change, else in single quotes. */
 const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);

@@ -6,12 +6,13 @@ import { readHistory } from '../harness/history.js';
 import type { KeptSafe } from '../harness/history-safety.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { meanShares } from '../harness/wait-sampling.js';
-import type { Witness, WitnessOp } from '../harness/witness.js';
+import type { WitnessOp, WrittenWitness } from '../harness/witness.js';
 import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
 import { notDeclared } from '../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';
 import { readResultFile } from '../harness/results-file.js';
+import { witnessWords } from '../report/witness-text.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 
@@ -33,7 +34,7 @@ function letLine(op: WitnessOp, first: WitnessOp, all: readonly WitnessOp[]) {
   );
 }
 
-const orderWords: Record<NonNullable<Witness['order']>, string> = {
+const orderWords: Record<NonNullable<WrittenWitness['order']>, string> = {
   written_version: "in the order they wrote the row's versions",
   commit: 'in commit order (by when the client heard back without commit times)',
 };
@@ -56,7 +57,7 @@ function restLine(rest: readonly WitnessOp[]) {
 }
 
 /** Whose rooms the witness counts, how many of the excess, and what it leaves unexplained. */
-function excessLine({ total, explained, groups, chain }: NonNullable<Witness['excess']>) {
+function excessLine({ total, explained, groups, chain }: NonNullable<WrittenWitness['excess']>) {
   const who =
     chain && groups > 0
       ? `a group of claims that read the same version (of ${groups} such group(s)) and ${chain} claim(s) that wrote on a superseded read`
@@ -70,8 +71,9 @@ function excessLine({ total, explained, groups, chain }: NonNullable<Witness['ex
   return `  ${who} explain ${explained} of the ${total} room(s) over contract here.${left}`;
 }
 
-/** One witness in Elle's "Let … Then …" form. */
-export function formatWitness(witness: Witness): string {
+/** One witness of a `strategy`'s run in Elle's "Let … Then …" form. */
+export function formatWitness(witness: WrittenWitness, strategy: string): string {
+  const words = witnessWords(witness, strategy);
   const kept = new Set([...witness.operations].sort((a, b) => rolePriority(a) - rolePriority(b)).slice(0, letsShown));
   const shown = witness.operations.filter((op) => kept.has(op));
   const rest = witness.operations.filter((op) => !kept.has(op));
@@ -79,11 +81,11 @@ export function formatWitness(witness: Witness): string {
   const lets = first ? shown.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
   const order = witness.order && witness.operations.length > 1 ? [`  (T1, T2, … named ${orderWords[witness.order]}.)`] : [];
   return [
-    `witness: ${witness.kind} at ${witness.place}: ${witness.anomaly}`,
+    `witness: ${witness.kind} at ${witness.place}: ${words.anomaly}`,
     ...lets,
     ...(rest.length > 0 ? [restLine(rest)] : []),
-    `  Then ${witness.summary}.`,
-    `  ${witness.explanation}`,
+    `  Then ${words.summary}.`,
+    `  ${words.explanation}`,
     ...(witness.excess ? [excessLine(witness.excess)] : []),
     ...order,
   ].join('\n');
@@ -125,7 +127,7 @@ export function formatCheck(check: CheckResult): string {
  * What a result's history says: its witnesses (each followed by `more(witness)`, when given),
  * how it stayed safe, the check; empty without a history.
  */
-export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Witness) => string): string {
+export function formatHistoryOutcome(result: StrategyResult, more?: (witness: WrittenWitness) => string): string {
   const { witnesses, kept_safe: kept, history_check: check } = result.outcome;
   if (!result.history || !check) return '';
   const label = runLabel(result.workload, result.params.strategy, result.params.via);
@@ -133,7 +135,10 @@ export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Wi
   const missing = result.history.missing.map((text) => `history lacks ${text}`);
   return [
     `${label}${trial}: ${result.history.operations.toLocaleString('en-US')} operations in ${result.history.file}`,
-    ...(witnesses ?? []).map((witness) => (more ? `${formatWitness(witness)}\n${more(witness)}` : formatWitness(witness))),
+    ...(witnesses ?? []).map((witness) => {
+      const text = formatWitness(witness, result.params.strategy);
+      return more ? `${text}\n${more(witness)}` : text;
+    }),
     ...(kept ? [formatKeptSafe(label, kept, result.outcome)] : []),
     formatCheck(check),
     ...missing,
@@ -144,7 +149,7 @@ export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Wi
  * A witness's operations, invocations and answers together, in the order they happened, and
  * how many other operations of the history were in flight meanwhile.
  */
-export function formatTimeOrder(witness: Witness, history: HistoryOp[]): string {
+export function formatTimeOrder(witness: WrittenWitness, history: HistoryOp[]): string {
   const events = witness.operations.flatMap((op) => [
     { at: op.invoke_ns, line: `${op.name} sent      ${describeOperation(op).split(' → ')[0] ?? ''} (client ${op.client} → server ${op.server})` },
     { at: op.complete_ns, line: `${op.name} answered  ${describeOperation(op)}` },
@@ -178,7 +183,7 @@ export async function witnessCommand(file: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read the history ${path}: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }
-  const timeOrder = (witness: Witness) => (witness.operations.length > 0 ? formatTimeOrder(witness, history) : '');
+  const timeOrder = (witness: WrittenWitness) => (witness.operations.length > 0 ? formatTimeOrder(witness, history) : '');
   const none = (result.outcome.witnesses ?? []).length === 0 ? [`no witness: the audit found nothing wrong (${result.verdict.label})`] : [];
   return [formatHistoryOutcome(result, timeOrder), ...none].join('\n');
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { HistoryOp } from '../client-sim/history.js';
-import type { Witness } from './witness.js';
+import type { WrittenWitness } from './witness.js';
 
 /** One operation as a bar of a timeline, in ms since the clients started. */
 export interface TimelineBar {
@@ -51,7 +51,11 @@ export function describeOperation(op: HistoryOp): string {
  * The timeline of a history, with the witnesses' operations marked: what an HTML report draws
  * (Jepsen's timeline.html: one lane per process, bars coloured by type).
  */
-export function timelineOf(operations: readonly HistoryOp[], witnesses: readonly Witness[], by: Timeline['by'] = 'client'): Timeline {
+export function timelineOf(
+  operations: readonly HistoryOp[],
+  witnesses: readonly Pick<WrittenWitness, 'operations'>[],
+  by: Timeline['by'] = 'client',
+): Timeline {
   const named = new Map<string, string>();
   // Several witnesses each have a T1: the second's is 2·T1.
   for (const [index, witness] of witnesses.entries()) {
@@ -105,7 +109,11 @@ export interface TimelineWindow {
  * included), or its first invocations when there is none, as a timeline: read line by line, so
  * that a long history is never held whole.
  */
-export async function readTimelineWindow(path: string, witnesses: readonly Witness[], limit = timelineBars): Promise<TimelineWindow> {
+export async function readTimelineWindow(
+  path: string,
+  witnesses: readonly Pick<WrittenWitness, 'operations'>[],
+  limit = timelineBars,
+): Promise<TimelineWindow> {
   const own = witnesses.flatMap((witness) => witness.operations);
   const from = Math.min(...own.map((op) => op.invoke_ns));
   const to = Math.max(...own.map((op) => op.complete_ns));

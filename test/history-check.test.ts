@@ -2,13 +2,14 @@ import t from 'tap';
 import type { HistoryOp } from '../client-sim/history.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
-import { formatCheck, formatKeptSafe } from '../cmd/witness.js';
+import { formatCheck, formatKeptSafe, formatWitness } from '../cmd/witness.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { checkHistory } from '../harness/checker.js';
 import { keptSafe } from '../harness/history-safety.js';
 import type { HistoryTables } from '../harness/history-tables.js';
 import { findWitnesses } from '../harness/witness.js';
 import { timelineOf } from '../harness/witness-timeline.js';
+import { witnessWords } from '../report/witness-text.js';
 import { naive } from '../strategies/naive.js';
 import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
@@ -126,12 +127,10 @@ t.test('drift: the witness names the rooms counted without a row and the claims 
     hotels: [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 10, reserved: 11, locked: 0, confirmed: 7, held: 0, overbooked: 0, drift: 4 }],
   });
   t.equal(witnesses.length, 1, 'one witness');
-  t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', anomaly: /torn write/ }, 'a drift witness');
-  t.match(
-    witnesses[0]?.summary,
-    /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/,
-    'says how',
-  );
+  t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', naming: 'torn-write', counts: { counters: 11, rows: 7 } }, 'a drift witness');
+  const words = witnesses[0] && witnessWords(witnesses[0], 'naive');
+  t.match(words?.anomaly, /torn write/, 'named for what it is');
+  t.match(words?.summary, /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/, 'says how');
   t.same(
     witnesses[0]?.operations.map((op) => op.request_id),
     ['r-2-15'],
@@ -153,7 +152,8 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
   const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
   const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
-  t.match(witness, { kind: 'overbooking', anomaly: /G-single/, excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
+  t.match(witness, { kind: 'overbooking', naming: 'G-single', excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
+  t.match(witness, { group: { version: '41', available: 3, also_read: 1 } }, 'the version the group read, what it had left, and who else read it');
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
     [
@@ -162,7 +162,13 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
     ],
     'the two claims of 3, in commit order',
   );
-  t.match(witness?.summary, /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first/, 'the summary');
+  const words = witness && witnessWords(witness, 'transaction');
+  t.match(words?.anomaly, /G-single/, 'named so');
+  t.match(
+    words?.summary,
+    /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first, .* \(1 more claim\(s\) read that version too\)$/,
+    'the summary',
+  );
   const timeline = timelineOf(operations, witness ? [witness] : []);
   t.same(
     timeline.lanes.map((lane) => lane.lane),
@@ -192,7 +198,12 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
   const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
   const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
-  t.match(witness, { kind: 'overbooking', anomaly: /G-single/ }, 'G-single');
+  t.match(witness, { kind: 'overbooking', naming: 'G-single', stale: ['T2'] }, 'G-single');
+  t.match(
+    witness?.operations[1],
+    { name: 'T2', beyond: 1, superseded_by: 'T1' },
+    'the stale write, with the rooms it took beyond what was left and its superseder',
+  );
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
     [
@@ -202,7 +213,7 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
     'the claim that wrote version 1 first, then the one that read version 0 and wrote 3',
   );
   t.match(
-    witness?.summary,
+    witness && witnessWords(witness, 'transaction').summary,
     /T2 read version 0 .*, T1 wrote version 1 first, and T2 then wrote version 3 taking 1 room\(s\), 1 beyond what was left.* 1 of the 1 over contract/,
     'the summary: the stale write, what superseded its read, and that it explains the whole excess',
   );
@@ -258,13 +269,77 @@ t.test('what a strategy does not declare is said to be so: no safeguard counted,
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
   const tables = { rows: [row('a', 3), row('b', 3)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 6, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 0 }];
-  const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) =>
-    findWitnesses({ workload: 'rooms', strategy: 'mine', anomaly, operations, tables, hotels })[0];
-  t.match(named('not declared'), { kind: 'overbooking', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
+  const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) => {
+    const [witness] = findWitnesses({ workload: 'rooms', strategy: 'mine', anomaly, operations, tables, hotels });
+    return witness && { naming: witness.naming, ...witnessWords(witness, 'mine') };
+  };
+  t.match(named('not declared'), { naming: 'not declared', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
   t.notMatch(named('not declared')?.anomaly, /G-single|READ COMMITTED/, 'never the read-committed anomaly by default');
-  t.match(named(null), { anomaly: /none expected/, explanation: /mine promises safety/ }, 'a safe strategy that broke: no family to name');
+  t.match(
+    named(null),
+    { naming: 'promises-safety', anomaly: /none expected/, explanation: /mine promises safety/ },
+    'a safe strategy that broke: no family to name',
+  );
   t.match(named('statements-apart'), { anomaly: /check-then-act across transactions/ }, 'a declared family names it');
   t.match(named('G2'), { anomaly: /^G2/ }, 'whichever it is');
+});
+
+/** The strings in `value`, at any depth, of four words or more: sentences, where data should hold names and numbers. */
+const sentencesIn = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? value.split(' ').length >= 4
+      ? [value]
+      : []
+    : typeof value === 'object' && value !== null
+      ? Object.values(value).flatMap(sentencesIn)
+      : [];
+
+t.test('a witness carries data, not sentences; one written in words (older files) prints as written', async (t) => {
+  const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
+  const tables = { rows: [row('a', 3), row('b', 3), row('c', 2, 'r-9-1'), row('d', 2, 'r-9-1')], overlaps: [] };
+  const overbooked = { hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 8, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 2 };
+  const unexplained = { ...overbooked, hotel_id: 'elsewhere', hotel_name: 'Hotel 002', drift: 0 };
+  const witnesses = findWitnesses({
+    workload: 'rooms',
+    strategy: 'transaction',
+    anomaly: 'G-single',
+    operations,
+    tables,
+    hotels: [overbooked, unexplained],
+  });
+  t.same(
+    witnesses.map(({ kind, naming }) => `${kind} ${naming}`),
+    ['overbooking G-single', 'overbooking not-explained', 'drift torn-write', 'duplicate applied-twice'],
+    'every kind of witness',
+  );
+  t.same(sentencesIn(witnesses), [], 'no sentence in them');
+  t.same(
+    witnesses.filter((witness) => ['anomaly', 'summary', 'explanation'].some((field) => field in witness)),
+    [],
+    'nor the fields that held sentences',
+  );
+  t.ok(
+    witnesses.every((witness) => witnessWords(witness, 'transaction').summary.length > 0),
+    'each is worded where it is printed',
+  );
+  const worded = {
+    kind: 'overbooking' as const,
+    place: 'Hotel 001',
+    anomaly: 'as named then',
+    summary: 'as told then',
+    explanation: 'as explained then',
+    operations: [],
+  };
+  t.same(
+    witnessWords(worded, 'transaction'),
+    { anomaly: 'as named then', summary: 'as told then', explanation: 'as explained then' },
+    'an older witness keeps its words',
+  );
+  t.equal(
+    formatWitness(worded, 'transaction'),
+    'witness: overbooking at Hotel 001: as named then\n  Then as told then.\n  as explained then',
+    'and prints as it did',
+  );
 });
 
 t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {
