@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { HistoryOp } from '../client-sim/history.js';
-import type { CheckResult } from '../harness/checker.js';
+import type { CheckAnomaly, CheckResult, ReadsSkipped } from '../harness/checker.js';
 import { UsageError } from '../harness/errors.js';
 import { readHistory } from '../harness/history.js';
 import type { KeptSafe } from '../harness/history-safety.js';
@@ -91,6 +91,13 @@ export function formatWitness(witness: WrittenWitness, strategy: string): string
   ].join('\n');
 }
 
+/** Why a safeguard's work is not counted, in words. */
+const uncountedWords: Record<NonNullable<KeptSafe['uncounted']>, string> = {
+  'no-row-read': 'the strategy sent back no row it read',
+  'no-commit-times': 'no commit times on this database',
+  'not-declared': 'the strategy does not declare its safeguard',
+};
+
 /** With the run's outcome, the line also cites what the table shows of it: its top waits in the database, and its reservations by attempts. */
 export function formatKeptSafe(strategy: string, kept: KeptSafe, outcome?: StrategyResult['outcome']): string {
   const amount = (count: number | null, ms: number | null) => (count === null ? 'unknown' : `${count.toLocaleString('en-US')} (${ms ?? 0} ms)`);
@@ -104,18 +111,43 @@ export function formatKeptSafe(strategy: string, kept: KeptSafe, outcome?: Strat
   ];
   // A safeguard not declared has nothing to count: the note says so.
   const counted = kept.mechanism === notDeclared ? '' : ` ${amount(kept.count, kept.ms)}`;
-  return `how ${strategy} stayed safe: ${kept.mechanism}${counted}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
+  // A file written before `uncounted` says why in its `note`.
+  const why = kept.uncounted ? uncountedWords[kept.uncounted] : kept.note;
+  return `how ${strategy} stayed safe: ${kept.mechanism}${counted}${why ? ` (${why})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
+}
+
+/** Why reads were not checked, in words; a file written before `ReadsSkipped` holds its own. */
+const readsSkippedWords: Partial<Record<string, string>> = {
+  'rooms-come-back': 'holds that lapse or are cancelled return rooms without an operation of a client, so reads have no bound to keep',
+  'no-reads': 'the slots workload reads no availability',
+} satisfies Record<ReadsSkipped, string>;
+
+/** What one anomaly of the history check is, in words; a file written before anomalies held figures says it in its `detail`. */
+function checkAnomalyText(anomaly: CheckAnomaly): string {
+  const client = `client ${anomaly.client ?? '?'}`;
+  const rooms = (read: number | null | undefined) => (read === null ? 'sold out' : `${read ?? '?'} room(s) left`);
+  if (anomaly.detail !== undefined) return anomaly.detail;
+  switch (anomaly.kind) {
+    case 'stale_read':
+      return `${client} read ${rooms(anomaly.read)}, but claims acknowledged before the read began had left at most ${anomaly.bound ?? '?'}`;
+    case 'impossible_read':
+      return `${client} read ${rooms(anomaly.read)}, but every claim sent before the read ended left at least ${anomaly.bound ?? '?'}`;
+    case 'lost_write':
+      return `${client} was told ${anomaly.row ?? '?'} was made (201), and the tables do not have it`;
+    case 'unexplained_write':
+      return `${anomaly.row ?? '?'} (request ${anomaly.request_id ?? 'without an id'}, xid ${anomaly.xmin ?? '?'}) is in the tables, and no 201 nor unanswered request accounts for it`;
+  }
 }
 
 export function formatCheck(check: CheckResult): string {
   const counted = `${check.reads_checked.toLocaleString('en-US')} read bound(s), ${check.acknowledged_checked.toLocaleString('en-US')} acknowledged write(s), ${check.rows_checked.toLocaleString('en-US')} row(s) checked`;
-  const skipped = check.reads_skipped ? ` (reads not checked: ${check.reads_skipped})` : '';
+  const skipped = check.reads_skipped ? ` (reads not checked: ${readsSkippedWords[check.reads_skipped] ?? check.reads_skipped})` : '';
   if (check.valid) return `history check: valid; ${counted}${skipped}`;
   const kinds = Object.entries(check.anomalies_by_kind).map(([kind, count]) => `${count} ${kind}`);
   // The first of each kind says what it looks like.
   const shown = Object.keys(check.anomalies_by_kind).flatMap((kind) => {
     const first = check.anomalies.find((anomaly) => anomaly.kind === kind);
-    return first ? [`  ${kind}: ${first.detail}`] : [];
+    return first ? [`  ${kind}: ${checkAnomalyText(first)}`] : [];
   });
   return [
     `history check: ${check.anomaly_count} anomal${check.anomaly_count === 1 ? 'y' : 'ies'} (${kinds.join(', ')}); ${counted}${skipped}`,

@@ -7,12 +7,24 @@ export interface CheckAnomaly {
   kind: 'stale_read' | 'impossible_read' | 'lost_write' | 'unexplained_write';
   /** The hotel (or resource) it concerns. */
   place: string;
-  detail: string;
   /** The operation it is about (a read, a 201), by its place in the history. */
   operation?: number;
-  /** The row it is about, for a write. */
+  /** The client that read, or was told of a write. */
+  client?: number;
+  /** A read: the rooms it saw left, null for sold out. */
+  read?: number | null;
+  /** A read: the bound it broke, at most (stale) or at least (impossible) the rooms left. */
+  bound?: number;
+  /** The row it is about, for a write; an unexplained one with its request id and the transaction that wrote it. */
   row?: string;
+  request_id?: string | null;
+  xmin?: string;
+  /** What it is, in words, as files written before it held the figures above. */
+  detail?: string;
 }
+
+/** Why reads are not checked: rooms come back without a client's operation (holds lapse or are cancelled), or there are none (slots). */
+export type ReadsSkipped = 'rooms-come-back' | 'no-reads';
 
 export interface CheckResult {
   /** No anomaly found. */
@@ -20,7 +32,7 @@ export interface CheckResult {
   reads_checked: number;
   acknowledged_checked: number;
   rows_checked: number;
-  /** Why reads were not checked, when they were not. */
+  /** Why reads were not checked, when they were not: a `ReadsSkipped`, in words in files written before it. */
   reads_skipped?: string;
   /** All anomalies found; the first 20 of each kind are kept in `anomalies`. */
   anomaly_count: number;
@@ -84,14 +96,18 @@ function checkReads(operations: HistoryOp[], contracted: Map<string, number>): {
           kind: 'stale_read',
           place: hotel,
           operation: index,
-          detail: `client ${read.client} read ${seen} room(s) left, but claims acknowledged before the read began had left at most ${upper}`,
+          client: read.client,
+          read: seen,
+          bound: upper,
         });
       } else if ((seen ?? 0) < lower || (seen === undefined && lower > 0)) {
         anomalies.push({
           kind: 'impossible_read',
           place: hotel,
           operation: index,
-          detail: `client ${read.client} read ${seen === undefined ? 'sold out' : `${seen} room(s) left`}, but every claim sent before the read ended left at least ${lower}`,
+          client: read.client,
+          read: seen ?? null,
+          bound: lower,
         });
       }
     }
@@ -116,8 +132,8 @@ function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowle
         kind: 'lost_write',
         place: op.hotel_id ?? op.resource_id ?? '',
         operation: operations.indexOf(op),
+        client: op.client,
         row: op.reservation_id,
-        detail: `client ${op.client} was told ${op.reservation_id} was made (201), and the tables do not have it`,
       });
     }
   });
@@ -141,22 +157,19 @@ function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowle
       kind: 'unexplained_write',
       place: row.place,
       row: row.id,
-      detail: `${row.id} (request ${row.request_id ?? 'without an id'}, xid ${row.xmin}) is in the tables, and no 201 nor unanswered request accounts for it`,
+      request_id: row.request_id,
+      xmin: row.xmin,
     });
   }
   return { acknowledged: created.length, anomalies };
 }
 
-/**
- * Checks a history against the tables, independently of the audit. `skipReads` says why reads
- * are not checked, when rooms do not only go (holds lapse or are cancelled without an operation
- * of a client) or there are none (slots).
- */
+/** Checks a history against the tables, independently of the audit; `skipReads` says why reads are not checked, when they are not. */
 export function checkHistory(input: {
   operations: HistoryOp[];
   tables: HistoryTables;
   contracted: Map<string, number>;
-  skipReads?: string;
+  skipReads?: ReadsSkipped;
 }): CheckResult {
   const reads = input.skipReads === undefined ? checkReads(input.operations, input.contracted) : { checked: 0, anomalies: [] };
   const writes = checkWrites(input.operations, input.tables);

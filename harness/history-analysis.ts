@@ -1,6 +1,6 @@
 import type { HistoryOp } from '../client-sim/history.js';
 import type { Sql } from '../db/connection.js';
-import { checkHistory, type CheckResult } from './checker.js';
+import { checkHistory, type CheckResult, type ReadsSkipped } from './checker.js';
 import type { EventAudit } from './event.js';
 import { addCommitTimes, type HistoryInfo } from './history.js';
 import { keptSafe, type KeptSafe } from './history-safety.js';
@@ -17,10 +17,7 @@ export interface HistoryAnalysis {
   keptSafe?: KeptSafe;
 }
 
-const readsSkipped: Partial<Record<WorkloadName, string>> = {
-  holds: 'holds that lapse or are cancelled return rooms without an operation of a client, so reads have no bound to keep',
-  slots: 'the slots workload reads no availability',
-};
+const readsSkipped: Partial<Record<WorkloadName, ReadsSkipped>> = { holds: 'rooms-come-back', slots: 'no-reads' };
 
 /**
  * After the audit: commit times into the history, then the witnesses of what the audit found,

@@ -64,6 +64,16 @@ const writes = [claim(1, 10, 20, 3, 'ok', 'a'), claim(2, 15, 40, 4, 'info')];
 const tables: HistoryTables = { rows: [row('a', 3), row('b', 4, 'r-2-15')], overlaps: [] };
 const check = (operations: HistoryOp[], rows: HistoryTables = tables) => checkHistory({ operations, tables: rows, contracted });
 
+/** The strings in `value`, at any depth, of four words or more: sentences, where data should hold names and numbers. */
+const sentencesIn = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? value.split(' ').length >= 4
+      ? [value]
+      : []
+    : typeof value === 'object' && value !== null
+      ? Object.values(value).flatMap(sentencesIn)
+      : [];
+
 t.test('a clean history: every read within its bounds, every write accounted for', async (t) => {
   const result = check([
     ...writes,
@@ -94,14 +104,37 @@ t.test('an impossible read: fewer rooms than every claim sent could have taken',
   const tooFew = check([...writes, read(3, 50, 55, 2)]);
   t.match(tooFew.anomalies, [{ kind: 'impossible_read', operation: 2 }], '2 left is below the 3 that every claim leaves');
   const soldOut = check([...writes, read(3, 50, 55, undefined)]);
-  t.match(soldOut.anomalies, [{ kind: 'impossible_read' }], 'a listing without the hotel (sold out) is impossible with 3 left');
+  t.match(
+    soldOut.anomalies,
+    [{ kind: 'impossible_read', client: 3, read: null, bound: 3 }],
+    'a listing without the hotel (sold out) is impossible with 3 left',
+  );
+  t.match(
+    formatCheck(soldOut),
+    /impossible_read: client 3 read sold out, but every claim sent before the read ended left at least 3$/m,
+    'said in words where printed',
+  );
+  t.same(sentencesIn([tooFew, soldOut]), [], 'the result holds figures, not sentences');
 });
 
 t.test('a 201 the tables lost, and a row nothing explains', async (t) => {
   const lost = check(writes, { rows: [row('b', 4, 'r-2-15')], overlaps: [] });
-  t.match(lost.anomalies, [{ kind: 'lost_write', row: 'a' }], 'the 201 is missing from the tables');
+  t.match(lost.anomalies, [{ kind: 'lost_write', row: 'a', client: 1 }], 'the 201 is missing from the tables');
+  t.match(formatCheck(lost), /lost_write: client 1 was told a was made \(201\), and the tables do not have it$/m, 'said in words');
   const extra = check(writes, { rows: [...tables.rows, row('c', 2, 'r-9-9')], overlaps: [] });
-  t.match(extra.anomalies, [{ kind: 'unexplained_write', row: 'c' }], 'a row with no 201 nor unanswered request behind it');
+  t.match(
+    extra.anomalies,
+    [{ kind: 'unexplained_write', row: 'c', request_id: 'r-9-9', xmin: '100' }],
+    'a row with no 201 nor unanswered request behind it',
+  );
+  t.match(
+    formatCheck(extra),
+    /unexplained_write: c \(request r-9-9, xid 100\) is in the tables, and no 201 nor unanswered request accounts for it$/m,
+    'said in words',
+  );
+  t.same(sentencesIn([lost, extra]), [], 'figures, not sentences');
+  const written = { ...extra, anomalies: [{ kind: 'unexplained_write' as const, place: hotel, detail: 'as a file once said it' }] };
+  t.match(formatCheck(written), /unexplained_write: as a file once said it$/m, "an older file's detail, as written");
   // A row without a request_id is explained by an unanswered claim without one, once.
   const anonymous = [claim(1, 10, 20, 3, 'ok', 'a'), { ...claim(2, 15, 40, 4, 'info'), request_id: null }];
   const once = check(anonymous, { rows: [row('a', 3), row('b', 4)], overlaps: [] });
@@ -111,10 +144,15 @@ t.test('a 201 the tables lost, and a row nothing explains', async (t) => {
 });
 
 t.test('reads are not bounded when the workload gives rooms back', async (t) => {
-  const result = checkHistory({ operations: [...writes, read(3, 25, 30, 10)], tables, contracted, skipReads: 'holds give rooms back' });
+  const result = checkHistory({ operations: [...writes, read(3, 25, 30, 10)], tables, contracted, skipReads: 'rooms-come-back' });
   t.equal(result.valid, true, 'the stale-looking read is not judged');
   t.equal(result.reads_checked, 0, 'no read checked');
-  t.equal(result.reads_skipped, 'holds give rooms back', 'and the result says why');
+  t.equal(result.reads_skipped, 'rooms-come-back', 'and the result says why');
+  t.match(
+    formatCheck(result),
+    /\(reads not checked: holds that lapse or are cancelled return rooms without an operation of a client/,
+    'in words where printed',
+  );
 });
 
 t.test('drift: the witness names the rooms counted without a row and the claims that may have been cut', async (t) => {
@@ -230,10 +268,17 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
     { mechanism: 'lock waits', count: 1, ms: 0.5 },
     'one read waited for a commit after its transaction began',
   );
-  t.match(
-    keptSafe(pessimistic.safeguard, [{ ...waited, read_committed_us: undefined }]),
-    { count: null, note: /no commit times/ },
-    'unknown without commit times',
+  const uncounted = keptSafe(pessimistic.safeguard, [{ ...waited, read_committed_us: undefined }]);
+  t.match(uncounted, { count: null, uncounted: 'no-commit-times' }, 'unknown without commit times');
+  t.equal(
+    uncounted && formatKeptSafe('pessimistic', uncounted),
+    'how pessimistic stayed safe: lock waits unknown (no commit times on this database)',
+    'and said so',
+  );
+  t.equal(
+    formatKeptSafe('pessimistic', { mechanism: 'lock waits', count: null, ms: null, note: 'as a file once said it', other: {} }),
+    'how pessimistic stayed safe: lock waits unknown (as a file once said it)',
+    "an older file's note, as written",
   );
   t.equal(keptSafe(naive.safeguard, [waited]), undefined, 'nothing for a strategy that promises nothing');
   const kept = keptSafe(pessimistic.safeguard, [waited, clear]);
@@ -259,7 +304,12 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
 t.test('what a strategy does not declare is said to be so: no safeguard counted, no anomaly named by default', async (t) => {
   const conflict: HistoryOp = { ...claim(1, 0, 2, 1, 'fail'), status: 409, reason: 'lock_timeout' };
   const kept = keptSafe('not declared', [conflict]);
-  t.match(kept, { mechanism: 'not declared', count: null, ms: null, other: { lock_timeout: { count: 1 } } }, 'nothing counted, every 409 listed');
+  t.match(
+    kept,
+    { mechanism: 'not declared', count: null, ms: null, uncounted: 'not-declared', other: { lock_timeout: { count: 1 } } },
+    'nothing counted, every 409 listed',
+  );
+  t.same(sentencesIn(kept), [], 'and no sentence in the data');
   if (!kept) return;
   t.equal(
     formatKeptSafe('mine', kept),
@@ -283,16 +333,6 @@ t.test('what a strategy does not declare is said to be so: no safeguard counted,
   t.match(named('statements-apart'), { anomaly: /check-then-act across transactions/ }, 'a declared family names it');
   t.match(named('G2'), { anomaly: /^G2/ }, 'whichever it is');
 });
-
-/** The strings in `value`, at any depth, of four words or more: sentences, where data should hold names and numbers. */
-const sentencesIn = (value: unknown): string[] =>
-  typeof value === 'string'
-    ? value.split(' ').length >= 4
-      ? [value]
-      : []
-    : typeof value === 'object' && value !== null
-      ? Object.values(value).flatMap(sentencesIn)
-      : [];
 
 t.test('a witness carries data, not sentences; one written in words (older files) prints as written', async (t) => {
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
