@@ -7,12 +7,11 @@ import type { KeptSafe } from '../harness/history-safety.js';
 import type { StrategyResult } from '../harness/result-schema.js';
 import { meanShares } from '../harness/wait-sampling.js';
 import type { WitnessOp, WrittenWitness } from '../harness/witness.js';
-import { describeOperation } from '../harness/witness-timeline.js';
 import { runLabel } from '../harness/workload.js';
 import { notDeclared } from '../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';
 import { readResultFile } from '../harness/results-file.js';
-import { witnessWords } from '../report/witness-text.js';
+import { describeOperation, witnessWords } from '../report/witness-text.js';
 
 const ms = (ns: number) => (ns / 1e6).toFixed(3);
 

@@ -11,8 +11,8 @@ export interface TimelineBar {
   end_ms: number;
   op: HistoryOp['op'];
   type: HistoryOp['type'];
-  /** What the bar says on hover: the request, the answer, the decision. */
-  label: string;
+  /** The operation it draws, whose request, answer and decision the bar says on hover. */
+  operation: HistoryOp;
   /** The name it has in a witness (T1, T2, …; 2·T1 in the second of several), when it is in one. */
   witness?: string;
 }
@@ -26,26 +26,6 @@ export interface Timeline {
 }
 
 const ms = (ns: number) => Math.round(ns / 1000) / 1000;
-
-/** What one operation did, in a few words: for a timeline's label and for `evento witness`. */
-export function describeOperation(op: HistoryOp): string {
-  const what =
-    op.op === 'available'
-      ? `read ${op.hotels?.length ?? 0} hotel(s) listed`
-      : op.op === 'slot'
-        ? `book ${op.start ?? '?'} to ${op.end ?? '?'}`
-        : op.op === 'confirm' || op.op === 'cancel'
-          ? `${op.op} ${op.reservation_id ?? ''}`
-          : `${op.op} ${op.rooms ?? '?'} room(s)`;
-  const answer = op.status === null ? 'no answer' : `${op.status}${op.reason ? ` ${op.reason}` : ''}`;
-  const decision = [
-    op.read_version !== undefined && `read version ${op.read_version} (${op.read_available ?? '?'} left)`,
-    op.read_version === undefined && op.read_available !== undefined && `read the window ${op.read_available === 1 ? 'free' : 'taken'}`,
-    op.written_version !== undefined && `wrote version ${op.written_version}`,
-    op.txid !== undefined && `xid ${op.txid}`,
-  ].filter(Boolean);
-  return [`${what} → ${answer} (${op.type})`, ...decision].join(', ');
-}
 
 /**
  * The timeline of a history, with the witnesses' operations marked: what an HTML report draws
@@ -72,7 +52,7 @@ export function timelineOf(
       end_ms: ms(op.complete_ns),
       op: op.op,
       type: op.type,
-      label: describeOperation(op),
+      operation: op,
     };
     const bars = lanes.get(lane) ?? [];
     bars.push(witness === undefined ? bar : { ...bar, witness });

@@ -13,6 +13,7 @@ import { reportData, type ReportData, type ReportSection } from './report-data.j
 import { timelinesShown, type ReportTimeline, type ReportTimelines } from './timelines.js';
 import { sweepCrossoverText } from './sweep-text.js';
 import { trialsVerdictText, unpooledText, unrankedText } from './verdict-text.js';
+import { describeOperation } from './witness-text.js';
 
 /** uPlot's script and stylesheet, inlined so that the file needs no network; read once. */
 let uplotAssets: { script: string; css: string } | undefined;
@@ -326,7 +327,13 @@ const timelineData = (found: ReportTimelines | undefined) =>
     to: to_ms,
     lanes: timeline.lanes.map(({ lane, bars }) => ({
       lane,
-      bars: bars.map((bar) => [bar.start_ms, bar.end_ms, bar.type, bar.witness ?? null, `client ${bar.client}, server ${bar.server}: ${bar.label}`]),
+      bars: bars.map((bar) => [
+        bar.start_ms,
+        bar.end_ms,
+        bar.type,
+        bar.witness ?? null,
+        `client ${bar.client}, server ${bar.server}: ${describeOperation(bar.operation)}`,
+      ]),
     })),
   }));
 

@@ -1,3 +1,4 @@
+import type { HistoryOp } from '../client-sim/history.js';
 import type { Witness, WitnessOp, WrittenWitness } from '../harness/witness.js';
 import { duplicatesShown } from '../harness/witness.js';
 import { at } from '../lib/at.js';
@@ -163,4 +164,24 @@ export function witnessWords(witness: WrittenWitness, strategy: string): Witness
           }
         : { ...declaredWords(witness, strategy), summary: overbookingSummary(witness) };
   }
+}
+
+/** What one operation did, in a few words: for a timeline's bar and for `evento witness`. */
+export function describeOperation(op: HistoryOp): string {
+  const what =
+    op.op === 'available'
+      ? `read ${op.hotels?.length ?? 0} hotel(s) listed`
+      : op.op === 'slot'
+        ? `book ${op.start ?? '?'} to ${op.end ?? '?'}`
+        : op.op === 'confirm' || op.op === 'cancel'
+          ? `${op.op} ${op.reservation_id ?? ''}`
+          : `${op.op} ${op.rooms ?? '?'} room(s)`;
+  const answer = op.status === null ? 'no answer' : `${op.status}${op.reason ? ` ${op.reason}` : ''}`;
+  const decision = [
+    op.read_version !== undefined && `read version ${op.read_version} (${op.read_available ?? '?'} left)`,
+    op.read_version === undefined && op.read_available !== undefined && `read the window ${op.read_available === 1 ? 'free' : 'taken'}`,
+    op.written_version !== undefined && `wrote version ${op.written_version}`,
+    op.txid !== undefined && `xid ${op.txid}`,
+  ].filter(Boolean);
+  return [`${what} → ${answer} (${op.type})`, ...decision].join(', ');
 }
