@@ -27,7 +27,6 @@ export async function analyseHistory(
   sql: Sql,
   run: {
     workload: WorkloadName;
-    strategy: string;
     promisesSafety: boolean;
     knowledge: StrategyKnowledge;
     eventId: string;
@@ -42,7 +41,6 @@ export async function analyseHistory(
     info: { operations: run.operations.length, commit_order, missing },
     witnesses: findWitnesses({
       workload: run.workload,
-      strategy: run.strategy,
       anomaly: run.knowledge.anomaly,
       operations: run.operations,
       tables,

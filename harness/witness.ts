@@ -38,6 +38,7 @@ export interface Witness {
   kind: 'overbooking' | 'overlap' | 'drift' | 'duplicate';
   /** The hotel or the resource it happened at. */
   place: string;
+  /** What names it, which the printed words follow. */
   naming: WitnessNaming;
   operations: WitnessOp[];
   /**
@@ -76,7 +77,6 @@ export type WrittenWitness = Witness | WordedWitness;
 /** The input of `findWitnesses`: the run's history, the tables after it, and the audit. */
 export interface WitnessInput {
   workload: WorkloadName;
-  strategy: string;
   /** The family the strategy declares its anomalies to be of, which names them. */
   anomaly: StrategyKnowledge['anomaly'];
   operations: HistoryOp[];

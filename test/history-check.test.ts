@@ -158,7 +158,6 @@ t.test('reads are not bounded when the workload gives rooms back', async (t) => 
 t.test('drift: the witness names the rooms counted without a row and the claims that may have been cut', async (t) => {
   const witnesses = findWitnesses({
     workload: 'rooms',
-    strategy: 'naive',
     anomaly: naive.anomaly,
     operations: writes,
     tables,
@@ -189,7 +188,7 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b'), stale(3, 1, 3_000, 'c')];
   const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
+  const [witness] = findWitnesses({ workload: 'rooms', anomaly: transaction.anomaly, operations, tables: rows, hotels });
   t.match(witness, { kind: 'overbooking', naming: 'G-single', excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
   t.match(witness, { group: { version: '41', available: 3, also_read: 1 } }, 'the version the group read, what it had left, and who else read it');
   t.same(
@@ -235,7 +234,7 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
   const operations = [wrote(1, 0, 3, 1, 2, 1_000, 'a'), wrote(3, 1, 1, 2, 1, 2_000, 'c'), wrote(2, 0, 3, 3, 1, 3_000, 'b')];
   const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
+  const [witness] = findWitnesses({ workload: 'rooms', anomaly: transaction.anomaly, operations, tables: rows, hotels });
   t.match(witness, { kind: 'overbooking', naming: 'G-single', stale: ['T2'] }, 'G-single');
   t.match(
     witness?.operations[1],
@@ -320,7 +319,7 @@ t.test('what a strategy does not declare is said to be so: no safeguard counted,
   const tables = { rows: [row('a', 3), row('b', 3)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 6, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 0 }];
   const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) => {
-    const [witness] = findWitnesses({ workload: 'rooms', strategy: 'mine', anomaly, operations, tables, hotels });
+    const [witness] = findWitnesses({ workload: 'rooms', anomaly, operations, tables, hotels });
     return witness && { naming: witness.naming, ...witnessWords(witness, 'mine') };
   };
   t.match(named('not declared'), { naming: 'not declared', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
@@ -341,7 +340,6 @@ t.test('a witness carries data, not sentences; one written in words (older files
   const unexplained = { ...overbooked, hotel_id: 'elsewhere', hotel_name: 'Hotel 002', drift: 0 };
   const witnesses = findWitnesses({
     workload: 'rooms',
-    strategy: 'transaction',
     anomaly: 'G-single',
     operations,
     tables,

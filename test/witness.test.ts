@@ -158,7 +158,6 @@ const claim = (client: number, read: number, left: number, rooms: number, wrote:
 const craftedWitnesses = (operations: HistoryOp[], contracted: number, overbooked: number) =>
   findWitnesses({
     workload: 'rooms',
-    strategy: 'transaction',
     anomaly: 'G-single',
     operations,
     tables: {
