@@ -19,8 +19,18 @@ const plain = { style: { head: [], border: [] } };
 
 export function formatCeiling(cells: CeilingCell[]): string {
   const table = new Table({
-    head: ['clients', 'runner', 'reservations/s', '× pgbench', 'p99 ms', 'CPU harness / postgres / other', 'runs', 'errors'],
-    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+    head: [
+      'clients',
+      'runner',
+      'reservations/s',
+      '× pgbench',
+      'p99 ms',
+      'CPU harness / postgres / other',
+      'CPU µs/res clients / servers / postgres',
+      'runs',
+      'errors',
+    ],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right'],
     ...plain,
   });
   for (const cell of cells) {
@@ -31,6 +41,7 @@ export function formatCeiling(cells: CeilingCell[]): string {
       ratioText(cell.ratio),
       cell.p99Ms.toFixed(1),
       cpuText(cell.cpu),
+      cell.cpuUs ? `${cell.cpuUs.clients} / ${cell.cpuUs.servers} / ${cell.cpuUs.postgres}` : '-',
       cell.rates.map(roundedCount).join(', '),
       cell.servers === undefined ? '' : roundedCount(cell.errors),
     ]);
