@@ -14,6 +14,7 @@ import { historyCost, measureHistoryOverhead, measureSamplingOverhead, samplingC
 import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
+import { measureDriver } from './driver.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
 import {
@@ -29,7 +30,7 @@ import {
 } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'paths', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
+const phaseNames = ['ceiling', 'paths', 'driver', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
 
 /** The paths phase's servers (evento's default): one pool each, of a server's size, on the direct path. */
 const pathServers = 2;
@@ -118,6 +119,18 @@ try {
     const summary = pathsSummary(cells);
     if (summary) out(summary);
     report.paths = { hot_rows: hotRows, servers: pathServers, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
+  }
+  if (settings.phases.includes('driver')) {
+    const inFlight = Math.max(...settings.clients);
+    const driver = await measureDriver({ ...common, inFlight, seconds: settings.seconds, runs: settings.runs, log });
+    out(
+      `\npostgres.js alone: the availability read then the atomic claim, ${inFlight} in flight on one connection in the bench's process, no HTTP; ${medianOf}.`,
+    );
+    out(
+      `${driver.rate.toLocaleString('en-US')} reservations/s (runs: ${driver.rates.join(', ')}); CPU per reservation: ` +
+        `${driver.nodeUs} µs in postgres.js's process (${driver.systemUs} of it in the kernel), ${Number.isNaN(driver.postgresUs) ? '-' : driver.postgresUs} µs in PostgreSQL`,
+    );
+    report.driver = { hot_rows: hotRows, ...driver };
   }
   if (settings.phases.includes('scale')) {
     const scale = await measureScale({
