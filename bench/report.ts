@@ -3,7 +3,7 @@ import { median, type RatioSummary } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
 import type { CpuPart, FlagOverhead, HistoryOverhead } from './history.js';
-import type { ProfileSummary } from './cpu-profile.js';
+import type { ProfileSummary, SelfTime } from './cpu-profile.js';
 import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
@@ -254,6 +254,13 @@ export function formatLoadgen(cells: LoadgenCell[]): string {
 }
 
 /** A CPU profile's busy time, then its largest origins and functions by self time. */
+export function formatServerParts(profile: { busyMs: number; reservations: number; parts: SelfTime[] }): string {
+  const table = new Table({ head: ['ms', '% of busy', 'part'], colAligns: ['right', 'right', 'left'], ...plain });
+  table.push([roundedCount(profile.busyMs), '100.0', `busy; ${roundedCount(profile.reservations)} reservations measured`]);
+  for (const part of profile.parts) table.push([roundedCount(part.selfMs), part.share.toFixed(1), part.name]);
+  return table.toString();
+}
+
 export function formatProfile(profile: ProfileSummary & { reservations: number }): string {
   const table = new Table({ head: ['self ms', '% of busy', 'where'], colAligns: ['right', 'right', 'left'], ...plain });
   table.push([
