@@ -1,10 +1,10 @@
+import { cpus } from 'node:os';
 import { seedEvent } from '../harness/workloads/event.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import type { Via } from '../harness/model/run-config.js';
 import { atomicScript, readThenClaimScript, runPgbench } from './pgbench.js';
-import { cpus } from 'node:os';
 import { cpuSplit, medianCpu, reapedChildrenTicks, sampleCpu, type CpuSplit } from './proc.js';
 import { groupBy, median, round2 } from './stats.js';
 
