@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { seedEvent } from '../harness/workloads/event.js';
 import type { Sql } from '../db/connection.js';
 import { at } from '../lib/at.js';
@@ -44,7 +45,28 @@ export interface Sample {
   ratio?: number;
   p99Ms: number;
   cpu?: CpuSplit;
+  /** CPU per reservation (pgbench: per transaction) by process, µs; absent without a CPU split. */
+  cpuUs?: CpuPerReservation;
   errors: number;
+}
+
+/**
+ * µs of CPU per reservation: `clients` is the process running them (evento's CLI, or pgbench),
+ * `servers` evento's server processes (0 on the direct path, which has none).
+ */
+export interface CpuPerReservation {
+  clients: number;
+  servers: number;
+  postgres: number;
+}
+
+/** A run's CPU split (shares of all cores) as µs per reservation at `rate` reservations per second. */
+export function cpuPerReservation(cpu: CpuSplit | undefined, rate: number, pgbench = false): CpuPerReservation | undefined {
+  if (!cpu || rate <= 0) return undefined;
+  const us = (percent: number) => Math.round(((percent / 100) * cpus().length * 1_000_000) / rate);
+  return pgbench
+    ? { clients: us(cpu.harness), servers: 0, postgres: us(cpu.postgres) }
+    : { clients: us(cpu.cli), servers: us(cpu.harness - cpu.cli), postgres: us(cpu.postgres) };
 }
 
 /** Medians over the runs of one clients × runner combination; `errors` is the most of any run. */
@@ -58,8 +80,8 @@ async function pgbenchSample(options: CeilingOptions, pgbench: string, clients: 
   const { script, variables } = await scriptOf(options.databaseUrl, event, hotRows.maxRooms);
   const before = await sampleCpu(reapedChildrenTicks, options.postgresPid);
   const run = await runPgbench(pgbench, options.databaseUrl, { script, variables, clients, seconds: options.seconds });
-  const cpu = cpuSplit(before, await sampleCpu(reapedChildrenTicks, options.postgresPid));
-  return { clients, rate: run.tps, p99Ms: run.p99Ms, cpu: options.postgresPid ? cpu : undefined, errors: 0 };
+  const cpu = options.postgresPid ? cpuSplit(before, await sampleCpu(reapedChildrenTicks, options.postgresPid)) : undefined;
+  return { clients, rate: run.tps, p99Ms: run.p99Ms, cpu, cpuUs: cpuPerReservation(cpu, run.tps, true), errors: 0 };
 }
 
 async function eventoSample(options: CeilingOptions, clients: number, servers: number, ceiling?: number, via?: Via): Promise<Sample> {
@@ -89,6 +111,7 @@ async function eventoSample(options: CeilingOptions, clients: number, servers: n
     ratio: ceiling ? rate / ceiling : undefined,
     p99Ms: outcome.latency_ms.p99,
     cpu: run.cpu,
+    cpuUs: cpuPerReservation(run.cpu, rate),
     errors: outcome.errors,
   };
 }
@@ -119,6 +142,14 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingCe
   return cellsOf(samples);
 }
 
+/** Each process's median over the runs that have a figure. */
+function medianCpuUs(runs: (CpuPerReservation | undefined)[]): CpuPerReservation | undefined {
+  const known = runs.filter((run) => run !== undefined);
+  if (known.length === 0) return undefined;
+  const of = (part: keyof CpuPerReservation) => Math.round(median(known.map((run) => run[part])));
+  return { clients: of('clients'), servers: of('servers'), postgres: of('postgres') };
+}
+
 /** Medians over the runs of each clients × runner combination, in the order they first ran. */
 function cellsOf(samples: Sample[]): CeilingCell[] {
   return groupBy(samples, (sample) => `${sample.clients}/${String(sample.servers)}/${String(sample.via)}`).map((group) => ({
@@ -129,6 +160,7 @@ function cellsOf(samples: Sample[]): CeilingCell[] {
     ratio: at(group, 0).ratio === undefined ? undefined : round2(median(group.map((sample) => sample.ratio).filter((ratio) => ratio !== undefined))),
     p99Ms: median(group.map((sample) => sample.p99Ms)),
     cpu: medianCpu(group.map((sample) => sample.cpu)),
+    cpuUs: medianCpuUs(group.map((sample) => sample.cpuUs)),
     rates: group.map((sample) => sample.rate),
     errors: Math.max(...group.map((sample) => sample.errors)),
   }));

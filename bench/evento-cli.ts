@@ -27,6 +27,8 @@ export interface CliOptions {
   extraArgs?: string[];
   /** Flags for Node itself, before the script, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** More environment for the run, e.g. `EVENTO_SERVER_NODE_ARGS` to profile its servers. */
+  env?: Record<string, string>;
 }
 
 /** The `--progress json` lines' types (cmd/progress/progress-json.ts), one object per line. */
@@ -71,7 +73,7 @@ export async function runEvento(args: string[], options: CliOptions): Promise<Cl
         'json',
       ],
       {
-        env: { ...process.env, CI: 'true', DATABASE_URL: options.databaseUrl },
+        env: { ...process.env, ...options.env, CI: 'true', DATABASE_URL: options.databaseUrl },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

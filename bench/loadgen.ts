@@ -10,7 +10,7 @@ import { startServers } from '../harness/race/servers.js';
 import { at } from '../lib/at.js';
 import type { CannonadeJob } from './autocannon-run.js';
 import { hotRowArgs, hotRows } from './ceiling.js';
-import { summarizeCpuProfile } from './cpu-profile.js';
+import { serverProfileParts, summarizeCpuProfile } from './cpu-profile.js';
 import { runEvento, type CliOptions } from './evento-cli.js';
 import { groupBy, median, round2 } from './stats.js';
 
@@ -154,6 +154,26 @@ export async function profileClients(options: Omit<LoadgenOptions, 'connections'
     const [file] = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('node --cpu-prof wrote no profile');
     return { connections, reservations: result.outcome.reservations, ...(await summarizeCpuProfile(join(dir, file), top)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One more evento run with its server under `node --cpu-prof`: its busy time by part
+ * (postgres.js, the replies, evento's routes, node:http, GC, the rest), what is left per request.
+ */
+export async function profileServer(options: Omit<LoadgenOptions, 'connections' | 'runs'>, connections: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'evento-bench-server-profile-'));
+  try {
+    const { result } = await runEvento(eventoArgs(options.seconds, connections), {
+      ...options,
+      limitMs: limitMs(options.seconds),
+      env: { EVENTO_SERVER_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${dir}` },
+    });
+    const [file] = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error('the server wrote no profile under node --cpu-prof');
+    return { connections, reservations: result.outcome.reservations, ...(await serverProfileParts(join(dir, file))) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

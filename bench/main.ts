@@ -11,9 +11,10 @@ import { openDatabase } from '../harness/database/database.js';
 import { toolVersion } from '../harness/model/paths.js';
 import { hotRows, measureCeiling, measurePaths } from './ceiling.js';
 import { historyCost, measureHistoryOverhead, measureSamplingOverhead, samplingCost } from './history.js';
-import { loadgenPoolSize, measureLoadgen, profileClients } from './loadgen.js';
+import { loadgenPoolSize, measureLoadgen, profileClients, profileServer } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
+import { measureDriver } from './driver.js';
 import { findPgbench } from './pgbench.js';
 import { postmasterOf } from './proc.js';
 import {
@@ -25,11 +26,12 @@ import {
   formatProfile,
   formatReportBench,
   formatScale,
+  formatServerParts,
   pathsSummary,
 } from './report.js';
 import { measureScale } from './scale.js';
 
-const phaseNames = ['ceiling', 'paths', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
+const phaseNames = ['ceiling', 'paths', 'driver', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
 
 /** The paths phase's servers (evento's default): one pool each, of a server's size, on the direct path. */
 const pathServers = 2;
@@ -58,7 +60,10 @@ const program = new Command('bench')
   .addOption(new Option('--scale-clients <n>', `clients of the scale run (default ${full.scaleClients})`).argParser(integer(1, 100_000)))
   .addOption(new Option('--scale-rooms <n>', 'rooms per hotel (3 hotels) of the scale run').argParser(integer(1, 1_000_000)).default(10_000))
   .addOption(new Option('--phases <list>', `which parts to run (default all: ${phaseNames.join(',')})`).argParser(list(phase)))
-  .option('--profile', 'loadgen: one more evento run at the most connections under node --cpu-prof, its top self-time functions shown')
+  .option(
+    '--profile',
+    "loadgen: two more evento runs at the most connections, its CLI and then its server under node --cpu-prof: the CLI's top self-time functions, the server's time by part",
+  )
   .option('--extra <flags>', 'more flags for every evento run, e.g. "--pool-size 4"', '')
   .option('--results-dir <dir>', 'where the JSON result is written', 'bench-results');
 
@@ -118,6 +123,18 @@ try {
     const summary = pathsSummary(cells);
     if (summary) out(summary);
     report.paths = { hot_rows: hotRows, servers: pathServers, seconds: settings.seconds, pgbench: pgbench ?? null, cells };
+  }
+  if (settings.phases.includes('driver')) {
+    const inFlight = Math.max(...settings.clients);
+    const driver = await measureDriver({ ...common, inFlight, seconds: settings.seconds, runs: settings.runs, log });
+    out(
+      `\npostgres.js alone: the availability read then the atomic claim, ${inFlight} in flight on one connection in the bench's process, no HTTP; ${medianOf}.`,
+    );
+    out(
+      `${driver.rate.toLocaleString('en-US')} reservations/s (runs: ${driver.rates.join(', ')}); CPU per reservation: ` +
+        `${driver.nodeUs} µs in postgres.js's process (${driver.systemUs} of it in the kernel), ${Number.isNaN(driver.postgresUs) ? '-' : driver.postgresUs} µs in PostgreSQL`,
+    );
+    report.driver = { hot_rows: hotRows, ...driver };
   }
   if (settings.phases.includes('scale')) {
     const scale = await measureScale({
@@ -190,7 +207,12 @@ try {
       out(`\nWhere evento's CLI spends its time at ${most} connections (node --cpu-prof, from its clients' first sample to their last), by self time:`);
       out(formatProfile(profile));
     }
-    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen, profile };
+    const serverProfile = flags.profile ? await profileServer({ ...common, sql: database.sql, seconds: settings.seconds, log }, most) : undefined;
+    if (serverProfile) {
+      out(`\nWhere its server spends its time at ${most} connections (node --cpu-prof), each sample given to the first part its stack passes through:`);
+      out(formatServerParts(serverProfile));
+    }
+    report.loadgen = { pool_size: loadgenPoolSize, seconds: settings.seconds, ...loadgen, profile, server_profile: serverProfile };
   }
 
   const loadAfter = loadavg();

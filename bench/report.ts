@@ -3,7 +3,7 @@ import { median, type RatioSummary } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
 import type { CpuPart, FlagOverhead, HistoryOverhead } from './history.js';
-import type { ProfileSummary } from './cpu-profile.js';
+import type { ProfileSummary, SelfTime } from './cpu-profile.js';
 import type { LoadgenCell } from './loadgen.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
@@ -19,8 +19,18 @@ const plain = { style: { head: [], border: [] } };
 
 export function formatCeiling(cells: CeilingCell[]): string {
   const table = new Table({
-    head: ['clients', 'runner', 'reservations/s', '× pgbench', 'p99 ms', 'CPU harness / postgres / other', 'runs', 'errors'],
-    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+    head: [
+      'clients',
+      'runner',
+      'reservations/s',
+      '× pgbench',
+      'p99 ms',
+      'CPU harness / postgres / other',
+      'CPU µs/res clients / servers / postgres',
+      'runs',
+      'errors',
+    ],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right'],
     ...plain,
   });
   for (const cell of cells) {
@@ -31,6 +41,7 @@ export function formatCeiling(cells: CeilingCell[]): string {
       ratioText(cell.ratio),
       cell.p99Ms.toFixed(1),
       cpuText(cell.cpu),
+      cell.cpuUs ? `${cell.cpuUs.clients} / ${cell.cpuUs.servers} / ${cell.cpuUs.postgres}` : '-',
       cell.rates.map(roundedCount).join(', '),
       cell.servers === undefined ? '' : roundedCount(cell.errors),
     ]);
@@ -243,6 +254,13 @@ export function formatLoadgen(cells: LoadgenCell[]): string {
 }
 
 /** A CPU profile's busy time, then its largest origins and functions by self time. */
+export function formatServerParts(profile: { busyMs: number; reservations: number; parts: SelfTime[] }): string {
+  const table = new Table({ head: ['ms', '% of busy', 'part'], colAligns: ['right', 'right', 'left'], ...plain });
+  table.push([roundedCount(profile.busyMs), '100.0', `busy; ${roundedCount(profile.reservations)} reservations measured`]);
+  for (const part of profile.parts) table.push([roundedCount(part.selfMs), part.share.toFixed(1), part.name]);
+  return table.toString();
+}
+
 export function formatProfile(profile: ProfileSummary & { reservations: number }): string {
   const table = new Table({ head: ['self ms', '% of busy', 'where'], colAligns: ['right', 'right', 'left'], ...plain });
   table.push([

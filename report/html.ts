@@ -11,7 +11,9 @@ import type { TrialsVerdict } from '../harness/analysis/trial-verdict.js';
 import { browserScript } from './browser-script.js';
 import { reportData, type ReportData, type ReportSection } from './report-data.js';
 import { timelinesShown, type ReportTimeline, type ReportTimelines } from './timelines.js';
-import { trialsVerdictText, unpooledText } from './verdict-text.js';
+import { sweepCrossoverText } from './sweep-text.js';
+import { trialsVerdictText, unpooledText, unrankedText } from './verdict-text.js';
+import { describeOperation } from './witness-text.js';
 
 /** uPlot's script and stylesheet, inlined so that the file needs no network; read once. */
 let uplotAssets: { script: string; css: string } | undefined;
@@ -104,8 +106,9 @@ function goodputTable(section: ReportSection): string {
     number(median(group.trials.map(({ outcome }) => outcome.latency_ms.p99)), 1),
   ]);
   const notes = [
-    section.ranking.unranked ??
-      `# by goodput among the strategies that kept their promise; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`,
+    section.ranking.unranked
+      ? unrankedText(section.ranking.unranked)
+      : `# by goodput among the strategies that kept their promise; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`,
     'median and its 95% interval over the trials (— below 6 trials)',
   ];
   return `${table(['#', 'strategy', 'trials', 'goodput res/s', 'low', 'high', 'wait p99 ms', 'low', 'high', 'request p99 ms'], rows)}\n${notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}`;
@@ -236,7 +239,7 @@ function sweepHtml(data: ReportData): string {
       }),
     ]);
     const sentences = chart.crossovers.length
-      ? `<ul class="crossovers">${chart.crossovers.map(({ sentence }) => `<li>${escapeHtml(sentence)}</li>`).join('')}</ul>`
+      ? `<ul class="crossovers">${chart.crossovers.map((crossover) => `<li>${escapeHtml(sweepCrossoverText(crossover))}</li>`).join('')}</ul>`
       : '<p class="note">No crossover: no two strategies that kept their promise swapped places with a significant difference on both sides.</p>';
     return [
       `<h3>${escapeHtml(chart.title)}</h3>`,
@@ -324,7 +327,13 @@ const timelineData = (found: ReportTimelines | undefined) =>
     to: to_ms,
     lanes: timeline.lanes.map(({ lane, bars }) => ({
       lane,
-      bars: bars.map((bar) => [bar.start_ms, bar.end_ms, bar.type, bar.witness ?? null, `client ${bar.client}, server ${bar.server}: ${bar.label}`]),
+      bars: bars.map((bar) => [
+        bar.start_ms,
+        bar.end_ms,
+        bar.type,
+        bar.witness ?? null,
+        `client ${bar.client}, server ${bar.server}: ${describeOperation(bar.operation)}`,
+      ]),
     })),
   }));
 

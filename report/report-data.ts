@@ -3,7 +3,8 @@ import { capacities, serviceLevelOf } from '../harness/analysis/capacity.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/analysis/ranking.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { median } from '../harness/analysis/stats.js';
-import { pointLabel, pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/race/sweep.js';
+import { pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/race/sweep.js';
+import { pointLabel } from './sweep-text.js';
 import { at } from '../lib/at.js';
 
 /** Lines of one chart over a shared x: one per strategy, null where a strategy has no value. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { readTimelineWindow, type TimelineWindow } from '../harness/history/witness-timeline.js';
 import { runLabel } from '../harness/model/workload.js';
+import { witnessWords } from './witness-text.js';
 
 /** Timelines a report draws at most: those of results with a witness first, then in the results' order. */
 export const timelinesShown = 6;
@@ -56,7 +57,10 @@ export async function reportTimelines(
     timelines.push({
       id: `timeline-${index + 1}`,
       title: `${runLabel(result.workload, result.params.strategy, result.params.via)}${trial}${point}`,
-      witnesses: witnesses.map((witness) => `${witness.kind} at ${witness.place}: ${witness.anomaly}. ${witness.summary}.`),
+      witnesses: witnesses.map((witness) => {
+        const { anomaly, summary } = witnessWords(witness, result.params.strategy);
+        return `${witness.kind} at ${witness.place}: ${anomaly}. ${summary}.`;
+      }),
       ...(await readTimelineWindow(path, witnesses)),
     });
   }

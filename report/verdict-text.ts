@@ -1,3 +1,4 @@
+import type { Ranking } from '../harness/analysis/ranking.js';
 import { nothingMeasuredLabel } from '../harness/analysis/run-outcome.js';
 import type { TrialsVerdict } from '../harness/analysis/trial-verdict.js';
 import type { Verdict } from '../harness/model/result-schema.js';
@@ -42,6 +43,10 @@ export function trialsVerdictText(verdict: TrialsVerdict, marker = unsafeMarker)
     }
   }
 }
+
+/** Under a ranking that ranks nothing: why, and how many trials would. */
+export const unrankedText = ({ fewest, needed }: NonNullable<Ranking['unranked']>) =>
+  `not ranked: ${fewest} trial${fewest === 1 ? '' : 's'} of a strategy cannot show a difference; --repeat ${needed} or more`;
 
 /** Under a table whose strategy ran at several settings: its trials were not pooled, and in what they differ. */
 export const unpooledText = ({ run, apart }: { run: string; apart: readonly string[] }) =>

@@ -4,53 +4,59 @@ import { pricesLine } from '../cmd/commands/sweep.js';
 import { findCrossovers, type CrossoverPoint } from '../harness/analysis/crossover.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import type { RunConfig } from '../harness/model/run-config.js';
-import { pointLabel, sweepDocument, sweepPoints } from '../harness/race/sweep.js';
+import { sweepCrossovers, sweepDocument, sweepPoints } from '../harness/race/sweep.js';
 import { at } from '../lib/at.js';
+import { crossoverText, pointLabel, sweepCrossoverText } from '../report/sweep-text.js';
 
 // Six trials a side: the U test can reach p = 0.002, far below 0.05, when the samples do not overlap.
 const around = (centre: number, spread = 5) => [-3, -2, -1, 1, 2, 3].map((step) => centre + step * spread);
-const point = (label: string, samples: Record<string, number[]>): CrossoverPoint => ({ label, samples });
+const point = (samples: Record<string, number[]>): CrossoverPoint => ({ samples });
 
 t.test('a clean flip is one crossover between the last point of one lead and the first of the other', async (t) => {
+  const labels = ['1 client', '16 clients', '64 clients', '256 clients'];
   const points = [
-    point('1 client', { optimistic: around(900), pessimistic: around(500) }),
-    point('16 clients', { optimistic: around(700), pessimistic: around(520) }),
-    point('64 clients', { optimistic: around(300), pessimistic: around(480) }),
-    point('256 clients', { optimistic: around(100), pessimistic: around(450) }),
+    point({ optimistic: around(900), pessimistic: around(500) }),
+    point({ optimistic: around(700), pessimistic: around(520) }),
+    point({ optimistic: around(300), pessimistic: around(480) }),
+    point({ optimistic: around(100), pessimistic: around(450) }),
   ];
   const crossovers = findCrossovers(points);
   t.equal(crossovers.length, 1, 'one flip');
   const [crossover] = crossovers;
   t.match(crossover, { leader: 'optimistic', overtaker: 'pessimistic', until: 1, from: 2 }, 'optimistic leads up to 16, pessimistic from 64');
-  t.equal(crossover?.sentence, 'optimistic ahead of pessimistic up to 16 clients; pessimistic ahead from 64 clients', 'said in a sentence');
+  t.equal(
+    crossover && crossoverText(crossover, at(labels, crossover.until), at(labels, crossover.from)),
+    'optimistic ahead of pessimistic up to 16 clients; pessimistic ahead from 64 clients',
+    'said in a sentence where it is printed',
+  );
 });
 
 t.test('no flip: one strategy ahead everywhere gives no crossover', async (t) => {
-  const points = [100, 200, 400].map((load) => point(`${load} clients`, { atomic: around(2000 - load), pessimistic: around(1000 - load) }));
+  const points = [100, 200, 400].map((load) => point({ atomic: around(2000 - load), pessimistic: around(1000 - load) }));
   t.same(findCrossovers(points), [], 'no crossover');
 });
 
 t.test('a flip inside the noise is not reported', async (t) => {
   // The medians swap (505 > 500, then 495 < 500) but the trials overlap: no significant order on either side.
   const noisy = (centre: number) => around(centre, 40);
-  const points = [point('1 hot row', { a: noisy(505), b: noisy(500) }), point('4 hot rows', { a: noisy(495), b: noisy(500) })];
+  const points = [point({ a: noisy(505), b: noisy(500) }), point({ a: noisy(495), b: noisy(500) })];
   t.same(findCrossovers(points), [], 'overlapping trials: no crossover');
   // Significant on one side only: still no crossover, because the other side never led.
-  const oneSided = [point('1 hot row', { a: around(900), b: around(500) }), point('4 hot rows', { a: noisy(495), b: noisy(500) })];
+  const oneSided = [point({ a: around(900), b: around(500) }), point({ a: noisy(495), b: noisy(500) })];
   t.same(findCrossovers(oneSided), [], 'a lead that fades into the noise is not a flip');
 });
 
 t.test('too few trials to tell the strategies apart: no crossover, however far apart the medians', async (t) => {
-  const points = [point('x 1', { a: [900, 910, 920], b: [100, 110, 120] }), point('x 2', { a: [100, 110, 120], b: [900, 910, 920] })];
+  const points = [point({ a: [900, 910, 920], b: [100, 110, 120] }), point({ a: [100, 110, 120], b: [900, 910, 920] })];
   t.same(findCrossovers(points), [], 'three trials a side cannot reach p <= 0.05');
 });
 
 t.test('points without a difference between two leads: the crossover spans them', async (t) => {
   const points = [
-    point('p1', { a: around(900), b: around(500) }),
-    point('p2', { a: around(700, 80), b: around(690, 80) }),
-    point('p3', { a: around(300), b: around(600) }),
-    point('p4', { a: around(900), b: around(500) }),
+    point({ a: around(900), b: around(500) }),
+    point({ a: around(700, 80), b: around(690, 80) }),
+    point({ a: around(300), b: around(600) }),
+    point({ a: around(900), b: around(500) }),
   ];
   const crossovers = findCrossovers(points);
   t.same(
@@ -65,12 +71,54 @@ t.test('points without a difference between two leads: the crossover spans them'
 
 t.test('every pair of strategies is searched, a strategy missing at a point leads nowhere there', async (t) => {
   const points = [
-    point('p1', { a: around(900), b: around(500), c: around(100) }),
-    point('p2', { a: around(300), b: around(600) }),
-    point('p3', { a: around(300), b: around(600), c: around(800) }),
+    point({ a: around(900), b: around(500), c: around(100) }),
+    point({ a: around(300), b: around(600) }),
+    point({ a: around(300), b: around(600), c: around(800) }),
   ];
   const pairs = findCrossovers(points).map(({ leader, overtaker }) => `${leader}>${overtaker}`);
   t.same(pairs.sort(), ['a>b', 'a>c', 'b>c'].sort(), 'a over b, then c over both');
+});
+
+t.test("a sweep's crossovers carry the points they name, and are said in a sentence where they are printed", async (t) => {
+  // Along clients at two server counts: at 1 server optimistic leads at 4 clients and pessimistic at 64; at 2 servers neither flips.
+  const trial = (strategy: string, clients: number, servers: number, goodput: number) =>
+    ({
+      workload: 'rooms',
+      params: { strategy, clients, hotels: 1, servers },
+      sweep: { point: (clients === 4 ? 0 : 1) + (servers === 1 ? 0 : 2), axes: { clients: String(clients), servers: String(servers) } },
+      outcome: { reservations: 100, reservations_per_s: goodput },
+      verdict: { promises_safety: true, safe: true, label: 'SAFE' },
+    }) as unknown as StrategyResult;
+  const trials = (clients: number, servers: number, optimistic: number, pessimistic: number) => [
+    ...around(optimistic).map((goodput) => trial('optimistic', clients, servers, goodput)),
+    ...around(pessimistic).map((goodput) => trial('pessimistic', clients, servers, goodput)),
+  ];
+  const results = [...trials(4, 1, 900, 500), ...trials(64, 1, 300, 600), ...trials(4, 2, 900, 500), ...trials(64, 2, 900, 500)];
+  const crossovers = sweepCrossovers(results);
+  t.same(
+    crossovers,
+    [
+      {
+        leader: 'optimistic',
+        overtaker: 'pessimistic',
+        until: 0,
+        from: 1,
+        axis: 'clients',
+        fixed: 'servers 1',
+        points: { until: { value: '4', clients: 4, hotels: 1 }, from: { value: '64', clients: 64, hotels: 1 } },
+      },
+    ],
+    'data: who led, where, and the points it names',
+  );
+  t.same(
+    crossovers.map(sweepCrossoverText),
+    ['at servers 1: optimistic ahead of pessimistic up to 4 clients on one hot row; pessimistic ahead from 64 clients on one hot row'],
+    'a sentence made from it',
+  );
+  t.notOk(
+    sweepDocument([{ name: 'clients', values: [4, 64] }], results).crossovers.some((crossover) => 'sentence' in crossover),
+    "the sweep's document holds no sentence until a printer words it",
+  );
 });
 
 const base: RunConfig = {

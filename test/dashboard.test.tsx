@@ -10,7 +10,7 @@ import type { StrategyInfo } from '../strategies/types.js';
 import { wantsDashboard } from '../cmd/progress/progress-view.js';
 import { formatResults } from '../cmd/output/report-table.js';
 import { trialsVerdict } from '../harness/analysis/trial-verdict.js';
-import { trialsVerdictText, unsafeLegend, verdictText } from '../report/verdict-text.js';
+import { trialsVerdictText, unrankedText, unsafeLegend, verdictText } from '../report/verdict-text.js';
 import { groupTrials, rankGroups } from '../harness/analysis/ranking.js';
 import { at } from '../lib/at.js';
 import {
@@ -253,7 +253,12 @@ t.test('one trial each: kept promises first by goodput, the rest after, and no r
     ],
     'kept promises most reservations/s first; then the rest likewise, an unsafe strategy that did not overbook this time included; none ranked',
   );
-  t.equal(ranking.unranked, 'not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more', 'the table says why');
+  t.same(ranking.unranked, { fewest: 1, needed: 4 }, 'the ranking says why, as data');
+  t.equal(
+    ranking.unranked && unrankedText(ranking.unranked),
+    'not ranked: 1 trial of a strategy cannot show a difference; --repeat 4 or more',
+    'the table says it in words',
+  );
   t.equal(verdictText(at(trialsOf('transaction', false, [0]), 0).verdict), 'held this run *', 'no anomaly is not a promise');
   t.equal(verdictText(at(trialsOf('naive', false, [0], 3), 0).verdict), 'OVERBOOKED by 3 *');
   t.equal(verdictText(at(trialsOf('advisory', true, [0], 3), 0).verdict), 'OVERBOOKED by 3', 'a broken promise reads as the audit found it');

@@ -2,13 +2,14 @@ import t from 'tap';
 import type { HistoryOp } from '../client-sim/history.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
-import { formatCheck, formatKeptSafe } from '../cmd/commands/witness.js';
+import { formatCheck, formatKeptSafe, formatWitness } from '../cmd/output/witness-text.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { checkHistory } from '../harness/history/checker.js';
 import { keptSafe } from '../harness/history/history-safety.js';
 import type { HistoryTables } from '../harness/history/history-tables.js';
 import { findWitnesses } from '../harness/history/witness.js';
 import { timelineOf } from '../harness/history/witness-timeline.js';
+import { witnessWords } from '../report/witness-text.js';
 import { naive } from '../strategies/naive.js';
 import { optimistic } from '../strategies/optimistic.js';
 import { pessimistic } from '../strategies/pessimistic.js';
@@ -63,6 +64,16 @@ const writes = [claim(1, 10, 20, 3, 'ok', 'a'), claim(2, 15, 40, 4, 'info')];
 const tables: HistoryTables = { rows: [row('a', 3), row('b', 4, 'r-2-15')], overlaps: [] };
 const check = (operations: HistoryOp[], rows: HistoryTables = tables) => checkHistory({ operations, tables: rows, contracted });
 
+/** The strings in `value`, at any depth, of four words or more: sentences, where data should hold names and numbers. */
+const sentencesIn = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? value.split(' ').length >= 4
+      ? [value]
+      : []
+    : typeof value === 'object' && value !== null
+      ? Object.values(value).flatMap(sentencesIn)
+      : [];
+
 t.test('a clean history: every read within its bounds, every write accounted for', async (t) => {
   const result = check([
     ...writes,
@@ -93,14 +104,37 @@ t.test('an impossible read: fewer rooms than every claim sent could have taken',
   const tooFew = check([...writes, read(3, 50, 55, 2)]);
   t.match(tooFew.anomalies, [{ kind: 'impossible_read', operation: 2 }], '2 left is below the 3 that every claim leaves');
   const soldOut = check([...writes, read(3, 50, 55, undefined)]);
-  t.match(soldOut.anomalies, [{ kind: 'impossible_read' }], 'a listing without the hotel (sold out) is impossible with 3 left');
+  t.match(
+    soldOut.anomalies,
+    [{ kind: 'impossible_read', client: 3, read: null, bound: 3 }],
+    'a listing without the hotel (sold out) is impossible with 3 left',
+  );
+  t.match(
+    formatCheck(soldOut),
+    /impossible_read: client 3 read sold out, but every claim sent before the read ended left at least 3$/m,
+    'said in words where printed',
+  );
+  t.same(sentencesIn([tooFew, soldOut]), [], 'the result holds figures, not sentences');
 });
 
 t.test('a 201 the tables lost, and a row nothing explains', async (t) => {
   const lost = check(writes, { rows: [row('b', 4, 'r-2-15')], overlaps: [] });
-  t.match(lost.anomalies, [{ kind: 'lost_write', row: 'a' }], 'the 201 is missing from the tables');
+  t.match(lost.anomalies, [{ kind: 'lost_write', row: 'a', client: 1 }], 'the 201 is missing from the tables');
+  t.match(formatCheck(lost), /lost_write: client 1 was told a was made \(201\), and the tables do not have it$/m, 'said in words');
   const extra = check(writes, { rows: [...tables.rows, row('c', 2, 'r-9-9')], overlaps: [] });
-  t.match(extra.anomalies, [{ kind: 'unexplained_write', row: 'c' }], 'a row with no 201 nor unanswered request behind it');
+  t.match(
+    extra.anomalies,
+    [{ kind: 'unexplained_write', row: 'c', request_id: 'r-9-9', xmin: '100' }],
+    'a row with no 201 nor unanswered request behind it',
+  );
+  t.match(
+    formatCheck(extra),
+    /unexplained_write: c \(request r-9-9, xid 100\) is in the tables, and no 201 nor unanswered request accounts for it$/m,
+    'said in words',
+  );
+  t.same(sentencesIn([lost, extra]), [], 'figures, not sentences');
+  const written = { ...extra, anomalies: [{ kind: 'unexplained_write' as const, place: hotel, detail: 'as a file once said it' }] };
+  t.match(formatCheck(written), /unexplained_write: as a file once said it$/m, "an older file's detail, as written");
   // A row without a request_id is explained by an unanswered claim without one, once.
   const anonymous = [claim(1, 10, 20, 3, 'ok', 'a'), { ...claim(2, 15, 40, 4, 'info'), request_id: null }];
   const once = check(anonymous, { rows: [row('a', 3), row('b', 4)], overlaps: [] });
@@ -110,28 +144,30 @@ t.test('a 201 the tables lost, and a row nothing explains', async (t) => {
 });
 
 t.test('reads are not bounded when the workload gives rooms back', async (t) => {
-  const result = checkHistory({ operations: [...writes, read(3, 25, 30, 10)], tables, contracted, skipReads: 'holds give rooms back' });
+  const result = checkHistory({ operations: [...writes, read(3, 25, 30, 10)], tables, contracted, skipReads: 'rooms-come-back' });
   t.equal(result.valid, true, 'the stale-looking read is not judged');
   t.equal(result.reads_checked, 0, 'no read checked');
-  t.equal(result.reads_skipped, 'holds give rooms back', 'and the result says why');
+  t.equal(result.reads_skipped, 'rooms-come-back', 'and the result says why');
+  t.match(
+    formatCheck(result),
+    /\(reads not checked: holds that lapse or are cancelled return rooms without an operation of a client/,
+    'in words where printed',
+  );
 });
 
 t.test('drift: the witness names the rooms counted without a row and the claims that may have been cut', async (t) => {
   const witnesses = findWitnesses({
     workload: 'rooms',
-    strategy: 'naive',
     anomaly: naive.anomaly,
     operations: writes,
     tables,
     hotels: [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 10, reserved: 11, locked: 0, confirmed: 7, held: 0, overbooked: 0, drift: 4 }],
   });
   t.equal(witnesses.length, 1, 'one witness');
-  t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', anomaly: /torn write/ }, 'a drift witness');
-  t.match(
-    witnesses[0]?.summary,
-    /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/,
-    'says how',
-  );
+  t.match(witnesses[0], { kind: 'drift', place: 'Hotel 001', naming: 'torn-write', counts: { counters: 11, rows: 7 } }, 'a drift witness');
+  const words = witnesses[0] && witnessWords(witnesses[0], 'naive');
+  t.match(words?.anomaly, /torn write/, 'named for what it is');
+  t.match(words?.summary, /counters say 11 room\(s\), its reservation rows 7: 4 room\(s\) counted without a reservation row; 1 claim\(s\)/, 'says how');
   t.same(
     witnesses[0]?.operations.map((op) => op.request_id),
     ['r-2-15'],
@@ -152,8 +188,9 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b'), stale(3, 1, 3_000, 'c')];
   const rows = { rows: [row('a', 3), row('b', 3), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 7, locked: 0, confirmed: 7, held: 0, overbooked: 4, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
-  t.match(witness, { kind: 'overbooking', anomaly: /G-single/, excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
+  const [witness] = findWitnesses({ workload: 'rooms', anomaly: transaction.anomaly, operations, tables: rows, hotels });
+  t.match(witness, { kind: 'overbooking', naming: 'G-single', excess: { total: 4, explained: 4, groups: 1 } }, 'G-single, explaining the excess');
+  t.match(witness, { group: { version: '41', available: 3, also_read: 1 } }, 'the version the group read, what it had left, and who else read it');
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
     [
@@ -162,7 +199,13 @@ t.test('a crafted overbooking: the fewest claims that read the same version and 
     ],
     'the two claims of 3, in commit order',
   );
-  t.match(witness?.summary, /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first/, 'the summary');
+  const words = witness && witnessWords(witness, 'transaction');
+  t.match(words?.anomaly, /G-single/, 'named so');
+  t.match(
+    words?.summary,
+    /T1 and T2 both read version 41 .* with 3 room\(s\) left and took 3 \+ 3 = 6; T1 committed first, .* \(1 more claim\(s\) read that version too\)$/,
+    'the summary',
+  );
   const timeline = timelineOf(operations, witness ? [witness] : []);
   t.same(
     timeline.lanes.map((lane) => lane.lane),
@@ -191,8 +234,13 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
   const operations = [wrote(1, 0, 3, 1, 2, 1_000, 'a'), wrote(3, 1, 1, 2, 1, 2_000, 'c'), wrote(2, 0, 3, 3, 1, 3_000, 'b')];
   const rows = { rows: [row('a', 2), row('b', 1), row('c', 1)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 4, locked: 0, confirmed: 4, held: 0, overbooked: 1, drift: 0 }];
-  const [witness] = findWitnesses({ workload: 'rooms', strategy: 'transaction', anomaly: transaction.anomaly, operations, tables: rows, hotels });
-  t.match(witness, { kind: 'overbooking', anomaly: /G-single/ }, 'G-single');
+  const [witness] = findWitnesses({ workload: 'rooms', anomaly: transaction.anomaly, operations, tables: rows, hotels });
+  t.match(witness, { kind: 'overbooking', naming: 'G-single', stale: ['T2'] }, 'G-single');
+  t.match(
+    witness?.operations[1],
+    { name: 'T2', beyond: 1, superseded_by: 'T1' },
+    'the stale write, with the rooms it took beyond what was left and its superseder',
+  );
   t.same(
     witness?.operations.map((op) => [op.name, op.reservation_id]),
     [
@@ -202,7 +250,7 @@ t.test('a crafted overbooking without a shared version: the claim that wrote on 
     'the claim that wrote version 1 first, then the one that read version 0 and wrote 3',
   );
   t.match(
-    witness?.summary,
+    witness && witnessWords(witness, 'transaction').summary,
     /T2 read version 0 .*, T1 wrote version 1 first, and T2 then wrote version 3 taking 1 room\(s\), 1 beyond what was left.* 1 of the 1 over contract/,
     'the summary: the stale write, what superseded its read, and that it explains the whole excess',
   );
@@ -219,10 +267,17 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
     { mechanism: 'lock waits', count: 1, ms: 0.5 },
     'one read waited for a commit after its transaction began',
   );
-  t.match(
-    keptSafe(pessimistic.safeguard, [{ ...waited, read_committed_us: undefined }]),
-    { count: null, note: /no commit times/ },
-    'unknown without commit times',
+  const uncounted = keptSafe(pessimistic.safeguard, [{ ...waited, read_committed_us: undefined }]);
+  t.match(uncounted, { count: null, uncounted: 'no-commit-times' }, 'unknown without commit times');
+  t.equal(
+    uncounted && formatKeptSafe('pessimistic', uncounted),
+    'how pessimistic stayed safe: lock waits unknown (no commit times on this database)',
+    'and said so',
+  );
+  t.equal(
+    formatKeptSafe('pessimistic', { mechanism: 'lock waits', count: null, ms: null, note: 'as a file once said it', other: {} }),
+    'how pessimistic stayed safe: lock waits unknown (as a file once said it)',
+    "an older file's note, as written",
   );
   t.equal(keptSafe(naive.safeguard, [waited]), undefined, 'nothing for a strategy that promises nothing');
   const kept = keptSafe(pessimistic.safeguard, [waited, clear]);
@@ -248,7 +303,12 @@ t.test('how a safe strategy stayed safe, from crafted operations', async (t) => 
 t.test('what a strategy does not declare is said to be so: no safeguard counted, no anomaly named by default', async (t) => {
   const conflict: HistoryOp = { ...claim(1, 0, 2, 1, 'fail'), status: 409, reason: 'lock_timeout' };
   const kept = keptSafe('not declared', [conflict]);
-  t.match(kept, { mechanism: 'not declared', count: null, ms: null, other: { lock_timeout: { count: 1 } } }, 'nothing counted, every 409 listed');
+  t.match(
+    kept,
+    { mechanism: 'not declared', count: null, ms: null, uncounted: 'not-declared', other: { lock_timeout: { count: 1 } } },
+    'nothing counted, every 409 listed',
+  );
+  t.same(sentencesIn(kept), [], 'and no sentence in the data');
   if (!kept) return;
   t.equal(
     formatKeptSafe('mine', kept),
@@ -258,13 +318,66 @@ t.test('what a strategy does not declare is said to be so: no safeguard counted,
   const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
   const tables = { rows: [row('a', 3), row('b', 3)], overlaps: [] };
   const hotels = [{ hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 6, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 0 }];
-  const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) =>
-    findWitnesses({ workload: 'rooms', strategy: 'mine', anomaly, operations, tables, hotels })[0];
-  t.match(named('not declared'), { kind: 'overbooking', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
+  const named = (anomaly: Parameters<typeof findWitnesses>[0]['anomaly']) => {
+    const [witness] = findWitnesses({ workload: 'rooms', anomaly, operations, tables, hotels });
+    return witness && { naming: witness.naming, ...witnessWords(witness, 'mine') };
+  };
+  t.match(named('not declared'), { naming: 'not declared', anomaly: 'not declared', explanation: /mine does not declare/ }, 'undeclared: named so');
   t.notMatch(named('not declared')?.anomaly, /G-single|READ COMMITTED/, 'never the read-committed anomaly by default');
-  t.match(named(null), { anomaly: /none expected/, explanation: /mine promises safety/ }, 'a safe strategy that broke: no family to name');
+  t.match(
+    named(null),
+    { naming: 'promises-safety', anomaly: /none expected/, explanation: /mine promises safety/ },
+    'a safe strategy that broke: no family to name',
+  );
   t.match(named('statements-apart'), { anomaly: /check-then-act across transactions/ }, 'a declared family names it');
   t.match(named('G2'), { anomaly: /^G2/ }, 'whichever it is');
+});
+
+t.test('a witness carries data, not sentences; one written in words (older files) prints as written', async (t) => {
+  const operations = [stale(1, 3, 2_000, 'a'), stale(2, 3, 1_000, 'b')];
+  const tables = { rows: [row('a', 3), row('b', 3), row('c', 2, 'r-9-1'), row('d', 2, 'r-9-1')], overlaps: [] };
+  const overbooked = { hotel_id: hotel, hotel_name: 'Hotel 001', contracted: 3, reserved: 8, locked: 0, confirmed: 6, held: 0, overbooked: 3, drift: 2 };
+  const unexplained = { ...overbooked, hotel_id: 'elsewhere', hotel_name: 'Hotel 002', drift: 0 };
+  const witnesses = findWitnesses({
+    workload: 'rooms',
+    anomaly: 'G-single',
+    operations,
+    tables,
+    hotels: [overbooked, unexplained],
+  });
+  t.same(
+    witnesses.map(({ kind, naming }) => `${kind} ${naming}`),
+    ['overbooking G-single', 'overbooking not-explained', 'drift torn-write', 'duplicate applied-twice'],
+    'every kind of witness',
+  );
+  t.same(sentencesIn(witnesses), [], 'no sentence in them');
+  t.same(
+    witnesses.filter((witness) => ['anomaly', 'summary', 'explanation'].some((field) => field in witness)),
+    [],
+    'nor the fields that held sentences',
+  );
+  t.ok(
+    witnesses.every((witness) => witnessWords(witness, 'transaction').summary.length > 0),
+    'each is worded where it is printed',
+  );
+  const worded = {
+    kind: 'overbooking' as const,
+    place: 'Hotel 001',
+    anomaly: 'as named then',
+    summary: 'as told then',
+    explanation: 'as explained then',
+    operations: [],
+  };
+  t.same(
+    witnessWords(worded, 'transaction'),
+    { anomaly: 'as named then', summary: 'as told then', explanation: 'as explained then' },
+    'an older witness keeps its words',
+  );
+  t.equal(
+    formatWitness(worded, 'transaction'),
+    'witness: overbooking at Hotel 001: as named then\n  Then as told then.\n  as explained then',
+    'and prints as it did',
+  );
 });
 
 t.test('--history on run and race, and `evento witness` without its file, as the command line parses them', async (t) => {

@@ -2,15 +2,17 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { formatWitness } from '../cmd/commands/witness.js';
+import { formatWitness } from '../cmd/output/witness-text.js';
 import { readHistory } from '../harness/history/history.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race/race.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { resultFileName } from '../harness/results/results-file.js';
 import type { HistoryOp } from '../client-sim/history.js';
 import { findWitnesses } from '../harness/history/witness.js';
+import { type WrittenWitness } from '../harness/model/history-findings.js';
 import { type Witness } from '../harness/model/history-findings.js';
 import { readTimelineWindow, timelineBars } from '../harness/history/witness-timeline.js';
+import { witnessWords } from '../report/witness-text.js';
 import { findSlotStrategy } from '../strategies/registry.js';
 import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase, runOf } from './helpers.js';
 
@@ -40,7 +42,7 @@ async function inTables(ids: string[]) {
   return new Set(rows.map((row) => row.id));
 }
 
-async function checkCore(t: Test, witness: Witness) {
+async function checkCore(t: Test, witness: WrittenWitness, strategy: string) {
   const ops = witness.operations;
   t.ok(ops.length >= 2, `${ops.length} operations`);
   const ids = ops.map((op) => op.reservation_id ?? '');
@@ -53,7 +55,7 @@ async function checkCore(t: Test, witness: Witness) {
     ops.every((op) => op.in_tables && op.type === 'ok' && op.txid !== undefined && typeof op.committed_us === 'number'),
     'each was applied, with its xid and commit time',
   );
-  const text = formatWitness(witness);
+  const text = formatWitness(witness, strategy);
   for (const op of ops) {
     t.match(text, `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? ''}`, `the text names ${op.name}`);
     t.match(text, op.reservation_id ?? '', `the text gives ${op.name}'s reservation id`);
@@ -63,7 +65,7 @@ async function checkCore(t: Test, witness: Witness) {
 }
 
 /** Every claim of the witness that wrote on a stale read comes with a claim that wrote a version between its read and its write. */
-function staleWritesSuperseded(t: Test, witness: Witness) {
+function staleWritesSuperseded(t: Test, witness: WrittenWitness) {
   for (const op of witness.operations.filter((op) => Number(op.written_version) > Number(op.read_version) + 1)) {
     t.ok(
       witness.operations.some(
@@ -117,8 +119,9 @@ t.test('naive and transaction: a witness for every overbooked hotel, claims that
         t.equal(witness.excess?.total, over, `${witness.place}: ${String(over)} room(s) over contract`);
         t.equal(witness.excess?.explained, over, `${witness.place}: the witness explains the whole excess`);
       }
-      t.match(witness.anomaly, anomaly, `${witness.place}: named ${witness.anomaly}`);
-      const text = await checkCore(t, witness);
+      const named = witnessWords(witness, name).anomaly;
+      t.match(named, anomaly, `${witness.place}: named ${named}`);
+      const text = await checkCore(t, witness, name);
       t.match(text, /^witness: overbooking at /, 'the text says what it witnesses');
     }
     t.ok(
@@ -157,7 +160,6 @@ const claim = (client: number, read: number, left: number, rooms: number, wrote:
 const craftedWitnesses = (operations: HistoryOp[], contracted: number, overbooked: number) =>
   findWitnesses({
     workload: 'rooms',
-    strategy: 'transaction',
     anomaly: 'G-single',
     operations,
     tables: {
@@ -202,7 +204,11 @@ t.test('crafted: an excess no pair explains gets a witness of every stale write 
   const [witness] = witnesses;
   if (!witness) return t.fail('a witness');
   t.equal(witness.excess?.groups, 0, 'no group of claims that read one version took more than it had');
-  t.same(witness.excess, { total: 5, explained: 5, groups: 0, chain: 2 }, 'two stale writes explain all 5 rooms over contract');
+  t.same(
+    witness.excess,
+    { total: 5, explained: 5, groups: 0, chain: 2, beyond: 5, stale_writes: 2 },
+    'two stale writes explain all 5 rooms over contract, 5 rooms beyond what was left',
+  );
   t.same(
     witness.operations.map((op) => op.client),
     [1, 2, 4, 5],
@@ -219,7 +225,7 @@ t.test('crafted: an excess no pair explains gets a witness of every stale write 
     'named by the version each wrote, though P committed after Q',
   );
   t.equal(witness.order, 'written_version', 'and says so');
-  const text = formatWitness(witness);
+  const text = formatWitness(witness, 'transaction');
   t.match(text, /T3 read version 1 .* T1 wrote version 2 first, and T3 then wrote version 5 taking 3 room\(s\), 3 beyond what was left/, 'S1 named');
   t.match(text, /T4 read version 2 .* T2 wrote version 3 first, and T4 then wrote version 6 taking 2 room\(s\), 2 beyond what was left/, 'S2 named');
   t.match(text, /2 claim\(s\) that wrote on a superseded read explain 5 of the 5 room\(s\) over contract/, 'the text says how much it explains');
@@ -243,7 +249,11 @@ t.test('crafted: where the groups explain part of the excess, stale writes beyon
   const s = Array.from({ length: 10 }, (_, i) => claim(i + 11, i + 1, 20 - 2 * i, 2, i + 12));
   const [witness] = craftedWitnesses([...w, ...s], 20, 20);
   if (!witness) return t.fail('a witness');
-  t.same(witness.excess, { total: 20, explained: 20, groups: 1, chain: 9 }, 'the group and 9 stale writes explain all 20 rooms over contract');
+  t.same(
+    witness.excess,
+    { total: 20, explained: 20, groups: 1, chain: 9, beyond: 20 },
+    'the group and 9 stale writes explain all 20 rooms over contract',
+  );
   t.same(
     witness.operations.map((op) => [op.name, op.client, op.role]),
     [
@@ -252,7 +262,7 @@ t.test('crafted: where the groups explain part of the excess, stale writes beyon
     ],
     "the group's claims, the stale writes, and the claims that superseded their reads, named by the version each wrote",
   );
-  const text = formatWitness(witness);
+  const text = formatWitness(witness, 'transaction');
   t.match(text, /T10 and T20 both read version 10 of Hotel 1's row with 2 room\(s\) left and took 2 \+ 2 = 4/, 'the group first');
   t.match(
     text,
@@ -282,9 +292,9 @@ t.test('crafted: where the groups explain part of the excess, stale writes beyon
   }
 
   const beyond = craftedWitnesses([...w, ...s], 20, 25)[0];
-  t.same(beyond?.excess, { total: 25, explained: 20, groups: 1, chain: 9 }, 'an excess the history does not hold is not explained');
+  t.same(beyond?.excess, { total: 25, explained: 20, groups: 1, chain: 9, beyond: 20 }, 'an excess the history does not hold is not explained');
   t.match(
-    beyond && formatWitness(beyond),
+    beyond && formatWitness(beyond, 'transaction'),
     /explain 20 of the 25 room\(s\) over contract here\. 5 room\(s\) stay unexplained: no other applied claim in the history wrote on a read another claim had superseded/,
     'and the text says how much and why',
   );
@@ -301,9 +311,7 @@ t.test('crafted: a long history is drawn as the window around its witness, lanes
   const witness: Witness = {
     kind: 'overbooking',
     place: 'Hotel 1',
-    anomaly: 'crafted',
-    summary: 'crafted',
-    explanation: 'crafted',
+    naming: 'G-single',
     operations: [
       { ...a, name: 'T1', in_tables: true },
       { ...b, name: 'T2', in_tables: true },
@@ -402,7 +410,7 @@ t.test('slots: naive-slots overlaps, witnessed by two bookings that both found t
     a && b && a.start !== undefined && b.end !== undefined && a.start < b.end && b.start !== undefined && a.end !== undefined && b.start < a.end,
     'their windows overlap',
   );
-  await checkCore(t, witness);
+  await checkCore(t, witness, naiveSlots.name);
 });
 
 t.test('holds: naive overbooks with holds, witnessed by holds that read the same version', async (t) => {
@@ -421,7 +429,7 @@ t.test('holds: naive overbooks with holds, witnessed by holds that read the same
   const core = group.length > 0 ? group : witness.operations;
   if (group.length > 0 || core.length === 2) t.equal(new Set(core.map((op) => op.read_version)).size, 1, 'they read the same version');
   t.equal(witness.excess?.explained, witness.excess?.total, 'and explain the whole excess');
-  await checkCore(t, witness);
+  await checkCore(t, witness, 'naive');
   t.ok(result?.outcome.history_check?.reads_skipped, 'reads are not bounded where holds give rooms back');
 });
 
@@ -444,8 +452,10 @@ t.test('duplicates: a resent request applied twice is witnessed by its rows and 
   const requestId = witness.operations[0]?.request_id ?? '';
   const rows = await database.sql`select id from reservations where request_id = ${requestId}`;
   t.ok(rows.length >= 2, `request ${requestId} is in the tables ${rows.length} times`);
-  t.match(witness.summary, requestId, 'the witness names the request');
-  t.match(witness.anomaly, /applied twice/, 'named for what it is');
+  const words = witnessWords(witness, 'atomic');
+  t.match(words.summary, requestId, 'the witness names the request');
+  t.match(words.anomaly, /applied twice/, 'named for what it is');
+  t.match(witness, { naming: 'applied-twice', duplicate: { request_id: requestId } }, 'from the data the witness carries');
   t.equal(result.outcome.history_check?.valid, false, 'the checker flags it too');
   t.ok(
     result.outcome.history_check?.anomalies.some((anomaly) => anomaly.kind === 'unexplained_write'),

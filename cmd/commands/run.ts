@@ -9,7 +9,7 @@ import { keepResult, openOutputs } from '../outputs.js';
 import { progressView } from '../progress/progress-view.js';
 import { formatChaos, formatResults } from '../output/report-table.js';
 import type { RunFlags } from '../flags/run-flags.js';
-import { formatHistoryOutcome } from './witness.js';
+import { formatHistoryOutcome } from '../output/witness-text.js';
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {

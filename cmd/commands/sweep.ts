@@ -5,7 +5,9 @@ import type { RaceRun } from '../../harness/race/race.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { alpha } from '../../harness/analysis/stats.js';
 import { groupTrials } from '../../harness/analysis/ranking.js';
-import { pointLabel, pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../../harness/race/sweep.js';
+import { pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../../harness/race/sweep.js';
+import { pointLabel, sweepCrossoverText } from '../../report/sweep-text.js';
+import { unrankedText } from '../../report/verdict-text.js';
 import { at } from '../../lib/at.js';
 import { finishRun } from '../finish-run.js';
 import { endedRace, stopOnSignal } from '../lifecycle.js';
@@ -53,7 +55,9 @@ export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: Swee
   const capacity = plan.slo && capacities(results, plan.slo);
   const printed = results.length > 0 ? formatSweep(plan, results, capacity).trimEnd() : '';
   const document = sweepDocument(plan.axes, results, capacity);
-  return finishRun({ command: 'sweep', results, ...sweep, printed, document, seed: plan.base.seed }, flags, chosen);
+  // The JSON says each crossover in the table's sentence too, for readers of the file.
+  const jsonDocument = { ...document, crossovers: document.crossovers.map((crossover) => ({ ...crossover, sentence: sweepCrossoverText(crossover) })) };
+  return finishRun({ command: 'sweep', results, ...sweep, printed, document: jsonDocument, seed: plan.base.seed }, flags, chosen);
 }
 
 /** Each strategy's capacity at the target, with the wait and the verdict at every rate offered, and how capacity orders them. */
@@ -81,7 +85,7 @@ export function formatCapacity(level: ServiceLevel, capacity: readonly Capacity[
     `dropped at most ${maxDroppedShare * 100}% and reserved at least ${minAchievedShare * 100}% of the offer (medians over the trials; ✗ missed)`,
     table.toString(),
     `goodput at ${top}, ranked where the trials differ (Mann-Whitney U):`,
-    `  ${order.unranked ?? ranks}`,
+    `  ${order.unranked ? unrankedText(order.unranked) : ranks}`,
     ...order.disagreements.map(
       ({ higherCapacity, moreGoodput }) => `${higherCapacity} met the target at a higher rate, yet ${moreGoodput} reserved significantly more at ${top}`,
     ),
@@ -127,7 +131,7 @@ export function formatSweep(plan: Pick<SweepPlan, 'axes' | 'slo'>, results: read
     crossovers.length > 0
       ? [
           `crossovers (order flipped with significance, Mann-Whitney U, p <= ${alpha}):`,
-          ...crossovers.map(({ sentence }) => wrapped(sentence, '  ', '    ')),
+          ...crossovers.map((crossover) => wrapped(sweepCrossoverText(crossover), '  ', '    ')),
         ]
       : ['no crossover: no two strategies that kept their promise swapped places,', 'with a significant difference on both sides'];
   const capacityText = plan.slo && capacity ? formatCapacity(plan.slo, capacity, results) : '';

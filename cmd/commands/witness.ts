@@ -1,169 +1,10 @@
 import { dirname, join } from 'node:path';
 import type { HistoryOp } from '../../client-sim/history.js';
-import type { CheckResult } from '../../harness/model/history-findings.js';
 import { UsageError } from '../../harness/model/errors.js';
 import { readHistory } from '../../harness/history/history.js';
-import type { KeptSafe } from '../../harness/model/history-findings.js';
-import type { StrategyResult } from '../../harness/model/result-schema.js';
-import { meanShares } from '../../harness/race/wait-sampling.js';
-import type { Witness, WitnessOp } from '../../harness/model/history-findings.js';
-import { describeOperation } from '../../harness/history/witness-timeline.js';
-import { runLabel } from '../../harness/model/workload.js';
-import { notDeclared } from '../../strategies/types.js';
-import { attemptsText, waitText } from '../output/report-table.js';
 import { readResultFile } from '../../harness/results/results-file.js';
-
-const ms = (ns: number) => (ns / 1e6).toFixed(3);
-
-/** When a witness's operation committed, by the database's clock: first, or how long after (or before) T1; empty without commit times. */
-function committed(op: WitnessOp, first: WitnessOp, all: readonly WitnessOp[]) {
-  if (typeof op.committed_us !== 'number') return '';
-  if (op === first || typeof first.committed_us !== 'number') {
-    return all.every((other) => typeof other.committed_us !== 'number' || other.committed_us >= (op.committed_us ?? 0)) ? ', committed first' : '';
-  }
-  const apart = (op.committed_us - first.committed_us) / 1000;
-  return `, committed ${Math.abs(apart).toFixed(3)} ms ${apart < 0 ? 'before' : 'after'} ${first.name}`;
-}
-
-function letLine(op: WitnessOp, first: WitnessOp, all: readonly WitnessOp[]) {
-  const where = op.reservation_id === undefined ? '' : `, ${op.in_tables ? 'in the tables as' : 'NOT in the tables:'} ${op.reservation_id}`;
-  return (
-    `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? '(no id)'}: ${describeOperation(op)}` +
-    `, sent at ${ms(op.invoke_ns)} ms, answered at ${ms(op.complete_ns)} ms${committed(op, first, all)}${where}`
-  );
-}
-
-const orderWords: Record<NonNullable<Witness['order']>, string> = {
-  written_version: "in the order they wrote the row's versions",
-  commit: 'in commit order (by when the client heard back without commit times)',
-};
-
-/** Operations given a Let line each; the rest share one line, so a long witness stays readable. */
-const letsShown = 8;
-
-/** Which operations get a Let line first: the group's claims and the stale writes before what superseded them. */
-const rolePriority = (op: WitnessOp) => (op.role === 'superseder' ? 2 : op.role === 'stale' ? 1 : 0);
-
-/** The operations past the first `letsShown` in one line: how many, their rooms, and who each is. */
-function restLine(rest: readonly WitnessOp[]) {
-  const rooms = rest.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
-  const who = rest.map(
-    (op) =>
-      `${op.name} = client ${op.client} via server ${op.server}, request ${op.request_id ?? '(no id)'}, ${op.rooms ?? '?'} room(s), xid ${op.txid ?? '?'}` +
-      (op.reservation_id === undefined ? '' : `, ${op.in_tables ? 'as' : 'NOT in the tables:'} ${op.reservation_id}`),
-  );
-  return `      and ${rest.length} more operation(s) taking ${rooms} room(s): ${who.join('; ')}`;
-}
-
-/** Whose rooms the witness counts, how many of the excess, and what it leaves unexplained. */
-function excessLine({ total, explained, groups, chain }: NonNullable<Witness['excess']>) {
-  const who =
-    chain && groups > 0
-      ? `a group of claims that read the same version (of ${groups} such group(s)) and ${chain} claim(s) that wrote on a superseded read`
-      : chain
-        ? `${chain} claim(s) that wrote on a superseded read`
-        : `${groups} group(s) of claims that read the same version`;
-  const left =
-    explained < total
-      ? ` ${total - explained} room(s) stay unexplained: no other applied claim in the history wrote on a read another claim had superseded beyond what was left, so they came from writes the history lacks (claims without a decision, or changes outside the run).`
-      : '';
-  return `  ${who} explain ${explained} of the ${total} room(s) over contract here.${left}`;
-}
-
-/** One witness in Elle's "Let … Then …" form. */
-export function formatWitness(witness: Witness): string {
-  const kept = new Set([...witness.operations].sort((a, b) => rolePriority(a) - rolePriority(b)).slice(0, letsShown));
-  const shown = witness.operations.filter((op) => kept.has(op));
-  const rest = witness.operations.filter((op) => !kept.has(op));
-  const [first] = shown;
-  const lets = first ? shown.map((op, index) => `  ${index === 0 ? 'Let' : '   '} ${letLine(op, first, witness.operations)}`) : [];
-  const order = witness.order && witness.operations.length > 1 ? [`  (T1, T2, … named ${orderWords[witness.order]}.)`] : [];
-  return [
-    `witness: ${witness.kind} at ${witness.place}: ${witness.anomaly}`,
-    ...lets,
-    ...(rest.length > 0 ? [restLine(rest)] : []),
-    `  Then ${witness.summary}.`,
-    `  ${witness.explanation}`,
-    ...(witness.excess ? [excessLine(witness.excess)] : []),
-    ...order,
-  ].join('\n');
-}
-
-/** With the run's outcome, the line also cites what the table shows of it: its top waits in the database, and its reservations by attempts. */
-export function formatKeptSafe(strategy: string, kept: KeptSafe, outcome?: StrategyResult['outcome']): string {
-  const amount = (count: number | null, ms: number | null) => (count === null ? 'unknown' : `${count.toLocaleString('en-US')} (${ms ?? 0} ms)`);
-  const other = Object.entries(kept.other).map(([reason, { count, ms }]) => `${reason} ${amount(count, ms)}`);
-  const waits = meanShares([outcome?.db_time]).slice(0, 3);
-  const cited = [
-    ...(waits.length > 0 ? [`database time ${waits.map((wait) => waitText(wait)).join(', ')}`] : []),
-    ...(outcome?.attempts_per_reservation
-      ? [`reservations by attempts (1 / 2 / 3-4 / 5-8 / 9+) ${attemptsText([outcome.attempts_per_reservation])}`]
-      : []),
-  ];
-  // A safeguard not declared has nothing to count: the note says so.
-  const counted = kept.mechanism === notDeclared ? '' : ` ${amount(kept.count, kept.ms)}`;
-  return `how ${strategy} stayed safe: ${kept.mechanism}${counted}${kept.note ? ` (${kept.note})` : ''}${other.length > 0 ? `; also turned back: ${other.join(', ')}` : ''}${cited.map((text) => `; ${text}`).join('')}`;
-}
-
-export function formatCheck(check: CheckResult): string {
-  const counted = `${check.reads_checked.toLocaleString('en-US')} read bound(s), ${check.acknowledged_checked.toLocaleString('en-US')} acknowledged write(s), ${check.rows_checked.toLocaleString('en-US')} row(s) checked`;
-  const skipped = check.reads_skipped ? ` (reads not checked: ${check.reads_skipped})` : '';
-  if (check.valid) return `history check: valid; ${counted}${skipped}`;
-  const kinds = Object.entries(check.anomalies_by_kind).map(([kind, count]) => `${count} ${kind}`);
-  // The first of each kind says what it looks like.
-  const shown = Object.keys(check.anomalies_by_kind).flatMap((kind) => {
-    const first = check.anomalies.find((anomaly) => anomaly.kind === kind);
-    return first ? [`  ${kind}: ${first.detail}`] : [];
-  });
-  return [
-    `history check: ${check.anomaly_count} anomal${check.anomaly_count === 1 ? 'y' : 'ies'} (${kinds.join(', ')}); ${counted}${skipped}`,
-    ...shown,
-  ].join('\n');
-}
-
-/**
- * What a result's history says: its witnesses (each followed by `more(witness)`, when given),
- * how it stayed safe, the check; empty without a history.
- */
-export function formatHistoryOutcome(result: StrategyResult, more?: (witness: Witness) => string): string {
-  const { witnesses, kept_safe: kept, history_check: check } = result.outcome;
-  if (!result.history || !check) return '';
-  const label = runLabel(result.workload, result.params.strategy, result.params.via);
-  const trial = result.trial && result.trial.count > 1 ? ` (trial ${result.trial.index})` : '';
-  const missing = result.history.missing.map((text) => `history lacks ${text}`);
-  return [
-    `${label}${trial}: ${result.history.operations.toLocaleString('en-US')} operations in ${result.history.file}`,
-    ...(witnesses ?? []).map((witness) => (more ? `${formatWitness(witness)}\n${more(witness)}` : formatWitness(witness))),
-    ...(kept ? [formatKeptSafe(label, kept, result.outcome)] : []),
-    formatCheck(check),
-    ...missing,
-  ].join('\n');
-}
-
-/**
- * A witness's operations, invocations and answers together, in the order they happened, and
- * how many other operations of the history were in flight meanwhile.
- */
-export function formatTimeOrder(witness: Witness, history: HistoryOp[]): string {
-  const events = witness.operations.flatMap((op) => [
-    { at: op.invoke_ns, line: `${op.name} sent      ${describeOperation(op).split(' → ')[0] ?? ''} (client ${op.client} → server ${op.server})` },
-    { at: op.complete_ns, line: `${op.name} answered  ${describeOperation(op)}` },
-  ]);
-  const commits = witness.operations
-    .filter((op): op is WitnessOp & { committed_us: number } => typeof op.committed_us === 'number')
-    .sort((a, b) => a.committed_us - b.committed_us)
-    .map((op) => `${op.name} (xid ${op.txid ?? '?'})`);
-  const from = Math.min(...witness.operations.map((op) => op.invoke_ns));
-  const to = Math.max(...witness.operations.map((op) => op.complete_ns));
-  const own = new Set(witness.operations.map((op) => `${op.client}/${op.invoke_ns}`));
-  const meanwhile = history.filter((op) => op.invoke_ns < to && op.complete_ns > from && !own.has(`${op.client}/${op.invoke_ns}`));
-  return [
-    `  in time order (ms since the clients started):`,
-    ...events.sort((a, b) => a.at - b.at).map((event) => `  ${ms(event.at).padStart(12)}  ${event.line}`),
-    ...(commits.length > 0 ? [`  commit order (the database's clock): ${commits.join(', then ')}`] : []),
-    `  meanwhile ${meanwhile.length} other operation(s) were in flight, ${meanwhile.filter((op) => op.op !== 'available' && op.type === 'ok').length} of them applied writes`,
-  ].join('\n');
-}
+import type { WrittenWitness } from '../../harness/model/history-findings.js';
+import { formatHistoryOutcome, formatTimeOrder } from '../output/witness-text.js';
 
 /** `evento witness RESULT`: the witnesses of a result file, each with its operations in time order. */
 export async function witnessCommand(file: string): Promise<string> {
@@ -178,7 +19,7 @@ export async function witnessCommand(file: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read the history ${path}: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }
-  const timeOrder = (witness: Witness) => (witness.operations.length > 0 ? formatTimeOrder(witness, history) : '');
+  const timeOrder = (witness: WrittenWitness) => (witness.operations.length > 0 ? formatTimeOrder(witness, history) : '');
   const none = (result.outcome.witnesses ?? []).length === 0 ? [`no witness: the audit found nothing wrong (${result.verdict.label})`] : [];
   return [formatHistoryOutcome(result, timeOrder), ...none].join('\n');
 }

@@ -1,6 +1,6 @@
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { at } from '../../lib/at.js';
-import { formatWitness } from '../commands/witness.js';
+import { formatWitness } from './witness-text.js';
 
 /**
  * A run as CI reports name it: `rooms:atomic`, `rooms:atomic#3` for trial 3 of several, and in a
@@ -16,7 +16,8 @@ export function testcaseName({ workload, params, trial, sweep }: Pick<StrategyRe
 }
 
 /** The witnesses of what went wrong in a run (`outcome.witnesses`, with --history), as `evento witness` prints them. */
-export const witnessTexts = (result: StrategyResult): string[] => (result.outcome.witnesses ?? []).map(formatWitness);
+export const witnessTexts = (result: StrategyResult): string[] =>
+  (result.outcome.witnesses ?? []).map((witness) => formatWitness(witness, result.params.strategy));
 
 /** An argument as a POSIX shell reads it back: bare when it holds nothing the shell would change, else in single quotes. */
 const shellWord = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);

@@ -7,7 +7,7 @@ import { attemptBuckets, type AttemptsHistogram } from '../../client-sim/metrics
 import { meanShares } from '../../harness/race/wait-sampling.js';
 import { runLabel } from '../../harness/model/workload.js';
 import { at } from '../../lib/at.js';
-import { trialsVerdictText, unpooledText, unsafeLegend } from '../../report/verdict-text.js';
+import { trialsVerdictText, unpooledText, unrankedText, unsafeLegend } from '../../report/verdict-text.js';
 
 /** A count with thousands separators: 12,345. */
 export const formatThousands = (value: number) => value.toLocaleString('en-US');
@@ -226,7 +226,7 @@ export function resultTable(results: StrategyResult[], options: { wide?: boolean
   const choices = sampled ? (['full', 'short'] as const).map((wait) => defaultColumns(ranked, trials, errors, openLoop, wait)) : [];
   const shown = options.wide ? everyColumn(openLoop) : (choices.find(fits) ?? defaultColumns(ranked, trials, errors, openLoop, 'none'));
   const notes = [
-    ...(ranking.unranked ? [ranking.unranked] : []),
+    ...(ranking.unranked ? [unrankedText(ranking.unranked)] : []),
     ...(ranked ? [`# by goodput; a shared rank: no significant difference (Mann-Whitney U, p > ${alpha})`] : []),
     ...(trials > 1 ? [`median ± the 95% interval's farther bound over ${trials} trials (∞ below 6)`] : []),
     ...(!options.wide && shown.some(({ head }) => head === topWaitHead) ? [dbTimeLegend] : []),

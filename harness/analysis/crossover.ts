@@ -1,10 +1,7 @@
-import { at } from '../../lib/at.js';
 import { compareSamples, median } from './stats.js';
 
 /** One point along a swept axis, as the crossover finder sees it. */
 export interface CrossoverPoint {
-  /** How a sentence names the point: "16 clients", "64 hot rows (3 clients per hot row)". */
-  label: string;
   /** Goodput of each trial, per strategy that promises safety and kept it at this point. */
   samples: Record<string, number[]>;
 }
@@ -19,7 +16,6 @@ export interface Crossover {
   until: number;
   /** Index of the first point after it where `overtaker` was; points between them showed no difference. */
   from: number;
-  sentence: string;
 }
 
 /** Which of two strategies is significantly ahead at a point, if either is (two-sided Mann-Whitney U). */
@@ -44,16 +40,7 @@ export function findCrossovers(points: readonly CrossoverPoint[]): Crossover[] {
     points.forEach((point, index) => {
       const leader = leaderAt(point, a, b);
       if (leader === undefined) return;
-      if (last && last.leader !== leader) {
-        const until = at(points, last.index).label;
-        found.push({
-          leader: last.leader,
-          overtaker: leader,
-          until: last.index,
-          from: index,
-          sentence: `${last.leader} ahead of ${leader} up to ${until}; ${leader} ahead from ${point.label}`,
-        });
-      }
+      if (last && last.leader !== leader) found.push({ leader: last.leader, overtaker: leader, until: last.index, from: index });
       last = { leader, index };
     });
     return found;

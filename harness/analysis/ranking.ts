@@ -72,8 +72,11 @@ export const unpooledRuns = (groups: readonly TrialGroup[]) => [
 /** The groups in table order, each with its rank (shared when not significantly apart), and why nothing is ranked when so. */
 export interface Ranking {
   rows: { group: TrialGroup; rank?: number }[];
-  /** Set when two or more groups kept their promise but their trials are too few to tell them apart. */
-  unranked?: string;
+  /**
+   * Set when two or more groups kept their promise but their trials are too few to tell them
+   * apart: the fewest trials of a group, and the fewest a side at which a difference can show.
+   */
+  unranked?: { fewest: number; needed: number };
 }
 
 /** The fewest trials a side at which a two-sided U test can reach `alpha` at all. */
@@ -100,10 +103,7 @@ export function rankGroups(groups: readonly TrialGroup[]): Ranking {
   // The smallest p a pair can reach only grows as either side shrinks: the two smallest groups decide.
   const [fewest = 0, next = 0] = kept.map((group) => group.trials.length).sort((a, b) => a - b);
   if (smallestP(fewest, next) > alpha) {
-    return {
-      rows: unrankedRows,
-      unranked: `not ranked: ${fewest} trial${fewest === 1 ? '' : 's'} of a strategy cannot show a difference; --repeat ${trialsToRank} or more`,
-    };
+    return { rows: unrankedRows, unranked: { fewest, needed: trialsToRank } };
   }
   let leader = at(kept, 0);
   let leaderRank = 1;

@@ -1,4 +1,4 @@
-import { CheckAnomaly, CheckResult } from '../model/history-findings.js';
+import type { CheckAnomaly, CheckResult, ReadsSkipped } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { at } from '../../lib/at.js';
 import type { HistoryTables } from './history-tables.js';
@@ -59,14 +59,18 @@ function checkReads(operations: HistoryOp[], contracted: Map<string, number>): {
           kind: 'stale_read',
           place: hotel,
           operation: index,
-          detail: `client ${read.client} read ${seen} room(s) left, but claims acknowledged before the read began had left at most ${upper}`,
+          client: read.client,
+          read: seen,
+          bound: upper,
         });
       } else if ((seen ?? 0) < lower || (seen === undefined && lower > 0)) {
         anomalies.push({
           kind: 'impossible_read',
           place: hotel,
           operation: index,
-          detail: `client ${read.client} read ${seen === undefined ? 'sold out' : `${seen} room(s) left`}, but every claim sent before the read ended left at least ${lower}`,
+          client: read.client,
+          read: seen ?? null,
+          bound: lower,
         });
       }
     }
@@ -91,8 +95,8 @@ function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowle
         kind: 'lost_write',
         place: op.hotel_id ?? op.resource_id ?? '',
         operation: operations.indexOf(op),
+        client: op.client,
         row: op.reservation_id,
-        detail: `client ${op.client} was told ${op.reservation_id} was made (201), and the tables do not have it`,
       });
     }
   });
@@ -116,22 +120,19 @@ function checkWrites(operations: HistoryOp[], tables: HistoryTables): { acknowle
       kind: 'unexplained_write',
       place: row.place,
       row: row.id,
-      detail: `${row.id} (request ${row.request_id ?? 'without an id'}, xid ${row.xmin}) is in the tables, and no 201 nor unanswered request accounts for it`,
+      request_id: row.request_id,
+      xmin: row.xmin,
     });
   }
   return { acknowledged: created.length, anomalies };
 }
 
-/**
- * Checks a history against the tables, independently of the audit. `skipReads` says why reads
- * are not checked, when rooms do not only go (holds lapse or are cancelled without an operation
- * of a client) or there are none (slots).
- */
+/** Checks a history against the tables, independently of the audit; `skipReads` says why reads are not checked, when they are not. */
 export function checkHistory(input: {
   operations: HistoryOp[];
   tables: HistoryTables;
   contracted: Map<string, number>;
-  skipReads?: string;
+  skipReads?: ReadsSkipped;
 }): CheckResult {
   const reads = input.skipReads === undefined ? checkReads(input.operations, input.contracted) : { checked: 0, anomalies: [] };
   const writes = checkWrites(input.operations, input.tables);

@@ -1,11 +1,10 @@
 import type { HistoryOp } from '../../client-sim/history.js';
 import type { Sql } from '../../db/connection.js';
 import { checkHistory } from './checker.js';
-import { type CheckResult } from '../model/history-findings.js';
+import type { CheckResult, KeptSafe, ReadsSkipped } from '../model/history-findings.js';
 import type { EventAudit } from '../model/seeded-event.js';
 import { addCommitTimes, type HistoryInfo } from './history.js';
 import { keptSafe } from './history-safety.js';
-import { type KeptSafe } from '../model/history-findings.js';
 import { readHistoryTables } from './history-tables.js';
 import { findWitnesses } from './witness.js';
 import { type Witness } from '../model/history-findings.js';
@@ -20,10 +19,7 @@ export interface HistoryAnalysis {
   keptSafe?: KeptSafe;
 }
 
-const readsSkipped: Partial<Record<WorkloadName, string>> = {
-  holds: 'holds that lapse or are cancelled return rooms without an operation of a client, so reads have no bound to keep',
-  slots: 'the slots workload reads no availability',
-};
+const readsSkipped: Partial<Record<WorkloadName, ReadsSkipped>> = { holds: 'rooms-come-back', slots: 'no-reads' };
 
 /**
  * After the audit: commit times into the history, then the witnesses of what the audit found,
@@ -33,7 +29,6 @@ export async function analyseHistory(
   sql: Sql,
   run: {
     workload: WorkloadName;
-    strategy: string;
     promisesSafety: boolean;
     knowledge: StrategyKnowledge;
     eventId: string;
@@ -48,7 +43,6 @@ export async function analyseHistory(
     info: { operations: run.operations.length, commit_order, missing },
     witnesses: findWitnesses({
       workload: run.workload,
-      strategy: run.strategy,
       anomaly: run.knowledge.anomaly,
       operations: run.operations,
       tables,

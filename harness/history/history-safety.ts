@@ -8,10 +8,10 @@ const spentMs = (operations: HistoryOp[]) => Math.round(operations.reduce((sum, 
  * A request held behind a lock read a row version that committed after its transaction began:
  * a plain snapshot could not have seen it, so the read waited for that commit.
  */
-function lockWaits(operations: HistoryOp[]): Pick<KeptSafe, 'count' | 'ms' | 'note'> {
+function lockWaits(operations: HistoryOp[]): Pick<KeptSafe, 'count' | 'ms' | 'uncounted'> {
   const read = operations.filter((op) => op.began_us !== undefined && op.read_xmin !== undefined);
-  if (read.length === 0) return { count: null, ms: null, note: 'the strategy sent back no row it read' };
-  if (read.some((op) => op.read_committed_us === undefined)) return { count: null, ms: null, note: 'no commit times on this database' };
+  if (read.length === 0) return { count: null, ms: null, uncounted: 'no-row-read' };
+  if (read.some((op) => op.read_committed_us === undefined)) return { count: null, ms: null, uncounted: 'no-commit-times' };
   const waited = read.filter((op) => (op.read_committed_us ?? 0) > Number(op.began_us));
   const waitedUs = waited.reduce((sum, op) => sum + ((op.read_committed_us ?? 0) - Number(op.began_us)), 0);
   return { count: waited.length, ms: Math.round(waitedUs / 10) / 100 };
@@ -30,7 +30,7 @@ export function keptSafe(safeguard: StrategyKnowledge['safeguard'], operations: 
     const these = conflicts.filter((op) => op.reason === reason);
     other[reason] = { count: these.length, ms: spentMs(these) };
   }
-  if (safeguard === notDeclared) return { mechanism: notDeclared, count: null, ms: null, note: 'the strategy does not declare its safeguard', other };
+  if (safeguard === notDeclared) return { mechanism: notDeclared, count: null, ms: null, uncounted: 'not-declared', other };
   if (safeguard.by === 'lock') return { mechanism: safeguard.mechanism, ...lockWaits(operations), other };
   const acted = actedOn(safeguard, operations);
   return { mechanism: safeguard.mechanism, count: acted.length, ms: spentMs(acted), other };

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { HistoryOp } from '../../client-sim/history.js';
-import type { Witness } from '../model/history-findings.js';
+import type { WrittenWitness } from '../model/history-findings.js';
 
 /** One operation as a bar of a timeline, in ms since the clients started. */
 export interface TimelineBar {
@@ -11,8 +11,8 @@ export interface TimelineBar {
   end_ms: number;
   op: HistoryOp['op'];
   type: HistoryOp['type'];
-  /** What the bar says on hover: the request, the answer, the decision. */
-  label: string;
+  /** The operation it draws, whose request, answer and decision the bar says on hover. */
+  operation: HistoryOp;
   /** The name it has in a witness (T1, T2, …; 2·T1 in the second of several), when it is in one. */
   witness?: string;
 }
@@ -27,31 +27,15 @@ export interface Timeline {
 
 const ms = (ns: number) => Math.round(ns / 1000) / 1000;
 
-/** What one operation did, in a few words: for a timeline's label and for `evento witness`. */
-export function describeOperation(op: HistoryOp): string {
-  const what =
-    op.op === 'available'
-      ? `read ${op.hotels?.length ?? 0} hotel(s) listed`
-      : op.op === 'slot'
-        ? `book ${op.start ?? '?'} to ${op.end ?? '?'}`
-        : op.op === 'confirm' || op.op === 'cancel'
-          ? `${op.op} ${op.reservation_id ?? ''}`
-          : `${op.op} ${op.rooms ?? '?'} room(s)`;
-  const answer = op.status === null ? 'no answer' : `${op.status}${op.reason ? ` ${op.reason}` : ''}`;
-  const decision = [
-    op.read_version !== undefined && `read version ${op.read_version} (${op.read_available ?? '?'} left)`,
-    op.read_version === undefined && op.read_available !== undefined && `read the window ${op.read_available === 1 ? 'free' : 'taken'}`,
-    op.written_version !== undefined && `wrote version ${op.written_version}`,
-    op.txid !== undefined && `xid ${op.txid}`,
-  ].filter(Boolean);
-  return [`${what} → ${answer} (${op.type})`, ...decision].join(', ');
-}
-
 /**
  * The timeline of a history, with the witnesses' operations marked: what an HTML report draws
  * (Jepsen's timeline.html: one lane per process, bars coloured by type).
  */
-export function timelineOf(operations: readonly HistoryOp[], witnesses: readonly Witness[], by: Timeline['by'] = 'client'): Timeline {
+export function timelineOf(
+  operations: readonly HistoryOp[],
+  witnesses: readonly Pick<WrittenWitness, 'operations'>[],
+  by: Timeline['by'] = 'client',
+): Timeline {
   const named = new Map<string, string>();
   // Several witnesses each have a T1: the second's is 2·T1.
   for (const [index, witness] of witnesses.entries()) {
@@ -68,7 +52,7 @@ export function timelineOf(operations: readonly HistoryOp[], witnesses: readonly
       end_ms: ms(op.complete_ns),
       op: op.op,
       type: op.type,
-      label: describeOperation(op),
+      operation: op,
     };
     const bars = lanes.get(lane) ?? [];
     bars.push(witness === undefined ? bar : { ...bar, witness });
@@ -105,7 +89,11 @@ export interface TimelineWindow {
  * included), or its first invocations when there is none, as a timeline: read line by line, so
  * that a long history is never held whole.
  */
-export async function readTimelineWindow(path: string, witnesses: readonly Witness[], limit = timelineBars): Promise<TimelineWindow> {
+export async function readTimelineWindow(
+  path: string,
+  witnesses: readonly Pick<WrittenWitness, 'operations'>[],
+  limit = timelineBars,
+): Promise<TimelineWindow> {
   const own = witnesses.flatMap((witness) => witness.operations);
   const from = Math.min(...own.map((op) => op.invoke_ns));
   const to = Math.max(...own.map((op) => op.complete_ns));

@@ -1,15 +1,14 @@
-import { WitnessOp, WitnessRole, Witness } from '../model/history-findings.js';
+import type { Witness, WitnessNaming, WitnessOp, WitnessRole } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { at } from '../../lib/at.js';
 import type { HotelAudit } from '../model/seeded-event.js';
 import type { HistoryTables, TableRow } from './history-tables.js';
-import { notDeclared, type StrategyKnowledge } from '../../strategies/types.js';
+import type { StrategyKnowledge } from '../../strategies/types.js';
 import type { WorkloadName } from '../model/workload.js';
 
 /** The input of `findWitnesses`: the run's history, the tables after it, and the audit. */
 export interface WitnessInput {
   workload: WorkloadName;
-  strategy: string;
   /** The family the strategy declares its anomalies to be of, which names them. */
   anomaly: StrategyKnowledge['anomaly'];
   operations: HistoryOp[];
@@ -18,7 +17,7 @@ export interface WitnessInput {
 }
 
 /** Duplicates shown one by one; the first says how many there are. */
-const duplicatesShown = 3;
+export const duplicatesShown = 3;
 
 /** Commit order: by the database's commit timestamp when known, else by when the client heard back. */
 function commitKey(op: HistoryOp): number {
@@ -40,10 +39,8 @@ const named = (operations: HistoryOp[], rows: Map<string, TableRow>, roles?: Map
 function inOrder(operations: HistoryOp[], rows: Map<string, TableRow>, roles?: Map<HistoryOp, WitnessRole>) {
   const order: NonNullable<Witness['order']> = operations.every((op) => op.written_version !== undefined) ? 'written_version' : 'commit';
   const sorted = [...operations].sort(order === 'written_version' ? (a, b) => Number(a.written_version) - Number(b.written_version) : byCommit);
-  return { operations: named(sorted, rows, roles), order };
+  return { operations: named(sorted, rows, roles), order, sorted };
 }
-
-const firstWord = (order: NonNullable<Witness['order']>) => (order === 'written_version' ? 'updated the row first' : 'committed first');
 
 /** Applied claims (reserve, hold) whose reservation the tables hold and count (CONFIRMED or HELD). */
 function countedClaims(operations: HistoryOp[], rows: Map<string, TableRow>, place: string) {
@@ -67,7 +64,7 @@ function staleGroups(claims: HistoryOp[]) {
     group.push(claim);
     byVersion.set(claim.read_version, group);
   }
-  return [...byVersion.values()].flatMap((group) => {
+  return [...byVersion].flatMap(([version, group]) => {
     const available = group[0]?.read_available ?? 0;
     const taken = group.reduce((sum, op) => sum + (op.rooms ?? 0), 0);
     if (taken <= available) return [];
@@ -79,69 +76,12 @@ function staleGroups(claims: HistoryOp[]) {
         sum += op.rooms ?? 0;
         return before <= available;
       });
-    return [{ core: fewest.sort(byCommit), available, excess: taken - available, size: group.length }];
+    return [{ core: fewest.sort(byCommit), version, available, excess: taken - available, size: group.length }];
   });
 }
 
-/** Check and write in separate transactions: no isolation level is involved. */
-const checkThenAct = 'check-then-act across transactions (no isolation anomaly)';
-
-/** What the strategy's declaration says an anomaly it shows is, when it declares none that names it. */
-function undeclaredNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
-  return input.anomaly === null
-    ? {
-        anomaly: 'none expected: the strategy promises safety',
-        explanation: `${input.strategy} promises safety, so it declares no anomaly family; the operations show where its safeguard failed.`,
-      }
-    : {
-        anomaly: notDeclared,
-        explanation: `${input.strategy} does not declare which family of anomaly it shows, so the witness names none; the operations show what happened.`,
-      };
-}
-
-function overbookingNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
-  switch (input.anomaly) {
-    case 'statements-apart':
-      return {
-        anomaly: checkThenAct,
-        explanation:
-          `${input.strategy} runs its read, its update and its insert as separate statements, each its own transaction: ` +
-          'no isolation level is broken. Every increment lands (no lost update); each claim acted on a check that a committed claim had already made stale.',
-      };
-    case 'G-single':
-      return {
-        anomaly: 'G-single (Adya): read skew on one row',
-        explanation:
-          'each later transaction read the version the first also read (T2 -rw-> T1), then updated the row after T1 had (T1 -ww-> T2): a cycle with one anti-dependency, G-single. ' +
-          'READ COMMITTED proscribes only G0 and G1, and Hermitage shows PostgreSQL allowing G-single there. Not a lost update (P4): both increments land; the check rested on a read made stale.',
-      };
-    case 'G2':
-      return {
-        anomaly: 'G2 (Adya): write skew',
-        explanation: "each read what the other's write then changed (T1 -rw-> T2 -rw-> T1): G2, which only SERIALIZABLE proscribes.",
-      };
-    default:
-      return undeclaredNaming(input);
-  }
-}
-
-function overlapNaming(input: Pick<WitnessInput, 'strategy' | 'anomaly'>) {
-  switch (input.anomaly) {
-    case 'statements-apart':
-      return {
-        anomaly: checkThenAct,
-        explanation: `${input.strategy} looks for an overlap and inserts in separate statements: each insert acted on a check the other's insert made stale.`,
-      };
-    case 'G2':
-      return {
-        anomaly: 'G2 (Adya): write skew on a predicate',
-        explanation:
-          "each read the predicate (bookings overlapping its window) that the other's insert then changed: T1 -rw-> T2 -rw-> T1, G2, which only SERIALIZABLE proscribes.",
-      };
-    default:
-      return input.anomaly === 'G-single' ? overbookingNaming(input) : undeclaredNaming(input);
-  }
-}
+/** What names an overbooking or an overlap: the family the strategy declares, or what it declares instead. */
+const declaredNaming = (anomaly: WitnessInput['anomaly']): WitnessNaming => anomaly ?? 'promises-safety';
 
 /**
  * The stale writes beyond `core` that cover the excess (largest first), and how many of its rooms
@@ -176,27 +116,17 @@ function overbookingWitness(input: WitnessInput, rows: Map<string, TableRow>, ho
   const { chain, covered, explained: all } = explainedBy(hotel, chosen.core, writes);
   const roles = new Map<HistoryOp, WitnessRole>(chosen.core.map((op) => [op, 'group']));
   const chosenOps = chain.length > 0 ? withSuperseders([...chosen.core, ...chain], writes.supersederOf, roles, chain) : chosen.core;
-  const { operations, order } = inOrder(chosenOps, rows, roles);
-  const core = operations.filter((op) => op.role === 'group');
-  const names = core.map((op) => op.name);
-  const first = at(core, 0);
-  const later = names.slice(1).join(', ');
-  const rooms = core.map((op) => op.rooms ?? 0);
-  const others = chosen.size - core.length;
+  const ordered = inOrder(chosenOps, rows, roles);
+  const { operations, stale } = staleSteps(ordered, chain, writes);
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
-    ...overbookingNaming(input),
-    summary:
-      `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''} ${names.length === 2 ? 'both' : 'all'} read version ${first.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${chosen.available} room(s) left ` +
-      `and took ${rooms.join(' + ')} = ${rooms.reduce((sum, n) => sum + n, 0)}; ${first.name} ${firstWord(order)}, and the decisions of ${later} rested on a state it had already changed` +
-      (others > 0 ? ` (${others} more claim(s) read that version too)` : '') +
-      (chain.length > 0
-        ? `; beyond them, ${chainSteps(chain, operations, writes, hotel)}; with them the witness's claims took ${covered} room(s) beyond what was left when each wrote`
-        : ''),
+    naming: declaredNaming(input.anomaly),
     operations,
-    excess: { ...excess, explained: all, ...(chain.length > 0 && { chain: chain.length }) },
-    order,
+    excess: { ...excess, explained: all, ...(chain.length > 0 && { chain: chain.length, beyond: covered }) },
+    order: ordered.order,
+    group: { version: chosen.version, available: chosen.available, also_read: chosen.size - chosen.core.length },
+    ...(chain.length > 0 && { stale }),
   };
 }
 
@@ -276,26 +206,21 @@ function withSuperseders(
   return [...all];
 }
 
-/** Stale writes shown one by one in a summary; the rest are counted. */
-const stepsShown = 4;
-
-/** What each stale write of `chain` did, by the names of `operations`, the first few in full. */
-function chainSteps(chain: HistoryOp[], operations: WitnessOp[], writes: ReturnType<typeof staleWrites>, hotel: WitnessInput['hotels'][number]) {
-  const name = (op: HistoryOp) => operations.find((named) => named.invoke_ns === op.invoke_ns && named.client === op.client)?.name ?? '?';
-  const steps = chain.slice(0, stepsShown).map((op) => {
+/**
+ * The operations in the witness's order, each stale write of `chain` with the rooms it took beyond
+ * what was left and the name of the claim that superseded its read; and the chain's names, in its order.
+ */
+function staleSteps(ordered: { operations: WitnessOp[]; sorted: HistoryOp[] }, chain: HistoryOp[], writes: ReturnType<typeof staleWrites>) {
+  const nameOf = new Map(ordered.sorted.map((op, index) => [op, at(ordered.operations, index).name]));
+  const inChain = new Set(chain);
+  const operations = ordered.operations.map((named, index) => {
+    const op = at(ordered.sorted, index);
+    if (!inChain.has(op)) return named;
     const superseder = writes.supersederOf(op);
-    return (
-      `${name(op)} read version ${op.read_version ?? '?'} of ${hotel.hotel_name}'s row with ${op.read_available ?? '?'} room(s) left, ` +
-      (superseder ? `${name(superseder)} wrote version ${superseder.written_version ?? '?'} first, ` : '') +
-      `and ${name(op)} then wrote version ${op.written_version ?? '?'} taking ${op.rooms ?? '?'} room(s), ${writes.over(op)} beyond what was left`
-    );
+    const supersededBy = superseder && nameOf.get(superseder);
+    return { ...named, beyond: writes.over(op), ...(supersededBy !== undefined && { superseded_by: supersededBy }) };
   });
-  const rest = chain.slice(stepsShown);
-  const more =
-    rest.length > 0
-      ? `; so did ${rest.length} more (${rest.map(name).join(', ')}), ${rest.reduce((sum, op) => sum + writes.over(op), 0)} room(s) beyond what was left`
-      : '';
-  return `${steps.join('; ')}${more}: each check rested on a state another claim had already changed`;
+  return { operations, stale: chain.map((op) => nameOf.get(op) ?? '?') };
 }
 
 /**
@@ -312,30 +237,18 @@ function staleWitness(
 ): Witness {
   const writes = staleWrites(claims);
   const { chain, covered: beyond, explained } = explainedBy(hotel, [], writes);
-  if (chain.length === 0) {
-    return {
-      kind: 'overbooking',
-      place: hotel.hotel_name,
-      anomaly: 'not explained by the history',
-      summary: `${hotel.hotel_name} is ${hotel.overbooked} room(s) over contract, but no applied claim in the history wrote on a read another claim had superseded`,
-      explanation: 'the strategy sent no decision back, or the rooms came from writes the history does not hold.',
-      operations: [],
-      excess,
-    };
-  }
+  if (chain.length === 0) return { kind: 'overbooking', place: hotel.hotel_name, naming: 'not-explained', operations: [], excess };
   const roles = new Map<HistoryOp, WitnessRole>();
-  const { operations, order } = inOrder(withSuperseders(chain, writes.supersederOf, roles, chain), rows, roles);
+  const ordered = inOrder(withSuperseders(chain, writes.supersederOf, roles, chain), rows, roles);
+  const { operations, stale } = staleSteps(ordered, chain, writes);
   return {
     kind: 'overbooking',
     place: hotel.hotel_name,
-    ...overbookingNaming(input),
-    summary:
-      `${chainSteps(chain, operations, writes, hotel)}, ` +
-      `and together they took ${beyond} room(s) beyond what was left, ${Math.min(hotel.overbooked, beyond)} of the ${hotel.overbooked} over contract ` +
-      `(${writes.stale.length} claim(s) here wrote on a superseded read beyond what was left)`,
+    naming: declaredNaming(input.anomaly),
     operations,
-    excess: { ...excess, explained, chain: chain.length },
-    order,
+    excess: { ...excess, explained, chain: chain.length, beyond, stale_writes: writes.stale.length },
+    order: ordered.order,
+    stale,
   };
 }
 
@@ -346,18 +259,7 @@ function overlapWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Wit
     const pair = [bookings.get(first), bookings.get(second)].filter((op) => op !== undefined);
     if (seen.has(resource_id) || pair.length < 2) return [];
     seen.add(resource_id);
-    const operations = named(pair.sort(byCommit), rows);
-    const [t1, t2] = operations as [WitnessOp, WitnessOp];
-    const free = (op: WitnessOp) => (op.read_available === 1 ? 'found its window free' : 'booked');
-    return [
-      {
-        kind: 'overlap',
-        place: resource_id,
-        ...overlapNaming(input),
-        summary: `${t1.name} (${t1.start ?? '?'} to ${t1.end ?? '?'}) ${free(t1)} and ${t2.name} (${t2.start ?? '?'} to ${t2.end ?? '?'}) ${free(t2)}; both committed, and the windows overlap`,
-        operations,
-      },
-    ];
+    return [{ kind: 'overlap', place: resource_id, naming: declaredNaming(input.anomaly), operations: named(pair.sort(byCommit), rows) }];
   });
 }
 
@@ -368,18 +270,12 @@ function driftWitnesses(input: WitnessInput, rows: Map<string, TableRow>): Witne
       const uncertain = input.operations.filter(
         (op) => (op.op === 'reserve' || op.op === 'hold') && op.type === 'info' && op.hotel_id === hotel.hotel_id,
       );
-      const counted = hotel.reserved + hotel.locked;
-      const rowsSay = hotel.confirmed + hotel.held;
-      const side = counted > rowsSay ? 'counted without a reservation row' : 'in reservation rows the counters never counted';
       return {
         kind: 'drift',
         place: hotel.hotel_name,
-        anomaly: 'a torn write (no isolation anomaly): one of two writes landed',
-        summary:
-          `${hotel.hotel_name}'s counters say ${counted} room(s), its reservation rows ${rowsSay}: ${Math.abs(counted - rowsSay)} room(s) ${side}; ` +
-          `${uncertain.length} claim(s) here got no answer and may have been cut between the two writes`,
-        explanation: 'the counter update and the reservation insert were not one transaction, or one of them was lost.',
+        naming: 'torn-write',
         operations: named(uncertain.sort(byCommit), rows),
+        counts: { counters: hotel.reserved + hotel.locked, rows: hotel.confirmed + hotel.held },
       };
     });
 }
@@ -398,12 +294,9 @@ function duplicateWitnesses(input: WitnessInput, rows: Map<string, TableRow>): W
     return {
       kind: 'duplicate',
       place: applied[0]?.place ?? '',
-      anomaly: 'a request applied twice (no isolation anomaly)',
-      summary:
-        `request ${requestId} is in the tables ${applied.length} times (reservations ${applied.map((row) => `${row.id} by xid ${row.xmin}`).join(', ')})` +
-        (duplicated.length > duplicatesShown ? `; ${duplicated.length} requests in all were applied more than once` : ''),
-      explanation: 'its answer was lost and the client sent it again; the server ran it again instead of answering from its idempotency record.',
+      naming: 'applied-twice',
       operations: named(sent.sort(byCommit), rows),
+      duplicate: { request_id: requestId, copies: applied.map(({ id, xmin }) => ({ id, xmin })), requests: duplicated.length },
     };
   });
 }

@@ -4,7 +4,7 @@ import { vias } from './run-config.js';
 import type { CheckResult } from './history-findings.js';
 import { UsageError } from './errors.js';
 import type { KeptSafe } from './history-findings.js';
-import type { Witness } from './history-findings.js';
+import type { WrittenWitness } from './history-findings.js';
 import { bucketsSetting, retryEntries, settingsEntries, workloadNames } from './workload-settings.js';
 
 /**
@@ -193,7 +193,7 @@ const outcome = record({
   /** What the injected faults did and how the writes they left in doubt turned out; null without --chaos. */
   chaos: v.nullable(v.custom<ChaosOutcome>((input) => v.is(counts, input), 'counts by kind (an object of numbers)')),
   /** With --history: how each anomaly the audit found came about; empty when nothing is wrong (docs/histories.md). */
-  witnesses: v.optional(v.array(analysis<Witness>('a witness'))),
+  witnesses: v.optional(v.array(analysis<WrittenWitness>('a witness'))),
   /** With --history: the history checked against the tables, independently of the audit (docs/histories.md). */
   history_check: v.optional(analysis<CheckResult>('a history check')),
   /** With --history, for a strategy that promises safety: how it kept the promise (docs/histories.md). */

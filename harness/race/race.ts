@@ -290,7 +290,6 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
     load.history &&
     (await analyseHistory(database.sql, {
       workload: name,
-      strategy: strategy.name,
       promisesSafety: strategy.promisesSafety,
       knowledge,
       eventId: event.event_id,

@@ -120,31 +120,6 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   }
 }
 
-const oneDecimal = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
-const plural = (count: number | string, one: string, many = `${one}s`) => `${count} ${Number(count) === 1 ? one : many}`;
-
-/** How a sentence names an axis's value at a point: "64 hot rows (3.1 clients per hot row)". */
-export function pointLabel(axis: string, text: string, params: Pick<RunParams, 'clients' | 'hotels'>): string {
-  switch (axis) {
-    case 'hot-rows':
-      return `${plural(text, 'hot row')} (${plural(oneDecimal(params.clients / params.hotels), 'client')} per hot row)`;
-    case 'clients':
-      return params.hotels === 1 ? `${text} clients on one hot row` : `${text} clients (${oneDecimal(Number(text) / params.hotels)} per hot row)`;
-    case 'think-ms':
-      return `think ${text} ms`;
-    case 'max-rooms':
-      return `at most ${plural(text, 'room')} a request`;
-    case 'rooms':
-      return `${plural(text, 'room')} a hotel, to sell-out`;
-    case 'pool-size':
-      return `${plural(text, 'connection')} per server`;
-    case 'rate':
-      return `${text} attempts/s offered`;
-    default:
-      return plural(text, 'server');
-  }
-}
-
 /** The trials of one sweep point, and the point's coordinates. */
 export interface PointTrials {
   coordinates: SweepCoordinates;
@@ -184,9 +159,14 @@ export function sweepLines(points: readonly PointTrials[]): SweepLine[] {
   return [...lines.values()];
 }
 
-/** A crossover along one line; `until` and `from` index the line's points. */
+/** Where a lead ends or begins along a line: the swept axis's value there, and the load a label relates it to. */
+export type LinePoint = { value: string } & Pick<RunParams, 'clients' | 'hotels'>;
+
+/** A crossover along one line; `until` and `from` index the line's points, which `points` gives. */
 export interface SweepCrossover extends Crossover {
+  axis: string;
   fixed: string;
+  points: { until: LinePoint; from: LinePoint };
 }
 
 /**
@@ -195,18 +175,23 @@ export interface SweepCrossover extends Crossover {
  */
 export function sweepCrossovers(results: readonly StrategyResult[]): SweepCrossover[] {
   return sweepLines(pointsOf(results)).flatMap((line) => {
-    const crossoverPoints = line.points.map(({ coordinates, results }) => ({
-      label: pointLabel(line.axis, coordinates.axes[line.axis] ?? '', at(results, 0).params),
+    const crossoverPoints = line.points.map(({ results }) => ({
       samples: Object.fromEntries(
         groupTrials(results)
           .filter((group) => group.kept)
           .map((group) => [group.label, group.trials.map(({ outcome }) => outcome.reservations_per_s)]),
       ),
     }));
+    const pointAt = (index: number): LinePoint => {
+      const { coordinates, results } = at(line.points, index);
+      const { clients, hotels } = at(results, 0).params;
+      return { value: coordinates.axes[line.axis] ?? '', clients, hotels };
+    };
     return findCrossovers(crossoverPoints).map((crossover) => ({
       ...crossover,
+      axis: line.axis,
       fixed: line.fixed,
-      sentence: line.fixed ? `at ${line.fixed}: ${crossover.sentence}` : crossover.sentence,
+      points: { until: pointAt(crossover.until), from: pointAt(crossover.from) },
     }));
   });
 }
