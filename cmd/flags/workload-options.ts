@@ -1,12 +1,10 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { vias, type Via } from '../../harness/model/run-config.js';
+import { poolerNames, type RunConfig, type Via, vias } from '../../harness/model/run-config.js';
 import { UsageError } from '../../harness/model/errors.js';
 import type { RaceRun } from '../../harness/race/race.js';
 import { defaultHoldConfig } from '../../harness/workloads/room-workloads.js';
-import type { RunConfig } from '../../harness/model/run-config.js';
 import { defaultSlotConfig } from '../../harness/workloads/slots-workload.js';
 import { defaultTenantConfig } from '../../harness/workloads/tenants-workload.js';
-import { poolerNames } from '../../harness/model/run-config.js';
 import { workloadNames, type WorkloadName } from '../../harness/model/workload.js';
 import { workloads } from '../../harness/workloads/workloads.js';
 import { useStrategyModule } from '../../harness/race/strategy-modules.js';

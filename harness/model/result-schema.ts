@@ -1,10 +1,8 @@
 import * as v from 'valibot';
 import type { ChaosOutcome } from './faults.js';
 import { vias } from './run-config.js';
-import type { CheckResult } from './history-findings.js';
+import type { CheckResult, KeptSafe, WrittenWitness } from './history-findings.js';
 import { UsageError } from './errors.js';
-import type { KeptSafe } from './history-findings.js';
-import type { WrittenWitness } from './history-findings.js';
 
 /**
  * The result file's format, written in every file as `format`. A file without one is format 1
