@@ -179,7 +179,11 @@ t.test('a broken promise fails its testcase under --junit alone, and the exit ju
   const xml = junitXml({ name: 'evento race', startedAt: new Date(broken.started_at), properties: [], cases });
   t.same(await schemaErrors(xml), [], 'valid against the JUnit schema');
 
-  t.same(own.outcome.failures, ['atomic promises safety but was OVERBOOKED by 3'], "evento's own strategy is held to its promise without a flag");
+  t.same(
+    own.outcome.failures,
+    [{ kind: 'promise-broken', strategy: 'atomic', verdict: 'OVERBOOKED by 3' }],
+    "evento's own strategy is held to its promise without a flag",
+  );
   t.equal(own.outcome.exitCode, 1, 'and the exit code fails the run');
   t.same(judgedBy(judgedAssertions({}, { target: true })).outcome.failures, [], 'a target promises nothing unless told');
   t.equal(judgedBy(judgedAssertions({ junit: 'j.xml' }, { target: true })).outcome.exitCode, 1, 'with --junit, a target is held to it');

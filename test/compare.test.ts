@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { formatComparison } from '../cmd/commands/compare.js';
 import { compareResults, type ComparableResult, type Comparison } from '../harness/analysis/compare.js';
+import { comparisonFailures } from '../cmd/output/compare-text.js';
 import { at } from '../lib/at.js';
 import { runCli } from './helpers.js';
 import { sampleResult } from './result-fixtures.js';
@@ -43,7 +44,7 @@ const widest = (text: string) => Math.max(...text.split('\n').map((line) => line
 t.test('the same results twice: nothing significant, exit 0', async (t) => {
   const comparison = compareResults(side('base', race()), side('new', race()), options);
   t.equal(comparison.exit_code, 0, 'exit 0');
-  t.same(comparison.failures, [], 'no failure');
+  t.same(comparisonFailures(comparison), [], 'no failure');
   t.equal(comparison.rows.length, 6, 'two metrics for each of three strategies');
   t.ok(
     comparison.rows.every((row) => row.test.enough && !row.test.significant && row.delta_pct === 0),
@@ -86,15 +87,16 @@ t.test('a new side 40% slower over six trials: exit 1 naming goodput and the str
         { group: 'atomic', metric: 'goodput', regressed: true, test: { significant: true } },
         { metric: 'p99 time to reservation', regressed: false },
       ],
+      failures: [/^goodput of atomic fell 40\.0%/],
     },
-    '--json holds the comparison',
+    '--json holds the comparison, and its failures in words for readers of the file',
   );
 });
 
 t.test('p99 of time to reservation 40% higher is a regression too', async (t) => {
   const comparison = compareResults(side('base', trials('atomic', 400)), side('new', trials('atomic', 400, { goodput: 1, p99: 1.4 })), options);
   t.equal(comparison.exit_code, 1, 'exit 1');
-  t.match(comparison.failures, [/^p99 time to reservation of atomic rose 40\.\d%/], 'names the metric');
+  t.match(comparisonFailures(comparison), [/^p99 time to reservation of atomic rose 40\.\d%/], 'names the metric');
 });
 
 t.test('the threshold: a significant change smaller than it is no regression', async (t) => {
@@ -131,6 +133,11 @@ t.test('a strategy that promises safety broke it in one new trial: exit 1', asyn
     options,
   );
   t.equal(newOnly.exit_code, 1, 'a broken promise fails even in a group the base side does not have');
+  t.same(
+    newOnly.safety.find(({ group }) => group === 'pessimistic')?.broken,
+    { side: 'new', runs: 6, trials: [{ trial: 3, label: 'OVERBOOKED by 12' }] },
+    'the comparison holds the runs that broke it as data; the sentence is made where it is printed',
+  );
 });
 
 t.test('too few trials: n too small, and only a broken promise can fail', async (t) => {

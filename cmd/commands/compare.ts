@@ -14,6 +14,7 @@ import {
 import { AssertionFailed } from '../../harness/model/errors.js';
 import type { CiFlags } from '../flags/ci-options.js';
 import { writeComparisonReports } from '../output/ci-output.js';
+import { comparisonDocument, comparisonFailures } from '../output/compare-text.js';
 import { summaryText } from '../output/report-table.js';
 import { readResultsIn } from '../../harness/results/results-file.js';
 import { distinctRuns, jsonFilesAt } from '../output/result-files.js';
@@ -31,9 +32,10 @@ export async function compareCommand(basePath: string, newPath: string, flags: C
   const comparison = compareResults(base, next, { thresholdPct: flags.threshold, ignoreParams: flags.ignoreParams ?? false });
   const text = formatComparison(comparison, base.name, next.name);
   process.stdout.write(text);
-  if (flags.json) await writeFile(flags.json, `${JSON.stringify(comparison, null, 2)}\n`);
+  if (flags.json) await writeFile(flags.json, `${JSON.stringify(comparisonDocument(comparison), null, 2)}\n`);
   await writeComparisonReports(comparison, text, flags);
-  if (comparison.failures.length > 0) throw new AssertionFailed(comparison.failures.join('; '));
+  const failures = comparisonFailures(comparison);
+  if (failures.length > 0) throw new AssertionFailed(failures.join('; '));
 }
 
 /** A result file, a `--json` list of results, or a directory of either. */

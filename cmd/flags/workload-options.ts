@@ -1,9 +1,7 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { vias, type Via } from '../../harness/model/run-config.js';
+import { poolerNames, type RunConfig, type Via, vias } from '../../harness/model/run-config.js';
 import { UsageError } from '../../harness/model/errors.js';
 import type { RaceRun } from '../../harness/race/race.js';
-import type { RunConfig } from '../../harness/model/run-config.js';
-import { poolerNames } from '../../harness/model/run-config.js';
 import { workloadNames, type WorkloadName } from '../../harness/model/workload.js';
 import {
   defaultHoldSettings,

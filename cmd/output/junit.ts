@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
 import { assertionFailure, type AssertionFlags } from '../../harness/analysis/assertions.js';
-import { quantity, regressionText, type Comparison } from '../../harness/analysis/compare.js';
+import { quantity, type Comparison } from '../../harness/analysis/compare.js';
+import { brokenPromiseText, regressionText } from './compare-text.js';
 import { groupTrials } from '../../harness/analysis/ranking.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { measuredNothing, type RunOutcome } from '../../harness/analysis/run-outcome.js';
@@ -9,6 +10,7 @@ import { runLabel } from '../../harness/model/workload.js';
 import { testcaseName, witnessTexts } from './ci-facts.js';
 import { trialsVerdictText, verdictText } from '../../report/verdict-text.js';
 import { formatThousands, summaryText } from './report-table.js';
+import { assertionText } from './outcome-text.js';
 
 /** One testcase: it passed, failed (a promise or an expectation broke), or is in error (its run did not finish). */
 export interface JunitCase {
@@ -82,10 +84,7 @@ export function resultCases(
       name: testcaseName(result),
       classname: `evento.${command}.${result.workload}`,
       seconds: result.outcome.duration_ms / 1000,
-      failure:
-        failure === null
-          ? undefined
-          : { type: result.verdict.promises_safety ? 'promise-broken' : 'nothing-proved', message: failure, detail: failureDetail(result) },
+      failure: failure === null ? undefined : { type: failure.kind, message: assertionText(failure), detail: failureDetail(result) },
       error: runError(result, outcome),
       output: runFigures(result),
     };
@@ -112,7 +111,7 @@ export function comparisonCases(comparison: Comparison): JunitCase[] {
       name: `${group} safety`,
       classname,
       seconds: 0,
-      failure: broken === null ? undefined : { type: 'promise-broken' as const, message: broken, detail: '' },
+      failure: broken === null ? undefined : { type: 'promise-broken' as const, message: brokenPromiseText(group, broken), detail: '' },
     })),
   ];
 }

@@ -1,3 +1,4 @@
+import type { AssertionFailure } from '../../harness/analysis/assertions.js';
 import type { RunOutcome, RunStatus } from '../../harness/analysis/run-outcome.js';
 
 /** The status as one word or two, for headings: what a CI page shows first. */
@@ -16,6 +17,13 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
 export const timedOutDetail = (seconds: number | undefined) => `the clients had not finished after --timeout ${String(seconds)}s`;
 
 export const unmeasuredDetail = (runs: readonly string[]) => `no reservation succeeded in ${runs.join(', ')}: a run that sold nothing proves nothing`;
+
+/** One run's failed assertion as one sentence. */
+export function assertionText({ kind, strategy, verdict }: AssertionFailure): string {
+  return kind === 'promise-broken'
+    ? `${strategy} promises safety but was ${verdict}`
+    : `${strategy} showed no overbooking or drift: the run was not contended enough to prove anything`;
+}
 
 /** What the status means for this run, in one sentence without its word. */
 export function outcomeDetail(outcome: RunOutcome): string {

@@ -1,5 +1,5 @@
 import type { RunOutcome } from '../../harness/analysis/run-outcome.js';
-import { outcomeSentence, statusWords, timedOutDetail, unmeasuredDetail } from './outcome-text.js';
+import { assertionText, outcomeSentence, statusWords, timedOutDetail, unmeasuredDetail } from './outcome-text.js';
 
 /**
  * What a run says on stderr around its progress: notices, the files it wrote and how it ended.
@@ -23,7 +23,7 @@ export function plainMessages(stream: NodeJS.WritableStream): RunMessages {
       if (files.length > 0) line(`wrote ${files.join(', ')}`);
     },
     ended(outcome) {
-      if (outcome.failures.length > 0) line(`assertion failed: ${outcome.failures.join('; ')}`);
+      if (outcome.failures.length > 0) line(`assertion failed: ${outcome.failures.map(assertionText).join('; ')}`);
       if (outcome.environmentError !== undefined) line(outcome.environmentError);
       if (outcome.timeoutSeconds !== undefined) line(`${timedOutDetail(outcome.timeoutSeconds)}; ${timeoutAdvice}`);
       if (outcome.unmeasured.length > 0) line(`${statusWords['nothing-measured']}: ${unmeasuredDetail(outcome.unmeasured)}; ${unmeasuredAdvice}`);
@@ -39,13 +39,13 @@ export function jsonMessages(stream: NodeJS.WritableStream): RunMessages {
       if (files.length > 0) write({ type: 'wrote', files });
     },
     ended(outcome) {
-      for (const failure of outcome.failures) write({ type: 'assertion', message: failure });
+      for (const failure of outcome.failures) write({ type: 'assertion', message: assertionText(failure) });
       write({
         type: 'outcome',
         outcome: outcome.status,
         exit_code: outcome.exitCode,
         message: outcomeSentence(outcome),
-        failures: outcome.failures,
+        failures: outcome.failures.map(assertionText),
         unmeasured: outcome.unmeasured,
         ...(outcome.timeoutSeconds !== undefined && { timeout_s: outcome.timeoutSeconds }),
         ...(outcome.environmentError !== undefined && { error: outcome.environmentError }),

@@ -2,10 +2,11 @@ import { markdownTable } from 'markdown-table';
 import type { Comparison } from '../../harness/analysis/compare.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import type { RunOutcome } from '../../harness/analysis/run-outcome.js';
-import { outcomeDetail, statusWords } from './outcome-text.js';
+import { assertionText, outcomeDetail, statusWords } from './outcome-text.js';
 import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
 import { verdictText } from '../../report/verdict-text.js';
 import { resultTable } from './report-table.js';
+import { comparisonFailures } from './compare-text.js';
 
 /** Text that Markdown must show as it is: `*` marks unsafe strategies, `#` starts a note, `|` splits cells. */
 const plain = (text: string) => text.replace(/[\\`*_|#<>[\]]/g, (character) => `\\${character}`);
@@ -40,7 +41,7 @@ export function runSummary({ command, results, outcome, replay, wide }: RunSumma
   return [
     `### evento ${command}: **${statusWords[outcome.status]}**: ${plain(outcomeDetail(outcome))}`,
     ...(results.length > 0 ? [resultMarkdown(results, wide)] : []),
-    ...(failures.length > 0 ? ['#### Failed', failures.map((failure) => `- ${plain(failure)}`).join('\n')] : []),
+    ...(failures.length > 0 ? ['#### Failed', failures.map((failure) => `- ${plain(assertionText(failure))}`).join('\n')] : []),
     ...(failedRuns.length > 0
       ? [
           '#### What the audit found',
@@ -74,9 +75,10 @@ function resultMarkdown(results: readonly StrategyResult[], wide: boolean | unde
 
 /** `compare`'s summary: the verdict, its failures, and the comparison as the terminal prints it. */
 export function comparisonSummary(comparison: Comparison, text: string): string {
+  const failures = comparisonFailures(comparison);
   return [
-    `### evento compare: ${verdictLine(comparison.failures, 'no significant regression, every promise held')}`,
-    ...(comparison.failures.length > 0 ? [comparison.failures.map((failure) => `- ${plain(failure)}`).join('\n')] : []),
+    `### evento compare: ${verdictLine(failures, 'no significant regression, every promise held')}`,
+    ...(failures.length > 0 ? [failures.map((failure) => `- ${plain(failure)}`).join('\n')] : []),
     fenced(text.trimEnd()),
   ].join('\n\n');
 }

@@ -1,8 +1,7 @@
 import type { HistoryOp } from '../../client-sim/history.js';
-import type { CheckAnomaly, CheckResult, KeptSafe, ReadsSkipped, WitnessOp } from '../../harness/model/history-findings.js';
+import type { CheckAnomaly, CheckResult, KeptSafe, ReadsSkipped, WitnessOp, WrittenWitness } from '../../harness/model/history-findings.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { meanShares } from '../../harness/race/wait-sampling.js';
-import type { WrittenWitness } from '../../harness/model/history-findings.js';
 import { runLabel } from '../../harness/model/workload.js';
 import { notDeclared } from '../../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';

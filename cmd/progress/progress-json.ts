@@ -1,4 +1,5 @@
 import type { RaceHooks } from '../../harness/model/race-hooks.js';
+import { poolerText } from './progress-lines.js';
 
 /**
  * One JSON object per line on stderr (`--progress json`), for programs that follow a race: the
@@ -10,7 +11,7 @@ export function progressJson(stream: NodeJS.WritableStream): RaceHooks {
     stream.write(`${JSON.stringify(line)}\n`);
   };
   return {
-    onReady: (info) => write({ type: 'ready', ...info }),
+    onReady: ({ pooler, ...info }) => write({ type: 'ready', ...info, ...(pooler && { pooler: poolerText(pooler) }) }),
     onWarmup: ({ ms }) => write({ type: 'warmup', ms }),
     onStart: ({ strategy, workload = 'rooms', via = 'http', event }) =>
       write({ type: 'start', workload, strategy: strategy.name, via, event_id: event.event_id }),

@@ -2,6 +2,7 @@ import type { RaceHooks } from '../../harness/model/race-hooks.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { runLabel, type WorkloadName } from '../../harness/model/workload.js';
 import { unsafeLegend, verdictText } from '../../report/verdict-text.js';
+import type { PoolerInfo } from '../../harness/model/run-config.js';
 
 /** A timed-out run is not "done": its verdict covers what was written before the clients were stopped. */
 const stoppedHow: Record<StrategyResult['outcome']['stopped_by'], string> = {
@@ -12,6 +13,11 @@ const stoppedHow: Record<StrategyResult['outcome']['stopped_by'], string> = {
 };
 
 /** One plain line per tick on stderr, for logs and CI where no terminal UI runs. */
+/** What sits between the servers and the database, and what it changed, in one line. */
+export function poolerText({ info, port }: { info: PoolerInfo; port: number }): string {
+  return `PgBouncer ${info.version} in ${info.pool_mode} pooling mode on 127.0.0.1:${port}; postgres.js runs with prepare: false behind it (PgBouncer before 1.21 does not keep prepared statements)`;
+}
+
 /** `seed` is in the first line, so that a log of a failed run says how to replay it. */
 export function progressLines(stream: NodeJS.WritableStream, roomsPerEvent: number, seed: number): RaceHooks {
   // A tenants run seeds an event per tenant: its rooms are those of every hotel seeded.
@@ -28,7 +34,7 @@ export function progressLines(stream: NodeJS.WritableStream, roomsPerEvent: numb
         ...(directPools ? [`${directPools} pool(s) called in this process (--via direct)`] : []),
       ];
       stream.write(`evento: ${database} database, ${paths.join(' and ')}, seed ${seed}\n`);
-      if (pooler) stream.write(`evento: ${pooler}\n`);
+      if (pooler) stream.write(`evento: ${poolerText(pooler)}\n`);
     },
     onWarmup({ ms }) {
       stream.write(`evento: warming up for ${ms / 1000}s on a throwaway event (not measured)\n`);

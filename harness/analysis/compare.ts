@@ -76,10 +76,8 @@ export interface Comparison {
   /** Groups without a counterpart on the other side, not compared. */
   only_in_base: string[];
   only_in_new: string[];
-  /** Each group of the new side: null when its runs kept their promise of safety (or made none), else what broke it. */
-  safety: { group: string; broken: string | null }[];
-  /** Each regression and each broken promise of safety, one sentence each; empty when none. */
-  failures: string[];
+  /** Each group of the new side: null when its runs kept their promise of safety (or made none), else the runs that broke it. */
+  safety: { group: string; broken: BrokenPromise | null }[];
   exit_code: 0 | 1;
 }
 
@@ -138,22 +136,18 @@ function metricRow(group: string, metric: Metric, base: ComparableResult[], next
   return { group, metric: metric.name, unit: metric.unit, better: metric.better, ...summaries, delta_pct: delta, test, regressed };
 }
 
-/** One regressed metric as one sentence, as `failures` holds it. */
-export function regressionText(row: MetricRow): string {
-  const change = row.delta_pct === null ? 'from 0' : `${Math.abs(row.delta_pct).toFixed(1)}%`;
-  return (
-    `${row.metric} of ${row.group} ${row.better === 'higher' ? 'fell' : 'rose'} ${change} ` +
-    `(${quantity(row.base.median)} → ${quantity(row.new.median)} ${row.unit}, p=${row.test.p.toFixed(3)}, n=${row.test.n1}+${row.test.n2})`
-  );
+/** The runs of one side's group that broke its promise of safety, each by its trial (or its place in the group) and verdict. */
+export interface BrokenPromise {
+  side: string;
+  runs: number;
+  trials: { trial: number; label: string | null }[];
 }
 
-/** The runs that broke a promise of safety, each named by its trial (or its place in the group). */
-function brokenPromise(group: string, results: ComparableResult[], side: string): string | null {
-  const broken = results.flatMap((result, index) =>
-    result.verdict.promises_safety && !result.verdict.safe ? [`trial ${result.trial?.index ?? index + 1} ${result.verdict.label ?? 'not safe'}`] : [],
+function brokenPromise(results: ComparableResult[], side: string): BrokenPromise | null {
+  const trials = results.flatMap((result, index) =>
+    result.verdict.promises_safety && !result.verdict.safe ? [{ trial: result.trial?.index ?? index + 1, label: result.verdict.label ?? null }] : [],
   );
-  if (broken.length === 0) return null;
-  return `${group} promises safety but ${broken.length} of ${results.length} runs in ${side} were not safe: ${broken.join(', ')}`;
+  return trials.length === 0 ? null : { side, runs: results.length, trials };
 }
 
 /**
@@ -192,8 +186,8 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
   }
 
   // A broken promise fails the comparison even in a group that has nothing to compare with.
-  const safety = [...newGroups.values()].map((group) => ({ group: labelOf(group), broken: brokenPromise(labelOf(group), group.results, next.name) }));
-  const failures = [...rows.filter((row) => row.regressed).map(regressionText), ...safety.flatMap(({ broken }) => broken ?? [])];
+  const safety = [...newGroups.values()].map((group) => ({ group: labelOf(group), broken: brokenPromise(group.results, next.name) }));
+  const failed = rows.some((row) => row.regressed) || safety.some(({ broken }) => broken !== null);
   return {
     threshold_pct: options.thresholdPct,
     alpha,
@@ -203,7 +197,6 @@ export function compareResults(base: ComparedSide, next: ComparedSide, options: 
     only_in_base: [...baseGroups.values()].filter((group) => !newGroups.has(group.key)).map(labelOf),
     only_in_new: [...newGroups.values()].filter((group) => !baseGroups.has(group.key)).map(labelOf),
     safety,
-    failures,
-    exit_code: failures.length > 0 ? 1 : 0,
+    exit_code: failed ? 1 : 0,
   };
 }

@@ -1,4 +1,4 @@
-import { failedAssertions, type AssertionFlags } from './assertions.js';
+import { failedAssertions, type AssertionFailure, type AssertionFlags } from './assertions.js';
 import type { StrategyResult } from '../model/result-schema.js';
 import { runLabel } from '../model/workload.js';
 
@@ -23,8 +23,8 @@ export interface RunOutcome {
   /** The one that decides the exit code when several apply, in the order of `RunStatus`'s precedence. */
   status: RunStatus;
   exitCode: number;
-  /** Promises broken and expectations missed, one per run, as `failedAssertions` words them. */
-  failures: string[];
+  /** Promises broken and expectations missed, one per run. */
+  failures: AssertionFailure[];
   /** How many of `failures` are broken promises (the rest are `--expect-overbooking` misses). */
   brokenPromises: number;
   /** The runs (as `workload:strategy`) in which no reservation succeeded. */

@@ -1,3 +1,4 @@
+import type { PoolerInfo } from '../model/run-config.js';
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,21 +10,12 @@ import { EnvironmentError, causeOf } from '../model/errors.js';
 
 const run = promisify(execFile);
 
-/** What the result file says of the pooler the servers went through. */
-export interface PoolerInfo {
-  name: 'pgbouncer';
-  version: string;
-  pool_mode: 'transaction';
-  /** Whether postgres.js prepared its statements behind it: never, since PgBouncer before 1.21 does not keep them. */
-  prepared_statements: boolean;
-}
-
 export interface Pooler {
   info: PoolerInfo;
   /** Each database URL given to startPgBouncer, as the servers reach it through the pooler. */
   urls: string[];
-  /** One line for the user: what runs between the servers and the database, and what it changed. */
-  note: string;
+  /** Where it listens on 127.0.0.1. */
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -152,7 +144,7 @@ export async function startPgBouncer(urls: string[], serverConnections: number, 
   return {
     info: { name: 'pgbouncer', version, pool_mode: 'transaction', prepared_statements: false },
     urls: targets.map(through),
-    note: `PgBouncer ${version} in transaction pooling mode on 127.0.0.1:${port}; postgres.js runs with prepare: false behind it (PgBouncer before 1.21 does not keep prepared statements)`,
+    port,
     stop,
   };
 }

@@ -1,4 +1,4 @@
-import { KeptSafe } from '../model/history-findings.js';
+import type { KeptSafe } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { notDeclared, type Safeguard, type StrategyKnowledge } from '../../strategies/types.js';
 

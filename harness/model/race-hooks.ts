@@ -1,7 +1,7 @@
 import type { HistoryOp } from '../../client-sim/history.js';
 import type { MetricsSnapshot } from '../../client-sim/metrics.js';
 import type { StrategyInfo } from '../../strategies/types.js';
-import type { Via } from './run-config.js';
+import type { PoolerInfo, Via } from './run-config.js';
 import type { SeededEvent } from './seeded-event.js';
 import type { HotelOutcome, StrategyResult } from './result-schema.js';
 import type { WorkloadName } from './workload.js';
@@ -18,7 +18,7 @@ export interface RaceHooks {
     host: string;
     servers: string[];
     serverPids: readonly number[];
-    pooler?: string;
+    pooler?: { info: PoolerInfo; port: number };
     directPools?: number;
   }): void;
   /** The warm-up begins; no result comes of it. */

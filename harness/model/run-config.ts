@@ -63,3 +63,12 @@ export type Via = (typeof vias)[number];
 export const poolerNames = ['none', 'pgbouncer'] as const;
 
 export type PoolerName = (typeof poolerNames)[number];
+
+/** What the result file says of the pooler the servers went through. */
+export interface PoolerInfo {
+  name: 'pgbouncer';
+  version: string;
+  pool_mode: 'transaction';
+  /** Whether postgres.js prepared its statements behind it: never, since PgBouncer before 1.21 does not keep them. */
+  prepared_statements: boolean;
+}

@@ -1,4 +1,4 @@
-import { ChaosConfig, ChaosOutcome } from '../model/faults.js';
+import type { ChaosConfig, ChaosOutcome } from '../model/faults.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../../client-sim/metrics.js';

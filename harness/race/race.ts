@@ -5,7 +5,6 @@ import { meanOfEncoded, summarizeAppPhases } from '../analysis/app-phases.js';
 import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from '../database/database.js';
 import { openDirectServers, type DirectFleet } from './direct.js';
-import { type Via } from '../model/run-config.js';
 import { EnvironmentError } from '../model/errors.js';
 import { analyseHistory } from '../history/history-analysis.js';
 import { liveAudit } from '../workloads/live-audit.js';
@@ -13,8 +12,8 @@ import type { RaceHooks } from '../model/race-hooks.js';
 import { replayLog } from '../workloads/replay.js';
 import { buildResult, paramsOf } from './result.js';
 import type { StrategyResult, SweepCoordinates, TrialInfo } from '../model/result-schema.js';
-import type { RunConfig } from '../model/run-config.js';
-import { startPgBouncer, type Pooler, type PoolerInfo } from '../database/pooler.js';
+import type { PoolerInfo, RunConfig, Via } from '../model/run-config.js';
+import { startPgBouncer, type Pooler } from '../database/pooler.js';
 import { startServers, type ServerFleet } from './servers.js';
 import { tenantRoleUrl } from '../database/tenant-role.js';
 import { openWaitSampler, type WaitSampler, type WaitSampling } from './wait-sampling.js';
@@ -135,7 +134,7 @@ export async function prepareRace(options: RaceOptions): Promise<PreparedRace> {
     host: describeUrl(database.url),
     servers: fleet?.urls ?? [],
     serverPids: fleet?.pids ?? [],
-    pooler: pooler?.note,
+    ...(pooler && { pooler: { info: pooler.info, port: pooler.port } }),
     ...(direct && { directPools: config.servers }),
   });
   const sampler = config.sampleMs ? openWaitSampler(database.url, config.sampleMs) : undefined;

@@ -1,4 +1,4 @@
-import { SeededEvent, HotelAudit, EventAudit } from '../model/seeded-event.js';
+import type { EventAudit, HotelAudit, SeededEvent } from '../model/seeded-event.js';
 import type { Sql } from '../../db/connection.js';
 import { at } from '../../lib/at.js';
 import type { Inventory } from '../../strategies/types.js';
