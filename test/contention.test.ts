@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Test } from 'tap';
 import type { StrategyResult } from '../harness/model/result-schema.js';
+import type { RaceRun } from '../harness/race/race.js';
 import { at } from '../lib/at.js';
+import { strategies } from '../strategies/registry.js';
 import type { ConflictReason } from '../strategies/types.js';
-import { contendedRace, raceIn, roomRuns, strategyNamed, useDatabase } from './helpers.js';
+import { contendedRace, raceIn, roomRuns, runOf, sharedServers, strategyNamed, useDatabase, type SharedRace } from './helpers.js';
 
 const database = await useDatabase(t);
-const race = (t: Test, names: string[]) => raceIn(t, { ...contendedRace, databaseUrl: database.url, runs: roomRuns(names.map(strategyNamed)) });
+const contended = await sharedServers(t, { ...contendedRace, databaseUrl: database.url, runs: roomRuns(strategies) });
+const race = (t: Test, names: string[]) => contended(t, roomRuns(names.map(strategyNamed)));
 
 for (const name of ['naive', 'transaction']) {
   t.test(`${name} overbooks or drifts under contention (the audit can fail)`, async (t) => {
@@ -67,24 +70,13 @@ for (const [name, reason] of safe) {
   });
 }
 
-/** Races of one strategy, each a fresh contended event, until one shows what `shown` looks for (a bounded number). */
-async function untilShown(
-  t: Test,
-  name: string,
-  config: Partial<typeof contendedRace.config>,
-  shown: (result: StrategyResult) => boolean,
-  attempts = 8,
-) {
+/** Runs of one strategy, each a fresh event on its own seed, until one shows what `shown` looks for (a bounded number). */
+async function untilShown(t: Test, race: SharedRace, run: (seed: number) => RaceRun, shown: (result: StrategyResult) => boolean, attempts = 8) {
   const results: StrategyResult[] = [];
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const {
       results: [result],
-    } = await raceIn(t, {
-      ...contendedRace,
-      config: { ...contendedRace.config, ...config, seed: contendedRace.config.seed + attempt },
-      databaseUrl: database.url,
-      runs: roomRuns([strategyNamed(name)]),
-    });
+    } = await race(t, [run(contendedRace.config.seed + attempt)]);
     if (!result) break;
     results.push(result);
     if (shown(result)) break;
@@ -94,11 +86,19 @@ async function untilShown(
 
 const refusedWithRooms = (result: StrategyResult) => (result.outcome.refused_while_available ?? 0) > 0;
 
+/** A run of `name` on hotels of 4 buckets, on its own seed. */
+const bucketRun = (name: string) => (seed: number) => runOf({ workload: 'rooms', buckets: 4 }, strategyNamed(name), { seed });
+
 t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while the rooms remain; buckets never is', async (t) => {
   // Hotels of 8 rooms in 4 buckets, 2 a bucket from the start: a claim of 3 to 5 rooms finds no
   // bucket to cover it while its hotel has them, whatever order the claims come in.
-  const config = { buckets: 4, maxRooms: 5, hotels: 8, rooms: 8 };
-  const single = await untilShown(t, 'buckets-single', config, refusedWithRooms);
+  const bucketed = await sharedServers(t, {
+    ...contendedRace,
+    config: { ...contendedRace.config, maxRooms: 5, hotels: 8, rooms: 8 },
+    databaseUrl: database.url,
+    runs: [bucketRun('buckets-single')(contendedRace.config.seed), bucketRun('buckets')(contendedRace.config.seed)],
+  });
+  const single = await untilShown(t, bucketed, bucketRun('buckets-single'), refusedWithRooms);
   t.ok(single.some(refusedWithRooms), `a request refused while its rooms remained, spread over buckets (runs: ${single.length})`);
   for (const [index, { outcome, verdict, params }] of single.entries()) {
     t.equal(params.buckets, 4, `run ${index}: 4 buckets, recorded in the params`);
@@ -106,7 +106,7 @@ t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while t
     // Refused, the clients ask again for what is listed: every room is sold in the end.
     t.equal(outcome.unsold_rooms, 0, `run ${index}: no room unsold`);
   }
-  const remedied = await untilShown(t, 'buckets', config, refusedWithRooms, 4);
+  const remedied = await untilShown(t, bucketed, bucketRun('buckets'), refusedWithRooms, 4);
   t.equal(remedied.length, 4, 'buckets (with the last pass) ran 4 times');
   t.ok(
     remedied.every((result) => result.verdict.safe && result.outcome.refused_while_available === 0 && result.outcome.unsold_rooms === 0),

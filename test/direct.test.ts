@@ -8,6 +8,8 @@ import { strategies } from '../strategies/registry.js';
 import { contendedRace, parsedCli, raceIn, strategyNamed, useDatabase, runOf } from './helpers.js';
 
 // --via direct: the same clients, audit, history and faults, with the strategies called in this process.
+// The soak's short lease: a run under kill-backends waits a lease for the request ids the faults left claimed, the default 5 s.
+process.env.EVENTO_IDEMPOTENCY_LEASE_MS ??= '2000';
 const database = await useDatabase(t);
 const direct = (names: string[]): RaceRun[] => names.map((name) => runOf({ workload: 'rooms' }, strategyNamed(name), { via: 'direct' }));
 const race = (t: Test, runs: RaceRun[], config: Partial<RaceOptions['config']> = {}) =>

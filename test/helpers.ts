@@ -10,7 +10,7 @@ import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
 import { readResultFile, readResultsIn } from '../harness/results/results-file.js';
 import { openDatabase, type Database } from '../harness/database/database.js';
-import { runRace, type RaceOptions, type RaceRun } from '../harness/race/race.js';
+import { prepareRace, runRace, trialOrder, type RaceOptions, type RaceOutcome, type RaceRun } from '../harness/race/race.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { workloadSettings, type WorkloadSettingsInput } from '../harness/model/workload-settings.js';
 import type { ReservationView } from '../strategies/hold-lifecycle.js';
@@ -97,14 +97,44 @@ export function replayCommand(args: string[], stderr: string): string {
   return `evento ${seeded.join(' ')}`;
 }
 
-/** Runs a race in this process; when the test fails, its output names the seed and parameters to replay it. */
-export function raceIn(t: Test, options: RaceOptions): ReturnType<typeof runRace> {
+/** When the test fails, its output names the seed and parameters that replay the race. */
+function replayRaceIn(t: Test, options: RaceOptions) {
   t.teardown(() => {
     if (t.passing()) return;
-    const runs = options.runs.map(({ settings, strategy }) => `${JSON.stringify(settings)}:${strategy.name}`).join(', ');
+    const runs = options.runs
+      .map(({ settings, strategy, seed }) => `${JSON.stringify(settings)}:${strategy.name}${seed === undefined ? '' : ` (seed ${seed})`}`)
+      .join(', ');
     t.comment(`replay: runRace of ${runs} with seed ${options.config.seed} and ${JSON.stringify(options.config)}`);
   });
+}
+
+/** Runs a race in this process; when the test fails, its output names the seed and parameters to replay it. */
+export function raceIn(t: Test, options: RaceOptions): ReturnType<typeof runRace> {
+  replayRaceIn(t, options);
   return runRace(options);
+}
+
+/** A race on servers a file shares. */
+export type SharedRace = (t: Test, runs: RaceRun[]) => Promise<RaceOutcome>;
+
+/**
+ * Servers started once for a file's races of one setting, stopped at the file's end: each race
+ * runs its runs on them as raceIn would (a fresh event each), without paying for servers of its own.
+ */
+export async function sharedServers(t: Test, options: RaceOptions): Promise<SharedRace> {
+  const prepared = await prepareRace(options);
+  t.teardown(() => prepared.close());
+  await prepared.warmUp();
+  return async (t: Test, runs: RaceRun[]): Promise<RaceOutcome> => {
+    replayRaceIn(t, { ...options, runs });
+    const results: StrategyResult[] = [];
+    for (const { run, trial } of trialOrder(runs, 1, options.config.seed)) {
+      const { result, stoppedBy } = await prepared.runTrial(run, trial);
+      results.push(result);
+      if (stoppedBy === 'timeout' || stoppedBy === 'interrupted') return { results, stoppedBy };
+    }
+    return { results, stoppedBy: 'done' };
+  };
 }
 
 /** PIDs of live processes whose environment holds the tag (servers and postgres inherit it). */
@@ -257,7 +287,7 @@ export const runOf = (settings: WorkloadSettingsInput, strategy: StrategyInfo, m
 });
 
 /** Runs of the rooms workload, one per strategy, in order. */
-export const roomRuns = (strategies: StrategyInfo[]): RaceRun[] => strategies.map((strategy) => runOf({ workload: 'rooms' }, strategy));
+export const roomRuns = (strategies: readonly StrategyInfo[]): RaceRun[] => strategies.map((strategy) => runOf({ workload: 'rooms' }, strategy));
 
 /** What `evento <args>` answers, parsed in this process as the CLI parses it: the exit code and what it wrote to stderr. */
 export async function parsedCli(args: string[]) {

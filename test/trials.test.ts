@@ -79,7 +79,7 @@ t.test('compare on real races: the same runs against themselves hold, a run slow
       '--hotels',
       '1',
       '--rooms',
-      '100',
+      '40',
       '--think-ms',
       '0',
     ];

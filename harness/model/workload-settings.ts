@@ -7,7 +7,7 @@ const share = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 /**
  * A workload's own settings, declared once in the names the result file gives them: the flags
  * build them, the race seeds and drives its runs by them, and a run's `params` holds them as they
- * were used. A result file reads them with `settingsEntries` (harness/result-schema.ts).
+ * were used. A result file reads them with `settingsEntries` (harness/model/result-schema.ts).
  */
 export const settingsEntries = {
   holds: {
