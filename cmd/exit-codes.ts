@@ -1,6 +1,6 @@
 import { CommanderError } from '@commander-js/extra-typings';
-import { AssertionFailed, EnvironmentError, UsageError } from '../harness/model/errors.js';
 import { exitCodeOfStatus } from '../harness/analysis/run-outcome.js';
+import { AssertionFailed, EnvironmentError, UsageError } from '../harness/model/errors.js';
 
 // Exit codes (docs/cli.md): 0 done, 1 an assertion failed, 2 usage error, 3 environment error; a run's own come from its outcome.
 const exitCodes = { assertion: exitCodeOfStatus['assertion-failed'], usage: 2, environment: exitCodeOfStatus['environment-error'] } as const;

@@ -1,7 +1,7 @@
 import type { AssertionFlags } from '../harness/analysis/assertions.js';
 import { decideOutcome } from '../harness/analysis/run-outcome.js';
-import { replayCommand } from './output/ci-facts.js';
 import { judgedAssertions, type CiFlags } from './flags/ci-options.js';
+import { replayCommand } from './output/ci-facts.js';
 import type { ChosenOutputs, RunEnd } from './outputs.js';
 
 /** Said once, however many runs could not be sampled. */

@@ -1,5 +1,5 @@
-import { EnvironmentError } from '../harness/model/errors.js';
 import { exitCodeOfStatus } from '../harness/analysis/run-outcome.js';
+import { EnvironmentError } from '../harness/model/errors.js';
 import type { RunMessages } from './output/run-messages.js';
 
 /** How long SIGTERM leaves a run to audit and write what it measured before it quits. */

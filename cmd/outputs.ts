@@ -2,21 +2,21 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { HistoryOp } from '../client-sim/history.js';
 import type { AssertionFlags } from '../harness/analysis/assertions.js';
+import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { writeResultFile } from '../harness/results/results-file.js';
-import type { RunOutcome } from '../harness/analysis/run-outcome.js';
 import { ensureWritableFolder } from '../harness/results/writable.js';
-import { parameterRows } from './output/ci-facts.js';
 import type { CiFlags } from './flags/ci-options.js';
+import type { ProgressFormat } from './flags/options.js';
+import { parameterRows } from './output/ci-facts.js';
 import { writeSummary } from './output/ci-output.js';
 import { junitXml, resultCases, verdictProperties } from './output/junit.js';
-import type { ProgressFormat } from './flags/options.js';
 import { outcomeFooter } from './output/outcome-text.js';
-import type { ProgressChoice } from './progress/progress-view-types.js';
-import { wantsDashboard } from './progress/progress-view.js';
 import { runMessages, type RunMessages } from './output/run-messages.js';
 import { runSummary } from './output/summary-md.js';
 import { writeReport } from './output/write-report.js';
+import { wantsDashboard } from './progress/progress-view.js';
+import type { ProgressChoice } from './progress/progress-view-types.js';
 
 /** What every output of a command that ran load is given at its end: plain values, the outcome decided once. */
 export interface RunEnd {

@@ -1,15 +1,16 @@
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Shard } from '../client-sim/shard.js';
-import type { RaceRun } from '../harness/race/race.js';
 import { UsageError } from '../harness/model/errors.js';
 import { toolVersion } from '../harness/model/paths.js';
 import type { RunConfig } from '../harness/model/run-config.js';
+import type { RaceRun } from '../harness/race/race.js';
 import { at } from '../lib/at.js';
+import type { AuditFlags } from './commands/audit.js';
 import { chaosOptions } from './flags/chaos-options.js';
 import { ciOptions, junitOption, summaryOption } from './flags/ci-options.js';
 import { defaultPoolSize, integer, loadOptions, percent, shardOption, startAtOption, uuid } from './flags/options.js';
-import type { AuditFlags } from './commands/audit.js';
 import { refuseUnusedBatchMs, runConfigOf, shardedRunConfigOf, type RunFlags } from './flags/run-flags.js';
+import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './flags/sweep-options.js';
 import {
   auditSqlOption,
   eventOption,
@@ -20,7 +21,6 @@ import {
   type TargetFlags,
   type TargetRun,
 } from './flags/target-options.js';
-import { quickSweep, sweepOptions, sweepPlanOf, type SweepFlags, type SweepPlan } from './flags/sweep-options.js';
 import { defaultStrategyOf, isStrategyArgument, planRuns, strategyChoices, strategyList, workloadOptions } from './flags/workload-options.js';
 
 /** Adds the flags `run` and `race` share; the returned type names their parsed values. */

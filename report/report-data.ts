@@ -1,11 +1,11 @@
 import { mergeEncoded } from '../client-sim/metrics.js';
 import { capacities, serviceLevelOf } from '../harness/analysis/capacity.js';
 import { groupTrials, rankGroups, type TrialGroup } from '../harness/analysis/ranking.js';
-import type { StrategyResult } from '../harness/model/result-schema.js';
 import { median } from '../harness/analysis/stats.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { pointsOf, sweepCrossovers, sweepLines, type SweepCrossover } from '../harness/race/sweep.js';
-import { pointLabel } from './sweep-text.js';
 import { at } from '../lib/at.js';
+import { pointLabel } from './sweep-text.js';
 
 /** Lines of one chart over a shared x: one per strategy, null where a strategy has no value. */
 export interface ChartData {

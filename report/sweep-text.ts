@@ -1,5 +1,5 @@
-import type { RunParams } from '../harness/model/result-schema.js';
 import type { Crossover } from '../harness/analysis/crossover.js';
+import type { RunParams } from '../harness/model/result-schema.js';
 import type { SweepCrossover } from '../harness/race/sweep.js';
 
 const oneDecimal = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StrategyResult } from '../harness/model/result-schema.js';
 import { readTimelineWindow, type TimelineWindow } from '../harness/history/witness-timeline.js';
+import type { StrategyResult } from '../harness/model/result-schema.js';
 import { runLabel } from '../harness/model/workload.js';
 import { witnessWords } from './witness-text.js';
 

@@ -1,6 +1,6 @@
 import type { HistoryOp } from '../client-sim/history.js';
-import type { Witness, WitnessOp, WrittenWitness } from '../harness/model/history-findings.js';
 import { duplicatesShown } from '../harness/history/witness.js';
+import type { Witness, WitnessOp, WrittenWitness } from '../harness/model/history-findings.js';
 import { at } from '../lib/at.js';
 import { notDeclared } from '../strategies/types.js';
 

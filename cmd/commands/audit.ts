@@ -1,10 +1,10 @@
-import { formatKeyAudit } from '../output/audit-table.js';
 import { writeFile } from 'node:fs/promises';
 import { openDatabase } from '../../harness/database/database.js';
 import { AssertionFailed, UsageError } from '../../harness/model/errors.js';
-import { auditEvent, inventoryOf } from '../../harness/workloads/event.js';
 import type { SqlAudit } from '../../harness/model/result-schema.js';
+import { auditEvent, inventoryOf } from '../../harness/workloads/event.js';
 import { auditWithSql, keyAuditOfEvent, openAuditDatabase, sqlAuditOf } from '../../harness/workloads/target-audit.js';
+import { formatKeyAudit } from '../output/audit-table.js';
 
 export interface AuditFlags {
   event: string;

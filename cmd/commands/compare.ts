@@ -1,5 +1,5 @@
-import Table from 'cli-table3';
 import { writeFile } from 'node:fs/promises';
+import Table from 'cli-table3';
 import {
   compareResults,
   comparableResult,
@@ -12,11 +12,11 @@ import {
   type VerdictRow,
 } from '../../harness/analysis/compare.js';
 import { AssertionFailed } from '../../harness/model/errors.js';
+import { readResultsIn } from '../../harness/results/results-file.js';
 import type { CiFlags } from '../flags/ci-options.js';
 import { writeComparisonReports } from '../output/ci-output.js';
 import { comparisonDocument, comparisonFailures } from '../output/compare-text.js';
 import { summaryText } from '../output/report-table.js';
-import { readResultsIn } from '../../harness/results/results-file.js';
 import { distinctRuns, jsonFilesAt } from '../output/result-files.js';
 
 export interface CompareFlags extends CiFlags {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shard } from '../../client-sim/shard.js';
 import { listTarget, type ReadyTarget } from '../../harness/race/target.js';
-import type { RunMessages } from '../output/run-messages.js';
 import type { TargetRun } from '../flags/target-options.js';
+import type { RunMessages } from '../output/run-messages.js';
 
 /**
  * `evento load`'s start: the target as listed when this shard's clients start. Before waiting for

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { mergePartOf, mergeParts } from '../../harness/results/merge.js';
-import { formatResults } from '../output/report-table.js';
 import { readResultFile } from '../../harness/results/results-file.js';
+import { formatResults } from '../output/report-table.js';
 
 /** `evento merge PART… [--json FILE]`: prints the shards' result files as one run's table, and writes that run's result. */
 export async function mergeCommand(files: readonly string[], flags: { json?: string }): Promise<void> {

@@ -2,15 +2,15 @@ import type { StrategyResult } from '../../harness/model/result-schema.js';
 import type { RunConfig } from '../../harness/model/run-config.js';
 import { listedRooms, readTarget, runAgainstTarget, type ReadyTarget } from '../../harness/race/target.js';
 import { auditWithSql, openAuditDatabase, withSqlAudit } from '../../harness/workloads/target-audit.js';
-import { formatKeyAudit } from '../output/audit-table.js';
 import { finishRun } from '../finish-run.js';
+import type { RunFlags } from '../flags/run-flags.js';
+import type { TargetRun } from '../flags/target-options.js';
 import { stopOnSignal } from '../lifecycle.js';
+import { formatKeyAudit } from '../output/audit-table.js';
+import { formatResults } from '../output/report-table.js';
+import type { RunMessages } from '../output/run-messages.js';
 import { keepResult, openOutputs } from '../outputs.js';
 import { plainProgress } from '../progress/progress-view.js';
-import { formatResults } from '../output/report-table.js';
-import type { RunFlags } from '../flags/run-flags.js';
-import type { RunMessages } from '../output/run-messages.js';
-import type { TargetRun } from '../flags/target-options.js';
 
 /** What is printed under the table of a run judged by its 201s alone. */
 function unauditedNote(result: StrategyResult): string {

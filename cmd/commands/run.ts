@@ -1,15 +1,15 @@
-import { runRace, type RaceRun } from '../../harness/race/race.js';
 import type { RaceHooks } from '../../harness/model/race-hooks.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import type { RunConfig } from '../../harness/model/run-config.js';
 import { runLabel } from '../../harness/model/workload.js';
+import { runRace, type RaceRun } from '../../harness/race/race.js';
 import { finishRun } from '../finish-run.js';
+import type { RunFlags } from '../flags/run-flags.js';
 import { endedRace, stopOnSignal } from '../lifecycle.js';
+import { formatChaos, formatResults } from '../output/report-table.js';
+import { formatHistoryOutcome } from '../output/witness-text.js';
 import { keepResult, openOutputs } from '../outputs.js';
 import { progressView } from '../progress/progress-view.js';
-import { formatChaos, formatResults } from '../output/report-table.js';
-import type { RunFlags } from '../flags/run-flags.js';
-import { formatHistoryOutcome } from '../output/witness-text.js';
 
 /** `evento run` (one strategy) and `evento race` (several): the exit code, or a typed error. */
 export async function runStrategies(command: 'run' | 'race', runs: RaceRun[], config: RunConfig, flags: RunFlags): Promise<number> {

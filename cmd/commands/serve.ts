@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { openDatabase } from '../../harness/database/database.js';
 import { EnvironmentError, causeOf, codeOf } from '../../harness/model/errors.js';
-import { seedEvent } from '../../harness/workloads/event.js';
 import { serverConfigOf } from '../../harness/race/servers.js';
+import { seedEvent } from '../../harness/workloads/event.js';
 import { openServer } from '../../server/open.js';
 import { expireHolds } from '../../strategies/hold-lifecycle.js';
 

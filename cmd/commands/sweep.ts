@@ -1,20 +1,20 @@
 import Table from 'cli-table3';
 import wrapAnsi from 'wrap-ansi';
 import { capacities, capacityOrder, capacityRule, type Capacity, type ServiceLevel } from '../../harness/analysis/capacity.js';
-import type { RaceRun } from '../../harness/race/race.js';
-import type { StrategyResult } from '../../harness/model/result-schema.js';
-import { alpha } from '../../harness/analysis/stats.js';
 import { groupTrials } from '../../harness/analysis/ranking.js';
+import { alpha } from '../../harness/analysis/stats.js';
+import type { StrategyResult } from '../../harness/model/result-schema.js';
+import type { RaceRun } from '../../harness/race/race.js';
 import { pointPrices, pointsOf, runSweep, sweepCrossovers, sweepDocument, type SweepHooks } from '../../harness/race/sweep.js';
+import { at } from '../../lib/at.js';
 import { pointLabel, sweepCrossoverText } from '../../report/sweep-text.js';
 import { unrankedText } from '../../report/verdict-text.js';
-import { at } from '../../lib/at.js';
 import { finishRun } from '../finish-run.js';
+import type { SweepFlags, SweepPlan } from '../flags/sweep-options.js';
 import { endedRace, stopOnSignal } from '../lifecycle.js';
+import { formatResults, formatThousands } from '../output/report-table.js';
 import { keepResult, openOutputs } from '../outputs.js';
 import { plainProgress } from '../progress/progress-view.js';
-import { formatResults, formatThousands } from '../output/report-table.js';
-import type { SweepFlags, SweepPlan } from '../flags/sweep-options.js';
 
 /** `evento sweep`: a table per point, then the crossovers; the exit code, or a typed error. */
 export async function sweepCommand(runs: RaceRun[], plan: SweepPlan, flags: SweepFlags): Promise<number> {

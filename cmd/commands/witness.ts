@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import type { HistoryOp } from '../../client-sim/history.js';
-import { UsageError } from '../../harness/model/errors.js';
 import { readHistory } from '../../harness/history/history.js';
-import { readResultFile } from '../../harness/results/results-file.js';
+import { UsageError } from '../../harness/model/errors.js';
 import type { WrittenWitness } from '../../harness/model/history-findings.js';
+import { readResultFile } from '../../harness/results/results-file.js';
 import { formatHistoryOutcome, formatTimeOrder } from '../output/witness-text.js';
 
 /** `evento witness RESULT`: the witnesses of a result file, each with its operations in time order. */

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { chaosFaults, type ChaosConfig, type ChaosFault } from '../../harness/model/faults.js';
 import { UsageError } from '../../harness/model/errors.js';
+import { chaosFaults, type ChaosConfig, type ChaosFault } from '../../harness/model/faults.js';
 import { durationBetween, integer } from './options.js';
 
 // No defaults in commander: a value given for a fault that is not injected is a usage error.

@@ -1,10 +1,10 @@
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { arrivalModels } from '../../client-sim/arrivals.js';
 import type { Shard } from '../../client-sim/shard.js';
 import { serviceLevelOf, type ServiceLevel } from '../../harness/analysis/capacity.js';
-import { defaultBuckets } from '../../harness/workloads/event.js';
 import type { ThinkRange } from '../../harness/model/run-config.js';
+import { defaultBuckets } from '../../harness/workloads/event.js';
 import { isUuid } from '../../server/validate.js';
 import { defaultBatchMs } from '../../strategies/batch.js';
 

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Shard } from '../../client-sim/shard.js';
 import { UsageError } from '../../harness/model/errors.js';
-import type { RaceRun } from '../../harness/race/race.js';
 import type { RunConfig } from '../../harness/model/run-config.js';
+import type { RaceRun } from '../../harness/race/race.js';
 import { strategies } from '../../strategies/registry.js';
 import { chaosConfig, type ChaosFlags } from './chaos-options.js';
 import type { CiFlags } from './ci-options.js';

@@ -1,10 +1,10 @@
-import type { CiFlags } from './ci-options.js';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import type { ServiceLevel } from '../../harness/analysis/capacity.js';
 import { UsageError } from '../../harness/model/errors.js';
 import type { RunConfig, ThinkRange } from '../../harness/model/run-config.js';
-import type { ServiceLevel } from '../../harness/analysis/capacity.js';
 import { axisNames, sweepPoints, unlimitedRooms, type SweepAxis, type SweepPoint } from '../../harness/race/sweep.js';
 import { at } from '../../lib/at.js';
+import type { CiFlags } from './ci-options.js';
 import { integer, loadOptions, poolSizeFor, rate, serviceLevel, thinkRange, type LoadFlags } from './options.js';
 import { runConfigOf } from './run-flags.js';
 import type { WorkloadFlags } from './workload-options.js';

@@ -1,5 +1,5 @@
-import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { existsSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { UsageError } from '../../harness/model/errors.js';
 import type { Target } from '../../harness/race/target.js';
 import { uuid } from './options.js';

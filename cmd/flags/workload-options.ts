@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { poolerNames, type RunConfig, type Via, vias } from '../../harness/model/run-config.js';
 import { UsageError } from '../../harness/model/errors.js';
-import type { RaceRun } from '../../harness/race/race.js';
+import { poolerNames, type RunConfig, type Via, vias } from '../../harness/model/run-config.js';
 import { workloadNames, type WorkloadName } from '../../harness/model/workload.js';
 import {
   defaultHoldSettings,
@@ -10,8 +9,9 @@ import {
   workloadSettings,
   type WorkloadSettings,
 } from '../../harness/model/workload-settings.js';
-import { workloads } from '../../harness/workloads/workloads.js';
+import type { RaceRun } from '../../harness/race/race.js';
 import { useStrategyModule } from '../../harness/race/strategy-modules.js';
+import { workloads } from '../../harness/workloads/workloads.js';
 import { extensionList, isModulePath } from '../../strategies/module.js';
 import { builtInStrategyNames, StrategyRegistry, tenantLocks } from '../../strategies/registry.js';
 import { integer } from './options.js';

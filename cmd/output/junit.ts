@@ -2,15 +2,15 @@ import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
 import { assertionFailure, type AssertionFlags } from '../../harness/analysis/assertions.js';
 import { quantity, type Comparison } from '../../harness/analysis/compare.js';
-import { brokenPromiseText, regressionText } from './compare-text.js';
 import { groupTrials } from '../../harness/analysis/ranking.js';
-import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { measuredNothing, type RunOutcome } from '../../harness/analysis/run-outcome.js';
+import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { runLabel } from '../../harness/model/workload.js';
-import { testcaseName, witnessTexts } from './ci-facts.js';
 import { trialsVerdictText, verdictText } from '../../report/verdict-text.js';
-import { formatThousands, summaryText } from './report-table.js';
+import { testcaseName, witnessTexts } from './ci-facts.js';
+import { brokenPromiseText, regressionText } from './compare-text.js';
 import { assertionText } from './outcome-text.js';
+import { formatThousands, summaryText } from './report-table.js';
 
 /** One testcase: it passed, failed (a promise or an expectation broke), or is in error (its run did not finish). */
 export interface JunitCase {

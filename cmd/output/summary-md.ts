@@ -1,12 +1,12 @@
 import { markdownTable } from 'markdown-table';
 import type { Comparison } from '../../harness/analysis/compare.js';
-import type { StrategyResult } from '../../harness/model/result-schema.js';
 import type { RunOutcome } from '../../harness/analysis/run-outcome.js';
-import { assertionText, outcomeDetail, statusWords } from './outcome-text.js';
-import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
+import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { verdictText } from '../../report/verdict-text.js';
-import { resultTable } from './report-table.js';
+import { parameterRows, testcaseName, witnessTexts } from './ci-facts.js';
 import { comparisonFailures } from './compare-text.js';
+import { assertionText, outcomeDetail, statusWords } from './outcome-text.js';
+import { resultTable } from './report-table.js';
 
 /** Text that Markdown must show as it is: `*` marks unsafe strategies, `#` starts a note, `|` splits cells. */
 const plain = (text: string) => text.replace(/[\\`*_|#<>[\]]/g, (character) => `\\${character}`);

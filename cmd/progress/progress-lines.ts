@@ -1,8 +1,8 @@
 import type { RaceHooks } from '../../harness/model/race-hooks.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
+import type { PoolerInfo } from '../../harness/model/run-config.js';
 import { runLabel, type WorkloadName } from '../../harness/model/workload.js';
 import { unsafeLegend, verdictText } from '../../report/verdict-text.js';
-import type { PoolerInfo } from '../../harness/model/run-config.js';
 
 /** A timed-out run is not "done": its verdict covers what was written before the clients were stopped. */
 const stoppedHow: Record<StrategyResult['outcome']['stopped_by'], string> = {

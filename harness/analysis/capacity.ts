@@ -1,8 +1,8 @@
 import { mergeEncoded } from '../../client-sim/metrics.js';
-import { groupTrials, rankGroups } from './ranking.js';
 import type { StrategyResult } from '../model/result-schema.js';
-import { median } from './stats.js';
 import { runLabel } from '../model/workload.js';
+import { groupTrials, rankGroups } from './ranking.js';
+import { median } from './stats.js';
 
 /** A latency target: a percentile of the wait from each attempt's intended start, and the most it may be. */
 export interface ServiceLevel {

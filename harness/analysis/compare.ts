@@ -1,8 +1,8 @@
 import { UsageError } from '../model/errors.js';
-import { alpha, compareSamples, summarize, type SampleComparison, type Summary } from './stats.js';
 import type { StrategyResult } from '../model/result-schema.js';
 import { differingSettings, settingsOf, settingsText } from '../model/run-settings.js';
 import { runLabel, type WorkloadName } from '../model/workload.js';
+import { alpha, compareSamples, summarize, type SampleComparison, type Summary } from './stats.js';
 
 /** The fields of a result file that a comparison reads; a `StrategyResult` has them all. */
 export interface ComparableResult {

@@ -1,9 +1,9 @@
 import { at } from '../../lib/at.js';
 import type { StrategyResult } from '../model/result-schema.js';
 import { differingSettings, settingsOf, settingsText } from '../model/run-settings.js';
+import { runLabel } from '../model/workload.js';
 import { alpha, compareSamples, smallestP, summarize, type Summary } from './stats.js';
 import { trialsVerdict, type TrialsVerdict } from './trial-verdict.js';
-import { runLabel } from '../model/workload.js';
 
 /** Every trial of one run (a workload and a strategy at one setting), in the order they ran. */
 export interface TrialGroup {

@@ -1,6 +1,6 @@
-import { failedAssertions, type AssertionFailure, type AssertionFlags } from './assertions.js';
 import type { StrategyResult } from '../model/result-schema.js';
 import { runLabel } from '../model/workload.js';
+import { failedAssertions, type AssertionFailure, type AssertionFlags } from './assertions.js';
 
 /**
  * How a command that ran strategies ended, decided once (`decideOutcome`): the exit code, the

@@ -1,6 +1,6 @@
 import { connect, type Sql } from '../../db/connection.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { EnvironmentError, causeOf } from '../model/errors.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrations.js';
 
 export interface Database {

@@ -1,12 +1,12 @@
-import type { PoolerInfo } from '../model/run-config.js';
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { databaseOwner, freePort } from './embedded-postgres.js';
 import { EnvironmentError, causeOf } from '../model/errors.js';
+import type { PoolerInfo } from '../model/run-config.js';
+import { databaseOwner, freePort } from './embedded-postgres.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
-import type { CheckAnomaly, CheckResult, ReadsSkipped } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { at } from '../../lib/at.js';
+import type { CheckAnomaly, CheckResult, ReadsSkipped } from '../model/history-findings.js';
 import type { HistoryTables } from './history-tables.js';
 
 /** Anomalies kept in full, of each kind; `anomalies_by_kind` counts them all. */

@@ -1,14 +1,14 @@
 import type { HistoryOp } from '../../client-sim/history.js';
 import type { Sql } from '../../db/connection.js';
-import { checkHistory } from './checker.js';
+import type { StrategyKnowledge } from '../../strategies/types.js';
 import type { CheckResult, KeptSafe, ReadsSkipped, Witness } from '../model/history-findings.js';
 import type { EventAudit } from '../model/seeded-event.js';
+import type { WorkloadName } from '../model/workload.js';
+import { checkHistory } from './checker.js';
 import { addCommitTimes, type HistoryInfo } from './history.js';
 import { keptSafe } from './history-safety.js';
 import { readHistoryTables } from './history-tables.js';
 import { findWitnesses } from './witness.js';
-import type { StrategyKnowledge } from '../../strategies/types.js';
-import type { WorkloadName } from '../model/workload.js';
 
 /** What a run's history says, for its result. */
 export interface HistoryAnalysis {

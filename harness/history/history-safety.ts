@@ -1,6 +1,6 @@
-import type { KeptSafe } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { notDeclared, type Safeguard, type StrategyKnowledge } from '../../strategies/types.js';
+import type { KeptSafe } from '../model/history-findings.js';
 
 const spentMs = (operations: HistoryOp[]) => Math.round(operations.reduce((sum, op) => sum + (op.complete_ns - op.invoke_ns), 0) / 1e4) / 100;
 

@@ -1,10 +1,10 @@
-import type { Witness, WitnessNaming, WitnessOp, WitnessRole } from '../model/history-findings.js';
 import type { HistoryOp } from '../../client-sim/history.js';
 import { at } from '../../lib/at.js';
-import type { HotelAudit } from '../model/seeded-event.js';
-import type { HistoryTables, TableRow } from './history-tables.js';
 import type { StrategyKnowledge } from '../../strategies/types.js';
+import type { Witness, WitnessNaming, WitnessOp, WitnessRole } from '../model/history-findings.js';
+import type { HotelAudit } from '../model/seeded-event.js';
 import type { WorkloadName } from '../model/workload.js';
+import type { HistoryTables, TableRow } from './history-tables.js';
 
 /** The input of `findWitnesses`: the run's history, the tables after it, and the audit. */
 export interface WitnessInput {

@@ -1,9 +1,9 @@
 import type { HistoryOp } from '../../client-sim/history.js';
 import type { MetricsSnapshot } from '../../client-sim/metrics.js';
 import type { StrategyInfo } from '../../strategies/types.js';
+import type { HotelOutcome, StrategyResult } from './result-schema.js';
 import type { PoolerInfo, Via } from './run-config.js';
 import type { SeededEvent } from './seeded-event.js';
-import type { HotelOutcome, StrategyResult } from './result-schema.js';
 import type { WorkloadName } from './workload.js';
 
 /** How a progress view follows a race; every argument is plain data. */

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import type { ChaosOutcome } from './faults.js';
-import { vias } from './run-config.js';
-import type { CheckResult, KeptSafe, WrittenWitness } from './history-findings.js';
 import { UsageError } from './errors.js';
+import type { ChaosOutcome } from './faults.js';
+import type { CheckResult, KeptSafe, WrittenWitness } from './history-findings.js';
+import { vias } from './run-config.js';
 import { bucketsSetting, retryEntries, settingsEntries, workloadNames } from './workload-settings.js';
 
 /**

@@ -2,8 +2,8 @@ import type { ClientPlan } from '../../client-sim/client.js';
 import type { Sql } from '../../db/connection.js';
 import type { StrategyRegistry } from '../../strategies/registry.js';
 import type { Inventory, StrategyInfo, StrategyKnowledge } from '../../strategies/types.js';
-import type { EventAudit, SeededEvent } from './seeded-event.js';
 import type { RunConfig } from './run-config.js';
+import type { EventAudit, SeededEvent } from './seeded-event.js';
 import type { SettingsOf, WorkloadName, WorkloadSettings } from './workload-settings.js';
 
 export { workloadNames, type WorkloadName } from './workload-settings.js';

@@ -1,10 +1,10 @@
-import type { ChaosConfig, ChaosOutcome } from '../model/faults.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { WriteLog } from '../../client-sim/metrics.js';
 import type { Sql } from '../../db/connection.js';
 import { at } from '../../lib/at.js';
 import { startLoop } from '../../lib/background-loop.js';
+import type { ChaosConfig, ChaosOutcome } from '../model/faults.js';
 import { projectPath } from '../model/paths.js';
 import type { ServerFleet } from './servers.js';
 

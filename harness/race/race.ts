@@ -2,24 +2,24 @@ import { runLoad, type LoadOptions, type LoadResult } from '../../client-sim/run
 import type { Sql } from '../../db/connection.js';
 import { notDeclared, type StrategyInfo } from '../../strategies/types.js';
 import { meanOfEncoded, summarizeAppPhases } from '../analysis/app-phases.js';
-import { startChaos } from './chaos.js';
 import { describeUrl, openDatabase, type Database } from '../database/database.js';
-import { openDirectServers, type DirectFleet } from './direct.js';
-import { EnvironmentError } from '../model/errors.js';
+import { startPgBouncer, type Pooler } from '../database/pooler.js';
+import { tenantRoleUrl } from '../database/tenant-role.js';
 import { analyseHistory } from '../history/history-analysis.js';
-import { liveAudit } from '../workloads/live-audit.js';
+import { EnvironmentError } from '../model/errors.js';
 import type { RaceHooks } from '../model/race-hooks.js';
-import { replayLog } from '../workloads/replay.js';
-import { buildResult, paramsOf } from './result.js';
 import type { StrategyResult, SweepCoordinates, TrialInfo } from '../model/result-schema.js';
 import type { PoolerInfo, RunConfig, Via } from '../model/run-config.js';
-import { startPgBouncer, type Pooler } from '../database/pooler.js';
-import { startServers, type ServerFleet } from './servers.js';
-import { tenantRoleUrl } from '../database/tenant-role.js';
-import { openWaitSampler, type WaitSampler, type WaitSampling } from './wait-sampling.js';
 import type { WorkloadRun } from '../model/workload.js';
 import type { WorkloadSettings } from '../model/workload-settings.js';
+import { liveAudit } from '../workloads/live-audit.js';
+import { replayLog } from '../workloads/replay.js';
 import { auditRun, workloadOf } from '../workloads/workloads.js';
+import { startChaos } from './chaos.js';
+import { openDirectServers, type DirectFleet } from './direct.js';
+import { buildResult, paramsOf } from './result.js';
+import { startServers, type ServerFleet } from './servers.js';
+import { openWaitSampler, type WaitSampler, type WaitSampling } from './wait-sampling.js';
 
 /** One strategy under one workload; a race is a list of them, in any mix. */
 export interface RaceRun {

@@ -1,22 +1,22 @@
-import { verdictOf } from '../analysis/verdict.js';
-import { hotelOutcomes } from '../model/seeded-event.js';
 import { cpus } from 'node:os';
-import type { PoolerInfo, RunConfig, Via } from '../model/run-config.js';
 import type { LoadResult } from '../../client-sim/runner.js';
 import { defaultBatchMs } from '../../strategies/batch.js';
 import { countsBySqlstate } from '../../strategies/sqlstate.js';
 import type { StrategyInfo } from '../../strategies/types.js';
 import type { AppPhases } from '../analysis/app-phases.js';
-import type { ChaosOutcome } from '../model/faults.js';
+import { verdictOf } from '../analysis/verdict.js';
 import { historyFileOf } from '../history/history.js';
 import type { HistoryAnalysis } from '../history/history-analysis.js';
+import type { ChaosOutcome } from '../model/faults.js';
 import { toolVersion } from '../model/paths.js';
-import type { LogReplay } from '../workloads/replay.js';
 import { perReservation, perSecond, resultFormat, type RunParams, type StrategyResult, type TrialInfo } from '../model/result-schema.js';
-import { resultFileName } from '../results/results-file.js';
-import type { DbTime } from './wait-sampling.js';
+import type { PoolerInfo, RunConfig, Via } from '../model/run-config.js';
+import { hotelOutcomes } from '../model/seeded-event.js';
 import type { WorkloadAudit } from '../model/workload.js';
 import type { WorkloadSettings } from '../model/workload-settings.js';
+import { resultFileName } from '../results/results-file.js';
+import type { LogReplay } from '../workloads/replay.js';
+import type { DbTime } from './wait-sampling.js';
 
 /**
  * The run's configuration as the result file names it: the one place camelCase becomes snake_case.

@@ -1,14 +1,14 @@
 import { at } from '../../lib/at.js';
 import type { Capacity } from '../analysis/capacity.js';
 import { findCrossovers, type Crossover } from '../analysis/crossover.js';
-import { openDatabase } from '../database/database.js';
-import { toolVersion } from '../model/paths.js';
-import { prepareRace, trialOrder, type RaceOptions, type RaceRun } from './race.js';
-import type { RaceHooks } from '../model/race-hooks.js';
 import { groupTrials } from '../analysis/ranking.js';
 import { median } from '../analysis/stats.js';
+import { openDatabase } from '../database/database.js';
+import { toolVersion } from '../model/paths.js';
+import type { RaceHooks } from '../model/race-hooks.js';
 import type { RunParams, StrategyResult, SweepCoordinates } from '../model/result-schema.js';
 import type { RunConfig, ThinkRange } from '../model/run-config.js';
+import { prepareRace, trialOrder, type RaceOptions, type RaceRun } from './race.js';
 
 export const axisNames = ['hot-rows', 'clients', 'think-ms', 'max-rooms', 'rooms', 'pool-size', 'servers', 'rate'] as const;
 export type AxisName = (typeof axisNames)[number];

@@ -1,14 +1,14 @@
-import { acknowledgedVerdict } from '../analysis/verdict.js';
 import { request } from 'undici';
 import type { ListedHotel } from '../../client-sim/replies.js';
 import { runLoad, type LoadResult } from '../../client-sim/runner.js';
 import type { StrategyInfo } from '../../strategies/types.js';
+import { acknowledgedVerdict } from '../analysis/verdict.js';
 import { EnvironmentError, causeOf } from '../model/errors.js';
-import type { EventAudit, SeededEvent } from '../model/seeded-event.js';
 import type { RaceHooks } from '../model/race-hooks.js';
-import { buildResult, paramsOf } from './result.js';
 import type { StrategyResult } from '../model/result-schema.js';
 import type { RunConfig } from '../model/run-config.js';
+import type { EventAudit, SeededEvent } from '../model/seeded-event.js';
+import { buildResult, paramsOf } from './result.js';
 
 /** Servers that already run and speak evento's HTTP API, and the event their clients book. */
 export interface Target {

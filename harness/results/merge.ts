@@ -1,10 +1,10 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { mergeEncoded, summarize, type AttemptsHistogram } from '../../client-sim/metrics.js';
-import { countsBySqlstate } from '../../strategies/sqlstate.js';
 import { at } from '../../lib/at.js';
+import { countsBySqlstate } from '../../strategies/sqlstate.js';
+import { acknowledgedVerdict } from '../analysis/verdict.js';
 import { UsageError } from '../model/errors.js';
 import { perReservation, perSecond, resultFormat, resultOf, type HotelOutcome, type StrategyResult } from '../model/result-schema.js';
-import { acknowledgedVerdict } from '../analysis/verdict.js';
 
 /** One shard's result file, as read. */
 export interface MergePart {

@@ -1,8 +1,8 @@
-import type { EventAudit, HotelAudit, SeededEvent } from '../model/seeded-event.js';
 import type { Sql } from '../../db/connection.js';
 import { at } from '../../lib/at.js';
 import type { Inventory } from '../../strategies/types.js';
 import { projectPath } from '../model/paths.js';
+import type { EventAudit, HotelAudit, SeededEvent } from '../model/seeded-event.js';
 
 /** A new event with `hotels` hotels of `rooms` contracted rooms each. */
 export async function seedEvent(sql: Sql, hotels: number, rooms: number, name = `evento ${new Date().toISOString()}`) {

@@ -1,8 +1,8 @@
 import type { Sql } from '../../db/connection.js';
 import type { Inventory } from '../../strategies/types.js';
-import { auditEvent } from './event.js';
-import { hotelOutcomes } from '../model/seeded-event.js';
 import type { HotelOutcome } from '../model/result-schema.js';
+import { hotelOutcomes } from '../model/seeded-event.js';
+import { auditEvent } from './event.js';
 
 /**
  * The audit query run on each tick while the clients are at work, so a live view can show

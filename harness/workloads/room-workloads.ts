@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../../db/connection.js';
+import { startLoop } from '../../lib/background-loop.js';
 import { expireHolds, untilLastHoldLapses } from '../../strategies/hold-lifecycle.js';
 import { classifyError } from '../../strategies/sqlstate.js';
-import { startLoop } from '../../lib/background-loop.js';
-import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
-import { projectPath } from '../model/paths.js';
 import type { Strategy } from '../../strategies/types.js';
+import { projectPath } from '../model/paths.js';
 import type { Workload } from '../model/workload.js';
 import type { SettingsOf } from '../model/workload-settings.js';
+import { auditEvent, defaultBuckets, keepRooms, seedEvent } from './event.js';
 
 /** The rooms settings a run used: buckets (the default when unset) only for a strategy that keeps its rooms in them. */
 export const roomSettingsUsed = (settings: SettingsOf<'rooms'>, keepsBuckets: boolean): SettingsOf<'rooms'> =>

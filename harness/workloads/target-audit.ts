@@ -1,8 +1,8 @@
 import { connect, type Sql } from '../../db/connection.js';
 import { checkedDatabaseUrl, describeUrl } from '../database/database.js';
 import { EnvironmentError, UsageError, causeOf } from '../model/errors.js';
-import type { EventAudit } from '../model/seeded-event.js';
 import type { KeyAudit, SqlAudit, StrategyResult } from '../model/result-schema.js';
+import type { EventAudit } from '../model/seeded-event.js';
 
 /** A database evento does not own: no migration, and the server's own search_path, so that the user's query reads as it does in psql. */
 export async function openAuditDatabase(url: string): Promise<{ sql: Sql; postgresVersion: string; close(): Promise<void> }> {

@@ -1,9 +1,9 @@
 import type { Sql } from '../../db/connection.js';
 import { findTenantLock, tenantContexts } from '../../strategies/registry.js';
-import { auditEvent, auditOfHotels, seedEvent } from './event.js';
-import type { EventAudit } from '../model/seeded-event.js';
 import { projectPath } from '../model/paths.js';
+import type { EventAudit } from '../model/seeded-event.js';
 import type { Workload } from '../model/workload.js';
+import { auditEvent, auditOfHotels, seedEvent } from './event.js';
 
 /**
  * `tenants` tenants, each with an event of its own (`hotels` hotels of `rooms` rooms), all

@@ -1,11 +1,11 @@
 import type { Sql } from '../../db/connection.js';
+import type { Inventory } from '../../strategies/types.js';
 import { projectPath } from '../model/paths.js';
+import type { Workload, WorkloadAudit, WorkloadName } from '../model/workload.js';
+import type { WorkloadSettings } from '../model/workload-settings.js';
 import { holdsWorkload, roomsWorkload } from './room-workloads.js';
 import { slotsWorkload } from './slots-workload.js';
 import { tenantsWorkload } from './tenants-workload.js';
-import type { Inventory } from '../../strategies/types.js';
-import type { Workload, WorkloadAudit, WorkloadName } from '../model/workload.js';
-import type { WorkloadSettings } from '../model/workload-settings.js';
 
 export const workloads: { [W in WorkloadName]: Workload<W> } = {
   rooms: roomsWorkload,

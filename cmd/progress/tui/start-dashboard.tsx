@@ -1,5 +1,5 @@
-import { render } from 'ink';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { render } from 'ink';
 import type { ProgressView } from '../progress-view-types.js';
 import { App } from './app.js';
 import { dashboardTickMs, type RacePlan } from './dashboard-state.js';
