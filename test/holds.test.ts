@@ -190,10 +190,16 @@ t.test('safe strategies hold, confirm and expire without overbooking, leaks or a
       outcome.counts.holds,
       `${run}: every hold ended confirmed, cancelled or expired`,
     );
-    t.ok(countOf(outcome, 'expired_holds') > 0, `${run}: abandoned holds expired`);
+    // Each client walks away from a fifth of its holds at random: a run may place too few holds to abandon any.
+    const abandoned = outcome.counts.holds_abandoned ?? 0;
+    t.ok(countOf(outcome, 'expired_holds') >= abandoned, `${run}: every abandoned hold expired (${abandoned} abandoned)`);
     t.equal(outcome.errors, 0, `${run}: no errors`);
     t.equal(verdict.label, 'SAFE', `${run}: SAFE`);
   }
+  t.ok(
+    results.some(({ outcome }) => (outcome.counts.holds_abandoned ?? 0) > 0),
+    'clients walked away from holds in the race, and the sweeper expired them',
+  );
 });
 
 t.test('the holds audit catches a leaked hold and a history that does not match the status', async (t) => {
