@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import wrapAnsi from 'wrap-ansi';
 import { median, type RatioSummary } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
@@ -165,7 +166,7 @@ const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
 function formatFlagGoodput(overheads: (FlagOverhead | HistoryOverhead)[]): string {
   const operations = overheads.some((overhead) => 'operations' in overhead);
   const table = new Table({
-    head: ['strategy', 'without res/s', 'with res/s', 'ratio', '95% interval', ...(operations ? ['operations'] : []), 'within budget'],
+    head: ['strategy', 'without /s', 'with /s', 'ratio', 'interval', ...(operations ? ['operations'] : []), 'budget'],
     colAligns: ['left', 'right', 'right', 'right', 'right', ...(operations ? (['right'] as const) : []), 'left'],
     ...plain,
   });
@@ -193,7 +194,7 @@ const cpuPartNames: [CpuPart, string][] = [
 /** Where the CPU went with and without a flag, per reservation, by process, each with its ratio and interval; the budget is judged on all processes. */
 function formatFlagCpu(overheads: FlagOverhead[]): string {
   const table = new Table({
-    head: ['strategy', 'process', 'without µs/res', 'with µs/res', 'ratio', '95% interval', 'within budget'],
+    head: ['strategy', 'process', 'without µs', 'with µs', 'ratio', 'interval', 'budget'],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
     ...plain,
   });
@@ -221,15 +222,19 @@ function formatFlagCpu(overheads: FlagOverhead[]): string {
 export function flagOverheadText(overheads: (FlagOverhead | HistoryOverhead)[], cost: number, parts: string): string {
   const summaries = overheads.map(({ strategy, ratio, low, high, cpuRatios: { all } }) => {
     const goodput = `goodput ×${ratioText(ratio)} (${intervalText({ ratio, low, high, budget: 'unresolved' }, 2)})`;
-    return `${strategy}: CPU per reservation, all processes, ×${Number.isFinite(all.ratio) ? all.ratio.toFixed(3) : '-'} (95% interval ${intervalText(all, 3)}), within ${percent(cost)}: ${budgetText(all)}; ${goodput}`;
+    return `${strategy}: CPU/res ×${Number.isFinite(all.ratio) ? all.ratio.toFixed(3) : '-'} (${intervalText(all, 3)}), within ${percent(cost)}: ${budgetText(all)}; ${goodput}`;
   });
+  const prose = (text: string) => wrapAnsi(text, 100);
   return [
-    `Goodput, medians over the rounds; ratio: the median over the rounds of with ÷ without (each round's pair back to back, the order alternating), and its 95% interval.`,
-    `Budget: with ≥ ${percent(1 - cost)} of without, met or missed only when the interval lies on one side of it.`,
+    prose(
+      "Goodput (reservations/s), medians over the rounds; ratio: the median over the rounds of with ÷ without (each round's pair back to back, the order alternating), and its 95% interval.",
+    ),
+    prose(`Budget: with ≥ ${percent(1 - cost)} of without, met or missed only when the interval lies on one side of it.`),
     formatFlagGoodput(overheads),
-    `CPU per reservation, µs, medians over the rounds: all processes, then ${parts}; ratio and interval as above.`,
-    `Budget: all processes with ≤ ${percent(1 + cost)} of without, met or missed only when the interval lies on one side of it.`,
+    prose(`CPU per reservation, µs, medians over the rounds: all processes, then ${parts}; ratio and interval as above.`),
+    prose(`Budget: all processes with ≤ ${percent(1 + cost)} of without, met or missed only when the interval lies on one side of it.`),
     formatFlagCpu(overheads),
+    prose("Per strategy, all processes' CPU per reservation and goodput, each ratio with its 95% interval:"),
     ...summaries,
   ].join('\n');
 }
