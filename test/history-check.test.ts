@@ -2,7 +2,7 @@ import t from 'tap';
 import type { HistoryOp } from '../client-sim/history.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
 import { parseArguments } from '../cmd/program.js';
-import { formatCheck, formatKeptSafe, formatWitness } from '../cmd/output/witness-text.js';
+import { formatCheck, formatKeptSafe, formatWitness } from '../cmd/output/history-text.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import { checkHistory } from '../harness/history/checker.js';
 import { keptSafe } from '../harness/history/history-safety.js';

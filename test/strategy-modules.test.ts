@@ -5,7 +5,7 @@ import t from 'tap';
 import { seedEvent } from '../harness/workloads/event.js';
 import { projectPath } from '../harness/model/paths.js';
 import { useStrategyModule } from '../harness/race/strategy-modules.js';
-import { formatKeptSafe } from '../cmd/output/witness-text.js';
+import { formatKeptSafe } from '../cmd/output/history-text.js';
 import { at } from '../lib/at.js';
 import { slotStrategies, strategies, StrategyRegistry } from '../strategies/registry.js';
 import { claimStatement, contendedRace, parsedCli, raceIn, readResult, roomRuns, runCli, serveApp, strategyNamed, useDatabase } from './helpers.js';

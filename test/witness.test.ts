@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { formatWitness } from '../cmd/output/witness-text.js';
+import { formatWitness } from '../cmd/output/history-text.js';
 import { readHistory } from '../harness/history/history.js';
 import { runRace, type RaceOptions, type RaceRun } from '../harness/race/race.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';

@@ -6,8 +6,8 @@ import { runRace, type RaceRun } from '../../harness/race/race.js';
 import { finishRun } from '../finish-run.js';
 import type { RunFlags } from '../flags/run-flags.js';
 import { endedRace, stopOnSignal } from '../lifecycle.js';
+import { formatHistoryOutcome } from '../output/history-text.js';
 import { formatChaos, formatResults } from '../output/report-table.js';
-import { formatHistoryOutcome } from '../output/witness-text.js';
 import { keepResult, openOutputs } from '../outputs.js';
 import { progressView } from '../progress/progress-view.js';
 

@@ -4,7 +4,7 @@ import { readHistory } from '../../harness/history/history.js';
 import { UsageError } from '../../harness/model/errors.js';
 import type { WrittenWitness } from '../../harness/model/history-findings.js';
 import { readResultFile } from '../../harness/results/results-file.js';
-import { formatHistoryOutcome, formatTimeOrder } from '../output/witness-text.js';
+import { formatHistoryOutcome, formatTimeOrder } from '../output/history-text.js';
 
 /** `evento witness RESULT`: the witnesses of a result file, each with its operations in time order. */
 export async function witnessCommand(file: string): Promise<string> {

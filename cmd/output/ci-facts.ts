@@ -1,6 +1,6 @@
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { at } from '../../lib/at.js';
-import { formatWitness } from './witness-text.js';
+import { formatWitness } from './history-text.js';
 
 /**
  * A run as CI reports name it: `rooms:atomic`, `rooms:atomic#3` for trial 3 of several, and in a
