@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { medianPhase, requestSplit, type AppPhases } from '../harness/analysis/app-phases.js';
+import { meanShares } from '../harness/analysis/db-time.js';
 import { unpooledRuns, waitsOf, type TrialGroup } from '../harness/analysis/ranking.js';
 import { alpha, median, type Summary } from '../harness/analysis/stats.js';
 import type { TrialsVerdict } from '../harness/analysis/trial-verdict.js';
 import { clientLanes } from '../harness/history/witness-timeline.js';
 import type { HotelOutcome, StrategyResult } from '../harness/model/result-schema.js';
-import { meanShares } from '../harness/race/wait-sampling.js';
 import { at } from '../lib/at.js';
 import { browserScript } from './browser-script.js';
 import { reportData, type ReportData, type ReportSection } from './report-data.js';

@@ -1,8 +1,8 @@
 import type { HistoryOp } from '../../client-sim/history.js';
+import { meanShares } from '../../harness/analysis/db-time.js';
 import type { CheckAnomaly, CheckResult, KeptSafe, ReadsSkipped, WitnessOp, WrittenWitness } from '../../harness/model/history-findings.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { runLabel } from '../../harness/model/workload.js';
-import { meanShares } from '../../harness/race/wait-sampling.js';
 import { describeOperation, witnessWords } from '../../report/witness-text.js';
 import { notDeclared } from '../../strategies/types.js';
 import { attemptsText, waitText } from './report-table.js';

@@ -1,11 +1,11 @@
 import Table from 'cli-table3';
 import { attemptBuckets, type AttemptsHistogram } from '../../client-sim/metrics.js';
 import { medianPhase, requestSplit, type AppPhases, type PhaseSummary } from '../../harness/analysis/app-phases.js';
+import { meanShares } from '../../harness/analysis/db-time.js';
 import { groupTrials, rankGroups, unpooledRuns, waitsOf, type TrialGroup } from '../../harness/analysis/ranking.js';
 import { alpha, median, type Summary } from '../../harness/analysis/stats.js';
 import type { StrategyResult } from '../../harness/model/result-schema.js';
 import { runLabel } from '../../harness/model/workload.js';
-import { meanShares } from '../../harness/race/wait-sampling.js';
 import { at } from '../../lib/at.js';
 import { trialsVerdictText, unpooledText, unrankedText, unsafeLegend } from '../../report/verdict-text.js';
 
