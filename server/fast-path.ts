@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import type { Sql } from '../db/connection.js';
 import { decisionFor, errorReply, send } from './replies.js';
 import type { RoomRoutes } from './room-routes.js';
 
@@ -35,16 +36,26 @@ export function roomRequest(
 }
 
 /**
- * The two requests every simulated client sends, answered without Express: its per-request
- * machinery costs several times what the handler does (docs/performance.md). Only their
- * plain form (roomRequest) without a body is taken, from an authorized client. Everything else
+ * The two requests every simulated client sends, and /health, which it sends first, answered
+ * without Express: its per-request machinery costs several times what the handler does
+ * (docs/performance.md), and loading it a server's start. Only their plain form (roomRequest)
+ * without a body is taken, from an authorized client (/health from anyone). Everything else
  * (other forms, other routes, errors) goes to Express, which answers from the same route
  * functions. Returns whether it took the request.
  */
-export function fastPath(routes: RoomRoutes, authorized: (req: IncomingMessage) => boolean) {
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
+export function fastPath(sql: Sql, routes: RoomRoutes, authorized: (req: IncomingMessage) => boolean) {
+  const health = async () => {
+    await sql`select 1`;
+    return { status: 200, body: { ok: true } };
+  };
+  const answerTo = (req: IncomingMessage) => {
+    if (req.method === 'GET' && req.url === '/health') return health;
     const answer = req.method === 'POST' && hasBody(req) ? undefined : roomRequest(routes, req.method, req.url ?? '', undefined, req.headers);
-    if (!answer || !authorized(req)) return false;
+    return answer && authorized(req) ? answer : undefined;
+  };
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const answer = answerTo(req);
+    if (!answer) return false;
     answer().then(
       (reply) => send(res, reply),
       (error: unknown) => send(res, errorReply(error)),
