@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { access, chown, mkdtemp, readFile, rename, rm, statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { EnvironmentError, causeOf } from '../model/errors.js';
 
@@ -84,23 +84,48 @@ async function scratchDir() {
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   const { initdb, postgres } = await binaries();
   const owner = await databaseOwner();
-  const root = await mkdtemp(join(await scratchDir(), 'evento-pg-'));
+  const scratch = await scratchDir();
+  const root = await mkdtemp(join(scratch, 'evento-pg-'));
   const dataDir = join(root, 'data');
-  await mkdir(dataDir);
-  if (owner) {
-    await chown(root, owner.uid, owner.gid);
-    await chown(dataDir, owner.uid, owner.gid);
-  }
+  if (owner) await chown(root, owner.uid, owner.gid);
   try {
-    await run(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-      ...owner,
-    });
+    await run('cp', ['-a', await clusterTemplate(initdb, scratch, owner), dataDir], { ...owner });
     return await startServer(postgres, root, dataDir, owner);
   } catch (error) {
     await rm(root, { recursive: true, force: true });
     if (error instanceof EnvironmentError) throw error;
     throw new EnvironmentError(`could not start the embedded PostgreSQL: ${causeOf(error)}`);
   }
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * A cluster as initdb leaves it, made once for each release of the binaries and user in `scratch` and
+ * copied for each database: a copy costs a fraction of initdb (docs/performance.md). Made under
+ * another name and renamed into place, so that a process that meets it finds it whole.
+ */
+async function clusterTemplate(initdb: string, scratch: string, owner: Owner | undefined) {
+  // The release, not the path: every checkout of one release shares a template.
+  const { name, version } = JSON.parse(await readFile(join(dirname(initdb), '../../package.json'), 'utf8')) as { name: string; version: string };
+  const build = `${name.replace(/\W+/g, '-')}-${version}`;
+  const template = join(scratch, `evento-pg-template-${process.getuid?.() ?? 0}${build}`);
+  if (await exists(join(template, 'PG_VERSION'))) return template;
+  const building = await mkdtemp(`${template}-`);
+  try {
+    if (owner) await chown(building, owner.uid, owner.gid);
+    await run(initdb, ['-D', building, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...owner });
+    await rename(building, template);
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    // Another process renamed its own into place first.
+    if (!(await exists(join(template, 'PG_VERSION')))) throw error;
+  }
+  return template;
 }
 
 async function startServer(postgres: string, root: string, dataDir: string, owner: Owner | undefined) {
