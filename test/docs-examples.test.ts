@@ -49,13 +49,16 @@ function smaller(args: readonly string[], resultsDir: string): string[] {
   extra.push('--hotels', '1', '--warmup', '0');
   if (Number(flagValue(args, '--rooms') ?? 200) <= 1000) extra.push('--rooms', '20');
   if (command === 'sweep') {
-    const clients = (flagValue(args, '--clients') ?? '8')
-      .split(',')
-      .slice(0, 2)
-      .map((value) => String(Math.min(Number(value), 8)));
+    const firstTwo = (flag: string) => flagValue(args, flag)?.split(',').slice(0, 2);
+    const clients = (firstTwo('--clients') ?? ['8']).map((value) => String(Math.min(Number(value), 8)));
     // Hotel sizes as an axis run each point to sell-out, which a fixed time would forbid.
     const roomsAxis = flagValue(args, '--rooms')?.includes(',') ?? false;
     extra.push('--clients', clients.join(','), '--repeat', '2', ...(roomsAxis ? ['--rooms', '20,40'] : ['--duration', '300ms']));
+    // Two strategies and two rates show the flags as well as four.
+    for (const flag of ['--strategies', '--rate']) {
+      const values = firstTwo(flag);
+      if (values) extra.push(flag, values.join(','));
+    }
   } else if (Number(flagValue(args, '--clients') ?? 200) > 8) extra.push('--clients', '8');
   return [...args, ...extra];
 }
