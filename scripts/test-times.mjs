@@ -20,4 +20,4 @@ const timings = await Promise.all(
 timings.sort((a, b) => b.seconds - a.seconds);
 const total = timings.reduce((sum, { seconds }) => sum + (Number.isNaN(seconds) ? 0 : seconds), 0);
 for (const { file, seconds } of timings) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`);
-console.log(`${total.toFixed(1).padStart(7)} s  in all (files run two at a time)`);
+console.log(`${total.toFixed(1).padStart(7)} s  in all (files run side by side, as .taprc's jobs says)`);
