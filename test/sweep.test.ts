@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import t, { type Test } from 'tap';
 import type { StrategyResult } from '../harness/model/result-schema.js';
 import type { sweepDocument } from '../harness/race/sweep.js';
@@ -72,9 +72,8 @@ async function openReport(t: Test, file: string, name: string): Promise<PageChec
 
 /** What the report logged, asked for and drew. */
 async function pageOf(chromium: string, file: string, screenshot: string): Promise<PageCheck> {
-  const browser = await puppeteer.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu'], headless: true });
+  const page = await (await browserOf(chromium)).newPage();
   try {
-    const page = await browser.newPage();
     const consoleErrors: string[] = [];
     const requestsOffDisk: string[] = [];
     page.on('console', (message) => {
@@ -96,8 +95,19 @@ async function pageOf(chromium: string, file: string, screenshot: string): Promi
     await page.screenshot({ path: screenshot, fullPage: true });
     return { consoleErrors, requestsOffDisk, charts, timelines, text };
   } finally {
-    await browser.close();
+    await page.close();
   }
+}
+
+let browser: Promise<Browser> | undefined;
+/** One browser for the file's reports, each in a page of its own: a launch costs more than a page. */
+function browserOf(chromium: string) {
+  if (!browser) {
+    browser = puppeteer.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu'], headless: true });
+    const launched = browser;
+    t.teardown(async () => (await launched).close());
+  }
+  return browser;
 }
 
 /** In CI a missing Chromium fails; elsewhere the test says so loudly and skips. */
