@@ -44,7 +44,6 @@ export function createApp(sql: Sql, options: AppOptions = {}): RequestListener {
     idempotent,
     served,
     rooms: roomRoutes(sql, idempotent, served),
-    phases: options.phases,
   };
   const fast = fastPath(sql, routes.rooms, authorized);
   let express: Promise<RequestListener> | undefined;

@@ -1,7 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
-import type { PhaseRecorder } from '../strategies/phases.js';
 import type { Idempotent } from './idempotency.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { decisionFor, errorReply, send } from './replies.js';
@@ -21,11 +20,10 @@ export interface ExpressRoutes {
   idempotent: Idempotent;
   served: ServedStrategies;
   rooms: RoomRoutes;
-  phases: PhaseRecorder | undefined;
 }
 
 /** Every route, in Express: what the fast path leaves (other forms, other routes, errors). */
-export function expressApp({ sql, tenantSql, authorized, idempotent, served, rooms, phases }: ExpressRoutes, guarded: boolean): RequestListener {
+export function expressApp({ sql, tenantSql, authorized, idempotent, served, rooms }: ExpressRoutes, guarded: boolean): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -49,7 +47,7 @@ export function expressApp({ sql, tenantSql, authorized, idempotent, served, roo
   );
 
   app.use(lifecycleRoutes(sql, idempotent, json, served));
-  app.use(slotRoutes(sql, idempotent, json, phases));
+  app.use(slotRoutes(sql, idempotent, json, served.phases));
   app.use(tenantRoutes(tenantSql, idempotent, json, served));
 
   app.use((req, res) => {
