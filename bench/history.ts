@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
-import { ratioSummary, type RatioSummary } from '../harness/analysis/stats.js';
+import { budgetOf, ratioSummary, summarize, type RatioSummary, type Summary } from '../harness/analysis/stats.js';
 import { at } from '../lib/at.js';
 import { runEvento, type CliOptions, type CliRun } from './evento-cli.js';
+import type { SamplerRound } from './sampler-cost.js';
 import { median } from './stats.js';
 
 /** Goodput and CPU per reservation with and without a flag (`--history`, `--sample-ms`), for one strategy. */
@@ -30,6 +31,8 @@ export type HistoryOverhead = FlagOverhead & { operations: number[] };
 export const historyCost = 0.1;
 /** Sampling the database's waits (--sample-ms, default 10) may cost at most 2 %: of goodput, and of CPU per reservation. */
 export const samplingCost = 0.02;
+/** The sampling interval the budget is judged at: --sample-ms's default. */
+export const samplingIntervalMs = 10;
 const strategies = ['atomic', 'pessimistic'];
 /** Rooms that never sell out in the run's time: a fixed-length throughput run. */
 const rooms = 1_000_000;
@@ -128,5 +131,49 @@ export async function measureHistoryOverhead(options: OverheadOptions): Promise<
 
 /** What sampling the database's waits at the default interval costs, against no sampling. */
 export function measureSamplingOverhead(options: OverheadOptions): Promise<FlagOverhead[]> {
-  return measureFlagOverhead(options, { name: 'wait sampling', without: ['--sample-ms', '0'], with: ['--sample-ms', '10'], cost: samplingCost });
+  return measureFlagOverhead(options, {
+    name: 'wait sampling',
+    without: ['--sample-ms', '0'],
+    with: ['--sample-ms', String(samplingIntervalMs)],
+    cost: samplingCost,
+  });
+}
+
+/**
+ * The sampler's own CPU as a share of a run's, for one strategy: its CPU a sample (the sampling
+ * process and its backend, measured apart, where no clients share its wake-ups) at the nominal
+ * samples a second, over the CPU a second of the same strategy's runs without it. The interval
+ * joins the two medians' far ends, so it is wider than either.
+ */
+export interface SamplerShare extends RatioSummary {
+  strategy: string;
+  /** µs of CPU a sample, all sides: the median and its interval. */
+  perSample: Summary;
+  samplesPerSecond: number;
+  /** µs of CPU a second of the runs without sampling, all processes: the median and its interval. */
+  runCpuPerSecond: Summary;
+}
+
+export function samplerShare(overhead: FlagOverhead, rounds: readonly SamplerRound[], intervalMs: number, cost = samplingCost): SamplerShare {
+  const perSample = summarize(rounds.map((round) => round.all));
+  const samplesPerSecond = 1000 / intervalMs;
+  const runCpuPerSecond = summarize(overhead.cpuRounds.map((round, index) => round.without.all * at(overhead.rounds, index).without));
+  // A run's CPU a second is above 0: an interval reaching down to it (fewer than 6 rounds) leaves the share unbounded above.
+  const share = (cpuPerSample: number, runCpu: number) =>
+    runCpu > 0 ? Math.round(((cpuPerSample * samplesPerSecond) / runCpu) * 10_000) / 10_000 : Infinity;
+  const [ratio, low, high] = [
+    share(perSample.median, runCpuPerSecond.median),
+    share(perSample.low, runCpuPerSecond.high),
+    share(perSample.high, runCpuPerSecond.low),
+  ];
+  return {
+    strategy: overhead.strategy,
+    perSample,
+    samplesPerSecond,
+    runCpuPerSecond,
+    ratio,
+    low,
+    high,
+    budget: budgetOf(low, high, (value) => value <= cost),
+  };
 }

@@ -10,7 +10,7 @@ import { integer } from '../cmd/flags/options.js';
 import { openDatabase } from '../harness/database/database.js';
 import { toolVersion } from '../harness/model/paths.js';
 import { hotRows, measureCeiling, measurePaths } from './ceiling.js';
-import { historyCost, measureHistoryOverhead, measureSamplingOverhead, samplingCost } from './history.js';
+import { historyCost, measureHistoryOverhead, measureSamplingOverhead, samplerShare, samplingCost, samplingIntervalMs } from './history.js';
 import { loadgenPoolSize, measureLoadgen, profileClients, profileServer } from './loadgen.js';
 import { compareWithOriginal } from './original.js';
 import { measureReport, reportBudgets } from './html-report.js';
@@ -28,10 +28,15 @@ import {
   formatScale,
   formatServerParts,
   pathsSummary,
+  samplerShareText,
 } from './report.js';
+import { measureSamplerCost } from './sampler-cost.js';
 import { measureScale } from './scale.js';
 
 const phaseNames = ['ceiling', 'paths', 'driver', 'scale', 'original', 'report', 'history', 'sampling', 'loadgen'] as const;
+
+/** The sampler's own cost is measured in rounds of this many seconds (at least 6 rounds, for an interval). */
+const samplerSeconds = 4;
 
 /** The paths phase's servers (evento's default): one pool each, of a server's size, on the direct path. */
 const pathServers = 2;
@@ -184,7 +189,15 @@ try {
         "evento's clients (its CLI process, the sampler among them), its servers, and PostgreSQL (the sampler's backend among them)",
       ),
     );
-    report.sampling = overheads;
+    const samplerRounds = await measureSamplerCost({
+      databaseUrl: database.url,
+      intervalMs: samplingIntervalMs,
+      seconds: samplerSeconds,
+      rounds: Math.max(settings.runs, 6),
+    });
+    const shares = overheads.map((overhead) => samplerShare(overhead, samplerRounds, samplingIntervalMs));
+    out(samplerShareText(shares, samplingCost, samplerRounds, samplerSeconds));
+    report.sampling = { runs: overheads, sampler: { rounds: samplerRounds, shares } };
   }
   if (settings.phases.includes('loadgen')) {
     const loadgen = await measureLoadgen({

@@ -1,11 +1,12 @@
 import Table from 'cli-table3';
 import wrapAnsi from 'wrap-ansi';
-import { median, type RatioSummary } from '../harness/analysis/stats.js';
+import { median, type RatioSummary, type Summary } from '../harness/analysis/stats.js';
 import type { CeilingCell } from './ceiling.js';
 import { reportBudgets, type ReportBench } from './html-report.js';
-import type { CpuPart, FlagOverhead, HistoryOverhead } from './history.js';
+import type { CpuPart, FlagOverhead, HistoryOverhead, SamplerShare } from './history.js';
 import type { ProfileSummary, SelfTime } from './cpu-profile.js';
 import type { LoadgenCell } from './loadgen.js';
+import type { SamplerRound } from './sampler-cost.js';
 import type { OriginalRow } from './original.js';
 import type { CpuSplit } from './proc.js';
 import type { ScaleReport } from './scale.js';
@@ -281,4 +282,31 @@ export function formatProfile(profile: ProfileSummary & { reservations: number }
     for (const row of rows) table.push([roundedCount(row.selfMs), row.share.toFixed(1), row.name]);
   }
   return table.toString();
+}
+
+/** The sampler's own CPU, measured apart, against each strategy's runs without it. */
+export function samplerShareText(shares: SamplerShare[], cost: number, rounds: SamplerRound[], seconds: number): string {
+  const share = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+  const within = (summary: Summary, digits: number, scale = 1) =>
+    intervalText({ ratio: summary.median, low: summary.low / scale, high: summary.high / scale, budget: 'unresolved' }, digits);
+  const micros = (summary: Summary) => `${Math.round(summary.median)} µs (${within(summary, 0)})`;
+  const cpuSeconds = (summary: Summary) => `${(summary.median / 1e6).toFixed(2)} s (${within(summary, 2, 1e6)})`;
+  const shareInterval = ({ low, high }: SamplerShare) => (Number.isFinite(high) ? `${share(low)}–${share(high)}` : 'n < 6');
+  const [first] = shares;
+  const lines = shares.map(
+    (summary) =>
+      `${summary.strategy}: sampler ${share(summary.ratio)} of CPU (${shareInterval(summary)}), ` +
+      `within ${percent(cost)}: ${budgetText(summary)}; runs ${cpuSeconds(summary.runCpuPerSecond)} CPU/s`,
+  );
+  return [
+    wrapAnsi(
+      `The sampler's own CPU, measured apart (${rounds.length} rounds of ${seconds} s sampling a made-up run, nothing else in the sampling process, ` +
+        `so no clients share its wake-ups): ${first ? micros(first.perSample) : '-'} a sample, process and backend, medians and 95% intervals ` +
+        `(process ${Math.round(median(rounds.map((round) => round.process)))}, backend ${Math.round(median(rounds.map((round) => round.backend)))}); ` +
+        `at ${first?.samplesPerSecond ?? '-'} samples a second, over the CPU a second (CPU/s) of each strategy's runs above without it. ` +
+        "The share's interval joins the two intervals' far ends.",
+      100,
+    ),
+    ...lines,
+  ].join('\n');
 }

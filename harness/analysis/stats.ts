@@ -209,10 +209,10 @@ export function ratioSummary(ratios: readonly number[], keeps: (ratio: number) =
   const { median, low, high } = summarize(finite);
   // Three decimals: a budget of 2 % is judged, and shown, closer than two would allow.
   const round3 = (value: number) => Math.round(value * 1000) / 1000;
-  return {
-    ratio: round3(median),
-    low: round3(low),
-    high: round3(high),
-    budget: keeps(low) && keeps(high) ? 'within' : !keeps(low) && !keeps(high) ? 'over' : 'unresolved',
-  };
+  return { ratio: round3(median), low: round3(low), high: round3(high), budget: budgetOf(low, high, keeps) };
+}
+
+/** An interval against a budget: `within` when all of it keeps to it, `over` when none of it does, else `unresolved`. */
+export function budgetOf(low: number, high: number, keeps: (value: number) => boolean): RatioSummary['budget'] {
+  return keeps(low) && keeps(high) ? 'within' : !keeps(low) && !keeps(high) ? 'over' : 'unresolved';
 }
