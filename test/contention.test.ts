@@ -118,26 +118,37 @@ t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while t
  * Another claim, as slow as a claim can be: from the run's start it holds the hotel's last `count`
  * units in an open transaction, until every other unit is sold (bounded), then lets them go.
  */
-async function holdLastUnits(eventId: string, count: number) {
-  const other = await database.sql.reserve();
-  try {
-    await other`begin`;
-    const held = await other<{ event_hotel_rooms_id: string }[]>`
-      select u.event_hotel_rooms_id from room_units u join event_hotel_rooms ehr on ehr.id = u.event_hotel_rooms_id
-      where ehr.event_id = ${eventId} order by u.unit desc limit ${count} for update of u`;
-    const hotel = at(held, 0).event_hotel_rooms_id;
-    for (let waited = 0; waited < 20_000; waited += 50) {
-      const [{ free }] = await database.sql<[{ free: number }]>`
-        select count(*)::int as free from room_units where event_hotel_rooms_id = ${hotel} and reservation_id is null`;
-      if (free <= count) break;
-      await sleep(50);
+/**
+ * Holds the event's last `count` units in another transaction until the race has sold the rest,
+ * then a while longer: `locked` once they are held, `done` once they are let go.
+ */
+function holdLastUnits(eventId: string, count: number) {
+  let lockTaken: () => void = () => undefined;
+  const locked = new Promise<void>((resolve) => (lockTaken = resolve));
+  const done = (async () => {
+    const other = await database.sql.reserve();
+    try {
+      await other`begin`;
+      const held = await other<{ event_hotel_rooms_id: string }[]>`
+        select u.event_hotel_rooms_id from room_units u join event_hotel_rooms ehr on ehr.id = u.event_hotel_rooms_id
+        where ehr.event_id = ${eventId} order by u.unit desc limit ${count} for update of u`;
+      lockTaken();
+      const hotel = at(held, 0).event_hotel_rooms_id;
+      for (let waited = 0; waited < 20_000; waited += 50) {
+        const [{ free }] = await database.sql<[{ free: number }]>`
+          select count(*)::int as free from room_units where event_hotel_rooms_id = ${hotel} and reservation_id is null`;
+        if (free <= count) break;
+        await sleep(50);
+      }
+      // The race's claims meet the held units a while longer, then they are theirs to sell.
+      await sleep(300);
+      await other`rollback`;
+    } finally {
+      lockTaken();
+      other.release();
     }
-    // The race's claims meet the held units a while longer, then they are theirs to sell.
-    await sleep(300);
-    await other`rollback`;
-  } finally {
-    other.release();
-  }
+  })();
+  return { locked, done };
 }
 
 t.test('skip-locked counts the requests refused while another claim held the rooms', async (t) => {
@@ -150,8 +161,11 @@ t.test('skip-locked counts the requests refused while another claim held the roo
     databaseUrl: database.url,
     runs: roomRuns([strategyNamed('skip-locked')]),
     hooks: {
+      // The units are held before the clients start: on a loaded machine they once sold out first.
       onStart: ({ event }) => {
-        holding = holdLastUnits(event.event_id, 3);
+        const hold = holdLastUnits(event.event_id, 3);
+        holding = hold.done;
+        return hold.locked;
       },
     },
   });

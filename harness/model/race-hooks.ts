@@ -23,8 +23,12 @@ export interface RaceHooks {
   }): void;
   /** The warm-up begins; no result comes of it. */
   onWarmup?(info: { ms: number }): void;
-  /** `workload` is always set by the race; views written before workloads may ignore it. */
-  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; via?: Via; event: SeededEvent }): void;
+  /**
+   * A run's event is seeded and its clients are about to start: the race waits for what this
+   * returns, so that a caller can act on the event first. `workload` is always set by the race;
+   * views written before workloads may ignore it.
+   */
+  onStart?(info: { strategy: StrategyInfo; workload?: WorkloadName; via?: Via; event: SeededEvent }): void | Promise<void>;
   onTick?(info: { strategy: StrategyInfo; snapshot: MetricsSnapshot }): void;
   /** Per-hotel audit on each tick; only when set does the race query the tables mid-run. */
   onAudit?(info: { strategy: StrategyInfo; hotels: HotelOutcome[] }): void;

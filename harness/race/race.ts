@@ -234,7 +234,7 @@ async function runTrial({ database, paths, shared, options, pooler, sampler }: R
   const startedAt = new Date();
   const run = await workload.start(database.sql, config, settings, undefined, strategy.inventory);
   const { event } = run;
-  hooks.onStart?.({ strategy, workload: name, via, event });
+  await hooks.onStart?.({ strategy, workload: name, via, event });
   const live = hooks.onAudit && liveAudit(database.sql, event.event_id, strategy.inventory, (hotels) => hooks.onAudit?.({ strategy, hotels }));
   // Started with the clients, once their connections are open: faults are injected while they run.
   let faults: ReturnType<typeof startChaos> | undefined;

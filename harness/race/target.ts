@@ -129,7 +129,7 @@ export async function runAgainstTarget(options: TargetRunOptions): Promise<{ res
   const { target, config, hooks = {} } = options;
   const strategy = targetStrategy(target);
   const startedAt = new Date();
-  hooks.onStart?.({ strategy, workload: 'rooms', event: listedEvent(target) });
+  await hooks.onStart?.({ strategy, workload: 'rooms', event: listedEvent(target) });
   const load = await runLoad({
     serverUrls: target.urls,
     // Nothing listed: no client would book, so none runs, and the part adds nothing to a merge.
