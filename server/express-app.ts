@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Sql } from '../db/connection.js';
 import type { Idempotent } from './idempotency.js';
+import { healthReply } from './fast-path.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { decisionFor, errorReply, send } from './replies.js';
 import type { RoomRoutes } from './room-routes.js';
@@ -28,10 +29,7 @@ export function expressApp({ sql, tenantSql, authorized, idempotent, served, roo
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/health', async (_req, res) => {
-    await sql`select 1`;
-    res.json({ ok: true });
-  });
+  app.get('/health', async (_req, res) => send(res, await healthReply(sql)));
 
   if (guarded) {
     app.use((req, res, next) => {

@@ -35,6 +35,12 @@ export function roomRequest(
   return () => routes.reserve({ eventId, hotelId, strategy }, parseQuery(query ?? ''), body, decisionFor(headers));
 }
 
+/** GET /health's answer on either path: 200 once the pool answers; a failure becomes a 503 by errorReply. */
+export async function healthReply(sql: Sql) {
+  await sql`select 1`;
+  return { status: 200, body: { ok: true } };
+}
+
 /**
  * The two requests every simulated client sends, and /health, which it sends first, answered
  * without Express: its per-request machinery costs several times what the handler does
@@ -44,10 +50,7 @@ export function roomRequest(
  * functions. Returns whether it took the request.
  */
 export function fastPath(sql: Sql, routes: RoomRoutes, authorized: (req: IncomingMessage) => boolean) {
-  const health = async () => {
-    await sql`select 1`;
-    return { status: 200, body: { ok: true } };
-  };
+  const health = () => healthReply(sql);
   const answerTo = (req: IncomingMessage) => {
     if (req.method === 'GET' && req.url === '/health') return health;
     const answer = req.method === 'POST' && hasBody(req) ? undefined : roomRequest(routes, req.method, req.url ?? '', undefined, req.headers);
