@@ -112,8 +112,8 @@ const exists = (path: string) =>
 async function clusterTemplate(initdb: string, scratch: string, owner: Owner | undefined) {
   // The release, not the path: every checkout of one release shares a template.
   const { name, version } = JSON.parse(await readFile(join(dirname(initdb), '../../package.json'), 'utf8')) as { name: string; version: string };
-  const build = `${name.replace(/\W+/g, '-')}-${version}`;
-  const template = join(scratch, `evento-pg-template-${process.getuid?.() ?? 0}${build}`);
+  const build = `${name.replace(/^@/, '')}-${version}`.replace(/[^\w.-]+/g, '-');
+  const template = join(scratch, `evento-pg-template-${process.getuid?.() ?? 0}-${build}`);
   if (await exists(join(template, 'PG_VERSION'))) return template;
   const building = await mkdtemp(`${template}-`);
   try {
