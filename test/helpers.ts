@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 export { randomUUID };
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { addListener as onSpawn } from 'process-on-spawn';
 import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
 import { exitCodeOf } from '../cmd/exit-codes.js';
@@ -19,13 +18,6 @@ import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { connect } from '../db/connection.js';
 import { listen } from '../server/listen.js';
-
-// tap joins its process tracker to every process a test starts, for coverage, which is off here;
-// each evento process and server would load it before its own code.
-onSpawn((spawned) => {
-  const options = (spawned.env.NODE_OPTIONS ?? '').split(' ');
-  spawned.env = { ...spawned.env, NODE_OPTIONS: options.filter((option) => !option.includes('@tapjs/processinfo')).join(' ') };
-});
 
 export const cliPath = fileURLToPath(new URL('../../bin/evento.js', import.meta.url));
 
