@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Test } from 'tap';
 import type { StrategyResult } from '../harness/model/result-schema.js';
@@ -6,7 +5,17 @@ import type { RaceRun } from '../harness/race/race.js';
 import { at } from '../lib/at.js';
 import { strategies } from '../strategies/registry.js';
 import type { ConflictReason } from '../strategies/types.js';
-import { contendedRace, raceIn, roomRuns, runOf, sharedServers, strategyNamed, useDatabase, type SharedRace } from './helpers.js';
+import {
+  contendedRace,
+  raceIn,
+  roomRuns,
+  runOf,
+  sharedServers,
+  strategyNamed,
+  useDatabase,
+  type SharedRace,
+  holdInAnotherTransaction,
+} from './helpers.js';
 
 const database = await useDatabase(t);
 const contended = await sharedServers(t, { ...contendedRace, databaseUrl: database.url, runs: roomRuns(strategies) });
@@ -122,34 +131,23 @@ t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while t
  * Holds the event's last `count` units in another transaction until the race has sold the rest,
  * then a while longer: `locked` once they are held, `done` once they are let go.
  */
-function holdLastUnits(eventId: string, count: number) {
-  let lockTaken: () => void = () => undefined;
-  const locked = new Promise<void>((resolve) => (lockTaken = resolve));
-  const done = (async () => {
-    const other = await database.sql.reserve();
-    try {
-      await other`begin`;
-      const held = await other<{ event_hotel_rooms_id: string }[]>`
+const holdLastUnits = (eventId: string, count: number) =>
+  holdInAnotherTransaction(database.sql, {
+    take: async (tx) => {
+      const held = await tx<{ event_hotel_rooms_id: string }[]>`
         select u.event_hotel_rooms_id from room_units u join event_hotel_rooms ehr on ehr.id = u.event_hotel_rooms_id
         where ehr.event_id = ${eventId} order by u.unit desc limit ${count} for update of u`;
-      lockTaken();
-      const hotel = at(held, 0).event_hotel_rooms_id;
-      for (let waited = 0; waited < 20_000; waited += 50) {
-        const [{ free }] = await database.sql<[{ free: number }]>`
-          select count(*)::int as free from room_units where event_hotel_rooms_id = ${hotel} and reservation_id is null`;
-        if (free <= count) break;
-        await sleep(50);
-      }
-      // The race's claims meet the held units a while longer, then they are theirs to sell.
-      await sleep(300);
-      await other`rollback`;
-    } finally {
-      lockTaken();
-      other.release();
-    }
-  })();
-  return { locked, done };
-}
+      return at(held, 0).event_hotel_rooms_id;
+    },
+    until: async (hotel) => {
+      const [{ free }] = await database.sql<[{ free: number }]>`
+        select count(*)::int as free from room_units where event_hotel_rooms_id = ${hotel} and reservation_id is null`;
+      return free <= count;
+    },
+    // The race's claims meet the held units a while longer, then they are theirs to sell.
+    lingerMs: 300,
+    end: 'rollback',
+  });
 
 t.test('skip-locked counts the requests refused while another claim held the rooms', async (t) => {
   let holding: Promise<void> | undefined;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 export { randomUUID };
 import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { ListedHotel } from '../client-sim/replies.js';
@@ -16,7 +17,7 @@ import type { ReservationView } from '../strategies/hold-lifecycle.js';
 import { findStrategy } from '../strategies/registry.js';
 import type { Strategy, StrategyInfo } from '../strategies/types.js';
 import { createApp, type AppOptions } from '../server/app.js';
-import { connect } from '../db/connection.js';
+import { connect, type Sql } from '../db/connection.js';
 import { listen } from '../server/listen.js';
 
 export const cliPath = fileURLToPath(new URL('../../bin/evento.js', import.meta.url));
@@ -306,3 +307,35 @@ export const claimStatement = (sql = 'sql') => `const [row] = await ${sql}\`
     select gen_random_uuid(), id, \${email}, \${rooms}, 'CONFIRMED', \${requestId}, now() from claimed
     returning id
   \`;`;
+
+/** A transaction of another client, beside a race: what it holds, and how it lets go. */
+export interface OtherTransaction<Held> {
+  /** Takes the locks, inside the transaction. */
+  take(tx: Sql): Promise<Held>;
+  /** Whether it may let go: asked every 20 ms, for 20 s at most. */
+  until(held: Held): Promise<boolean>;
+  /** How long it still holds on once `until` said so. */
+  lingerMs?: number;
+  end: 'commit' | 'rollback';
+}
+
+/** Runs `other` on a connection of its own: `locked` once it holds its locks, `done` once it let go. */
+export function holdInAnotherTransaction<Held>(sql: Sql, other: OtherTransaction<Held>) {
+  let lockTaken: () => void = () => undefined;
+  const locked = new Promise<void>((resolve) => (lockTaken = resolve));
+  const done = (async () => {
+    const connection = await sql.reserve();
+    try {
+      await connection`begin`;
+      const held = await other.take(connection);
+      lockTaken();
+      for (let waited = 0; waited < 20_000 && !(await other.until(held)); waited += 20) await sleep(20);
+      await sleep(other.lingerMs ?? 0);
+      await connection.unsafe(other.end);
+    } finally {
+      lockTaken();
+      connection.release();
+    }
+  })();
+  return { locked, done };
+}

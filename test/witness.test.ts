@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { formatWitness } from '../cmd/output/history-text.js';
 import { readHistory } from '../harness/history/history.js';
@@ -14,7 +13,7 @@ import { type Witness, type WrittenWitness } from '../harness/model/history-find
 import { readTimelineWindow, timelineBars } from '../harness/history/witness-timeline.js';
 import { witnessWords } from '../report/witness-text.js';
 import { findSlotStrategy } from '../strategies/registry.js';
-import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase, runOf } from './helpers.js';
+import { contendedRace, readResult, roomRuns, runCli, strategyNamed, useDatabase, runOf, holdInAnotherTransaction } from './helpers.js';
 
 const database = await useDatabase(t);
 const contended: Omit<RaceOptions, 'runs'> = { ...contendedRace, config: { ...contendedRace.config, history: true }, databaseUrl: database.url };
@@ -374,32 +373,22 @@ t.test('safe strategies, contended: no witness, a valid history, and the mechani
 
 /**
  * Holds the event's hotel rows updated in another transaction until one of the race's sessions
- * waits for them (10 s at most), then commits: `locked` once the rows are held, `done` once let go.
+ * waits for them, then commits: `locked` once the rows are held, `done` once let go.
  */
-function holdHotelRowsUntilWaitedOn(eventId: string) {
-  let rowsTaken: () => void = () => undefined;
-  const locked = new Promise<void>((resolve) => (rowsTaken = resolve));
-  const done = (async () => {
-    const other = await database.sql.reserve();
-    try {
-      await other`begin`;
-      const [{ pid }] = await other<[{ pid: number }]>`select pg_backend_pid() as pid`;
-      await other`update event_hotel_rooms set updated_at = now() where event_id = ${eventId}`;
-      rowsTaken();
-      for (let waited = 0; waited < 10_000; waited += 20) {
-        const [{ waiting }] = await database.sql<[{ waiting: number }]>`
-          select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`;
-        if (waiting > 0) break;
-        await sleep(20);
-      }
-      await other`commit`;
-    } finally {
-      rowsTaken();
-      other.release();
-    }
-  })();
-  return { locked, done };
-}
+const holdHotelRowsUntilWaitedOn = (eventId: string) =>
+  holdInAnotherTransaction(database.sql, {
+    take: async (tx) => {
+      const [{ pid }] = await tx<[{ pid: number }]>`select pg_backend_pid() as pid`;
+      await tx`update event_hotel_rooms set updated_at = now() where event_id = ${eventId}`;
+      return pid;
+    },
+    until: async (pid) => {
+      const [{ waiting }] = await database.sql<[{ waiting: number }]>`
+        select count(*)::int as waiting from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`;
+      return waiting > 0;
+    },
+    end: 'commit',
+  });
 
 // Two servers' batches meet on the row only now and then (none in some short contended runs): a claim held open makes them meet.
 t.test('batched: its batch waits for the row lock another transaction holds, and reads the row that one wrote', async (t) => {
