@@ -13,8 +13,8 @@ import {
   sharedServers,
   strategyNamed,
   useDatabase,
-  type SharedRace,
   holdInAnotherTransaction,
+  type SharedRace,
 } from './helpers.js';
 
 const database = await useDatabase(t);
@@ -123,10 +123,6 @@ t.test('buckets-single, 4 buckets and requests of up to 5 rooms: refused while t
   );
 });
 
-/**
- * Another claim, as slow as a claim can be: from the run's start it holds the hotel's last `count`
- * units in an open transaction, until every other unit is sold (bounded), then lets them go.
- */
 /**
  * Holds the event's last `count` units in another transaction until the race has sold the rest,
  * then a while longer: `locked` once they are held, `done` once they are let go.
